@@ -1,0 +1,105 @@
+/*
+ * Block loading: chunk read + checksum + zstd (ws_store.c), then the column
+ * decoders (ws_columns.c), with errors annotated with segment/block/column.
+ */
+#include "ws_block.h"
+
+#include <stdio.h>
+
+static int annotate(int rc, const ws_segment *s, uint32_t block, uint32_t col)
+{
+    if (rc == WS_ECORRUPT && strstr(ws_last_error(), "column data:") == ws_last_error()) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", ws_last_error());
+        return ws_error(rc, "%s: block %u column %s: %s", s->path, block, s->cols[col].name, msg + 13);
+    }
+    return rc;
+}
+
+static void *grow(ws_buf *b, size_t bytes, int *rc)
+{
+    b->n = 0;
+    if ((*rc = ws_buf_reserve(b, bytes ? bytes : 1))) return NULL;
+    return b->p;
+}
+
+/* Tokens first: the text columns are rebuilt from them. */
+static uint32_t column_order(uint32_t i)
+{
+    static const uint32_t order[WS_C_FIRST_TAG] = {WS_C_TOKIDS, WS_C_TOKMETA, WS_C_ID, WS_C_DATE, WS_C_SOURCE, WS_C_TITLE, WS_C_BODY};
+    return i < WS_C_FIRST_TAG ? order[i] : i;
+}
+
+int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask)
+{
+    if (index >= s->nblocks) return ws_error(WS_EINVAL, "%s: no block %u", s->path, index);
+    const ws_block_meta *m = &s->blocks[index];
+    b->seg = s;
+    b->index = index;
+    b->nrows = m->nrows;
+    b->ntokens = m->ntokens;
+    b->loaded = 0;
+    b->ntags = s->ncols - WS_C_FIRST_TAG;
+    if (b->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_ECORRUPT, "%s: too many tag columns", s->path);
+    int rc = 0;
+    if (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) mask |= WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA);
+    ws_text_ctx tctx = {&b->meta, NULL, d->off, d->text, d->nterms, 0};
+    for (uint32_t i = 0; i < s->ncols && i < 64; i++) {
+        uint32_t c = column_order(i);
+        if (!(mask & WS_COLBIT(c))) continue;
+        ws_buf *raw = &b->raw[c];
+        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, raw))) return rc;
+        const uint8_t *p = raw->p;
+        size_t n = raw->n;
+        switch (c) {
+        case WS_C_ID: rc = ws_col_decode_strings(p, n, m->nrows, &b->offs_id, &b->id); break;
+        case WS_C_TITLE:
+        case WS_C_BODY:
+            tctx.ids = b->ids;
+            tctx.body = c == WS_C_BODY;
+            rc = c == WS_C_BODY ? ws_col_decode_text(p, n, m->nrows, &tctx, &b->text_body, &b->offs_body, &b->body)
+                                : ws_col_decode_text(p, n, m->nrows, &tctx, &b->text_title, &b->offs_title, &b->title);
+            break;
+        case WS_C_DATE:
+            if ((b->dates = grow(&b->dates_buf, (size_t)m->nrows * 8, &rc))) rc = ws_col_decode_dates(p, n, m->nrows, b->dates);
+            break;
+        case WS_C_SOURCE:
+            if ((b->source = grow(&b->source_buf, (size_t)m->nrows * 4, &rc)))
+                rc = ws_col_decode_dict(p, n, m->nrows, s->cols[WS_C_SOURCE].nvalues, b->source);
+            break;
+        case WS_C_TOKIDS:
+            if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
+                rc = ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
+            break;
+        case WS_C_TOKMETA: rc = ws_col_decode_tokmeta(p, n, m->nrows, m->ntokens, &b->meta_buf, &b->meta); break;
+        default: {
+            uint32_t t = c - WS_C_FIRST_TAG;
+            if ((b->tag_off[t] = grow(&b->tag_off_buf[t], ((size_t)m->nrows + 1) * 4, &rc)))
+                rc = ws_col_decode_multi(p, n, m->nrows, s->cols[c].nvalues, b->tag_off[t], &b->tag_vals[t]);
+        }
+        }
+        if (rc) return annotate(rc, s, index, c);
+        b->loaded |= WS_COLBIT(c);
+    }
+    return 0;
+}
+
+void ws_block_free(ws_block *b)
+{
+    ws_buf_free(&b->comp);
+    for (size_t i = 0; i < sizeof b->raw / sizeof b->raw[0]; i++) ws_buf_free(&b->raw[i]);
+    ws_buf_free(&b->text_title);
+    ws_buf_free(&b->text_body);
+    ws_buf_free(&b->offs_id);
+    ws_buf_free(&b->offs_title);
+    ws_buf_free(&b->offs_body);
+    ws_buf_free(&b->dates_buf);
+    ws_buf_free(&b->source_buf);
+    ws_buf_free(&b->ids_buf);
+    for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) {
+        ws_buf_free(&b->tag_vals[t]);
+        ws_buf_free(&b->tag_off_buf[t]);
+    }
+    ws_tokmeta_buf_free(&b->meta_buf);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,51 @@
+/*
+ * A decoded block: reads the chunks a caller asks for (a column mask), checks
+ * and decodes them, and exposes typed views. One ws_block is a per-thread
+ * workspace: its buffers are kept and reused from block to block, so a scan
+ * allocates only while buffers still grow.
+ */
+#ifndef WS_BLOCK_H
+#define WS_BLOCK_H
+
+#include "ws_columns.h"
+#include "ws_store.h"
+
+#define WS_MAX_TAG_COLUMNS 32
+#define WS_COLBIT(c) (1ull << (c))
+#define WS_COLS_ALL (~0ull)
+
+typedef struct ws_block {
+    const ws_segment *seg;
+    uint32_t index, nrows;
+    uint64_t ntokens;
+    uint64_t loaded; /* mask of decoded columns */
+    ws_strings_view id, title, body;
+    int64_t *dates;   /* nrows */
+    uint32_t *source; /* nrows, indices into seg->cols[WS_C_SOURCE].values */
+    uint32_t *ids;    /* ntokens */
+    ws_tokmeta_view meta;
+    uint32_t ntags;              /* seg->ncols - WS_C_FIRST_TAG */
+    uint32_t *tag_off[WS_MAX_TAG_COLUMNS]; /* nrows + 1 each */
+    ws_buf tag_vals[WS_MAX_TAG_COLUMNS];
+    /* workspace */
+    ws_buf comp, raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    ws_buf text_title, text_body;
+    ws_buf offs_id, offs_title, offs_body, dates_buf, source_buf, ids_buf, tag_off_buf[WS_MAX_TAG_COLUMNS];
+    ws_tokmeta_buf meta_buf;
+} ws_block;
+
+/* Load and decode the columns of `mask` (bits WS_COLBIT(column)) of block
+ * `index` of s. Title and body are rebuilt from the tokens column and the
+ * dictionary d (the store's), so asking for them loads tokens too. Errors
+ * name the segment, block and column. */
+int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask);
+void ws_block_free(ws_block *b); /* frees the workspace; b may be reused after */
+
+/* Values of row r of tag column t (0-based among tag columns). */
+static inline uint32_t ws_block_tags(const ws_block *b, uint32_t t, uint32_t r, const uint32_t **vals)
+{
+    *vals = (const uint32_t *)(const void *)b->tag_vals[t].p + b->tag_off[t][r];
+    return b->tag_off[t][r + 1] - b->tag_off[t][r];
+}
+
+#endif

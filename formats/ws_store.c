@@ -1,0 +1,1085 @@
+/*
+ * Store files: segments (read, write, validate), the append-only term
+ * dictionary, the per-generation term statistics and the manifest.
+ *
+ * Every byte of every file is covered by a check: segment chunks by their
+ * XXH3-64 in the footer, the footer by the trailer's XXH3, header and trailer
+ * by magic, version and exact-size arithmetic; dictionary records and the
+ * statistics file carry their own XXH3; the manifest ends with the XXH3 of
+ * its text. Readers bound every count by the bytes that remain before they
+ * allocate, so a corrupt file costs an error, never a wild read or a huge
+ * allocation.
+ */
+#include "ws_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "ws_columns.h"
+
+/* ------------------------------------------------------------------ */
+/* small I/O helpers                                                   */
+
+static int write_all(int fd, const void *buf, size_t n, const char *path)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return ws_error(WS_EIO, "%s: write failed: %s", path, strerror(errno));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path)
+{
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t r = pread(fd, p, n, (off_t)off);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return ws_error(WS_EIO, "%s: read failed at byte %" PRIu64 ": %s", path, off, strerror(errno));
+        }
+        if (r == 0) return ws_error(WS_ECORRUPT, "%s: unexpected end of file at byte %" PRIu64, path, off);
+        p += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = ws_malloc(a + b + 2);
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, name, b + 1);
+    return p;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return ws_error(WS_EIO, "%s: cannot open directory: %s", dir, strerror(errno));
+    int rc = 0;
+    if (fsync(fd) != 0 && errno != EINVAL) rc = ws_error(WS_EIO, "%s: fsync failed: %s", dir, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int ws_zstd_compress(const void *src, size_t n, int level, ws_buf *out)
+{
+    size_t bound = ZSTD_compressBound(n);
+    out->n = 0;
+    int rc = ws_buf_reserve(out, bound);
+    if (rc) return rc;
+    size_t r = ZSTD_compress(out->p, bound, src, n, level);
+    if (ZSTD_isError(r)) return ws_error(WS_EINTERNAL, "zstd compression failed: %s", ZSTD_getErrorName(r));
+    out->n = r;
+    return 0;
+}
+
+/* Verify and decompress one zstd frame whose exact sizes are known. */
+static int zstd_unpack(const uint8_t *src, size_t n, uint64_t raw_size, ws_buf *out, const char *what)
+{
+    if (raw_size > WS_MAX_CHUNK_RAW) return ws_error(WS_ECORRUPT, "%s: declared size %" PRIu64 " too large", what, raw_size);
+    unsigned long long fcs = ZSTD_getFrameContentSize(src, n);
+    if (fcs != raw_size) return ws_error(WS_ECORRUPT, "%s: frame size does not match footer", what);
+    if (ZSTD_findFrameCompressedSize(src, n) != n) return ws_error(WS_ECORRUPT, "%s: not exactly one zstd frame", what);
+    out->n = 0;
+    int rc = ws_buf_reserve(out, (size_t)raw_size + 1);
+    if (rc) return rc;
+    size_t r = ZSTD_decompress(out->p, (size_t)raw_size, src, n);
+    if (ZSTD_isError(r) || r != raw_size) return ws_error(WS_ECORRUPT, "%s: zstd frame does not decode", what);
+    out->n = (size_t)raw_size;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* bounded little-endian reader for footers and headers                */
+
+typedef struct rd {
+    const uint8_t *p, *end;
+    int bad;
+} rd;
+
+static int rd_need(rd *r, uint64_t n)
+{
+    if (r->bad || (uint64_t)(r->end - r->p) < n) { r->bad = 1; return 0; }
+    return 1;
+}
+static uint8_t rd_u8(rd *r) { if (!rd_need(r, 1)) return 0; return *r->p++; }
+static uint16_t rd_u16(rd *r) { if (!rd_need(r, 2)) return 0; uint16_t v = (uint16_t)(r->p[0] | r->p[1] << 8); r->p += 2; return v; }
+static uint32_t rd_u32(rd *r) { if (!rd_need(r, 4)) return 0; uint32_t v = ws_le32_get(r->p); r->p += 4; return v; }
+static uint64_t rd_u64(rd *r) { if (!rd_need(r, 8)) return 0; uint64_t v = ws_le64_get(r->p); r->p += 8; return v; }
+static const uint8_t *rd_bytes(rd *r, uint64_t n) { if (!rd_need(r, n)) return NULL; const uint8_t *p = r->p; r->p += n; return p; }
+static uint64_t rd_left(const rd *r) { return r->bad ? 0 : (uint64_t)(r->end - r->p); }
+
+/* ------------------------------------------------------------------ */
+/* segments: reading                                                   */
+
+static void segment_free_parts(ws_segment *s)
+{
+    if (s->cols) {
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            ws_free(s->cols[c].name);
+            ws_free(s->cols[c].values);
+            ws_free(s->cols[c].values_buf);
+        }
+    }
+    if (s->blocks) {
+        for (uint32_t b = 0; b < s->nblocks; b++) {
+            ws_free(s->blocks[b].sources);
+            ws_free(s->blocks[b].chunks);
+        }
+    }
+    ws_free(s->cols);
+    ws_free(s->blocks);
+}
+
+void ws_segment_close(ws_segment *s)
+{
+    if (!s) return;
+    segment_free_parts(s);
+    if (s->fd >= 0) close(s->fd);
+    ws_free(s->path);
+    ws_free(s);
+}
+
+static int corrupt(const ws_segment *s, const char *what)
+{
+    return ws_error(WS_ECORRUPT, "%s: corrupt footer: %s", s->path, what);
+}
+
+static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t footer_off)
+{
+    rd r = {f, f + flen, 0};
+    s->ncols = rd_u32(&r);
+    if (s->ncols < WS_C_FIRST_TAG || s->ncols > 1024 || rd_left(&r) < (uint64_t)s->ncols * 4) return corrupt(s, "column count");
+    if (!(s->cols = ws_calloc(s->ncols, sizeof *s->cols))) return WS_ENOMEM;
+    static const uint8_t fixed_types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
+                                                        WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        uint8_t type = rd_u8(&r);
+        uint8_t zero = rd_u8(&r);
+        uint16_t nlen = rd_u16(&r);
+        const uint8_t *name = rd_bytes(&r, nlen);
+        if (!name || zero) return corrupt(s, "column descriptor");
+        if (c < WS_C_FIRST_TAG ? type != fixed_types[c] : type != WS_COL_MULTI) return corrupt(s, "column type");
+        if (!(s->cols[c].name = ws_strndup((const char *)name, nlen))) return WS_ENOMEM;
+        s->cols[c].type = type;
+    }
+    s->nblocks = rd_u32(&r);
+    uint64_t min_block = 44 + (uint64_t)s->ncols * 24;
+    if (r.bad || rd_left(&r) / min_block < s->nblocks) return corrupt(s, "block count");
+    if (s->nblocks && !(s->blocks = ws_calloc(s->nblocks, sizeof *s->blocks))) return WS_ENOMEM;
+    uint64_t expect_off = WS_SEG_HEADER_SIZE, rows = 0, toks = 0;
+    for (uint32_t b = 0; b < s->nblocks; b++) {
+        ws_block_meta *m = &s->blocks[b];
+        m->nrows = rd_u32(&r);
+        m->undated = rd_u32(&r);
+        m->min_date = (int64_t)rd_u64(&r);
+        m->max_date = (int64_t)rd_u64(&r);
+        m->ntokens = rd_u64(&r);
+        m->first_row = rd_u64(&r);
+        m->nsources = rd_u32(&r);
+        if (r.bad || m->nrows == 0 || m->undated > m->nrows || m->first_row != rows) return corrupt(s, "block statistics");
+        if (m->undated < m->nrows ? (m->min_date > m->max_date || m->min_date == WS_DATE_UNKNOWN)
+                                  : (m->min_date != WS_DATE_UNKNOWN || m->max_date != WS_DATE_UNKNOWN))
+            return corrupt(s, "block date range");
+        if (m->nsources > m->nrows || rd_left(&r) / 4 < m->nsources) return corrupt(s, "block source list");
+        if (m->nsources && !(m->sources = ws_malloc((size_t)m->nsources * 4))) return WS_ENOMEM;
+        for (uint32_t i = 0; i < m->nsources; i++) {
+            m->sources[i] = rd_u32(&r);
+            if (i && m->sources[i] <= m->sources[i - 1]) return corrupt(s, "block source list order");
+        }
+        if (rd_left(&r) / 24 < s->ncols) return corrupt(s, "chunk table");
+        if (!(m->chunks = ws_calloc(s->ncols, sizeof *m->chunks))) return WS_ENOMEM;
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            ws_chunk_ref *ch = &m->chunks[c];
+            ch->offset = rd_u64(&r);
+            ch->comp_size = rd_u32(&r);
+            ch->raw_size = rd_u32(&r);
+            ch->xxh3 = rd_u64(&r);
+            if (ch->offset != expect_off || ch->comp_size == 0 || ch->raw_size > WS_MAX_CHUNK_RAW ||
+                ch->comp_size > footer_off - expect_off)
+                return corrupt(s, "chunk offset or size");
+            expect_off += ch->comp_size;
+        }
+        rows += m->nrows;
+        toks += m->ntokens;
+    }
+    if (expect_off != footer_off) return corrupt(s, "chunks do not fill the file");
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        ws_column_desc *cd = &s->cols[c];
+        if (cd->type != WS_COL_DICT && cd->type != WS_COL_MULTI) continue;
+        cd->nvalues = rd_u32(&r);
+        if (r.bad || rd_left(&r) / 4 < cd->nvalues) return corrupt(s, "value list");
+        /* First pass: sizes, bounded by the footer itself. */
+        const uint8_t *save = r.p;
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < cd->nvalues; i++) {
+            uint32_t len = rd_u32(&r);
+            if (!rd_bytes(&r, len)) return corrupt(s, "value list entry");
+            total += len;
+        }
+        r.p = save;
+        if (!(cd->values = ws_calloc(cd->nvalues ? cd->nvalues : 1, sizeof *cd->values))) return WS_ENOMEM;
+        if (!(cd->values_buf = ws_malloc((size_t)total + 1))) return WS_ENOMEM;
+        char *dst = cd->values_buf;
+        for (uint32_t i = 0; i < cd->nvalues; i++) {
+            uint32_t len = rd_u32(&r);
+            const uint8_t *v = rd_bytes(&r, len);
+            if (len) memcpy(dst, v, len);
+            cd->values[i] = ws_str_make(dst, len);
+            dst += len;
+        }
+    }
+    for (uint32_t b = 0; b < s->nblocks; b++) {
+        const ws_block_meta *m = &s->blocks[b];
+        if (m->nsources && m->sources[m->nsources - 1] >= s->cols[WS_C_SOURCE].nvalues) return corrupt(s, "source index");
+    }
+    s->dict_terms = rd_u32(&r);
+    s->nrows = rd_u64(&r);
+    s->ntokens = rd_u64(&r);
+    if (r.bad || rd_left(&r) != 0) return corrupt(s, "trailing bytes or truncated footer");
+    if (s->nrows != rows || s->ntokens != toks) return corrupt(s, "totals do not match blocks");
+    return 0;
+}
+
+int ws_segment_open(const char *path, ws_segment **out)
+{
+    *out = NULL;
+    ws_segment *s = ws_calloc(1, sizeof *s);
+    if (!s) return WS_ENOMEM;
+    s->fd = -1;
+    int rc = WS_ENOMEM;
+    uint8_t *footer = NULL;
+    if (!(s->path = ws_strndup(path, strlen(path)))) goto fail;
+    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (s->fd < 0) {
+        rc = ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open segment: %s", path, strerror(errno));
+        goto fail;
+    }
+    struct stat sb;
+    if (fstat(s->fd, &sb) != 0) { rc = ws_error(WS_EIO, "%s: stat failed: %s", path, strerror(errno)); goto fail; }
+    s->size = (uint64_t)sb.st_size;
+    if (s->size < WS_SEG_HEADER_SIZE + WS_SEG_TRAILER_SIZE) {
+        rc = ws_error(WS_ECORRUPT, "%s: truncated segment (%" PRIu64 " bytes)", path, s->size);
+        goto fail;
+    }
+    uint8_t head[WS_SEG_HEADER_SIZE], tail[WS_SEG_TRAILER_SIZE];
+    if ((rc = pread_all(s->fd, head, sizeof head, 0, path))) goto fail;
+    if ((rc = pread_all(s->fd, tail, sizeof tail, s->size - sizeof tail, path))) goto fail;
+    if (memcmp(head, WS_SEG_MAGIC, 8) != 0 || memcmp(tail + 32, WS_SEG_MAGIC, 8) != 0) {
+        rc = ws_error(WS_ECORRUPT, "%s: bad magic: not a wirescan segment", path);
+        goto fail;
+    }
+    if (ws_le32_get(head + 8) != WS_FORMAT_VERSION || ws_le32_get(tail + 24) != WS_FORMAT_VERSION) {
+        rc = ws_error(WS_EVERSION, "%s: segment format version %u/%u, this build reads %u", path, ws_le32_get(head + 8),
+                      ws_le32_get(tail + 24), WS_FORMAT_VERSION);
+        goto fail;
+    }
+    if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
+        rc = ws_error(WS_ECORRUPT, "%s: unknown flags", path);
+        goto fail;
+    }
+    uint64_t foff = ws_le64_get(tail), flen = ws_le64_get(tail + 8), fsum = ws_le64_get(tail + 16);
+    if (foff < WS_SEG_HEADER_SIZE || flen > s->size || foff > s->size - WS_SEG_TRAILER_SIZE - flen ||
+        foff + flen + WS_SEG_TRAILER_SIZE != s->size) {
+        rc = ws_error(WS_ECORRUPT, "%s: footer position out of bounds", path);
+        goto fail;
+    }
+    if (!(footer = ws_malloc((size_t)flen))) { rc = WS_ENOMEM; goto fail; }
+    if ((rc = pread_all(s->fd, footer, (size_t)flen, foff, path))) goto fail;
+    if (XXH3_64bits(footer, (size_t)flen) != fsum) {
+        rc = ws_error(WS_ECORRUPT, "%s: footer checksum mismatch", path);
+        goto fail;
+    }
+    if ((rc = parse_footer(s, footer, flen, foff))) goto fail;
+    ws_free(footer);
+    *out = s;
+    return 0;
+fail:
+    ws_free(footer);
+    ws_segment_close(s);
+    return rc;
+}
+
+int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out)
+{
+    if (block >= s->nblocks || col >= s->ncols) return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
+    const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
+    comp->n = 0;
+    int rc = ws_buf_reserve(comp, ch->comp_size);
+    if (rc) return rc;
+    if ((rc = pread_all(s->fd, comp->p, ch->comp_size, ch->offset, s->path))) return rc;
+    comp->n = ch->comp_size;
+    if (XXH3_64bits(comp->p, ch->comp_size) != ch->xxh3)
+        return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
+    char what[256];
+    snprintf(what, sizeof what, "%s: block %u column %s", s->path, block, s->cols[col].name);
+    return zstd_unpack(comp->p, comp->n, ch->raw_size, out, what);
+}
+
+int ws_segment_find_column(const ws_segment *s, const char *name)
+{
+    for (uint32_t c = 0; c < s->ncols; c++)
+        if (strcmp(s->cols[c].name, name) == 0) return (int)c;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* segments: writing                                                   */
+
+struct ws_segwriter {
+    char *path, *tmp;
+    int fd;
+    uint64_t off;
+    uint32_t ncols;
+    ws_buf footer_blocks; /* serialized block entries */
+    ws_buf values;        /* serialized value lists, in column order */
+    uint8_t *types;
+    char **names;
+    ws_str **vals;
+    uint32_t *nvals;
+    uint32_t nblocks;
+    uint64_t rows, toks;
+};
+
+static void put32(ws_buf *b, uint32_t v) { uint8_t t[4]; ws_le32_put(t, v); ws_buf_append(b, t, 4); }
+static void put64(ws_buf *b, uint64_t v) { uint8_t t[8]; ws_le64_put(t, v); ws_buf_append(b, t, 8); }
+
+int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, const char *const *names,
+                        ws_segwriter **out)
+{
+    *out = NULL;
+    ws_segwriter *w = ws_calloc(1, sizeof *w);
+    if (!w) return WS_ENOMEM;
+    w->fd = -1;
+    w->ncols = ncols;
+    size_t pl = strlen(path);
+    w->path = ws_strndup(path, pl);
+    w->tmp = ws_malloc(pl + 5);
+    w->types = ws_malloc(ncols);
+    w->names = ws_calloc(ncols, sizeof *w->names);
+    w->vals = ws_calloc(ncols, sizeof *w->vals);
+    w->nvals = ws_calloc(ncols, sizeof *w->nvals);
+    if (!w->path || !w->tmp || !w->types || !w->names || !w->vals || !w->nvals) { ws_segwriter_abort(w); return WS_ENOMEM; }
+    memcpy(w->tmp, path, pl);
+    memcpy(w->tmp + pl, ".tmp", 5);
+    memcpy(w->types, types, ncols);
+    for (uint32_t c = 0; c < ncols; c++)
+        if (!(w->names[c] = ws_strndup(names[c], strlen(names[c])))) { ws_segwriter_abort(w); return WS_ENOMEM; }
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        int rc = ws_error(WS_EIO, "%s: cannot create: %s", w->tmp, strerror(errno));
+        ws_segwriter_abort(w);
+        return rc;
+    }
+    uint8_t head[WS_SEG_HEADER_SIZE];
+    memcpy(head, WS_SEG_MAGIC, 8);
+    ws_le32_put(head + 8, WS_FORMAT_VERSION);
+    ws_le32_put(head + 12, 0);
+    int rc = write_all(w->fd, head, sizeof head, w->tmp);
+    if (rc) { ws_segwriter_abort(w); return rc; }
+    w->off = WS_SEG_HEADER_SIZE;
+    *out = w;
+    return 0;
+}
+
+int ws_segwriter_add_block(ws_segwriter *w, const ws_block_meta *m, const ws_buf *chunks, const uint32_t *raw_sizes)
+{
+    ws_buf *f = &w->footer_blocks;
+    int rc = ws_buf_reserve(f, 48 + (size_t)m->nsources * 4 + (size_t)w->ncols * 24);
+    if (rc) return rc;
+    put32(f, m->nrows);
+    put32(f, m->undated);
+    put64(f, (uint64_t)m->min_date);
+    put64(f, (uint64_t)m->max_date);
+    put64(f, m->ntokens);
+    put64(f, w->rows);
+    put32(f, m->nsources);
+    for (uint32_t i = 0; i < m->nsources; i++) put32(f, m->sources[i]);
+    for (uint32_t c = 0; c < w->ncols; c++) {
+        put64(f, w->off);
+        put32(f, (uint32_t)chunks[c].n);
+        put32(f, raw_sizes[c]);
+        put64(f, XXH3_64bits(chunks[c].p, chunks[c].n));
+        if ((rc = write_all(w->fd, chunks[c].p, chunks[c].n, w->tmp))) return rc;
+        w->off += chunks[c].n;
+    }
+    w->nblocks++;
+    w->rows += m->nrows;
+    w->toks += m->ntokens;
+    return 0;
+}
+
+int ws_segwriter_set_values(ws_segwriter *w, uint32_t col, const ws_str *values, uint32_t n)
+{
+    if (col >= w->ncols) return ws_error(WS_EINVAL, "no column %u", col);
+    w->vals[col] = (ws_str *)(uintptr_t)values; /* borrowed until finish */
+    w->nvals[col] = n;
+    return 0;
+}
+
+int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_out)
+{
+    ws_buf f = {0};
+    int rc = ws_buf_reserve(&f, 64);
+    if (rc) return rc;
+    put32(&f, w->ncols);
+    for (uint32_t c = 0; c < w->ncols; c++) {
+        size_t nl = strlen(w->names[c]);
+        uint8_t t[4] = {w->types[c], 0, (uint8_t)nl, (uint8_t)(nl >> 8)};
+        ws_buf_append(&f, t, 4);
+        ws_buf_append(&f, w->names[c], nl);
+    }
+    put32(&f, w->nblocks);
+    ws_buf_append(&f, w->footer_blocks.p, w->footer_blocks.n);
+    for (uint32_t c = 0; c < w->ncols; c++) {
+        if (w->types[c] != WS_COL_DICT && w->types[c] != WS_COL_MULTI) continue;
+        put32(&f, w->nvals[c]);
+        for (uint32_t i = 0; i < w->nvals[c]; i++) {
+            put32(&f, (uint32_t)w->vals[c][i].n);
+            ws_buf_append(&f, w->vals[c][i].p, w->vals[c][i].n);
+        }
+    }
+    put32(&f, dict_terms);
+    put64(&f, w->rows);
+    put64(&f, w->toks);
+    /* ws_buf_append reports ENOMEM through its return, checked here once. */
+    if (f.n < 64 || (rc = ws_buf_reserve(&f, WS_SEG_TRAILER_SIZE))) { ws_buf_free(&f); return rc ? rc : WS_ENOMEM; }
+    uint8_t tail[WS_SEG_TRAILER_SIZE];
+    ws_le64_put(tail, w->off);
+    ws_le64_put(tail + 8, f.n);
+    ws_le64_put(tail + 16, XXH3_64bits(f.p, f.n));
+    ws_le32_put(tail + 24, WS_FORMAT_VERSION);
+    ws_le32_put(tail + 28, 0);
+    memcpy(tail + 32, WS_SEG_MAGIC, 8);
+    rc = write_all(w->fd, f.p, f.n, w->tmp);
+    if (!rc) rc = write_all(w->fd, tail, sizeof tail, w->tmp);
+    uint64_t total = w->off + f.n + sizeof tail;
+    ws_buf_free(&f);
+    if (!rc && fsync(w->fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", w->tmp, strerror(errno));
+    if (!rc && close(w->fd) != 0) rc = ws_error(WS_EIO, "%s: close failed: %s", w->tmp, strerror(errno));
+    w->fd = -1;
+    if (!rc && rename(w->tmp, w->path) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", w->path, strerror(errno));
+    if (rc) { ws_segwriter_abort(w); return rc; }
+    if (bytes_out) *bytes_out = total;
+    ws_free(w->tmp);
+    w->tmp = NULL;
+    ws_segwriter_abort(w); /* frees; the file is published under its name */
+    return 0;
+}
+
+void ws_segwriter_abort(ws_segwriter *w)
+{
+    if (!w) return;
+    if (w->fd >= 0) close(w->fd);
+    if (w->tmp) unlink(w->tmp);
+    for (uint32_t c = 0; w->names && c < w->ncols; c++) ws_free(w->names[c]);
+    ws_free(w->names);
+    ws_free(w->types);
+    ws_free(w->vals);
+    ws_free(w->nvals);
+    ws_buf_free(&w->footer_blocks);
+    ws_buf_free(&w->values);
+    ws_free(w->path);
+    ws_free(w->tmp);
+    ws_free(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* dictionary                                                          */
+
+void ws_dict_free(ws_dict *d)
+{
+    ws_free(d->off);
+    ws_free(d->text);
+    ws_free(d->cf);
+    ws_free(d->df);
+    ws_free(d->slots);
+    memset(d, 0, sizeof *d);
+}
+
+static int dict_grow(ws_dict *d, uint32_t need_terms, uint64_t need_text)
+{
+    if (need_terms > d->cap) {
+        uint32_t cap = d->cap ? d->cap : 1024;
+        while (cap < need_terms) cap = cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : cap * 2;
+        uint64_t *off = ws_realloc(d->off, ((size_t)cap + 1) * sizeof *off);
+        if (off) d->off = off;
+        uint64_t *cf = off ? ws_realloc(d->cf, (size_t)cap * sizeof *cf) : NULL;
+        if (cf) d->cf = cf;
+        uint64_t *df = cf ? ws_realloc(d->df, (size_t)cap * sizeof *df) : NULL;
+        if (df) d->df = df;
+        if (!df) return ws_error(WS_ENOMEM, "out of memory growing the dictionary to %u terms", cap);
+        if (d->cap == 0) d->off[0] = 0;
+        d->cap = cap;
+    }
+    if (need_text > d->text_cap) {
+        uint64_t cap = d->text_cap ? d->text_cap : 1 << 16;
+        while (cap < need_text) cap *= 2;
+        char *t = ws_realloc(d->text, (size_t)cap);
+        if (!t) return ws_error(WS_ENOMEM, "out of memory growing the dictionary text");
+        d->text = t;
+        d->text_cap = cap;
+    }
+    return 0;
+}
+
+/* Open addressing with linear probing; the table stores id+1 and compares
+ * the full string. Fibonacci-mixed XXH3 spreads ids over the slots. */
+static uint32_t slot_of(uint64_t h, uint32_t mask) { return (uint32_t)(h >> 32 ^ h) & mask; }
+
+uint32_t ws_dict_lookup(const ws_dict *d, ws_str term, uint64_t hash)
+{
+    uint32_t mask = d->nslots - 1;
+    for (uint32_t i = slot_of(hash, mask);; i = (i + 1) & mask) {
+        uint32_t v = d->slots[i];
+        if (!v) return UINT32_MAX;
+        if (ws_str_eq(ws_dict_term(d, v - 1), term)) return v - 1;
+    }
+}
+
+static int dict_rehash(ws_dict *d, uint32_t nslots)
+{
+    uint32_t *slots = ws_calloc(nslots, sizeof *slots);
+    if (!slots) return ws_error(WS_ENOMEM, "out of memory indexing the dictionary");
+    uint32_t mask = nslots - 1;
+    for (uint32_t id = 0; id < d->nterms; id++) {
+        ws_str t = ws_dict_term(d, id);
+        uint32_t i = slot_of(ws_hash64(t.p, t.n), mask);
+        while (slots[i]) i = (i + 1) & mask;
+        slots[i] = id + 1;
+    }
+    ws_free(d->slots);
+    d->slots = slots;
+    d->nslots = nslots;
+    return 0;
+}
+
+int ws_dict_index(ws_dict *d)
+{
+    int rc = dict_grow(d, d->nterms + 1, 1); /* off[0] must exist even when empty */
+    if (rc) return rc;
+    uint32_t n = 1024;
+    while (n < (uint64_t)d->nterms * 2 && n < (1u << 31)) n *= 2;
+    return dict_rehash(d, n);
+}
+
+int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id)
+{
+    uint32_t mask = d->nslots - 1, i;
+    for (i = slot_of(hash, mask); d->slots[i]; i = (i + 1) & mask) {
+        uint32_t v = d->slots[i];
+        if (ws_str_eq(ws_dict_term(d, v - 1), term)) { *id = v - 1; return 0; }
+    }
+    if (d->nterms >= UINT32_MAX - 2) return ws_error(WS_ETOOBIG, "dictionary is full (%u terms)", d->nterms);
+    uint32_t nid = d->nterms;
+    int rc = dict_grow(d, nid + 1, d->off[nid] + term.n);
+    if (rc) return rc;
+    memcpy(d->text + d->off[nid], term.p, term.n);
+    d->off[nid + 1] = d->off[nid] + term.n;
+    d->cf[nid] = d->df[nid] = 0;
+    d->nterms++;
+    d->slots[i] = nid + 1;
+    *id = nid;
+    if ((uint64_t)d->nterms * 10 > (uint64_t)d->nslots * 7) return dict_rehash(d, d->nslots * 2);
+    return 0;
+}
+
+/* Parse terms.wsd's valid prefix: a sequence of records
+ *   magic[8] version u32, nterms u32, first_id u64, comp u32, raw u32,
+ *   xxh3 u64 (of the 32 header bytes before it and the payload), payload
+ * where payload is a zstd frame of nterms varint lengths then the bytes. */
+static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expect_terms)
+{
+    if (bytes == 0) return expect_terms == 0 ? 0 : ws_error(WS_ECORRUPT, "%s: dictionary missing", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ws_error(WS_ECORRUPT, "%s: cannot open dictionary: %s", path, strerror(errno));
+    struct stat sb;
+    int rc = 0;
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < bytes) {
+        close(fd);
+        return ws_error(WS_ECORRUPT, "%s: dictionary shorter than the manifest says", path);
+    }
+    ws_buf comp = {0}, raw = {0};
+    uint64_t off = 0;
+    while (off < bytes && !rc) {
+        uint8_t h[WS_DIC_HEADER_SIZE];
+        if (bytes - off < sizeof h) { rc = ws_error(WS_ECORRUPT, "%s: truncated record at byte %" PRIu64, path, off); break; }
+        if ((rc = pread_all(fd, h, sizeof h, off, path))) break;
+        uint32_t n = ws_le32_get(h + 12), csz = ws_le32_get(h + 24), rsz = ws_le32_get(h + 28);
+        if (memcmp(h, WS_DIC_MAGIC, 8) || ws_le32_get(h + 8) != WS_FORMAT_VERSION || ws_le64_get(h + 16) != d->nterms ||
+            csz > bytes - off - sizeof h || n > expect_terms - d->nterms || csz == 0) {
+            rc = ws_error(WS_ECORRUPT, "%s: bad dictionary record header at byte %" PRIu64, path, off);
+            break;
+        }
+        comp.n = 0;
+        if ((rc = ws_buf_reserve(&comp, csz))) break;
+        if ((rc = pread_all(fd, comp.p, csz, off + sizeof h, path))) break;
+        XXH3_state_t st;
+        XXH3_64bits_reset(&st);
+        XXH3_64bits_update(&st, h, 32);
+        XXH3_64bits_update(&st, comp.p, csz);
+        if (XXH3_64bits_digest(&st) != ws_le64_get(h + 32)) {
+            rc = ws_error(WS_ECORRUPT, "%s: dictionary record checksum mismatch at byte %" PRIu64, path, off);
+            break;
+        }
+        if ((rc = zstd_unpack(comp.p, csz, rsz, &raw, path))) break;
+        const uint8_t *p = raw.p, *end = raw.p + raw.n;
+        uint64_t *lens = ws_malloc(((size_t)n + 1) * sizeof *lens);
+        if (!lens) { rc = WS_ENOMEM; break; }
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            if (ws_varint_get(&p, end, &lens[i]) || lens[i] > WS_MAX_TERM_LEN) rc = ws_error(WS_ECORRUPT, "%s: bad term length", path);
+            total += lens[i];
+        }
+        if (!rc && (uint64_t)(end - p) != total) rc = ws_error(WS_ECORRUPT, "%s: dictionary record sizes disagree", path);
+        if (!rc) rc = dict_grow(d, d->nterms + n, d->off[d->nterms] + total);
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            uint32_t id = d->nterms;
+            memcpy(d->text + d->off[id], p, lens[i]);
+            p += lens[i];
+            d->off[id + 1] = d->off[id] + lens[i];
+            d->cf[id] = d->df[id] = 0;
+            d->nterms++;
+        }
+        ws_free(lens);
+        off += sizeof h + csz;
+    }
+    ws_buf_free(&comp);
+    ws_buf_free(&raw);
+    close(fd);
+    if (!rc && d->nterms != expect_terms)
+        rc = ws_error(WS_ECORRUPT, "%s: dictionary holds %u terms, manifest says %u", path, d->nterms, expect_terms);
+    return rc;
+}
+
+/* stats-G.wst: magic[8] version u32, nterms u32, nstories u64, ntokens u64,
+ * comp u64, raw u64, payload (zstd of varint cf, df per term), xxh3 u64 of
+ * everything before it. */
+static int stats_load(ws_dict *d, const char *path, uint64_t *nstories, uint64_t *ntokens)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ws_error(WS_ECORRUPT, "%s: cannot open statistics: %s", path, strerror(errno));
+    struct stat sb;
+    int rc = 0;
+    uint8_t *all = NULL;
+    ws_buf raw = {0};
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < WS_STA_HEADER_SIZE + 8 || (uint64_t)sb.st_size > (1ull << 36)) {
+        rc = ws_error(WS_ECORRUPT, "%s: statistics file has a bad size", path);
+        goto out;
+    }
+    size_t size = (size_t)sb.st_size;
+    if (!(all = ws_malloc(size))) { rc = WS_ENOMEM; goto out; }
+    if ((rc = pread_all(fd, all, size, 0, path))) goto out;
+    if (XXH3_64bits(all, size - 8) != ws_le64_get(all + size - 8)) { rc = ws_error(WS_ECORRUPT, "%s: checksum mismatch", path); goto out; }
+    if (memcmp(all, WS_STA_MAGIC, 8) || ws_le32_get(all + 8) != WS_FORMAT_VERSION || ws_le32_get(all + 12) != d->nterms ||
+        ws_le64_get(all + 32) != size - WS_STA_HEADER_SIZE - 8) {
+        rc = ws_error(WS_ECORRUPT, "%s: bad statistics header", path);
+        goto out;
+    }
+    *nstories = ws_le64_get(all + 16);
+    *ntokens = ws_le64_get(all + 24);
+    uint64_t rsz = ws_le64_get(all + 40);
+    if (rsz > (uint64_t)d->nterms * 20 + 1) { rc = ws_error(WS_ECORRUPT, "%s: bad statistics size", path); goto out; }
+    if ((rc = zstd_unpack(all + WS_STA_HEADER_SIZE, size - WS_STA_HEADER_SIZE - 8, rsz, &raw, path))) goto out;
+    const uint8_t *p = raw.p, *end = raw.p + raw.n;
+    for (uint32_t i = 0; i < d->nterms; i++) {
+        if (ws_varint_get(&p, end, &d->cf[i]) || ws_varint_get(&p, end, &d->df[i]) || d->df[i] > d->cf[i] ||
+            d->df[i] > *nstories) {
+            rc = ws_error(WS_ECORRUPT, "%s: bad frequencies for term %u", path, i);
+            goto out;
+        }
+    }
+    if (p != end) rc = ws_error(WS_ECORRUPT, "%s: trailing bytes", path);
+out:
+    ws_free(all);
+    ws_buf_free(&raw);
+    close(fd);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* manifest                                                            */
+
+#define MANIFEST_NAME "MANIFEST"
+#define DICT_NAME "terms.wsd"
+
+static int valid_name(const char *s, const char *prefix, const char *suffix)
+{
+    size_t n = strlen(s), a = strlen(prefix), b = strlen(suffix);
+    if (n <= a + b || strncmp(s, prefix, a) || strcmp(s + n - b, suffix)) return 0;
+    for (size_t i = a; i < n - b; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, uint32_t *nterms_out)
+{
+    /* The checksum line covers every byte before it. */
+    char *cl = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (i >= 2 && text[i - 2] == '\n' && !cl && strncmp(text + i - 1, "checksum ", 9) == 0) cl = text + i - 1;
+    if (!cl) return ws_error(WS_ECORRUPT, "%s: no checksum line", path);
+    unsigned long long want;
+    char tailc;
+    if (sscanf(cl, "checksum %16llx%c", &want, &tailc) != 2 || tailc != '\n' || cl + 26 != text + n)
+        return ws_error(WS_ECORRUPT, "%s: bad checksum line", path);
+    if (XXH3_64bits(text, (size_t)(cl - text)) != want) return ws_error(WS_ECORRUPT, "%s: checksum mismatch", path);
+    *cl = 0;
+    int lineno = 0, rc = 0;
+    unsigned long long nterms = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char a[256], extra;
+        unsigned long long x, y;
+        if (lineno == 1) {
+            unsigned v;
+            if (sscanf(line, "wirescan-store %u%c", &v, &extra) != 1) rc = ws_error(WS_ECORRUPT, "%s:1: not a wirescan manifest", path);
+            else if (v != WS_FORMAT_VERSION) rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u", path, v, WS_FORMAT_VERSION);
+        } else if (sscanf(line, "generation %llu%c", &x, &extra) == 1) st->generation = x;
+        else if (sscanf(line, "stories %llu%c", &x, &extra) == 1) st->nstories = x;
+        else if (sscanf(line, "tokens %llu%c", &x, &extra) == 1) st->ntokens = x;
+        else if (sscanf(line, "terms %llu %llu%c", &x, &y, &extra) == 2 && x < UINT32_MAX) { nterms = x; st->dict_bytes = y; }
+        else if (sscanf(line, "stats %255s%c", a, &extra) == 1) {
+            if (strcmp(a, "-") != 0) {
+                if (!valid_name(a, "stats-", ".wst")) rc = ws_error(WS_ECORRUPT, "%s:%d: bad stats name", path, lineno);
+                else if (!(st->stats_name = ws_strndup(a, strlen(a)))) rc = WS_ENOMEM;
+            }
+        } else if (sscanf(line, "segment %255s %llu %llu%c", a, &x, &y, &extra) == 3 && valid_name(a, "seg-", ".wss")) {
+            ws_manifest_seg *m = ws_realloc(st->mseg, (st->nsegs + 1) * sizeof *m);
+            if (!m) { rc = WS_ENOMEM; break; }
+            st->mseg = m;
+            if (!(m[st->nsegs].name = ws_strndup(a, strlen(a)))) { rc = WS_ENOMEM; break; }
+            m[st->nsegs].bytes = x;
+            m[st->nsegs].rows = y;
+            st->nsegs++;
+        } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
+    }
+    if (!rc && lineno == 0) rc = ws_error(WS_ECORRUPT, "%s: empty manifest", path);
+    if (!rc && (nterms == 0) != (st->dict_bytes == 0)) rc = ws_error(WS_ECORRUPT, "%s: bad terms line", path);
+    *nterms_out = (uint32_t)nterms;
+    return rc;
+}
+
+static int read_small_file(const char *path, char **out, size_t *n, size_t limit)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size > limit) {
+        close(fd);
+        return ws_error(WS_ECORRUPT, "%s: unreasonable size", path);
+    }
+    char *buf = ws_malloc((size_t)sb.st_size + 1);
+    if (!buf) { close(fd); return WS_ENOMEM; }
+    int rc = pread_all(fd, buf, (size_t)sb.st_size, 0, path);
+    close(fd);
+    if (rc) { ws_free(buf); return rc; }
+    buf[sb.st_size] = 0;
+    *out = buf;
+    *n = (size_t)sb.st_size;
+    return 0;
+}
+
+void ws_store_close(ws_store *st)
+{
+    if (!st) return;
+    for (uint32_t i = 0; i < st->nsegs; i++) {
+        if (st->segs) ws_segment_close(st->segs[i]);
+        ws_free(st->mseg[i].name);
+    }
+    ws_free(st->segs);
+    ws_free(st->mseg);
+    ws_free(st->stats_name);
+    ws_dict_free(&st->dict);
+    ws_free(st->dir);
+    ws_free(st);
+}
+
+int ws_store_open(const char *dir, int allow_missing, ws_store **out)
+{
+    *out = NULL;
+    ws_store *st = ws_calloc(1, sizeof *st);
+    if (!st) return WS_ENOMEM;
+    int rc = WS_ENOMEM;
+    char *mpath = NULL, *text = NULL, *p = NULL;
+    if (!(st->dir = ws_strndup(dir, strlen(dir))) || !(mpath = path_join(dir, MANIFEST_NAME))) goto fail;
+    size_t n = 0;
+    rc = read_small_file(mpath, &text, &n, 64u << 20);
+    if (rc == WS_ENOENT) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0) {
+            rc = allow_missing ? 0 : ws_error(WS_ENOENT, "%s: no such store", dir);
+        } else if (!S_ISDIR(sb.st_mode)) {
+            rc = ws_error(WS_EINVAL, "%s: not a directory", dir);
+        } else {
+            rc = allow_missing ? 0 : ws_error(WS_ENOENT, "%s: not a wirescan store (no MANIFEST)", dir);
+        }
+        if (rc) goto fail;
+        if ((rc = dict_grow(&st->dict, 1, 1))) goto fail;
+        ws_free(mpath);
+        *out = st;
+        return 0;
+    }
+    if (rc) goto fail;
+    uint32_t nterms = 0;
+    if ((rc = manifest_parse(st, text, n, mpath, &nterms))) goto fail;
+    if ((rc = dict_grow(&st->dict, nterms + 1, 1))) goto fail;
+    if (!(p = path_join(dir, DICT_NAME))) { rc = WS_ENOMEM; goto fail; }
+    if ((rc = dict_load(&st->dict, p, st->dict_bytes, nterms))) goto fail;
+    ws_free(p);
+    p = NULL;
+    if (st->stats_name) {
+        uint64_t ns = 0, nt = 0;
+        if (!(p = path_join(dir, st->stats_name))) { rc = WS_ENOMEM; goto fail; }
+        if ((rc = stats_load(&st->dict, p, &ns, &nt))) goto fail;
+        if (ns != st->nstories || nt != st->ntokens) { rc = ws_error(WS_ECORRUPT, "%s: totals disagree with MANIFEST", p); goto fail; }
+        ws_free(p);
+        p = NULL;
+    } else if (nterms) {
+        rc = ws_error(WS_ECORRUPT, "%s: terms without statistics", mpath);
+        goto fail;
+    }
+    if (st->nsegs && !(st->segs = ws_calloc(st->nsegs, sizeof *st->segs))) { rc = WS_ENOMEM; goto fail; }
+    uint64_t rows = 0;
+    for (uint32_t i = 0; i < st->nsegs; i++) {
+        if (!(p = path_join(dir, st->mseg[i].name))) { rc = WS_ENOMEM; goto fail; }
+        if ((rc = ws_segment_open(p, &st->segs[i]))) goto fail;
+        const ws_segment *s = st->segs[i];
+        if (s->size != st->mseg[i].bytes || s->nrows != st->mseg[i].rows) {
+            rc = ws_error(WS_ECORRUPT, "%s: size or rows differ from MANIFEST", p);
+            goto fail;
+        }
+        if (s->dict_terms > st->dict.nterms) {
+            rc = ws_error(WS_ECORRUPT, "%s: uses %u terms, dictionary has %u", p, s->dict_terms, st->dict.nterms);
+            goto fail;
+        }
+        rows += s->nrows;
+        ws_free(p);
+        p = NULL;
+    }
+    if (rows != st->nstories) { rc = ws_error(WS_ECORRUPT, "%s: story count disagrees with segments", mpath); goto fail; }
+    ws_free(mpath);
+    ws_free(text);
+    *out = st;
+    return 0;
+fail:
+    ws_free(p);
+    ws_free(mpath);
+    ws_free(text);
+    ws_store_close(st);
+    return rc;
+}
+
+void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "seg-%06llu.wss", (unsigned long long)(st->generation + 1));
+}
+
+int ws_store_lock(const char *dir)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return ws_error(WS_EIO, "%s: cannot create store directory: %s", dir, strerror(errno));
+    char *p = path_join(dir, "LOCK");
+    if (!p) return WS_ENOMEM;
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int rc = ws_error(WS_EIO, "%s: cannot open: %s", p, strerror(errno));
+        ws_free(p);
+        return rc;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int rc = ws_error(WS_EBUSY, "%s: another wirescan process is writing this store", dir);
+        close(fd);
+        ws_free(p);
+        return rc;
+    }
+    ws_free(p);
+    return fd;
+}
+
+static int listed(const ws_store *st, const char *name)
+{
+    if (!strcmp(name, MANIFEST_NAME) || !strcmp(name, DICT_NAME) || !strcmp(name, "LOCK")) return 1;
+    if (st->stats_name && !strcmp(name, st->stats_name)) return 1;
+    for (uint32_t i = 0; i < st->nsegs; i++)
+        if (!strcmp(name, st->mseg[i].name)) return 1;
+    return 0;
+}
+
+int ws_store_cleanup(const ws_store *st)
+{
+    DIR *d = opendir(st->dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        int ours = !strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "MANIFEST.", 9);
+        if (!ours || listed(st, n)) continue;
+        char *p = path_join(st->dir, n);
+        if (p) unlink(p);
+        ws_free(p);
+    }
+    closedir(d);
+    return 0;
+}
+
+static int write_file_atomic(const char *dir, const char *name, const void *data, size_t n)
+{
+    char *final = path_join(dir, name);
+    char *tmp = final ? ws_malloc(strlen(final) + 5) : NULL;
+    if (!tmp) { ws_free(final); return WS_ENOMEM; }
+    sprintf(tmp, "%s.tmp", final);
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) rc = ws_error(WS_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (!rc) rc = write_all(fd, data, n, tmp);
+    if (!rc && fsync(fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, final) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
+    if (rc) unlink(tmp);
+    ws_free(tmp);
+    ws_free(final);
+    return rc;
+}
+
+static int dict_append(ws_store *st, const ws_dict *d, uint32_t from, uint64_t *new_bytes)
+{
+    char *path = path_join(st->dir, DICT_NAME);
+    if (!path) return WS_ENOMEM;
+    int rc = 0;
+    ws_buf raw = {0}, comp = {0};
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) { rc = ws_error(WS_EIO, "%s: cannot open: %s", path, strerror(errno)); goto out; }
+    /* Bytes past the manifest's length are a torn append: drop them. */
+    if (ftruncate(fd, (off_t)st->dict_bytes) != 0) { rc = ws_error(WS_EIO, "%s: truncate failed: %s", path, strerror(errno)); goto out; }
+    *new_bytes = st->dict_bytes;
+    uint32_t n = d->nterms - from;
+    if (n == 0) goto out;
+    uint64_t text = d->off[d->nterms] - d->off[from];
+    if ((rc = ws_buf_reserve(&raw, (size_t)n * WS_VARINT_MAX + (size_t)text))) goto out;
+    for (uint32_t i = from; i < d->nterms; i++) ws_buf_put_varint(&raw, d->off[i + 1] - d->off[i]);
+    memcpy(raw.p + raw.n, d->text + d->off[from], (size_t)text);
+    raw.n += (size_t)text;
+    if (raw.n > WS_MAX_CHUNK_RAW) { rc = ws_error(WS_ETOOBIG, "%s: too many new terms in one ingest", path); goto out; }
+    if ((rc = ws_zstd_compress(raw.p, raw.n, 9, &comp))) goto out;
+    uint8_t h[WS_DIC_HEADER_SIZE];
+    memcpy(h, WS_DIC_MAGIC, 8);
+    ws_le32_put(h + 8, WS_FORMAT_VERSION);
+    ws_le32_put(h + 12, n);
+    ws_le64_put(h + 16, from);
+    ws_le32_put(h + 24, (uint32_t)comp.n);
+    ws_le32_put(h + 28, (uint32_t)raw.n);
+    XXH3_state_t xs;
+    XXH3_64bits_reset(&xs);
+    XXH3_64bits_update(&xs, h, 32);
+    XXH3_64bits_update(&xs, comp.p, comp.n);
+    ws_le64_put(h + 32, XXH3_64bits_digest(&xs));
+    if (lseek(fd, (off_t)st->dict_bytes, SEEK_SET) < 0) { rc = ws_error(WS_EIO, "%s: seek failed", path); goto out; }
+    if ((rc = write_all(fd, h, sizeof h, path)) || (rc = write_all(fd, comp.p, comp.n, path))) goto out;
+    if (fsync(fd) != 0) { rc = ws_error(WS_EIO, "%s: fsync failed: %s", path, strerror(errno)); goto out; }
+    *new_bytes = st->dict_bytes + sizeof h + comp.n;
+out:
+    if (fd >= 0) close(fd);
+    ws_buf_free(&raw);
+    ws_buf_free(&comp);
+    ws_free(path);
+    return rc;
+}
+
+static int stats_write(const ws_store *st, const ws_dict *d, const char *name, uint64_t nstories, uint64_t ntokens)
+{
+    ws_buf raw = {0}, comp = {0}, file = {0};
+    int rc = ws_buf_reserve(&raw, (size_t)d->nterms * 2 * WS_VARINT_MAX + 1);
+    if (rc) goto out;
+    for (uint32_t i = 0; i < d->nterms; i++) {
+        ws_buf_put_varint(&raw, d->cf[i]);
+        ws_buf_put_varint(&raw, d->df[i]);
+    }
+    if ((rc = ws_zstd_compress(raw.p, raw.n, 3, &comp))) goto out;
+    if ((rc = ws_buf_reserve(&file, WS_STA_HEADER_SIZE + comp.n + 8))) goto out;
+    uint8_t *h = file.p;
+    memcpy(h, WS_STA_MAGIC, 8);
+    ws_le32_put(h + 8, WS_FORMAT_VERSION);
+    ws_le32_put(h + 12, d->nterms);
+    ws_le64_put(h + 16, nstories);
+    ws_le64_put(h + 24, ntokens);
+    ws_le64_put(h + 32, comp.n);
+    ws_le64_put(h + 40, raw.n);
+    memcpy(h + WS_STA_HEADER_SIZE, comp.p, comp.n);
+    file.n = WS_STA_HEADER_SIZE + comp.n;
+    ws_le64_put(file.p + file.n, XXH3_64bits(file.p, file.n));
+    file.n += 8;
+    rc = write_file_atomic(st->dir, name, file.p, file.n);
+out:
+    ws_buf_free(&raw);
+    ws_buf_free(&comp);
+    ws_buf_free(&file);
+    return rc;
+}
+
+int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
+                    uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens)
+{
+    uint64_t gen = st->generation + 1, dict_bytes = 0;
+    uint64_t nstories = st->nstories + add_stories, ntokens = st->ntokens + add_tokens;
+    int rc = dict_append(st, dict, old_nterms, &dict_bytes);
+    if (rc) return rc;
+    char stats_name[64];
+    snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
+    if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) return rc;
+
+    ws_buf m = {0};
+    char line[512];
+    int k = snprintf(line, sizeof line, "wirescan-store %u\ngeneration %llu\nstories %llu\ntokens %llu\nterms %u %llu\nstats %s\n",
+                     WS_FORMAT_VERSION, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
+                     dict->nterms, (unsigned long long)dict_bytes, stats_name);
+    rc = ws_buf_append(&m, line, (size_t)k);
+    for (uint32_t i = 0; i <= st->nsegs && !rc; i++) {
+        const char *name = i < st->nsegs ? st->mseg[i].name : new_seg;
+        if (!name) continue;
+        uint64_t bytes = i < st->nsegs ? st->mseg[i].bytes : seg_bytes, rows = i < st->nsegs ? st->mseg[i].rows : seg_rows;
+        k = snprintf(line, sizeof line, "segment %s %llu %llu\n", name, (unsigned long long)bytes, (unsigned long long)rows);
+        rc = ws_buf_append(&m, line, (size_t)k);
+    }
+    if (!rc) {
+        k = snprintf(line, sizeof line, "checksum %016llx\n", (unsigned long long)XXH3_64bits(m.p, m.n));
+        rc = ws_buf_append(&m, line, (size_t)k);
+    }
+    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n);
+    if (!rc) rc = fsync_dir(st->dir);
+    ws_buf_free(&m);
+    if (rc) {
+        char *p = path_join(st->dir, stats_name);
+        if (p) unlink(p);
+        ws_free(p);
+        return rc;
+    }
+    /* The old statistics file is no longer listed; removing it is tidy-up. */
+    if (st->stats_name) {
+        char *p = path_join(st->dir, st->stats_name);
+        if (p) unlink(p);
+        ws_free(p);
+    }
+    return 0;
+}

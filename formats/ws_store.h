@@ -1,0 +1,184 @@
+/*
+ * The on-disk store (format v1, specified in docs/FORMAT.md).
+ *
+ * A store is a directory:
+ *   MANIFEST          text, replaced atomically; lists the live files
+ *   terms.wsd         append-only term dictionary (records of new terms)
+ *   stats-G.wst       per-term collection/document frequency, generation G
+ *   seg-G.wss         immutable segments of blocks of column chunks
+ *
+ * This module reads and writes those files; it knows nothing of how stories
+ * are parsed or tokenised. Column codecs live in ws_columns.h.
+ */
+#ifndef WS_STORE_H
+#define WS_STORE_H
+
+#include <stdio.h>
+
+#include "ws_util.h"
+
+#define WS_FORMAT_VERSION 1u
+#define WS_SEG_MAGIC "WSCANSEG"
+#define WS_DIC_MAGIC "WSCANDIC"
+#define WS_STA_MAGIC "WSCANSTA"
+#define WS_SEG_HEADER_SIZE 16u
+#define WS_SEG_TRAILER_SIZE 40u
+#define WS_DIC_HEADER_SIZE 40u
+#define WS_STA_HEADER_SIZE 48u
+/* No chunk may claim more than this decompressed; bounds allocations made
+ * on behalf of a corrupt or hostile footer. */
+#define WS_MAX_CHUNK_RAW (1u << 30)
+#define WS_MAX_TERM_LEN 65535u
+
+/* Column types. */
+enum ws_coltype {
+    WS_COL_STRING = 1, /* per-row byte strings (id, title, body) */
+    WS_COL_DATE = 2,   /* per-row UTC seconds or unknown */
+    WS_COL_DICT = 3,   /* per-row index into the segment's value list */
+    WS_COL_MULTI = 4,  /* per-row list of indices into the value list */
+    WS_COL_TOKIDS = 5, /* all rows' term ids in order */
+    WS_COL_TOKMETA = 6, /* per-row token count, title length, sentence starts */
+    WS_COL_TEXT = 7     /* per-row text, as gaps between the row's tokens or raw */
+};
+
+/* Fixed column order of format v1; tag columns follow WS_C_TOKMETA. */
+enum { WS_C_ID, WS_C_DATE, WS_C_SOURCE, WS_C_TITLE, WS_C_BODY, WS_C_TOKIDS, WS_C_TOKMETA, WS_C_FIRST_TAG };
+
+typedef struct ws_chunk_ref {
+    uint64_t offset;
+    uint32_t comp_size, raw_size;
+    uint64_t xxh3; /* of the compressed bytes */
+} ws_chunk_ref;
+
+typedef struct ws_block_meta {
+    uint32_t nrows, undated;
+    int64_t min_date, max_date; /* WS_DATE_UNKNOWN when all rows undated */
+    uint64_t ntokens;
+    uint64_t first_row; /* row number of the block's first story in its segment */
+    uint32_t nsources;  /* distinct sources in the block */
+    uint32_t *sources;  /* their indices into the source value list, ascending */
+    ws_chunk_ref *chunks; /* one per column */
+} ws_block_meta;
+
+typedef struct ws_column_desc {
+    uint8_t type;
+    char *name;
+    /* value list for WS_COL_DICT / WS_COL_MULTI, in first-occurrence order */
+    uint32_t nvalues;
+    ws_str *values; /* point into values_buf */
+    char *values_buf;
+} ws_column_desc;
+
+typedef struct ws_segment {
+    char *path;
+    int fd;
+    uint64_t size;
+    uint32_t ncols;
+    ws_column_desc *cols;
+    uint32_t nblocks;
+    ws_block_meta *blocks;
+    uint64_t nrows, ntokens;
+    uint32_t dict_terms; /* every term id in the segment is below this */
+} ws_segment;
+
+/* Open and validate a segment's header, trailer and footer (checksum and
+ * every structural bound). Column chunks are checked when read. */
+int ws_segment_open(const char *path, ws_segment **out);
+void ws_segment_close(ws_segment *s);
+
+/* Read, verify (XXH3) and decompress one chunk into out (resized).
+ * comp is scratch for the compressed bytes. Thread-safe (pread). */
+int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out);
+
+/* Find a column by name; -1 when absent. */
+int ws_segment_find_column(const ws_segment *s, const char *name);
+
+/* ---- the term dictionary ---- */
+typedef struct ws_dict {
+    uint32_t nterms;
+    uint64_t *off; /* nterms + 1 offsets into text */
+    char *text;
+    uint64_t text_cap;
+    uint64_t *cf, *df; /* collection and document frequency, nterms each */
+    /* hash index (built on demand for ingest) */
+    uint32_t *slots;
+    uint32_t nslots; /* power of two; slot value id+1, 0 empty */
+    uint32_t cap;    /* allocated entries of off/cf/df */
+} ws_dict;
+
+static inline ws_str ws_dict_term(const ws_dict *d, uint32_t id)
+{
+    return ws_str_make(d->text + d->off[id], (size_t)(d->off[id + 1] - d->off[id]));
+}
+/* Look a term up; returns its id or UINT32_MAX. Needs ws_dict_index(). */
+uint32_t ws_dict_lookup(const ws_dict *d, ws_str term, uint64_t hash);
+/* Build the hash index over the current terms. */
+int ws_dict_index(ws_dict *d);
+/* Look up or append a term (index must exist). *id receives its id. */
+int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id);
+void ws_dict_free(ws_dict *d);
+
+/* ---- the manifest and the whole store ---- */
+typedef struct ws_manifest_seg {
+    char *name;
+    uint64_t bytes, rows;
+} ws_manifest_seg;
+
+typedef struct ws_store {
+    char *dir;
+    uint64_t generation;
+    uint64_t dict_bytes; /* valid prefix of terms.wsd */
+    char *stats_name;    /* NULL for an empty store */
+    uint64_t nstories, ntokens;
+    ws_dict dict;
+    uint32_t nsegs;
+    ws_manifest_seg *mseg;
+    ws_segment **segs; /* opened segments, nsegs */
+} ws_store;
+
+/* Open a store: manifest, dictionary (terms and frequencies) and every
+ * segment footer. A directory without a MANIFEST opens as an empty store
+ * only when allow_missing is set (ingest into a new store). */
+int ws_store_open(const char *dir, int allow_missing, ws_store **out);
+void ws_store_close(ws_store *st);
+
+/* ---- writing ---- */
+/* Segment writer: chunks are appended in block order, then the footer. */
+typedef struct ws_segwriter ws_segwriter;
+int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, const char *const *names,
+                        ws_segwriter **out);
+/* Append one block. chunks[c] holds column c's compressed chunk; meta's
+ * chunk offsets are filled in here. sources: distinct source indices. */
+int ws_segwriter_add_block(ws_segwriter *w, const ws_block_meta *meta, const ws_buf *chunks, const uint32_t *raw_sizes);
+/* Set the value list of a DICT/MULTI column (before finish). */
+int ws_segwriter_set_values(ws_segwriter *w, uint32_t col, const ws_str *values, uint32_t n);
+/* Write the footer and trailer, fsync and close. dict_terms: see ws_segment. */
+int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_out);
+/* Close and delete an unfinished segment. NULL-safe. */
+void ws_segwriter_abort(ws_segwriter *w);
+
+/* Commit a new generation: append terms [old nterms, new nterms) of dict to
+ * terms.wsd, write stats-G.wst, then atomically replace MANIFEST listing the
+ * old segments plus new_seg (may be NULL). Temp files are removed on error;
+ * the published store is untouched until the final rename. */
+int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
+                    uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens);
+
+/* Name (not path) the next segment of this store gets: seg-<generation+1>. */
+void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap);
+
+/* Remove files in the store directory that the manifest does not list
+ * (left by an interrupted writer). */
+int ws_store_cleanup(const ws_store *st);
+
+/* Take the writer lock (STORE/LOCK, flock). Returns fd or negative error. */
+int ws_store_lock(const char *dir);
+
+/* Verify every checksum and bound of every chunk; reports progress and the
+ * first problems on `report` (may be NULL). Returns 0 when sound. */
+int ws_store_verify(const ws_store *st, FILE *report);
+
+/* zstd helpers shared by writer and readers. */
+int ws_zstd_compress(const void *src, size_t n, int level, ws_buf *out);
+
+#endif /* WS_STORE_H */
