@@ -1,0 +1,483 @@
+/*
+ * Tokenizer implementation (rules in ws_tokenize.h). Two passes over a story:
+ *
+ * 1. Normalise. Pure ASCII is copied as is. Otherwise bad bytes are repaired,
+ *    then the text is scanned for code points NFKC could change or that could
+ *    combine with their neighbour; only the stretch from the last "inert"
+ *    code point before such a character up to the next inert one is handed
+ *    to utf8proc (decompose into a reused UTF-32 buffer, compose in place,
+ *    re-encode). Inert code points are starters that have no decomposition
+ *    other than a canonical one NFKC rebuilds, carry no combining class and
+ *    can never be the second half of a composition (marks and conjoining
+ *    jamo can). NFKC never moves anything across such a code point, so
+ *    normalising the stretches one by one gives the same text as
+ *    normalising the whole story, while most news text (already NFC, NBSPs
+ *    and the odd full-width digit aside) costs one table lookup per
+ *    character. tests/test_tokenize.c checks this against utf8proc_map.
+ *
+ * 2. Split. One left-to-right scan with a 256-entry class table for ASCII
+ *    bytes and utf8proc's category lookup for the rest, a small state
+ *    machine for the gap between tokens (sentence terminators, whitespace,
+ *    line feeds), and token and sentence arrays that grow geometrically and
+ *    are kept in the tokenizer, so steady-state calls do not allocate.
+ *
+ * No I/O, no mutable globals: everything lives in the ws_tokenizer.
+ */
+#include "ws_tokenize.h"
+
+#include <utf8proc.h>
+
+#include "ws_utf8.h"
+#include "ws_util.h"
+
+#define WS_NFKC_OPTS ((utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT))
+
+struct ws_tokenizer {
+    ws_buf clean;     /* input with bad bytes replaced (only when it had some) */
+    ws_buf norm;      /* the normalised text handed out as ws_tokens.text */
+    utf8proc_int32_t *u32; /* one stretch being normalised, as code points */
+    size_t u32_cap;
+    ws_token *tok;
+    size_t tok_cap;
+    uint32_t *sent;
+    size_t sent_cap;
+};
+
+/* ---- character classes ---- */
+
+/* Separator classes drive the sentence state machine; word classes carry
+ * C_WORD. C_WS: a word character that can start a sentence (Lu Lt Lm Lo Nd);
+ * C_WL: one that cannot (Ll). */
+enum {
+    C_OTHER = 0,  /* punctuation, symbols, controls, NUL, unassigned */
+    C_SPACE,      /* space, tab, CR, Zs */
+    C_NL,         /* LF, VT, NEL, U+2028 */
+    C_PARA,       /* FF, U+2029 */
+    C_TERM,       /* . ! ? and friends: end a sentence when whitespace follows */
+    C_TERM_HARD,  /* CJK full stops: end a sentence without whitespace */
+    C_CLOSE,      /* closing quotes and brackets */
+    C_OPEN,       /* opening quotes and brackets */
+    C_TRANSP,     /* format characters (Cf): invisible to sentence rules */
+    C_WORD = 0x10,
+    C_WL = C_WORD | 0,
+    C_WS = C_WORD | 1,
+    C_MARK = C_WORD | 2,
+    C_CJK = C_WORD | 3 /* a token by itself */
+};
+
+#define O C_OTHER
+#define S C_SPACE
+#define N C_NL
+#define P C_PARA
+#define T C_TERM
+#define C C_CLOSE
+#define B C_OPEN
+#define L C_WL
+#define U C_WS
+/* Classes of ASCII bytes; bytes >= 0x80 are never looked up here. */
+static const uint8_t k_ascii_class[256] = {
+    O, O, O, O, O, O, O, O, O, S, N, N, P, S, O, O,  /* 00 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* 10 */
+    S, T, C, O, O, O, O, C, B, C, O, O, O, O, T, O,  /* 20 */
+    U, U, U, U, U, U, U, U, U, U, O, O, O, O, O, T,  /* 30 */
+    O, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U,  /* 40 */
+    U, U, U, U, U, U, U, U, U, U, U, B, O, C, O, O,  /* 50 */
+    O, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L,  /* 60 */
+    L, L, L, L, L, L, L, L, L, L, L, B, O, C, O, O,  /* 70 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* 80 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* 90 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* A0 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* B0 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* C0 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* D0 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* E0 */
+    O, O, O, O, O, O, O, O, O, O, O, O, O, O, O, O,  /* F0 */
+};
+#undef O
+#undef S
+#undef N
+#undef P
+#undef T
+#undef C
+#undef B
+#undef L
+#undef U
+
+/* Han, Hiragana and Katakana blocks whose letters are tokens by themselves.
+ * Called only for categories Lm, Lo and Nl, which removes the punctuation,
+ * sound marks and unassigned holes inside these blocks. */
+static int is_cjk_single(uint32_t cp)
+{
+    if (cp < 0x3400)
+        return (cp >= 0x3005 && cp <= 0x3007) || (cp >= 0x3021 && cp <= 0x3029) ||
+               (cp >= 0x3038 && cp <= 0x303B) || (cp >= 0x3041 && cp <= 0x30FF) ||
+               (cp >= 0x31F0 && cp <= 0x31FF) || (cp >= 0x32D0 && cp <= 0x32FE) ||
+               (cp >= 0x3300 && cp <= 0x3357);
+    if (cp <= 0x4DBF) return 1;                      /* extension A */
+    if (cp < 0x4E00) return 0;
+    if (cp <= 0x9FFF) return 1;                      /* unified ideographs */
+    if (cp >= 0xF900 && cp <= 0xFAFF) return 1;      /* compatibility ideographs */
+    if (cp >= 0xFF66 && cp <= 0xFF9F) return 1;      /* half-width katakana (NFKC widens) */
+    if (cp >= 0x1AFF0 && cp <= 0x1B16F) return 1;    /* kana supplement and extensions */
+    return cp >= 0x20000 && cp <= 0x323AF;           /* extensions B-I, compat supplement, G, H */
+}
+
+/* Class of the code point at p (valid UTF-8, p[0] >= 0x80); *k gets its
+ * byte length. */
+static unsigned classify_mb(const uint8_t *p, size_t *k)
+{
+    uint32_t cp;
+    *k = ws_utf8_decode_valid(p, &cp);
+    switch (utf8proc_get_property((utf8proc_int32_t)cp)->category) {
+    case UTF8PROC_CATEGORY_LL:
+        return C_WL;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_ND:
+        return C_WS;
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return (cp >= 0x3005 && is_cjk_single(cp)) ? C_CJK : C_WS;
+    case UTF8PROC_CATEGORY_NL:
+        return (cp >= 0x3005 && is_cjk_single(cp)) ? C_CJK : C_OTHER;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return C_MARK;
+    case UTF8PROC_CATEGORY_ZS:
+        return C_SPACE;
+    case UTF8PROC_CATEGORY_ZL:
+        return C_NL;
+    case UTF8PROC_CATEGORY_ZP:
+        return C_PARA;
+    case UTF8PROC_CATEGORY_CC:
+        return cp == 0x85 ? C_NL : C_OTHER;
+    case UTF8PROC_CATEGORY_CF:
+        return C_TRANSP;
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PI:
+        return C_OPEN;
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PF:
+        return C_CLOSE;
+    case UTF8PROC_CATEGORY_PO:
+        switch (cp) {
+        case 0x2026: case 0x061F: case 0x06D4: case 0x0964: case 0x0965:
+            return C_TERM;
+        case 0x3002: case 0xFF61: case 0xFF01: case 0xFF1F:
+            return C_TERM_HARD;
+        default:
+            return C_OTHER;
+        }
+    default:
+        return C_OTHER;
+    }
+}
+
+/* ---- normalisation ---- */
+
+/* Length of the ASCII prefix of s[0..n). */
+static size_t ascii_prefix(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80) i++;
+    return i;
+}
+
+/* True when NFKC leaves cp unchanged in any context and never lets anything
+ * interact across it (see the file comment). */
+static int nfkc_inert(uint32_t cp)
+{
+    const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)cp);
+    if (pr->combining_class != 0) return 0;
+    if (pr->category >= UTF8PROC_CATEGORY_MN && pr->category <= UTF8PROC_CATEGORY_ME) return 0;
+    /* conjoining vowel and trailing jamo compose with what precedes them */
+    if (cp - 0x1161u <= 0x1175u - 0x1161u || cp - 0x11A8u <= 0x11C2u - 0x11A8u) return 0;
+    if (pr->decomp_seqindex == UINT16_MAX) return 1; /* no decomposition (Hangul LV/LVT included) */
+    if (pr->decomp_type != 0 || pr->comp_exclusion) return 0;
+    /* A canonical composite: inert when NFKC gives it back (é), not when it
+     * is a singleton (U+212B) or holds a compatibility character (U+1E9B
+     * holds U+017F long s). */
+    utf8proc_int32_t d[8];
+    int bc = 0;
+    utf8proc_ssize_t nd = utf8proc_decompose_char((utf8proc_int32_t)cp, d, 8,
+                                                  (utf8proc_option_t)(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT), &bc);
+    if (nd < 2 || nd > 8) return 0;
+    nd = utf8proc_normalize_utf32(d, nd, (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    return nd == 1 && d[0] == (utf8proc_int32_t)cp;
+}
+
+static int u32_reserve(ws_tokenizer *t, size_t need)
+{
+    if (need <= t->u32_cap) return 0;
+    size_t cap = t->u32_cap * 2 > need ? t->u32_cap * 2 : need;
+    if (cap > SIZE_MAX / sizeof *t->u32) return ws_error(WS_ENOMEM, "tokenize: %zu code points", need);
+    utf8proc_int32_t *p = ws_realloc(t->u32, cap * sizeof *p);
+    if (!p) return ws_error(WS_ENOMEM, "tokenize: out of memory for %zu code points", cap);
+    t->u32 = p;
+    t->u32_cap = cap;
+    return 0;
+}
+
+/* Append the NFKC form of the valid UTF-8 stretch s[0..n) to t->norm. */
+static int nfkc_stretch(ws_tokenizer *t, const uint8_t *s, size_t n)
+{
+    utf8proc_ssize_t r;
+    for (;;) {
+        r = utf8proc_decompose_custom(s, (utf8proc_ssize_t)n, t->u32, (utf8proc_ssize_t)t->u32_cap,
+                                      WS_NFKC_OPTS, NULL, NULL);
+        if (r < 0) return ws_error(WS_EINTERNAL, "tokenize: utf8proc: %s", utf8proc_errmsg(r));
+        if ((size_t)r <= t->u32_cap) break;
+        int rc = u32_reserve(t, (size_t)r);
+        if (rc) return rc;
+    }
+    r = utf8proc_normalize_utf32(t->u32, r, WS_NFKC_OPTS);
+    if (r < 0) return ws_error(WS_EINTERNAL, "tokenize: utf8proc: %s", utf8proc_errmsg(r));
+    int rc = ws_buf_reserve(&t->norm, (size_t)r * 4);
+    if (rc) return rc;
+    uint8_t *dst = t->norm.p + t->norm.n;
+    for (utf8proc_ssize_t i = 0; i < r; i++)
+        dst += utf8proc_encode_char(t->u32[i], dst);
+    t->norm.n = (size_t)(dst - t->norm.p);
+    return 0;
+}
+
+/* NFKC of the valid UTF-8 src[0..len), whose first `skip` bytes are ASCII.
+ * The result is t->norm, or src itself when src is t->clean and NFKC
+ * changes nothing. */
+static int nfkc(ws_tokenizer *t, const uint8_t *src, size_t len, size_t skip,
+                const uint8_t **text, size_t *text_len)
+{
+    size_t i = skip, boundary = skip ? skip - 1 : 0, emitted = 0;
+    int rc;
+    while (i < len) {
+        if (src[i] < 0x80) {
+            i += ascii_prefix(src + i, len - i);
+            boundary = i - 1;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = ws_utf8_decode_valid(src + i, &cp);
+        if (WS_LIKELY(nfkc_inert(cp))) {
+            boundary = i;
+            i += k;
+            continue;
+        }
+        size_t j = i + k;
+        while (j < len && src[j] >= 0x80) {
+            k = ws_utf8_decode_valid(src + j, &cp);
+            if (nfkc_inert(cp)) break;
+            j += k;
+        }
+        if ((rc = ws_buf_append(&t->norm, src + emitted, boundary - emitted))) return rc;
+        if ((rc = nfkc_stretch(t, src + boundary, j - boundary))) return rc;
+        emitted = boundary = i = j;
+    }
+    if (emitted == 0 && src == t->clean.p) {
+        *text = src;
+        *text_len = len;
+        return 0;
+    }
+    if ((rc = ws_buf_append(&t->norm, src + emitted, len - emitted))) return rc;
+    *text = t->norm.p;
+    *text_len = t->norm.n;
+    return 0;
+}
+
+/* ---- splitting ---- */
+
+enum { G_NONE, G_TERM, G_CLOSED }; /* sentence state of the gap between tokens */
+
+static int grow_tok(ws_tokenizer *t)
+{
+    size_t cap = t->tok_cap * 2;
+    ws_token *p = ws_realloc(t->tok, cap * sizeof *p);
+    if (!p) return ws_error(WS_ENOMEM, "tokenize: out of memory for %zu tokens", cap);
+    t->tok = p;
+    t->tok_cap = cap;
+    return 0;
+}
+
+static int grow_sent(ws_tokenizer *t)
+{
+    size_t cap = t->sent_cap * 2;
+    uint32_t *p = ws_realloc(t->sent, cap * sizeof *p);
+    if (!p) return ws_error(WS_ENOMEM, "tokenize: out of memory for %zu sentences", cap);
+    t->sent = p;
+    t->sent_cap = cap;
+    return 0;
+}
+
+/* Split the valid UTF-8 p[0..len) (len <= UINT32_MAX). With ascii set, p
+ * holds ASCII only and the multi-byte branches compile away. */
+static inline int split(ws_tokenizer *t, const uint8_t *p, size_t len, const int ascii,
+                        size_t *ntok_out, size_t *nsent_out)
+{
+    size_t ntok = 0, nsent = 0, i = 0;
+    int gap = G_NONE, para = 0;
+    unsigned nl = 0;
+    while (i < len) {
+        unsigned cls;
+        size_t k = 1;
+        if (ascii || p[i] < 0x80) cls = k_ascii_class[p[i]];
+        else cls = classify_mb(p + i, &k);
+
+        if (!(cls & C_WORD)) {
+            switch (cls) {
+            case C_SPACE: if (gap == G_TERM) gap = G_CLOSED; break;
+            case C_NL: if (gap == G_TERM) gap = G_CLOSED; if (++nl >= 2) para = 1; break;
+            case C_PARA: if (gap == G_TERM) gap = G_CLOSED; para = 1; break;
+            case C_TERM: if (gap != G_CLOSED) gap = G_TERM; nl = 0; break;
+            case C_TERM_HARD: gap = G_CLOSED; nl = 0; break;
+            case C_CLOSE: nl = 0; break;
+            case C_TRANSP: break;
+            default: if (gap == G_TERM) gap = G_NONE; nl = 0; break; /* C_OTHER, C_OPEN */
+            }
+            i += k;
+            continue;
+        }
+
+        if (ntok == 0 || para || (gap == G_CLOSED && (cls == C_WS || cls == C_CJK)) ||
+            (gap == G_TERM && cls == C_CJK)) {
+            if (WS_UNLIKELY(nsent == t->sent_cap)) {
+                int rc = grow_sent(t);
+                if (rc) return rc;
+            }
+            t->sent[nsent++] = (uint32_t)ntok;
+        }
+        size_t start = i;
+        i += k;
+        if (cls == C_CJK) {
+            /* combining marks stay with the character they follow */
+            while (i < len && p[i] >= 0x80) {
+                size_t k2;
+                if (classify_mb(p + i, &k2) != C_MARK) break;
+                i += k2;
+            }
+        } else if (ascii) {
+            while (i < len && (k_ascii_class[p[i]] & C_WORD)) i++;
+        } else {
+            while (i < len) {
+                if (p[i] < 0x80) {
+                    if (!(k_ascii_class[p[i]] & C_WORD)) break;
+                    i++;
+                } else {
+                    size_t k2;
+                    unsigned c2 = classify_mb(p + i, &k2);
+                    if (!(c2 & C_WORD) || c2 == C_CJK) break;
+                    i += k2;
+                }
+            }
+        }
+        if (WS_UNLIKELY(ntok == t->tok_cap)) {
+            int rc = grow_tok(t);
+            if (rc) return rc;
+        }
+        t->tok[ntok].off = (uint32_t)start;
+        t->tok[ntok].len = (uint32_t)(i - start);
+        ntok++;
+        gap = G_NONE;
+        para = 0;
+        nl = 0;
+    }
+    *ntok_out = ntok;
+    *nsent_out = nsent;
+    return 0;
+}
+
+static int split_ascii(ws_tokenizer *t, const uint8_t *p, size_t len, size_t *ntok, size_t *nsent)
+{
+    return split(t, p, len, 1, ntok, nsent);
+}
+
+static int split_utf8(ws_tokenizer *t, const uint8_t *p, size_t len, size_t *ntok, size_t *nsent)
+{
+    return split(t, p, len, 0, ntok, nsent);
+}
+
+/* ---- public API ---- */
+
+ws_tokenizer *ws_tokenizer_create(void)
+{
+    ws_tokenizer *t = ws_calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->u32_cap = 256;
+    t->tok_cap = 1024;
+    t->sent_cap = 64;
+    t->u32 = ws_malloc(t->u32_cap * sizeof *t->u32);
+    t->tok = ws_malloc(t->tok_cap * sizeof *t->tok);
+    t->sent = ws_malloc(t->sent_cap * sizeof *t->sent);
+    if (!t->u32 || !t->tok || !t->sent || ws_buf_reserve(&t->norm, 4096)) {
+        ws_tokenizer_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void ws_tokenizer_free(ws_tokenizer *t)
+{
+    if (!t) return;
+    ws_buf_free(&t->clean);
+    ws_buf_free(&t->norm);
+    ws_free(t->u32);
+    ws_free(t->tok);
+    ws_free(t->sent);
+    ws_free(t);
+}
+
+int ws_tokenize(ws_tokenizer *t, const char *s, size_t n, ws_tokens *out)
+{
+    if (out) memset(out, 0, sizeof *out);
+    if (!t || !out || (!s && n)) return ws_error(WS_EINVAL, "ws_tokenize: NULL argument");
+    out->text = "";
+    if (n > UINT32_MAX / 4)
+        return ws_error(WS_ETOOBIG, "tokenize: text of %zu bytes exceeds the limit of %u", n,
+                        (unsigned)(UINT32_MAX / 4));
+
+    const uint8_t *src = (const uint8_t *)s;
+    const uint8_t *text;
+    size_t text_len, ntok, nsent, invalid = 0;
+    int rc;
+    ws_buf_reset(&t->norm);
+    ws_buf_reset(&t->clean);
+
+    size_t na = n ? ascii_prefix(src, n) : 0;
+    if (na == n) {
+        /* ASCII is NFKC already; copied so the result never borrows s */
+        if (n && (rc = ws_buf_append(&t->norm, src, n))) return rc;
+        text = t->norm.p;
+        text_len = n;
+        rc = split_ascii(t, text, text_len, &ntok, &nsent);
+    } else {
+        size_t len = n;
+        size_t nv = na + ws_utf8_valid_prefix(s + na, n - na);
+        if (nv < n) {
+            if ((rc = ws_buf_append(&t->clean, src, nv))) return rc;
+            long bad = ws_utf8_sanitize(s + nv, n - nv, &t->clean);
+            if (bad < 0) return (int)bad;
+            invalid = (size_t)bad;
+            src = t->clean.p;
+            len = t->clean.n;
+        }
+        if ((rc = nfkc(t, src, len, na, &text, &text_len))) return rc;
+        if (text_len > UINT32_MAX)
+            return ws_error(WS_ETOOBIG, "tokenize: normalised text of %zu bytes exceeds 4 GiB", text_len);
+        rc = split_utf8(t, text, text_len, &ntok, &nsent);
+    }
+    if (rc) return rc;
+
+    out->text = text ? (const char *)text : "";
+    out->text_len = text_len;
+    out->tok = t->tok;
+    out->ntok = ntok;
+    out->sent = t->sent;
+    out->nsent = nsent;
+    out->invalid = invalid;
+    return 0;
+}
