@@ -1,3 +1,68 @@
-/* placeholder main replaced by the CLI */
+/*
+ * wirescan: entry point and subcommand dispatch.
+ */
 #include <stdio.h>
-int main(void) { return 0; }
+#include <string.h>
+
+#include "wirescan.h"
+#include "ws_cli.h"
+#include "ws_generate.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"ingest", ws_cmd_ingest, "read news archives (JSONL) into a store, or append to one"},
+    {"info", ws_cmd_info, "summarise a store: stories, dates, tokens, terms, size"},
+    {"verify", ws_cmd_verify, "check every checksum and structural bound of a store"},
+    {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
+    {"tf", ws_cmd_tf, "term frequencies (tf, df) as CSV"},
+    {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: wirescan COMMAND [OPTIONS] ...\n"
+            "\n"
+            "wirescan ingests news archives once into a compressed columnar store and\n"
+            "answers corpus questions (term frequencies, ...) by scanning it in parallel.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Run 'wirescan COMMAND --help' for a command's options.\n"
+            "Typical use:\n"
+            "  wirescan generate --stories 10000 -o sample.jsonl\n"
+            "  wirescan ingest -o sample.store sample.jsonl\n"
+            "  wirescan tf sample.store --top 20\n"
+            "\n"
+            "Exit status: 0 ok (skipped bad input records are reported, not fatal);\n"
+            "2 usage; 3 out of memory; 4 I/O error; 5 corrupt store; 6 malformed input\n"
+            "(--strict); 7 over a limit; 8 not found; 9 unsupported store version;\n"
+            "10 store locked by another writer.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("wirescan %s (store format 1)\n", ws_version());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "wirescan: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

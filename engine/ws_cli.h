@@ -1,0 +1,27 @@
+/*
+ * Subcommands of the wirescan executable. Each takes the subcommand's argv
+ * (argv[0] is the subcommand name) and returns a process exit status.
+ */
+#ifndef WS_CLI_H
+#define WS_CLI_H
+
+#include <stdio.h>
+
+int ws_cmd_ingest(int argc, char **argv);
+int ws_cmd_info(int argc, char **argv);
+int ws_cmd_verify(int argc, char **argv);
+int ws_cmd_export(int argc, char **argv);
+int ws_cmd_tf(int argc, char **argv);
+
+/* Print "wirescan: <detail or strerror>" for err and return its exit status. */
+int ws_cli_fail(int err);
+/* Parse a size like 64M, 1G, 4096; returns 0 or -1. */
+int ws_cli_parse_size(const char *s, size_t *out);
+/* Parse a non-negative integer option value; prints an error naming opt. */
+int ws_cli_parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *out);
+/* Open -o FILE (or stdout when NULL or "-"). */
+FILE *ws_cli_open_out(const char *path);
+/* Close it, reporting write errors (disk full) as an exit status. */
+int ws_cli_close_out(FILE *f, const char *path);
+
+#endif

@@ -1,0 +1,909 @@
+/*
+ * Ingest: input lines -> records -> tokens -> blocks -> one new segment.
+ *
+ * Work goes in batches of input (a few MiB of whole lines), in four phases:
+ *   1. parallel:   parse each line, tokenize title and body, look every token
+ *                  up in the store dictionary (read-only here); a term the
+ *                  dictionary lacks gets a thread-local id, flagged.
+ *   2. sequential: in input order, report bad lines, turn flagged ids into
+ *                  dictionary ids (new terms are appended in order of first
+ *                  appearance), count cf/df, and append each story to the
+ *                  open block's column streams; full blocks close.
+ *   3. parallel:   compress the closed blocks' column chunks.
+ *   4. sequential: write them to the segment in order.
+ * Term ids and block boundaries depend only on the input order, never on
+ * which thread did what, so the store is byte-identical for any --threads.
+ * The segment is published (renamed) and listed in a new MANIFEST only after
+ * everything else is on disk; a crash or a --strict failure leaves the
+ * store as it was.
+ */
+#include "ws_ingest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ws_block.h"
+#include "ws_columns.h"
+#include "ws_store.h"
+#include "ws_tokenize.h"
+
+#define LOCAL_FLAG 0x80000000u
+#define MAX_TOKEN_BYTES 255u /* longer tokens are cut at a code point boundary */
+#define BATCH_BYTES (8u << 20)
+
+/* ------------------------------------------------------------------ */
+/* arena: bump allocation for one batch's stories                      */
+
+typedef struct arena_blk {
+    struct arena_blk *next;
+    size_t cap, used;
+    max_align_t data[];
+} arena_blk;
+
+typedef struct arena {
+    arena_blk *head;
+} arena;
+
+static void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_blk *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > (1u << 20) ? n : (1u << 20);
+        arena_blk *nb = ws_malloc(sizeof *nb + cap);
+        if (!nb) return NULL;
+        nb->cap = cap;
+        nb->used = 0;
+        nb->next = b;
+        a->head = b = nb;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static void arena_free_all(arena *a)
+{
+    for (arena_blk *b = a->head, *n; b; b = n) {
+        n = b->next;
+        ws_free(b);
+    }
+    a->head = NULL;
+}
+
+/* Keep the newest block for reuse, free the rest. */
+static void arena_reset(arena *a)
+{
+    if (!a->head) return;
+    arena_blk *keep = a->head, *rest = keep->next;
+    keep->next = NULL;
+    keep->used = 0;
+    a->head = rest;
+    arena_free_all(a);
+    a->head = keep;
+}
+
+static ws_str arena_str(arena *a, ws_str s, int *fail)
+{
+    if (!s.n) return ws_str_make("", 0);
+    char *p = arena_alloc(a, s.n);
+    if (!p) { *fail = 1; return ws_str_make("", 0); }
+    memcpy(p, s.p, s.n);
+    return ws_str_make(p, s.n);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-thread table of terms the store dictionary does not have yet     */
+
+typedef struct lterms {
+    ws_buf text;
+    uint64_t *off;  /* n + 1 */
+    uint64_t *hash; /* n */
+    uint32_t *map;  /* n: dictionary id, or UINT32_MAX until phase 2 assigns one */
+    uint32_t n, cap;
+    uint32_t *slots;
+    uint32_t nslots;
+} lterms;
+
+static void lterms_reset(lterms *t)
+{
+    t->text.n = 0;
+    t->n = 0;
+    if (t->slots) memset(t->slots, 0, (size_t)t->nslots * sizeof *t->slots);
+    if (t->off) t->off[0] = 0;
+}
+
+static void lterms_free(lterms *t)
+{
+    ws_buf_free(&t->text);
+    ws_free(t->off);
+    ws_free(t->hash);
+    ws_free(t->map);
+    ws_free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static int lterms_rehash(lterms *t, uint32_t nslots)
+{
+    uint32_t *s = ws_calloc(nslots, sizeof *s);
+    if (!s) return WS_ENOMEM;
+    for (uint32_t id = 0; id < t->n; id++) {
+        uint32_t i = (uint32_t)t->hash[id] & (nslots - 1);
+        while (s[i]) i = (i + 1) & (nslots - 1);
+        s[i] = id + 1;
+    }
+    ws_free(t->slots);
+    t->slots = s;
+    t->nslots = nslots;
+    return 0;
+}
+
+static int lterms_intern(lterms *t, ws_str term, uint64_t h, uint32_t *id)
+{
+    if (!t->slots && lterms_rehash(t, 4096)) return WS_ENOMEM;
+    uint32_t mask = t->nslots - 1, i;
+    for (i = (uint32_t)h & mask; t->slots[i]; i = (i + 1) & mask) {
+        uint32_t k = t->slots[i] - 1;
+        if (t->hash[k] == h && t->off[k + 1] - t->off[k] == term.n && !memcmp(t->text.p + t->off[k], term.p, term.n)) {
+            *id = k;
+            return 0;
+        }
+    }
+    if (t->n + 1 >= t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 4096;
+        uint64_t *off = ws_realloc(t->off, ((size_t)cap + 1) * 8);
+        if (off) t->off = off;
+        uint64_t *hh = off ? ws_realloc(t->hash, (size_t)cap * 8) : NULL;
+        if (hh) t->hash = hh;
+        uint32_t *m = hh ? ws_realloc(t->map, (size_t)cap * 4) : NULL;
+        if (!m) return WS_ENOMEM;
+        t->map = m;
+        if (!t->cap) t->off[0] = 0;
+        t->cap = cap;
+    }
+    if (ws_buf_append(&t->text, term.p, term.n)) return WS_ENOMEM;
+    uint32_t k = t->n++;
+    t->off[k + 1] = t->text.n;
+    t->hash[k] = h;
+    t->map[k] = UINT32_MAX;
+    t->slots[i] = k + 1;
+    *id = k;
+    if ((uint64_t)t->n * 4 > (uint64_t)t->nslots * 3) return lterms_rehash(t, t->nslots * 2);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* one input line's outcome                                            */
+
+enum { ST_OK = 0, ST_BLANK = 1 };
+
+typedef struct story {
+    int status; /* ST_OK, ST_BLANK or a negative WS_E* */
+    int tid;    /* thread whose lterms the flagged ids refer to */
+    int has_new;
+    uint64_t line;
+    const char *err;
+    ws_str id, title, body, source;
+    ws_str text[2];      /* title and body in text-column form (ws_columns.h) */
+    int64_t date;
+    int date_bad;
+    uint32_t *tag_count; /* ntags */
+    ws_str *tag_vals;
+    uint32_t ntok, ntitle, nsent, long_tokens;
+    uint32_t *ids;
+    uint32_t *sent;
+    uint64_t invalid_utf8;
+} story;
+
+typedef struct worker {
+    ws_tokenizer *tok;
+    ws_jsonl_parser *parser;
+    arena mem;
+    lterms lt;
+    ws_buf ids, sent; /* one story's tokens while it is being built */
+    ws_buf text[2];   /* its title and body in text-column form */
+} worker;
+
+/* ------------------------------------------------------------------ */
+/* blocks being built and closed                                       */
+
+typedef struct blockb {
+    ws_buf len[1], dat[1]; /* id: lengths stream and bytes */
+    ws_buf text[2];        /* title, body (text columns) */
+    ws_buf dates, source, tokids, tokmeta;
+    ws_buf tags[WS_MAX_TAG_COLUMNS];
+    ws_buf srcset; /* uint32 source indices seen, sorted at close */
+    uint32_t nrows, undated;
+    int64_t min_date, max_date, prev_date;
+    uint64_t ntokens;
+    /* after close */
+    ws_buf raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS], comp[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    uint32_t raw_size[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    int rc;
+} blockb;
+
+static void blockb_clear(blockb *b)
+{
+    b->len[0].n = b->dat[0].n = b->text[0].n = b->text[1].n = 0;
+    b->dates.n = b->source.n = b->tokids.n = b->tokmeta.n = b->srcset.n = 0;
+    for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) b->tags[t].n = 0;
+    b->nrows = b->undated = 0;
+    b->min_date = b->max_date = WS_DATE_UNKNOWN;
+    b->prev_date = 0;
+    b->ntokens = 0;
+    b->rc = 0;
+}
+
+static void blockb_free(blockb *b)
+{
+    if (!b) return;
+    ws_buf_free(&b->len[0]);
+    ws_buf_free(&b->dat[0]);
+    ws_buf_free(&b->text[0]);
+    ws_buf_free(&b->text[1]);
+    ws_buf_free(&b->dates);
+    ws_buf_free(&b->source);
+    ws_buf_free(&b->tokids);
+    ws_buf_free(&b->tokmeta);
+    ws_buf_free(&b->srcset);
+    for (size_t i = 0; i < sizeof b->raw / sizeof b->raw[0]; i++) { ws_buf_free(&b->raw[i]); ws_buf_free(&b->comp[i]); }
+    for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) ws_buf_free(&b->tags[t]);
+    ws_free(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* the run                                                             */
+
+typedef struct run {
+    const ws_ingest_opts *o;
+    ws_ingest_stats *stats;
+    FILE *log;
+    ws_store *st;
+    ws_dict *dict;
+    ws_dict values[1 + WS_MAX_TAG_COLUMNS]; /* source, then tags: first-occurrence value lists */
+    uint32_t ntags, ncols;
+    ws_segwriter *seg;
+    char seg_name[64];
+    int nthreads;
+    worker *w;
+    blockb **closed;
+    uint32_t nclosed, closed_cap;
+    blockb *open;
+    blockb **pool;
+    uint32_t npool;
+    ws_buf stamp; /* uint32 per term: last story (1-based, mod 2^32) that counted its df */
+    uint32_t story_seq;
+    long reported;
+    double t0, last_progress;
+    uint64_t bytes_done;
+} run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void report_bad(run *r, const char *file, uint64_t line, const char *msg)
+{
+    r->stats->bad++;
+    if (r->reported++ < r->o->max_reports) fprintf(r->log, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
+    else if (r->reported == r->o->max_reports + 1) fprintf(r->log, "wirescan: further bad records are counted, not shown\n");
+}
+
+static int map_token(worker *w, const ws_dict *dict, ws_str t, uint32_t *out)
+{
+    uint64_t h = ws_hash64(t.p, t.n);
+    uint32_t id = dict->nterms ? ws_dict_lookup(dict, t, h) : UINT32_MAX;
+    if (id != UINT32_MAX) { *out = id; return 0; }
+    int rc = lterms_intern(&w->lt, t, h, &id);
+    if (rc) return rc;
+    *out = id | LOCAL_FLAG;
+    return 1;
+}
+
+/* Cut an over-long token at a code point boundary. */
+static size_t clip_token(const char *p, size_t n)
+{
+    if (n <= MAX_TOKEN_BYTES) return n;
+    size_t k = MAX_TOKEN_BYTES;
+    while (k > 0 && ((unsigned char)p[k] & 0xC0) == 0x80) k--;
+    return k;
+}
+
+/* Tokenize one field, appending ids and sentence starts (offset by base),
+ * and encode the field for its text column in w->text[field]. */
+static int tokenize_field(worker *w, const ws_dict *dict, ws_str text, uint32_t base, story *s, int field)
+{
+    ws_buf *enc = &w->text[field];
+    enc->n = 0;
+    if (!text.n) return ws_text_encode_gaps(text, NULL, 0, enc);
+    ws_tokens tk;
+    int rc = ws_tokenize(w->tok, text.p, text.n, &tk);
+    if (rc) return rc;
+    uint32_t clipped = s->long_tokens;
+    if ((rc = ws_buf_reserve(&w->ids, tk.ntok * 4)) || (rc = ws_buf_reserve(&w->sent, tk.nsent * 4))) return rc;
+    uint32_t *ids = (uint32_t *)(void *)(w->ids.p + w->ids.n);
+    for (size_t i = 0; i < tk.ntok; i++) {
+        size_t n = clip_token(tk.text + tk.tok[i].off, tk.tok[i].len);
+        s->long_tokens += n != tk.tok[i].len;
+        rc = map_token(w, dict, ws_str_make(tk.text + tk.tok[i].off, n), &ids[i]);
+        if (rc < 0) return rc;
+        s->has_new |= rc;
+    }
+    w->ids.n += tk.ntok * 4;
+    uint32_t *sent = (uint32_t *)(void *)(w->sent.p + w->sent.n);
+    for (size_t i = 0; i < tk.nsent; i++) sent[i] = tk.sent[i] + base;
+    w->sent.n += tk.nsent * 4;
+    s->invalid_utf8 += tk.invalid;
+    /* Store the words once, as ids, when the tokens rebuild the text exactly. */
+    int exact = clipped == s->long_tokens && !tk.invalid && tk.text_len == text.n &&
+                (tk.text == text.p || !memcmp(tk.text, text.p, text.n));
+    _Static_assert(sizeof(ws_token) == 2 * sizeof(uint32_t), "ws_token is an (off, len) pair");
+    return exact ? ws_text_encode_gaps(text, (const uint32_t *)(const void *)tk.tok, tk.ntok, enc)
+                 : ws_text_encode_raw(text, enc);
+}
+
+/* Phase 1 for one line. */
+static void parse_story(run *r, worker *w, const char *line, size_t n, story *s)
+{
+    ws_record rec;
+    int rc = ws_jsonl_parse_line(w->parser, line, n, &rec);
+    if (rc == 1) { s->status = ST_BLANK; return; }
+    int fail = 0;
+    if (rc < 0) {
+        s->status = rc;
+        const char *m = ws_last_error();
+        ws_str e = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail);
+        s->err = fail ? "out of memory" : e.p;
+        return;
+    }
+    s->id = arena_str(&w->mem, rec.id, &fail);
+    s->title = arena_str(&w->mem, rec.title, &fail);
+    s->body = arena_str(&w->mem, rec.body, &fail);
+    s->source = arena_str(&w->mem, rec.source, &fail);
+    s->date = rec.date;
+    s->date_bad = rec.date_bad;
+    s->invalid_utf8 = rec.invalid_utf8;
+    if (r->ntags) {
+        uint32_t total = 0;
+        s->tag_count = arena_alloc(&w->mem, r->ntags * sizeof *s->tag_count);
+        if (!s->tag_count) fail = 1;
+        for (uint32_t t = 0; t < r->ntags && !fail; t++) total += (s->tag_count[t] = rec.tag_count[t]);
+        s->tag_vals = fail ? NULL : arena_alloc(&w->mem, (total ? total : 1) * sizeof *s->tag_vals);
+        if (!s->tag_vals) fail = 1;
+        for (uint32_t k = 0; k < total && !fail; k++) s->tag_vals[k] = arena_str(&w->mem, rec.tag_vals[k], &fail);
+    }
+    w->ids.n = w->sent.n = 0;
+    /* The raw field may hold invalid UTF-8 only if the parser let it
+     * through; the tokenizer repairs and counts in either case. */
+    rc = fail ? WS_ENOMEM : tokenize_field(w, r->dict, s->title, 0, s, 0);
+    s->ntitle = (uint32_t)(w->ids.n / 4);
+    if (!rc) rc = tokenize_field(w, r->dict, s->body, s->ntitle, s, 1);
+    if (!rc && w->ids.n / 4 > UINT32_MAX / 2) rc = ws_error(WS_ETOOBIG, "story has too many tokens");
+    if (rc) {
+        s->status = rc;
+        const char *m = ws_last_error();
+        s->err = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail).p;
+        if (fail || !s->err) s->err = "out of memory";
+        return;
+    }
+    s->ntok = (uint32_t)(w->ids.n / 4);
+    s->nsent = (uint32_t)(w->sent.n / 4);
+    s->ids = arena_alloc(&w->mem, w->ids.n + 4);
+    s->sent = arena_alloc(&w->mem, w->sent.n + 4);
+    if (!s->ids || !s->sent) { s->status = WS_ENOMEM; s->err = "out of memory"; return; }
+    memcpy(s->ids, w->ids.p, w->ids.n);
+    memcpy(s->sent, w->sent.p, w->sent.n);
+    for (int f = 0; f < 2; f++)
+        s->text[f] = arena_str(&w->mem, ws_str_make((const char *)w->text[f].p, w->text[f].n), &fail);
+    if (fail) { s->status = WS_ENOMEM; s->err = "out of memory"; return; }
+    s->status = ST_OK;
+}
+
+static int value_index(ws_dict *vd, ws_str v, uint32_t *idx)
+{
+    return ws_dict_intern(vd, v, ws_hash64(v.p, v.n), idx);
+}
+
+static blockb *take_block(run *r)
+{
+    blockb *b = r->npool ? r->pool[--r->npool] : ws_calloc(1, sizeof *b);
+    if (b) blockb_clear(b);
+    return b;
+}
+
+static int put_string(ws_buf *len, ws_buf *dat, ws_str s)
+{
+    int rc = ws_buf_reserve(len, WS_VARINT_MAX);
+    if (rc) return rc;
+    ws_buf_put_varint(len, s.n);
+    return ws_buf_append(dat, s.p, s.n);
+}
+
+/* Phase 2 for one good story: final ids, frequencies, append to the block. */
+static int add_story(run *r, story *s)
+{
+    int rc;
+    ws_dict *d = r->dict;
+    if (s->has_new) {
+        lterms *lt = &r->w[s->tid].lt;
+        for (uint32_t i = 0; i < s->ntok; i++) {
+            uint32_t id = s->ids[i];
+            if (!(id & LOCAL_FLAG)) continue;
+            uint32_t k = id & ~LOCAL_FLAG;
+            if (lt->map[k] == UINT32_MAX) {
+                ws_str t = ws_str_make((const char *)lt->text.p + lt->off[k], (size_t)(lt->off[k + 1] - lt->off[k]));
+                if ((rc = ws_dict_intern(d, t, lt->hash[k], &lt->map[k]))) return rc;
+                if (d->nterms >= LOCAL_FLAG) return ws_error(WS_ETOOBIG, "more than 2^31 distinct terms");
+            }
+            s->ids[i] = lt->map[k];
+        }
+    }
+    if (r->stamp.n < (size_t)d->nterms * 4) {
+        size_t old = r->stamp.n;
+        if ((rc = ws_buf_reserve(&r->stamp, (size_t)d->nterms * 4 - old + (1u << 16)))) return rc;
+        r->stamp.n = r->stamp.cap & ~(size_t)3;
+        memset(r->stamp.p + old, 0, r->stamp.n - old);
+    }
+    uint32_t seq = ++r->story_seq ? r->story_seq : (r->story_seq = 1);
+    uint32_t *stamp = (uint32_t *)(void *)r->stamp.p;
+    for (uint32_t i = 0; i < s->ntok; i++) {
+        uint32_t id = s->ids[i];
+        d->cf[id]++;
+        if (stamp[id] != seq) { stamp[id] = seq; d->df[id]++; }
+    }
+
+    blockb *b = r->open;
+    if ((rc = put_string(&b->len[0], &b->dat[0], s->id)) || (rc = ws_buf_append(&b->text[0], s->text[0].p, s->text[0].n)) ||
+        (rc = ws_buf_append(&b->text[1], s->text[1].p, s->text[1].n)))
+        return rc;
+    if ((rc = ws_buf_reserve(&b->dates, WS_VARINT_MAX)) || (rc = ws_buf_reserve(&b->source, WS_VARINT_MAX))) return rc;
+    if (s->date == WS_DATE_UNKNOWN) {
+        ws_buf_put_varint(&b->dates, 0);
+        b->undated++;
+    } else {
+        ws_buf_put_varint(&b->dates, ws_zigzag((int64_t)((uint64_t)s->date - (uint64_t)b->prev_date)) + 1);
+        b->prev_date = s->date;
+        if (b->min_date == WS_DATE_UNKNOWN || s->date < b->min_date) b->min_date = s->date;
+        if (b->max_date == WS_DATE_UNKNOWN || s->date > b->max_date) b->max_date = s->date;
+    }
+    uint32_t vi;
+    if ((rc = value_index(&r->values[0], s->source, &vi))) return rc;
+    ws_buf_put_varint(&b->source, vi);
+    if ((rc = ws_buf_append(&b->srcset, &vi, 4))) return rc;
+    uint32_t k = 0;
+    for (uint32_t t = 0; t < r->ntags; t++) {
+        uint32_t c = s->tag_count[t];
+        if ((rc = ws_buf_reserve(&b->tags[t], ((size_t)c + 1) * WS_VARINT_MAX))) return rc;
+        ws_buf_put_varint(&b->tags[t], c);
+        for (uint32_t j = 0; j < c; j++, k++) {
+            if ((rc = value_index(&r->values[1 + t], s->tag_vals[k], &vi))) return rc;
+            ws_buf_put_varint(&b->tags[t], vi);
+        }
+    }
+    if ((rc = ws_col_encode_tokids(s->ids, s->ntok, &b->tokids))) return rc;
+    uint32_t sent_off[2] = {0, s->nsent};
+    if ((rc = ws_col_encode_tokmeta(&s->ntok, &s->ntitle, sent_off, s->sent, 1, &b->tokmeta))) return rc;
+    b->nrows++;
+    b->ntokens += s->ntok;
+    r->stats->stories++;
+    r->stats->tokens += s->ntok;
+    r->stats->undated += s->date == WS_DATE_UNKNOWN;
+    r->stats->date_bad += (uint64_t)s->date_bad;
+    r->stats->invalid_utf8 += s->invalid_utf8;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int close_block(run *r)
+{
+    blockb *b = r->open;
+    if (!b->nrows) return 0;
+    if (r->nclosed == r->closed_cap) {
+        uint32_t cap = r->closed_cap ? r->closed_cap * 2 : 16;
+        blockb **c = ws_realloc(r->closed, cap * sizeof *c);
+        if (!c) return WS_ENOMEM;
+        r->closed = c;
+        r->closed_cap = cap;
+    }
+    r->closed[r->nclosed++] = b;
+    r->open = take_block(r);
+    return r->open ? 0 : WS_ENOMEM;
+}
+
+/* Raw bytes of column c of a closed block (strings: lengths then bytes). */
+static int block_raw(blockb *b, uint32_t c, ws_buf *out)
+{
+    out->n = 0;
+    const ws_buf *src = NULL;
+    if (c == WS_C_ID) {
+        int rc = ws_buf_append(out, b->len[0].p, b->len[0].n);
+        return rc ? rc : ws_buf_append(out, b->dat[0].p, b->dat[0].n);
+    }
+    switch (c) {
+    case WS_C_TITLE: src = &b->text[0]; break;
+    case WS_C_BODY: src = &b->text[1]; break;
+    case WS_C_DATE: src = &b->dates; break;
+    case WS_C_SOURCE: src = &b->source; break;
+    case WS_C_TOKIDS: src = &b->tokids; break;
+    case WS_C_TOKMETA: src = &b->tokmeta; break;
+    default: src = &b->tags[c - WS_C_FIRST_TAG];
+    }
+    return ws_buf_append(out, src->p, src->n);
+}
+
+/* Phases 3 and 4: compress every column of every closed block in parallel,
+ * then write the blocks in order. */
+static int flush_closed(run *r)
+{
+    if (!r->nclosed) return 0;
+    uint32_t ncols = r->ncols;
+    long total = (long)r->nclosed * ncols;
+    int level = r->o->level;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(r->nthreads)
+    for (long j = 0; j < total; j++) {
+        blockb *b = r->closed[j / ncols];
+        uint32_t c = (uint32_t)(j % ncols);
+        int lv = (c == WS_C_TITLE || c == WS_C_BODY) ? level : 3;
+        int rc = block_raw(b, c, &b->raw[c]);
+        if (!rc && b->raw[c].n > WS_MAX_CHUNK_RAW) rc = ws_error(WS_ETOOBIG, "a block column exceeds 1 GiB; lower --block-tokens");
+        if (!rc) rc = ws_zstd_compress(b->raw[c].p, b->raw[c].n, lv, &b->comp[c]);
+        b->raw_size[c] = (uint32_t)b->raw[c].n;
+        if (rc) {
+#pragma omp critical(ws_ingest_err)
+            if (!b->rc) b->rc = rc;
+        }
+    }
+    int rc = 0;
+    for (uint32_t i = 0; i < r->nclosed; i++) {
+        blockb *b = r->closed[i];
+        if (!rc && b->rc) rc = ws_error(b->rc, "compressing block: %s", ws_strerror(b->rc));
+        if (!rc) {
+            uint32_t *src = (uint32_t *)(void *)b->srcset.p;
+            size_t n = b->srcset.n / 4, u = 0;
+            qsort(src, n, 4, cmp_u32);
+            for (size_t k = 0; k < n; k++)
+                if (!u || src[u - 1] != src[k]) src[u++] = src[k];
+            ws_block_meta m = {0};
+            m.nrows = b->nrows;
+            m.undated = b->undated;
+            m.min_date = b->min_date;
+            m.max_date = b->max_date;
+            m.ntokens = b->ntokens;
+            m.nsources = (uint32_t)u;
+            m.sources = src;
+            rc = ws_segwriter_add_block(r->seg, &m, b->comp, b->raw_size);
+            r->stats->blocks++;
+        }
+        /* Keep a few built blocks' buffers for reuse; free the rest. */
+        if (r->npool < 4) r->pool[r->npool++] = b;
+        else blockb_free(b);
+    }
+    r->nclosed = 0;
+    return rc;
+}
+
+static void progress(run *r, int final)
+{
+    if (!r->o->progress) return;
+    double t = now_s();
+    if (!final && t - r->last_progress < 0.5) return;
+    r->last_progress = t;
+    double el = t - r->t0;
+    fprintf(stderr, "\r\033[Kingest: %.1f MB, %llu stories, %.1f MB/s", r->bytes_done / 1e6,
+            (unsigned long long)r->stats->stories, el > 0 ? r->bytes_done / 1e6 / el : 0.0);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* A batch of whole lines from one file. */
+typedef struct line_ref {
+    const char *p;
+    size_t n;
+    uint64_t line;
+} line_ref;
+
+static int process_batch(run *r, const char *file, line_ref *lines, size_t nlines, story *stories)
+{
+    const ws_ingest_opts *o = r->o;
+    for (int t = 0; t < r->nthreads; t++) {
+        arena_reset(&r->w[t].mem);
+        lterms_reset(&r->w[t].lt);
+    }
+    memset(stories, 0, nlines * sizeof *stories);
+#pragma omp parallel for schedule(dynamic, 16) num_threads(r->nthreads)
+    for (size_t i = 0; i < nlines; i++) {
+        int tid = omp_get_thread_num();
+        story *s = &stories[i];
+        s->tid = tid;
+        s->line = lines[i].line;
+        if (lines[i].n > o->max_record) {
+            s->status = WS_ETOOBIG;
+            s->err = "record longer than --max-record; skipped";
+            continue;
+        }
+        parse_story(r, &r->w[tid], lines[i].p, lines[i].n, s);
+    }
+    for (size_t i = 0; i < nlines; i++) {
+        story *s = &stories[i];
+        if (s->status == ST_BLANK) continue;
+        if (s->status == WS_ENOMEM) return ws_error(WS_ENOMEM, "%s:%llu: out of memory", file, (unsigned long long)s->line);
+        if (s->status < 0) {
+            report_bad(r, file, s->line, s->err);
+            if (o->strict)
+                return ws_error(s->status == WS_ETOOBIG ? WS_ETOOBIG : WS_EFORMAT, "%s:%llu: %s (--strict)", file,
+                                (unsigned long long)s->line, s->err);
+            continue;
+        }
+        if (s->long_tokens && r->reported < o->max_reports)
+            fprintf(r->log, "%s:%llu: note: %u token(s) longer than %u bytes were cut\n", file,
+                    (unsigned long long)s->line, s->long_tokens, MAX_TOKEN_BYTES);
+        int rc = add_story(r, s);
+        if (rc) return rc;
+        if (r->open->ntokens >= o->block_tokens || r->open->nrows >= o->block_rows)
+            if ((rc = close_block(r))) return rc;
+    }
+    return flush_closed(r);
+}
+
+static int read_fill(int fd, uint8_t *buf, size_t cap, size_t *len, int *eof, const char *name)
+{
+    while (*len < cap && !*eof) {
+        ssize_t n = read(fd, buf + *len, cap - *len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ws_error(WS_EIO, "%s: read failed: %s", name, strerror(errno));
+        }
+        if (n == 0) *eof = 1;
+        *len += (size_t)n;
+    }
+    return 0;
+}
+
+static int ingest_file(run *r, const char *path)
+{
+    const ws_ingest_opts *o = r->o;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = BATCH_BYTES, len = 0, maxcap = o->max_record + 1 > cap ? o->max_record + 1 : cap;
+    uint8_t *buf = ws_malloc(cap);
+    line_ref *lines = NULL;
+    story *stories = NULL;
+    size_t lines_cap = 0;
+    int rc = buf ? 0 : WS_ENOMEM, eof = 0, first = 1, skipping = 0;
+    uint64_t lineno = 0;
+    while (!rc) {
+        if ((rc = read_fill(fd, buf, cap, &len, &eof, name))) break;
+        size_t start = 0;
+        if (first && len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) start = 3; /* BOM at file start only */
+        if (first && len) first = 0;
+        if (skipping) {
+            /* Inside an over-long line: drop bytes through its newline. */
+            uint8_t *nl = memchr(buf, '\n', len);
+            if (!nl) { r->bytes_done += len; len = 0; if (eof) break; continue; }
+            size_t k = (size_t)(nl - buf) + 1;
+            r->bytes_done += k;
+            memmove(buf, buf + k, len - k);
+            len -= k;
+            skipping = 0;
+            continue;
+        }
+        if (len == start && eof) break;
+        size_t end = len;
+        if (!eof) {
+            while (end > start && buf[end - 1] != '\n') end--;
+            if (end == start) {
+                /* No whole line in a full buffer: grow up to --max-record. */
+                if (cap < maxcap) {
+                    size_t ncap = cap * 2 < maxcap ? cap * 2 : maxcap;
+                    uint8_t *nb = ws_realloc(buf, ncap);
+                    if (!nb) { rc = WS_ENOMEM; break; }
+                    buf = nb;
+                    cap = ncap;
+                    continue;
+                }
+                lineno++;
+                report_bad(r, name, lineno, "record longer than --max-record; skipped");
+                if (o->strict) { rc = ws_error(WS_ETOOBIG, "%s:%llu: record longer than --max-record (--strict)", name, (unsigned long long)lineno); break; }
+                skipping = 1;
+                r->bytes_done += len;
+                len = 0;
+                continue;
+            }
+        }
+        /* Split [start, end) into lines. */
+        size_t nl = 0;
+        for (size_t p = start; p < end;) {
+            const uint8_t *q = memchr(buf + p, '\n', end - p);
+            size_t e = q ? (size_t)(q - buf) : end;
+            if (nl == lines_cap) {
+                size_t c2 = lines_cap ? lines_cap * 2 : 4096;
+                line_ref *l2 = ws_realloc(lines, c2 * sizeof *l2);
+                story *s2 = l2 ? ws_realloc(stories, c2 * sizeof *s2) : NULL;
+                if (l2) lines = l2;
+                if (!s2) { rc = WS_ENOMEM; break; }
+                stories = s2;
+                lines_cap = c2;
+            }
+            lines[nl].p = (const char *)buf + p;
+            lines[nl].n = e - p;
+            lines[nl].line = ++lineno;
+            nl++;
+            p = e + 1;
+        }
+        if (rc) break;
+        if ((rc = process_batch(r, name, lines, nl, stories))) break;
+        r->bytes_done += end;
+        r->stats->bytes_in += end;
+        progress(r, 0);
+        memmove(buf, buf + end, len - end);
+        len -= end;
+        if (eof && len == 0) break;
+    }
+    ws_free(buf);
+    ws_free(lines);
+    ws_free(stories);
+    if (fd > 0) close(fd);
+    return rc;
+}
+
+void ws_ingest_opts_default(ws_ingest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->level = 9;
+    o->block_tokens = 1u << 18;
+    o->block_rows = 1u << 16;
+    o->max_record = 64u << 20;
+    o->max_reports = 100;
+}
+
+static const char *const fixed_names[WS_C_FIRST_TAG] = {"id", "date", "source", "title", "body", "tokens", "tokmeta"};
+static const uint8_t fixed_types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
+                                                    WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
+
+static int check_format(const ws_ingest_opts *o, const char *path)
+{
+    if (o->format) {
+        if (strcmp(o->format, "jsonl") != 0) return ws_error(WS_EINVAL, "unknown --format '%s' (this build reads: jsonl)", o->format);
+        return 0;
+    }
+    if (!strcmp(path, "-")) return 0;
+    const char *dot = strrchr(path, '.');
+    if (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson") || !strcmp(dot, ".json"))) return 0;
+    return ws_error(WS_EINVAL, "%s: cannot tell the input format from the name; use --format jsonl", path);
+}
+
+static int setup(run *r)
+{
+    const ws_ingest_opts *o = r->o;
+    r->ntags = (uint32_t)o->fields.ntags;
+    if (r->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_EINVAL, "at most %d --tag columns", WS_MAX_TAG_COLUMNS);
+    for (uint32_t t = 0; t < r->ntags; t++) {
+        for (int c = 0; c < WS_C_FIRST_TAG; c++)
+            if (!strcmp(o->fields.tag_keys[t], fixed_names[c]))
+                return ws_error(WS_EINVAL, "--tag %s: that name is a built-in column", o->fields.tag_keys[t]);
+        for (uint32_t u = 0; u < t; u++)
+            if (!strcmp(o->fields.tag_keys[t], o->fields.tag_keys[u])) return ws_error(WS_EINVAL, "--tag %s given twice", o->fields.tag_keys[t]);
+    }
+    r->ncols = WS_C_FIRST_TAG + r->ntags;
+    r->nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
+    if (!(r->w = ws_calloc((size_t)r->nthreads, sizeof *r->w))) return WS_ENOMEM;
+    for (int t = 0; t < r->nthreads; t++) {
+        r->w[t].tok = ws_tokenizer_create();
+        r->w[t].parser = ws_jsonl_parser_create(&o->fields);
+        if (!r->w[t].tok || !r->w[t].parser) return WS_ENOMEM;
+    }
+    for (uint32_t v = 0; v <= r->ntags; v++)
+        if (ws_dict_index(&r->values[v])) return WS_ENOMEM;
+    if (!(r->pool = ws_calloc(4, sizeof *r->pool)) || !(r->open = take_block(r))) return WS_ENOMEM;
+    return 0;
+}
+
+static void teardown(run *r)
+{
+    if (r->w)
+        for (int t = 0; t < r->nthreads; t++) {
+            ws_tokenizer_free(r->w[t].tok);
+            ws_jsonl_parser_free(r->w[t].parser);
+            arena_free_all(&r->w[t].mem);
+            lterms_free(&r->w[t].lt);
+            ws_buf_free(&r->w[t].ids);
+            ws_buf_free(&r->w[t].sent);
+            ws_buf_free(&r->w[t].text[0]);
+            ws_buf_free(&r->w[t].text[1]);
+        }
+    ws_free(r->w);
+    for (uint32_t v = 0; v <= WS_MAX_TAG_COLUMNS; v++) ws_dict_free(&r->values[v]);
+    for (uint32_t i = 0; i < r->nclosed; i++) blockb_free(r->closed[i]);
+    ws_free(r->closed);
+    for (uint32_t i = 0; i < r->npool; i++) blockb_free(r->pool[i]);
+    ws_free(r->pool);
+    blockb_free(r->open);
+    ws_buf_free(&r->stamp);
+    ws_segwriter_abort(r->seg);
+    ws_store_close(r->st);
+}
+
+int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
+{
+    run R, *r = &R;
+    memset(r, 0, sizeof *r);
+    memset(stats, 0, sizeof *stats);
+    r->o = o;
+    r->stats = stats;
+    r->log = o->log ? o->log : stderr;
+    r->t0 = r->last_progress = now_s();
+    int rc = 0;
+    for (size_t i = 0; i < o->ninputs && !rc; i++) rc = check_format(o, o->inputs[i]);
+    if (rc) return rc;
+    int lock = ws_store_lock(o->store);
+    if (lock < 0) return lock;
+    if ((rc = ws_store_open(o->store, 1, &r->st))) goto out;
+    ws_store_cleanup(r->st);
+    r->dict = &r->st->dict;
+    if ((rc = ws_dict_index(r->dict))) goto out;
+    uint32_t old_nterms = r->dict->nterms;
+    if ((rc = setup(r))) goto out;
+
+    ws_store_next_segment_name(r->st, r->seg_name, sizeof r->seg_name);
+    const char *names[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    uint8_t types[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    for (uint32_t c = 0; c < r->ncols; c++) {
+        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : o->fields.tag_keys[c - WS_C_FIRST_TAG];
+        types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : WS_COL_MULTI;
+    }
+    size_t dl = strlen(o->store);
+    char *seg_path = ws_malloc(dl + sizeof r->seg_name + 2);
+    if (!seg_path) { rc = WS_ENOMEM; goto out; }
+    sprintf(seg_path, "%s/%s", o->store, r->seg_name);
+    rc = ws_segwriter_create(seg_path, r->ncols, types, names, &r->seg);
+    ws_free(seg_path);
+    if (rc) goto out;
+
+    for (size_t i = 0; i < o->ninputs && !rc; i++) rc = ingest_file(r, o->inputs[i]);
+    if (!rc) rc = close_block(r);
+    if (!rc) rc = flush_closed(r);
+    progress(r, 1);
+    if (rc) goto out;
+
+    const char *new_seg = NULL;
+    uint64_t seg_bytes = 0;
+    if (stats->stories) {
+        ws_str *vals[1 + WS_MAX_TAG_COLUMNS] = {0};
+        for (uint32_t v = 0; v <= r->ntags && !rc; v++) {
+            ws_dict *vd = &r->values[v];
+            if (!(vals[v] = ws_calloc(vd->nterms + 1, sizeof *vals[v]))) { rc = WS_ENOMEM; break; }
+            for (uint32_t k = 0; k < vd->nterms; k++) vals[v][k] = ws_dict_term(vd, k);
+            rc = ws_segwriter_set_values(r->seg, v == 0 ? WS_C_SOURCE : WS_C_FIRST_TAG + v - 1, vals[v], vd->nterms);
+        }
+        if (!rc) rc = ws_segwriter_finish(r->seg, r->dict->nterms, &seg_bytes);
+        r->seg = NULL; /* finish frees it, on success or failure */
+        for (uint32_t v = 0; v <= r->ntags; v++) ws_free(vals[v]);
+        if (rc) goto out;
+        new_seg = r->seg_name;
+    }
+    stats->new_terms = r->dict->nterms - old_nterms;
+    stats->seg_bytes = seg_bytes;
+    rc = ws_store_commit(r->st, r->dict, old_nterms, new_seg, seg_bytes, stats->stories, stats->stories, stats->tokens);
+    if (rc && new_seg) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", o->store, new_seg);
+        unlink(p);
+    }
+out:
+    teardown(r);
+    close(lock);
+    return rc;
+}
