@@ -545,30 +545,41 @@ static int dict_grow(ws_dict *d, uint32_t need_terms, uint64_t need_text)
     return 0;
 }
 
-/* Open addressing with linear probing; the table stores id+1 and compares
- * the full string. Fibonacci-mixed XXH3 spreads ids over the slots. */
-static uint32_t slot_of(uint64_t h, uint32_t mask) { return (uint32_t)(h >> 32 ^ h) & mask; }
+/* Open addressing with linear probing. Each slot keeps the upper 32 bits
+ * of the term's hash beside its id, so a probe that meets another term is
+ * rejected without touching the term's bytes: ingest looks up every token,
+ * and the string comparisons were most of that cost. */
+static uint32_t slot_of(uint64_t h, uint32_t mask) { return (uint32_t)h & mask; }
+#define TAG(h) ((h) >> 32 << 32)
+
+static int term_is(const ws_dict *d, uint32_t id, ws_str term)
+{
+    uint64_t a = d->off[id], n = d->off[id + 1] - a;
+    return n == term.n && (n == 0 || memcmp(d->text + a, term.p, (size_t)n) == 0);
+}
 
 uint32_t ws_dict_lookup(const ws_dict *d, ws_str term, uint64_t hash)
 {
     uint32_t mask = d->nslots - 1;
+    uint64_t tag = TAG(hash);
     for (uint32_t i = slot_of(hash, mask);; i = (i + 1) & mask) {
-        uint32_t v = d->slots[i];
+        uint64_t v = d->slots[i];
         if (!v) return UINT32_MAX;
-        if (ws_str_eq(ws_dict_term(d, v - 1), term)) return v - 1;
+        if (TAG(v) == tag && term_is(d, (uint32_t)v - 1, term)) return (uint32_t)v - 1;
     }
 }
 
 static int dict_rehash(ws_dict *d, uint32_t nslots)
 {
-    uint32_t *slots = ws_calloc(nslots, sizeof *slots);
+    uint64_t *slots = ws_calloc(nslots, sizeof *slots);
     if (!slots) return ws_error(WS_ENOMEM, "out of memory indexing the dictionary");
     uint32_t mask = nslots - 1;
     for (uint32_t id = 0; id < d->nterms; id++) {
         ws_str t = ws_dict_term(d, id);
-        uint32_t i = slot_of(ws_hash64(t.p, t.n), mask);
+        uint64_t h = ws_hash64(t.p, t.n);
+        uint32_t i = slot_of(h, mask);
         while (slots[i]) i = (i + 1) & mask;
-        slots[i] = id + 1;
+        slots[i] = TAG(h) | (id + 1);
     }
     ws_free(d->slots);
     d->slots = slots;
@@ -588,9 +599,10 @@ int ws_dict_index(ws_dict *d)
 int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id)
 {
     uint32_t mask = d->nslots - 1, i;
+    uint64_t tag = TAG(hash);
     for (i = slot_of(hash, mask); d->slots[i]; i = (i + 1) & mask) {
-        uint32_t v = d->slots[i];
-        if (ws_str_eq(ws_dict_term(d, v - 1), term)) { *id = v - 1; return 0; }
+        uint64_t v = d->slots[i];
+        if (TAG(v) == tag && term_is(d, (uint32_t)v - 1, term)) { *id = (uint32_t)v - 1; return 0; }
     }
     if (d->nterms >= UINT32_MAX - 2) return ws_error(WS_ETOOBIG, "dictionary is full (%u terms)", d->nterms);
     uint32_t nid = d->nterms;
@@ -600,9 +612,9 @@ int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id)
     d->off[nid + 1] = d->off[nid] + term.n;
     d->cf[nid] = d->df[nid] = 0;
     d->nterms++;
-    d->slots[i] = nid + 1;
+    d->slots[i] = tag | (nid + 1);
     *id = nid;
-    if ((uint64_t)d->nterms * 10 > (uint64_t)d->nslots * 7) return dict_rehash(d, d->nslots * 2);
+    if ((uint64_t)d->nterms * 2 > d->nslots) return dict_rehash(d, d->nslots * 2);
     return 0;
 }
 

@@ -101,8 +101,8 @@ typedef struct ws_dict {
     uint64_t text_cap;
     uint64_t *cf, *df; /* collection and document frequency, nterms each */
     /* hash index (built on demand for ingest) */
-    uint32_t *slots;
-    uint32_t nslots; /* power of two; slot value id+1, 0 empty */
+    uint64_t *slots; /* (hash >> 32) << 32 | (id + 1); 0 = empty */
+    uint32_t nslots; /* power of two */
     uint32_t cap;    /* allocated entries of off/cf/df */
 } ws_dict;
 
