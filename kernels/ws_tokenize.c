@@ -1,25 +1,29 @@
 /*
  * Tokenizer implementation (rules in ws_tokenize.h). Two passes over a story:
  *
- * 1. Normalise. Pure ASCII is copied as is. Otherwise bad bytes are repaired,
- *    then the text is scanned for code points NFKC could change or that could
- *    combine with their neighbour; only the stretch from the last "inert"
- *    code point before such a character up to the next inert one is handed
- *    to utf8proc (decompose into a reused UTF-32 buffer, compose in place,
- *    re-encode). Inert code points are starters that have no decomposition
- *    other than a canonical one NFKC rebuilds, carry no combining class and
- *    can never be the second half of a composition (marks and conjoining
- *    jamo can). NFKC never moves anything across such a code point, so
- *    normalising the stretches one by one gives the same text as
- *    normalising the whole story, while most news text (already NFC, NBSPs
- *    and the odd full-width digit aside) costs one table lookup per
- *    character. tests/test_tokenize.c checks this against utf8proc_map.
+ * 1. Normalise. Pure ASCII is copied as is. Otherwise the text is scanned
+ *    once, checking UTF-8 as it goes (on the first bad sequence the input is
+ *    repaired by ws_utf8_sanitize and scanned again), for code points NFKC
+ *    could change or that could combine with their neighbour; only the
+ *    stretch from the last "inert" code point before such a character up to
+ *    the next inert one is handed to utf8proc (decompose into a reused
+ *    UTF-32 buffer, compose in place, re-encode). Inert code points are
+ *    starters that have no decomposition other than a canonical one NFKC
+ *    rebuilds, carry no combining class and can never be the second half of
+ *    a composition (marks and conjoining jamo can). NFKC never moves
+ *    anything across such a code point, so normalising the stretches one by
+ *    one gives the same text as normalising the whole story, while most
+ *    news text (already NFC, NBSPs and the odd full-width digit aside)
+ *    costs one memo lookup per character. tests/test_tokenize.c checks this
+ *    against utf8proc_map for every code point.
  *
- * 2. Split. One left-to-right scan with a 256-entry class table for ASCII
- *    bytes and utf8proc's category lookup for the rest, a small state
- *    machine for the gap between tokens (sentence terminators, whitespace,
- *    line feeds), and token and sentence arrays that grow geometrically and
- *    are kept in the tokenizer, so steady-state calls do not allocate.
+ * 2. Split. One left-to-right scan: a 256-entry class table for ASCII bytes
+ *    (words of ASCII letters and digits are skipped eight bytes at a time),
+ *    utf8proc's general category for the rest (memoised per tokenizer for
+ *    the BMP), a small state machine for the gap between tokens (sentence
+ *    terminators, whitespace, line feeds), and token and sentence arrays
+ *    that grow geometrically and are kept in the tokenizer, so steady-state
+ *    calls do not allocate.
  *
  * No I/O, no mutable globals: everything lives in the ws_tokenizer.
  */
@@ -41,7 +45,25 @@ struct ws_tokenizer {
     size_t tok_cap;
     uint32_t *sent;
     size_t sent_cap;
+    /* Memo of utf8proc answers for the BMP, filled lazily: one byte per code
+     * point (M_* bits). Saves a property lookup per character, and the
+     * decompose-and-recompose test for precomposed letters such as й. */
+    uint8_t *memo;
 };
+
+#define BMP_SIZE 0x10000u
+enum {
+    M_CLASS_KNOWN = 0x80, /* low 5 bits hold the class */
+    M_INERT_KNOWN = 0x40,
+    M_INERT = 0x20,
+    M_CLASS_BITS = 0x1F
+};
+
+#if defined(__GNUC__)
+#define WS_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define WS_ALWAYS_INLINE inline
+#endif
 
 /* ---- character classes ---- */
 
@@ -122,12 +144,9 @@ static int is_cjk_single(uint32_t cp)
     return cp >= 0x20000 && cp <= 0x323AF;           /* extensions B-I, compat supplement, G, H */
 }
 
-/* Class of the code point at p (valid UTF-8, p[0] >= 0x80); *k gets its
- * byte length. */
-static unsigned classify_mb(const uint8_t *p, size_t *k)
+/* Class of a non-ASCII code point, from utf8proc. */
+static unsigned classify_cp(uint32_t cp)
 {
-    uint32_t cp;
-    *k = ws_utf8_decode_valid(p, &cp);
     switch (utf8proc_get_property((utf8proc_int32_t)cp)->category) {
     case UTF8PROC_CATEGORY_LL:
         return C_WL;
@@ -192,7 +211,7 @@ static size_t ascii_prefix(const uint8_t *s, size_t n)
 
 /* True when NFKC leaves cp unchanged in any context and never lets anything
  * interact across it (see the file comment). */
-static int nfkc_inert(uint32_t cp)
+static int nfkc_inert_cp(uint32_t cp)
 {
     const utf8proc_property_t *pr = utf8proc_get_property((utf8proc_int32_t)cp);
     if (pr->combining_class != 0) return 0;
@@ -211,6 +230,30 @@ static int nfkc_inert(uint32_t cp)
     if (nd < 2 || nd > 8) return 0;
     nd = utf8proc_normalize_utf32(d, nd, (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
     return nd == 1 && d[0] == (utf8proc_int32_t)cp;
+}
+
+/* Class of the code point at p (valid UTF-8, p[0] >= 0x80); *k gets its
+ * byte length. */
+static WS_ALWAYS_INLINE unsigned classify_mb(ws_tokenizer *t, const uint8_t *p, size_t *k)
+{
+    uint32_t cp;
+    *k = ws_utf8_decode_valid(p, &cp);
+    if (cp >= BMP_SIZE) return classify_cp(cp);
+    uint8_t m = t->memo[cp];
+    if (WS_LIKELY(m & M_CLASS_KNOWN)) return m & M_CLASS_BITS;
+    unsigned c = classify_cp(cp);
+    t->memo[cp] = (uint8_t)(m | M_CLASS_KNOWN | c);
+    return c;
+}
+
+static WS_ALWAYS_INLINE int nfkc_inert(ws_tokenizer *t, uint32_t cp)
+{
+    if (cp >= BMP_SIZE) return nfkc_inert_cp(cp);
+    uint8_t m = t->memo[cp];
+    if (WS_LIKELY(m & M_INERT_KNOWN)) return (m & M_INERT) != 0;
+    int inert = nfkc_inert_cp(cp);
+    t->memo[cp] = (uint8_t)(m | M_INERT_KNOWN | (inert ? M_INERT : 0));
+    return inert;
 }
 
 static int u32_reserve(ws_tokenizer *t, size_t need)
@@ -248,11 +291,42 @@ static int nfkc_stretch(ws_tokenizer *t, const uint8_t *s, size_t n)
     return 0;
 }
 
-/* NFKC of the valid UTF-8 src[0..len), whose first `skip` bytes are ASCII.
- * The result is t->norm, or src itself when src is t->clean and NFKC
- * changes nothing. */
-static int nfkc(ws_tokenizer *t, const uint8_t *src, size_t len, size_t skip,
-                const uint8_t **text, size_t *text_len)
+/* Decode the sequence at s[0..n) (s[0] >= 0x80): its length, or 0 when it
+ * is not well-formed UTF-8 (Unicode table 3-7, as in ws_utf8.c). What to do
+ * with bad bytes stays ws_utf8_sanitize's business; checking here saves a
+ * separate validation pass over clean text. */
+static WS_ALWAYS_INLINE size_t decode_checked(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint8_t c = s[0];
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
+        *cp = (uint32_t)(c & 0x1F) << 6 | (s[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        uint32_t v = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+        *cp = v;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+        uint32_t v = (uint32_t)(c & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
+                     (s[3] & 0x3F);
+        if (v < 0x10000 || v > 0x10FFFF) return 0;
+        *cp = v;
+        return 4;
+    }
+    return 0;
+}
+
+#define NFKC_BAD_UTF8 1 /* nfkc() met invalid UTF-8: repair, then call it again */
+
+/* NFKC of src[0..len), whose first `skip` bytes are ASCII, into t->norm
+ * (appending). Returns 0, NFKC_BAD_UTF8, or a negative WS_E* code. */
+static int nfkc(ws_tokenizer *t, const uint8_t *src, size_t len, size_t skip)
 {
     size_t i = skip, boundary = skip ? skip - 1 : 0, emitted = 0;
     int rc;
@@ -262,32 +336,26 @@ static int nfkc(ws_tokenizer *t, const uint8_t *src, size_t len, size_t skip,
             boundary = i - 1;
             continue;
         }
-        uint32_t cp;
-        size_t k = ws_utf8_decode_valid(src + i, &cp);
-        if (WS_LIKELY(nfkc_inert(cp))) {
+        uint32_t cp = 0;
+        size_t k = decode_checked(src + i, len - i, &cp);
+        if (WS_UNLIKELY(!k)) return NFKC_BAD_UTF8;
+        if (WS_LIKELY(nfkc_inert(t, cp))) {
             boundary = i;
             i += k;
             continue;
         }
         size_t j = i + k;
         while (j < len && src[j] >= 0x80) {
-            k = ws_utf8_decode_valid(src + j, &cp);
-            if (nfkc_inert(cp)) break;
+            k = decode_checked(src + j, len - j, &cp);
+            if (WS_UNLIKELY(!k)) return NFKC_BAD_UTF8;
+            if (nfkc_inert(t, cp)) break;
             j += k;
         }
         if ((rc = ws_buf_append(&t->norm, src + emitted, boundary - emitted))) return rc;
         if ((rc = nfkc_stretch(t, src + boundary, j - boundary))) return rc;
         emitted = boundary = i = j;
     }
-    if (emitted == 0 && src == t->clean.p) {
-        *text = src;
-        *text_len = len;
-        return 0;
-    }
-    if ((rc = ws_buf_append(&t->norm, src + emitted, len - emitted))) return rc;
-    *text = t->norm.p;
-    *text_len = t->norm.n;
-    return 0;
+    return ws_buf_append(&t->norm, src + emitted, len - emitted);
 }
 
 /* ---- splitting ---- */
@@ -314,38 +382,74 @@ static int grow_sent(ws_tokenizer *t)
     return 0;
 }
 
-/* Split the valid UTF-8 p[0..len) (len <= UINT32_MAX). With ascii set, p
- * holds ASCII only and the multi-byte branches compile away. */
-static inline int split(ws_tokenizer *t, const uint8_t *p, size_t len, const int ascii,
-                        size_t *ntok_out, size_t *nsent_out)
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WS_SWAR 1
+#else
+#define WS_SWAR 0
+#endif
+
+/* Length of the run of ASCII letters and digits at the start of p[0..n).
+ * Eight bytes at a time: the end of a word is where most mispredicted
+ * branches of a byte loop come from. */
+static WS_ALWAYS_INLINE size_t ascii_word_run(const uint8_t *p, size_t n)
 {
-    size_t ntok = 0, nsent = 0, i = 0;
+    size_t i = 0;
+#if WS_SWAR
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        /* per-byte range tests on 7-bit values, so no carry crosses bytes;
+         * bytes >= 0x80 count as the end of the run */
+        uint64_t a = x & ~high, l = a | 0x20 * ones;
+        uint64_t letter = (l + (0x80 - 'a') * ones) & ~(l + (0x7F - 'z') * ones);
+        uint64_t digit = (a + (0x80 - '0') * ones) & ~(a + (0x7F - '9') * ones);
+        uint64_t stop = ~((letter | digit) & ~x) & high;
+        if (stop) return i + ((size_t)__builtin_ctzll(stop) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && (k_ascii_class[p[i]] & C_WORD)) i++; /* bytes >= 0x80 are C_OTHER there */
+    return i;
+}
+
+/* Split the valid UTF-8 p[0..len) (len <= UINT32_MAX) into t->tok and
+ * t->sent. With ascii set p holds ASCII only; the function is inlined into
+ * two callers so that the multi-byte branches compile away there. */
+static WS_ALWAYS_INLINE int split(ws_tokenizer *t, const uint8_t *p, size_t len, const int ascii,
+                                  size_t *ntok_out, size_t *nsent_out)
+{
+    ws_token *tok = t->tok;
+    size_t tok_cap = t->tok_cap, ntok = 0, nsent = 0, i = 0;
     int gap = G_NONE, para = 0;
     unsigned nl = 0;
     while (i < len) {
         unsigned cls;
         size_t k = 1;
         if (ascii || p[i] < 0x80) cls = k_ascii_class[p[i]];
-        else cls = classify_mb(p + i, &k);
+        else cls = classify_mb(t, p + i, &k);
 
         if (!(cls & C_WORD)) {
-            switch (cls) {
-            case C_SPACE: if (gap == G_TERM) gap = G_CLOSED; break;
-            case C_NL: if (gap == G_TERM) gap = G_CLOSED; if (++nl >= 2) para = 1; break;
-            case C_PARA: if (gap == G_TERM) gap = G_CLOSED; para = 1; break;
-            case C_TERM: if (gap != G_CLOSED) gap = G_TERM; nl = 0; break;
-            case C_TERM_HARD: gap = G_CLOSED; nl = 0; break;
-            case C_CLOSE: nl = 0; break;
-            case C_TRANSP: break;
-            default: if (gap == G_TERM) gap = G_NONE; nl = 0; break; /* C_OTHER, C_OPEN */
+            if (cls == C_SPACE) {
+                if (gap == G_TERM) gap = G_CLOSED;
+            } else {
+                switch (cls) {
+                case C_NL: if (gap == G_TERM) gap = G_CLOSED; if (++nl >= 2) para = 1; break;
+                case C_PARA: if (gap == G_TERM) gap = G_CLOSED; para = 1; break;
+                case C_TERM: if (gap != G_CLOSED) gap = G_TERM; nl = 0; break;
+                case C_TERM_HARD: gap = G_CLOSED; nl = 0; break;
+                case C_CLOSE: nl = 0; break;
+                case C_TRANSP: break;
+                default: if (gap == G_TERM) gap = G_NONE; nl = 0; break; /* C_OTHER, C_OPEN */
+                }
             }
             i += k;
             continue;
         }
 
-        if (ntok == 0 || para || (gap == G_CLOSED && (cls == C_WS || cls == C_CJK)) ||
-            (gap == G_TERM && cls == C_CJK)) {
-            if (WS_UNLIKELY(nsent == t->sent_cap)) {
+        if (WS_UNLIKELY(ntok == 0 || para || (gap == G_CLOSED && (cls == C_WS || cls == C_CJK)) ||
+                        (gap == G_TERM && cls == C_CJK))) {
+            if (nsent == t->sent_cap) {
                 int rc = grow_sent(t);
                 if (rc) return rc;
             }
@@ -353,34 +457,35 @@ static inline int split(ws_tokenizer *t, const uint8_t *p, size_t len, const int
         }
         size_t start = i;
         i += k;
-        if (cls == C_CJK) {
+        if (ascii) {
+            i += ascii_word_run(p + i, len - i);
+        } else if (cls == C_CJK) {
             /* combining marks stay with the character they follow */
             while (i < len && p[i] >= 0x80) {
                 size_t k2;
-                if (classify_mb(p + i, &k2) != C_MARK) break;
+                if (classify_mb(t, p + i, &k2) != C_MARK) break;
                 i += k2;
             }
-        } else if (ascii) {
-            while (i < len && (k_ascii_class[p[i]] & C_WORD)) i++;
         } else {
             while (i < len) {
                 if (p[i] < 0x80) {
-                    if (!(k_ascii_class[p[i]] & C_WORD)) break;
-                    i++;
-                } else {
-                    size_t k2;
-                    unsigned c2 = classify_mb(p + i, &k2);
-                    if (!(c2 & C_WORD) || c2 == C_CJK) break;
-                    i += k2;
+                    i += ascii_word_run(p + i, len - i);
+                    if (i >= len || p[i] < 0x80) break;
                 }
+                size_t k2;
+                unsigned c2 = classify_mb(t, p + i, &k2);
+                if (!(c2 & C_WORD) || c2 == C_CJK) break;
+                i += k2;
             }
         }
-        if (WS_UNLIKELY(ntok == t->tok_cap)) {
+        if (WS_UNLIKELY(ntok == tok_cap)) {
             int rc = grow_tok(t);
             if (rc) return rc;
+            tok = t->tok;
+            tok_cap = t->tok_cap;
         }
-        t->tok[ntok].off = (uint32_t)start;
-        t->tok[ntok].len = (uint32_t)(i - start);
+        tok[ntok].off = (uint32_t)start;
+        tok[ntok].len = (uint32_t)(i - start);
         ntok++;
         gap = G_NONE;
         para = 0;
@@ -413,7 +518,8 @@ ws_tokenizer *ws_tokenizer_create(void)
     t->u32 = ws_malloc(t->u32_cap * sizeof *t->u32);
     t->tok = ws_malloc(t->tok_cap * sizeof *t->tok);
     t->sent = ws_malloc(t->sent_cap * sizeof *t->sent);
-    if (!t->u32 || !t->tok || !t->sent || ws_buf_reserve(&t->norm, 4096)) {
+    t->memo = ws_calloc(BMP_SIZE, 1);
+    if (!t->u32 || !t->tok || !t->sent || !t->memo || ws_buf_reserve(&t->norm, 4096)) {
         ws_tokenizer_free(t);
         return NULL;
     }
@@ -428,6 +534,7 @@ void ws_tokenizer_free(ws_tokenizer *t)
     ws_free(t->u32);
     ws_free(t->tok);
     ws_free(t->sent);
+    ws_free(t->memo);
     ws_free(t);
 }
 
@@ -455,17 +562,21 @@ int ws_tokenize(ws_tokenizer *t, const char *s, size_t n, ws_tokens *out)
         text_len = n;
         rc = split_ascii(t, text, text_len, &ntok, &nsent);
     } else {
-        size_t len = n;
-        size_t nv = na + ws_utf8_valid_prefix(s + na, n - na);
-        if (nv < n) {
+        rc = nfkc(t, src, n, na);
+        if (rc == NFKC_BAD_UTF8) {
+            /* rare: repair into t->clean and normalise that instead */
+            ws_buf_reset(&t->norm);
+            size_t nv = na + ws_utf8_valid_prefix(s + na, n - na);
             if ((rc = ws_buf_append(&t->clean, src, nv))) return rc;
             long bad = ws_utf8_sanitize(s + nv, n - nv, &t->clean);
             if (bad < 0) return (int)bad;
             invalid = (size_t)bad;
-            src = t->clean.p;
-            len = t->clean.n;
+            rc = nfkc(t, t->clean.p, t->clean.n, na);
+            if (rc == NFKC_BAD_UTF8) return ws_error(WS_EINTERNAL, "tokenize: repaired text is not UTF-8");
         }
-        if ((rc = nfkc(t, src, len, na, &text, &text_len))) return rc;
+        if (rc) return rc;
+        text = t->norm.p;
+        text_len = t->norm.n;
         if (text_len > UINT32_MAX)
             return ws_error(WS_ETOOBIG, "tokenize: normalised text of %zu bytes exceeds 4 GiB", text_len);
         rc = split_utf8(t, text, text_len, &ntok, &nsent);

@@ -11,7 +11,8 @@
  * NFKC and skips this step. Other input is copied unchanged where it is
  * already NFKC, and only the short stretches around characters that NFKC
  * may change (compatibility forms, combining marks, Hangul jamo) go through
- * utf8proc, in the tokenizer's reusable buffers.
+ * utf8proc, in the tokenizer's reusable buffers; the result is byte for
+ * byte what utf8proc_map() with those options gives for the whole text.
  *
  * Tokens. A token is a maximal run of code points whose general category is
  * L* (Lu Ll Lt Lm Lo), M* (Mn Mc Me) or Nd; everything else separates
@@ -73,8 +74,10 @@ typedef struct ws_tokens {
     size_t invalid;       /* invalid UTF-8 sequences replaced by U+FFFD */
 } ws_tokens;
 
-/* Per-thread workspace, reused across calls. Its buffers grow to the largest
- * story seen and are kept, so steady-state tokenizing does not allocate. */
+/* Per-thread workspace, reused across calls (not thread-safe: one per
+ * thread). About 80 KiB to start (including a 64 KiB memo of Unicode
+ * properties); its buffers grow to the largest story seen and are kept, so
+ * steady-state tokenizing does not allocate. */
 typedef struct ws_tokenizer ws_tokenizer;
 
 /* @return a new tokenizer, or NULL on allocation failure. */

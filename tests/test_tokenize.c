@@ -412,6 +412,60 @@ Test(tokenize, nfkc_random_mark_soup)
     ws_tokenizer_free(t);
 }
 
+/* The tokenizer checks UTF-8 itself while normalising; its verdicts and the
+ * repaired text must be ws_utf8_sanitize's for every 1- and 2-byte
+ * sequence and for 3- and 4-byte ones over a grid of interesting bytes. */
+static void check_repair(ws_tokenizer *t, const uint8_t *seq, size_t len)
+{
+    char in[8];
+    size_t n = 0;
+    in[n++] = 'a';
+    memcpy(in + n, seq, len);
+    n += len;
+    in[n++] = 'b';
+    ws_buf clean = {0};
+    long bad = ws_utf8_sanitize(in, n, &clean);
+    cr_assert_geq(bad, 0);
+    utf8proc_uint8_t *want = NULL;
+    utf8proc_ssize_t wn = utf8proc_map(clean.p, (utf8proc_ssize_t)clean.n, &want,
+                                       (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT));
+    cr_assert_geq(wn, 0);
+    ws_tokens r;
+    cr_assert_eq(ws_tokenize(t, in, n, &r), 0);
+    cr_assert_eq(r.invalid, (size_t)bad, "bytes %02X %02X %02X %02X (%zu): %zu invalid, want %ld", seq[0],
+                 len > 1 ? seq[1] : 0, len > 2 ? seq[2] : 0, len > 3 ? seq[3] : 0, len, r.invalid, bad);
+    cr_assert(r.text_len == (size_t)wn && memcmp(r.text, want, (size_t)wn) == 0);
+    free(want);
+    ws_buf_free(&clean);
+}
+
+Test(tokenize, utf8_checks_agree_with_sanitize, .timeout = 300)
+{
+    static const uint8_t grid[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xFF};
+    const size_t ng = sizeof grid;
+    ws_tokenizer *t = ws_tokenizer_create();
+    cr_assert_not_null(t);
+    uint8_t q[4];
+    for (unsigned a = 0x80; a <= 0xFF; a++) {
+        q[0] = (uint8_t)a;
+        check_repair(t, q, 1);
+        for (unsigned b = 0; b <= 0xFF; b++) {
+            q[1] = (uint8_t)b;
+            check_repair(t, q, 2);
+            for (size_t c = 0; c < ng; c++) {
+                q[2] = grid[c];
+                check_repair(t, q, 3);
+                if (a < 0xF0) continue;
+                for (size_t d = 0; d < ng; d++) {
+                    q[3] = grid[d];
+                    check_repair(t, q, 4);
+                }
+            }
+        }
+    }
+    ws_tokenizer_free(t);
+}
+
 /* ---- random bytes: invariants ---- */
 
 static int is_word_cat(utf8proc_category_t c)
