@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ws_block.h"
@@ -251,6 +252,14 @@ int ws_cmd_info(int argc, char **argv)
         }
     }
     bytes += st->dict_bytes;
+    /* The manifest and the statistics file count too: bytes on disk. */
+    const char *extra[2] = {"MANIFEST", st->stats_name};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", store, extra[i] ? extra[i] : "");
+        if (extra[i] && stat(path, &sb) == 0) bytes += (uint64_t)sb.st_size;
+    }
     printf("store: %s\n", store);
     printf("format: %u\n", WS_FORMAT_VERSION);
     printf("stories: %" PRIu64 "\n", st->nstories);
@@ -338,7 +347,7 @@ static void json_string(FILE *f, ws_str s)
         default: fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
         }
     }
-    fwrite(s.p + run, 1, s.n - run, f);
+    if (s.n > run) fwrite(s.p + run, 1, s.n - run, f);
     putc('"', f);
 }
 
@@ -346,7 +355,10 @@ static void csv_field(FILE *f, ws_str s)
 {
     int quote = 0;
     for (size_t i = 0; i < s.n && !quote; i++) quote = s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' || s.p[i] == '\r';
-    if (!quote) { fwrite(s.p, 1, s.n, f); return; }
+    if (!quote) {
+        if (s.n) fwrite(s.p, 1, s.n, f);
+        return;
+    }
     putc('"', f);
     for (size_t i = 0; i < s.n; i++) {
         if (s.p[i] == '"') putc('"', f);

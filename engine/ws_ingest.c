@@ -675,9 +675,15 @@ static int process_batch(run *r, const char *file, line_ref *lines, size_t nline
                                 (unsigned long long)s->line, s->err);
             continue;
         }
+        /* Kept, but changed: say where, within the report budget. */
         if (s->long_tokens && r->reported < o->max_reports)
             fprintf(r->log, "%s:%llu: note: %u token(s) longer than %u bytes were cut\n", file,
                     (unsigned long long)s->line, s->long_tokens, MAX_TOKEN_BYTES);
+        if (s->invalid_utf8 && r->reported < o->max_reports)
+            fprintf(r->log, "%s:%llu: note: %llu invalid UTF-8 sequence(s) replaced by U+FFFD\n", file,
+                    (unsigned long long)s->line, (unsigned long long)s->invalid_utf8);
+        if (s->date_bad && r->reported < o->max_reports)
+            fprintf(r->log, "%s:%llu: note: date could not be read; story kept undated\n", file, (unsigned long long)s->line);
         int rc = add_story(r, s);
         if (rc) return rc;
         if (r->open->ntokens >= o->block_tokens || r->open->nrows >= o->block_rows)

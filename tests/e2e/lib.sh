@@ -1,0 +1,100 @@
+# Shared helpers for the end-to-end tests; sourced by every tests/e2e/*.sh.
+#
+# Environment (set by ctest, or by hand):
+#   WS_BIN       the wirescan executable (required)
+#   WS_SRC       the repository root (default: two levels above this file)
+#   WS_BUILD     the build directory (informational)
+#   WS_ASAN_BIN  optional sanitizer build, used by the fault-injection tests
+#
+# Provides: $T (a fresh temp dir removed on exit), $CORPORA, fail, skip,
+# note, ws (runs $WS_BIN), expect_status, store_files, same_store.
+
+set -u
+set -o pipefail
+
+E2E_NAME=$(basename "${0%.sh}")
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${WS_SRC:=$(cd "$E2E_DIR/../.." && pwd)}"
+CORPORA="$WS_SRC/../shared/corpora"
+
+fail() {
+    echo "FAIL [$E2E_NAME]: $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIP [$E2E_NAME]: $*" >&2
+    exit 77
+}
+
+note() {
+    echo "[$E2E_NAME] $*"
+}
+
+[ -n "${WS_BIN:-}" ] || fail "WS_BIN is not set (path to the wirescan binary)"
+[ -x "$WS_BIN" ] || fail "WS_BIN=$WS_BIN is not an executable"
+command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ws-e2e-$E2E_NAME.XXXXXX") || fail "mktemp failed"
+e2e_cleanup() {
+    # Kill any background job this test left behind, then remove the temp dir.
+    local pids
+    pids=$(jobs -p 2>/dev/null)
+    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ws ARGS...: run the binary under test.
+ws() {
+    "$WS_BIN" "$@"
+}
+
+# expect_status WANT DESCRIPTION -- CMD...: run CMD, fail unless it exits WANT.
+# Leaves the command's stdout in $T/last.out and stderr in $T/last.err.
+expect_status() {
+    local want=$1 what=$2
+    shift 3
+    local rc=0
+    "$@" >"$T/last.out" 2>"$T/last.err" || rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "--- stdout:" >&2; head -c 2000 "$T/last.out" >&2
+        echo "--- stderr:" >&2; head -c 2000 "$T/last.err" >&2
+        fail "$what: exit status $rc, expected $want (command: $*)"
+    fi
+}
+
+# info_value STORE KEY: the value of 'KEY: value' in `wirescan info STORE`.
+info_value() {
+    local out
+    out=$(ws info "$1") || fail "info $1 failed"
+    printf '%s\n' "$out" | sed -n "s/^$2: //p" | head -n 1
+}
+
+# store_files STORE: the store's files except LOCK, sorted, one per line.
+store_files() {
+    (cd "$1" && ls -1 | grep -v '^LOCK$' | LC_ALL=C sort)
+}
+
+# same_store A B WHAT: fail unless stores A and B hold the same file names
+# (LOCK aside) with byte-identical contents.
+same_store() {
+    local a=$1 b=$2 what=$3 f
+    [ "$(store_files "$a")" = "$(store_files "$b")" ] ||
+        fail "$what: file lists differ: [$(store_files "$a" | tr '\n' ' ')] vs [$(store_files "$b" | tr '\n' ' ')]"
+    for f in $(store_files "$a"); do
+        cmp -s "$a/$f" "$b/$f" || fail "$what: $f differs ($a vs $b)"
+    done
+}
+
+# store_bytes STORE: total size of the store's files.
+store_bytes() {
+    local total=0 f s
+    for f in "$1"/*; do
+        s=$(stat -c %s "$f") || fail "stat $f"
+        total=$((total + s))
+    done
+    echo "$total"
+}

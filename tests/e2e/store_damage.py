@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Damage a wirescan store one way at a time and check the binary copes.
+
+Usage: store_damage.py BINARY STORE WORKDIR KINDS DEEP [FILE_REGEX]
+
+For every file of STORE but LOCK (and, with FILE_REGEX, only the files whose
+name it matches, Python re.match) and every byte offset in it, and for each
+damage kind in KINDS (comma list):
+  xorff  the byte xor 0xff
+  xor01  the byte xor 0x01 (a single-bit flip)
+  trunc  the file truncated to that length (0 .. size-1)
+a fresh copy of the store is made under WORKDIR with just that damage, and
+`BINARY verify COPY` must exit with a status in 1..127 (5, corrupt, is what
+the format promises; other clean error statuses are accepted) and print a
+message (naming the damaged file when the status is 5): never 0 (damage not noticed), never a signal or status >= 128, never
+a sanitizer report. On DEEP cases spread evenly over the sweep, `export`
+(JSONL and CSV) and `tf --top 0` must also end with a status below 128 and
+without a sanitizer report (they may fail, cleanly).
+
+Plain verify runs get ASAN_OPTIONS=$ASAN_BASE:detect_leaks=0 (leak checking
+costs ~10 ms a process); the deep runs keep the caller's ASAN_OPTIONS.
+Runs as many processes at once as there are CPUs. Exit 1 on any problem,
+with one line per distinct problem. Standard library only.
+"""
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+KIND_NAMES = {"xorff": "byte flips (xor 0xff)", "xor01": "bit flips (xor 0x01)",
+              "trunc": "truncations"}
+SAN = re.compile(rb"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:")
+
+
+def damage(data, kind, off):
+    if kind == "xorff":
+        return data[:off] + bytes([data[off] ^ 0xFF]) + data[off + 1:]
+    if kind == "xor01":
+        return data[:off] + bytes([data[off] ^ 0x01]) + data[off + 1:]
+    if kind == "trunc":
+        return data[:off]
+    raise ValueError(kind)
+
+
+def first_report_line(err):
+    text = err.decode("utf-8", "replace")
+    for line in text.splitlines():
+        if SAN.search(line.encode()):
+            return line.strip()[:240]
+    return text.strip()[-240:]
+
+
+def main():
+    if len(sys.argv) not in (6, 7):
+        sys.stderr.write(__doc__)
+        return 2
+    binary, store, work, kinds, ndeep = sys.argv[1:6]
+    only = re.compile(sys.argv[6] if len(sys.argv) == 7 else "")
+    kinds = kinds.split(",")
+    ndeep = int(ndeep)
+    for k in kinds:
+        if k not in KIND_NAMES:
+            sys.stderr.write("store_damage.py: unknown kind %s\n" % k)
+            return 2
+    files = sorted(f for f in os.listdir(store) if f != "LOCK")
+    orig = {}
+    for f in files:
+        with open(os.path.join(store, f), "rb") as fh:
+            orig[f] = fh.read()
+    fast_env = dict(os.environ)
+    fast_env["ASAN_OPTIONS"] = os.environ.get("ASAN_BASE", "") + ":detect_leaks=0"
+
+    targets = [f for f in files if only.match(f)]
+    if not targets:
+        sys.stderr.write("store_damage.py: no file of %s matches %s\n" % (store, only.pattern))
+        return 2
+    cases = [(k, f, off) for k in kinds for f in targets for off in range(len(orig[f]))]
+    deep = set(range(0, len(cases), max(1, len(cases) // ndeep))) if ndeep else set()
+
+    def run(args, env):
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120, env=env)
+        return p.returncode, p.stdout, p.stderr
+
+    def check(i):
+        kind, f, off = cases[i]
+        d = tempfile.mkdtemp(dir=work)
+        try:
+            s = os.path.join(d, "s")
+            os.mkdir(s)
+            for g in files:
+                with open(os.path.join(s, g), "wb") as fh:
+                    fh.write(damage(orig[g], kind, off) if g == f else orig[g])
+            open(os.path.join(s, "LOCK"), "wb").close()
+            what = "%s %s @%d" % (kind, f, off)
+            problems = []  # (signature, case)
+            isdeep = i in deep
+            rc, out, err = run([binary, "verify", s], None if isdeep else fast_env)
+            if rc == 0:
+                problems.append(("verify exited 0: damage not detected", what))
+            elif rc < 0 or rc >= 128 or SAN.search(err):
+                problems.append(("verify: status %d: %s" % (rc, first_report_line(err)), what))
+            elif not err.strip() and not out.strip():
+                problems.append(("verify failed (status %d) without a message" % rc, what))
+            elif rc == 5 and f.encode() not in out + err:
+                problems.append(("verify reported corruption (status 5) without naming the "
+                                 "damaged file", what))
+            if isdeep:
+                for args in (["export"], ["export", "--format", "csv"],
+                             ["tf", "--top", "0", "--threads", "2"]):
+                    rc2, _, err2 = run([binary, args[0], s] + args[1:], None)
+                    if rc2 < 0 or rc2 >= 128 or SAN.search(err2):
+                        problems.append(("%s: status %d: %s" % (" ".join(args), rc2,
+                                                                first_report_line(err2)), what))
+            return kind, rc, isdeep, problems
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    counts, statuses, sigs = {}, {}, {}
+    ndeep_done = 0
+    workers = max(2, os.cpu_count() or 2)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
+        for kind, rc, isdeep, probs in ex.map(check, range(len(cases)), chunksize=16):
+            counts[kind] = counts.get(kind, 0) + 1
+            statuses[rc] = statuses.get(rc, 0) + 1
+            ndeep_done += isdeep
+            for sig, what in probs:
+                sigs.setdefault(sig, []).append(what)
+    print("%s on %s" % (binary, ", ".join("%s (%d bytes)" % (f, len(orig[f])) for f in targets)))
+    print("  checked %s; %d damaged copies also exported (jsonl, csv) and counted (tf)"
+          % (", ".join("%d %s" % (counts.get(k, 0), KIND_NAMES[k]) for k in kinds), ndeep_done))
+    print("  verify exit statuses: %s" % ", ".join("%d: %d" % kv for kv in sorted(statuses.items())))
+    for sig, whats in sorted(sigs.items()):
+        print("PROBLEM %s\n    in %d case(s), e.g. %s" % (sig, len(whats), "; ".join(whats[:4])))
+    return 1 if sigs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
