@@ -3,9 +3,10 @@
  * mapped to the store's columns (id, date, title, body, source and any
  * number of tag columns). This module parses one line at a time and leaves
  * framing (reading lines, BOM at file start, --max-record, FILE:LINE in
- * messages, skip-or-fail) to the reader above it. Jansson is the validating
- * parser; this layer owns the policy: UTF-8 repair, duplicate keys, which
- * types each field accepts, and how dates are read.
+ * messages, skip-or-fail) to the reader above it. The validating parser is
+ * ws_json.c (strict RFC 8259, checked against jansson in
+ * tests/test_json_diff.c); this layer owns the policy: UTF-8 repair,
+ * duplicate keys, which types each field accepts, and how dates are read.
  */
 #ifndef WS_JSONL_H
 #define WS_JSONL_H
