@@ -545,12 +545,29 @@ static int dict_grow(ws_dict *d, uint32_t need_terms, uint64_t need_text)
     return 0;
 }
 
-/* Open addressing with linear probing. Each slot keeps the upper 32 bits
- * of the term's hash beside its id, so a probe that meets another term is
- * rejected without touching the term's bytes: ingest looks up every token,
- * and the string comparisons were most of that cost. */
+/* Open addressing with linear probing over 16-byte slots. A slot holds 24
+ * bits of the term's hash, its length, its id and its first 8 bytes, so a
+ * probe that meets another term is rejected inside the slot, and a term of
+ * at most 8 bytes (most words of running text) is found without touching
+ * the dictionary's offsets or text: ingest looks up every token, and those
+ * two dependent cache misses per lookup were most of its cost. */
 static uint32_t slot_of(uint64_t h, uint32_t mask) { return (uint32_t)h & mask; }
-#define TAG(h) ((h) >> 32 << 32)
+
+static uint64_t term_prefix(ws_str t)
+{
+    uint64_t v = 0;
+    memcpy(&v, t.p, t.n < 8 ? t.n : 8);
+    return v;
+}
+
+/* Slot key without the id: tag and length; terms longer than 255 bytes
+ * share length 255 and are told apart by the full comparison. */
+static uint64_t slot_key(uint64_t h, size_t n)
+{
+    return (h >> 40) << 40 | (uint64_t)(n < 255 ? n : 255) << 32;
+}
+
+#define KEY_MASK (~(uint64_t)UINT32_MAX)
 
 static int term_is(const ws_dict *d, uint32_t id, ws_str term)
 {
@@ -558,28 +575,35 @@ static int term_is(const ws_dict *d, uint32_t id, ws_str term)
     return n == term.n && (n == 0 || memcmp(d->text + a, term.p, (size_t)n) == 0);
 }
 
+static inline int slot_matches(const ws_dict *d, const struct ws_dict_slot *sl, uint64_t key, uint64_t prefix, ws_str term)
+{
+    if ((sl->key & KEY_MASK) != key || sl->prefix != prefix) return 0;
+    return term.n <= 8 || term_is(d, (uint32_t)sl->key - 1, term);
+}
+
 uint32_t ws_dict_lookup(const ws_dict *d, ws_str term, uint64_t hash)
 {
     uint32_t mask = d->nslots - 1;
-    uint64_t tag = TAG(hash);
+    uint64_t key = slot_key(hash, term.n), prefix = term_prefix(term);
     for (uint32_t i = slot_of(hash, mask);; i = (i + 1) & mask) {
-        uint64_t v = d->slots[i];
-        if (!v) return UINT32_MAX;
-        if (TAG(v) == tag && term_is(d, (uint32_t)v - 1, term)) return (uint32_t)v - 1;
+        const struct ws_dict_slot *sl = &d->slots[i];
+        if (!sl->key) return UINT32_MAX;
+        if (slot_matches(d, sl, key, prefix, term)) return (uint32_t)sl->key - 1;
     }
 }
 
 static int dict_rehash(ws_dict *d, uint32_t nslots)
 {
-    uint64_t *slots = ws_calloc(nslots, sizeof *slots);
+    struct ws_dict_slot *slots = ws_calloc(nslots, sizeof *slots);
     if (!slots) return ws_error(WS_ENOMEM, "out of memory indexing the dictionary");
     uint32_t mask = nslots - 1;
     for (uint32_t id = 0; id < d->nterms; id++) {
         ws_str t = ws_dict_term(d, id);
         uint64_t h = ws_hash64(t.p, t.n);
         uint32_t i = slot_of(h, mask);
-        while (slots[i]) i = (i + 1) & mask;
-        slots[i] = TAG(h) | (id + 1);
+        while (slots[i].key) i = (i + 1) & mask;
+        slots[i].key = slot_key(h, t.n) | (id + 1);
+        slots[i].prefix = term_prefix(t);
     }
     ws_free(d->slots);
     d->slots = slots;
@@ -599,11 +623,9 @@ int ws_dict_index(ws_dict *d)
 int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id)
 {
     uint32_t mask = d->nslots - 1, i;
-    uint64_t tag = TAG(hash);
-    for (i = slot_of(hash, mask); d->slots[i]; i = (i + 1) & mask) {
-        uint64_t v = d->slots[i];
-        if (TAG(v) == tag && term_is(d, (uint32_t)v - 1, term)) { *id = (uint32_t)v - 1; return 0; }
-    }
+    uint64_t key = slot_key(hash, term.n), prefix = term_prefix(term);
+    for (i = slot_of(hash, mask); d->slots[i].key; i = (i + 1) & mask)
+        if (slot_matches(d, &d->slots[i], key, prefix, term)) { *id = (uint32_t)d->slots[i].key - 1; return 0; }
     if (d->nterms >= UINT32_MAX - 2) return ws_error(WS_ETOOBIG, "dictionary is full (%u terms)", d->nterms);
     uint32_t nid = d->nterms;
     int rc = dict_grow(d, nid + 1, d->off[nid] + term.n);
@@ -612,7 +634,8 @@ int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id)
     d->off[nid + 1] = d->off[nid] + term.n;
     d->cf[nid] = d->df[nid] = 0;
     d->nterms++;
-    d->slots[i] = tag | (nid + 1);
+    d->slots[i].key = key | (nid + 1);
+    d->slots[i].prefix = prefix;
     *id = nid;
     if ((uint64_t)d->nterms * 2 > d->nslots) return dict_rehash(d, d->nslots * 2);
     return 0;

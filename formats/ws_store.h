@@ -94,6 +94,11 @@ int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_
 int ws_segment_find_column(const ws_segment *s, const char *name);
 
 /* ---- the term dictionary ---- */
+struct ws_dict_slot {
+    uint64_t key;    /* hash tag (24 bits) | term length (8 bits) | id + 1 (32 bits); 0 = empty */
+    uint64_t prefix; /* the term's first 8 bytes, zero-padded */
+};
+
 typedef struct ws_dict {
     uint32_t nterms;
     uint64_t *off; /* nterms + 1 offsets into text */
@@ -101,8 +106,8 @@ typedef struct ws_dict {
     uint64_t text_cap;
     uint64_t *cf, *df; /* collection and document frequency, nterms each */
     /* hash index (built on demand for ingest) */
-    uint64_t *slots; /* (hash >> 32) << 32 | (id + 1); 0 = empty */
-    uint32_t nslots; /* power of two */
+    struct ws_dict_slot *slots; /* hash index, see ws_store.c */
+    uint32_t nslots;            /* power of two */
     uint32_t cap;    /* allocated entries of off/cf/df */
 } ws_dict;
 
