@@ -18,6 +18,7 @@ static const struct {
     {"verify", ws_cmd_verify, "check every checksum and structural bound of a store"},
     {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
     {"tf", ws_cmd_tf, "term frequencies (tf, df) as CSV"},
+    {"keyness", ws_cmd_keyness, "terms over-represented in a target subcorpus (G2, log ratio, chi2)"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 

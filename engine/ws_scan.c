@@ -1,76 +1,469 @@
 /*
- * Scan engine (see ws_scan.h). Determinism: every thread accumulates
- * integer counts; states merge in thread order; kernels sort their output
- * with ties broken by term. The first error, in block order, wins, so even
- * a failing run reports the same thing for any thread count.
+ * Scan engine (see ws_scan.h). Work is planned before the parallel region:
+ * every filter is compiled once per query (containing words to a bit table
+ * over dictionary ids) and once per segment (allowed source and tag value
+ * indices, the columns to decode), and the blocks that may match become the
+ * task list. Threads then take blocks dynamically; each loads the block
+ * into its own workspace, evaluates the filters row by row into a selection
+ * array and hands the block to its own kernel state. Determinism: states
+ * merge in thread order; kernels sort their output with ties broken by
+ * term; the error of the earliest block wins.
  */
 #include "ws_scan.h"
 
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-typedef struct task {
-    const ws_segment *seg;
-    uint32_t block;
-} task;
+#include "ws_tokenize.h"
 
-static int block_may_match(const ws_segment *s, const ws_block_meta *m, const ws_filter *f, const uint32_t *src_idx,
-                           size_t nsrc)
+void ws_filter_init(ws_filter *f)
 {
-    if (f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN) {
+    memset(f, 0, sizeof *f);
+    f->from = f->to = WS_DATE_UNKNOWN;
+}
+
+int ws_filter_is_empty(const ws_filter *f)
+{
+    return f->from == WS_DATE_UNKNOWN && f->to == WS_DATE_UNKNOWN && !f->nsources && !f->nwhere && !f->ncontaining;
+}
+
+/* ---- compiled filters ---- */
+
+/* The containing words in one store's dictionary. */
+typedef struct cstore {
+    uint8_t *cont;     /* term id -> bit k when it normalises to containing word k */
+    uint32_t cont_min[WS_SCAN_MAX_CONTAINING]; /* smallest term id of word k */
+} cstore;
+
+/* One filter, query-wide. */
+typedef struct cfilter {
+    const ws_filter *f;
+    int dates;
+    int never;         /* matches no story anywhere */
+    uint8_t cont_all;  /* every containing word's bit (0: no containing condition) */
+    size_t nst;
+    cstore *cs;        /* per store, when cont_all */
+    size_t ntags;      /* distinct tags in f->where */
+    const char **tags;
+} cfilter;
+
+/* One filter in one segment. */
+typedef struct sfilter {
+    int never;
+    uint8_t *src_ok;  /* per source value; NULL: no source condition */
+    int *tag_col;     /* per distinct tag: column, or -1 when the segment lacks it */
+    uint8_t **tag_ok; /* per distinct tag: per value of that column */
+    const uint8_t *cont; /* the store's containing table (borrowed from the cfilter) */
+    uint64_t mask;    /* columns the filter reads */
+} sfilter;
+
+static void sfilter_free(sfilter *s, size_t ntags)
+{
+    ws_free(s->src_ok);
+    for (size_t k = 0; s->tag_ok && k < ntags; k++) ws_free(s->tag_ok[k]);
+    ws_free(s->tag_ok);
+    ws_free(s->tag_col);
+    memset(s, 0, sizeof *s);
+}
+
+static void cfilter_free(cfilter *c)
+{
+    for (size_t i = 0; c->cs && i < c->nst; i++) ws_free(c->cs[i].cont);
+    ws_free(c->cs);
+    ws_free(c->tags);
+    memset(c, 0, sizeof *c);
+}
+
+/* Normalise each containing word and mark, in every store's dictionary,
+ * the ids that carry it. */
+static int compile_containing(cfilter *c, const ws_store *const *st, size_t nst, const ws_norm *norm)
+{
+    const ws_filter *f = c->f;
+    if (f->ncontaining > WS_SCAN_MAX_CONTAINING)
+        return ws_error(WS_EINVAL, "at most %d words per containing condition", WS_SCAN_MAX_CONTAINING);
+    uint32_t want[WS_SCAN_MAX_CONTAINING];
+    ws_tokenizer *tk = ws_tokenizer_create();
+    if (!tk) return WS_ENOMEM;
+    int rc = 0;
+    for (size_t k = 0; k < f->ncontaining && !rc; k++) {
+        const char *w = f->containing[k];
+        ws_tokens t;
+        if ((rc = ws_tokenize(tk, w, strlen(w), &t))) break;
+        if (t.ntok != 1) {
+            if (t.ntok)
+                rc = ws_error(WS_EINVAL,
+                              "--containing '%s': one word per option (it holds %zu; repeat the option to ask for "
+                              "stories with all of them)",
+                              w, t.ntok);
+            else
+                rc = ws_error(WS_EINVAL, "--containing '%s': no word in it", w);
+            break;
+        }
+        rc = ws_norm_lookup(norm, ws_str_make(t.text + t.tok[0].off, t.tok[0].len), &want[k]);
+        if (!rc && want[k] == WS_NORM_DROP) c->never = 1; /* no story has it */
+    }
+    ws_tokenizer_free(tk);
+    if (rc || c->never || !f->ncontaining) return rc;
+    for (size_t k = 0; k < f->ncontaining; k++) c->cont_all |= (uint8_t)(1u << k);
+    if (!(c->cs = ws_calloc(nst, sizeof *c->cs))) return WS_ENOMEM;
+    c->nst = nst;
+    for (size_t i = 0; i < nst; i++) {
+        cstore *cs = &c->cs[i];
+        const ws_norm_dict *nd = &norm->dicts[i];
+        if (!(cs->cont = ws_calloc((size_t)st[i]->dict.nterms + 1, 1))) return WS_ENOMEM;
+        for (size_t k = 0; k < f->ncontaining; k++) cs->cont_min[k] = UINT32_MAX;
+        for (uint32_t id = 0; id < nd->nsrc && id < st[i]->dict.nterms; id++)
+            for (size_t k = 0; k < f->ncontaining; k++)
+                if (nd->key[id] == want[k]) {
+                    cs->cont[id] |= (uint8_t)(1u << k);
+                    if (cs->cont_min[k] == UINT32_MAX) cs->cont_min[k] = id;
+                }
+    }
+    return 0;
+}
+
+static int tag_column(const ws_segment *s, const char *tag)
+{
+    int c = ws_segment_find_column(s, tag);
+    return c >= (int)WS_C_FIRST_TAG && c < 64 && s->cols[c].type == WS_COL_MULTI ? c : -1;
+}
+
+static int tag_exists(const ws_store *const *st, size_t nst, const char *tag)
+{
+    for (size_t k = 0; k < nst; k++)
+        for (uint32_t i = 0; i < st[k]->nsegs; i++)
+            if (tag_column(st[k]->segs[i], tag) >= 0) return 1;
+    return 0;
+}
+
+void ws_store_tag_names(const ws_store *const *st, size_t nst, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < nst; k++)
+        for (uint32_t i = 0; i < st[k]->nsegs; i++) {
+            const ws_segment *s = st[k]->segs[i];
+            for (uint32_t c = WS_C_FIRST_TAG; c < s->ncols; c++) {
+                const char *name = s->cols[c].name;
+                size_t len = strlen(name);
+                const char *hit = strstr(buf, name);
+                int seen = 0;
+                while (hit && !seen) { /* a whole item of the list so far */
+                    seen = (hit == buf || hit[-1] == ' ') && (hit[len] == ',' || hit[len] == 0);
+                    hit = strstr(hit + 1, name);
+                }
+                if (seen || n + len + 3 >= cap) continue;
+                n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", name);
+            }
+        }
+    if (!n) snprintf(buf, cap, "none");
+}
+
+static int compile_filter(cfilter *c, const ws_filter *f, const ws_store *const *st, size_t nst, const ws_norm *norm)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    c->dates = f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN;
+    if (c->dates && f->from != WS_DATE_UNKNOWN && f->to != WS_DATE_UNKNOWN && f->from > f->to) c->never = 1;
+    if (f->nwhere && !(c->tags = ws_calloc(f->nwhere, sizeof *c->tags))) return WS_ENOMEM;
+    for (size_t i = 0; i < f->nwhere; i++) {
+        size_t k = 0;
+        while (k < c->ntags && strcmp(c->tags[k], f->where[i].tag)) k++;
+        if (k < c->ntags) continue;
+        if (!tag_exists(st, nst, f->where[i].tag)) {
+            char names[512];
+            ws_store_tag_names(st, nst, names, sizeof names);
+            return ws_error(WS_EINVAL, "--where %s=%s: the store has no tag '%s' (its tags: %s)", f->where[i].tag,
+                            f->where[i].value, f->where[i].tag, names);
+        }
+        c->tags[c->ntags++] = f->where[i].tag;
+    }
+    return compile_containing(c, st, nst, norm);
+}
+
+/* Which values of column cd are among want (NULL entries ignored); *any: some are. */
+static uint8_t *value_set(const ws_column_desc *cd, const char *const *want, size_t nwant, int *any)
+{
+    uint8_t *ok = ws_calloc((size_t)cd->nvalues + 1, 1);
+    if (!ok) return NULL;
+    *any = 0;
+    for (uint32_t v = 0; v < cd->nvalues; v++)
+        for (size_t a = 0; a < nwant && !ok[v]; a++)
+            if (want[a] && ws_str_eq(cd->values[v], ws_str_make(want[a], strlen(want[a])))) ok[v] = 1, *any = 1;
+    return ok;
+}
+
+static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, size_t sti)
+{
+    const ws_filter *f = c->f;
+    memset(sf, 0, sizeof *sf);
+    sf->never = c->never;
+    if (c->dates) sf->mask |= WS_COLBIT(WS_C_DATE);
+    if (f->nsources) {
+        int any;
+        if (!(sf->src_ok = value_set(&s->cols[WS_C_SOURCE], f->sources, f->nsources, &any))) return WS_ENOMEM;
+        sf->never |= !any;
+        sf->mask |= WS_COLBIT(WS_C_SOURCE);
+    }
+    if (c->ntags) {
+        sf->tag_col = ws_calloc(c->ntags, sizeof *sf->tag_col);
+        sf->tag_ok = ws_calloc(c->ntags, sizeof *sf->tag_ok);
+        if (!sf->tag_col || !sf->tag_ok) return WS_ENOMEM;
+        const char **want = ws_calloc(f->nwhere, sizeof *want);
+        if (!want) return WS_ENOMEM;
+        for (size_t k = 0; k < c->ntags; k++) {
+            int col = tag_column(s, c->tags[k]);
+            sf->tag_col[k] = col;
+            if (col < 0) {
+                sf->never = 1;
+                continue;
+            }
+            for (size_t i = 0; i < f->nwhere; i++) want[i] = strcmp(f->where[i].tag, c->tags[k]) ? NULL : f->where[i].value;
+            int any;
+            if (!(sf->tag_ok[k] = value_set(&s->cols[col], want, f->nwhere, &any))) {
+                ws_free(want);
+                return WS_ENOMEM;
+            }
+            sf->never |= !any;
+            sf->mask |= WS_COLBIT(col);
+        }
+        ws_free(want);
+    }
+    if (c->cont_all) {
+        sf->cont = c->cs[sti].cont;
+        for (size_t k = 0; k < f->ncontaining; k++) sf->never |= c->cs[sti].cont_min[k] >= s->dict_terms;
+        sf->mask |= WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA);
+    }
+    return 0;
+}
+
+static int block_may_match(const cfilter *c, const sfilter *sf, const ws_block_meta *m)
+{
+    const ws_filter *f = c->f;
+    if (sf->never) return 0;
+    if (c->dates) {
         if (m->undated == m->nrows) return 0;
         if (f->from != WS_DATE_UNKNOWN && m->max_date < f->from) return 0;
         if (f->to != WS_DATE_UNKNOWN && m->min_date > f->to) return 0;
     }
-    if (f->nsources) {
-        (void)s;
-        for (size_t i = 0; i < nsrc; i++)
-            for (uint32_t j = 0; j < m->nsources; j++)
-                if (m->sources[j] == src_idx[i]) return 1;
+    if (sf->src_ok) {
+        for (uint32_t j = 0; j < m->nsources; j++)
+            if (sf->src_ok[m->sources[j]]) return 1;
         return 0;
     }
     return 1;
 }
 
+static int row_match(const cfilter *c, const sfilter *sf, const ws_block *b, uint32_t r)
+{
+    const ws_filter *f = c->f;
+    if (c->dates) {
+        int64_t d = b->dates[r];
+        if (d == WS_DATE_UNKNOWN || (f->from != WS_DATE_UNKNOWN && d < f->from) || (f->to != WS_DATE_UNKNOWN && d > f->to))
+            return 0;
+    }
+    if (sf->src_ok && !sf->src_ok[b->source[r]]) return 0;
+    for (size_t k = 0; k < c->ntags; k++) {
+        const uint32_t *vals;
+        uint32_t n = ws_block_tags(b, (uint32_t)sf->tag_col[k] - WS_C_FIRST_TAG, r, &vals), i = 0;
+        while (i < n && !sf->tag_ok[k][vals[i]]) i++;
+        if (i == n) return 0;
+    }
+    if (c->cont_all) {
+        uint8_t acc = 0;
+        const uint32_t *ids = b->ids;
+        for (uint64_t t = b->meta.tok_off[r], e = b->meta.tok_off[r + 1]; t < e && acc != c->cont_all; t++)
+            acc |= sf->cont[ids[t]];
+        if (acc != c->cont_all) return 0;
+    }
+    return 1;
+}
+
+/* ---- grouping ---- */
+
+static int cmp_str(const void *a, const void *b) { return ws_str_cmp(*(const ws_str *)a, *(const ws_str *)b); }
+
+int ws_groups_build_multi(const ws_store *const *st, size_t nst, ws_by by, const char *tag, ws_groups *g)
+{
+    memset(g, 0, sizeof *g);
+    g->by = by;
+    if (by != WS_BY_SOURCE && by != WS_BY_TAG) return 0;
+    if (by == WS_BY_TAG) {
+        if (!tag_exists(st, nst, tag)) {
+            char names[512];
+            ws_store_tag_names(st, nst, names, sizeof names);
+            return ws_error(WS_ENOENT, "--by %s: the store has no tag '%s' (its tags: %s)", tag, tag, names);
+        }
+        if (!(g->tag = ws_strndup(tag, strlen(tag)))) return WS_ENOMEM;
+    }
+    size_t nseg = 0;
+    for (size_t k = 0; k < nst; k++) nseg += st[k]->nsegs;
+    g->segs = ws_calloc(nseg + 1, sizeof *g->segs);
+    if (!g->segs) return WS_ENOMEM;
+    g->nsegs = (uint32_t)nseg;
+    size_t total = 0, bytes = 0, si = 0;
+    for (size_t k = 0; k < nst; k++)
+        for (uint32_t i = 0; i < st[k]->nsegs; i++, si++) {
+            const ws_segment *s = st[k]->segs[i];
+            int col = by == WS_BY_SOURCE ? (int)WS_C_SOURCE : tag_column(s, tag);
+            g->segs[si].seg = s;
+            g->segs[si].col = col;
+            if (col < 0) continue;
+            for (uint32_t v = 0; v < s->cols[col].nvalues; v++) bytes += s->cols[col].values[v].n;
+            total += s->cols[col].nvalues;
+        }
+    ws_str *all = ws_malloc((total + 1) * sizeof *all);
+    g->label_text = ws_malloc(bytes + 1);
+    g->labels = ws_malloc((total + 1) * sizeof *g->labels);
+    int rc = all && g->label_text && g->labels ? 0 : WS_ENOMEM;
+    size_t n = 0;
+    for (uint32_t i = 0; i < g->nsegs && !rc; i++) {
+        const ws_group_seg *gs = &g->segs[i];
+        if (gs->col < 0) continue;
+        for (uint32_t v = 0; v < gs->seg->cols[gs->col].nvalues; v++) all[n++] = gs->seg->cols[gs->col].values[v];
+    }
+    if (!rc) qsort(all, n, sizeof *all, cmp_str);
+    size_t off = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i && ws_str_eq(all[i], all[i - 1])) continue;
+        if (all[i].n) memcpy(g->label_text + off, all[i].p, all[i].n);
+        g->labels[g->nlabels++] = ws_str_make(g->label_text + off, all[i].n);
+        off += all[i].n;
+    }
+    for (uint32_t i = 0; i < g->nsegs && !rc; i++) {
+        ws_group_seg *gs = &g->segs[i];
+        if (gs->col < 0) continue;
+        const ws_column_desc *cd = &gs->seg->cols[gs->col];
+        if (!(gs->to_group = ws_malloc(((size_t)cd->nvalues + 1) * sizeof *gs->to_group))) {
+            rc = WS_ENOMEM;
+            break;
+        }
+        for (uint32_t v = 0; v < cd->nvalues; v++) {
+            const ws_str *hit = bsearch(&cd->values[v], g->labels, g->nlabels, sizeof *g->labels, cmp_str);
+            gs->to_group[v] = (uint32_t)(hit - g->labels);
+        }
+    }
+    ws_free(all);
+    if (rc) ws_groups_free(g);
+    return rc;
+}
+
+int ws_groups_build(const ws_store *st, ws_by by, const char *tag, ws_groups *g)
+{
+    return ws_groups_build_multi(&st, 1, by, tag, g);
+}
+
+/* ---- the scan ---- */
+
+typedef struct task {
+    const ws_segment *seg;
+    uint32_t block, segi, sti;
+} task;
+
+static double now_s(void) { return omp_get_wtime(); }
+
+static void progress_line(double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
+{
+    double el = now_s() - t0;
+    fprintf(stderr, "\r\033[Kscan: %llu/%llu blocks (%.0f%%), %.1fM tokens, %.1f s", (unsigned long long)done,
+            (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0, (double)tokens / 1e6, el);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
 int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_buf *out,
             ws_scan_stats *stats)
 {
-    const ws_filter *f = &o->filter;
+    return ws_scan_multi(&st, 1, k, q, o, out, stats);
+}
+
+int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_query *q, const ws_scan_opts *o,
+                  ws_buf *out, ws_scan_stats *stats)
+{
     ws_scan_stats local = {0};
     if (!stats) stats = &local;
     memset(stats, 0, sizeof *stats);
+    if (o->nsubsets > WS_SCAN_MAX_SUBSETS)
+        return ws_error(WS_EINVAL, "at most %d subsets in one scan", WS_SCAN_MAX_SUBSETS);
+    if (nst == 0 || q->norm->ndicts != nst)
+        return ws_error(WS_EINVAL, "the normalisation covers %u dictionaries, the scan %zu stores", q->norm->ndicts, nst);
+    for (size_t i = 0; i < nst; i++)
+        if (q->norm->dicts[i].nsrc != st[i]->dict.nterms)
+            return ws_error(WS_EINVAL, "the normalisation was built for another dictionary than %s's", st[i]->dir);
+    const uint32_t nf = 1 + o->nsubsets;
+    const int subsets = o->nsubsets > 0 || o->rest;
     int nt = o->threads > 0 ? o->threads : omp_get_num_procs();
     uint64_t total = 0;
-    for (uint32_t i = 0; i < st->nsegs; i++) total += st->segs[i]->nblocks;
-    stats->blocks_total = total;
-    task *tasks = ws_malloc((size_t)(total + 1) * sizeof *tasks);
-    uint32_t *src_idx = ws_malloc((f->nsources + 1) * sizeof *src_idx);
-    void **states = ws_calloc((size_t)nt, sizeof *states);
-    ws_block *blocks = ws_calloc((size_t)nt, sizeof *blocks);
-    ws_buf *sel = ws_calloc((size_t)nt, sizeof *sel);
-    int *err = ws_calloc((size_t)nt, sizeof *err);
-    uint64_t *err_task = ws_calloc((size_t)nt, sizeof *err_task);
-    char (*err_msg)[512] = ws_calloc((size_t)nt, sizeof *err_msg);
-    uint64_t *rows = ws_calloc((size_t)nt, sizeof *rows);
-    int rc = (tasks && src_idx && states && blocks && sel && err && err_task && err_msg && rows) ? 0 : WS_ENOMEM;
-    size_t ntasks = 0;
-    for (uint32_t i = 0; i < st->nsegs && !rc; i++) {
-        const ws_segment *s = st->segs[i];
-        const ws_column_desc *sc = &s->cols[WS_C_SOURCE];
-        size_t nsrc = 0;
-        for (size_t a = 0; a < f->nsources; a++)
-            for (uint32_t v = 0; v < sc->nvalues; v++)
-                if (ws_str_eq(sc->values[v], ws_str_make(f->sources[a], strlen(f->sources[a])))) src_idx[nsrc++] = v;
-        for (uint32_t b = 0; b < s->nblocks; b++)
-            if (block_may_match(s, &s->blocks[b], f, src_idx, nsrc)) tasks[ntasks++] = (task){s, b};
+    size_t nseg = 0;
+    for (size_t j = 0; j < nst; j++) {
+        nseg += st[j]->nsegs;
+        for (uint32_t i = 0; i < st[j]->nsegs; i++) total += st[j]->segs[i]->nblocks;
     }
+    stats->blocks_total = total;
+
+    cfilter *cf = ws_calloc(nf, sizeof *cf);
+    sfilter *sf = ws_calloc((size_t)nf * nseg + 1, sizeof *sf);
+    uint64_t *segmask = ws_calloc(nseg + 1, sizeof *segmask);
+    task *tasks = ws_malloc((size_t)(total + 1) * sizeof *tasks);
+    ws_norm *views = ws_calloc(nst, sizeof *views);
+    ws_query *qs = ws_calloc(nst, sizeof *qs);
+    int rc = cf && sf && segmask && tasks && views && qs ? 0 : WS_ENOMEM;
+    for (uint32_t i = 0; i < nf && !rc; i++)
+        rc = compile_filter(&cf[i], i ? &o->subsets[i - 1] : &o->filter, st, nst, q->norm);
+    /* Each store's blocks see the query through their own dictionary's remap. */
+    for (size_t j = 0; j < nst && !rc; j++) {
+        views[j] = ws_norm_view(q->norm, (uint32_t)j);
+        qs[j] = *q;
+        qs[j].norm = &views[j];
+    }
+    size_t ntasks = 0;
+    for (size_t j = 0, s = 0; j < nst && !rc; j++)
+        for (uint32_t si = 0; si < st[j]->nsegs && !rc; si++, s++) {
+            const ws_segment *seg = st[j]->segs[si];
+            uint64_t mask = k->columns | ws_groups_columns(q->groups, seg);
+            for (uint32_t i = 0; i < nf && !rc; i++) {
+                rc = compile_segment(&sf[s * nf + i], &cf[i], seg, j);
+                mask |= sf[s * nf + i].mask;
+            }
+            segmask[s] = mask;
+            for (uint32_t b = 0; b < seg->nblocks && !rc; b++) {
+                const ws_block_meta *m = &seg->blocks[b];
+                int may = block_may_match(&cf[0], &sf[s * nf], m);
+                if (may && o->nsubsets && !o->rest) {
+                    may = 0;
+                    for (uint32_t i = 1; i < nf && !may; i++) may = block_may_match(&cf[i], &sf[s * nf + i], m);
+                }
+                if (may) tasks[ntasks++] = (task){seg, b, (uint32_t)s, (uint32_t)j};
+            }
+        }
     stats->blocks_scanned = ntasks;
+    if (!rc && (uint64_t)nt > ntasks) nt = ntasks ? (int)ntasks : 1;
+
+    void **states = NULL;
+    ws_block *blocks = NULL;
+    ws_buf *sel = NULL;
+    int *err = NULL;
+    uint64_t *err_task = NULL, *rows = NULL, *toks = NULL;
+    char(*err_msg)[512] = NULL;
+    if (!rc) {
+        states = ws_calloc((size_t)nt, sizeof *states);
+        blocks = ws_calloc((size_t)nt, sizeof *blocks);
+        sel = ws_calloc((size_t)nt, sizeof *sel);
+        err = ws_calloc((size_t)nt, sizeof *err);
+        err_task = ws_calloc((size_t)nt, sizeof *err_task);
+        err_msg = ws_calloc((size_t)nt, sizeof *err_msg);
+        rows = ws_calloc((size_t)nt, sizeof *rows);
+        toks = ws_calloc((size_t)nt, sizeof *toks);
+        if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = WS_ENOMEM;
+    }
     for (int t = 0; t < nt && !rc; t++)
         if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
-    uint64_t mask = k->columns;
-    if (f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN) mask |= WS_COLBIT(WS_C_DATE);
-    if (f->nsources) mask |= WS_COLBIT(WS_C_SOURCE);
+
     if (!rc) {
+        uint64_t done = 0, done_tokens = 0;
+        double t0 = now_s(), last = t0;
+        int shown = 0;
 #pragma omp parallel num_threads(nt)
         {
             int t = omp_get_thread_num();
@@ -78,43 +471,63 @@ int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_o
 #pragma omp for schedule(dynamic, 1)
             for (size_t i = 0; i < ntasks; i++) {
                 if (err[t]) continue;
-                int r = ws_block_load(b, &st->dict, tasks[i].seg, tasks[i].block, mask);
+                const task *tk = &tasks[i];
+                const cfilter *c = cf;
+                const sfilter *f = &sf[(size_t)tk->segi * nf];
+                int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);
                 if (!r) r = ws_buf_reserve(&sel[t], b->nrows);
                 if (!r) {
                     uint8_t *sl = sel[t].p;
-                    const ws_column_desc *sc = &tasks[i].seg->cols[WS_C_SOURCE];
                     for (uint32_t row = 0; row < b->nrows; row++) {
-                        int keep = 1;
-                        if (mask & WS_COLBIT(WS_C_DATE) && (f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN)) {
-                            int64_t d = b->dates[row];
-                            keep = d != WS_DATE_UNKNOWN && (f->from == WS_DATE_UNKNOWN || d >= f->from) &&
-                                   (f->to == WS_DATE_UNKNOWN || d <= f->to);
+                        unsigned bits = row_match(&c[0], &f[0], b, row);
+                        if (bits && subsets) {
+                            bits = 0;
+                            for (uint32_t j = 1; j < nf; j++)
+                                if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);
+                            if (o->rest && !bits) bits = 1u << o->nsubsets;
                         }
-                        if (keep && f->nsources) {
-                            ws_str v = sc->values[b->source[row]];
-                            keep = 0;
-                            for (size_t a = 0; a < f->nsources && !keep; a++)
-                                keep = ws_str_eq(v, ws_str_make(f->sources[a], strlen(f->sources[a])));
-                        }
-                        sl[row] = (uint8_t)keep;
-                        rows[t] += (uint64_t)keep;
+                        sl[row] = (uint8_t)bits;
+                        rows[t] += bits != 0;
                     }
-                    r = k->consume(states[t], q, b, sl);
+                    toks[t] += b->ntokens;
+                    r = k->consume(states[t], &qs[tk->sti], b, sl);
                 }
                 if (r) {
                     err[t] = r;
                     err_task[t] = i;
                     snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());
                 }
+                if (o->progress) {
+                    uint64_t d;
+#pragma omp atomic capture
+                    d = ++done;
+#pragma omp atomic
+                    done_tokens += b->ntokens;
+                    if (t == 0) {
+                        double now = now_s();
+                        if (now - last >= 0.5) {
+                            uint64_t dt;
+#pragma omp atomic read
+                            dt = done_tokens;
+                            last = now;
+                            shown = 1;
+                            progress_line(t0, d, ntasks, dt, 0);
+                        }
+                    }
+                }
             }
         }
+        if (shown) progress_line(t0, ntasks, ntasks, done_tokens, 1);
         /* The error of the earliest block wins. */
         int first = -1;
         for (int t = 0; t < nt; t++)
             if (err[t] && (first < 0 || err_task[t] < err_task[first])) first = t;
-        if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first]);
+        if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
     }
-    for (int t = 0; t < nt; t++) stats->stories += rows ? rows[t] : 0;
+    for (int t = 0; rows && toks && t < nt; t++) {
+        stats->stories += rows[t];
+        stats->tokens += toks[t];
+    }
     q->nstories = stats->stories;
     for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
     if (!rc) rc = k->finish(states[0], q, out);
@@ -123,8 +536,15 @@ int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_o
         if (blocks) ws_block_free(&blocks[t]);
         if (sel) ws_buf_free(&sel[t]);
     }
+    for (size_t s = 0; sf && cf && s < nseg; s++)
+        for (uint32_t i = 0; i < nf; i++) sfilter_free(&sf[s * nf + i], cf[i].ntags);
+    for (uint32_t i = 0; cf && i < nf; i++) cfilter_free(&cf[i]);
+    ws_free(cf);
+    ws_free(sf);
+    ws_free(segmask);
+    ws_free(views);
+    ws_free(qs);
     ws_free(tasks);
-    ws_free(src_idx);
     ws_free(states);
     ws_free(blocks);
     ws_free(sel);
@@ -132,5 +552,6 @@ int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_o
     ws_free(err_task);
     ws_free(err_msg);
     ws_free(rows);
+    ws_free(toks);
     return rc;
 }

@@ -1,32 +1,102 @@
 /*
  * The scan engine: plan which blocks a query needs (skipping blocks whose
- * statistics rule them out), decode only the kernel's columns, run the
- * kernel over blocks in parallel with per-thread state (OpenMP), merge the
- * states in thread order and finish into a CSV table.
+ * statistics rule them out), decode only the columns the kernel and the
+ * filters need, run the kernel over blocks in parallel with per-thread
+ * state (OpenMP), merge the states in thread order and finish into a CSV
+ * table.
+ *
+ * Filters. A story passes a ws_filter when it passes every part given:
+ *   - dates: from <= date <= to (inclusive UTC seconds); undated stories
+ *     fail any date range;
+ *   - sources: its source is one of them;
+ *   - where: for each tag named, one of that tag's listed values is among
+ *     the story's values (the same tag repeated: any of its values; different
+ *     tags: all of them), so topics=grain,topics=wheat,places=usa means
+ *     (grain or wheat) and usa;
+ *   - containing: every word occurs in the story (title and body, whatever
+ *     the kernel's field), after the query's normalisation: case folding
+ *     and stemming apply, stop-word and length rules do not (so
+ *     "--containing the" works under --stopwords en).
+ * Skipping: a block is skipped when its date range or its source list
+ * cannot match; a whole segment when a where value, a source or a
+ * containing word does not occur in it (segment value lists, and the
+ * dictionary prefix the segment uses).
+ *
+ * Subsets (keyness): besides the main filter, up to WS_SCAN_MAX_SUBSETS
+ * filters mark stories with selection bits: sel[r] has bit i when the story
+ * passes the main filter and subset i; with `rest`, bit nsubsets is set for
+ * stories that pass the main filter and no subset ("everything else").
+ * Stories with no bit are not given to the kernel. Without subsets, sel[r]
+ * is 1 for every story that passes the main filter.
+ *
+ * Determinism: kernels accumulate integers per thread, the engine merges
+ * thread states in thread order, and the first error in block order is
+ * the one reported, so output and errors are the same for any thread count.
  */
 #ifndef WS_SCAN_H
 #define WS_SCAN_H
 
 #include "ws_kernel.h"
 
+typedef struct ws_where {
+    const char *tag, *value;
+} ws_where;
+
 typedef struct ws_filter {
-    int64_t from, to; /* inclusive UTC seconds; WS_DATE_UNKNOWN = open */
-    const char *const *sources; /* keep stories from these sources (none = all) */
+    int64_t from, to;             /* inclusive UTC seconds; WS_DATE_UNKNOWN = open */
+    const char *const *sources;   /* keep stories from these sources (none = all) */
     size_t nsources;
+    const ws_where *where;        /* tag = value conditions (see above) */
+    size_t nwhere;
+    const char *const *containing; /* words every story must contain (at most WS_SCAN_MAX_CONTAINING) */
+    size_t ncontaining;
 } ws_filter;
 
+#define WS_SCAN_MAX_SUBSETS 7
+#define WS_SCAN_MAX_CONTAINING 8
+
+/* A filter that passes every story. */
+void ws_filter_init(ws_filter *f);
+/* 1 when f has no condition at all. */
+int ws_filter_is_empty(const ws_filter *f);
+
 typedef struct ws_scan_opts {
-    int threads; /* 0: all cores */
-    int progress;
-    ws_filter filter;
+    int threads;       /* 0: all cores */
+    int progress;      /* a progress line on stderr for scans longer than half a second */
+    ws_filter filter;  /* every story must pass this */
+    const ws_filter *subsets; /* optional, see above */
+    uint32_t nsubsets;
+    int rest;
 } ws_scan_opts;
 
 typedef struct ws_scan_stats {
     uint64_t blocks_total, blocks_scanned, stories, tokens;
 } ws_scan_stats;
 
-/* Run kernel k over store st. The result CSV is appended to out. */
+/* Run kernel k over store st. The result CSV is appended to out.
+ * q->norm must be built over st's dictionary; q->groups, when set, by
+ * ws_groups_build over st. Returns 0 or a negative WS_E* code (WS_EINVAL
+ * for a filter that cannot be applied, e.g. a --containing with no word or
+ * a tag the store does not have; the message says which). */
 int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_buf *out,
             ws_scan_stats *stats);
+
+/* The same over several stores (shards) queried together, as if they were
+ * one: q->norm must be built with ws_norm_build_multi over their
+ * dictionaries in this order, q->groups with ws_groups_build_multi. Blocks
+ * are numbered stores first, so the first error is the same for any thread
+ * count; the result does not depend on the order of the stores either. */
+int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_query *q, const ws_scan_opts *o,
+                  ws_buf *out, ws_scan_stats *stats);
+
+/* Build the grouping `by` (tag: the tag's name for WS_BY_TAG) over st's
+ * segments: source and tag values are unified across segments and numbered
+ * in bytewise order. WS_ENOENT when no segment has the tag. */
+int ws_groups_build(const ws_store *st, ws_by by, const char *tag, ws_groups *g);
+int ws_groups_build_multi(const ws_store *const *st, size_t nst, ws_by by, const char *tag, ws_groups *g);
+
+/* Names of the tag columns of the stores (all segments, first appearance),
+ * joined by ", " into buf; for messages. */
+void ws_store_tag_names(const ws_store *const *st, size_t nst, char *buf, size_t cap);
 
 #endif

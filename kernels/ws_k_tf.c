@@ -3,6 +3,22 @@
  * term) per normalised term; output ordered by tf descending, then term
  * bytewise ascending, so ties never depend on thread count. TF-IDF, when
  * asked for, is tf * ln(N / df), computed at the end from integer counts.
+ *
+ * The scan loop. Each thread counts into a dense array of 12-byte cells
+ * over the normalised vocabulary (tf, df and a row stamp for df, all 32-bit
+ * so the array stays cache-sized; they are settled into 64-bit totals
+ * before they could overflow). Dropped terms count into a sink cell past
+ * the vocabulary (ws_norm.sink), so the per-token loop has no branch.
+ *
+ * Grouping (--by). Memory must follow the (group, term) pairs that occur,
+ * never groups x vocabulary, so each group's totals live in a hash map of
+ * its own, keyed by term (small per-group tables stay in cache while a
+ * group's stories are counted). Hashing every token would be slow, so a
+ * block's selected (group, row) pairs are sorted by group and each run of
+ * one group is counted in the dense cells as above, then the terms it
+ * touched are moved into the group's map: one hash update per distinct
+ * term per group per block. Each group is reported as a corpus of its own:
+ * its top N terms, df within the group, N = the group's stories for TF-IDF.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,19 +26,109 @@
 #include "ws_csv.h"
 #include "ws_kernel.h"
 
+typedef struct tf_cell {
+    uint32_t tf, df, stamp;
+} tf_cell;
+
+typedef struct tf_total {
+    uint64_t tf, df;
+} tf_total;
+
+/* Open-addressing map (linear probing) from a term id (or a group id) to
+ * totals. Empty slots hold key EMPTY. */
+#define EMPTY UINT64_MAX
+typedef struct tf_slot {
+    uint64_t key;
+    tf_total c;
+} tf_slot;
+typedef struct tf_map {
+    tf_slot *slots;
+    size_t mask, used;
+} tf_map;
+
+typedef struct tf_group {
+    uint32_t id;
+    uint64_t stories;
+    tf_map terms; /* term -> totals within the group */
+} tf_group;
+
 typedef struct tf_state {
     uint32_t n;
-    uint64_t *tf, *df, *stamp;
-    uint64_t row; /* rows consumed by this state, for df stamping */
+    tf_cell *cells;  /* n + 1 (the last one is the sink) */
+    tf_total *tot;   /* n, 64-bit totals (no grouping); allocated when first settled */
+    uint32_t row;    /* row stamp for df */
+    uint64_t pending; /* tokens counted into cells since they were last settled */
+    tf_map groups;   /* group id -> index into gs in .df (grouping) */
+    struct tf_group *gs;
+    size_t ngs, capgs;
+    ws_buf scratch, runs;
 } tf_state;
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int map_init(tf_map *m, size_t cap)
+{
+    m->slots = ws_malloc(cap * sizeof *m->slots);
+    if (!m->slots) return WS_ENOMEM;
+    for (size_t i = 0; i < cap; i++) m->slots[i].key = EMPTY;
+    m->mask = cap - 1;
+    m->used = 0;
+    return 0;
+}
+
+static int map_grow(tf_map *m)
+{
+    tf_map g;
+    if (map_init(&g, (m->mask + 1) * 2)) return ws_error(WS_ENOMEM, "out of memory growing the tf table");
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (m->slots[i].key == EMPTY) continue;
+        size_t j = mix(m->slots[i].key) & g.mask;
+        while (g.slots[j].key != EMPTY) j = (j + 1) & g.mask;
+        g.slots[j] = m->slots[i];
+    }
+    g.used = m->used;
+    ws_free(m->slots);
+    *m = g;
+    return 0;
+}
+
+/* The totals of key, inserted (zeroed) when absent; NULL when out of memory. */
+static tf_total *map_get(tf_map *m, uint64_t key)
+{
+    size_t j = mix(key) & m->mask;
+    for (;;) {
+        tf_slot *s = &m->slots[j];
+        if (s->key == key) return &s->c;
+        if (s->key == EMPTY) break;
+        j = (j + 1) & m->mask;
+    }
+    if ((m->used + 1) * 4 > (m->mask + 1) * 3) {
+        if (map_grow(m)) return NULL;
+        return map_get(m, key);
+    }
+    m->slots[j].key = key;
+    m->slots[j].c = (tf_total){0, 0};
+    m->used++;
+    return &m->slots[j].c;
+}
 
 static void tf_free(void *p)
 {
     tf_state *s = p;
     if (!s) return;
-    ws_free(s->tf);
-    ws_free(s->df);
-    ws_free(s->stamp);
+    ws_free(s->cells);
+    ws_free(s->tot);
+    for (size_t i = 0; i < s->ngs; i++) ws_free(s->gs[i].terms.slots);
+    ws_free(s->gs);
+    ws_free(s->groups.slots);
+    ws_buf_free(&s->scratch);
+    ws_buf_free(&s->runs);
     ws_free(s);
 }
 
@@ -31,85 +137,321 @@ static void *tf_init(const ws_query *q)
     tf_state *s = ws_calloc(1, sizeof *s);
     if (!s) return NULL;
     s->n = q->norm->terms.nterms;
-    s->tf = ws_calloc((size_t)s->n + 1, 8);
-    s->df = ws_calloc((size_t)s->n + 1, 8);
-    s->stamp = ws_calloc((size_t)s->n + 1, 8);
-    if (!s->tf || !s->df || !s->stamp) { tf_free(s); return NULL; }
+    int bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells));
+    if (!bad && q->groups) bad = map_init(&s->groups, 64);
+    if (bad) {
+        tf_free(s);
+        return NULL;
+    }
     return s;
+}
+
+/* Move the 32-bit cells into the 64-bit totals and clear them (stamps too). */
+static int tf_settle(tf_state *s)
+{
+    if (!s->tot && !(s->tot = ws_calloc((size_t)s->n + 1, sizeof *s->tot)))
+        return ws_error(WS_ENOMEM, "out of memory for tf totals (%u terms)", s->n);
+    for (uint32_t i = 0; i < s->n; i++) {
+        s->tot[i].tf += s->cells[i].tf;
+        s->tot[i].df += s->cells[i].df;
+    }
+    memset(s->cells, 0, ((size_t)s->n + 1) * sizeof *s->cells);
+    s->row = 0;
+    s->pending = 0;
+    return 0;
+}
+
+/* Count row r's selected tokens into the dense cells. */
+static inline void count_row(tf_cell *cells, const uint32_t *map, const uint32_t *ids, uint64_t lo, uint64_t hi,
+                             uint32_t row)
+{
+    for (uint64_t t = lo; t < hi; t++) {
+        tf_cell *c = &cells[map[ids[t]]];
+        c->tf++;
+        c->df += c->stamp != row;
+        c->stamp = row;
+    }
+}
+
+typedef struct tf_run {
+    uint32_t group, row;
+} tf_run;
+
+static int run_cmp(const void *x, const void *y)
+{
+    const tf_run *a = x, *b = y;
+    if (a->group != b->group) return a->group < b->group ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The state of group id, created when new; NULL when out of memory. */
+static tf_group *group_get(tf_state *s, uint32_t id)
+{
+    tf_total *t = map_get(&s->groups, id);
+    if (!t) return NULL;
+    if (t->tf) return &s->gs[t->df];
+    if (s->ngs == s->capgs) {
+        size_t nc = s->capgs ? s->capgs * 2 : 16;
+        tf_group *g = ws_realloc(s->gs, nc * sizeof *g);
+        if (!g) return NULL;
+        s->gs = g;
+        s->capgs = nc;
+    }
+    tf_group *g = &s->gs[s->ngs];
+    memset(g, 0, sizeof *g);
+    g->id = id;
+    if (map_init(&g->terms, 256)) return NULL;
+    t->tf = 1; /* present */
+    t->df = s->ngs++;
+    return g;
+}
+
+static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    const uint32_t *map = q->norm->sink;
+    const ws_group_seg *gs = ws_groups_seg(q->groups, b->seg);
+    int rc = 0;
+    /* The block's (group, row) pairs, sorted by group: each group one run. */
+    s->runs.n = 0;
+    for (uint32_t r = 0; r < b->nrows && !rc; r++) {
+        if (!sel[r]) continue;
+        const uint32_t *gid;
+        uint32_t ng;
+        if ((rc = ws_groups_row(q->groups, gs, b, r, &s->scratch, &gid, &ng))) break;
+        if ((rc = ws_buf_reserve(&s->runs, (size_t)ng * sizeof(tf_run)))) break;
+        tf_run *out = (tf_run *)(void *)(s->runs.p + s->runs.n);
+        for (uint32_t g = 0; g < ng; g++) out[g] = (tf_run){gid[g], r};
+        s->runs.n += (size_t)ng * sizeof(tf_run);
+    }
+    size_t nrun = s->runs.n / sizeof(tf_run);
+    tf_run *runs = (tf_run *)(void *)s->runs.p;
+    if (!rc && nrun > 1) qsort(runs, nrun, sizeof *runs, run_cmp);
+    if (s->row > UINT32_MAX - (uint32_t)(nrun + 1)) { /* stamps would wrap: cells are all zero between runs */
+        memset(s->cells, 0, ((size_t)s->n + 1) * sizeof *s->cells);
+        s->row = 0;
+    }
+    for (size_t i = 0; i < nrun && !rc;) {
+        uint32_t g = runs[i].group;
+        size_t j = i;
+        for (; j < nrun && runs[j].group == g; j++) {
+            uint64_t lo, hi;
+            ws_query_span(q, b, runs[j].row, &lo, &hi);
+            count_row(s->cells, map, b->ids, lo, hi, ++s->row);
+        }
+        tf_group *gr = group_get(s, g);
+        if (!gr) return ws_error(WS_ENOMEM, "out of memory for tf groups");
+        gr->stories += j - i;
+        /* Move the run's counts into the map: walk its tokens again; the
+         * first visit of a term moves and clears its cell. */
+        for (size_t k = i; k < j; k++) {
+            uint64_t lo, hi;
+            ws_query_span(q, b, runs[k].row, &lo, &hi);
+            for (uint64_t t = lo; t < hi; t++) {
+                uint32_t id = map[b->ids[t]];
+                tf_cell *c = &s->cells[id];
+                if (!c->tf) continue;
+                if (id < s->n) {
+                    tf_total *pc = map_get(&gr->terms, id);
+                    if (!pc) return WS_ENOMEM;
+                    pc->tf += c->tf;
+                    pc->df += c->df;
+                }
+                c->tf = c->df = 0;
+            }
+        }
+        i = j;
+    }
+    return rc;
 }
 
 static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     tf_state *s = p;
-    const uint32_t *map = q->norm->map;
+    if (q->groups) return tf_consume_grouped(s, q, b, sel);
+    /* Settle before a 32-bit count or the row stamp could wrap. */
+    if (s->pending + b->ntokens >= UINT32_MAX || (uint64_t)s->row + b->nrows >= UINT32_MAX) {
+        int rc = tf_settle(s);
+        if (rc) return rc;
+    }
+    s->pending += b->ntokens;
+    const uint32_t *map = q->norm->sink, *ids = b->ids;
+    tf_cell *cells = s->cells;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
-        uint64_t lo = b->meta.tok_off[r], hi = b->meta.tok_off[r + 1];
-        if (q->field == 1) hi = lo + b->meta.ntitle[r];
-        else if (q->field == 2) lo += b->meta.ntitle[r];
-        uint64_t row = ++s->row;
-        for (uint64_t t = lo; t < hi; t++) {
-            uint32_t id = map[b->ids[t]];
-            if (id == WS_NORM_DROP) continue;
-            s->tf[id]++;
-            if (s->stamp[id] != row) { s->stamp[id] = row; s->df[id]++; }
-        }
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        count_row(cells, map, ids, lo, hi, ++s->row);
+    }
+    return 0;
+}
+
+static int map_merge(tf_map *into, const tf_map *from)
+{
+    for (size_t i = 0; i <= from->mask; i++) {
+        const tf_slot *sl = &from->slots[i];
+        if (sl->key == EMPTY) continue;
+        tf_total *c = map_get(into, sl->key);
+        if (!c) return WS_ENOMEM;
+        c->tf += sl->c.tf;
+        c->df += sl->c.df;
     }
     return 0;
 }
 
 static int tf_merge(void *into, const void *from, const ws_query *q)
 {
-    (void)q;
     tf_state *a = into;
     const tf_state *b = from;
-    for (uint32_t i = 0; i < a->n; i++) {
-        a->tf[i] += b->tf[i];
-        a->df[i] += b->df[i];
+    if (q->groups) {
+        for (size_t i = 0; i < b->ngs; i++) {
+            tf_group *g = group_get(a, b->gs[i].id);
+            if (!g) return ws_error(WS_ENOMEM, "out of memory merging tf groups");
+            g->stories += b->gs[i].stories;
+            int rc = map_merge(&g->terms, &b->gs[i].terms);
+            if (rc) return rc;
+        }
+        return 0;
     }
-    return 0;
+    int rc = tf_settle(a);
+    for (uint32_t i = 0; i < a->n && !rc; i++) {
+        a->tot[i].tf += b->cells[i].tf + (b->tot ? b->tot[i].tf : 0);
+        a->tot[i].df += b->cells[i].df + (b->tot ? b->tot[i].df : 0);
+    }
+    return rc;
 }
 
-typedef struct tf_sort_item {
-    uint64_t tf;
-    ws_str term;
-    uint32_t id;
-} tf_sort_item;
+/* ---- ranking: top N per group without sorting what is not printed ---- */
 
-static int tf_cmp(const void *x, const void *y)
+typedef struct tf_item {
+    uint32_t id;
+    uint64_t tf, df;
+} tf_item;
+
+/* 1 when a ranks after b: lower tf, or equal tf and a later term (bytewise). */
+static inline int after(const ws_norm *nm, const tf_item *a, const tf_item *b)
 {
-    const tf_sort_item *a = x, *b = y;
-    if (a->tf != b->tf) return a->tf > b->tf ? -1 : 1;
-    return ws_str_cmp(a->term, b->term);
+    if (a->tf != b->tf) return a->tf < b->tf;
+    return ws_str_cmp(ws_norm_term(nm, a->id), ws_norm_term(nm, b->id)) > 0;
+}
+
+/* Max-heap by `after` (the root ranks last). */
+static void sift_down(const ws_norm *nm, tf_item *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && after(nm, &h[l], &h[m])) m = l;
+        if (l + 1 < n && after(nm, &h[l + 1], &h[m])) m = l + 1;
+        if (m == i) return;
+        tf_item t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Put the best min(top, n) items of v[0..n) first, in rank order; returns
+ * how many (top 0: all). Integer comparisons reject most items. */
+static size_t rank_top(const ws_norm *nm, tf_item *v, size_t n, uint32_t top)
+{
+    size_t k = top && top < n ? top : n;
+    for (size_t i = k / 2; i-- > 0;) sift_down(nm, v, k, i);
+    for (size_t i = k; i < n; i++)
+        if (after(nm, &v[0], &v[i])) {
+            v[0] = v[i];
+            sift_down(nm, v, k, 0);
+        }
+    for (size_t e = k; e > 1; e--) { /* heapsort: the last-ranked goes to the end */
+        tf_item t = v[0];
+        v[0] = v[e - 1];
+        v[e - 1] = t;
+        sift_down(nm, v, e - 1, 0);
+    }
+    return k;
+}
+
+static const char *group_column(const ws_groups *g)
+{
+    switch (g->by) {
+    case WS_BY_DAY: return "day";
+    case WS_BY_WEEK: return "week";
+    case WS_BY_MONTH: return "month";
+    case WS_BY_QUARTER: return "quarter";
+    case WS_BY_YEAR: return "year";
+    case WS_BY_SOURCE: return "source";
+    default: return g->tag ? g->tag : "group";
+    }
+}
+
+static int write_rows(const ws_query *q, const tf_item *v, size_t n, const ws_str *label, uint64_t stories,
+                      ws_buf *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (label) {
+            rc = ws_csv_field(out, *label);
+            rc = rc ? rc : ws_csv_sep(out);
+        }
+        rc = rc ? rc : ws_csv_field(out, ws_norm_term(q->norm, v[i].id));
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, v[i].tf);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, v[i].df);
+        if (q->tfidf && !rc) {
+            rc = ws_csv_sep(out);
+            double idf = log((double)stories / (double)v[i].df);
+            rc = rc ? rc : ws_csv_double(out, (double)v[i].tf * idf, 10);
+        }
+        rc = rc ? rc : ws_csv_eol(out);
+    }
+    return rc;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+    const tf_group *a = x, *b = y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_buf *out)
+{
+    /* Groups in id order: time order, or label order; WS_GROUP_NONE last. */
+    qsort(s->gs, s->ngs, sizeof *s->gs, group_cmp);
+    size_t most = 0;
+    for (size_t g = 0; g < s->ngs; g++) most = s->gs[g].terms.used > most ? s->gs[g].terms.used : most;
+    tf_item *items = ws_malloc((most + 1) * sizeof *items);
+    if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", most);
+    const char *col = group_column(q->groups);
+    int rc = ws_csv_field(out, ws_str_make(col, strlen(col)));
+    if (!rc) rc = ws_csv_raw(out, q->tfidf ? ",term,tf,df,tfidf\n" : ",term,tf,df\n");
+    for (size_t g = 0; !rc && g < s->ngs; g++) {
+        const tf_map *m = &s->gs[g].terms;
+        size_t n = 0;
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].key != EMPTY && m->slots[i].c.df >= q->min_df)
+                items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].c.tf, m->slots[i].c.df};
+        size_t k = rank_top(q->norm, items, n, q->top);
+        char buf[32];
+        ws_str label = ws_group_label(q->groups, s->gs[g].id, buf);
+        rc = write_rows(q, items, k, &label, s->gs[g].stories, out);
+    }
+    ws_free(items);
+    return rc;
 }
 
 static int tf_finish(void *p, const ws_query *q, ws_buf *out)
 {
     tf_state *s = p;
+    if (q->groups) return tf_finish_grouped(s, q, out);
+    int rc = tf_settle(s);
+    if (rc) return rc;
+    tf_item *items = ws_malloc(((size_t)s->n + 1) * sizeof *items);
+    if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %u terms", s->n);
     size_t n = 0;
-    for (uint32_t i = 0; i < s->n; i++) n += s->tf[i] > 0 && s->df[i] >= q->min_df;
-    tf_sort_item *items = ws_malloc((n + 1) * sizeof *items);
-    if (!items) return WS_ENOMEM;
-    n = 0;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->tf[i] > 0 && s->df[i] >= q->min_df) items[n++] = (tf_sort_item){s->tf[i], ws_norm_term(q->norm, i), i};
-    qsort(items, n, sizeof *items, tf_cmp);
-    if (q->top && n > q->top) n = q->top;
-    int rc = ws_csv_raw(out, q->tfidf ? "term,tf,df,tfidf\n" : "term,tf,df\n");
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t id = items[i].id;
-        rc = ws_csv_field(out, items[i].term);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, s->tf[id]);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, s->df[id]);
-        if (q->tfidf && !rc) {
-            rc = ws_csv_sep(out);
-            double idf = log((double)q->nstories / (double)s->df[id]);
-            rc = rc ? rc : ws_csv_double(out, (double)s->tf[id] * idf, 10);
-        }
-        rc = rc ? rc : ws_csv_eol(out);
-    }
+        if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df};
+    size_t k = rank_top(q->norm, items, n, q->top);
+    rc = ws_csv_raw(out, q->tfidf ? "term,tf,df,tfidf\n" : "term,tf,df\n");
+    if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);
     return rc;
 }

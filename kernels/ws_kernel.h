@@ -6,6 +6,10 @@
  * finish. Kernels do no I/O, create no threads and keep no global state.
  * Adding a kernel touches its own file and one row of the table in
  * ws_kernels.c.
+ *
+ * Grouping (tf --by, and later trends) is described here too, so every
+ * kernel buckets stories the same way: by time (day, week starting Monday,
+ * month, quarter, year; UTC), by source, or by the values of a tag column.
  */
 #ifndef WS_KERNEL_H
 #define WS_KERNEL_H
@@ -13,15 +17,84 @@
 #include "ws_block.h"
 #include "ws_norm.h"
 
+/* ---- grouping ---- */
+typedef enum ws_by {
+    WS_BY_NONE,
+    WS_BY_DAY,
+    WS_BY_WEEK, /* weeks start on Monday; labelled by that Monday's date */
+    WS_BY_MONTH,
+    WS_BY_QUARTER,
+    WS_BY_YEAR,
+    WS_BY_SOURCE,
+    WS_BY_TAG
+} ws_by;
+
+/* The group of undated stories (time grouping) and of stories without a
+ * value (tag grouping). It sorts after every other group. */
+#define WS_GROUP_NONE UINT32_MAX
+
+/* How one segment's value indices map to group ids (source or tag). */
+typedef struct ws_group_seg {
+    const ws_segment *seg;
+    int col;             /* column holding the values; -1: the segment lacks the tag */
+    uint32_t *to_group;  /* seg->cols[col].nvalues entries */
+} ws_group_seg;
+
+typedef struct ws_groups {
+    ws_by by;
+    char *tag;            /* WS_BY_TAG: the tag column's name */
+    /* WS_BY_SOURCE / WS_BY_TAG: group id -> label, ids in bytewise label order */
+    uint32_t nlabels;
+    ws_str *labels;
+    char *label_text;
+    uint32_t nsegs;
+    ws_group_seg *segs;
+} ws_groups;
+
+/* Parse "day", "week", "month", "quarter", "year", "source"; anything else
+ * is a tag name (WS_BY_TAG). "tag:NAME" names a tag that is called like one
+ * of the reserved words. */
+ws_by ws_by_parse(const char *s, const char **tag);
+/* Group id of a time bucket for UTC seconds t (WS_DATE_UNKNOWN: WS_GROUP_NONE).
+ * Ids order like the buckets. */
+uint32_t ws_time_group(ws_by by, int64_t t);
+/* Columns the grouping needs in segment s (tag columns differ per segment). */
+uint64_t ws_groups_columns(const ws_groups *g, const ws_segment *s);
+/* The mapping for segment s; NULL for time grouping or an unknown segment. */
+const ws_group_seg *ws_groups_seg(const ws_groups *g, const ws_segment *s);
+/* The groups of row r of block b (loaded with ws_groups_columns): writes
+ * their ids, distinct, into *ids (scratch, grown as needed: a story can have
+ * many tag values) and returns how many (at least 1: a story without values
+ * is in WS_GROUP_NONE). gs is ws_groups_seg(g, b->seg). */
+int ws_groups_row(const ws_groups *g, const ws_group_seg *gs, const ws_block *b, uint32_t r, ws_buf *scratch,
+                  const uint32_t **ids, uint32_t *n);
+/* The label of group id (e.g. 2019-05-10, 2019-05-06 for the week starting
+ * that Monday, 2019-05, 2019-Q2, 2019, a source or tag value; "undated" for
+ * WS_GROUP_NONE in time grouping, "" in source and tag grouping). buf holds
+ * at least 32 bytes; the result may point into buf or into g. */
+ws_str ws_group_label(const ws_groups *g, uint32_t id, char *buf);
+void ws_groups_free(ws_groups *g); /* NULL-safe */
+
+/* ---- queries and kernels ---- */
+
 /* What every kernel sees of the query. */
 typedef struct ws_query {
     const ws_norm *norm;   /* dictionary id -> normalised term id */
-    uint32_t top;          /* rows to print (0 = all) */
+    uint32_t top;          /* rows to print (0 = all); per group when grouping */
     uint32_t min_df;
     int tfidf;
     uint64_t nstories;     /* stories that passed the filters (set before finish) */
     int field;             /* 0 all, 1 title only, 2 body only */
+    const ws_groups *groups; /* NULL: no grouping */
+    /* keyness */
+    uint64_t min_count;    /* target + reference occurrences at least this */
+    int both;              /* also under-represented terms */
 } ws_query;
+
+/* Selection bits the engine sets in sel[] when a query has subsets
+ * (keyness: target and reference). Without subsets sel[r] is 0 or 1. */
+#define WS_SEL_TARGET 1u
+#define WS_SEL_REF 2u
 
 typedef struct ws_kernel {
     const char *name;
@@ -39,8 +112,19 @@ typedef struct ws_kernel {
 
 /* The kernels (one file each). */
 extern const ws_kernel ws_kernel_tf;
+extern const ws_kernel ws_kernel_keyness;
+extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 
 /* Look a kernel up by name; NULL when unknown. */
 const ws_kernel *ws_kernel_find(const char *name);
+
+/* The span of row r's tokens that q->field selects: [*lo, *hi). */
+static inline void ws_query_span(const ws_query *q, const ws_block *b, uint32_t r, uint64_t *lo, uint64_t *hi)
+{
+    *lo = b->meta.tok_off[r];
+    *hi = b->meta.tok_off[r + 1];
+    if (q->field == 1) *hi = *lo + b->meta.ntitle[r];
+    else if (q->field == 2) *lo += b->meta.ntitle[r];
+}
 
 #endif

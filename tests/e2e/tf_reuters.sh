@@ -12,8 +12,9 @@
 # Checked: tf --top 0 on the whole corpus and on a date range; --by month
 # (all rows), --by day/week/quarter/year/topics (top N per group, labels,
 # undated and untagged groups); --field title; --where/--containing;
-# --tfidf with --min-df; --source; and 1, 2, 3 and 7 threads giving the same
-# bytes for tf --by month and for keyness.
+# --tfidf with --min-df; --source; 1, 2, 3 and 7 threads giving the same
+# bytes for tf --by month and for keyness; and the corpus split into three
+# stores queried together giving the same bytes as the one store.
 . "$(dirname "$0")/lib.sh"
 
 REUTERS="$CORPORA/reuters21578"
@@ -55,7 +56,7 @@ for q in "${QUERIES[@]}"; do
 done
 
 python3 - "$R" "$T/ref" <<'PY' || fail "the Python reference failed"
-import collections, datetime, json, math, re, sys, unicodedata
+import collections, datetime, heapq, json, math, re, sys, unicodedata
 
 CJK = [(0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3041, 0x309F), (0x30A0, 0x30FF),
        (0x31F0, 0x31FF), (0x32D0, 0x32FE), (0x3300, 0x3357), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
@@ -85,17 +86,24 @@ for cp in range(0x110000):
         word.append(cp)
 TOKEN = re.compile('%s%s*|%s+' % (char_class(single), char_class(marks), char_class(word)))
 
+FOLDED = {}
+def fold(t):
+    b = t.encode('utf-8')
+    if len(b) > 255:
+        b = b[:255]
+        while b[-1] & 0xC0 == 0x80:
+            b = b[:-1]
+        b = b[:-1] if b[-1] >= 0xC0 else b
+        t = b.decode('utf-8')
+    return unicodedata.normalize('NFC', t.casefold())
+
 def terms(text):
     out = []
     for t in TOKEN.findall(unicodedata.normalize('NFKC', text)):
-        b = t.encode('utf-8')
-        if len(b) > 255:
-            b = b[:255]
-            while b[-1] & 0xC0 == 0x80:
-                b = b[:-1]
-            b = b[:-1] if b[-1] >= 0xC0 else b
-            t = b.decode('utf-8')
-        out.append(unicodedata.normalize('NFC', t.casefold()))
+        f = FOLDED.get(t)
+        if f is None:
+            f = FOLDED[t] = fold(t)
+        out.append(f)
     return out
 
 def day_of(s):
@@ -110,27 +118,24 @@ with open(sys.argv[1], encoding='utf-8') as f:
     for line in f:
         o = json.loads(line)
         ti, bo = terms(o.get('title') or ''), terms(o.get('body') or '')
-        stories.append({'ntitle': collections.Counter(ti), 'nall': collections.Counter(ti + bo), 'all': ti + bo,
+        stories.append({'title': ti, 'all': ti + bo, 'settitle': list(set(ti)), 'setall': list(set(ti + bo)),
                         'day': day_of(o.get('date')),
                         'topics': o.get('topics') or [], 'places': o.get('places') or []})
 
-def rank(counts):
-    return sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0].encode('utf-8')))
+def rank(counts, top=0):
+    key = lambda kv: (-kv[1][0], kv[0].encode('utf-8'))
+    return heapq.nsmallest(top, counts.items(), key=key) if top else sorted(counts.items(), key=key)
 
 def count(sel, field='all'):
-    c = collections.defaultdict(lambda: [0, 0])
+    tf, df = collections.Counter(), collections.Counter()
     for s in sel:
-        for t, n in s['n' + field].items():
-            v = c[t]
-            v[0] += n
-            v[1] += 1
-    return c
+        tf.update(s[field])
+        df.update(s['set' + field])
+    return {t: (n, df[t]) for t, n in tf.items()}
 
 def table(sel, top=100, field='all', tfidf=False, min_df=0):
     sel = list(sel)
-    rows = [(t, v) for t, v in rank(count(sel, field)) if v[1] >= min_df]
-    if top:
-        rows = rows[:top]
+    rows = rank({t: v for t, v in count(sel, field).items() if v[1] >= min_df}, top)
     out = ['term,tf,df,tfidf' if tfidf else 'term,tf,df']
     for t, (tf, df) in rows:
         out.append('%s,%d,%d' % (t, tf, df) + (',%s' % ('%.10g' % (tf * math.log(len(sel) / df))) if tfidf else ''))
@@ -143,10 +148,7 @@ def grouped(col, keyf, top, order):
             groups[g].append(s)
     out = [col + ',term,tf,df']
     for g in sorted(groups, key=order):
-        rows = rank(count(groups[g]))
-        if top:
-            rows = rows[:top]
-        for t, (tf, df) in rows:
+        for t, (tf, df) in rank(count(groups[g]), top):
             out.append('%s,%s,%d,%d' % (g, t, tf, df))
     return '\n'.join(out) + '\n'
 
@@ -203,5 +205,22 @@ for args in "tf --top 0 --by month --stem en --stopwords en" "tf --top 0 --tfidf
         cmp -s "$T/t1.csv" "$T/tn.csv" || fail "$args: --threads $n differs from --threads 1"
     done
     note "$args: 1, 2, 3, 7 threads identical ($(wc -l <"$T/t1.csv") lines)"
+done
+# Shards: the corpus split over three stores (with their tag columns in
+# different orders) queried together gives the same bytes as the one store.
+head -n 7000 "$R" >"$T/p1.jsonl"
+sed -n '7001,15000p' "$R" >"$T/p2.jsonl"
+tail -n +15001 "$R" >"$T/p3.jsonl"
+expect_status 0 "ingest shard 1" -- ws ingest -q -o "$T/sh1" --tag topics --tag places "$T/p1.jsonl"
+expect_status 0 "ingest shard 2" -- ws ingest -q -o "$T/sh2" --tag places --tag topics "$T/p2.jsonl"
+expect_status 0 "ingest shard 3" -- ws ingest -q -o "$T/sh3" --tag people --tag topics --tag places "$T/p3.jsonl"
+for args in "tf --top 0 --stem en" "tf --top 5 --by topics --where topics=grain --where topics=crude" \
+    "tf --by places --top 3 --containing oil" "keyness --target-where topics=crude --top 0 --both"; do
+    # shellcheck disable=SC2086
+    ws $args "$S" >"$T/one.csv" || fail "$args on the store failed"
+    # shellcheck disable=SC2086
+    ws $args "$T/sh3" "$T/sh1" "$T/sh2" --threads 3 >"$T/many.csv" || fail "$args on three shards failed"
+    cmp -s "$T/one.csv" "$T/many.csv" || fail "$args: three shards differ from one store"
+    note "$args: three shards = one store ($(wc -l <"$T/many.csv") lines)"
 done
 note "ok"

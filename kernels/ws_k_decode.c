@@ -1,0 +1,58 @@
+/*
+ * Decode-only kernel: asks for the token columns and counts what the
+ * selection keeps, nothing more. It exists to time the scan engine and the
+ * token decoder alone (`wirescan tf --decode-only`), so that benchmarks can
+ * show how much a real kernel adds on top. Output: stories,tokens.
+ */
+#include "ws_csv.h"
+#include "ws_kernel.h"
+
+typedef struct dec_state {
+    uint64_t stories, tokens;
+} dec_state;
+
+static void *dec_init(const ws_query *q)
+{
+    (void)q;
+    return ws_calloc(1, sizeof(dec_state));
+}
+
+static int dec_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    dec_state *s = p;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        s->stories++;
+        s->tokens += hi - lo;
+    }
+    return 0;
+}
+
+static int dec_merge(void *into, const void *from, const ws_query *q)
+{
+    (void)q;
+    dec_state *a = into;
+    const dec_state *b = from;
+    a->stories += b->stories;
+    a->tokens += b->tokens;
+    return 0;
+}
+
+static int dec_finish(void *p, const ws_query *q, ws_buf *out)
+{
+    (void)q;
+    const dec_state *s = p;
+    int rc = ws_csv_raw(out, "stories,tokens\n");
+    rc = rc ? rc : ws_csv_u64(out, s->stories);
+    rc = rc ? rc : ws_csv_sep(out);
+    rc = rc ? rc : ws_csv_u64(out, s->tokens);
+    return rc ? rc : ws_csv_eol(out);
+}
+
+static void dec_free(void *p) { ws_free(p); }
+
+const ws_kernel ws_kernel_decode = {
+    "decode", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), dec_init, dec_consume, dec_merge, dec_finish, dec_free,
+};

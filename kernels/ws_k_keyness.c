@@ -1,0 +1,162 @@
+/*
+ * Keyness kernel: which terms are over-represented in a target subcorpus
+ * against a reference subcorpus. The engine marks each selected story with
+ * WS_SEL_TARGET and/or WS_SEL_REF; this kernel counts every kept token of
+ * the story on each side it belongs to.
+ *
+ * For a term with a occurrences in the target (c tokens in all) and b in
+ * the reference (d tokens), with E1 = c(a+b)/(c+d) and E2 = d(a+b)/(c+d):
+ *   g2        = 2 (a ln(a/E1) + b ln(b/E2))             Dunning's log-likelihood
+ *                                                        (0 ln 0 = 0); >= 0
+ *   log_ratio = log2(((a + 0.5) / c) / ((b + 0.5) / d))  Hardie's log ratio, with
+ *                                                        0.5 added to both counts so
+ *                                                        a term absent on one side
+ *                                                        stays finite
+ *   chi2      = (c+d)(a(d-b) - b(c-a))^2 / ((a+b)(c+d-a-b) c d)
+ *                                                        Pearson, 2x2, no Yates
+ *                                                        correction (0 when a term
+ *                                                        is every token)
+ * A term is over-represented when a/c > b/d (compared exactly, in integers).
+ * Only those are listed unless q->both; rows are ordered by g2 descending,
+ * then term bytewise. Everything is computed at the end from integer
+ * counts, so the output does not depend on the thread count.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ws_csv.h"
+#include "ws_kernel.h"
+
+typedef struct kn_cell {
+    uint64_t t, r;
+} kn_cell;
+
+typedef struct kn_state {
+    uint32_t n;
+    kn_cell *cells;
+    uint64_t tot_t, tot_r;
+} kn_state;
+
+static void kn_free(void *p)
+{
+    kn_state *s = p;
+    if (!s) return;
+    ws_free(s->cells);
+    ws_free(s);
+}
+
+static void *kn_init(const ws_query *q)
+{
+    kn_state *s = ws_calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->n = q->norm->terms.nterms;
+    if (!(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells))) {
+        kn_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int kn_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    kn_state *s = p;
+    const uint32_t *map = q->norm->map, *ids = b->ids;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        uint64_t tin = sel[r] & WS_SEL_TARGET ? 1 : 0, rin = sel[r] & WS_SEL_REF ? 1 : 0, kept = 0;
+        if (!(tin | rin)) continue;
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        for (uint64_t t = lo; t < hi; t++) {
+            uint32_t id = map[ids[t]];
+            if (id == WS_NORM_DROP) continue;
+            s->cells[id].t += tin;
+            s->cells[id].r += rin;
+            kept++;
+        }
+        s->tot_t += tin * kept;
+        s->tot_r += rin * kept;
+    }
+    return 0;
+}
+
+static int kn_merge(void *into, const void *from, const ws_query *q)
+{
+    (void)q;
+    kn_state *a = into;
+    const kn_state *b = from;
+    for (uint32_t i = 0; i < a->n; i++) {
+        a->cells[i].t += b->cells[i].t;
+        a->cells[i].r += b->cells[i].r;
+    }
+    a->tot_t += b->tot_t;
+    a->tot_r += b->tot_r;
+    return 0;
+}
+
+typedef struct kn_item {
+    double g2, lr, chi2;
+    uint64_t a, b;
+    ws_str term;
+} kn_item;
+
+static int kn_cmp(const void *x, const void *y)
+{
+    const kn_item *a = x, *b = y;
+    if (a->g2 != b->g2) return a->g2 > b->g2 ? -1 : 1;
+    return ws_str_cmp(a->term, b->term);
+}
+
+static double xlnx_e(double x, double e) { return x > 0 ? x * log(x / e) : 0.0; }
+
+static int kn_finish(void *p, const ws_query *q, ws_buf *out)
+{
+    kn_state *s = p;
+    if (!s->tot_t) return ws_error(WS_EINVAL, "keyness: the target subcorpus has no tokens (check the target filters)");
+    if (!s->tot_r) return ws_error(WS_EINVAL, "keyness: the reference subcorpus has no tokens (check the reference filters)");
+    kn_item *items = ws_malloc(((size_t)s->n + 1) * sizeof *items);
+    if (!items) return ws_error(WS_ENOMEM, "out of memory sorting %u terms", s->n);
+    const double c = (double)s->tot_t, d = (double)s->tot_r, nn = c + d;
+    uint64_t minc = q->min_count ? q->min_count : 1;
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        uint64_t a = s->cells[i].t, b = s->cells[i].r;
+        if (a + b < minc) continue;
+        /* a/c > b/d, exactly */
+        __extension__ unsigned __int128 ad = (unsigned __int128)a * s->tot_r, bc = (unsigned __int128)b * s->tot_t;
+        if (!q->both && !(ad > bc)) continue;
+        double da = (double)a, db = (double)b;
+        double e1 = c * (da + db) / nn, e2 = d * (da + db) / nn;
+        double g2 = 2.0 * (xlnx_e(da, e1) + xlnx_e(db, e2));
+        if (g2 < 0) g2 = 0; /* rounding when a/c == b/d */
+        if (ad == bc) g2 = 0;
+        double lr = log2(((da + 0.5) / c) / ((db + 0.5) / d));
+        double den = (da + db) * (nn - da - db) * c * d;
+        double x = da * (d - db) - db * (c - da);
+        double chi2 = den > 0 ? nn * x * x / den : 0.0;
+        items[n++] = (kn_item){g2, lr, chi2, a, b, ws_norm_term(q->norm, i)};
+    }
+    qsort(items, n, sizeof *items, kn_cmp);
+    if (q->top && n > q->top) n = q->top;
+    int rc = ws_csv_raw(out, "term,target,reference,g2,log_ratio,chi2\n");
+    for (size_t i = 0; i < n && !rc; i++) {
+        const kn_item *it = &items[i];
+        rc = ws_csv_field(out, it->term);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, it->a);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, it->b);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_double(out, it->g2, 10);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_double(out, it->lr, 10);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_double(out, it->chi2, 10);
+        rc = rc ? rc : ws_csv_eol(out);
+    }
+    ws_free(items);
+    return rc;
+}
+
+const ws_kernel ws_kernel_keyness = {
+    "keyness", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), kn_init, kn_consume, kn_merge, kn_finish, kn_free,
+};
