@@ -83,20 +83,33 @@ static void ingest_help(FILE *f)
             "usage: wirescan ingest -o STORE [OPTIONS] INPUT...\n"
             "\n"
             "Read news stories into STORE (a directory). A new store is created; an\n"
-            "existing one gets a new segment appended. INPUT is a JSON Lines file\n"
-            "(.jsonl, .ndjson) with one story object per line, or - for standard input.\n"
+            "existing one gets a new segment appended. Each INPUT is one of:\n"
+            "  jsonl    a JSON Lines file (.jsonl, .ndjson; - is standard input), one\n"
+            "           story object per line\n"
+            "  csv      a CSV file (.csv, .tsv) with a header row (RFC 4180)\n"
+            "  text     a directory of text files, one story a file, read recursively:\n"
+            "           mail/news headers (Date:, Subject:, From:, Newsgroups:, Keywords:),\n"
+            "           title-first (BBC style) or agency style with a dateline\n"
+            "  reuters  Reuters-21578 SGML (.sgm) or XML (.xml)\n"
+            "The format comes from the name or the content; --format forces one.\n"
             "\n"
-            "Keys read from each object (others are ignored):\n"
+            "Keys (JSONL) or columns (CSV) read for each story:\n"
             "  id      string or number          date   ISO 8601, RFC 2822, or Unix seconds\n"
             "  title   string                    body   string (else 'text', else 'content')\n"
             "  source  string\n"
             "\n"
             "options:\n"
             "  -o, --output STORE      the store directory (required)\n"
-            "  -f, --format FMT        input format: jsonl (default: from the file name)\n"
-            "      --field NAME=KEY    read column NAME (id, date, title, body, source) from KEY\n"
-            "      --tag KEY           keep KEY (string or array of strings) as a tag column;\n"
-            "                          repeatable\n"
+            "  -f, --format FMT        jsonl, csv, text or reuters (default: detected per input)\n"
+            "      --field NAME=KEY    read NAME (id, date, title, body, source) from KEY/column\n"
+            "      --tag KEY           keep KEY/column (string or array of strings) as a tag\n"
+            "                          column; repeatable\n"
+            "      --delimiter C       CSV field delimiter (default ','; 'tab' for tabs)\n"
+            "      --tag-from-dir NAME text folders: keep each file's folder name as tag NAME\n"
+            "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\")\n"
+            "      --date-format FMT   strptime-like format tried first (%%Y %%m %%d %%H %%M %%S %%b ...)\n"
+            "      --encoding E        auto (UTF-8, else Windows-1252 with a note), utf-8,\n"
+            "                          latin-1 or windows-1252\n"
             "  -j, --threads N         worker threads (default: all cores)\n"
             "      --strict            fail on the first bad record; the store is left as it was\n"
             "      --max-record SIZE   longest accepted line (default 64M; e.g. 512K, 1G)\n"
@@ -126,6 +139,9 @@ int ws_cmd_ingest(int argc, char **argv)
         {"max-record", required_argument, 0, 'M'}, {"level", required_argument, 0, 'L'},
         {"block-tokens", required_argument, 0, 'B'}, {"progress", no_argument, 0, 'P'},
         {"no-progress", no_argument, 0, 'N'}, {"quiet", no_argument, 0, 'q'},
+        {"delimiter", required_argument, 0, 'd'}, {"tag-from-dir", required_argument, 0, 'D'},
+        {"year", required_argument, 0, 'Y'}, {"date-format", required_argument, 0, 'X'},
+        {"encoding", required_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     unsigned long long v;
@@ -163,6 +179,27 @@ int ws_cmd_ingest(int argc, char **argv)
         case 'B':
             if (ws_cli_parse_uint("--block-tokens", optarg, 1u << 26, &v) || v < 1) return 2;
             o.block_tokens = (uint32_t)v;
+            break;
+        case 'd':
+            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.src.delimiter = '\t';
+            else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' && optarg[0] != '\r') o.src.delimiter = optarg[0];
+            else { fprintf(stderr, "wirescan: --delimiter expects one character (or 'tab'), got '%s'\n", optarg); return 2; }
+            break;
+        case 'D': o.src.tag_from_dir = optarg; break;
+        case 'Y':
+            if (ws_cli_parse_uint("--year", optarg, 9999, &v) || v < 1) return 2;
+            o.src.year = (int)v;
+            break;
+        case 'X': o.src.date_format = optarg; break;
+        case 'E':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "utf-8") && strcmp(optarg, "utf8") && strcmp(optarg, "latin-1") &&
+                strcmp(optarg, "latin1") && strcmp(optarg, "iso-8859-1") && strcmp(optarg, "windows-1252") && strcmp(optarg, "cp1252")) {
+                fprintf(stderr, "wirescan: --encoding must be auto, utf-8, latin-1 or windows-1252\n");
+                return 2;
+            }
+            o.src.encoding = !strcmp(optarg, "utf8") ? "utf-8"
+                             : (!strcmp(optarg, "latin1") || !strcmp(optarg, "iso-8859-1")) ? "latin-1"
+                             : !strcmp(optarg, "cp1252") ? "windows-1252" : optarg;
             break;
         case 'P': o.progress = 1; break;
         case 'N': o.progress = 0; break;

@@ -221,6 +221,7 @@ typedef struct worker {
     lterms lt;
     ws_buf ids, sent; /* one story's tokens while it is being built */
     ws_buf text[2];   /* its title and body in text-column form */
+    ws_buf hashes;    /* one field's token hashes */
 } worker;
 
 /* ------------------------------------------------------------------ */
@@ -281,6 +282,10 @@ typedef struct run {
     ws_dict *dict;
     ws_dict values[1 + WS_MAX_TAG_COLUMNS]; /* source, then tags: first-occurrence value lists */
     uint32_t ntags, ncols;
+    const char *tag_names[WS_MAX_TAG_COLUMNS];
+    ws_format *fmts;       /* per input */
+    ws_source_opts src;    /* o->src with the field mapping filled in */
+    arena src_mem;         /* records read by a source, for one batch */
     ws_segwriter *seg;
     char seg_name[64];
     int nthreads;
@@ -311,14 +316,23 @@ static void report_bad(run *r, const char *file, uint64_t line, const char *msg)
     else if (r->reported == r->o->max_reports + 1) fprintf(r->log, "wirescan: further bad records are counted, not shown\n");
 }
 
-static int map_token(worker *w, const ws_dict *dict, ws_str t, uint32_t *out)
+/* First pass over a token: the cache, else start fetching its index slot.
+ * Returns 1 on a cache hit (*out set). */
+static int probe_token(worker *w, const ws_dict *dict, ws_str t, uint64_t h, uint32_t *out)
 {
-    uint64_t h = ws_hash64(t.p, t.n);
-    tcache_ent *e = &w->cache[h >> (64 - TCACHE_BITS)];
+    const tcache_ent *e = &w->cache[h >> (64 - TCACHE_BITS)];
     if (e->hash == h && e->len == t.n && t.n <= TCACHE_STR && !memcmp(e->s, t.p, t.n)) {
         *out = e->id;
-        return 0;
+        return 1;
     }
+    ws_dict_prefetch(dict, h);
+    return 0;
+}
+
+/* Second pass: the dictionary, else a thread-local id (flagged; returns 1). */
+static int map_token(worker *w, const ws_dict *dict, ws_str t, uint64_t h, uint32_t *out)
+{
+    tcache_ent *e = &w->cache[h >> (64 - TCACHE_BITS)];
     uint32_t id = dict->nterms ? ws_dict_lookup(dict, t, h) : UINT32_MAX;
     if (id != UINT32_MAX) {
         if (t.n <= TCACHE_STR) {
@@ -357,11 +371,22 @@ static int tokenize_field(worker *w, const ws_dict *dict, ws_str text, uint32_t 
     if (rc) return rc;
     uint32_t clipped = s->long_tokens;
     if ((rc = ws_buf_reserve(&w->ids, tk.ntok * 4)) || (rc = ws_buf_reserve(&w->sent, tk.nsent * 4))) return rc;
+    if ((rc = ws_buf_reserve(&w->hashes, tk.ntok * 8))) return rc;
     uint32_t *ids = (uint32_t *)(void *)(w->ids.p + w->ids.n);
+    uint64_t *hs = (uint64_t *)(void *)w->hashes.p;
+    /* Two passes so that the index slots of all cache misses are fetched
+     * from memory at once instead of one dependent miss after another. */
     for (size_t i = 0; i < tk.ntok; i++) {
         size_t n = clip_token(tk.text + tk.tok[i].off, tk.tok[i].len);
         s->long_tokens += n != tk.tok[i].len;
-        rc = map_token(w, dict, ws_str_make(tk.text + tk.tok[i].off, n), &ids[i]);
+        ws_str t = ws_str_make(tk.text + tk.tok[i].off, n);
+        hs[i] = ws_hash64(t.p, t.n);
+        if (!probe_token(w, dict, t, hs[i], &ids[i])) ids[i] = UINT32_MAX; /* no id is UINT32_MAX */
+    }
+    for (size_t i = 0; i < tk.ntok; i++) {
+        if (ids[i] != UINT32_MAX) continue;
+        size_t n = clip_token(tk.text + tk.tok[i].off, tk.tok[i].len);
+        rc = map_token(w, dict, ws_str_make(tk.text + tk.tok[i].off, n), hs[i], &ids[i]);
         if (rc < 0) return rc;
         s->has_new |= rc;
     }
@@ -378,38 +403,38 @@ static int tokenize_field(worker *w, const ws_dict *dict, ws_str text, uint32_t 
                  : ws_text_encode_raw(text, enc);
 }
 
-/* Phase 1 for one line. */
-static void parse_story(run *r, worker *w, const char *line, size_t n, story *s)
+/* Phase 1 for one record: copy what the block needs (unless the record
+ * already lives as long as the batch), then tokenize title and body. The
+ * record's first rec->ntags tag lists fill the first tag columns. */
+static void story_from_record(run *r, worker *w, const ws_record *rec, int batch_owned, story *s)
 {
-    ws_record rec;
-    int rc = ws_jsonl_parse_line(w->parser, line, n, &rec);
-    if (rc == 1) { s->status = ST_BLANK; return; }
-    int fail = 0;
-    if (rc < 0) {
-        s->status = rc;
-        const char *m = ws_last_error();
-        ws_str e = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail);
-        s->err = fail ? "out of memory" : e.p;
-        return;
+    int fail = 0, rc;
+    if (batch_owned) {
+        s->id = rec->id;
+        s->title = rec->title;
+        s->body = rec->body;
+        s->source = rec->source;
+    } else {
+        s->id = arena_str(&w->mem, rec->id, &fail);
+        s->title = arena_str(&w->mem, rec->title, &fail);
+        s->body = arena_str(&w->mem, rec->body, &fail);
+        s->source = arena_str(&w->mem, rec->source, &fail);
     }
-    s->id = arena_str(&w->mem, rec.id, &fail);
-    s->title = arena_str(&w->mem, rec.title, &fail);
-    s->body = arena_str(&w->mem, rec.body, &fail);
-    s->source = arena_str(&w->mem, rec.source, &fail);
-    s->date = rec.date;
-    s->date_bad = rec.date_bad;
-    s->invalid_utf8 = rec.invalid_utf8;
+    s->date = rec->date;
+    s->date_bad = rec->date_bad;
+    s->invalid_utf8 = rec->invalid_utf8;
     if (r->ntags) {
-        uint32_t total = 0;
+        uint32_t total = 0, have = rec->ntags < r->ntags ? rec->ntags : r->ntags;
         s->tag_count = arena_alloc(&w->mem, r->ntags * sizeof *s->tag_count);
         if (!s->tag_count) fail = 1;
-        for (uint32_t t = 0; t < r->ntags && !fail; t++) total += (s->tag_count[t] = rec.tag_count[t]);
+        for (uint32_t t = 0; t < r->ntags && !fail; t++) total += (s->tag_count[t] = t < have ? rec->tag_count[t] : 0);
         s->tag_vals = fail ? NULL : arena_alloc(&w->mem, (total ? total : 1) * sizeof *s->tag_vals);
         if (!s->tag_vals) fail = 1;
-        for (uint32_t k = 0; k < total && !fail; k++) s->tag_vals[k] = arena_str(&w->mem, rec.tag_vals[k], &fail);
+        for (uint32_t k = 0; k < total && !fail; k++)
+            s->tag_vals[k] = batch_owned ? rec->tag_vals[k] : arena_str(&w->mem, rec->tag_vals[k], &fail);
     }
     w->ids.n = w->sent.n = 0;
-    /* The raw field may hold invalid UTF-8 only if the parser let it
+    /* The raw field may hold invalid UTF-8 only if the reader let it
      * through; the tokenizer repairs and counts in either case. */
     rc = fail ? WS_ENOMEM : tokenize_field(w, r->dict, s->title, 0, s, 0);
     s->ntitle = (uint32_t)(w->ids.n / 4);
@@ -433,6 +458,23 @@ static void parse_story(run *r, worker *w, const char *line, size_t n, story *s)
         s->text[f] = arena_str(&w->mem, ws_str_make((const char *)w->text[f].p, w->text[f].n), &fail);
     if (fail) { s->status = WS_ENOMEM; s->err = "out of memory"; return; }
     s->status = ST_OK;
+}
+
+/* Phase 1 for one JSONL line. */
+static void parse_story(run *r, worker *w, const char *line, size_t n, story *s)
+{
+    ws_record rec;
+    int rc = ws_jsonl_parse_line(w->parser, line, n, &rec);
+    if (rc == 1) { s->status = ST_BLANK; return; }
+    if (rc < 0) {
+        int fail = 0;
+        s->status = rc;
+        const char *m = ws_last_error();
+        ws_str e = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail);
+        s->err = fail ? "out of memory" : e.p;
+        return;
+    }
+    story_from_record(r, w, &rec, 0, s);
 }
 
 static int value_index(ws_dict *vd, ws_str v, uint32_t *idx)
@@ -637,13 +679,17 @@ static void progress(run *r, int final)
 }
 
 /* A batch of whole lines from one file. */
+/* A batch item: a JSONL line to parse, or a record a source already read
+ * (its strings live until the batch is done). */
 typedef struct line_ref {
     const char *p;
     size_t n;
     uint64_t line;
+    const char *file;
+    const ws_record *rec;
 } line_ref;
 
-static int process_batch(run *r, const char *file, line_ref *lines, size_t nlines, story *stories)
+static int process_batch(run *r, line_ref *lines, size_t nlines, story *stories)
 {
     const ws_ingest_opts *o = r->o;
     for (int t = 0; t < r->nthreads; t++) {
@@ -657,6 +703,10 @@ static int process_batch(run *r, const char *file, line_ref *lines, size_t nline
         story *s = &stories[i];
         s->tid = tid;
         s->line = lines[i].line;
+        if (lines[i].rec) {
+            story_from_record(r, &r->w[tid], lines[i].rec, 1, s);
+            continue;
+        }
         if (lines[i].n > o->max_record) {
             s->status = WS_ETOOBIG;
             s->err = "record longer than --max-record; skipped";
@@ -666,6 +716,7 @@ static int process_batch(run *r, const char *file, line_ref *lines, size_t nline
     }
     for (size_t i = 0; i < nlines; i++) {
         story *s = &stories[i];
+        const char *file = lines[i].file;
         if (s->status == ST_BLANK) continue;
         if (s->status == WS_ENOMEM) return ws_error(WS_ENOMEM, "%s:%llu: out of memory", file, (unsigned long long)s->line);
         if (s->status < 0) {
@@ -775,11 +826,13 @@ static int ingest_file(run *r, const char *path)
             lines[nl].p = (const char *)buf + p;
             lines[nl].n = e - p;
             lines[nl].line = ++lineno;
+            lines[nl].file = name;
+            lines[nl].rec = NULL;
             nl++;
             p = e + 1;
         }
         if (rc) break;
-        if ((rc = process_batch(r, name, lines, nl, stories))) break;
+        if ((rc = process_batch(r, lines, nl, stories))) break;
         r->bytes_done += end;
         r->stats->bytes_in += end;
         progress(r, 0);
@@ -791,6 +844,105 @@ static int ingest_file(run *r, const char *path)
     ws_free(lines);
     ws_free(stories);
     if (fd > 0) close(fd);
+    return rc;
+}
+
+static int tag_column(const run *r, const char *name);
+
+/* Copy a source's record into the batch arena, its tags moved to the
+ * store's tag columns (map[t] = column of the source's tag t). */
+static ws_record *copy_record(run *r, const ws_record *in, const int *map)
+{
+    arena *a = &r->src_mem;
+    int fail = 0;
+    ws_record *rec = arena_alloc(a, sizeof *rec);
+    uint32_t *count = arena_alloc(a, (r->ntags + 1) * sizeof *count);
+    uint32_t total = 0;
+    for (uint32_t t = 0; t < in->ntags; t++) total += in->tag_count[t];
+    ws_str *vals = arena_alloc(a, (total + 1) * sizeof *vals);
+    if (!rec || !count || !vals) return NULL;
+    *rec = *in;
+    rec->id = arena_str(a, in->id, &fail);
+    rec->title = arena_str(a, in->title, &fail);
+    rec->body = arena_str(a, in->body, &fail);
+    rec->source = arena_str(a, in->source, &fail);
+    memset(count, 0, (r->ntags + 1) * sizeof *count);
+    for (uint32_t t = 0; t < in->ntags; t++) count[map[t]] += in->tag_count[t];
+    /* Values in column order: walk the columns, pick each source tag's run. */
+    uint32_t k = 0;
+    for (uint32_t c = 0; c < r->ntags; c++) {
+        uint32_t off = 0;
+        for (uint32_t t = 0; t < in->ntags; t++) {
+            if (map[t] == (int)c)
+                for (uint32_t j = 0; j < in->tag_count[t]; j++) vals[k++] = arena_str(a, in->tag_vals[off + j], &fail);
+            off += in->tag_count[t];
+        }
+    }
+    rec->ntags = r->ntags;
+    rec->tag_count = count;
+    rec->tag_vals = vals;
+    return fail ? NULL : rec;
+}
+
+/* Ingest one non-JSONL input: records are read in order by the source,
+ * copied, and tokenized in parallel batches like JSONL lines. */
+static int ingest_source(run *r, const char *path, ws_format fmt)
+{
+    const ws_ingest_opts *o = r->o;
+    ws_source *src;
+    int rc = ws_source_open(path, fmt, &r->src, &src);
+    if (rc) return rc;
+    int map[WS_MAX_TAG_COLUMNS];
+    for (uint32_t t = 0; t < ws_source_ntags(src) && t < WS_MAX_TAG_COLUMNS; t++) map[t] = tag_column(r, ws_source_tag_name(src, t));
+    size_t cap = 4096, n = 0, bytes = 0;
+    line_ref *items = ws_malloc(cap * sizeof *items);
+    story *stories = ws_malloc(cap * sizeof *stories);
+    if (!items || !stories) rc = WS_ENOMEM;
+    arena_reset(&r->src_mem);
+    for (int more = 1; !rc && more;) {
+        ws_record rec;
+        ws_source_pos pos = {0};
+        int k = ws_source_next(src, &rec, &pos);
+        if (k == 1) {
+            const ws_record *copy = copy_record(r, &rec, map);
+            ws_str file = arena_str(&r->src_mem, ws_str_make(pos.file ? pos.file : path, strlen(pos.file ? pos.file : path) + 1), &(int){0});
+            if (!copy || !file.p) { rc = WS_ENOMEM; break; }
+            items[n] = (line_ref){NULL, 0, pos.line, file.p, copy};
+            bytes += rec.title.n + rec.body.n + rec.id.n + 64;
+            n++;
+        } else if (k == 0) {
+            more = 0;
+        } else if (k == WS_EFORMAT || k == WS_ETOOBIG) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", ws_last_error());
+            const char *f = pos.file ? pos.file : path;
+            if (pos.line) report_bad(r, f, pos.line, msg);
+            else {
+                r->stats->bad++;
+                if (r->reported++ < o->max_reports) fprintf(r->log, "%s:byte %llu: %s\n", f, (unsigned long long)pos.byte, msg);
+            }
+            if (o->strict) rc = ws_error(k, "%s:%llu: %s (--strict)", f, (unsigned long long)pos.line, msg);
+            continue;
+        } else {
+            rc = k;
+            break;
+        }
+        if (n && (n == cap || bytes >= BATCH_BYTES || !more)) {
+            if ((rc = process_batch(r, items, n, stories))) break;
+            r->bytes_done += bytes;
+            r->stats->bytes_in += bytes;
+            progress(r, 0);
+            n = bytes = 0;
+            arena_reset(&r->src_mem);
+        }
+    }
+    if (!rc && n) {
+        rc = process_batch(r, items, n, stories);
+        r->stats->bytes_in += bytes;
+    }
+    ws_free(items);
+    ws_free(stories);
+    ws_source_close(src);
     return rc;
 }
 
@@ -808,30 +960,77 @@ static const char *const fixed_names[WS_C_FIRST_TAG] = {"id", "date", "source", 
 static const uint8_t fixed_types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
                                                     WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
 
-static int check_format(const ws_ingest_opts *o, const char *path)
+static int parse_format(const char *name, ws_format *out)
 {
-    if (o->format) {
-        if (strcmp(o->format, "jsonl") != 0) return ws_error(WS_EINVAL, "unknown --format '%s' (this build reads: jsonl)", o->format);
-        return 0;
+    static const struct { const char *name; ws_format f; } fm[] = {
+        {"jsonl", WS_FMT_JSONL}, {"ndjson", WS_FMT_JSONL}, {"csv", WS_FMT_CSV}, {"text", WS_FMT_TEXT}, {"reuters", WS_FMT_REUTERS}};
+    for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++)
+        if (!strcmp(name, fm[i].name)) { *out = fm[i].f; return 0; }
+    return ws_error(WS_EINVAL, "unknown --format '%s' (jsonl, csv, text or reuters)", name);
+}
+
+static int tag_column(const run *r, const char *name)
+{
+    for (uint32_t t = 0; t < r->ntags; t++)
+        if (!strcmp(r->tag_names[t], name)) return (int)t;
+    return -1;
+}
+
+static int add_tag_column(run *r, const char *name, int from_option)
+{
+    for (int c = 0; c < WS_C_FIRST_TAG; c++)
+        if (!strcmp(name, fixed_names[c])) return ws_error(WS_EINVAL, "tag %s: that name is a built-in column", name);
+    if (tag_column(r, name) >= 0) return from_option ? ws_error(WS_EINVAL, "--tag %s given twice", name) : 0;
+    if (r->ntags == WS_MAX_TAG_COLUMNS) return ws_error(WS_EINVAL, "more than %d tag columns", WS_MAX_TAG_COLUMNS);
+    /* Own a copy: a source's names live only while it is open. */
+    char *copy = ws_strndup(name, strlen(name));
+    if (!copy) return WS_ENOMEM;
+    r->tag_names[r->ntags++] = copy;
+    return 0;
+}
+
+/* Decide every input's format and the store's tag columns: the --tag keys
+ * first (JSONL records fill them in that order), then the tags the other
+ * formats produce, in order of first appearance. */
+static int plan_inputs(run *r)
+{
+    const ws_ingest_opts *o = r->o;
+    ws_format forced = WS_FMT_AUTO;
+    int rc = o->format ? parse_format(o->format, &forced) : 0;
+    if (rc) return rc;
+    for (size_t t = 0; t < o->fields.ntags; t++)
+        if ((rc = add_tag_column(r, o->fields.tag_keys[t], 1))) return rc;
+    r->src = o->src;
+    r->src.id_key = o->fields.id_key;
+    r->src.date_key = o->fields.date_key;
+    r->src.title_key = o->fields.title_key;
+    r->src.body_key = o->fields.body_key;
+    r->src.source_key = o->fields.source_key;
+    r->src.tag_keys = o->fields.tag_keys;
+    r->src.ntags = o->fields.ntags;
+    if (!r->src.max_record) r->src.max_record = o->max_record;
+    if (!r->src.log) r->src.log = r->log;
+    if (!(r->fmts = ws_calloc(o->ninputs + 1, sizeof *r->fmts))) return WS_ENOMEM;
+    for (size_t i = 0; i < o->ninputs; i++) {
+        const char *in = o->inputs[i];
+        ws_format f = !strcmp(in, "-") ? (forced ? forced : WS_FMT_JSONL) : ws_source_detect(in, forced);
+        if (f == WS_FMT_AUTO)
+            return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
+        if (f != WS_FMT_JSONL && !strcmp(in, "-")) return ws_error(WS_EINVAL, "standard input can only be JSONL");
+        r->fmts[i] = f;
+        if (f == WS_FMT_JSONL) continue;
+        ws_source *src;
+        if ((rc = ws_source_open(in, f, &r->src, &src))) return rc;
+        for (uint32_t t = 0; t < ws_source_ntags(src) && !rc; t++) rc = add_tag_column(r, ws_source_tag_name(src, t), 0);
+        ws_source_close(src);
+        if (rc) return rc;
     }
-    if (!strcmp(path, "-")) return 0;
-    const char *dot = strrchr(path, '.');
-    if (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson") || !strcmp(dot, ".json"))) return 0;
-    return ws_error(WS_EINVAL, "%s: cannot tell the input format from the name; use --format jsonl", path);
+    return 0;
 }
 
 static int setup(run *r)
 {
     const ws_ingest_opts *o = r->o;
-    r->ntags = (uint32_t)o->fields.ntags;
-    if (r->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_EINVAL, "at most %d --tag columns", WS_MAX_TAG_COLUMNS);
-    for (uint32_t t = 0; t < r->ntags; t++) {
-        for (int c = 0; c < WS_C_FIRST_TAG; c++)
-            if (!strcmp(o->fields.tag_keys[t], fixed_names[c]))
-                return ws_error(WS_EINVAL, "--tag %s: that name is a built-in column", o->fields.tag_keys[t]);
-        for (uint32_t u = 0; u < t; u++)
-            if (!strcmp(o->fields.tag_keys[t], o->fields.tag_keys[u])) return ws_error(WS_EINVAL, "--tag %s given twice", o->fields.tag_keys[t]);
-    }
     r->ncols = WS_C_FIRST_TAG + r->ntags;
     r->nthreads = o->threads > 0 ? o->threads : omp_get_num_procs();
     if (!(r->w = ws_calloc((size_t)r->nthreads, sizeof *r->w))) return WS_ENOMEM;
@@ -860,6 +1059,7 @@ static void teardown(run *r)
             ws_buf_free(&r->w[t].sent);
             ws_buf_free(&r->w[t].text[0]);
             ws_buf_free(&r->w[t].text[1]);
+            ws_buf_free(&r->w[t].hashes);
         }
     ws_free(r->w);
     for (uint32_t v = 0; v <= WS_MAX_TAG_COLUMNS; v++) ws_dict_free(&r->values[v]);
@@ -869,6 +1069,9 @@ static void teardown(run *r)
     ws_free(r->pool);
     blockb_free(r->open);
     ws_buf_free(&r->stamp);
+    ws_free(r->fmts);
+    for (uint32_t t = 0; t < r->ntags; t++) ws_free((void *)(uintptr_t)r->tag_names[t]);
+    arena_free_all(&r->src_mem);
     ws_segwriter_abort(r->seg);
     ws_store_close(r->st);
 }
@@ -882,11 +1085,12 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     r->stats = stats;
     r->log = o->log ? o->log : stderr;
     r->t0 = r->last_progress = now_s();
-    int rc = 0;
-    for (size_t i = 0; i < o->ninputs && !rc; i++) rc = check_format(o, o->inputs[i]);
-    if (rc) return rc;
-    int lock = ws_store_lock(o->store);
-    if (lock < 0) return lock;
+    int rc = plan_inputs(r), lock = -1;
+    if (!rc && (lock = ws_store_lock(o->store)) < 0) rc = lock;
+    if (rc) {
+        teardown(r);
+        return rc;
+    }
     if ((rc = ws_store_open(o->store, 1, &r->st))) goto out;
     ws_store_cleanup(r->st);
     r->dict = &r->st->dict;
@@ -898,7 +1102,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     const char *names[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
     uint8_t types[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
     for (uint32_t c = 0; c < r->ncols; c++) {
-        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : o->fields.tag_keys[c - WS_C_FIRST_TAG];
+        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : r->tag_names[c - WS_C_FIRST_TAG];
         types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : WS_COL_MULTI;
     }
     size_t dl = strlen(o->store);
@@ -909,7 +1113,8 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     ws_free(seg_path);
     if (rc) goto out;
 
-    for (size_t i = 0; i < o->ninputs && !rc; i++) rc = ingest_file(r, o->inputs[i]);
+    for (size_t i = 0; i < o->ninputs && !rc; i++)
+        rc = r->fmts[i] == WS_FMT_JSONL ? ingest_file(r, o->inputs[i]) : ingest_source(r, o->inputs[i], r->fmts[i]);
     if (!rc) rc = close_block(r);
     if (!rc) rc = flush_closed(r);
     progress(r, 1);

@@ -8,19 +8,21 @@
 #include <stdio.h>
 
 #include "ws_jsonl.h"
+#include "ws_source.h"
 
 typedef struct ws_ingest_opts {
     const char *store;
     const char *const *inputs; /* paths; "-" is standard input */
     size_t ninputs;
-    const char *format; /* "jsonl" or NULL (from the extension) */
+    const char *format; /* jsonl, csv, text, reuters; NULL: from each input */
     int threads;        /* 0: all cores */
     int strict;         /* first bad record fails the run; store untouched */
     int level;          /* zstd level for text columns */
     uint32_t block_tokens; /* close a block at this many tokens */
     uint32_t block_rows;   /* ... or at this many stories */
     size_t max_record;     /* longest accepted input line, bytes */
-    ws_jsonl_opts fields;
+    ws_jsonl_opts fields; /* JSONL key mapping and --tag keys */
+    ws_source_opts src;   /* the other formats (field mapping copied from fields) */
     int progress;       /* print a progress line on stderr */
     int quiet;          /* no summary */
     FILE *log;          /* messages (bad records, summary); stderr if NULL */

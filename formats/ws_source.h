@@ -8,6 +8,8 @@
 #ifndef WS_SOURCE_H
 #define WS_SOURCE_H
 
+#include <stdio.h>
+
 #include "ws_jsonl.h"
 
 typedef enum ws_format {
@@ -54,9 +56,14 @@ ws_format ws_source_detect(const char *path, ws_format forced);
 int ws_source_open(const char *path, ws_format fmt, const ws_source_opts *o, ws_source **out);
 
 /* Tag columns this source's records carry, in the order of rec->tag_count:
- * for CSV the --tag keys; for text folders the --tag-from-dir name, "author",
- * "newsgroups", "keywords", "place", "agency"; for Reuters "topics", "places",
- * "people", "orgs", "exchanges", "place", "agency". Borrowed. */
+ * for CSV the --tag keys, then "place" and "agency" (from a dateline opening
+ * the body; a --tag column of the same name is shared); for text folders the
+ * --tag-from-dir name, "author", "newsgroups", "keywords", "section",
+ * "place", "agency"; for Reuters "topics", "places", "people", "orgs",
+ * "exchanges", "place", "agency". Borrowed: valid while s is open.
+ * Other conventions: o->year > 0 is that year, 0 looks for one in the file's
+ * path, < 0 never; o->max_record 0 means 64 MiB; a folder read with
+ * --format reuters means its *.xml files (else its *.sgm files). */
 uint32_t ws_source_ntags(const ws_source *s);
 const char *ws_source_tag_name(const ws_source *s, uint32_t i);
 

@@ -117,6 +117,15 @@ static inline ws_str ws_dict_term(const ws_dict *d, uint32_t id)
 }
 /* Look a term up; returns its id or UINT32_MAX. Needs ws_dict_index(). */
 uint32_t ws_dict_lookup(const ws_dict *d, ws_str term, uint64_t hash);
+/* Start loading the index slot a lookup of this hash will read first. */
+static inline void ws_dict_prefetch(const ws_dict *d, uint64_t hash)
+{
+#if defined(__GNUC__)
+    if (d->nslots) __builtin_prefetch(&d->slots[(uint32_t)hash & (d->nslots - 1)]);
+#else
+    (void)d; (void)hash;
+#endif
+}
 /* Build the hash index over the current terms. */
 int ws_dict_index(ws_dict *d);
 /* Look up or append a term (index must exist). *id receives its id. */
