@@ -57,7 +57,18 @@ if (!Number.isInteger(threads) || threads < 1) usage(`THREADS must be a positive
 if (!existsSync(jsonl)) usage(`${jsonl}: no such file`);
 
 const sqlString = (s) => `'${s.replaceAll("'", "''")}'`;
-const source = mode === 'explicit'
+// The input decides the reader: a folder of text files (one story a file,
+// as `wirescan ingest DIR` reads them) goes through read_blob over every
+// .txt file below it (raw bytes: read_text refuses the non-UTF-8 file that
+// real archives contain, which wirescan reads as Windows-1252); a .csv file through read_csv with a header, every column
+// text; anything else is JSONL as above.
+const isDir = statSync(jsonl).isDirectory();
+const isCsv = !isDir && /\.(csv|tsv)$/i.test(jsonl);
+const source = isDir
+  ? `read_blob(${sqlString(jsonl.replace(/\/$/, '') + '/**/*.txt')})`
+  : isCsv
+  ? `read_csv(${sqlString(jsonl)}, header=true, all_varchar=true)`
+  : mode === 'explicit'
   ? `read_json(${sqlString(jsonl)}, format='newline_delimited', ` +
     `columns={id: 'VARCHAR', date: 'VARCHAR', source: 'VARCHAR', title: 'VARCHAR', body: 'VARCHAR'})`
   : `read_json_auto(${sqlString(jsonl)}, format='newline_delimited')`;

@@ -3,7 +3,10 @@
 # its own table (bench/duckdb_load.mjs), same machine, same run, same thread
 # count. A benchmark, not a test: it never fails on a slow result.
 #
-# Usage: bench/ingest_bench.sh [options] [JSONL...]
+# Usage: bench/ingest_bench.sh [options] [INPUT...]
+# An INPUT is a JSONL file, a CSV file (.csv, with a header) or a folder of
+# .txt files (one story a file); DuckDB reads them with read_json, read_csv
+# and read_blob respectively.
 #   --runs N          timed runs per tool and input, after one untimed warm-up (default 5)
 #   --threads N       threads for both tools (default 2)
 #   --stories N       size of the generated corpus when no JSONL is given (default 100000)
@@ -65,7 +68,7 @@ while (($#)); do
 done
 
 for f in "${INPUTS[@]}"; do
-  [[ -f $f && -r $f ]] || die "$f: not a readable file"
+  [[ -r $f && ( -f $f || -d $f ) ]] || die "$f: not a readable file"
 done
 
 # --- tools -------------------------------------------------------------------
@@ -189,8 +192,16 @@ DUCK_VERSION=unknown
 
 for file in "${INPUTS[@]}"; do
   name=$(basename "$file")
-  bytes=$(stat -c %s "$file")
-  stories=$(grep -c '[^[:space:]]' "$file" || true)
+  if [[ -d $file ]]; then # a text folder: one story a .txt file
+    bytes=$(tree_bytes "$file")
+    stories=$(find "$file" -type f -name '*.txt' | wc -l)
+  elif [[ $file == *.csv ]]; then # CSV: one story a record (embedded newlines are quoted)
+    bytes=$(stat -c %s "$file")
+    stories=$(python3 -c 'import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$file")
+  else
+    bytes=$(stat -c %s "$file")
+    stories=$(grep -c '[^[:space:]]' "$file" || true)
+  fi
   mb=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')
   store="$WORK/store"; db="$WORK/duck.duckdb"
   t=-
