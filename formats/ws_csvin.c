@@ -405,6 +405,12 @@ int ws_csvin_next(ws_csvin *r, ws_srcctx *c, ws_source_pos *pos)
             if (k < 0) continue;
             if ((rc = ws_srcrec_field(rec, f, (const char *)r->fb.p + r->fs[k], r->fl[k], enc, 1))) return rc;
         }
+        if (r->col[WS_SR_ID] < 0) {
+            /* No id column: the record's line number, so a story can be found again. */
+            char idbuf[24];
+            int n = snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)line);
+            if ((rc = ws_srcrec_field(rec, WS_SR_ID, idbuf, (size_t)n, WS_ENC_UTF8, 0))) return rc;
+        }
         if (r->col_date >= 0) ws_src_date_field(c, (const char *)r->fb.p + r->fs[r->col_date], r->fl[r->col_date]);
         for (size_t t = 0; t < r->ntag_cols; t++) {
             int k = r->tag_col[t];
