@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ws_block.h"
+#include "ws_csv.h"
 #include "ws_ingest.h"
 #include "ws_store.h"
 
@@ -388,20 +389,11 @@ static void json_string(FILE *f, ws_str s)
     putc('"', f);
 }
 
-static void csv_field(FILE *f, ws_str s)
+/* One CSV field through the shared RFC 4180 writer (formats/ws_csv.c). */
+static void csv_field(FILE *f, ws_buf *scratch, ws_str s)
 {
-    int quote = 0;
-    for (size_t i = 0; i < s.n && !quote; i++) quote = s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' || s.p[i] == '\r';
-    if (!quote) {
-        if (s.n) fwrite(s.p, 1, s.n, f);
-        return;
-    }
-    putc('"', f);
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] == '"') putc('"', f);
-        putc(s.p[i], f);
-    }
-    putc('"', f);
+    scratch->n = 0;
+    if (ws_csv_field(scratch, s) == 0 && scratch->n) fwrite(scratch->p, 1, scratch->n, f);
 }
 
 int ws_cmd_export(int argc, char **argv)
@@ -432,6 +424,7 @@ int ws_cmd_export(int argc, char **argv)
     static const char *const base[] = {"id", "date", "source", "title", "body"};
     ws_block b;
     memset(&b, 0, sizeof b);
+    ws_buf scratch = {0}, joined = {0}; /* reused for every field and row */
     int header_done = 0;
     char date[40];
     uint64_t mask = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TITLE) |
@@ -445,7 +438,7 @@ int ws_cmd_export(int argc, char **argv)
             for (int k = 0; k < 5; k++) fprintf(f, "%s%s", k ? "," : "", base[k]);
             for (uint32_t c = WS_C_FIRST_TAG; c < s->ncols; c++) {
                 putc(',', f);
-                csv_field(f, ws_str_make(s->cols[c].name, strlen(s->cols[c].name)));
+                csv_field(f, &scratch, ws_str_make(s->cols[c].name, strlen(s->cols[c].name)));
             }
             fputs("\r\n", f);
             header_done = 1;
@@ -462,7 +455,7 @@ int ws_cmd_export(int argc, char **argv)
                 if (csv) {
                     for (int k = 0; k < 5; k++) {
                         if (k) putc(',', f);
-                        csv_field(f, fields[k]);
+                        csv_field(f, &scratch, fields[k]);
                     }
                 } else {
                     putc('{', f);
@@ -478,13 +471,12 @@ int ws_cmd_export(int argc, char **argv)
                     const ws_column_desc *cd = &s->cols[WS_C_FIRST_TAG + t];
                     if (csv) {
                         putc(',', f);
-                        ws_buf joined = {0};
+                        joined.n = 0;
                         for (uint32_t k = 0; k < n; k++) {
                             if (k) ws_buf_append(&joined, "|", 1);
                             ws_buf_append(&joined, cd->values[vals[k]].p, cd->values[vals[k]].n);
                         }
-                        csv_field(f, ws_str_make((const char *)joined.p, joined.n));
-                        ws_buf_free(&joined);
+                        csv_field(f, &scratch, ws_str_make((const char *)joined.p, joined.n));
                     } else {
                         putc(',', f);
                         json_string(f, ws_str_make(cd->name, strlen(cd->name)));
@@ -501,6 +493,8 @@ int ws_cmd_export(int argc, char **argv)
         }
     }
     ws_block_free(&b);
+    ws_buf_free(&scratch);
+    ws_buf_free(&joined);
     ws_store_close(st);
     int wrc = ws_cli_close_out(f, out);
     if (rc) return ws_cli_fail(rc);

@@ -354,7 +354,6 @@ struct ws_segwriter {
     uint64_t off;
     uint32_t ncols;
     ws_buf footer_blocks; /* serialized block entries */
-    ws_buf values;        /* serialized value lists, in column order */
     uint8_t *types;
     char **names;
     ws_str **vals;
@@ -500,7 +499,6 @@ void ws_segwriter_abort(ws_segwriter *w)
     ws_free(w->vals);
     ws_free(w->nvals);
     ws_buf_free(&w->footer_blocks);
-    ws_buf_free(&w->values);
     ws_free(w->path);
     ws_free(w->tmp);
     ws_free(w);
@@ -773,8 +771,8 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
 {
     /* The checksum line covers every byte before it. */
     char *cl = NULL;
-    for (size_t i = n; i > 0; i--)
-        if (i >= 2 && text[i - 2] == '\n' && !cl && strncmp(text + i - 1, "checksum ", 9) == 0) cl = text + i - 1;
+    for (size_t i = n; i-- > 1 && !cl;)
+        if (text[i - 1] == '\n' && strncmp(text + i, "checksum ", 9) == 0) cl = text + i;
     if (!cl) return ws_error(WS_ECORRUPT, "%s: no checksum line", path);
     unsigned long long want;
     char tailc;
