@@ -89,6 +89,9 @@ typedef struct ws_query {
     /* keyness */
     uint64_t min_count;    /* target + reference occurrences at least this */
     int both;              /* also under-represented terms */
+    /* A kernel's own parameters (cooc, ngrams, trends: see the kernel's
+     * header); NULL for kernels that take none. */
+    const void *ext;
 } ws_query;
 
 /* Selection bits the engine sets in sel[] when a query has subsets
