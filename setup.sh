@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 mode="${1:-run}"
 
 PKGS=(build-essential cmake pkg-config python3 zstd
-      libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libcriterion-dev libstemmer-dev)
+      libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libcriterion-dev libstemmer-dev libcairo2-dev time)
 
 install_deps() {
     local missing=()
