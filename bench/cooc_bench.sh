@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# cooc benchmark: wirescan against DuckDB on Reuters-21578 replicated
+# --copies times (default 10; ids made unique, dates moved by a year per
+# copy, as bench/tf_bench.sh does), then wirescan's all-pairs throughput.
+#
+#   bench/cooc_bench.sh [--runs N] [--threads N] [--copies N] [--term T]
+#                       [--mem SIZE] [--jsonl FILE] [--csv FILE] [--keep]
+#
+# 1. Collocates of one term in document contexts, whole process vs whole
+#    process, median of --runs (default 5) after a warm-up:
+#      wirescan cooc STORE --doc --term T --top 0
+#      DuckDB: distinct (story, term) pairs from regexp_split_to_array(
+#      lower(title||' '||body), '[^a-z0-9]+') joined on the stories that
+#      contain T, counted per collocate (bench/duckdb_cooc.mjs).
+#    ratio = DuckDB s / wirescan s (above 1: wirescan is faster). wirescan
+#    does more: Unicode tokens and case folding, df of every term, sorting.
+# 2. All pairs in windows of 5 (--top 100), without a budget (--mem 0) and
+#    with --mem SIZE (default 64M, small enough to spill on this corpus):
+#    seconds (median of 3), pair occurrences counted per second, peak
+#    resident memory (/usr/bin/time), runs spilled; the two outputs must be
+#    the same bytes.
+#
+# Environment: WS_BIN (default build/wirescan in the repository), WS_CORPORA
+# (default ../shared/corpora beside the repository), TMPDIR (work folder).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+WS_BIN=${WS_BIN:-$ROOT/build/wirescan}
+RUNS=5
+THREADS=2
+COPIES=10
+TERM_=oil
+MEM=64M
+JSONL=
+CSV_OUT=
+KEEP=0
+
+die() { echo "cooc_bench: $*" >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+is_posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+
+while (($#)); do
+  case $1 in
+    --runs) is_posint "${2:-}" || die "--runs needs a positive integer"; RUNS=$2; shift 2 ;;
+    --threads) is_posint "${2:-}" || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
+    --copies) is_posint "${2:-}" || die "--copies needs a positive integer"; COPIES=$2; shift 2 ;;
+    --term) [[ ${2:-} =~ ^[a-z0-9]+$ ]] || die "--term needs a lower-case ASCII word"; TERM_=$2; shift 2 ;;
+    --mem) [[ -n ${2:-} ]] || die "--mem needs a size"; MEM=$2; shift 2 ;;
+    --jsonl) [[ -f ${2:-} ]] || die "--jsonl needs a readable file"; JSONL=$2; shift 2 ;;
+    --csv) [[ -n ${2:-} ]] || die "--csv needs a file name"; CSV_OUT=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument $1 (see --help)" ;;
+  esac
+done
+
+# --- tools -------------------------------------------------------------------
+command -v node >/dev/null || die "node not found (DuckDB runs under Node.js 20+; apt-get install nodejs npm)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 20)) || die "node $(node --version) is too old; @duckdb/node-api wants Node.js 20 or later"
+if [[ ! -d $BENCH/node_modules/@duckdb/node-api ]]; then
+  command -v npm >/dev/null || die "npm not found; cannot install @duckdb/node-api into bench/"
+  echo "cooc_bench: installing @duckdb/node-api into bench/node_modules" >&2
+  (cd "$BENCH" && npm install --no-audit --no-fund --loglevel=error >&2) || die "npm install in $BENCH failed"
+fi
+[[ -x $WS_BIN && ! -d $WS_BIN ]] ||
+  die "wirescan binary '$WS_BIN' not found or not executable: build it (cmake -B build && cmake --build build) or set WS_BIN"
+WS_BIN=$(cd "$(dirname "$WS_BIN")" && pwd)/$(basename "$WS_BIN")
+command -v python3 >/dev/null || die "python3 not found"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package time) for peak memory"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cooc_bench.XXXXXX")
+if ((KEEP)); then echo "cooc_bench: work folder $WORK (kept)" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
+
+# --- input -------------------------------------------------------------------
+if [[ -z $JSONL ]]; then
+  corpora=${WS_CORPORA:-$ROOT/../shared/corpora}
+  [[ -d $corpora ]] || corpora=/work/shared/corpora
+  [[ -d $corpora/reuters21578 ]] || die "no Reuters-21578 in $corpora (set WS_CORPORA, or give --jsonl FILE)"
+  echo "cooc_bench: converting Reuters-21578 and replicating it $COPIES times" >&2
+  python3 "$ROOT/tests/tools/reuters2jsonl.py" "$corpora/reuters21578" >"$WORK/reuters.jsonl" 2>/dev/null ||
+    die "reuters2jsonl.py failed"
+  python3 - "$WORK/reuters.jsonl" "$COPIES" >"$WORK/input.jsonl" <<'PY'
+import json, re, sys
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+out = sys.stdout
+for k in range(int(sys.argv[2])):
+    for line in lines:
+        o = json.loads(line)
+        o['id'] = '%s-%d' % (o['id'], k)
+        m = re.match(r'^(\d{4})(-.*)$', o.get('date') or '')
+        if m:  # Reuters has no 29 February, so month and day stay valid in every year
+            o['date'] = '%04d%s' % (int(m.group(1)) + k, m.group(2))
+        out.write(json.dumps(o, ensure_ascii=False) + '\n')
+PY
+  JSONL="$WORK/input.jsonl"
+  label="Reuters-21578 x$COPIES"
+else
+  label=$(basename "$JSONL")
+fi
+bytes=$(stat -c %s "$JSONL")
+stories=$(grep -c '[^[:space:]]' "$JSONL" || true)
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+echo "cooc_bench: ingesting $label ($mb MB, $stories stories) into a wirescan store" >&2
+"$WS_BIN" ingest -q --no-progress -o "$WORK/store" --threads "$THREADS" "$JSONL" >&2 || die "wirescan ingest failed"
+echo "cooc_bench: loading it into DuckDB" >&2
+node "$BENCH/duckdb_cooc.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/load.log" 2>&1 ||
+  { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
+
+# --- helpers -----------------------------------------------------------------
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+  if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'; }
+align() { awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+  if (NF > nf) nf = NF }
+  END { for (r = 1; r <= NR; r++) { line = ""
+    for (i = 1; i <= nf; i++) line = line (i > 1 ? "  " : "") sprintf(i == 1 ? "%-" w[i] "s" : "%" w[i] "s", c[r, i])
+    print line } }'; }
+
+# timed CMD... -> seconds (the command's output goes to $WORK/last.log)
+timed() {
+  local t0 t1
+  t0=$(now)
+  "$@" >"$WORK/last.log" 2>&1 || { echo "cooc_bench: '$*' failed:" >&2; tail -n 20 "$WORK/last.log" >&2; exit 1; }
+  t1=$(now)
+  elapsed "$t0" "$t1"
+}
+
+# --- 1. collocates of one term, document contexts ------------------------------
+ws_t=(); dk_t=(); dk_in=()
+echo "cooc_bench: collocates of '$TERM_': warm-up + $RUNS runs, $THREADS threads" >&2
+for ((i = 0; i <= RUNS; i++)); do
+  a=$(timed "$WS_BIN" cooc "$WORK/store" --doc --term "$TERM_" --top 0 -q --threads "$THREADS" --no-progress \
+      -o "$WORK/ws.csv")
+  k=$(timed node "$BENCH/duckdb_cooc.mjs" query "$WORK/duck.db" "$THREADS" "$TERM_")
+  kin=$(sed -nE 's/.*elapsed_s=([^ ]+).*/\1/p' "$WORK/last.log")
+  dk_line=$(grep '^elapsed_s=' "$WORK/last.log")
+  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); fi
+  echo "cooc_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan $a s, DuckDB $k s (inside: $kin s)" >&2
+done
+ws_med=$(median "${ws_t[@]}"); dk_med=$(median "${dk_t[@]}"); dk_in_med=$(median "${dk_in[@]}")
+ws_rows=$(($(wc -l <"$WORK/ws.csv") - 1))
+dk_rows=$(sed -nE 's/.*collocates=([^ ]+).*/\1/p' <<<"$dk_line")
+dk_version=$(sed -nE 's/.*duckdb=([^ ]+).*/\1/p' <<<"$dk_line")
+
+# --- 2. all pairs, windows of 5 ------------------------------------------------
+# pairs RUNS MEM -> "median_s|pair_occurrences|peak_kib|runs"
+pairs() {
+  local mem=$1 t=() s rss=0 r
+  for ((i = 0; i < 3; i++)); do
+    s=$(timed /usr/bin/time -f 'maxrss_kib=%M' "$WS_BIN" cooc "$WORK/store" --window 5 --top 100 --mem "$mem" \
+        --threads "$THREADS" --no-progress -o "$WORK/pairs_$mem.csv")
+    t+=("$s")
+    r=$(sed -n 's/^maxrss_kib=//p' "$WORK/last.log")
+    ((r > rss)) && rss=$r
+  done
+  local occ runs
+  occ=$(sed -nE 's/.*: ([0-9]+) pair occurrences.*/\1/p' "$WORK/last.log")
+  runs=$(sed -nE 's/.* ([0-9]+) runs spilled.*/\1/p' "$WORK/last.log")
+  echo "$(median "${t[@]}")|$occ|$rss|$runs"
+}
+echo "cooc_bench: all pairs, window 5, --mem 0 and --mem $MEM (3 runs each)" >&2
+IFS='|' read -r p0_s p0_occ p0_rss p0_runs <<<"$(pairs 0)"
+IFS='|' read -r pb_s pb_occ pb_rss pb_runs <<<"$(pairs "$MEM")"
+cmp -s "$WORK/pairs_0.csv" "$WORK/pairs_$MEM.csv" || die "all pairs with --mem $MEM differ from --mem 0"
+
+HEADER=("input" "MB" "stories" "term" "wirescan s" "DuckDB process s" "DuckDB inside s" "ratio (process)"
+        "ratio (inside)" "collocates ws/duckdb")
+ROW="$label|$mb|$stories|$TERM_|$ws_med|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)|$ws_rows/$dk_rows"
+PHEADER=("all pairs, window 5" "s" "pair occurrences" "Mpairs/s" "peak RSS MiB" "runs spilled")
+PROW0="--mem 0|$p0_s|$p0_occ|$(div "$p0_occ" "$(awk -v s="$p0_s" 'BEGIN { print s * 1e6 }')" %.1f)|$(div "$p0_rss" 1024 %.1f)|$p0_runs"
+PROWB="--mem $MEM|$pb_s|$pb_occ|$(div "$pb_occ" "$(awk -v s="$pb_s" 'BEGIN { print s * 1e6 }')" %.1f)|$(div "$pb_rss" 1024 %.1f)|$pb_runs"
+{
+  echo
+  echo "cooc: wirescan ($WS_BIN) vs DuckDB $dk_version (@duckdb/node-api), whole process vs whole process"
+  echo "threads $THREADS, median of $RUNS runs after 1 warm-up, $(nproc) cores, $(uname -srm), node $(node --version)"
+  echo "collocates: wirescan counts Unicode tokens after case folding, DuckDB [a-z0-9] runs of lower(text)"
+  echo
+  { (IFS='|'; echo "${HEADER[*]}"); echo "$ROW"; } | align
+  echo
+  { (IFS='|'; echo "${PHEADER[*]}"); echo "$PROW0"; echo "$PROWB"; } | align
+  echo "(the --mem $MEM output is byte-identical to the --mem 0 output)"
+}
+if [[ -n $CSV_OUT ]]; then
+  { (IFS=','; echo "${HEADER[*]}"); echo "$ROW" | awk -F'|' -v OFS=',' '{ gsub(/"/, "\"\"", $1); $1 = "\"" $1 "\""; print }'; } >"$CSV_OUT"
+  echo "cooc_bench: table written to $CSV_OUT" >&2
+fi

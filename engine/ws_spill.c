@@ -1,0 +1,368 @@
+/*
+ * External sorted runs (see ws_spill.h): a private temporary folder, run
+ * files written whole, a k-way merge over a binary heap of read cursors
+ * with a bounded fan-in (groups of runs are merged into new runs first when
+ * there are more), and signal handlers that remove the folder.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "ws_spill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ws_util.h"
+
+struct ws_spill {
+    char dir[4096];
+    atomic_uint nruns;   /* run files created so far: numbers 0 .. nruns-1 */
+    atomic_ullong bytes; /* bytes written */
+    uint32_t levels;
+};
+
+/* ---- signal cleanup: what the handler may touch ---- */
+
+static char g_dir[4096];           /* the open spill's folder; empty: none */
+static ws_spill *volatile g_spill; /* the open spill, for its run count */
+static const int g_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSIG_HANDLED (sizeof g_signals / sizeof g_signals[0])
+static struct sigaction g_old[NSIG_HANDLED];
+
+/* Path of run k into buf (cap >= strlen(dir) + 14), async-signal-safe:
+ * no snprintf, only byte copies. */
+static void run_path(const char *dir, uint32_t k, char *buf)
+{
+    size_t n = strlen(dir);
+    memcpy(buf, dir, n);
+    memcpy(buf + n, "/run-", 5);
+    n += 5;
+    for (int i = 7; i >= 0; i--) buf[n++] = "0123456789abcdef"[(k >> (4 * i)) & 15];
+    buf[n] = 0;
+}
+
+/* Remove every run file that may exist and the folder. Used by the handler
+ * and by ws_spill_close; unlink of an absent file is harmless. */
+static void remove_all(const char *dir, unsigned nruns)
+{
+    char path[4096 + 16];
+    for (unsigned k = 0; k < nruns; k++) {
+        run_path(dir, k, path);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void on_signal(int sig)
+{
+    ws_spill *sp = g_spill;
+    if (sp && g_dir[0]) remove_all(g_dir, atomic_load(&sp->nruns));
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+int ws_spill_open(const char *parent, ws_spill **out)
+{
+    *out = NULL;
+    if (g_spill) return ws_error(WS_EBUSY, "a spill folder is already open (%s)", g_dir);
+    if (!parent || !*parent) parent = getenv("TMPDIR");
+    if (!parent || !*parent) parent = "/tmp";
+    ws_spill *sp = ws_calloc(1, sizeof *sp);
+    if (!sp) return ws_error(WS_ENOMEM, "out of memory");
+    int n = snprintf(sp->dir, sizeof sp->dir, "%s/wirescan-cooc-XXXXXX", parent);
+    if (n < 0 || (size_t)n >= sizeof sp->dir - 16) {
+        ws_free(sp);
+        return ws_error(WS_EINVAL, "temporary folder name too long: %s", parent);
+    }
+    if (!mkdtemp(sp->dir)) {
+        int e = errno;
+        ws_free(sp);
+        return ws_error(WS_EIO, "cannot create a temporary folder in %s: %s", parent, strerror(e));
+    }
+    atomic_init(&sp->nruns, 0);
+    atomic_init(&sp->bytes, 0);
+    memcpy(g_dir, sp->dir, sizeof g_dir);
+    g_spill = sp;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSIG_HANDLED; i++) sigaction(g_signals[i], &sa, &g_old[i]);
+    *out = sp;
+    return 0;
+}
+
+void ws_spill_close(ws_spill *sp)
+{
+    if (!sp) return;
+    /* Block the handled signals while the handler's view is torn down, so
+     * a signal arriving now cannot see a half-cleared state. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (size_t i = 0; i < NSIG_HANDLED; i++) sigaddset(&set, g_signals[i]);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    remove_all(sp->dir, atomic_load(&sp->nruns));
+    if (g_spill == sp) {
+        for (size_t i = 0; i < NSIG_HANDLED; i++) sigaction(g_signals[i], &g_old[i], NULL);
+        g_spill = NULL;
+        g_dir[0] = 0;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    ws_free(sp);
+}
+
+const char *ws_spill_dir(const ws_spill *sp) { return sp->dir; }
+
+ws_spill_stats ws_spill_get_stats(const ws_spill *sp)
+{
+    ws_spill_stats s = {0, 0, 0};
+    if (!sp) return s;
+    s.runs = atomic_load(&((ws_spill *)(uintptr_t)sp)->nruns);
+    s.bytes = atomic_load(&((ws_spill *)(uintptr_t)sp)->bytes);
+    s.levels = sp->levels;
+    return s;
+}
+
+/* ---- writing ---- */
+
+static int write_all(int fd, const void *p, size_t n, const char *path)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return ws_error(WS_EIO, "%s: write failed: %s", path, strerror(errno));
+        }
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Create the next run file; *fd open for writing. */
+static int run_create(ws_spill *sp, uint32_t *run, int *fd, char *path)
+{
+    *run = atomic_fetch_add(&sp->nruns, 1u);
+    run_path(sp->dir, *run, path);
+    *fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (*fd < 0) return ws_error(WS_EIO, "%s: cannot create a spill run: %s", path, strerror(errno));
+    return 0;
+}
+
+int ws_spill_write(ws_spill *sp, const void *recs, size_t n, size_t rsize, uint32_t *run)
+{
+    char path[4096 + 16];
+    int fd, rc = run_create(sp, run, &fd, path);
+    if (rc) return rc;
+    rc = write_all(fd, recs, n * rsize, path);
+    if (close(fd) && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (!rc) atomic_fetch_add(&sp->bytes, (unsigned long long)(n * rsize));
+    return rc;
+}
+
+/* ---- merging ---- */
+
+typedef struct cursor {
+    int fd;
+    uint8_t *buf;
+    size_t len, pos; /* bytes in buf, read position */
+    uint32_t run;
+    char path[4096 + 16];
+} cursor;
+
+/* Make the cursor's next record available; returns 1 when there is one,
+ * 0 at the end, negative on error. */
+static int cursor_fill(cursor *c, size_t cap, size_t rsize)
+{
+    if (c->pos + rsize <= c->len) return 1;
+    size_t keep = c->len - c->pos; /* never a partial record unless the file is short */
+    memmove(c->buf, c->buf + c->pos, keep);
+    c->len = keep;
+    c->pos = 0;
+    while (c->len < cap) {
+        ssize_t r = read(c->fd, c->buf + c->len, cap - c->len);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return ws_error(WS_EIO, "%s: read failed: %s", c->path, strerror(errno));
+        }
+        if (r == 0) break;
+        c->len += (size_t)r;
+    }
+    if (c->len == 0) return 0;
+    if (c->len < rsize) return ws_error(WS_EIO, "%s: spill run ends inside a record", c->path);
+    return 1;
+}
+
+typedef struct merger {
+    cursor *cur;
+    size_t *heap, nheap; /* indices into cur, ordered by their current record */
+    size_t rsize;
+    ws_spill_cmp cmp;
+} merger;
+
+/* 1 when cursor a's record comes before b's (ties: the earlier run first,
+ * so a merge without combine is stable). */
+static int before(const merger *m, size_t a, size_t b)
+{
+    const cursor *x = &m->cur[a], *y = &m->cur[b];
+    int c = m->cmp(x->buf + x->pos, y->buf + y->pos);
+    return c < 0 || (c == 0 && a < b);
+}
+
+static void sift(merger *m, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, best = i;
+        if (l < m->nheap && before(m, m->heap[l], m->heap[best])) best = l;
+        if (l + 1 < m->nheap && before(m, m->heap[l + 1], m->heap[best])) best = l + 1;
+        if (best == i) return;
+        size_t t = m->heap[i];
+        m->heap[i] = m->heap[best];
+        m->heap[best] = t;
+        i = best;
+    }
+}
+
+/* Where one merge level's output goes: the caller's emit, or a new run. */
+typedef struct sink {
+    ws_spill_emit emit;
+    void *arg;
+    int fd;
+    uint8_t *buf;
+    size_t len, cap;
+    char *path;
+} sink;
+
+static int sink_put(sink *s, const void *rec, size_t rsize)
+{
+    if (s->emit) return s->emit(s->arg, rec);
+    if (s->len + rsize > s->cap) {
+        int rc = write_all(s->fd, s->buf, s->len, s->path);
+        if (rc) return rc;
+        s->len = 0;
+    }
+    memcpy(s->buf + s->len, rec, rsize);
+    s->len += rsize;
+    return 0;
+}
+
+/* Merge runs[0..n) (n <= fan-in) into s; deletes them. */
+static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsize, ws_spill_cmp cmp,
+                       ws_spill_combine combine, size_t bufcap, sink *s)
+{
+    merger m = {0};
+    m.rsize = rsize;
+    m.cmp = cmp;
+    m.cur = ws_calloc(n, sizeof *m.cur);
+    m.heap = ws_calloc(n, sizeof *m.heap);
+    uint8_t *pending = ws_malloc(rsize);
+    int rc = m.cur && m.heap && pending ? 0 : ws_error(WS_ENOMEM, "out of memory merging spill runs");
+    for (size_t i = 0; i < n; i++) m.cur[i].fd = -1;
+    for (size_t i = 0; i < n && !rc; i++) {
+        cursor *c = &m.cur[i];
+        c->run = runs[i];
+        run_path(sp->dir, runs[i], c->path);
+        if (!(c->buf = ws_malloc(bufcap))) {
+            rc = ws_error(WS_ENOMEM, "out of memory for spill read buffers");
+            break;
+        }
+        if ((c->fd = open(c->path, O_RDONLY | O_CLOEXEC)) < 0) {
+            rc = ws_error(WS_EIO, "%s: cannot open spill run: %s", c->path, strerror(errno));
+            break;
+        }
+        /* The file stays readable through its descriptor: unlink now so a
+         * crash from here on leaves less behind. */
+        unlink(c->path);
+        int r = cursor_fill(c, bufcap, rsize);
+        if (r < 0) rc = r;
+        else if (r > 0) m.heap[m.nheap++] = i;
+    }
+    for (size_t i = m.nheap / 2; !rc && i-- > 0;) sift(&m, i);
+    int have = 0;
+    while (!rc && m.nheap) {
+        cursor *c = &m.cur[m.heap[0]];
+        const uint8_t *rec = c->buf + c->pos;
+        if (have && combine && cmp(pending, rec) == 0) {
+            combine(pending, rec);
+        } else {
+            if (have && (rc = sink_put(s, pending, rsize))) break;
+            memcpy(pending, rec, rsize);
+            have = 1;
+        }
+        c->pos += rsize;
+        int r = cursor_fill(c, bufcap, rsize);
+        if (r < 0) {
+            rc = r;
+            break;
+        }
+        if (r == 0) m.heap[0] = m.heap[--m.nheap];
+        sift(&m, 0);
+    }
+    if (!rc && have) rc = sink_put(s, pending, rsize);
+    for (size_t i = 0; m.cur && i < n; i++) {
+        if (m.cur[i].fd >= 0) close(m.cur[i].fd);
+        ws_free(m.cur[i].buf);
+    }
+    ws_free(m.cur);
+    ws_free(m.heap);
+    ws_free(pending);
+    return rc;
+}
+
+int ws_spill_merge(ws_spill *sp, const uint32_t *runs, size_t nruns, size_t rsize, ws_spill_cmp cmp,
+                   ws_spill_combine combine, size_t fanin, size_t mem, ws_spill_emit emit, void *arg)
+{
+    if (fanin < 2) fanin = 2;
+    /* A queue of runs with their merge generation; new runs join the end,
+     * so every input is merged once per level. */
+    size_t cap = nruns + nruns / (fanin - 1) + 2, head = 0, tail = nruns;
+    uint32_t *q = ws_malloc(cap * sizeof *q), *gen = ws_calloc(cap, sizeof *gen);
+    if (!q || !gen) {
+        ws_free(q);
+        ws_free(gen);
+        return ws_error(WS_ENOMEM, "out of memory merging %zu spill runs", nruns);
+    }
+    memcpy(q, runs, nruns * sizeof *q);
+    int rc = 0;
+    size_t per = fanin < nruns ? fanin : nruns ? nruns : 1;
+    size_t bufcap = mem / (per + 1) / rsize * rsize;
+    if (bufcap < 4096 / rsize * rsize + rsize) bufcap = (4096 / rsize + 1) * rsize;
+    while (!rc && tail - head > fanin) {
+        char path[4096 + 16];
+        sink s = {0};
+        s.path = path;
+        s.cap = bufcap;
+        uint32_t run;
+        if ((rc = run_create(sp, &run, &s.fd, path))) break;
+        if (!(s.buf = ws_malloc(s.cap))) rc = ws_error(WS_ENOMEM, "out of memory for a spill write buffer");
+        uint32_t g = 0;
+        for (size_t i = head; i < head + fanin; i++) g = gen[i] > g ? gen[i] : g;
+        if (!rc) rc = merge_level(sp, q + head, fanin, rsize, cmp, combine, bufcap, &s);
+        if (!rc && s.len) rc = write_all(s.fd, s.buf, s.len, path);
+        if (close(s.fd) && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", path, strerror(errno));
+        ws_free(s.buf);
+        if (!rc) {
+            struct stat st;
+            if (!stat(path, &st)) atomic_fetch_add(&sp->bytes, (unsigned long long)st.st_size);
+        }
+        head += fanin;
+        q[tail] = run;
+        gen[tail++] = g + 1;
+        if (g + 1 > sp->levels) sp->levels = g + 1;
+    }
+    if (!rc) {
+        sink s = {0};
+        s.emit = emit;
+        s.arg = arg;
+        rc = merge_level(sp, q + head, tail - head, rsize, cmp, combine, bufcap, &s);
+    }
+    ws_free(q);
+    ws_free(gen);
+    return rc;
+}

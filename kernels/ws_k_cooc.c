@@ -1,0 +1,1050 @@
+/*
+ * Co-occurrence kernel (see ws_k_cooc.h; user-facing definitions in
+ * docs/cooc.md).
+ *
+ * Contexts. Terms dropped by the normalisation (stop words, short terms,
+ * numbers) are removed from a story first, as if they were not there; the
+ * remaining tokens of the selected field span are the story's tokens.
+ *   doc       a context is a story; N = stories that passed the filters,
+ *             f(x) = stories containing x, a = stories containing both.
+ *   sentence  a context is a sentence (the stored sentence starts; the
+ *             title's sentences are separate from the body's); N =
+ *             sentences, f(x) = sentences containing x, a = sentences
+ *             containing both.
+ *   window K  every pair of token positions i < j of one story with
+ *             j - i <= K holding two different terms is one co-occurrence
+ *             of the pair; a = such position pairs, f(x) = occurrences of
+ *             x (tf), N = tokens. The collocates of x count the positions
+ *             within K tokens either side of each occurrence of x, which
+ *             is the same number.
+ * A term is never its own collocate.
+ *
+ * Counting. Marginals f(x) go to a dense per-thread array with a context
+ * stamp (df the tf-kernel way). Collocates of given terms: one dense row
+ * over the vocabulary per target; a context holding a target adds each of
+ * its distinct terms (document, sentence) or each term within the window
+ * (window) to the target's row. All pairs: a pair of normalised ids is the
+ * key (min << 32 | max); pairs of two frequent terms (ws_cooc_dense_plan)
+ * go to a dense triangle indexed by their ranks, the rest to an open
+ * addressing hash table per thread. The table is capped by the thread's
+ * share of the budget; when full it is sorted by key and written as a run
+ * (spill ops), then emptied. Thread states merge by adding the triangles
+ * and re-inserting the hash entries; finish() merges the runs (summing
+ * equal keys: integer sums do not depend on the order), so every pair
+ * reaches the output stage once with its total.
+ *
+ * Output order: measure descending, then term bytewise (term1, then term2
+ * for all pairs; the collocate, then the target for several targets).
+ * Floating-point values depend only on the integer counts, so the bytes do
+ * not depend on the thread count. All pairs are ordered by records of
+ * fixed size (an order-preserving integer image of the measure, the
+ * bytewise ranks of the two terms, the count) so that the output sort can
+ * itself spill when the result is larger than the budget.
+ */
+#include "ws_k_cooc.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "ws_csv.h"
+
+#define EMPTY UINT64_MAX
+#define NONE UINT32_MAX
+
+static const char *const measure_names[WS_COOC_NMEASURES] = {"count",  "pmi",  "npmi",   "llr",
+                                                             "chi2",   "tscore", "dice", "logdice"};
+
+int ws_cooc_measure_parse(const char *s)
+{
+    for (int m = 0; m < WS_COOC_NMEASURES; m++)
+        if (!strcmp(s, measure_names[m])) return m;
+    return -1;
+}
+
+const char *ws_cooc_measure_name(ws_cooc_measure m) { return measure_names[m]; }
+
+/* ---- measures ---- */
+
+/* One cell's G2 term O ln(O/E); an empty cell adds nothing. */
+static double g2_term(double o, double e) { return o > 0 && e > 0 ? o * log(o / e) : 0.0; }
+static double chi_term(double o, double e) { return e > 0 ? (o - e) * (o - e) / e : 0.0; }
+
+/* The 2x2 table: O11 = a, O12 = f1 - a, O21 = f2 - a, O22 = n - f1 - f2 + a,
+ * expected values from the margins f1, f2, n. In window contexts a can
+ * exceed f1 or f2 (one occurrence near several of the other term); cells
+ * that would be negative count as 0 there (documented). */
+void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double out[WS_COOC_NMEASURES])
+{
+    double A = (double)a, F1 = (double)f1, F2 = (double)f2, N = (double)n;
+    double e11 = F1 * F2 / N;
+    out[WS_COOC_COUNT] = A;
+    out[WS_COOC_PMI] = log2(A * N / (F1 * F2));
+    out[WS_COOC_NPMI] = a >= n ? 1.0 : out[WS_COOC_PMI] / -log2(A / N);
+    double o12 = F1 - A, o21 = F2 - A, o22 = N - F1 - F2 + A;
+    o12 = o12 > 0 ? o12 : 0;
+    o21 = o21 > 0 ? o21 : 0;
+    o22 = o22 > 0 ? o22 : 0;
+    double e12 = F1 * (N - F2) / N, e21 = (N - F1) * F2 / N, e22 = (N - F1) * (N - F2) / N;
+    out[WS_COOC_LLR] = 2.0 * (g2_term(A, e11) + g2_term(o12, e12) + g2_term(o21, e21) + g2_term(o22, e22));
+    out[WS_COOC_CHI2] = chi_term(A, e11) + chi_term(o12, e12) + chi_term(o21, e21) + chi_term(o22, e22);
+    out[WS_COOC_TSCORE] = (A - e11) / sqrt(A);
+    out[WS_COOC_DICE] = 2.0 * A / (F1 + F2);
+    out[WS_COOC_LOGDICE] = 14.0 + log2(out[WS_COOC_DICE]);
+    for (int m = 0; m < WS_COOC_NMEASURES; m++)
+        if (out[m] == 0) out[m] = 0.0; /* no "-0" in the output */
+}
+
+/* An unsigned image of x whose order is x's order (finite doubles). */
+static uint64_t order_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (1ull << 63);
+}
+
+/* The sort key of a row: ascending key = descending measure. */
+static uint64_t rank_key(ws_cooc_measure m, uint64_t a, uint64_t f1, uint64_t f2, uint64_t n)
+{
+    if (m == WS_COOC_COUNT) return ~a;
+    double v[WS_COOC_NMEASURES];
+    ws_cooc_measures(a, f1, f2, n, v);
+    return ~order_bits(v[m]);
+}
+
+/* ---- planning ---- */
+
+size_t ws_cooc_fixed_bytes(uint32_t nterms, uint32_t ntargets)
+{
+    size_t v = (size_t)nterms + 1;
+    return v * (8 + 4) + (ntargets ? v * 4 + (size_t)ntargets * v * 8 : 0);
+}
+
+static size_t tri_size(uint64_t k) { return k < 2 ? 0 : (size_t)(k * (k - 1) / 2); }
+
+uint32_t ws_cooc_dense_size(size_t budget, int threads, uint32_t nterms)
+{
+    if (threads < 1) threads = 1;
+    size_t fixed = ws_cooc_fixed_bytes(nterms, 0);
+    size_t share = budget / (size_t)threads;
+    share = share > fixed ? share - fixed : 0;
+    size_t cells = share / 4 / 8;
+    uint64_t k = (uint64_t)sqrt(2.0 * (double)cells); /* k (k - 1) / 2 <= cells */
+    while (k > 1 && tri_size(k) > cells) k--;
+    return k > nterms ? nterms : (uint32_t)k;
+}
+
+static const uint64_t *g_freq; /* qsort has no context argument; planning is single-threaded */
+static int by_freq(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    if (g_freq[a] != g_freq[b]) return g_freq[a] > g_freq[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+void ws_cooc_dense_plan(const uint64_t *freq, uint32_t nterms, uint32_t k, uint32_t *rank)
+{
+    for (uint32_t i = 0; i < nterms; i++) rank[i] = NONE;
+    if (k < 2) return;
+    uint32_t *ids = ws_malloc(((size_t)nterms + 1) * sizeof *ids);
+    if (!ids) return; /* no dense part: slower, still correct */
+    for (uint32_t i = 0; i < nterms; i++) ids[i] = i;
+    g_freq = freq;
+    qsort(ids, nterms, sizeof *ids, by_freq);
+    for (uint32_t i = 0; i < k && i < nterms; i++) rank[ids[i]] = i;
+    ws_free(ids);
+}
+
+/* ---- state ---- */
+
+typedef struct pslot { /* a hash slot, and the record of a count run */
+    uint64_t key, count;
+} pslot;
+
+/* What merge() releases on the `from` side: the engine hands merge a const
+ * state, but its buffers are dead once folded, and freeing them before the
+ * next merge keeps the peak at the scan's (the engine frees states only
+ * after finish). They live behind this pointer for that reason. */
+typedef struct cooc_big {
+    uint64_t *freq;   /* n + 1: marginals (the last is the sink of dropped terms) */
+    uint32_t *stamp;  /* n + 1: context stamps */
+    uint32_t *tslot;  /* n + 1: target index + 1, 0 for other terms (targets only) */
+    uint64_t *tcnt;   /* ntargets * (n + 1) */
+    uint64_t *dense;  /* triangle of ndense */
+    pslot *slots;     /* hash table, cap slots */
+    size_t cap, used, limit, hash_bytes;
+    uint64_t seed; /* per table: see cooc_init */
+    uint32_t *runs;
+    size_t nruns, caprun;
+} cooc_big;
+
+/* Sparse pair keys are queued and inserted in batches: the table is far
+ * larger than the caches, so a lone insert waits for its slot's cache line;
+ * prefetching the whole batch's slots first lets those misses overlap. */
+#define KBATCH 64
+
+typedef struct cooc_state {
+    const ws_cooc_params *p;
+    uint32_t n, nd;
+    uint64_t nctx, events;
+    uint32_t ctx;
+    uint32_t nk;
+    uint64_t kbuf[KBATCH];
+    ws_buf cids, list, drk; /* per-row scratch: compacted ids, distinct terms, dense ranks */
+    cooc_big *big;
+} cooc_state;
+
+static void big_free(cooc_big *b)
+{
+    if (!b) return;
+    ws_free(b->freq);
+    ws_free(b->stamp);
+    ws_free(b->tslot);
+    ws_free(b->tcnt);
+    ws_free(b->dense);
+    ws_free(b->slots);
+    ws_free(b->runs);
+    ws_free(b);
+}
+
+static void cooc_free(void *p)
+{
+    cooc_state *s = p;
+    if (!s) return;
+    big_free(s->big);
+    ws_buf_free(&s->cids);
+    ws_buf_free(&s->list);
+    ws_buf_free(&s->drk);
+    ws_free(s);
+}
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* Slot index for a hash in a table of any size (not only powers of two,
+ * so the table can use its whole share): the hash scaled to [0, cap). */
+static inline size_t slot_of(uint64_t h, size_t cap)
+{
+#if defined(__SIZEOF_INT128__)
+    __extension__ typedef unsigned __int128 u128; /* any capacity */
+    return (size_t)(((u128)h * cap) >> 64);
+#else
+    return (size_t)(((h >> 32) * (uint64_t)cap) >> 32); /* capacities below 2^32 */
+#endif
+}
+
+static int table_alloc(cooc_big *b, size_t cap)
+{
+    pslot *t = ws_malloc(cap * sizeof *t);
+    if (!t) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence table of %zu slots", cap);
+    memset(t, 0xff, cap * sizeof *t); /* key EMPTY */
+    pslot *old = b->slots;
+    size_t oldcap = b->cap;
+    b->slots = t;
+    b->cap = cap;
+    b->limit = cap / 4 * 3;
+    for (size_t i = 0; i < oldcap; i++) {
+        if (old[i].key == EMPTY) continue;
+        size_t j = slot_of(mix(old[i].key ^ b->seed), cap);
+        while (t[j].key != EMPTY) j = j + 1 == cap ? 0 : j + 1;
+        t[j] = old[i];
+    }
+    ws_free(old);
+    return 0;
+}
+
+static void *cooc_init(const ws_query *q)
+{
+    const ws_cooc_params *p = q->ext;
+    cooc_state *s = ws_calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->p = p;
+    s->n = q->norm->terms.nterms;
+    s->nd = p->dense_rank ? p->ndense : 0;
+    size_t v = (size_t)s->n + 1;
+    cooc_big *b = s->big = ws_calloc(1, sizeof *b);
+    int bad = !b || !(b->freq = ws_calloc(v, 8)) || !(b->stamp = ws_calloc(v, 4));
+    if (!bad && p->ntargets) {
+        bad = !(b->tslot = ws_calloc(v, 4)) || !(b->tcnt = ws_calloc((size_t)p->ntargets * v, 8));
+        for (uint32_t t = 0; !bad && t < p->ntargets; t++) b->tslot[p->targets[t]] = t + 1;
+    }
+    if (!bad && !p->ntargets) {
+        /* Each table hashes with its own seed. merge() re-inserts one
+         * table's entries, in slot order, into another: with one hash
+         * function for all, they would arrive in the other's slot order
+         * and pile up into long probe runs (quadratic). The seed only
+         * changes where entries sit, never what is counted or printed. */
+        b->seed = mix((uint64_t)(uintptr_t)b + 0x9e3779b97f4a7c15ULL);
+        if (s->nd) bad = !(b->dense = ws_calloc(tri_size(s->nd) + 1, 8));
+        /* The hash table's share: what the thread's part of the budget
+         * leaves after the fixed arrays and the triangle. A table may grow
+         * to where old + new fit (growth doubles it). */
+        size_t share = p->budget ? p->budget / (size_t)(p->threads > 0 ? p->threads : 1) : SIZE_MAX / 4;
+        size_t used = ws_cooc_fixed_bytes(s->n, 0) + tri_size(s->nd) * 8;
+        b->hash_bytes = share > used + (64 << 10) ? share - used : 64 << 10;
+        if (!bad) bad = table_alloc(b, b->hash_bytes / sizeof(pslot) < 4096 ? b->hash_bytes / sizeof(pslot) : 4096) != 0;
+    }
+    if (bad) {
+        cooc_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* ---- sorting in place ----
+ * Runs and rows are sorted with an in-place MSD radix sort (American flag
+ * sort) rather than qsort: glibc's qsort is a merge sort that allocates a
+ * copy of the array, which would double the memory of a table at the very
+ * moment it is full, and its comparison calls are slow. Records sort by a
+ * big-endian composite key: the uint64 at offset 0, then (orec) the uint32
+ * ranks at 8 and 12. Byte d of the composite key is digit d; buckets of a
+ * few records finish with an insertion sort using the full comparison. */
+
+static inline unsigned digit(const uint8_t *r, int d)
+{
+    if (d < 8) {
+        uint64_t k;
+        memcpy(&k, r, 8);
+        return (unsigned)(k >> (8 * (7 - d))) & 255u;
+    }
+    uint32_t v;
+    memcpy(&v, r + (d < 12 ? 8 : 12), 4);
+    return (unsigned)(v >> (8 * (3 - (d & 3)))) & 255u;
+}
+
+static void swap_rec(uint8_t *a, uint8_t *b, size_t rsize)
+{
+    uint8_t t[32];
+    memcpy(t, a, rsize);
+    memcpy(a, b, rsize);
+    memcpy(b, t, rsize);
+}
+
+static void radix_sort(uint8_t *base, size_t n, size_t rsize, int d, int dmax, int (*cmp)(const void *, const void *))
+{
+    while (n > 24 && d < dmax) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++) count[digit(base + i * rsize, d)]++;
+        if (count[digit(base, d)] == n) { /* one bucket: the next digit */
+            d++;
+            continue;
+        }
+        size_t head[256], tail[256], off = 0;
+        for (int b = 0; b < 256; b++) {
+            head[b] = off;
+            off += count[b];
+            tail[b] = off;
+        }
+        /* Cycle each misplaced record into its bucket's next free slot. */
+        for (int b = 0; b < 256; b++)
+            while (head[b] < tail[b]) {
+                uint8_t *r = base + head[b] * rsize;
+                unsigned k = digit(r, d);
+                if ((int)k == b) head[b]++;
+                else swap_rec(r, base + head[k]++ * rsize, rsize);
+            }
+        for (int b = 0; b < 256; b++) {
+            size_t lo = tail[b] - count[b];
+            if (count[b] > 1) radix_sort(base + lo * rsize, count[b], rsize, d + 1, dmax, cmp);
+        }
+        return;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort */
+        for (size_t j = i; j > 0 && cmp(base + (j - 1) * rsize, base + j * rsize) > 0; j--)
+            swap_rec(base + (j - 1) * rsize, base + j * rsize, rsize);
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    uint64_t a = ((const pslot *)x)->key, b = ((const pslot *)y)->key;
+    return a < b ? -1 : a > b;
+}
+
+static void key_combine(void *into, const void *from) { ((pslot *)into)->count += ((const pslot *)from)->count; }
+
+static int add_run(cooc_big *b, uint32_t run)
+{
+    if (b->nruns == b->caprun) {
+        size_t nc = b->caprun ? b->caprun * 2 : 16;
+        uint32_t *r = ws_realloc(b->runs, nc * sizeof *r);
+        if (!r) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
+        b->runs = r;
+        b->caprun = nc;
+    }
+    b->runs[b->nruns++] = run;
+    return 0;
+}
+
+/* Sort the table's entries by key, write them as a run, empty the table.
+ * (Keeping the most frequent entries in memory and spilling only the cold
+ * half was tried: fewer bytes spilled but more runs, no faster overall on
+ * Reuters; the plain version stays.) */
+static int table_spill(const ws_cooc_params *p, cooc_big *b)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->cap; i++)
+        if (b->slots[i].key != EMPTY) b->slots[k++] = b->slots[i];
+    radix_sort((uint8_t *)b->slots, k, sizeof *b->slots, 0, 8, key_cmp);
+    uint32_t run;
+    int rc = p->spill->write(p->spill->ctx, b->slots, k, sizeof(pslot), &run);
+    if (!rc) rc = add_run(b, run);
+    memset(b->slots, 0xff, b->cap * sizeof *b->slots);
+    b->used = 0;
+    return rc;
+}
+
+/* Make room for one more key: grow while old + new fit the share (or
+ * always, without spill ops), otherwise spill. */
+static int table_room(const ws_cooc_params *p, cooc_big *b)
+{
+    size_t want = b->cap * 2;
+    if (!p->spill) return table_alloc(b, want);
+    size_t maxcap = b->hash_bytes / sizeof(pslot) - b->cap; /* old + new <= hash_bytes */
+    if (want > maxcap) want = maxcap;
+    if (want > b->cap + b->cap / 4) return table_alloc(b, want);
+    return table_spill(p, b);
+}
+
+static int table_add(const ws_cooc_params *p, cooc_big *b, uint64_t key, uint64_t inc)
+{
+    size_t j = slot_of(mix(key ^ b->seed), b->cap);
+    for (;;) {
+        pslot *sl = &b->slots[j];
+        if (sl->key == key) {
+            sl->count += inc;
+            return 0;
+        }
+        if (sl->key == EMPTY) break;
+        j = j + 1 == b->cap ? 0 : j + 1;
+    }
+    if (WS_UNLIKELY(b->used + 1 > b->limit)) {
+        int rc = table_room(p, b);
+        if (rc) return rc;
+        return table_add(p, b, key, inc);
+    }
+    b->slots[j].key = key;
+    b->slots[j].count = inc;
+    b->used++;
+    return 0;
+}
+
+static int keys_flush(cooc_state *s)
+{
+    cooc_big *b = s->big;
+    const uint32_t nk = s->nk;
+    s->nk = 0;
+#if defined(__GNUC__)
+    for (uint32_t i = 0; i < nk; i++) __builtin_prefetch(&b->slots[slot_of(mix(s->kbuf[i] ^ b->seed), b->cap)], 1);
+#endif
+    for (uint32_t i = 0; i < nk; i++) {
+        int rc = table_add(s->p, b, s->kbuf[i], 1);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static inline int key_push(cooc_state *s, uint64_t key)
+{
+    s->kbuf[s->nk++] = key;
+    return WS_UNLIKELY(s->nk == KBATCH) ? keys_flush(s) : 0;
+}
+
+static inline uint64_t pair_key(uint32_t x, uint32_t y)
+{
+    return x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+}
+
+static inline size_t tri_index(uint32_t r1, uint32_t r2)
+{
+    uint32_t lo = r1 < r2 ? r1 : r2, hi = r1 < r2 ? r2 : r1;
+    return (size_t)hi * (hi - 1) / 2 + lo;
+}
+
+/* ---- consume ---- */
+
+static int grow_u32(ws_buf *b, size_t n)
+{
+    size_t need = n * 4 + 4;
+    if (b->cap >= need) return 0;
+    b->n = 0;
+    return ws_buf_reserve(b, need);
+}
+
+/* A new context stamp; stamps are reset before the counter wraps. */
+static inline uint32_t next_ctx(cooc_state *s)
+{
+    if (WS_UNLIKELY(s->ctx == UINT32_MAX - 1)) {
+        memset(s->big->stamp, 0, ((size_t)s->n + 1) * 4);
+        s->ctx = 0;
+    }
+    return ++s->ctx;
+}
+
+/* One document or sentence context: c[0..m) are its (non-dropped) terms. */
+static int set_context(cooc_state *s, const uint32_t *c, size_t m)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    uint32_t st = next_ctx(s), *stamp = b->stamp;
+    uint32_t *list = (uint32_t *)(void *)s->list.p;
+    size_t k = 0;
+    /* Distinct terms, branch-free: the write always happens, the count
+     * only moves on for a term not yet stamped in this context. */
+    for (size_t i = 0; i < m; i++) {
+        uint32_t x = c[i];
+        list[k] = x;
+        k += stamp[x] != st;
+        stamp[x] = st;
+    }
+    s->nctx++;
+    uint64_t *freq = b->freq;
+    for (size_t i = 0; i < k; i++) freq[list[i]]++;
+    if (p->ntargets) {
+        for (uint32_t t = 0; t < p->ntargets; t++) {
+            uint32_t tg = p->targets[t];
+            if (stamp[tg] != st) continue;
+            uint64_t *row = b->tcnt + (size_t)t * ((size_t)s->n + 1);
+            for (size_t i = 0; i < k; i++) row[list[i]]++; /* its own cell is ignored at finish */
+        }
+        return 0;
+    }
+    if (k < 2) return 0;
+    s->events += (uint64_t)k * (k - 1) / 2;
+    /* Dense terms first (with their ranks), sparse after: D x D pairs go to
+     * the triangle without a test, every pair with a sparse term to the
+     * hash table. */
+    uint32_t *drk = (uint32_t *)(void *)s->drk.p;
+    size_t nd = 0;
+    if (s->nd) {
+        const uint32_t *dr = p->dense_rank;
+        size_t lo = 0, hi = k;
+        while (lo < hi) { /* partition list: dense ranks to the front */
+            uint32_t x = list[lo];
+            if (dr[x] != NONE) {
+                drk[lo] = dr[x];
+                lo++;
+            } else {
+                list[lo] = list[--hi];
+                list[hi] = x;
+            }
+        }
+        nd = lo;
+        uint64_t *dense = b->dense;
+        for (size_t i = 1; i < nd; i++)
+            for (size_t j = 0; j < i; j++) dense[tri_index(drk[i], drk[j])]++;
+    }
+    for (size_t i = nd; i < k; i++) {
+        uint32_t x = list[i];
+        for (size_t j = 0; j < i; j++) {
+            int rc = key_push(s, pair_key(x, list[j]));
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* One story's tokens in window contexts. */
+static int window_row(cooc_state *s, const uint32_t *c, size_t m)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    const size_t w = p->window;
+    uint64_t *freq = b->freq;
+    for (size_t i = 0; i < m; i++) freq[c[i]]++;
+    s->nctx += m;
+    if (p->ntargets) {
+        const uint32_t *tslot = b->tslot;
+        for (size_t i = 0; i < m; i++) {
+            uint32_t t = tslot[c[i]];
+            if (WS_LIKELY(!t)) continue;
+            uint64_t *row = b->tcnt + (size_t)(t - 1) * ((size_t)s->n + 1);
+            size_t lo = i > w ? i - w : 0, hi = i + w < m ? i + w + 1 : m;
+            /* Position i itself (and other occurrences of the target) lands
+             * in the target's own cell, which finish ignores: a term is not
+             * its own collocate. */
+            for (size_t j = lo; j < hi; j++) row[c[j]]++;
+        }
+        return 0;
+    }
+    uint32_t *drk = (uint32_t *)(void *)s->drk.p;
+    const uint32_t *dr = p->dense_rank;
+    const uint32_t nd = s->nd;
+    /* Without a dense part every rank is NONE, so the test below fails. */
+    for (size_t i = 0; i < m; i++) drk[i] = nd ? dr[c[i]] : NONE;
+    uint64_t *dense = b->dense;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t x = c[i];
+        size_t hi = i + w < m ? i + w + 1 : m;
+        s->events += hi - i - 1;
+        for (size_t j = i + 1; j < hi; j++) {
+            uint32_t y = c[j];
+            if (x == y) continue;
+            if (drk[i] < nd && drk[j] < nd) {
+                dense[tri_index(drk[i], drk[j])]++;
+            } else {
+                int rc = key_push(s, pair_key(x, y));
+                if (rc) return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    const uint32_t *map = q->norm->sink, *ids = b->ids;
+    const uint32_t n = s->n;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        size_t len = (size_t)(hi - lo);
+        if (grow_u32(&s->cids, len) || grow_u32(&s->list, len) || grow_u32(&s->drk, len))
+            return ws_error(WS_ENOMEM, "out of memory for a story of %zu tokens", len);
+        uint32_t *c = (uint32_t *)(void *)s->cids.p;
+        int rc = 0;
+        if (p->context != WS_COOC_SENTENCE) {
+            /* Compact the story's kept terms, branch-free: dropped terms
+             * map to the sink id n and are overwritten by the next one. */
+            size_t m = 0;
+            for (uint64_t t = lo; t < hi; t++) {
+                uint32_t x = map[ids[t]];
+                c[m] = x;
+                m += x != n;
+            }
+            rc = p->context == WS_COOC_DOC ? set_context(s, c, m) : window_row(s, c, m);
+        } else {
+            const uint64_t base = b->meta.tok_off[r];
+            const uint64_t rend = b->meta.tok_off[r + 1];
+            const uint32_t *sent = b->meta.sent + b->meta.sent_off[r];
+            const uint64_t ns = b->meta.sent_off[r + 1] - b->meta.sent_off[r];
+            for (uint64_t k = 0; k < ns && !rc; k++) {
+                uint64_t a = base + sent[k], e = k + 1 < ns ? base + sent[k + 1] : rend;
+                if (a < lo || a >= hi) continue; /* outside the field span */
+                if (e > hi) e = hi;
+                size_t m = 0;
+                for (uint64_t t = a; t < e; t++) {
+                    uint32_t x = map[ids[t]];
+                    c[m] = x;
+                    m += x != n;
+                }
+                rc = set_context(s, c, m);
+            }
+        }
+        if (rc) return rc;
+    }
+    return keys_flush(s); /* nothing stays queued between blocks */
+}
+
+/* ---- merge ---- */
+
+static int cooc_merge(void *into, const void *from_, const ws_query *q)
+{
+    (void)q;
+    cooc_state *a = into;
+    const cooc_state *from = from_;
+    const ws_cooc_params *p = a->p;
+    cooc_big *x = a->big, *y = from->big;
+    a->nctx += from->nctx;
+    a->events += from->events;
+    size_t v = (size_t)a->n + 1;
+    for (size_t i = 0; i < v; i++) x->freq[i] += y->freq[i];
+    if (p->ntargets)
+        for (size_t i = 0; i < (size_t)p->ntargets * v; i++) x->tcnt[i] += y->tcnt[i];
+    if (x->dense)
+        for (size_t i = 0, nt = tri_size(a->nd); i < nt; i++) x->dense[i] += y->dense[i];
+    /* Release the dense arrays of `from` before its hash entries move in,
+     * so into's table may grow into the room they leave. */
+    ws_free(y->dense);
+    y->dense = NULL;
+    ws_free(y->tcnt);
+    y->tcnt = NULL;
+    /* Re-insert the smaller table into the larger one. */
+    if (y->slots && y->used > x->used) {
+        pslot *ts = x->slots;
+        size_t tc = x->cap, tu = x->used, tl = x->limit;
+        uint64_t tseed = x->seed;
+        x->slots = y->slots, x->cap = y->cap, x->used = y->used, x->limit = y->limit, x->seed = y->seed;
+        y->slots = ts, y->cap = tc, y->used = tu, y->limit = tl, y->seed = tseed;
+    }
+    int rc = 0;
+    for (size_t i = 0; y->slots && i < y->cap && !rc; i++)
+        if (y->slots[i].key != EMPTY) rc = table_add(p, x, y->slots[i].key, y->slots[i].count);
+    for (size_t i = 0; i < y->nruns && !rc; i++) rc = add_run(x, y->runs[i]);
+    ws_free(y->slots);
+    y->slots = NULL;
+    y->cap = y->used = 0;
+    return rc;
+}
+
+/* ---- finish ---- */
+
+typedef struct orec { /* one output row being ordered */
+    uint64_t key;     /* rank_key: ascending = measure descending */
+    uint32_t r1, r2;  /* bytewise ranks of term1 < term2 (targets: collocate, target) */
+    uint64_t count;
+} orec;
+
+static int orec_cmp(const void *x, const void *y)
+{
+    const orec *a = x, *b = y;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    if (a->r1 != b->r1) return a->r1 < b->r1 ? -1 : 1;
+    return a->r2 < b->r2 ? -1 : a->r2 > b->r2;
+}
+
+static const ws_norm *g_norm; /* for the bytewise sort of the vocabulary (single-threaded) */
+static int id_bytes_cmp(const void *x, const void *y)
+{
+    return ws_str_cmp(ws_norm_term(g_norm, *(const uint32_t *)x), ws_norm_term(g_norm, *(const uint32_t *)y));
+}
+
+/* byrank[i] = the id of the i-th term bytewise; rank[id] its position. */
+static int term_ranks(const ws_norm *nm, uint32_t n, uint32_t **rank, uint32_t **byrank)
+{
+    *rank = ws_malloc(((size_t)n + 1) * 4);
+    *byrank = ws_malloc(((size_t)n + 1) * 4);
+    if (!*rank || !*byrank) return ws_error(WS_ENOMEM, "out of memory sorting %u terms", n);
+    for (uint32_t i = 0; i < n; i++) (*byrank)[i] = i;
+    g_norm = nm;
+    qsort(*byrank, n, 4, id_bytes_cmp);
+    for (uint32_t i = 0; i < n; i++) (*rank)[(*byrank)[i]] = i;
+    return 0;
+}
+
+typedef struct writer {
+    const ws_query *q;
+    const ws_cooc_params *p;
+    const cooc_state *s;
+    const uint32_t *byrank;
+    ws_buf *out;
+    uint64_t left; /* rows still to print; UINT64_MAX: all */
+    int target_col;
+} writer;
+
+static int write_row(writer *w, uint32_t target, uint32_t id1, uint32_t id2, uint64_t a)
+{
+    const ws_cooc_params *p = w->p;
+    const uint64_t *freq = w->s->big->freq;
+    ws_buf *out = w->out;
+    const ws_norm *nm = w->q->norm;
+    int rc = 0;
+    if (w->target_col) {
+        rc = ws_csv_field(out, ws_norm_term(nm, target));
+        rc = rc ? rc : ws_csv_sep(out);
+    }
+    rc = rc ? rc : ws_csv_field(out, ws_norm_term(nm, id1));
+    if (id2 != NONE) {
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_field(out, ws_norm_term(nm, id2));
+    }
+    rc = rc ? rc : ws_csv_sep(out);
+    rc = rc ? rc : ws_csv_u64(out, a);
+    uint64_t f1 = freq[id1], f2 = id2 != NONE ? freq[id2] : freq[target];
+    rc = rc ? rc : ws_csv_sep(out);
+    rc = rc ? rc : ws_csv_u64(out, f1);
+    if (id2 != NONE) {
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, f2);
+    }
+    double v[WS_COOC_NMEASURES];
+    if (p->all_measures || p->measure != WS_COOC_COUNT) ws_cooc_measures(a, f1, f2, w->s->nctx, v);
+    for (int m = 1; m < WS_COOC_NMEASURES && !rc; m++) {
+        if (!p->all_measures && m != (int)p->measure) continue;
+        rc = ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_double(out, v[m], 10);
+    }
+    rc = rc ? rc : ws_csv_eol(out);
+    /* Large results go out as they are made, so the output does not have
+     * to fit the memory budget. */
+    if (!rc && p->output && out->n >= (1u << 20)) {
+        rc = p->output->flush(p->output->ctx, out->p, out->n);
+        out->n = 0;
+    }
+    return rc;
+}
+
+static int write_header(const ws_cooc_params *p, ws_buf *out, int target_col)
+{
+    static const char *const fname[] = {"df", "sf", "tf"};
+    const char *f = fname[p->context];
+    char buf[256];
+    if (p->ntargets)
+        snprintf(buf, sizeof buf, "%sterm,cooc,%s", target_col ? "target," : "", f);
+    else
+        snprintf(buf, sizeof buf, "term1,term2,cooc,%s1,%s2", f, f);
+    int rc = ws_csv_raw(out, buf);
+    for (int m = 1; m < WS_COOC_NMEASURES && !rc; m++)
+        if (p->all_measures || m == (int)p->measure) {
+            rc = ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_raw(out, measure_names[m]);
+        }
+    return rc ? rc : ws_csv_eol(out);
+}
+
+/* Collocates of the targets: every row is in memory (targets x vocabulary). */
+static int finish_targets(cooc_state *s, const ws_query *q, ws_buf *out, const uint32_t *rank,
+                          const uint32_t *byrank)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    size_t v = (size_t)s->n + 1, nrec = 0, cap = 0;
+    orec *recs = NULL;
+    uint32_t *tord = ws_malloc(((size_t)p->ntargets + 1) * 4); /* targets in bytewise order */
+    if (!tord) return ws_error(WS_ENOMEM, "out of memory");
+    for (uint32_t t = 0; t < p->ntargets; t++) tord[t] = t;
+    for (uint32_t i = 1; i < p->ntargets; i++) /* insertion sort: a handful of targets */
+        for (uint32_t j = i; j > 0 && rank[p->targets[tord[j]]] < rank[p->targets[tord[j - 1]]]; j--) {
+            uint32_t t = tord[j];
+            tord[j] = tord[j - 1];
+            tord[j - 1] = t;
+        }
+    int target_col = p->ntargets > 1, rc = write_header(p, out, target_col);
+    writer w = {q, p, s, NULL, out, 0, target_col};
+    uint64_t top = q->top ? q->top : UINT64_MAX;
+    for (uint32_t gi = 0; gi < p->ntargets && !rc; gi++) {
+        /* per term: one target at a time; otherwise all targets together */
+        uint32_t g0 = p->per_term ? gi : 0, g1 = p->per_term ? gi + 1 : p->ntargets;
+        nrec = 0;
+        for (uint32_t g = g0; g < g1; g++) {
+            uint32_t t = tord[g], tg = p->targets[t];
+            const uint64_t *row = b->tcnt + (size_t)t * v;
+            for (uint32_t y = 0; y < s->n; y++) {
+                if (!row[y] || y == tg || row[y] < p->min_count) continue;
+                if (nrec == cap) {
+                    size_t nc = cap ? cap * 2 : 1024;
+                    orec *r = ws_realloc(recs, nc * sizeof *r);
+                    if (!r) {
+                        rc = ws_error(WS_ENOMEM, "out of memory for collocates");
+                        break;
+                    }
+                    recs = r;
+                    cap = nc;
+                }
+                /* r1: the collocate's rank; r2: the target's order. */
+                recs[nrec++] = (orec){rank_key(p->measure, row[y], b->freq[y], b->freq[tg], s->nctx), rank[y], g,
+                                      row[y]};
+            }
+        }
+        if (rc) break;
+        radix_sort((uint8_t *)recs, nrec, sizeof *recs, 0, 16, orec_cmp);
+        for (size_t i = 0; i < nrec && i < top && !rc; i++)
+            rc = write_row(&w, p->targets[tord[recs[i].r2]], byrank[recs[i].r1], NONE, recs[i].count);
+        if (!p->per_term) break;
+    }
+    ws_free(recs);
+    ws_free(tord);
+    return rc;
+}
+
+/* ---- all pairs: count stream -> ordered rows ---- */
+
+typedef struct ranker {
+    const ws_cooc_params *p;
+    const cooc_state *s;
+    const uint32_t *rank;
+    /* in memory: a buffer of records, sorted (and spilled as runs when
+     * full); or a bounded heap for a small --top */
+    orec *buf;
+    size_t n, cap;
+    int heap;        /* buf is a max-heap of the best `cap` so far */
+    uint32_t *runs;
+    size_t nruns, caprun;
+    uint64_t pairs;
+} ranker;
+
+static void heap_sift(orec *h, size_t n, size_t i)
+{
+    for (;;) { /* max-heap by orec_cmp: the root ranks last */
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && orec_cmp(&h[l], &h[m]) > 0) m = l;
+        if (l + 1 < n && orec_cmp(&h[l + 1], &h[m]) > 0) m = l + 1;
+        if (m == i) return;
+        orec t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
+{
+    const ws_cooc_params *p = rk->p;
+    if (a < p->min_count) return 0;
+    rk->pairs++;
+    uint32_t x = (uint32_t)(key >> 32), y = (uint32_t)key;
+    const uint64_t *freq = rk->s->big->freq;
+    uint32_t rx = rk->rank[x], ry = rk->rank[y];
+    orec r = {rank_key(p->measure, a, freq[x], freq[y], rk->s->nctx), rx < ry ? rx : ry, rx < ry ? ry : rx, a};
+    if (rk->heap) {
+        if (rk->n < rk->cap) {
+            rk->buf[rk->n++] = r;
+            if (rk->n == rk->cap)
+                for (size_t i = rk->n / 2; i-- > 0;) heap_sift(rk->buf, rk->n, i);
+        } else if (orec_cmp(&r, &rk->buf[0]) < 0) {
+            rk->buf[0] = r;
+            heap_sift(rk->buf, rk->n, 0);
+        }
+        return 0;
+    }
+    if (rk->n == rk->cap) {
+        if (p->spill) {
+            radix_sort((uint8_t *)rk->buf, rk->n, sizeof *rk->buf, 0, 16, orec_cmp);
+            uint32_t run;
+            int rc = p->spill->write(p->spill->ctx, rk->buf, rk->n, sizeof(orec), &run);
+            if (rc) return rc;
+            if (rk->nruns == rk->caprun) {
+                size_t nc = rk->caprun ? rk->caprun * 2 : 16;
+                uint32_t *rr = ws_realloc(rk->runs, nc * sizeof *rr);
+                if (!rr) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
+                rk->runs = rr;
+                rk->caprun = nc;
+            }
+            rk->runs[rk->nruns++] = run;
+            rk->n = 0;
+        } else {
+            size_t nc = rk->cap ? rk->cap * 2 : 4096;
+            orec *nb = ws_realloc(rk->buf, nc * sizeof *nb);
+            if (!nb) return ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
+            rk->buf = nb;
+            rk->cap = nc;
+        }
+    }
+    rk->buf[rk->n++] = r;
+    return 0;
+}
+
+static int emit_count(void *arg, const void *rec)
+{
+    const pslot *ps = rec;
+    return ranker_add(arg, ps->key, ps->count);
+}
+
+static int emit_row(void *arg, const void *rec)
+{
+    writer *w = arg;
+    const orec *r = rec;
+    if (!w->left) return 1; /* enough rows: stop the merge */
+    w->left--;
+    return write_row(w, NONE, w->byrank[r->r1], w->byrank[r->r2], r->count);
+}
+
+static int finish_pairs(cooc_state *s, const ws_query *q, ws_buf *out, const uint32_t *rank, const uint32_t *byrank)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    /* Memory after the scan: the budget minus what stays (fixed arrays,
+     * the triangle, the ranks); a quarter of it orders the rows, an eighth
+     * buffers merge reads. */
+    size_t kept = ws_cooc_fixed_bytes(s->n, 0) + tri_size(s->nd) * 8 + ((size_t)s->n + 1) * 8;
+    size_t room = p->budget > kept ? p->budget - kept : 1 << 20;
+    int rc = 0;
+    if (p->spill && b->nruns && b->used) rc = table_spill(p, b);
+    if (p->spill && b->nruns) { /* the table's memory goes back before merging */
+        ws_free(b->slots);
+        b->slots = NULL;
+        b->cap = b->used = 0;
+    }
+    ranker rk = {0};
+    rk.p = p;
+    rk.s = s;
+    rk.rank = rank;
+    /* While the table is still in memory (nothing spilled), it shares the
+     * room with the sort buffer. */
+    size_t tbl = b->slots ? b->cap * sizeof(pslot) : 0;
+    size_t sortcap = (p->budget ? (room > tbl ? room - tbl : 0) / 3 : (size_t)1 << 30) / sizeof(orec);
+    if (sortcap < 1024) sortcap = 1024;
+    if (q->top && q->top <= sortcap) {
+        rk.heap = 1;
+        rk.cap = q->top;
+    } else {
+        rk.cap = p->spill ? sortcap : 0;
+    }
+    if (rk.cap && !(rk.buf = ws_malloc(rk.cap * sizeof *rk.buf)))
+        rc = ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
+    /* The stream of (pair, total): the triangle, then the table or the runs. */
+    const uint32_t nd = s->nd;
+    if (nd && !rc) {
+        uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
+        if (!ids) rc = ws_error(WS_ENOMEM, "out of memory");
+        for (uint32_t i = 0; !rc && i < s->n; i++)
+            if (p->dense_rank[i] != NONE) ids[p->dense_rank[i]] = i;
+        for (uint32_t hi = 1; !rc && hi < nd; hi++)
+            for (uint32_t lo = 0; lo < hi && !rc; lo++) {
+                uint64_t a = b->dense[(size_t)hi * (hi - 1) / 2 + lo];
+                if (a) rc = ranker_add(&rk, pair_key(ids[lo], ids[hi]), a);
+            }
+        ws_free(ids);
+    }
+    ws_free(b->dense);
+    b->dense = NULL;
+    if (!rc && b->nruns)
+        rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine, room / 8,
+                             emit_count, &rk);
+    for (size_t i = 0; !rc && b->slots && i < b->cap; i++)
+        if (b->slots[i].key != EMPTY) rc = ranker_add(&rk, b->slots[i].key, b->slots[i].count);
+    ws_free(b->slots);
+    b->slots = NULL;
+    if (p->stats) {
+        p->stats->pairs = rk.pairs;
+        p->stats->runs = b->nruns + rk.nruns;
+    }
+    writer w = {q, p, s, byrank, out, q->top ? q->top : UINT64_MAX, 0};
+    if (!rc) rc = write_header(p, out, 0);
+    if (!rc && rk.heap) {
+        size_t n = rk.n;
+        radix_sort((uint8_t *)rk.buf, n, sizeof *rk.buf, 0, 16, orec_cmp);
+        for (size_t i = 0; i < n && !rc; i++) rc = emit_row(&w, &rk.buf[i]);
+    } else if (!rc) {
+        radix_sort((uint8_t *)rk.buf, rk.n, sizeof *rk.buf, 0, 16, orec_cmp);
+        if (rk.nruns) { /* the last buffer becomes a run too: one merge orders everything */
+            uint32_t run;
+            rc = p->spill->write(p->spill->ctx, rk.buf, rk.n, sizeof(orec), &run);
+            ws_free(rk.buf);
+            rk.buf = NULL;
+            if (!rc && rk.nruns == rk.caprun) {
+                uint32_t *rr = ws_realloc(rk.runs, (rk.caprun + 1) * sizeof *rr);
+                if (!rr) rc = ws_error(WS_ENOMEM, "out of memory");
+                else rk.runs = rr;
+            }
+            if (!rc) rk.runs[rk.nruns++] = run;
+            if (p->stats) p->stats->runs++;
+            if (!rc)
+                rc = p->spill->merge(p->spill->ctx, rk.runs, rk.nruns, sizeof(orec), orec_cmp, NULL, room / 4,
+                                     emit_row, &w);
+            if (rc == 1) rc = 0; /* stopped after --top rows */
+        } else {
+            for (size_t i = 0; i < rk.n && !rc; i++) rc = emit_row(&w, &rk.buf[i]);
+            if (rc == 1) rc = 0;
+        }
+    }
+    ws_free(rk.buf);
+    ws_free(rk.runs);
+    return rc;
+}
+
+static int cooc_finish(void *state, const ws_query *q, ws_buf *out)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    if (p->stats) p->stats->pair_events = s->events;
+    uint32_t *rank = NULL, *byrank = NULL;
+    int rc = term_ranks(q->norm, s->n, &rank, &byrank);
+    if (!rc) rc = p->ntargets ? finish_targets(s, q, out, rank, byrank) : finish_pairs(s, q, out, rank, byrank);
+    ws_free(rank);
+    ws_free(byrank);
+    return rc;
+}
+
+const ws_kernel ws_kernel_cooc = {
+    "cooc", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), cooc_init, cooc_consume, cooc_merge, cooc_finish,
+    cooc_free,
+};

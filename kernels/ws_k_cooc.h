@@ -1,0 +1,108 @@
+/*
+ * Co-occurrence kernel: how often terms occur together in a context (the
+ * story, the sentence, or a window of K tokens either side), for the
+ * collocates of given terms or for all pairs, ranked by an association
+ * measure. The definitions of contexts and measures are in docs/cooc.md
+ * and in ws_k_cooc.c; the kernel's parameters (ws_query.ext) are below.
+ *
+ * Memory. All-pairs counting lives in a budget: pairs of the K most
+ * frequent terms go to a dense triangle, the others to a hash table; when
+ * a thread's table is full it is sorted and written out as a run through
+ * the spill operations the caller provides (the kernel does no I/O
+ * itself), and finish() merges the runs. The output sort goes through the
+ * same operations when the result does not fit. The output is the same
+ * bytes whatever the budget and the thread count.
+ */
+#ifndef WS_K_COOC_H
+#define WS_K_COOC_H
+
+#include "ws_kernel.h"
+
+typedef enum ws_cooc_context { WS_COOC_DOC, WS_COOC_SENTENCE, WS_COOC_WINDOW } ws_cooc_context;
+
+typedef enum ws_cooc_measure {
+    WS_COOC_COUNT,
+    WS_COOC_PMI,
+    WS_COOC_NPMI,
+    WS_COOC_LLR,
+    WS_COOC_CHI2,
+    WS_COOC_TSCORE,
+    WS_COOC_DICE,
+    WS_COOC_LOGDICE,
+    WS_COOC_NMEASURES
+} ws_cooc_measure;
+
+/* "count", "pmi", ...; -1 when unknown. */
+int ws_cooc_measure_parse(const char *s);
+const char *ws_cooc_measure_name(ws_cooc_measure m);
+
+/* The association measures of a pair from its counts: a = contexts (or
+ * window pairs) with both, f1 and f2 = the terms' marginal frequencies,
+ * n = contexts (tokens for windows). out[m] for every m but COUNT (= a).
+ * See ws_k_cooc.c for the formulas. */
+void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double out[WS_COOC_NMEASURES]);
+
+/* Spilling, provided by the caller (engine/ws_spill: the kernel layer does
+ * no I/O). Records are fixed-size; runs are numbered by the provider. */
+typedef struct ws_cooc_spill_ops {
+    void *ctx;
+    /* Write n sorted records as a run; thread-safe. */
+    int (*write)(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run);
+    /* Merge runs in cmp order, folding equal records with combine (may be
+     * NULL), using about mem bytes of buffers; emit gets every record. */
+    int (*merge)(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
+                 void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg);
+} ws_cooc_spill_ops;
+
+/* Where rows go when the result grows large (NULL: all of it stays in the
+ * output buffer): flush receives the bytes made so far, in order. */
+typedef struct ws_cooc_output {
+    void *ctx;
+    int (*flush)(void *ctx, const void *p, size_t n);
+} ws_cooc_output;
+
+/* What a run did (filled by the kernel; the caller reports it). */
+typedef struct ws_cooc_stats {
+    uint64_t pair_events;  /* pair increments counted (all pairs) */
+    uint64_t pairs;        /* distinct pairs after merging */
+    uint64_t runs;         /* runs spilled (count tables and output sort) */
+} ws_cooc_stats;
+
+typedef struct ws_cooc_params {
+    ws_cooc_context context;
+    uint32_t window;          /* WS_COOC_WINDOW: tokens either side (>= 1) */
+    /* Collocates of these normalised term ids (distinct); 0 targets: all pairs. */
+    const uint32_t *targets;
+    uint32_t ntargets;
+    ws_cooc_measure measure;  /* ranks the output */
+    int all_measures;         /* print every measure's column */
+    uint64_t min_count;       /* only pairs with cooc >= this (>= 1) */
+    int per_term;             /* with targets: top N per target */
+    /* Memory for the kernel's own structures, all threads together; 0 =
+     * unbounded. threads: how many states the engine will create. */
+    size_t budget;
+    int threads;
+    /* All pairs: dense_rank[id] < ndense for the terms whose pairs are
+     * counted in the dense triangle (see ws_cooc_dense_plan), else
+     * UINT32_MAX; NULL: no dense part. */
+    const uint32_t *dense_rank;
+    uint32_t ndense;
+    const ws_cooc_spill_ops *spill; /* NULL: never spill (budget ignored for tables) */
+    const ws_cooc_output *output;   /* may be NULL */
+    ws_cooc_stats *stats;           /* may be NULL */
+} ws_cooc_params;
+
+extern const ws_kernel ws_kernel_cooc;
+
+/* Bytes of per-thread state that do not depend on the data: the marginal
+ * counts and stamps over a vocabulary of nterms terms. */
+size_t ws_cooc_fixed_bytes(uint32_t nterms, uint32_t ntargets);
+/* The size of the dense part for a budget: the largest K whose triangle
+ * (K (K - 1) / 2 counters of 8 bytes) takes at most a quarter of what each
+ * of `threads` states gets after its fixed part, and at most nterms. */
+uint32_t ws_cooc_dense_size(size_t budget, int threads, uint32_t nterms);
+/* Choose the dense terms: the k terms with the highest freq[] (ties: lower
+ * id), rank[id] = 0..k-1 in that order, UINT32_MAX for the others. */
+void ws_cooc_dense_plan(const uint64_t *freq, uint32_t nterms, uint32_t k, uint32_t *rank);
+
+#endif

@@ -1,0 +1,432 @@
+/*
+ * Tests for the co-occurrence kernel (kernels/ws_k_cooc) and the external
+ * runs it spills through (engine/ws_spill), against a model.
+ *
+ * A seeded generator writes stories over the words w000..w299 (skewed, so
+ * some pairs are frequent and many rare) with a title and body sentences
+ * (a body sentence ends with '.' and the next starts with a capital, which
+ * case folding removes). The test keeps every story and counts, in plain
+ * loops, the pairs of each context (document, sentence, window of 1, 2 and
+ * 5), the marginals and N, then compares the kernel's CSV byte for byte:
+ * all pairs and the collocates of one term, in memory and under a budget
+ * small enough to spill many runs (merged with a fan-in of 3, so with
+ * intermediate levels), for 1, 2 and 3 threads. The measures are checked
+ * against closed forms written independently of the kernel's (chi2 by the
+ * n(ad-bc)^2 formula, G2 by the entropy form), and the run merger against
+ * an in-memory aggregation; the spill folder must be gone after close.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ws_ingest.h"
+#include "ws_k_cooc.h"
+#include "ws_scan.h"
+#include "ws_spill.h"
+
+#define NSTORY 400
+#define NWORD 300
+#define MAXTOK 60
+#define SENT 6 /* a body sentence every SENT tokens */
+
+typedef struct story {
+    int ntitle, ntok;
+    int tok[MAXTOK];
+} story;
+
+static story S[NSTORY];
+static char dir[256];
+static ws_store *st;
+static ws_norm norm;
+
+static uint64_t rng = 7;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng >> 33) % n;
+}
+
+static void setup(void)
+{
+    rng = 7;
+    for (int i = 0; i < NSTORY; i++) {
+        story *s = &S[i];
+        s->ntok = (int)rnd(MAXTOK);
+        s->ntitle = s->ntok ? (int)rnd(5) : 0;
+        if (s->ntitle > s->ntok) s->ntitle = s->ntok;
+        for (int k = 0; k < s->ntok; k++) s->tok[k] = (int)(rnd(NWORD) * rnd(NWORD) / NWORD);
+    }
+    snprintf(dir, sizeof dir, "/tmp/ws-test-cooc.%d", (int)getpid());
+    char cmd[600], in[300], store[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(in, sizeof in, "%s/a.jsonl", dir);
+    snprintf(store, sizeof store, "%s/store", dir);
+    FILE *f = fopen(in, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < NSTORY; i++) {
+        story *s = &S[i];
+        fprintf(f, "{\"id\": \"%d\", \"title\": \"", i);
+        for (int k = 0; k < s->ntitle; k++) fprintf(f, "%sw%03d", k ? " " : "", s->tok[k]);
+        fprintf(f, "\", \"body\": \"");
+        for (int k = s->ntitle; k < s->ntok; k++) {
+            int start = k > s->ntitle && (k - s->ntitle) % SENT == 0;
+            fprintf(f, "%s%c%03d", k == s->ntitle ? "" : start ? ". " : " ", start ? 'W' : 'w', s->tok[k]);
+        }
+        fprintf(f, "\"}\n");
+    }
+    fclose(f);
+    const char *inputs[] = {in};
+    ws_ingest_opts o;
+    ws_ingest_opts_default(&o);
+    o.store = store;
+    o.inputs = inputs;
+    o.ninputs = 1;
+    o.threads = 2;
+    o.quiet = 1;
+    o.block_tokens = 500; /* many blocks for the threads */
+    FILE *log = fopen("/dev/null", "w");
+    o.log = log;
+    ws_ingest_stats is;
+    int rc = ws_ingest(&o, &is);
+    fclose(log);
+    cr_assert_eq(rc, 0, "ingest: %s", ws_last_error());
+    cr_assert_eq(ws_store_open(store, 0, &st), 0, "%s", ws_last_error());
+    ws_norm_opts no = {0};
+    cr_assert_eq(ws_norm_build(&norm, &st->dict, &no), 0);
+}
+
+static void teardown(void)
+{
+    ws_norm_free(&norm);
+    ws_store_close(st);
+    st = NULL;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+TestSuite(cooc, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- the model ---- */
+
+static uint64_t cnt[NWORD][NWORD]; /* cnt[x][y], x < y */
+static uint64_t freq[NWORD], nctx;
+
+static void model_set(const int *t, int n)
+{
+    int seen[NWORD] = {0}, list[MAXTOK], k = 0;
+    for (int i = 0; i < n; i++)
+        if (!seen[t[i]]++) list[k++] = t[i];
+    nctx++;
+    for (int i = 0; i < k; i++) {
+        freq[list[i]]++;
+        for (int j = 0; j < k; j++)
+            if (list[i] < list[j]) cnt[list[i]][list[j]]++;
+    }
+}
+
+/* Count the whole corpus in context ctx (window w). */
+static void model_count(ws_cooc_context ctx, int w)
+{
+    memset(cnt, 0, sizeof cnt);
+    memset(freq, 0, sizeof freq);
+    nctx = 0;
+    for (int i = 0; i < NSTORY; i++) {
+        const story *s = &S[i];
+        if (ctx == WS_COOC_DOC) {
+            model_set(s->tok, s->ntok);
+        } else if (ctx == WS_COOC_SENTENCE) {
+            if (s->ntitle) model_set(s->tok, s->ntitle);
+            for (int k = s->ntitle; k < s->ntok; k += SENT)
+                model_set(s->tok + k, s->ntok - k < SENT ? s->ntok - k : SENT);
+        } else {
+            nctx += (uint64_t)s->ntok;
+            for (int a = 0; a < s->ntok; a++) {
+                freq[s->tok[a]]++;
+                for (int b = a + 1; b < s->ntok && b - a <= w; b++) {
+                    int x = s->tok[a], y = s->tok[b];
+                    if (x != y) cnt[x < y ? x : y][x < y ? y : x]++;
+                }
+            }
+        }
+    }
+}
+
+typedef struct row {
+    int x, y;
+    uint64_t a;
+} row;
+static int row_cmp(const void *p, const void *q)
+{
+    const row *a = p, *b = q;
+    if (a->a != b->a) return a->a > b->a ? -1 : 1;
+    if (a->x != b->x) return a->x - b->x; /* w000 < w001 < ...: bytewise */
+    return a->y - b->y;
+}
+
+static const char *fname(ws_cooc_context ctx) { return ctx == WS_COOC_DOC ? "df" : ctx == WS_COOC_SENTENCE ? "sf" : "tf"; }
+
+/* Expected CSV: all pairs (target < 0) or the collocates of target. */
+static char *model_csv(ws_cooc_context ctx, int target, uint64_t min_count)
+{
+    static row rows[NWORD * NWORD];
+    size_t n = 0;
+    for (int x = 0; x < NWORD; x++)
+        for (int y = 0; y < NWORD; y++) {
+            if (target >= 0) {
+                if (x != target || y == target) continue;
+                uint64_t a = x < y ? cnt[x][y] : cnt[y][x];
+                if (a >= min_count && a) rows[n++] = (row){y, -1, a};
+            } else if (x < y && cnt[x][y] >= min_count && cnt[x][y]) {
+                rows[n++] = (row){x, y, cnt[x][y]};
+            }
+        }
+    qsort(rows, n, sizeof *rows, row_cmp);
+    ws_buf b = {0};
+    char line[128];
+    int len = target >= 0 ? snprintf(line, sizeof line, "term,cooc,%s\n", fname(ctx))
+                          : snprintf(line, sizeof line, "term1,term2,cooc,%s1,%s2\n", fname(ctx), fname(ctx));
+    ws_buf_append(&b, line, (size_t)len);
+    for (size_t i = 0; i < n; i++) {
+        if (target >= 0)
+            len = snprintf(line, sizeof line, "w%03d,%llu,%llu\n", rows[i].x, (unsigned long long)rows[i].a,
+                           (unsigned long long)freq[rows[i].x]);
+        else
+            len = snprintf(line, sizeof line, "w%03d,w%03d,%llu,%llu,%llu\n", rows[i].x, rows[i].y,
+                           (unsigned long long)rows[i].a, (unsigned long long)freq[rows[i].x],
+                           (unsigned long long)freq[rows[i].y]);
+        ws_buf_append(&b, line, (size_t)len);
+    }
+    ws_buf_append(&b, "", 1);
+    return (char *)b.p;
+}
+
+/* ---- running the kernel ---- */
+
+static int op_write(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run)
+{
+    return ws_spill_write(ctx, recs, n, rsize, run);
+}
+static int op_merge(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
+                    void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg)
+{
+    return ws_spill_merge(ctx, runs, nruns, rsize, cmp, combine, 3, mem, emit, arg);
+}
+
+static uint32_t term_id(const char *w)
+{
+    uint32_t id;
+    cr_assert_eq(ws_norm_lookup(&norm, ws_str_make(w, strlen(w)), &id), 0);
+    cr_assert_neq(id, WS_NORM_DROP, "%s is not in the store", w);
+    return id;
+}
+
+/* Run cooc; budget 0: in memory; else spill through a folder under dir. */
+static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, size_t budget, uint32_t ndense,
+                      int threads, ws_cooc_stats *stats)
+{
+    ws_cooc_params p;
+    memset(&p, 0, sizeof p);
+    p.context = ctx;
+    p.window = window;
+    p.min_count = 1;
+    p.threads = threads;
+    p.budget = budget;
+    uint32_t tid = 0;
+    if (target) {
+        tid = term_id(target);
+        p.targets = &tid;
+        p.ntargets = 1;
+    }
+    uint32_t nv = norm.terms.nterms;
+    uint32_t *rank = malloc((nv + 1) * sizeof *rank);
+    uint64_t *f = calloc(nv + 1, sizeof *f);
+    cr_assert(rank && f);
+    for (uint32_t i = 0; i < norm.nsrc; i++) f[norm.map[i]] += st->dict.cf[i];
+    ws_cooc_dense_plan(f, nv, ndense, rank);
+    p.dense_rank = rank;
+    p.ndense = ndense;
+    ws_spill *sp = NULL;
+    ws_cooc_spill_ops ops = {NULL, op_write, op_merge};
+    if (budget) {
+        cr_assert_eq(ws_spill_open(dir, &sp), 0, "%s", ws_last_error());
+        ops.ctx = sp;
+        p.spill = &ops;
+    }
+    ws_cooc_stats local;
+    p.stats = stats ? stats : &local;
+    ws_query q;
+    memset(&q, 0, sizeof q);
+    q.norm = &norm;
+    q.ext = &p;
+    ws_scan_opts o;
+    memset(&o, 0, sizeof o);
+    ws_filter_init(&o.filter);
+    o.threads = threads;
+    ws_buf out = {0};
+    int rc = ws_scan(st, &ws_kernel_cooc, &q, &o, &out, NULL);
+    cr_assert_eq(rc, 0, "cooc: %s", ws_last_error());
+    if (sp) {
+        char d[4200];
+        snprintf(d, sizeof d, "%s", ws_spill_dir(sp));
+        ws_spill_close(sp);
+        struct stat sb;
+        cr_assert_neq(stat(d, &sb), 0, "spill folder %s left behind", d);
+    }
+    free(rank);
+    free(f);
+    ws_buf_append(&out, "", 1);
+    return (char *)out.p;
+}
+
+static void check_context(ws_cooc_context ctx, uint32_t window)
+{
+    model_count(ctx, (int)window);
+    char *want = model_csv(ctx, -1, 1);
+    char *want_t = model_csv(ctx, 1, 1); /* w001: frequent */
+    for (int th = 1; th <= 3; th++) {
+        char *got = run_cooc(ctx, window, NULL, 0, 0, th, NULL);
+        cr_assert_str_eq(got, want, "all pairs, context %d window %u, %d threads, in memory", ctx, window, th);
+        free(got);
+        got = run_cooc(ctx, window, NULL, 0, 20, th, NULL);
+        cr_assert_str_eq(got, want, "all pairs with a dense part, context %d, %d threads", ctx, th);
+        free(got);
+        ws_cooc_stats stats;
+        /* 48 KiB: tables of a few thousand pairs per thread, so many runs */
+        got = run_cooc(ctx, window, NULL, 48 << 10, 10, th, &stats);
+        cr_assert_str_eq(got, want, "all pairs spilled, context %d window %u, %d threads", ctx, window, th);
+        cr_assert_gt(stats.runs, 3, "expected several runs, got %llu", (unsigned long long)stats.runs);
+        free(got);
+        got = run_cooc(ctx, window, "w001", 0, 0, th, NULL);
+        cr_assert_str_eq(got, want_t, "collocates of w001, context %d, %d threads", ctx, th);
+        free(got);
+    }
+    free(want);
+    free(want_t);
+}
+
+Test(cooc, doc_context) { check_context(WS_COOC_DOC, 0); }
+Test(cooc, sentence_context) { check_context(WS_COOC_SENTENCE, 0); }
+Test(cooc, window_1) { check_context(WS_COOC_WINDOW, 1); }
+Test(cooc, window_2) { check_context(WS_COOC_WINDOW, 2); }
+Test(cooc, window_5) { check_context(WS_COOC_WINDOW, 5); }
+
+/* The measures against closed forms written without the kernel's code. */
+Test(cooc, measures)
+{
+    const uint64_t a = 10, f1 = 20, f2 = 30, n = 1000;
+    double v[WS_COOC_NMEASURES];
+    ws_cooc_measures(a, f1, f2, n, v);
+    double A = 10, B = 10, C = 20, D = 960, N = 1000; /* the 2x2 table */
+    double pmi = log2(A * N / (20.0 * 30.0));
+    double chi2 = N * pow(A * D - B * C, 2) / ((A + B) * (C + D) * (A + C) * (B + D));
+    double g2 = 2 * (A * log(A) + B * log(B) + C * log(C) + D * log(D) - (A + B) * log(A + B) - (C + D) * log(C + D) -
+                     (A + C) * log(A + C) - (B + D) * log(B + D) + N * log(N));
+    struct {
+        ws_cooc_measure m;
+        double want;
+    } cases[] = {{WS_COOC_COUNT, 10},
+                 {WS_COOC_PMI, pmi},
+                 {WS_COOC_NPMI, pmi / -log2(A / N)},
+                 {WS_COOC_LLR, g2},
+                 {WS_COOC_CHI2, chi2},
+                 {WS_COOC_TSCORE, (A - 0.6) / sqrt(A)},
+                 {WS_COOC_DICE, 20.0 / 50.0},
+                 {WS_COOC_LOGDICE, 14 + log2(0.4)}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_float_eq(v[cases[i].m], cases[i].want, 1e-9 * fabs(cases[i].want) + 1e-12, "%s: %.12g vs %.12g",
+                           ws_cooc_measure_name(cases[i].m), v[cases[i].m], cases[i].want);
+    /* A pair present in every context: NPMI is 1, not 0/0. */
+    ws_cooc_measures(5, 5, 5, 5, v);
+    cr_assert_float_eq(v[WS_COOC_NPMI], 1.0, 1e-12);
+    /* Windows may count a pair more often than a term occurs: no NaN. */
+    ws_cooc_measures(8, 3, 9, 100, v);
+    for (int m = 0; m < WS_COOC_NMEASURES; m++) cr_assert(isfinite(v[m]), "%s is not finite", ws_cooc_measure_name(m));
+    cr_assert_eq(ws_cooc_measure_parse("logdice"), WS_COOC_LOGDICE);
+    cr_assert_eq(ws_cooc_measure_parse("nope"), -1);
+}
+
+/* ---- the run merger alone ---- */
+
+typedef struct kv {
+    uint64_t key, count;
+} kv;
+static int kv_cmp(const void *x, const void *y)
+{
+    uint64_t a = ((const kv *)x)->key, b = ((const kv *)y)->key;
+    return a < b ? -1 : a > b;
+}
+static void kv_sum(void *into, const void *from) { ((kv *)into)->count += ((const kv *)from)->count; }
+
+typedef struct sink {
+    kv *got;
+    size_t n, stop_after;
+} sink;
+static int kv_emit(void *arg, const void *rec)
+{
+    sink *s = arg;
+    if (s->stop_after && s->n == s->stop_after) return 1;
+    s->got[s->n++] = *(const kv *)rec;
+    return 0;
+}
+
+Test(cooc, spill_merge_levels)
+{
+    enum { NREC = 60000, NKEY = 5000, PERRUN = 700 };
+    static kv all[NREC], run[PERRUN], got[NKEY];
+    static uint64_t want[NKEY];
+    memset(want, 0, sizeof want);
+    for (size_t fanin = 2; fanin <= 64; fanin = fanin * 4 - 1) {
+        ws_spill *sp;
+        cr_assert_eq(ws_spill_open(dir, &sp), 0, "%s", ws_last_error());
+        char d[4200];
+        snprintf(d, sizeof d, "%s", ws_spill_dir(sp));
+        uint32_t runs[NREC / PERRUN + 1];
+        size_t nruns = 0;
+        memset(want, 0, sizeof want);
+        for (size_t i = 0; i < NREC; i++) {
+            all[i] = (kv){rnd(NKEY) * 977u, 1 + rnd(9)};
+            want[all[i].key / 977] += all[i].count;
+        }
+        for (size_t i = 0; i < NREC; i += PERRUN) {
+            size_t n = NREC - i < PERRUN ? NREC - i : PERRUN;
+            memcpy(run, all + i, n * sizeof *run);
+            qsort(run, n, sizeof *run, kv_cmp);
+            cr_assert_eq(ws_spill_write(sp, run, n, sizeof *run, &runs[nruns++]), 0);
+        }
+        sink s = {got, 0, 0};
+        cr_assert_eq(ws_spill_merge(sp, runs, nruns, sizeof(kv), kv_cmp, kv_sum, fanin, 1 << 16, kv_emit, &s), 0,
+                     "%s", ws_last_error());
+        ws_spill_stats ss = ws_spill_get_stats(sp);
+        if (fanin < nruns) cr_assert_gt(ss.levels, 0, "fan-in %zu over %zu runs needs intermediate levels", fanin, nruns);
+        size_t k = 0;
+        for (size_t key = 0; key < NKEY; key++) {
+            if (!want[key]) continue;
+            cr_assert_lt(k, s.n);
+            cr_assert_eq(got[k].key, key * 977u);
+            cr_assert_eq(got[k].count, want[key], "key %zu: %llu vs %llu", key, (unsigned long long)got[k].count,
+                         (unsigned long long)want[key]);
+            k++;
+        }
+        cr_assert_eq(k, s.n);
+        ws_spill_close(sp);
+        struct stat sb;
+        cr_assert_neq(stat(d, &sb), 0, "%s left behind", d);
+    }
+    /* A merge stopped early by emit (cooc's --top) still cleans up. */
+    ws_spill *sp;
+    cr_assert_eq(ws_spill_open(dir, &sp), 0);
+    uint32_t r[2];
+    kv two[2] = {{1, 1}, {2, 1}};
+    cr_assert_eq(ws_spill_write(sp, two, 2, sizeof(kv), &r[0]), 0);
+    cr_assert_eq(ws_spill_write(sp, two, 2, sizeof(kv), &r[1]), 0);
+    sink s = {got, 0, 1};
+    cr_assert_eq(ws_spill_merge(sp, r, 2, sizeof(kv), kv_cmp, NULL, 2, 4096, kv_emit, &s), 1);
+    cr_assert_eq(s.n, 1);
+    ws_spill_close(sp);
+}
