@@ -20,6 +20,7 @@ static const struct {
     {"tf", ws_cmd_tf, "term frequencies (tf, df) as CSV"},
     {"keyness", ws_cmd_keyness, "terms over-represented in a target subcorpus (G2, log ratio, chi2)"},
     {"cooc", ws_cmd_cooc, "co-occurrence and collocates (count, PMI, NPMI, LLR, ...) as CSV"},
+    {"ngrams", ws_cmd_ngrams, "n-gram counts and multi-word phrases as CSV"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 

@@ -1,0 +1,461 @@
+/*
+ * N-gram kernel: counts of n consecutive normalised terms (n = 2 or 3),
+ * with df (stories containing the n-gram), and phrase detection: bigrams
+ * scored by NPMI.
+ *
+ * What an n-gram is. n tokens in a row, all kept by the normalisation, in
+ * one sentence of one field. So an n-gram never spans
+ *   - a sentence start (b->meta.sent: the tokenizer's sentence rule),
+ *   - the title/body boundary (the body's first token also starts a
+ *     sentence, but the kernel checks ntitle itself so it does not depend on
+ *     that),
+ *   - a dropped token: a stop word, a term under --min-length, a number
+ *     under --no-numbers. "bank of japan" under --stopwords en gives no
+ *     bigram at all, not "bank japan": joining over a gap would invent
+ *     sequences that were never written.
+ * Han, Hiragana and Katakana characters are single-character tokens (see
+ * ws_tokenize.h), so bigrams of Chinese or Japanese text are the usual
+ * overlapping character bigrams, within a sentence.
+ *
+ * Ordering. Counts: count descending, then the n-gram's bytes (the terms
+ * joined by one space) ascending. Terms never contain a space and every
+ * byte of a term is above 0x20, so comparing the joined bytes is the same
+ * as comparing the terms one after another (a term that is a prefix of
+ * another sorts first either way); the kernel compares term by term and
+ * never builds the strings to sort. Phrases: NPMI descending, then the
+ * bytes. Keys are distinct, so the order is total and the output does not
+ * depend on how the work was split.
+ *
+ * NPMI (--phrases). Token-level probabilities over what the query kept:
+ *   N      = bigram positions counted (the sum of every bigram's count,
+ *            before --min-count),
+ *   Ntok   = kept tokens (the sum of `wirescan tf`'s tf over all terms,
+ *            with the same options),
+ *   p(xy)  = count(xy) / N,  p(x) = count(x) / Ntok (count(x) = x's tf),
+ *   NPMI   = log2(p(xy) / (p(x) p(y))) / -log2(p(xy)).
+ * N < Ntok (every sentence loses a position), so a pair that always occurs
+ * together scores a little above 1; the choice keeps p(x) equal to the
+ * relative frequency `wirescan tf` reports.
+ *
+ * The scan loop. Each thread counts into an open-addressing table keyed by
+ * the packed normalised ids (3 x 32 bits) with 64-bit count and df and a
+ * row stamp for df; the table starts small and doubles, so memory follows
+ * the distinct n-grams that occur. Phrases also count unigrams in a dense
+ * array over the normalised vocabulary, as tf does. Merging adds the
+ * tables in thread order; floating point is computed only in finish.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ws_csv.h"
+#include "ws_k_ngrams.h"
+
+typedef struct ng_slot {
+    uint32_t id[3];   /* unused ids are 0 */
+    uint32_t stamp;   /* last row counted into df */
+    uint64_t count;   /* 0: empty slot */
+    uint64_t df;
+} ng_slot;
+
+typedef struct ng_map {
+    ng_slot *slots;
+    size_t mask, used, limit; /* grow when used reaches limit (load 0.7) */
+} ng_map;
+
+/* An n-gram waiting to be counted (see flush). */
+typedef struct ng_pend {
+    uint32_t id[3];
+    uint32_t row;
+    uint64_t hash;
+} ng_pend;
+
+#define PEND 4096     /* n-grams buffered before they are counted */
+#define PREFETCH 12   /* how far ahead flush prefetches slots */
+
+typedef struct ng_state {
+    uint32_t n;
+    int phrases;
+    ng_map map;
+    uint32_t row;      /* row stamp for df */
+    uint32_t nterms;   /* normalised vocabulary */
+    uint64_t *uni;     /* phrases: nterms + 1 unigram counts (the last is the sink) */
+    uint64_t npos;     /* n-gram positions counted */
+    ng_pend *pend;     /* PEND entries */
+    size_t npend;
+} ng_state;
+
+static inline uint64_t ng_hash(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint64_t k = ((uint64_t)a << 32 | b) ^ ((uint64_t)c * 0x9E3779B97F4A7C15ULL);
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int map_init(ng_map *m, size_t cap)
+{
+    m->slots = ws_calloc(cap, sizeof *m->slots);
+    if (!m->slots) return ws_error(WS_ENOMEM, "out of memory for an n-gram table of %zu slots", cap);
+    m->mask = cap - 1;
+    m->used = 0;
+    m->limit = cap / 10 * 7;
+    return 0;
+}
+
+static int map_grow(ng_map *m)
+{
+    ng_map g;
+    int rc = map_init(&g, (m->mask + 1) * 2);
+    if (rc) return rc;
+    for (size_t i = 0; i <= m->mask; i++) {
+        const ng_slot *s = &m->slots[i];
+        if (!s->count) continue;
+        size_t j = ng_hash(s->id[0], s->id[1], s->id[2]) & g.mask;
+        while (g.slots[j].count) j = (j + 1) & g.mask;
+        g.slots[j] = *s;
+    }
+    g.used = m->used;
+    ws_free(m->slots);
+    *m = g;
+    return 0;
+}
+
+/* The slot of (a, b, c) with hash h, inserted empty (count 0) when absent;
+ * NULL when out of memory. The caller sets count to at least 1. The table
+ * grows before the probe, so the probe loop is the whole hot path. */
+static inline ng_slot *map_get_h(ng_map *m, uint32_t a, uint32_t b, uint32_t c, uint64_t h)
+{
+    if (WS_UNLIKELY(m->used >= m->limit) && map_grow(m)) return NULL;
+    size_t j = h & m->mask;
+    for (;;) {
+        ng_slot *s = &m->slots[j];
+        if (!s->count) break;
+        if (s->id[0] == a && s->id[1] == b && s->id[2] == c) return s;
+        j = (j + 1) & m->mask;
+    }
+    ng_slot *s = &m->slots[j];
+    s->id[0] = a;
+    s->id[1] = b;
+    s->id[2] = c;
+    s->stamp = 0;
+    s->df = 0;
+    m->used++;
+    return s;
+}
+
+static inline ng_slot *map_get(ng_map *m, uint32_t a, uint32_t b, uint32_t c)
+{
+    return map_get_h(m, a, b, c, ng_hash(a, b, c));
+}
+
+static void ng_free(void *p)
+{
+    ng_state *s = p;
+    if (!s) return;
+    ws_free(s->map.slots);
+    ws_free(s->uni);
+    ws_free(s->pend);
+    ws_free(s);
+}
+
+static void *ng_init(const ws_query *q)
+{
+    const ws_ngrams_params *pr = q->ext;
+    if (!pr || pr->n < 1 || pr->n > WS_NGRAMS_MAX_N || (pr->phrases && pr->n != 2)) {
+        ws_error(WS_EINVAL, "ngrams: n must be 1 to %d (2 with phrases)", WS_NGRAMS_MAX_N);
+        return NULL;
+    }
+    ng_state *s = ws_calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->n = pr->n;
+    s->phrases = pr->phrases;
+    s->nterms = q->norm->terms.nterms;
+    int bad = map_init(&s->map, 1024) != 0 || !(s->pend = ws_malloc(PEND * sizeof *s->pend));
+    if (!bad && s->phrases) bad = !(s->uni = ws_calloc((size_t)s->nterms + 1, sizeof *s->uni));
+    if (bad) {
+        ng_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Count the buffered n-grams. The table is far larger than the caches,
+ * so nearly every update misses; the buffer holds each n-gram's hash, and
+ * the slot PREFETCH entries ahead is fetched while the current one is
+ * counted, which keeps several misses in flight instead of one. */
+static int flush(ng_state *s)
+{
+    ng_map *m = &s->map;
+    const ng_pend *pd = s->pend;
+    const size_t np = s->npend;
+    s->npend = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i + PREFETCH < np) __builtin_prefetch(&m->slots[pd[i + PREFETCH].hash & m->mask], 1);
+        ng_slot *sl = map_get_h(m, pd[i].id[0], pd[i].id[1], pd[i].id[2], pd[i].hash);
+        if (!sl) return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct so far)", m->used);
+        sl->count++;
+        sl->df += sl->stamp != pd[i].row;
+        sl->stamp = pd[i].row;
+    }
+    return 0;
+}
+
+/* Buffer one n-gram occurrence in row stamp `row`. */
+static inline int add_gram(ng_state *s, uint32_t a, uint32_t b, uint32_t c, uint32_t row)
+{
+    ng_pend *p = &s->pend[s->npend++];
+    p->id[0] = a;
+    p->id[1] = b;
+    p->id[2] = c;
+    p->row = row;
+    p->hash = ng_hash(a, b, c);
+    return s->npend == PEND ? flush(s) : 0;
+}
+
+static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    ng_state *s = p;
+    const uint32_t *map = q->norm->map, *ids = b->ids;
+    const ws_tokmeta_view *mt = &b->meta;
+    const uint32_t n = s->n;
+    /* Stamps would wrap: forget them (df counts are kept, only "seen in
+     * this row" is reset, and no row is open between blocks). */
+    if ((uint64_t)s->row + b->nrows >= UINT32_MAX) {
+        for (size_t i = 0; i <= s->map.mask; i++) s->map.slots[i].stamp = 0;
+        s->row = 0;
+    }
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint64_t lo, hi, base = mt->tok_off[r];
+        ws_query_span(q, b, r, &lo, &hi);
+        const uint32_t row = ++s->row;
+        const uint32_t rlo = (uint32_t)(lo - base), rhi = (uint32_t)(hi - base), ntitle = mt->ntitle[r];
+        const uint32_t *ss = mt->sent + mt->sent_off[r], *se = mt->sent + mt->sent_off[r + 1];
+        /* The next token index (relative to the row) that starts a run
+         * afresh: a sentence start or the body's first token. */
+        while (ss < se && *ss <= rlo) ss++;
+        uint32_t brk = ss < se ? *ss : UINT32_MAX;
+        if (ntitle > rlo && ntitle < brk) brk = ntitle;
+        uint32_t run = 0, w0 = 0, w1 = 0;
+        for (uint32_t i = rlo; i < rhi; i++) {
+            if (i == brk) {
+                run = 0;
+                while (ss < se && *ss <= i) ss++;
+                brk = ss < se ? *ss : UINT32_MAX;
+                if (ntitle > i && ntitle < brk) brk = ntitle;
+            }
+            uint32_t id = map[ids[base + i]];
+            if (id == WS_NORM_DROP) {
+                run = 0;
+                continue;
+            }
+            if (s->uni) s->uni[id]++;
+            run++;
+            int rc = 0;
+            if (n == 2) {
+                if (run >= 2) rc = add_gram(s, w1, id, 0, row);
+            } else if (n == 3) {
+                if (run >= 3) rc = add_gram(s, w0, w1, id, row);
+            } else {
+                rc = add_gram(s, id, 0, 0, row);
+            }
+            if (rc) return rc;
+            s->npos += run >= n;
+            w0 = w1;
+            w1 = id;
+        }
+    }
+    return flush(s);
+}
+
+static int ng_merge(void *into, const void *from, const ws_query *q)
+{
+    (void)q;
+    ng_state *a = into;
+    const ng_state *b = from;
+    ng_map *m = &a->map;
+    /* Slots of `from` in batches, hashed first so that the target slots can
+     * be prefetched as in flush(). */
+    size_t idx[PEND];
+    uint64_t h[PEND];
+    for (size_t i = 0; i <= b->map.mask;) {
+        size_t k = 0;
+        for (; i <= b->map.mask && k < PEND; i++) {
+            const ng_slot *sl = &b->map.slots[i];
+            if (!sl->count) continue;
+            idx[k] = i;
+            h[k++] = ng_hash(sl->id[0], sl->id[1], sl->id[2]);
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (j + PREFETCH < k) __builtin_prefetch(&m->slots[h[j + PREFETCH] & m->mask], 1);
+            const ng_slot *sl = &b->map.slots[idx[j]];
+            ng_slot *d = map_get_h(m, sl->id[0], sl->id[1], sl->id[2], h[j]);
+            if (!d) return ws_error(WS_ENOMEM, "out of memory merging n-gram tables");
+            d->count += sl->count;
+            d->df += sl->df;
+        }
+    }
+    a->npos += b->npos;
+    if (a->uni)
+        for (uint32_t i = 0; i < a->nterms; i++) a->uni[i] += b->uni[i];
+    return 0;
+}
+
+double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos, uint64_t ntok)
+{
+    if (cxy >= npos) return 1.0;
+    double pxy = (double)cxy / (double)npos, px = (double)cx / (double)ntok, py = (double)cy / (double)ntok;
+    return log2(pxy / (px * py)) / -log2(pxy);
+}
+
+/* ---- ranking: top N without sorting what is not printed ---- */
+
+typedef struct ng_item {
+    uint32_t id[3];
+    uint64_t count, df;
+    double score; /* phrases: NPMI */
+} ng_item;
+
+typedef struct ng_rank {
+    const uint32_t *pos; /* normalised id -> position in bytewise term order */
+    uint32_t n;
+    int by_score;
+} ng_rank;
+
+/* 1 when a ranks after b. Term positions stand for the terms' bytes, so no
+ * string is compared while ranking (see the ordering note at the top). */
+static inline int after(const ng_rank *k, const ng_item *a, const ng_item *b)
+{
+    if (k->by_score) {
+        if (a->score != b->score) return a->score < b->score;
+    } else if (a->count != b->count) {
+        return a->count < b->count;
+    }
+    for (uint32_t i = 0; i < k->n; i++)
+        if (a->id[i] != b->id[i]) return k->pos[a->id[i]] > k->pos[b->id[i]];
+    return 0;
+}
+
+typedef struct ng_term {
+    ws_str s;
+    uint32_t id;
+} ng_term;
+
+static int term_cmp(const void *x, const void *y)
+{
+    return ws_str_cmp(((const ng_term *)x)->s, ((const ng_term *)y)->s);
+}
+
+/* Each normalised term's position in bytewise order (terms are distinct). */
+static uint32_t *term_positions(const ws_norm *nm)
+{
+    uint32_t n = nm->terms.nterms;
+    ng_term *t = ws_malloc(((size_t)n + 1) * sizeof *t);
+    uint32_t *pos = ws_malloc(((size_t)n + 1) * sizeof *pos);
+    if (!t || !pos) {
+        ws_free(t);
+        ws_free(pos);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) t[i] = (ng_term){ws_norm_term(nm, i), i};
+    qsort(t, n, sizeof *t, term_cmp);
+    for (uint32_t i = 0; i < n; i++) pos[t[i].id] = i;
+    ws_free(t);
+    return pos;
+}
+
+/* Max-heap by `after` (the root ranks last). */
+static void sift_down(const ng_rank *k, ng_item *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && after(k, &h[l], &h[m])) m = l;
+        if (l + 1 < n && after(k, &h[l + 1], &h[m])) m = l + 1;
+        if (m == i) return;
+        ng_item t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Put the best min(top, n) items of v[0..n) first, in rank order; returns
+ * how many (top 0: all). */
+static size_t rank_top(const ng_rank *k, ng_item *v, size_t n, uint32_t top)
+{
+    size_t m = top && top < n ? top : n;
+    for (size_t i = m / 2; i-- > 0;) sift_down(k, v, m, i);
+    for (size_t i = m; i < n; i++)
+        if (after(k, &v[0], &v[i])) {
+            v[0] = v[i];
+            sift_down(k, v, m, 0);
+        }
+    for (size_t e = m; e > 1; e--) {
+        ng_item t = v[0];
+        v[0] = v[e - 1];
+        v[e - 1] = t;
+        sift_down(k, v, e - 1, 0);
+    }
+    return m;
+}
+
+static int ng_finish(void *p, const ws_query *q, ws_buf *out)
+{
+    ng_state *s = p;
+    const ws_ngrams_params *pr = q->ext;
+    const uint64_t min_count = pr->min_count ? pr->min_count : 1;
+    uint64_t ntok = 0;
+    if (s->uni)
+        for (uint32_t i = 0; i < s->nterms; i++) ntok += s->uni[i];
+    ng_item *items = ws_malloc((s->map.used + 1) * sizeof *items);
+    if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", s->map.used);
+    size_t n = 0;
+    for (size_t i = 0; i <= s->map.mask; i++) {
+        const ng_slot *sl = &s->map.slots[i];
+        if (sl->count < min_count) continue; /* empty slots too */
+        ng_item *it = &items[n++];
+        memcpy(it->id, sl->id, sizeof it->id);
+        it->count = sl->count;
+        it->df = sl->df;
+        it->score = s->phrases ? ws_ngrams_npmi(sl->count, s->uni[sl->id[0]], s->uni[sl->id[1]], s->npos, ntok) : 0;
+    }
+    uint32_t *pos = term_positions(q->norm);
+    if (!pos) {
+        ws_free(items);
+        return ws_error(WS_ENOMEM, "out of memory ordering %u terms", q->norm->terms.nterms);
+    }
+    ng_rank k = {pos, s->n, s->phrases};
+    size_t m = rank_top(&k, items, n, q->top);
+    ws_free(pos);
+    int rc = ws_csv_raw(out, s->phrases ? "phrase,count,df,npmi\n" : "ngram,count,df\n");
+    ws_buf gram = {0};
+    for (size_t i = 0; i < m && !rc; i++) {
+        gram.n = 0;
+        for (uint32_t j = 0; j < s->n && !rc; j++) {
+            ws_str t = ws_norm_term(q->norm, items[i].id[j]);
+            if (j) rc = ws_buf_append(&gram, " ", 1);
+            if (!rc) rc = ws_buf_append(&gram, t.p, t.n);
+        }
+        rc = rc ? rc : ws_csv_field(out, ws_str_make((const char *)gram.p, gram.n));
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, items[i].count);
+        rc = rc ? rc : ws_csv_sep(out);
+        rc = rc ? rc : ws_csv_u64(out, items[i].df);
+        if (s->phrases && !rc) {
+            rc = ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_double(out, items[i].score, 10);
+        }
+        rc = rc ? rc : ws_csv_eol(out);
+    }
+    ws_buf_free(&gram);
+    ws_free(items);
+    return rc;
+}
+
+const ws_kernel ws_kernel_ngrams = {
+    "ngrams", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), ng_init, ng_consume, ng_merge, ng_finish, ng_free,
+};

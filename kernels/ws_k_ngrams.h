@@ -1,0 +1,31 @@
+/*
+ * N-gram kernel: counts of word bigrams or trigrams (occurrences and
+ * stories containing them), and multi-word phrase detection by NPMI over
+ * bigrams. The definitions (what breaks an n-gram, the probabilities
+ * behind NPMI, the orderings) are in ws_k_ngrams.c and docs/ngrams.md;
+ * the kernel's parameters (ws_query.ext) are below.
+ */
+#ifndef WS_K_NGRAMS_H
+#define WS_K_NGRAMS_H
+
+#include "ws_kernel.h"
+
+#define WS_NGRAMS_MAX_N 3
+
+typedef struct ws_ngrams_params {
+    uint32_t n;          /* 2 or 3 (1 is accepted too: plain unigrams) */
+    int phrases;         /* score bigrams by NPMI (n must be 2) */
+    uint64_t min_count;  /* only n-grams occurring at least this often (>= 1) */
+} ws_ngrams_params;
+
+/* The NPMI of a bigram xy from its counts, as the kernel computes it:
+ * p(xy) = cxy / npos (npos = bigram positions), p(x) = cx / ntok,
+ * p(y) = cy / ntok (ntok = kept tokens), NPMI = log2(p(xy) / (p(x) p(y)))
+ * / -log2(p(xy)); 1 when p(xy) = 1 (a single bigram type fills every
+ * position: the limit of the formula as p(xy) -> 1 for a perfect pair). */
+double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos, uint64_t ntok);
+
+/* Reads ws_query.ext (a ws_ngrams_params), .norm, .field and .top. */
+extern const ws_kernel ws_kernel_ngrams;
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * Tests for the n-gram kernel (kernels/ws_k_ngrams) against a model.
+ *
+ * A seeded generator writes stories over the words w000..w099 (skewed, so
+ * some n-grams are frequent and many rare) with a title and body sentences
+ * (a body sentence ends with '.' and the next starts with a capital, which
+ * case folding removes). w000..w004 are stop words in some runs, and then
+ * break n-grams. The model counts, in plain loops over the stories it
+ * generated, every bigram and trigram inside the title and inside each
+ * sentence, with df; the kernel's CSV must match byte for byte, for 1, 2
+ * and 3 threads over a store of many small blocks, with --top and
+ * --min-count. NPMI is checked against closed forms.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ws_ingest.h"
+#include "ws_k_ngrams.h"
+#include "ws_scan.h"
+
+#define NSTORY 500
+#define NWORD 100
+#define MAXTOK 60
+#define SENT 7   /* a body sentence every SENT tokens */
+#define NSTOP 5  /* w000..w004 are the stop words */
+
+typedef struct story {
+    int ntitle, ntok;
+    int tok[MAXTOK];
+} story;
+
+static story S[NSTORY];
+static char dir[256];
+static ws_store *st;
+
+static uint64_t rng = 11;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng >> 33) % n;
+}
+
+static void setup(void)
+{
+    rng = 11;
+    for (int i = 0; i < NSTORY; i++) {
+        story *s = &S[i];
+        s->ntok = (int)rnd(MAXTOK);
+        s->ntitle = s->ntok ? (int)rnd(6) : 0;
+        if (s->ntitle > s->ntok) s->ntitle = s->ntok;
+        for (int k = 0; k < s->ntok; k++) s->tok[k] = (int)(rnd(NWORD) * rnd(NWORD) / NWORD);
+    }
+    snprintf(dir, sizeof dir, "/tmp/ws-test-ngrams.%d", (int)getpid());
+    char cmd[600], in[300], store[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(in, sizeof in, "%s/a.jsonl", dir);
+    snprintf(store, sizeof store, "%s/store", dir);
+    FILE *f = fopen(in, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < NSTORY; i++) {
+        story *s = &S[i];
+        fprintf(f, "{\"id\": \"%d\", \"title\": \"", i);
+        for (int k = 0; k < s->ntitle; k++) fprintf(f, "%sw%03d", k ? " " : "", s->tok[k]);
+        fprintf(f, "\", \"body\": \"");
+        for (int k = s->ntitle; k < s->ntok; k++) {
+            int start = k > s->ntitle && (k - s->ntitle) % SENT == 0;
+            fprintf(f, "%s%c%03d", k == s->ntitle ? "" : start ? ". " : " ", start ? 'W' : 'w', s->tok[k]);
+        }
+        fprintf(f, "\"}\n");
+    }
+    fclose(f);
+    const char *inputs[] = {in};
+    ws_ingest_opts o;
+    ws_ingest_opts_default(&o);
+    o.store = store;
+    o.inputs = inputs;
+    o.ninputs = 1;
+    o.threads = 2;
+    o.quiet = 1;
+    o.block_tokens = 400; /* many blocks for the threads */
+    FILE *log = fopen("/dev/null", "w");
+    o.log = log;
+    ws_ingest_stats is;
+    int rc = ws_ingest(&o, &is);
+    fclose(log);
+    cr_assert_eq(rc, 0, "ingest: %s", ws_last_error());
+    cr_assert_eq(ws_store_open(store, 0, &st), 0, "%s", ws_last_error());
+}
+
+static void teardown(void)
+{
+    ws_store_close(st);
+    st = NULL;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+TestSuite(ngrams, .init = setup, .fini = teardown, .timeout = 120);
+
+/* ---- the model ---- */
+
+#define NG (NWORD * NWORD * NWORD)
+static uint32_t cnt[NG], df[NG], last[NG];
+
+/* Count the n-grams of one sentence (or title) t[0..len) of story sid. */
+static void model_span(const int *t, int len, int n, int stop, int sid)
+{
+    int run = 0;
+    for (int i = 0; i < len; i++) {
+        if (stop && t[i] < NSTOP) {
+            run = 0;
+            continue;
+        }
+        if (++run < n) continue;
+        int g = n == 2 ? t[i - 1] * NWORD + t[i] : (t[i - 2] * NWORD + t[i - 1]) * NWORD + t[i];
+        cnt[g]++;
+        if (last[g] != (uint32_t)sid + 1) df[g]++;
+        last[g] = (uint32_t)sid + 1;
+    }
+}
+
+static void model_count(int n, int stop)
+{
+    memset(cnt, 0, sizeof cnt);
+    memset(df, 0, sizeof df);
+    memset(last, 0, sizeof last);
+    for (int i = 0; i < NSTORY; i++) {
+        const story *s = &S[i];
+        model_span(s->tok, s->ntitle, n, stop, i);
+        for (int k = s->ntitle; k < s->ntok; k += SENT)
+            model_span(s->tok + k, s->ntok - k < SENT ? s->ntok - k : SENT, n, stop, i);
+    }
+}
+
+typedef struct row {
+    int g;
+    uint32_t c;
+} row;
+static int row_cmp(const void *p, const void *q)
+{
+    const row *a = p, *b = q;
+    if (a->c != b->c) return a->c > b->c ? -1 : 1;
+    return a->g - b->g; /* fixed-width w000 names: numeric order is bytewise */
+}
+
+static char *model_csv(int n, uint32_t top, uint32_t min_count)
+{
+    static row rows[NG];
+    size_t nr = 0;
+    for (int g = 0; g < (n == 2 ? NWORD * NWORD : NG); g++)
+        if (cnt[g] && cnt[g] >= min_count) rows[nr++] = (row){g, cnt[g]};
+    qsort(rows, nr, sizeof *rows, row_cmp);
+    if (top && top < nr) nr = top;
+    ws_buf b = {0};
+    ws_buf_append(&b, "ngram,count,df\n", 15);
+    for (size_t i = 0; i < nr; i++) {
+        char line[128];
+        int g = rows[i].g, len;
+        if (n == 2)
+            len = snprintf(line, sizeof line, "w%03d w%03d,%u,%u\n", g / NWORD, g % NWORD, rows[i].c, df[g]);
+        else
+            len = snprintf(line, sizeof line, "w%03d w%03d w%03d,%u,%u\n", g / (NWORD * NWORD), g / NWORD % NWORD,
+                           g % NWORD, rows[i].c, df[g]);
+        ws_buf_append(&b, line, (size_t)len);
+    }
+    ws_buf_append(&b, "", 1);
+    return (char *)b.p;
+}
+
+static char *run_kernel(const ws_ngrams_params *pr, int stop, uint32_t top, int threads)
+{
+    static const ws_str stopwords[NSTOP] = {WS_STR_LIT("w000"), WS_STR_LIT("w001"), WS_STR_LIT("w002"),
+                                            WS_STR_LIT("w003"), WS_STR_LIT("w004")};
+    ws_norm norm;
+    ws_norm_opts no = {0};
+    if (stop) {
+        no.stopwords = stopwords;
+        no.nstopwords = NSTOP;
+    }
+    cr_assert_eq(ws_norm_build(&norm, &st->dict, &no), 0, "%s", ws_last_error());
+    ws_query q = {0};
+    q.norm = &norm;
+    q.top = top;
+    q.ext = pr;
+    ws_scan_opts so = {0};
+    so.threads = threads;
+    ws_filter_init(&so.filter);
+    ws_buf out = {0};
+    int rc = ws_scan(st, &ws_kernel_ngrams, &q, &so, &out, NULL);
+    cr_assert_eq(rc, 0, "scan: %s", ws_last_error());
+    ws_buf_append(&out, "", 1);
+    ws_norm_free(&norm);
+    return (char *)out.p;
+}
+
+static void check(int n, int stop, uint32_t top, uint32_t min_count)
+{
+    model_count(n, stop);
+    char *want = model_csv(n, top, min_count);
+    cr_assert_gt(strlen(want), top && top < 50 ? 100 : 1000, "the model found too few n-grams to be a test");
+    ws_ngrams_params pr = {(uint32_t)n, 0, min_count};
+    for (int t = 1; t <= 3; t++) {
+        char *got = run_kernel(&pr, stop, top, t);
+        cr_assert_str_eq(got, want, "n=%d stop=%d top=%u min_count=%u threads=%d", n, stop, top, min_count, t);
+        free(got);
+    }
+    free(want);
+}
+
+Test(ngrams, bigrams_all) { check(2, 0, 0, 1); }
+Test(ngrams, bigrams_stopwords_break) { check(2, 1, 0, 1); }
+Test(ngrams, trigrams_all) { check(3, 0, 0, 1); }
+Test(ngrams, trigrams_stopwords_top_min_count) { check(3, 1, 20, 2); }
+Test(ngrams, bigrams_top) { check(2, 0, 7, 3); }
+
+/* ---- NPMI ---- */
+
+Test(ngrams, npmi_closed_forms)
+{
+    /* independence: p(xy) = p(x) p(y) gives 0 */
+    cr_assert_float_eq(ws_ngrams_npmi(1, 10, 10, 100, 100), 0.0, 1e-12);
+    /* x and y only together, N = Ntok: 1 */
+    cr_assert_float_eq(ws_ngrams_npmi(10, 10, 10, 1000, 1000), 1.0, 1e-12);
+    /* one bigram type fills every position: 1 by definition */
+    cr_assert_float_eq(ws_ngrams_npmi(5, 5, 5, 5, 6), 1.0, 0.0);
+    /* rarer together than apart: negative; the formula by hand */
+    double pxy = 2.0 / 1000, px = 100.0 / 1100, py = 50.0 / 1100;
+    double want = log2(pxy / (px * py)) / -log2(pxy);
+    cr_assert_lt(want, 0);
+    cr_assert_float_eq(ws_ngrams_npmi(2, 100, 50, 1000, 1100), want, 1e-15);
+}
+
+Test(ngrams, phrases_match_counts)
+{
+    /* The phrases table has the bigram table's rows (count >= min_count)
+     * and each npmi is the closed form of its counts. */
+    ws_ngrams_params pr = {2, 1, 3};
+    char *got = run_kernel(&pr, 0, 0, 2);
+    model_count(2, 0);
+    uint64_t uni[NWORD] = {0}, ntok = 0, npos = 0;
+    for (int i = 0; i < NSTORY; i++)
+        for (int k = 0; k < S[i].ntok; k++) uni[S[i].tok[k]]++, ntok++;
+    size_t want_rows = 0;
+    for (int g = 0; g < NWORD * NWORD; g++) {
+        npos += cnt[g];
+        want_rows += cnt[g] >= 3;
+    }
+    char *line = strchr(got, '\n') + 1;
+    size_t rows = 0;
+    double prev = INFINITY;
+    while (*line) {
+        int x, y;
+        unsigned c, d;
+        double v;
+        cr_assert_eq(sscanf(line, "w%d w%d,%u,%u,%lf", &x, &y, &c, &d, &v), 5, "%.40s", line);
+        int g = x * NWORD + y;
+        cr_assert_eq(c, cnt[g]);
+        cr_assert_eq(d, df[g]);
+        double pxy = (double)c / (double)npos, want = log2(pxy / ((double)uni[x] / ntok * ((double)uni[y] / ntok))) / -log2(pxy);
+        cr_assert_float_eq(v, want, 1e-9 * fabs(want) + 1e-12, "%.40s", line);
+        cr_assert_leq(v, prev);
+        prev = v;
+        rows++;
+        line = strchr(line, '\n') + 1;
+    }
+    cr_assert_eq(rows, want_rows);
+    free(got);
+}
