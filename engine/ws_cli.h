@@ -15,6 +15,7 @@ int ws_cmd_tf(int argc, char **argv);
 int ws_cmd_keyness(int argc, char **argv);
 int ws_cmd_cooc(int argc, char **argv);
 int ws_cmd_ngrams(int argc, char **argv);
+int ws_cmd_trends(int argc, char **argv);
 
 /* Print "wirescan: <detail or strerror>" for err and return its exit status. */
 int ws_cli_fail(int err);

@@ -21,6 +21,7 @@ static const struct {
     {"keyness", ws_cmd_keyness, "terms over-represented in a target subcorpus (G2, log ratio, chi2)"},
     {"cooc", ws_cmd_cooc, "co-occurrence and collocates (count, PMI, NPMI, LLR, ...) as CSV"},
     {"ngrams", ws_cmd_ngrams, "n-gram counts and multi-word phrases as CSV"},
+    {"trends", ws_cmd_trends, "topics over time, emerging terms, bursts; CSV and charts"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Trends benchmark: `wirescan trends` (stories per month that mention a
+# topic of a few terms) against DuckDB computing the same counts over its
+# own table, same machine, same run, same thread count.
+# A benchmark, not a test: it never fails on a slow result.
+#
+# Usage: bench/trends_bench.sh [options]
+#   --runs N        timed runs per tool, after one untimed warm-up (default 5)
+#   --threads N     threads for both tools (default 2)
+#   --copies N      Reuters-21578 replicated N times (default 10); each copy's
+#                   dates are shifted by whole years (copy k: +k years) and its
+#                   ids suffixed with -k
+#   --terms LIST    the topic's terms, comma-separated, lower-case ASCII
+#                   (default oil,crude,opec)
+#   --jsonl FILE    use FILE instead of replicated Reuters
+#   --csv FILE      also write the table as CSV to FILE
+#   --keep          keep the work folder (JSONL, store, database)
+#
+# Set-up, not timed: the JSONL is ingested into a wirescan store
+# (`wirescan ingest`) and loaded into a DuckDB database file with a table
+# t(id, date, title, body) (bench/duckdb_trends.mjs load). Timed, whole
+# process against whole process, wall clock, median of --runs after a
+# warm-up, the tools alternating run by run:
+#   wirescan  $WS_BIN trends STORE --topics FILE --threads N -o OUT.csv
+#             (FILE: "topic: TERMS"; bucket month)
+#   DuckDB    node bench/duckdb_trends.mjs query DB N TERMS (open the database
+#             read-only, SET threads, run the query below, read all rows,
+#             close), with
+#               SELECT substr(date, 1, 7) AS m, count(*) FILTER (WHERE
+#                 list_has_any(regexp_split_to_array(lower(title||' '||body),
+#                 '[^a-z0-9]+'), [TERMS])) AS docs, count(*) AS total
+#               FROM t WHERE date IS NOT NULL GROUP BY m ORDER BY m
+# DuckDB's figure inside its process (connect to close) is reported too.
+# ratio = DuckDB process s / wirescan s (above 1: wirescan is faster). The
+# stories counted by both are printed: they differ only where tokenisation
+# does (Unicode tokens and full case folding in wirescan, ASCII runs in the
+# query). wirescan also counts mentions, zero-fills months and writes share.
+#
+# Environment: WS_BIN (default build/wirescan in the repository), WS_CORPORA
+# (default ../shared/corpora beside the repository), TMPDIR (work folder).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+WS_BIN=${WS_BIN:-$ROOT/build/wirescan}
+RUNS=5
+THREADS=2
+COPIES=10
+TERMS=oil,crude,opec
+JSONL=
+CSV_OUT=
+KEEP=0
+
+die() { echo "trends_bench: $*" >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+is_posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+
+while (($#)); do
+  case $1 in
+    --runs) is_posint "${2:-}" || die "--runs needs a positive integer"; RUNS=$2; shift 2 ;;
+    --threads) is_posint "${2:-}" || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
+    --copies) is_posint "${2:-}" || die "--copies needs a positive integer"; COPIES=$2; shift 2 ;;
+    --terms) [[ ${2:-} =~ ^[a-z0-9]+(,[a-z0-9]+)*$ ]] || die "--terms needs lower-case ASCII terms, comma-separated"; TERMS=$2; shift 2 ;;
+    --jsonl) [[ -f ${2:-} ]] || die "--jsonl needs a readable file"; JSONL=$2; shift 2 ;;
+    --csv) [[ -n ${2:-} ]] || die "--csv needs a file name"; CSV_OUT=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument $1 (see --help)" ;;
+  esac
+done
+
+# --- tools -------------------------------------------------------------------
+command -v node >/dev/null || die "node not found (DuckDB runs under Node.js 20+; apt-get install nodejs npm)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 20)) || die "node $(node --version) is too old; @duckdb/node-api wants Node.js 20 or later"
+if [[ ! -d $BENCH/node_modules/@duckdb/node-api ]]; then
+  command -v npm >/dev/null || die "npm not found; cannot install @duckdb/node-api into bench/"
+  echo "trends_bench: installing @duckdb/node-api into bench/node_modules" >&2
+  (cd "$BENCH" && npm install --no-audit --no-fund --loglevel=error >&2) || die "npm install in $BENCH failed"
+fi
+[[ -x $WS_BIN && ! -d $WS_BIN ]] ||
+  die "wirescan binary '$WS_BIN' not found or not executable: build it (cmake -B build && cmake --build build) or set WS_BIN"
+WS_BIN=$(cd "$(dirname "$WS_BIN")" && pwd)/$(basename "$WS_BIN")
+command -v python3 >/dev/null || die "python3 not found"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/trends_bench.XXXXXX")
+if ((KEEP)); then echo "trends_bench: work folder $WORK (kept)" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
+
+# --- input -------------------------------------------------------------------
+if [[ -z $JSONL ]]; then
+  corpora=${WS_CORPORA:-$ROOT/../shared/corpora}
+  [[ -d $corpora ]] || corpora=/work/shared/corpora
+  [[ -d $corpora/reuters21578 ]] || die "no Reuters-21578 in $corpora (set WS_CORPORA, or give --jsonl FILE)"
+  echo "trends_bench: converting Reuters-21578 and replicating it $COPIES times" >&2
+  python3 "$ROOT/tests/tools/reuters2jsonl.py" "$corpora/reuters21578" >"$WORK/reuters.jsonl" 2>/dev/null ||
+    die "reuters2jsonl.py failed"
+  python3 - "$WORK/reuters.jsonl" "$COPIES" >"$WORK/input.jsonl" <<'PY'
+import json, re, sys
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+out = sys.stdout
+for k in range(int(sys.argv[2])):
+    for line in lines:
+        o = json.loads(line)
+        o['id'] = '%s-%d' % (o['id'], k)
+        m = re.match(r'^(\d{4})(-.*)$', o.get('date') or '')
+        if m:  # Reuters has no 29 February, so month and day stay valid in every year
+            o['date'] = '%04d%s' % (int(m.group(1)) + k, m.group(2))
+        out.write(json.dumps(o, ensure_ascii=False) + '\n')
+PY
+  JSONL="$WORK/input.jsonl"
+  label="Reuters-21578 x$COPIES"
+else
+  label=$(basename "$JSONL")
+fi
+bytes=$(stat -c %s "$JSONL")
+stories=$(grep -c '[^[:space:]]' "$JSONL" || true)
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+
+echo "trends_bench: ingesting $label ($mb MB, $stories stories) into a wirescan store" >&2
+"$WS_BIN" ingest -q --no-progress -o "$WORK/store" --threads "$THREADS" "$JSONL" >&2 || die "wirescan ingest failed"
+echo "trends_bench: loading it into DuckDB" >&2
+node "$BENCH/duckdb_trends.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/load.log" 2>&1 ||
+  { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
+
+# --- helpers -----------------------------------------------------------------
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+  if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'; }
+align() { awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+  if (NF > nf) nf = NF }
+  END { for (r = 1; r <= NR; r++) { line = ""
+    for (i = 1; i <= nf; i++) line = line (i > 1 ? "  " : "") sprintf(i == 1 ? "%-" w[i] "s" : "%" w[i] "s", c[r, i])
+    print line } }'; }
+
+# timed CMD... -> seconds (the command's output goes to $WORK/last.log)
+timed() {
+  local t0 t1
+  t0=$(now)
+  "$@" >"$WORK/last.log" 2>&1 || { echo "trends_bench: '$*' failed:" >&2; tail -n 20 "$WORK/last.log" >&2; exit 1; }
+  t1=$(now)
+  elapsed "$t0" "$t1"
+}
+
+# --- runs --------------------------------------------------------------------
+echo "topic: ${TERMS//,/ }" >"$WORK/topics.txt"
+ws_t=(); dk_t=(); dk_in=()
+echo "trends_bench: warm-up + $RUNS runs, $THREADS threads, topic: ${TERMS//,/ }" >&2
+for ((i = 0; i <= RUNS; i++)); do
+  a=$(timed "$WS_BIN" trends "$WORK/store" --topics "$WORK/topics.txt" --threads "$THREADS" --no-progress -o "$WORK/ws.csv")
+  k=$(timed node "$BENCH/duckdb_trends.mjs" query "$WORK/duck.db" "$THREADS" "$TERMS")
+  kin=$(sed -nE 's/.*elapsed_s=([^ ]+).*/\1/p' "$WORK/last.log")
+  dk_line=$(grep '^elapsed_s=' "$WORK/last.log")
+  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); fi
+  echo "trends_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan trends $a s, DuckDB $k s (inside: $kin s)" >&2
+done
+node "$BENCH/duckdb_trends.mjs" query "$WORK/duck.db" "$THREADS" "$TERMS" "$WORK/duck.csv" >/dev/null
+
+ws_med=$(median "${ws_t[@]}"); dk_med=$(median "${dk_t[@]}"); dk_in_med=$(median "${dk_in[@]}")
+ws_docs=$(awk -F, 'NR > 1 { s += $3 } END { print s + 0 }' "$WORK/ws.csv")
+ws_total=$(awk -F, 'NR > 1 { s += $5 } END { print s + 0 }' "$WORK/ws.csv")
+ws_months=$(awk -F, 'NR > 1 && $5 > 0 { n++ } END { print n + 0 }' "$WORK/ws.csv")
+dk_docs=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$WORK/duck.csv")
+dk_total=$(awk -F, 'NR > 1 { s += $3 } END { print s + 0 }' "$WORK/duck.csv")
+dk_months=$(($(wc -l <"$WORK/duck.csv") - 1))
+dk_version=$(sed -nE 's/.*duckdb=([^ ]+).*/\1/p' <<<"$dk_line")
+
+HEADER=("input" "MB" "stories" "wirescan trends s" "stories/s" "DuckDB process s" "DuckDB inside s"
+        "ratio (process)" "ratio (inside)")
+ROW="$label|$mb|$stories|$ws_med|$(div "$stories" "$ws_med" %.0f)|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)"
+{
+  echo
+  echo "trends: wirescan ($WS_BIN) vs DuckDB $dk_version (@duckdb/node-api), whole process vs whole process"
+  echo "threads $THREADS, median of $RUNS runs after 1 warm-up, $(nproc) cores, $(uname -srm), node $(node --version)"
+  echo "topic: ${TERMS//,/ }; stories mentioning it: wirescan $ws_docs of $ws_total dated in $ws_months non-empty months,"
+  echo "DuckDB $dk_docs of $dk_total in $dk_months months"
+  echo
+  { (IFS='|'; echo "${HEADER[*]}"); echo "$ROW"; } | align
+}
+if [[ -n $CSV_OUT ]]; then
+  { (IFS=','; echo "${HEADER[*]}"); echo "$ROW" | awk -F'|' -v OFS=',' '{ gsub(/"/, "\"\"", $1); $1 = "\"" $1 "\""; print }'; } >"$CSV_OUT"
+  echo "trends_bench: table written to $CSV_OUT" >&2
+fi

@@ -1,0 +1,701 @@
+/*
+ * Line charts of series over time (trends --chart): a title, a y axis with
+ * "nice" ticks (1-2-5 steps) and gridlines, an x axis whose bucket labels
+ * are thinned (and turned 45 degrees when that fits more of them), one line
+ * per series and a legend to the right of the plot, so it never covers a
+ * line. The same drawing code renders to an SVG or a PNG file.
+ *
+ * Why cairo: it is one C library with both an SVG and a PNG (image)
+ * surface, packaged in Debian (libcairo2-dev), and it draws in-process.
+ * gnuplot would need a subprocess and a temporary data file, and a
+ * hand-written SVG would still leave PNG needing a rasteriser; with cairo
+ * both formats come from the same calls. Text uses cairo's "toy" API with
+ * the fontconfig family "sans-serif": enough for labels and legends, no
+ * Pango dependency. cairo's SVG output depends only on the drawing (glyphs
+ * are emitted as <symbol> outlines with ids numbered per document) except
+ * for one id taken from a process-wide counter, which is renumbered (see
+ * stable_surface_id), so the same chart gives the same bytes on the same
+ * machine; the installed fonts decide the glyph outlines, so bytes can
+ * differ between machines.
+ *
+ * Layout is computed from measured text before anything is drawn: the left
+ * margin from the widest y tick label, the right margin from the widest
+ * legend entry, the bottom margin from the x labels (fitted to a maximum
+ * width, with an ellipsis when longer). Series get the Okabe-Ito palette
+ * (colour-blind safe; yellow last, it is faint on white); past 8 series the
+ * colours repeat with a dash pattern. NaN and infinite values (and any
+ * beyond +-1e300) are gaps in a line; a point with no finite neighbour gets a marker so it stays visible.
+ */
+#include <cairo-svg.h>
+#include <cairo.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ws_chart.h"
+#include "ws_utf8.h"
+#include "ws_util.h"
+
+/* Sanitizer builds: fontconfig (which cairo's text API loads) loses a few
+ * allocations while parsing its configuration, and LeakSanitizer would
+ * fail every process that draws a chart at exit. Not ours to fix. */
+#if defined(__SANITIZE_ADDRESS__) /* gcc */
+#define WS_CHART_ASAN 1
+#elif defined(__has_feature) /* clang */
+#if __has_feature(address_sanitizer)
+#define WS_CHART_ASAN 1
+#endif
+#endif
+#ifdef WS_CHART_ASAN
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
+}
+#endif
+
+/* Canvas size: pixels in the PNG, CSS pixels (user units) in the SVG. */
+#define CH_W 960
+#define CH_H 540
+
+#define FS_TITLE 16.0
+#define FS_AXIS 12.0  /* axis titles */
+#define FS_TICK 11.0  /* tick and bucket labels */
+#define FS_LEGEND 12.0
+
+#define XLABEL_MAXW 120.0  /* x bucket labels are cut to this width */
+#define LEGEND_MAXW 220.0  /* legend text is cut to this width */
+#define LEGEND_ROW 18.0
+#define LEGEND_SWATCH 26.0
+#define LINE_W 2.0
+#define MARKER_R 3.2
+#define MARKER_MIN_SLOT 10.0 /* markers only when points are at least this far apart */
+#define MARKER_MAX_N 60
+
+/* Okabe & Ito (2008), "Color Universal Design". */
+static const unsigned char PALETTE[][3] = {
+    {0x00, 0x72, 0xB2}, /* blue */
+    {0xD5, 0x5E, 0x00}, /* vermillion */
+    {0x00, 0x9E, 0x73}, /* bluish green */
+    {0xCC, 0x79, 0xA7}, /* reddish purple */
+    {0xE6, 0x9F, 0x00}, /* orange */
+    {0x56, 0xB4, 0xE9}, /* sky blue */
+    {0x00, 0x00, 0x00}, /* black */
+    {0xF0, 0xE4, 0x42}, /* yellow */
+};
+#define NPALETTE (sizeof PALETTE / sizeof PALETTE[0])
+
+/* Dash patterns for the 2nd, 3rd, ... round through the palette. With round
+ * caps a 0.5 dash draws a dot. */
+static const double DASH_A[] = {6, 5};
+static const double DASH_B[] = {0.5, 4.5};
+static const double DASH_C[] = {10, 4, 0.5, 4};
+static const struct {
+    const double *d;
+    int n;
+} DASHES[] = {{NULL, 0}, {DASH_A, 2}, {DASH_B, 2}, {DASH_C, 4}};
+#define NDASHES (sizeof DASHES / sizeof DASHES[0])
+
+typedef struct ch_ctx {
+    cairo_t *cr;
+    const ws_chart *c;
+    ws_buf clean; /* sanitised text */
+    ws_buf fit;   /* text cut to a width; what ch_fit returns */
+    int err;      /* first allocation failure */
+
+    /* layout */
+    double px0, py0, px1, py1; /* plot area: left, top, right, bottom */
+    double xin;                /* inset of the first and last x position */
+    double ylo, yhi, ystep;    /* y axis range and tick step */
+    int ydec;                  /* decimals in y tick labels (-1: %g) */
+    size_t nyt;                /* y ticks */
+    size_t xstride;            /* every xstride-th x label is drawn */
+    int xrot;                  /* x labels at 45 degrees */
+    int markers;
+    size_t legend_rows;        /* entries shown (the rest summarised) */
+    double legend_textw;
+} ch_ctx;
+
+/* ---- text ---- */
+
+static void ch_font(ch_ctx *x, double size, int bold)
+{
+    cairo_select_font_face(x->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(x->cr, size);
+}
+
+static double ch_width(ch_ctx *x, const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(x->cr, s, &e);
+    return e.x_advance;
+}
+
+/* s as valid UTF-8 (bad bytes become U+FFFD, which cairo would otherwise
+ * reject by putting the whole context into an error state) with control
+ * characters as spaces, cut to the widest prefix of whole code points that
+ * fits maxw with a trailing ellipsis. The result is valid until the next
+ * call; "" after an allocation failure (recorded in x->err). */
+static const char *ch_fit(ch_ctx *x, const char *s, double maxw)
+{
+    static const char ELLIPSIS[] = "\xE2\x80\xA6";
+    if (!s) s = "";
+    ws_buf_reset(&x->clean);
+    ws_buf_reset(&x->fit);
+    if (x->err || ws_utf8_sanitize(s, strlen(s), &x->clean) < 0 || ws_buf_append(&x->clean, "", 1)) {
+        x->err = WS_ENOMEM;
+        return "";
+    }
+    char *t = (char *)x->clean.p;
+    for (char *p = t; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F) *p = ' ';
+    if (ch_width(x, t) <= maxw) return t;
+
+    /* Binary search over code point boundaries for the longest prefix
+     * that fits with the ellipsis. */
+    size_t n = x->clean.n - 1;
+    size_t lo = 0, hi = n; /* prefix byte lengths; lo always fits */
+    if (ws_buf_reserve(&x->fit, n + sizeof ELLIPSIS)) {
+        x->err = WS_ENOMEM;
+        return "";
+    }
+    char *f = (char *)x->fit.p;
+#define CONT(i) (((unsigned char)t[i] & 0xC0) == 0x80)
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2, m = mid; /* mid in (lo, hi] */
+        while (m > lo && CONT(m)) m--;                /* a code point start at or below */
+        if (m == lo) {                                /* else the next one above */
+            m = mid;
+            while (m < hi && CONT(m)) m++;
+            if (CONT(m)) break; /* no boundary in (lo, hi] */
+        }
+        memcpy(f, t, m);
+        memcpy(f + m, ELLIPSIS, sizeof ELLIPSIS);
+        if (ch_width(x, f) <= maxw)
+            lo = m;
+        else
+            hi = m - 1;
+    }
+#undef CONT
+    memcpy(f, t, lo);
+    memcpy(f + lo, ELLIPSIS, sizeof ELLIPSIS);
+    return f;
+}
+
+/* Draw s with its reference point at (px, py): ax 0/0.5/1 = left, centre
+ * or right; the baseline sits vmid ? through the middle of capital
+ * letters : at py. */
+static void ch_text_at(ch_ctx *x, const char *s, double px, double py, double ax, int vmid)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(x->cr, s, &e);
+    double dy = 0;
+    if (vmid) {
+        cairo_font_extents_t fe;
+        cairo_font_extents(x->cr, &fe);
+        dy = fe.ascent * 0.36; /* about half a cap height */
+    }
+    cairo_move_to(x->cr, px - ax * e.x_advance, py + dy);
+    cairo_show_text(x->cr, s);
+}
+
+/* ---- axes ---- */
+
+/* A value that is drawn: finite, and small enough that differences of two
+ * stay finite. Others are gaps. */
+static int usable(double v)
+{
+    return isfinite(v) && fabs(v) <= 1e300;
+}
+
+static double nice_step(double range, double target)
+{
+    double raw = range / target;
+    double mag = pow(10.0, floor(log10(raw)));
+    double f = raw / mag;
+    double m = f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 5.0 ? 5.0 : 10.0;
+    return m * mag;
+}
+
+static void y_range(ch_ctx *x)
+{
+    const ws_chart *c = x->c;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t s = 0; s < c->nseries; s++)
+        for (size_t i = 0; i < c->nx; i++) {
+            double v = c->series[s].y ? c->series[s].y[i] : NAN;
+            if (!usable(v)) continue;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+    if (lo > hi) lo = hi = 0; /* nothing finite */
+    /* Shares and counts read best from a zero baseline. */
+    if (lo > 0) lo = 0;
+    if (hi < 0) hi = 0;
+    if (hi - lo <= fabs(hi) * 1e-12 || hi == lo) {
+        /* flat (all zero, or one value): give the line room above */
+        double a = fabs(hi) > 0 ? fabs(hi) : 1.0;
+        if (hi > 0 || lo == hi) hi += a;
+        else lo -= a;
+    }
+    double step = nice_step(hi - lo, 5.0);
+    double l = floor(lo / step + 1e-9) * step, h = ceil(hi / step - 1e-9) * step;
+    x->ystep = step;
+    x->ylo = l;
+    x->yhi = h;
+    x->nyt = (size_t)llround((h - l) / step) + 1;
+    double lg = log10(step);
+    if (step >= 1e7 || step < 1e-7)
+        x->ydec = -1;
+    else
+        x->ydec = lg >= 0 ? 0 : (int)ceil(-lg - 1e-9);
+}
+
+static void y_tick_label(const ch_ctx *x, size_t i, char *out, size_t cap)
+{
+    double v = x->ylo + (double)i * x->ystep;
+    if (fabs(v) < x->ystep * 1e-9) v = 0; /* no "-0.00" */
+    if (x->ydec < 0)
+        snprintf(out, cap, "%.3g", v);
+    else
+        snprintf(out, cap, "%.*f", x->ydec, v);
+}
+
+static double xpos(const ch_ctx *x, size_t i)
+{
+    if (x->c->nx <= 1) return (x->px0 + x->px1) / 2;
+    return x->px0 + x->xin + (double)i * (x->px1 - x->px0 - 2 * x->xin) / (double)(x->c->nx - 1);
+}
+
+static double ypos(const ch_ctx *x, double v)
+{
+    return x->py1 - (v - x->ylo) / (x->yhi - x->ylo) * (x->py1 - x->py0);
+}
+
+/* Distance between neighbouring x positions. */
+static double x_slot(const ch_ctx *x)
+{
+    if (x->c->nx <= 1) return x->px1 - x->px0;
+    return (x->px1 - x->px0 - 2 * x->xin) / (double)(x->c->nx - 1);
+}
+
+static const char *xlabel_raw(const ws_chart *c, size_t i)
+{
+    return c->xlabels && c->xlabels[i] ? c->xlabels[i] : "";
+}
+
+/* ---- layout ---- */
+
+static void layout(ch_ctx *x)
+{
+    const ws_chart *c = x->c;
+    char buf[64];
+    cairo_font_extents_t fe;
+
+    y_range(x);
+    ch_font(x, FS_TICK, 0);
+    cairo_font_extents(x->cr, &fe);
+    double tick_h = fe.ascent + fe.descent;
+    double ytw = 0;
+    for (size_t i = 0; i < x->nyt; i++) {
+        y_tick_label(x, i, buf, sizeof buf);
+        double w = ch_width(x, buf);
+        if (w > ytw) ytw = w;
+    }
+    double left = 12 + (c->ylabel && *c->ylabel ? FS_AXIS + 10 : 0) + ytw + 10;
+
+    ch_font(x, FS_LEGEND, 0);
+    x->legend_textw = 0;
+    for (size_t s = 0; s < c->nseries; s++) {
+        double w = ch_width(x, ch_fit(x, c->series[s].name, LEGEND_MAXW));
+        if (w > x->legend_textw) x->legend_textw = w;
+    }
+    double right = 16 + 10 + LEGEND_SWATCH + 8 + x->legend_textw + 10 + 12;
+    double top = c->title && *c->title ? 16 + FS_TITLE + 14 : 18;
+
+    /* x labels: widest fitted label, then the stride that keeps them apart
+     * level, or at 45 degrees when that shows more of them. */
+    ch_font(x, FS_TICK, 0);
+    double xlw = 0;
+    for (size_t i = 0; i < c->nx; i++) {
+        double w = ch_width(x, ch_fit(x, xlabel_raw(c, i), XLABEL_MAXW));
+        if (w > xlw) xlw = w;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        x->px0 = left;
+        x->px1 = CH_W - right;
+        x->xin = fmin(14.0, (x->px1 - x->px0) / 4);
+        double slot = x_slot(x);
+        double kh = ceil((xlw + 12) / slot), kr = ceil(tick_h * 1.5 / slot);
+        if (kh < 1) kh = 1;
+        if (kr < 1) kr = 1;
+        x->xrot = kh > 1 && kr < kh;
+        double k = x->xrot ? kr : kh;
+        x->xstride = k >= (double)c->nx ? (c->nx ? c->nx : 1) : (size_t)k;
+        /* Turned labels hang down to the left of their tick: keep the
+         * first one inside the canvas, then measure again. */
+        double need = x->xrot ? xlw * M_SQRT1_2 - x->xin + 8 : 0;
+        if (need <= left) break;
+        left = need;
+    }
+    double xl_h = x->xrot ? (xlw + tick_h) * M_SQRT1_2 : tick_h;
+    double bottom = 6 + 6 + xl_h + (c->xlabel && *c->xlabel ? FS_AXIS + 12 : 0) + 12;
+    x->py0 = top;
+    x->py1 = CH_H - bottom;
+    if (x->py1 - x->py0 < 40) x->py1 = x->py0 + 40; /* absurd labels: overlap rather than invert */
+
+    x->markers = c->nx <= MARKER_MAX_N && x_slot(x) >= MARKER_MIN_SLOT;
+    size_t fit_rows = (size_t)fmax(1.0, floor((x->py1 - x->py0 - 16) / LEGEND_ROW));
+    x->legend_rows = c->nseries <= fit_rows ? c->nseries : fit_rows - 1;
+}
+
+/* ---- drawing ---- */
+
+static void set_series_style(ch_ctx *x, size_t s)
+{
+    const unsigned char *rgb = PALETTE[s % NPALETTE];
+    cairo_set_source_rgb(x->cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+    size_t d = (s / NPALETTE) % NDASHES;
+    cairo_set_dash(x->cr, DASHES[d].d, DASHES[d].n, 0);
+    cairo_set_line_width(x->cr, LINE_W);
+}
+
+static void marker(ch_ctx *x, double px, double py)
+{
+    cairo_new_sub_path(x->cr);
+    cairo_arc(x->cr, px, py, MARKER_R, 0, 2 * M_PI);
+    cairo_fill(x->cr);
+}
+
+/* Pixel-aligned coordinate for a 1-unit line. */
+static double crisp(double v)
+{
+    return floor(v) + 0.5;
+}
+
+static void draw_axes(ch_ctx *x)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    char buf[64];
+
+    /* gridlines */
+    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
+    for (size_t i = 0; i < x->nyt; i++) {
+        double py = crisp(ypos(x, x->ylo + (double)i * x->ystep));
+        cairo_move_to(cr, x->px0, py);
+        cairo_line_to(cr, x->px1, py);
+    }
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+    for (size_t i = 0; i < c->nx; i += x->xstride) {
+        double px = crisp(xpos(x, i));
+        cairo_move_to(cr, px, x->py0);
+        cairo_line_to(cr, px, x->py1);
+    }
+    cairo_stroke(cr);
+
+    /* axis lines and ticks */
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    double ax = crisp(x->px0), ay = crisp(x->py1);
+    cairo_move_to(cr, ax, x->py0);
+    cairo_line_to(cr, ax, ay);
+    cairo_line_to(cr, x->px1, ay);
+    for (size_t i = 0; i < x->nyt; i++) {
+        double py = crisp(ypos(x, x->ylo + (double)i * x->ystep));
+        cairo_move_to(cr, ax - 5, py);
+        cairo_line_to(cr, ax, py);
+    }
+    for (size_t i = 0; i < c->nx; i += x->xstride) {
+        double px = crisp(xpos(x, i));
+        cairo_move_to(cr, px, ay);
+        cairo_line_to(cr, px, ay + 5);
+    }
+    cairo_stroke(cr);
+
+    /* tick labels */
+    ch_font(x, FS_TICK, 0);
+    for (size_t i = 0; i < x->nyt; i++) {
+        y_tick_label(x, i, buf, sizeof buf);
+        ch_text_at(x, buf, ax - 8, ypos(x, x->ylo + (double)i * x->ystep), 1.0, 1);
+    }
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    for (size_t i = 0; i < c->nx; i += x->xstride) {
+        const char *s = ch_fit(x, xlabel_raw(c, i), XLABEL_MAXW);
+        double px = xpos(x, i);
+        if (x->xrot) {
+            cairo_save(cr);
+            cairo_translate(cr, px + fe.ascent * 0.35, ay + 10);
+            cairo_rotate(cr, -M_PI / 4);
+            ch_text_at(x, s, 0, 0, 1.0, 0);
+            cairo_restore(cr);
+        } else {
+            ch_text_at(x, s, px, ay + 8 + fe.ascent, 0.5, 0);
+        }
+    }
+
+    /* axis titles */
+    ch_font(x, FS_AXIS, 0);
+    if (c->xlabel && *c->xlabel)
+        ch_text_at(x, ch_fit(x, c->xlabel, x->px1 - x->px0), (x->px0 + x->px1) / 2, CH_H - 12, 0.5, 0);
+    if (c->ylabel && *c->ylabel) {
+        cairo_save(cr);
+        cairo_translate(cr, 12 + FS_AXIS, (x->py0 + x->py1) / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        ch_text_at(x, ch_fit(x, c->ylabel, x->py1 - x->py0), 0, 0, 0.5, 0);
+        cairo_restore(cr);
+    }
+    if (c->title && *c->title) {
+        ch_font(x, FS_TITLE, 1);
+        ch_text_at(x, ch_fit(x, c->title, CH_W - 24), CH_W / 2.0, 16 + FS_TITLE, 0.5, 0);
+    }
+}
+
+static int finite_at(const ws_chart_series *se, size_t nx, size_t i)
+{
+    return i < nx && se->y && usable(se->y[i]);
+}
+
+static void draw_series(ch_ctx *x)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    cairo_save(cr);
+    cairo_rectangle(cr, x->px0 - MARKER_R - 1, x->py0 - MARKER_R - 1, x->px1 - x->px0 + 2 * MARKER_R + 2,
+                    x->py1 - x->py0 + 2 * MARKER_R + 2);
+    cairo_clip(cr);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    for (size_t s = 0; s < c->nseries; s++) {
+        const ws_chart_series *se = &c->series[s];
+        set_series_style(x, s);
+        int pen = 0;
+        for (size_t i = 0; i < c->nx; i++) {
+            if (!finite_at(se, c->nx, i)) {
+                pen = 0;
+                continue;
+            }
+            double px = xpos(x, i), py = ypos(x, se->y[i]);
+            if (pen)
+                cairo_line_to(cr, px, py);
+            else
+                cairo_move_to(cr, px, py);
+            pen = 1;
+        }
+        cairo_stroke(cr);
+        for (size_t i = 0; i < c->nx; i++) {
+            if (!finite_at(se, c->nx, i)) continue;
+            int isolated = !(i > 0 && finite_at(se, c->nx, i - 1)) && !finite_at(se, c->nx, i + 1);
+            if (x->markers || isolated) marker(x, xpos(x, i), ypos(x, se->y[i]));
+        }
+    }
+    cairo_restore(cr);
+}
+
+static void draw_legend(ch_ctx *x)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    size_t rows = x->legend_rows + (x->legend_rows < c->nseries);
+    double bx = crisp(x->px1 + 16), by = crisp(x->py0);
+    double bw = 10 + LEGEND_SWATCH + 8 + x->legend_textw + 10;
+    double bh = 8 + (double)rows * LEGEND_ROW + 4;
+
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, bx, by, bw, bh);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_stroke(cr);
+
+    ch_font(x, FS_LEGEND, 0);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    for (size_t s = 0; s < x->legend_rows; s++) {
+        double cy = by + 8 + ((double)s + 0.5) * LEGEND_ROW;
+        set_series_style(x, s);
+        cairo_move_to(cr, bx + 10, cy);
+        cairo_line_to(cr, bx + 10 + LEGEND_SWATCH, cy);
+        cairo_stroke(cr);
+        if (x->markers) marker(x, bx + 10 + LEGEND_SWATCH / 2, cy);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        ch_text_at(x, ch_fit(x, c->series[s].name, LEGEND_MAXW), bx + 10 + LEGEND_SWATCH + 8, cy, 0, 1);
+    }
+    cairo_set_dash(cr, NULL, 0, 0);
+    if (x->legend_rows < c->nseries) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "+%zu more", c->nseries - x->legend_rows);
+        double cy = by + 8 + ((double)x->legend_rows + 0.5) * LEGEND_ROW;
+        cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+        ch_text_at(x, ch_fit(x, buf, LEGEND_MAXW), bx + 10, cy, 0, 1);
+    }
+}
+
+static int draw(cairo_t *cr, const ws_chart *c)
+{
+    ch_ctx x = {0};
+    x.cr = cr;
+    x.c = c;
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    layout(&x);
+    draw_axes(&x);
+    draw_series(&x);
+    draw_legend(&x);
+    ws_buf_free(&x.clean);
+    ws_buf_free(&x.fit);
+    return x.err;
+}
+
+/* ---- files ---- */
+
+static int cairo_err(cairo_status_t st, const char *path)
+{
+    int code = st == CAIRO_STATUS_NO_MEMORY ? WS_ENOMEM : WS_EIO;
+    return ws_error(code, "chart %s: %s", path, cairo_status_to_string(st));
+}
+
+/* cairo's SVG stream goes to memory first: the document is fixed up
+ * (stable_surface_id) before it is written out. */
+typedef struct svg_sink {
+    ws_buf buf;
+    int nomem;
+} svg_sink;
+
+static cairo_status_t svg_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    svg_sink *k = closure;
+    if (ws_buf_append(&k->buf, data, len)) {
+        k->nomem = 1;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static const uint8_t *find(const uint8_t *p, const uint8_t *end, const char *s)
+{
+    size_t n = strlen(s);
+    for (; (size_t)(end - p) >= n; p++)
+        if (*p == (uint8_t)s[0] && memcmp(p, s, n) == 0) return p;
+    return NULL;
+}
+
+/* cairo names the page group after the surface's process-wide serial
+ * number (<g id="surfaceN">), so a chart drawn after other cairo surfaces
+ * in the same process (a PNG, a second chart) would differ in that one
+ * attribute. Renumber it to 1 when nothing else refers to it. */
+static void stable_surface_id(ws_buf *b)
+{
+    static const char TAG[] = "<g id=\"surface";
+    const uint8_t *end = b->p + b->n, *g = find(b->p, end, TAG);
+    if (!g) return;
+    uint8_t *d = b->p + (g - b->p) + sizeof TAG - 1, *e = d;
+    while (e < end && *e >= '0' && *e <= '9') e++;
+    if (e == d || e == end || *e != '"' || (e - d == 1 && *d == '1')) return;
+    /* any other "surfaceN" with the same N (e.g. an xlink:href) keeps it */
+    char ref[40];
+    int rn = snprintf(ref, sizeof ref, "surface%.*s", (int)(e - d), (const char *)d);
+    if (rn <= 0 || (size_t)rn >= sizeof ref) return;
+    for (const uint8_t *p = b->p; (p = find(p, end, ref)) != NULL; p++) {
+        const uint8_t *q = p + rn;
+        if (p != g + 7 && (q == end || *q < '0' || *q > '9')) return;
+    }
+    *d = '1';
+    memmove(d + 1, e, (size_t)(end - e));
+    b->n -= (size_t)(e - d) - 1;
+}
+
+/* 1 when path ends in ext (".svg"), ASCII case-insensitively. */
+static int has_ext(const char *path, const char *ext)
+{
+    size_t n = strlen(path), m = strlen(ext);
+    if (n <= m) return 0;
+    for (size_t i = 0; i < m; i++) {
+        char a = path[n - m + i];
+        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+        if (a != ext[i]) return 0;
+    }
+    return 1;
+}
+
+static int write_svg(const char *path, const ws_chart *c)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
+    svg_sink k = {{0}, 0};
+    cairo_surface_t *sf = cairo_svg_surface_create_for_stream(svg_write, &k, CH_W, CH_H);
+    int rc = 0;
+    cairo_status_t st = cairo_surface_status(sf);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        /* 1.1 for the widest viewer support; px so the SVG and the PNG
+         * have the same nominal size. */
+        cairo_svg_surface_restrict_to_version(sf, CAIRO_SVG_VERSION_1_1);
+        cairo_svg_surface_set_document_unit(sf, CAIRO_SVG_UNIT_PX);
+        cairo_t *cr = cairo_create(sf);
+        rc = draw(cr, c);
+        st = cairo_status(cr);
+        cairo_destroy(cr);
+        cairo_surface_finish(sf); /* emits the document */
+        if (st == CAIRO_STATUS_SUCCESS) st = cairo_surface_status(sf);
+    }
+    cairo_surface_destroy(sf);
+    if (!rc && k.nomem) rc = WS_ENOMEM;
+    if (!rc && st != CAIRO_STATUS_SUCCESS) rc = cairo_err(st, path);
+    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "chart %s: out of memory", path);
+    if (!rc) {
+        stable_surface_id(&k.buf);
+        if (fwrite(k.buf.p, 1, k.buf.n, f) != k.buf.n)
+            rc = ws_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
+    }
+    if (fclose(f) != 0 && !rc) rc = ws_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
+    ws_buf_free(&k.buf);
+    if (rc) unlink(path); /* we created it; leave no half-written chart */
+    return rc;
+}
+
+static int write_png(const char *path, const ws_chart *c)
+{
+    /* Open it ourselves first, for an error that says why; cairo's own
+     * open would only report "error while writing to output stream". */
+    FILE *f = fopen(path, "wb");
+    if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
+    fclose(f);
+    /* RGB24: the background is opaque, so no alpha channel in the file. */
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CH_W, CH_H);
+    int rc = 0;
+    cairo_status_t st = cairo_surface_status(sf);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_t *cr = cairo_create(sf);
+        rc = draw(cr, c);
+        st = cairo_status(cr);
+        cairo_destroy(cr);
+        if (st == CAIRO_STATUS_SUCCESS && !rc) {
+            cairo_surface_flush(sf);
+            st = cairo_surface_write_to_png(sf, path);
+        }
+    }
+    cairo_surface_destroy(sf);
+    if (!rc && st != CAIRO_STATUS_SUCCESS) rc = cairo_err(st, path);
+    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "chart %s: out of memory", path);
+    if (rc) unlink(path);
+    return rc;
+}
+
+int ws_chart_write(const char *path, const ws_chart *c)
+{
+    if (!path || !*path) return ws_error(WS_EINVAL, "chart: no file name");
+    if (!c || c->nx == 0 || c->nseries == 0 || !c->series)
+        return ws_error(WS_EINVAL, "chart %s: nothing to draw (no x positions or no series)", path);
+    if (has_ext(path, ".svg")) return write_svg(path, c);
+    if (has_ext(path, ".png")) return write_png(path, c);
+    return ws_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);
+}

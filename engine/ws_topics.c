@@ -1,0 +1,160 @@
+/*
+ * Topic lists for wirescan trends (formats in ws_topics.h).
+ */
+#include "ws_topics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Re-raise the last error with a prefix (the message is copied first:
+ * ws_error writes into the buffer ws_last_error points at). */
+static int prefixed(int rc, const char *fmt_prefix, const char *a, size_t line)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", ws_last_error());
+    if (line) return ws_error(rc, "%s:%zu: %s", a, line, msg);
+    return ws_error(rc, "%s%s", fmt_prefix, msg);
+}
+
+static int add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *p, size_t n,
+                       ws_topics_warn warn)
+{
+    int found;
+    int rc = ws_trends_set_add_pattern(s, tk, norm, p, n, &found);
+    if (!rc && !found && warn) warn(s->names[s->ntopics - 1], s->pat_text[s->npat - 1]);
+    return rc;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn)
+{
+    ws_tokenizer *tk = ws_tokenizer_create();
+    if (!tk) return ws_error(WS_ENOMEM, "out of memory");
+    int rc = 0;
+    const char *p = arg, *end = arg + strlen(arg);
+    while (!rc) {
+        while (p < end && is_space(*p)) p++;
+        const char *a, *b;
+        if (p < end && *p == '"') {
+            a = ++p;
+            while (p < end && *p != '"') p++;
+            if (p == end) {
+                rc = ws_error(WS_EINVAL, "--terms: unterminated quote in '%s'", arg);
+                break;
+            }
+            b = p++;
+            while (p < end && is_space(*p)) p++;
+            if (p < end && *p != ',') {
+                rc = ws_error(WS_EINVAL, "--terms: expected ',' after the quoted item \"%.*s\"", (int)(b - a), a);
+                break;
+            }
+        } else {
+            a = p;
+            while (p < end && *p != ',') p++;
+            b = p;
+            while (b > a && is_space(b[-1])) b--;
+        }
+        if (a == b) {
+            rc = ws_error(WS_EINVAL, "--terms: empty item in '%s'", arg);
+            break;
+        }
+        if ((rc = ws_trends_set_add_topic(s, a, (size_t)(b - a))) ||
+            (rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn))) {
+            rc = prefixed(rc, "--terms: ", NULL, 0);
+            break;
+        }
+        if (p == end) break;
+        p++; /* the comma */
+    }
+    ws_tokenizer_free(tk);
+    return rc;
+}
+
+int ws_topics_parse(const char *name, const char *text, size_t len, ws_trends_set *s, const ws_norm *norm,
+                    ws_topics_warn warn)
+{
+    ws_tokenizer *tk = ws_tokenizer_create();
+    if (!tk) return ws_error(WS_ENOMEM, "out of memory");
+    const char *p = text, *end = text + len;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    int rc = 0;
+    size_t line = 0;
+    while (p < end && !rc) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        line++;
+        const char *q = p;
+        p = eol < end ? eol + 1 : end;
+        while (q < eol && is_space(*q)) q++;
+        if (q == eol || *q == '#') continue;
+        const char *n0 = q;
+        while (q < eol && *q != ':' && *q != '"' && *q != '#') q++;
+        if (q == eol || *q != ':') {
+            rc = ws_error(WS_EINVAL, "%s:%zu: expected 'name: term term \"a phrase\"'", name, line);
+            break;
+        }
+        const char *n1 = q++;
+        while (n1 > n0 && is_space(n1[-1])) n1--;
+        if (n1 == n0) {
+            rc = ws_error(WS_EINVAL, "%s:%zu: the topic has no name before ':'", name, line);
+            break;
+        }
+        if ((rc = ws_trends_set_add_topic(s, n0, (size_t)(n1 - n0)))) {
+            rc = prefixed(rc, NULL, name, line);
+            break;
+        }
+        uint32_t before = s->npat;
+        for (;;) {
+            while (q < eol && (is_space(*q) || *q == ',')) q++;
+            if (q == eol || *q == '#') break;
+            const char *a, *b;
+            if (*q == '"') {
+                a = ++q;
+                while (q < eol && *q != '"') q++;
+                if (q == eol) {
+                    rc = ws_error(WS_EINVAL, "%s:%zu: unterminated quote", name, line);
+                    break;
+                }
+                b = q++;
+            } else {
+                a = q;
+                while (q < eol && !is_space(*q) && *q != ',' && *q != '"' && *q != '#') q++;
+                b = q;
+            }
+            if ((rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn))) {
+                rc = prefixed(rc, NULL, name, line);
+                break;
+            }
+        }
+        if (!rc && s->npat == before)
+            rc = ws_error(WS_EINVAL, "%s:%zu: topic '%s' has no terms", name, line, s->names[s->ntopics - 1]);
+    }
+    if (!rc && !s->ntopics) rc = ws_error(WS_EINVAL, "%s: no topics in it", name);
+    ws_tokenizer_free(tk);
+    return rc;
+}
+
+int ws_topics_from_file(const char *path, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return ws_error(WS_ENOENT, "--topics %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = ws_malloc(cap);
+    int rc = buf ? 0 : WS_ENOMEM;
+    while (!rc) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) break;
+        char *nb = ws_realloc(buf, cap * 2);
+        if (!nb) rc = WS_ENOMEM;
+        else buf = nb, cap *= 2;
+    }
+    if (!rc && ferror(f)) rc = ws_error(WS_EIO, "--topics %s: read error", path);
+    fclose(f);
+    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "--topics %s: out of memory", path);
+    if (!rc) rc = ws_topics_parse(path, buf, n, s, norm, warn);
+    ws_free(buf);
+    return rc;
+}

@@ -1,0 +1,971 @@
+/*
+ * Trends kernel: topic series per time bucket, emerging terms, bursts.
+ *
+ * Series. Each thread keeps, per (bucket, group) pair that occurs, a small
+ * array of 64-bit counts: stories in the pair (total), then docs (stories
+ * mentioning the topic) and mentions (positions where one of its patterns
+ * matches; a position counts once per topic) of every topic. The per-token
+ * loop is one lookup in a dense table over the store's dictionary
+ * (ws_trends_set.first): almost every token finds 0 and moves on; a hit
+ * lists the patterns starting with that term, and only a phrase looks at
+ * the following tokens (and at the row's sentence starts: a phrase never
+ * crosses a sentence boundary, and title and body are separate sentences).
+ * Undated stories are counted apart and kept out of every bucket.
+ * Finish lays the pairs out densely, every bucket from the first to the
+ * last (zero-filled) times every group that occurs, and writes the CSV
+ * long, wide, or as Kleinberg bursts.
+ *
+ * Emerging terms. Memory follows the (bucket, term) pairs that occur, as in
+ * ws_k_tf.c's grouping: a block's selected rows are sorted by bucket, each
+ * run of one bucket is counted in dense per-thread cells over the
+ * normalised vocabulary (df with a row stamp), then the terms it touched
+ * are moved into that bucket's hash map, one update per distinct term per
+ * bucket per block. Finish compares each bucket with the K calendar
+ * buckets before it (missing buckets count as empty).
+ *
+ * Everything accumulated is an integer; doubles (share, G2, burst weights)
+ * are computed in finish in a fixed order, so output is byte-identical for
+ * any thread count.
+ */
+#include "ws_k_trends.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "ws_csv.h"
+
+/* ---- topic sets ---- */
+
+void ws_trends_set_init(ws_trends_set *s) { memset(s, 0, sizeof *s); }
+
+void ws_trends_set_free(ws_trends_set *s)
+{
+    if (!s) return;
+    for (uint32_t i = 0; i < s->ntopics; i++) ws_free(s->names[i]);
+    for (uint32_t i = 0; i < s->npat; i++) ws_free(s->pat_text[i]);
+    for (uint32_t i = 0; s->first && i < s->ndicts; i++) ws_free(s->first[i]);
+    ws_free(s->names);
+    ws_free(s->pat_text);
+    ws_free(s->pat_topic);
+    ws_free(s->pat_off);
+    ws_free(s->pat_ids);
+    ws_free(s->start_off);
+    ws_free(s->start_pat);
+    ws_free(s->first);
+    ws_free((void *)(uintptr_t)s->dict_key);
+    memset(s, 0, sizeof *s);
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    uint32_t nc = *cap ? *cap : 8;
+    while (nc < need) nc *= 2;
+    void *q = ws_realloc(*p, (size_t)nc * elem);
+    if (!q) return ws_error(WS_ENOMEM, "out of memory for topics");
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+int ws_trends_set_add_topic(ws_trends_set *s, const char *name, size_t len)
+{
+    if (!len) return ws_error(WS_EINVAL, "empty topic name");
+    for (uint32_t i = 0; i < s->ntopics; i++)
+        if (strlen(s->names[i]) == len && !memcmp(s->names[i], name, len))
+            return ws_error(WS_EINVAL, "topic '%.*s' is given twice", (int)len, name);
+    uint32_t cap = s->cap_topics;
+    if (grow((void **)&s->names, &cap, s->ntopics + 1, sizeof *s->names)) return WS_ENOMEM;
+    s->cap_topics = cap;
+    if (!(s->names[s->ntopics] = ws_strndup(name, len))) return ws_error(WS_ENOMEM, "out of memory for topics");
+    s->ntopics++;
+    return 0;
+}
+
+int ws_trends_set_add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *text, size_t len,
+                              int *found)
+{
+    *found = 1;
+    if (!s->ntopics) return ws_error(WS_EINVAL, "a pattern before any topic");
+    ws_tokens t;
+    int rc = ws_tokenize(tk, text, len, &t);
+    if (rc) return rc;
+    if (!t.ntok) return ws_error(WS_EINVAL, "'%.*s' holds no word", (int)len, text);
+    if (t.ntok > 64) return ws_error(WS_EINVAL, "'%.*s': a phrase of more than 64 words", (int)len, text);
+    /* The three arrays share one capacity (npat + 2 covers pat_off's extra entry). */
+    uint32_t cap = s->cap_pat;
+    if (grow((void **)&s->pat_topic, &cap, s->npat + 2, sizeof *s->pat_topic)) return WS_ENOMEM;
+    cap = s->cap_pat;
+    if (grow((void **)&s->pat_text, &cap, s->npat + 2, sizeof *s->pat_text)) return WS_ENOMEM;
+    cap = s->cap_pat;
+    if (grow((void **)&s->pat_off, &cap, s->npat + 2, sizeof *s->pat_off)) return WS_ENOMEM;
+    s->cap_pat = cap;
+    if (!s->npat) s->pat_off[0] = 0;
+    uint32_t base = s->pat_off[s->npat];
+    if (base + t.ntok > s->cap_ids) {
+        size_t nc = s->cap_ids ? s->cap_ids * 2 : 64;
+        while (nc < base + t.ntok) nc *= 2;
+        uint32_t *q = ws_realloc(s->pat_ids, nc * sizeof *q);
+        if (!q) return ws_error(WS_ENOMEM, "out of memory for topics");
+        s->pat_ids = q;
+        s->cap_ids = nc;
+    }
+    for (size_t i = 0; i < t.ntok; i++) {
+        uint32_t id;
+        if ((rc = ws_norm_lookup(norm, ws_str_make(t.text + t.tok[i].off, t.tok[i].len), &id))) return rc;
+        if (id == WS_NORM_DROP) *found = 0;
+        s->pat_ids[base + i] = id;
+    }
+    if (!(s->pat_text[s->npat] = ws_strndup(text, len))) return ws_error(WS_ENOMEM, "out of memory for topics");
+    s->pat_topic[s->npat] = s->ntopics - 1;
+    s->pat_off[s->npat + 1] = base + (uint32_t)t.ntok;
+    s->npat++;
+    return 0;
+}
+
+typedef struct first_pat {
+    uint32_t id, pat;
+} first_pat;
+
+static int first_cmp(const void *x, const void *y)
+{
+    const first_pat *a = x, *b = y;
+    if (a->id != b->id) return a->id < b->id ? -1 : 1;
+    return a->pat < b->pat ? -1 : a->pat > b->pat;
+}
+
+int ws_trends_set_finish(ws_trends_set *s, const ws_norm *norm)
+{
+    /* Patterns that can match (every word occurs), by first id. */
+    first_pat *fp = ws_calloc((size_t)s->npat + 1, sizeof *fp);
+    if (!fp) return ws_error(WS_ENOMEM, "out of memory for topics");
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < s->npat; p++) {
+        int ok = 1;
+        for (uint32_t i = s->pat_off[p]; i < s->pat_off[p + 1]; i++) ok &= s->pat_ids[i] != WS_NORM_DROP;
+        if (ok) fp[n++] = (first_pat){s->pat_ids[s->pat_off[p]], p};
+    }
+    qsort(fp, n, sizeof *fp, first_cmp);
+    s->start_off = ws_calloc((size_t)n + 2, sizeof *s->start_off);
+    s->start_pat = ws_calloc((size_t)n + 1, sizeof *s->start_pat);
+    s->first = ws_calloc(norm->ndicts + 1, sizeof *s->first);
+    s->ndicts = s->first ? norm->ndicts : 0;
+    s->dict_key = ws_calloc(norm->ndicts + 1, sizeof *s->dict_key);
+    /* key id -> 1 + h over the normalised vocabulary, then per dictionary. */
+    uint32_t *byid = ws_calloc((size_t)norm->terms.nterms + 1, sizeof *byid);
+    int rc = s->start_off && s->start_pat && s->first && s->dict_key && byid ? 0 : WS_ENOMEM;
+    s->nstart = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        if (i == 0 || fp[i].id != fp[i - 1].id) {
+            s->start_off[s->nstart++] = i;
+            if (fp[i].id < norm->terms.nterms) byid[fp[i].id] = s->nstart;
+        }
+        s->start_pat[i] = fp[i].pat;
+    }
+    if (!rc) s->start_off[s->nstart] = n;
+    for (uint32_t d = 0; d < norm->ndicts && !rc; d++) {
+        const ws_norm_dict *nd = &norm->dicts[d];
+        s->dict_key[d] = nd->key;
+        if (!(s->first[d] = ws_calloc((size_t)nd->nsrc + 1, sizeof *s->first[d]))) {
+            rc = WS_ENOMEM;
+            break;
+        }
+        for (uint32_t id = 0; id < nd->nsrc; id++) {
+            uint32_t k = nd->key[id];
+            s->first[d][id] = k < norm->terms.nterms ? byid[k] : 0;
+        }
+    }
+    ws_free(byid);
+    ws_free(fp);
+    return rc ? ws_error(rc, "out of memory for topic tables") : 0;
+}
+
+void ws_trends_out_free(ws_trends_out *o)
+{
+    if (!o) return;
+    ws_free(o->blabel);
+    ws_free(o->gid);
+    ws_free(o->cell);
+    uint64_t undated = o->undated;
+    memset(o, 0, sizeof *o);
+    o->undated = undated;
+}
+
+/* ---- statistics ---- */
+
+static double xlx(double o, double e) { return o > 0 ? o * log(o / e) : 0; }
+
+double ws_trends_g2(uint64_t a, uint64_t c, uint64_t b, uint64_t d)
+{
+    double n = (double)c + (double)d, k = (double)a + (double)b;
+    if (n <= 0 || k <= 0 || k >= n) return 0;
+    double e11 = (double)c * k / n, e12 = (double)c - e11, e21 = (double)d * k / n, e22 = (double)d - e21;
+    double g = xlx((double)a, e11) + xlx((double)(c - a), e12) + xlx((double)b, e21) + xlx((double)(d - b), e22);
+    return g > 0 ? 2 * g : 0;
+}
+
+int ws_trends_bursts(const uint64_t *r, const uint64_t *d, size_t n, double s, double gamma, ws_burst **out,
+                     size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    double R = 0, D = 0;
+    for (size_t t = 0; t < n; t++) {
+        R += (double)r[t];
+        D += (double)d[t];
+    }
+    if (n == 0 || R <= 0 || D <= 0 || R >= D) return 0; /* no rate to rise above */
+    double p0 = R / D, p1 = s * p0 < 0.9999 ? s * p0 : 0.9999;
+    if (p1 <= p0) return 0;
+    double up = gamma * log((double)n);
+    double l0 = log(p0), m0 = log1p(-p0), l1 = log(p1), m1 = log1p(-p1);
+    /* Viterbi over two states: c0, c1 the cheapest cost of a sequence ending
+     * in q0 / q1; from[t] bit q: the state before t on that path was q1. */
+    uint8_t *from = ws_malloc(n + 1);
+    ws_burst *v = ws_malloc((n / 2 + 1) * sizeof *v);
+    if (!from || !v) {
+        ws_free(from);
+        ws_free(v);
+        return ws_error(WS_ENOMEM, "out of memory for bursts over %zu buckets", n);
+    }
+    double c0 = 0, c1 = INFINITY; /* before the first bucket the automaton is in q0 */
+    for (size_t t = 0; t < n; t++) {
+        double rr = (double)r[t], nn = (double)(d[t] - r[t]);
+        double s0 = -(rr * l0 + nn * m0), s1 = -(rr * l1 + nn * m1);
+        uint8_t f = 0;
+        double n0 = c0, n1 = c0 + up;
+        if (c1 < n0) n0 = c1, f |= 1; /* moving down is free */
+        if (c1 <= n1) n1 = c1, f |= 2;
+        c0 = n0 + s0;
+        c1 = n1 + s1;
+        from[t] = f;
+    }
+    /* Backtrack; state[t] into from[t]'s spare bit 4. */
+    int q = c1 < c0 ? 1 : 0;
+    for (size_t t = n; t-- > 0;) {
+        uint8_t f = from[t];
+        from[t] = (uint8_t)(f | (q ? 4 : 0));
+        q = q ? (f & 2) != 0 : (f & 1) != 0;
+    }
+    size_t k = 0;
+    for (size_t t = 0; t < n;) {
+        if (!(from[t] & 4)) {
+            t++;
+            continue;
+        }
+        size_t e = t;
+        double w = 0;
+        for (; e < n && (from[e] & 4); e++) {
+            double rr = (double)r[e], nn = (double)(d[e] - r[e]);
+            w += -(rr * l0 + nn * m0) + (rr * l1 + nn * m1);
+        }
+        v[k++] = (ws_burst){t, e - 1, w};
+        t = e;
+    }
+    ws_free(from);
+    *out = v;
+    *nout = k;
+    return 0;
+}
+
+/* ---- hash map: uint64 key -> uint64 value (linear probing) ---- */
+
+#define EMPTY UINT64_MAX
+typedef struct tr_slot {
+    uint64_t key, val;
+} tr_slot;
+typedef struct tr_map {
+    tr_slot *slots;
+    size_t mask, used;
+} tr_map;
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int map_init(tr_map *m, size_t cap)
+{
+    m->slots = ws_malloc(cap * sizeof *m->slots);
+    if (!m->slots) return WS_ENOMEM;
+    for (size_t i = 0; i < cap; i++) m->slots[i].key = EMPTY;
+    m->mask = cap - 1;
+    m->used = 0;
+    return 0;
+}
+
+static int map_grow(tr_map *m)
+{
+    tr_map g;
+    if (map_init(&g, (m->mask + 1) * 2)) return ws_error(WS_ENOMEM, "out of memory growing the trends table");
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (m->slots[i].key == EMPTY) continue;
+        size_t j = mix(m->slots[i].key) & g.mask;
+        while (g.slots[j].key != EMPTY) j = (j + 1) & g.mask;
+        g.slots[j] = m->slots[i];
+    }
+    g.used = m->used;
+    ws_free(m->slots);
+    *m = g;
+    return 0;
+}
+
+/* The slot of key; *fresh is 1 when it was inserted (value 0). NULL: out of memory. */
+static tr_slot *map_get(tr_map *m, uint64_t key, int *fresh)
+{
+    size_t j = mix(key) & m->mask;
+    for (;;) {
+        tr_slot *s = &m->slots[j];
+        if (s->key == key) {
+            *fresh = 0;
+            return s;
+        }
+        if (s->key == EMPTY) break;
+        j = (j + 1) & m->mask;
+    }
+    if ((m->used + 1) * 4 > (m->mask + 1) * 3) {
+        if (map_grow(m)) return NULL;
+        return map_get(m, key, fresh);
+    }
+    m->slots[j].key = key;
+    m->slots[j].val = 0;
+    m->used++;
+    *fresh = 1;
+    return &m->slots[j];
+}
+
+static uint64_t map_find(const tr_map *m, uint64_t key)
+{
+    if (!m->slots) return 0;
+    size_t j = mix(key) & m->mask;
+    for (;;) {
+        const tr_slot *s = &m->slots[j];
+        if (s->key == key) return s->val;
+        if (s->key == EMPTY) return 0;
+        j = (j + 1) & m->mask;
+    }
+}
+
+/* ---- state ---- */
+
+typedef struct tr_bucket {
+    uint32_t id;
+    uint64_t stories;
+    tr_map terms; /* term -> df within the bucket */
+} tr_bucket;
+
+typedef struct tr_cell {
+    uint32_t stamp, df;
+} tr_cell;
+
+typedef struct tr_run {
+    uint32_t bucket, row;
+} tr_run;
+
+typedef struct tr_state {
+    const ws_trends_params *p;
+    uint64_t undated;
+    /* series */
+    uint32_t nt, width; /* topics; counts per pair = 2 nt + 1 */
+    tr_map pairs;       /* bucket << 32 | group -> index of the pair's counts */
+    uint64_t *counts;
+    size_t npairs, cappairs;
+    uint32_t *ment, *touched;
+    uint64_t *mpos;
+    ws_buf scratch;
+    /* emerging */
+    uint32_t n; /* normalised vocabulary */
+    tr_cell *cells;
+    uint32_t row;
+    tr_map bmap; /* bucket id -> index into bs */
+    tr_bucket *bs;
+    size_t nbs, capbs;
+    ws_buf runs;
+} tr_state;
+
+static void tr_free(void *v)
+{
+    tr_state *s = v;
+    if (!s) return;
+    ws_free(s->pairs.slots);
+    ws_free(s->counts);
+    ws_free(s->ment);
+    ws_free(s->touched);
+    ws_free(s->mpos);
+    ws_buf_free(&s->scratch);
+    ws_free(s->cells);
+    ws_free(s->bmap.slots);
+    for (size_t i = 0; i < s->nbs; i++) ws_free(s->bs[i].terms.slots);
+    ws_free(s->bs);
+    ws_buf_free(&s->runs);
+    ws_free(s);
+}
+
+static void *tr_init(const ws_query *q)
+{
+    const ws_trends_params *p = q->ext;
+    tr_state *s = ws_calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->p = p;
+    int bad = 0;
+    if (p->mode == WS_TRENDS_EMERGING) {
+        s->n = q->norm->terms.nterms;
+        bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells)) || map_init(&s->bmap, 64);
+    } else {
+        s->nt = p->set->ntopics;
+        s->width = 2 * s->nt + 1;
+        bad = map_init(&s->pairs, 64) || !(s->ment = ws_calloc(s->nt + 1, sizeof *s->ment)) ||
+              !(s->touched = ws_calloc(s->nt + 1, sizeof *s->touched)) ||
+              !(s->mpos = ws_calloc(s->nt + 1, sizeof *s->mpos));
+    }
+    if (bad) {
+        tr_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The counts of pair key, created zeroed when new; NULL when out of memory. */
+static uint64_t *pair_get(tr_state *s, uint64_t key)
+{
+    int fresh;
+    tr_slot *sl = map_get(&s->pairs, key, &fresh);
+    if (!sl) return NULL;
+    if (fresh) {
+        if (s->npairs == s->cappairs) {
+            size_t nc = s->cappairs ? s->cappairs * 2 : 64;
+            uint64_t *c = ws_realloc(s->counts, nc * s->width * sizeof *c);
+            if (!c) return NULL;
+            s->counts = c;
+            s->cappairs = nc;
+        }
+        memset(s->counts + s->npairs * s->width, 0, s->width * sizeof *s->counts);
+        sl->val = s->npairs++;
+    }
+    return s->counts + sl->val * s->width;
+}
+
+/* 1 when the phrase ids[t..t+len) of row r (tokens from row0) matches pat
+ * within [.., hi) and within one sentence. */
+static int phrase_at(const ws_block *b, const uint32_t *key, uint32_t r, uint64_t t, uint64_t hi, const uint32_t *pat,
+                     uint32_t len)
+{
+    if (t + len > hi) return 0;
+    for (uint32_t j = 1; j < len; j++)
+        if (key[b->ids[t + j]] != pat[j]) return 0;
+    /* No sentence may start inside (t, t + len). */
+    uint64_t rel = t - b->meta.tok_off[r];
+    const uint32_t *st = b->meta.sent + b->meta.sent_off[r];
+    size_t lo = 0, hi2 = (size_t)(b->meta.sent_off[r + 1] - b->meta.sent_off[r]);
+    while (lo < hi2) { /* first start > rel */
+        size_t mid = (lo + hi2) / 2;
+        if (st[mid] <= rel) lo = mid + 1;
+        else hi2 = mid;
+    }
+    return !(lo < (size_t)(b->meta.sent_off[r + 1] - b->meta.sent_off[r]) && st[lo] < rel + len);
+}
+
+static int series_consume(tr_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    const ws_trends_params *p = s->p;
+    const ws_trends_set *set = p->set;
+    const uint32_t *first = NULL, *key = q->norm->key;
+    for (uint32_t i = 0; i < set->ndicts && !first; i++)
+        if (set->dict_key[i] == key) first = set->first[i];
+    if (!first) return ws_error(WS_EINTERNAL, "trends: the topic tables were built for another normalisation");
+    const ws_group_seg *gs = q->groups ? ws_groups_seg(q->groups, b->seg) : NULL;
+    memset(s->mpos, 0, s->nt * sizeof *s->mpos);
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint32_t bucket = ws_time_group(p->bucket, b->dates[r]);
+        if (bucket == WS_GROUP_NONE) {
+            s->undated++;
+            continue;
+        }
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        uint32_t nt = 0;
+        for (uint64_t t = lo; t < hi; t++) {
+            uint32_t h = first[b->ids[t]];
+            if (WS_LIKELY(!h)) continue;
+            for (uint32_t k = set->start_off[h - 1]; k < set->start_off[h]; k++) {
+                uint32_t pt = set->start_pat[k], len = set->pat_off[pt + 1] - set->pat_off[pt];
+                if (len > 1 && !phrase_at(b, key, r, t, hi, set->pat_ids + set->pat_off[pt], len)) continue;
+                uint32_t tp = set->pat_topic[pt];
+                if (s->mpos[tp] == t + 1) continue; /* this position already counted for the topic */
+                s->mpos[tp] = t + 1;
+                if (!s->ment[tp]++) s->touched[nt++] = tp;
+            }
+        }
+        const uint32_t *gid = NULL;
+        uint32_t ng = 1, zero = 0;
+        if (q->groups) {
+            int rc = ws_groups_row(q->groups, gs, b, r, &s->scratch, &gid, &ng);
+            if (rc) return rc;
+        } else {
+            gid = &zero;
+        }
+        for (uint32_t g = 0; g < ng; g++) {
+            uint64_t *c = pair_get(s, (uint64_t)bucket << 32 | gid[g]);
+            if (!c) return ws_error(WS_ENOMEM, "out of memory for trends counts");
+            c[0]++;
+            for (uint32_t i = 0; i < nt; i++) {
+                c[1 + 2 * s->touched[i]]++;
+                c[2 + 2 * s->touched[i]] += s->ment[s->touched[i]];
+            }
+        }
+        for (uint32_t i = 0; i < nt; i++) s->ment[s->touched[i]] = 0;
+    }
+    return 0;
+}
+
+static int run_cmp(const void *x, const void *y)
+{
+    const tr_run *a = x, *b = y;
+    if (a->bucket != b->bucket) return a->bucket < b->bucket ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The state of bucket id, created when new; NULL when out of memory. */
+static tr_bucket *bucket_get(tr_state *s, uint32_t id)
+{
+    int fresh;
+    tr_slot *sl = map_get(&s->bmap, id, &fresh);
+    if (!sl) return NULL;
+    if (!fresh) return &s->bs[sl->val];
+    if (s->nbs == s->capbs) {
+        size_t nc = s->capbs ? s->capbs * 2 : 16;
+        tr_bucket *g = ws_realloc(s->bs, nc * sizeof *g);
+        if (!g) return NULL;
+        s->bs = g;
+        s->capbs = nc;
+    }
+    tr_bucket *g = &s->bs[s->nbs];
+    memset(g, 0, sizeof *g);
+    g->id = id;
+    if (map_init(&g->terms, 256)) return NULL;
+    sl->val = s->nbs++;
+    return g;
+}
+
+static int emerging_consume(tr_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    const uint32_t *map = q->norm->sink;
+    s->runs.n = 0;
+    int rc = ws_buf_reserve(&s->runs, (size_t)b->nrows * sizeof(tr_run));
+    if (rc) return rc;
+    tr_run *runs = (tr_run *)(void *)s->runs.p;
+    size_t nrun = 0;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint32_t bucket = ws_time_group(s->p->bucket, b->dates[r]);
+        if (bucket == WS_GROUP_NONE) s->undated++;
+        else runs[nrun++] = (tr_run){bucket, r};
+    }
+    if (nrun > 1) qsort(runs, nrun, sizeof *runs, run_cmp);
+    if (s->row > UINT32_MAX - (uint32_t)(nrun + 1)) { /* stamps would wrap: df cells are all zero between runs */
+        memset(s->cells, 0, ((size_t)s->n + 1) * sizeof *s->cells);
+        s->row = 0;
+    }
+    for (size_t i = 0; i < nrun;) {
+        uint32_t g = runs[i].bucket;
+        size_t j = i;
+        for (; j < nrun && runs[j].bucket == g; j++) {
+            uint64_t lo, hi;
+            ws_query_span(q, b, runs[j].row, &lo, &hi);
+            uint32_t row = ++s->row;
+            for (uint64_t t = lo; t < hi; t++) {
+                tr_cell *c = &s->cells[map[b->ids[t]]];
+                c->df += c->stamp != row;
+                c->stamp = row;
+            }
+        }
+        tr_bucket *bk = bucket_get(s, g);
+        if (!bk) return ws_error(WS_ENOMEM, "out of memory for trends buckets");
+        bk->stories += j - i;
+        /* Move the run's df into the bucket's map: the first visit of a term moves and clears it. */
+        for (size_t k = i; k < j; k++) {
+            uint64_t lo, hi;
+            ws_query_span(q, b, runs[k].row, &lo, &hi);
+            for (uint64_t t = lo; t < hi; t++) {
+                uint32_t id = map[b->ids[t]];
+                tr_cell *c = &s->cells[id];
+                if (!c->df) continue;
+                if (id < s->n) {
+                    int fresh;
+                    tr_slot *sl = map_get(&bk->terms, id, &fresh);
+                    if (!sl) return ws_error(WS_ENOMEM, "out of memory for trends terms");
+                    sl->val += c->df;
+                }
+                c->df = 0;
+            }
+        }
+        i = j;
+    }
+    return 0;
+}
+
+static int tr_consume(void *v, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    tr_state *s = v;
+    return s->p->mode == WS_TRENDS_EMERGING ? emerging_consume(s, q, b, sel) : series_consume(s, q, b, sel);
+}
+
+static int tr_merge(void *into, const void *from, const ws_query *q)
+{
+    (void)q;
+    tr_state *a = into;
+    const tr_state *b = from;
+    a->undated += b->undated;
+    if (a->p->mode == WS_TRENDS_EMERGING) {
+        for (size_t i = 0; i < b->nbs; i++) {
+            tr_bucket *g = bucket_get(a, b->bs[i].id);
+            if (!g) return ws_error(WS_ENOMEM, "out of memory merging trends buckets");
+            g->stories += b->bs[i].stories;
+            const tr_map *m = &b->bs[i].terms;
+            for (size_t k = 0; k <= m->mask; k++) {
+                if (m->slots[k].key == EMPTY) continue;
+                int fresh;
+                tr_slot *sl = map_get(&g->terms, m->slots[k].key, &fresh);
+                if (!sl) return ws_error(WS_ENOMEM, "out of memory merging trends terms");
+                sl->val += m->slots[k].val;
+            }
+        }
+        return 0;
+    }
+    for (size_t k = 0; k <= b->pairs.mask; k++) {
+        const tr_slot *sl = &b->pairs.slots[k];
+        if (sl->key == EMPTY) continue;
+        uint64_t *c = pair_get(a, sl->key);
+        if (!c) return ws_error(WS_ENOMEM, "out of memory merging trends counts");
+        const uint64_t *f = b->counts + sl->val * b->width;
+        for (uint32_t i = 0; i < a->width; i++) c[i] += f[i];
+    }
+    return 0;
+}
+
+/* ---- finish ---- */
+
+static uint32_t bucket_step(ws_by by) { return by == WS_BY_WEEK ? 7 : 1; }
+
+static const char *group_column(const ws_groups *g)
+{
+    return g->by == WS_BY_SOURCE ? "source" : g->tag ? g->tag : "group";
+}
+
+static int u32_cmp(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Lay the pairs out densely into o (see ws_trends_out). */
+static int series_table(tr_state *s, ws_trends_out *o)
+{
+    const ws_trends_params *p = s->p;
+    memset(o, 0, sizeof *o);
+    o->undated = s->undated;
+    o->nt = s->nt;
+    uint32_t bmin = UINT32_MAX, bmax = 0;
+    uint32_t *gids = ws_calloc(s->pairs.used + 1, sizeof *gids);
+    if (!gids) return ws_error(WS_ENOMEM, "out of memory for the trends table");
+    size_t ng = 0;
+    for (size_t k = 0; k <= s->pairs.mask; k++) {
+        const tr_slot *sl = &s->pairs.slots[k];
+        if (sl->key == EMPTY) continue;
+        uint32_t bk = (uint32_t)(sl->key >> 32);
+        bmin = bk < bmin ? bk : bmin;
+        bmax = bk > bmax ? bk : bmax;
+        gids[ng++] = (uint32_t)sl->key;
+    }
+    qsort(gids, ng, sizeof *gids, u32_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (!u || gids[u - 1] != gids[i]) gids[u++] = gids[i];
+    o->gid = gids;
+    o->ng = (uint32_t)u;
+    if (!s->pairs.used) return 0;
+    uint32_t step = bucket_step(p->bucket);
+    o->nb = (bmax - bmin) / step + 1;
+    size_t w = s->width, rows = (size_t)o->nb * o->ng;
+    o->blabel = ws_calloc(o->nb, sizeof *o->blabel);
+    o->cell = ws_calloc(rows * w + 1, sizeof *o->cell);
+    if (!o->blabel || !o->cell) return ws_error(WS_ENOMEM, "out of memory for %zu trends rows", rows);
+    ws_groups tg = {0};
+    tg.by = p->bucket;
+    for (uint32_t b = 0; b < o->nb; b++) {
+        char buf[32];
+        ws_str l = ws_group_label(&tg, bmin + b * step, buf);
+        memcpy(o->blabel[b], l.p, l.n < 31 ? l.n : 31);
+    }
+    for (size_t k = 0; k <= s->pairs.mask; k++) {
+        const tr_slot *sl = &s->pairs.slots[k];
+        if (sl->key == EMPTY) continue;
+        uint32_t b = ((uint32_t)(sl->key >> 32) - bmin) / step, g = (uint32_t)sl->key;
+        const uint32_t *gp = bsearch(&g, gids, o->ng, sizeof *gids, u32_cmp);
+        memcpy(o->cell + ((size_t)b * o->ng + (size_t)(gp - gids)) * w, s->counts + sl->val * w,
+               w * sizeof *o->cell);
+    }
+    return 0;
+}
+
+static inline const uint64_t *cell_at(const ws_trends_out *o, uint32_t b, uint32_t g)
+{
+    return o->cell + ((size_t)b * o->ng + g) * (2 * (size_t)o->nt + 1);
+}
+
+static double share_at(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t t)
+{
+    const uint64_t *c = cell_at(o, b, g);
+    return c[0] ? (double)c[1 + 2 * t] / (double)c[0] : 0.0;
+}
+
+/* Mean share over the trailing k buckets (b and the k - 1 before; fewer at the start). */
+static double smooth_at(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t t, uint32_t k)
+{
+    uint32_t from = b + 1 >= k ? b + 1 - k : 0;
+    double sum = 0;
+    for (uint32_t i = from; i <= b; i++) sum += share_at(o, i, g, t);
+    return sum / (double)(b - from + 1);
+}
+
+static int field_cstr(ws_buf *out, const char *s) { return ws_csv_field(out, ws_str_make(s, strlen(s))); }
+
+static int write_group(ws_buf *out, const ws_query *q, const ws_trends_out *o, uint32_t g)
+{
+    char buf[32];
+    int rc = ws_csv_field(out, ws_group_label(q->groups, o->gid[g], buf));
+    return rc ? rc : ws_csv_sep(out);
+}
+
+static int series_long(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+{
+    int rc = ws_csv_raw(out, "bucket,");
+    if (!rc && q->groups) {
+        rc = field_cstr(out, group_column(q->groups));
+        rc = rc ? rc : ws_csv_sep(out);
+    }
+    if (!rc)
+        rc = ws_csv_raw(out, p->smooth ? "topic,docs,mentions,total,share,share_ma\n"
+                                       : "topic,docs,mentions,total,share\n");
+    for (uint32_t b = 0; b < o->nb && !rc; b++)
+        for (uint32_t g = 0; g < o->ng && !rc; g++) {
+            const uint64_t *c = cell_at(o, b, g);
+            for (uint32_t t = 0; t < o->nt && !rc; t++) {
+                rc = field_cstr(out, o->blabel[b]);
+                rc = rc ? rc : ws_csv_sep(out);
+                if (!rc && q->groups) rc = write_group(out, q, o, g);
+                rc = rc ? rc : field_cstr(out, p->set->names[t]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_u64(out, c[1 + 2 * t]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_u64(out, c[2 + 2 * t]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_u64(out, c[0]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_double(out, share_at(o, b, g, t), 10);
+                if (!rc && p->smooth) {
+                    rc = ws_csv_sep(out);
+                    rc = rc ? rc : ws_csv_double(out, smooth_at(o, b, g, t, p->smooth), 10);
+                }
+                rc = rc ? rc : ws_csv_eol(out);
+            }
+        }
+    return rc;
+}
+
+static int series_wide(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+{
+    int rc = ws_csv_raw(out, "bucket,");
+    if (!rc && q->groups) {
+        rc = field_cstr(out, group_column(q->groups));
+        rc = rc ? rc : ws_csv_sep(out);
+    }
+    if (!rc) rc = ws_csv_raw(out, "total");
+    for (uint32_t t = 0; t < o->nt && !rc; t++) {
+        rc = ws_csv_sep(out);
+        rc = rc ? rc : field_cstr(out, p->set->names[t]);
+    }
+    for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++) {
+        char *name = ws_malloc(strlen(p->set->names[t]) + 4);
+        if (!name) return ws_error(WS_ENOMEM, "out of memory");
+        memcpy(name, p->set->names[t], strlen(p->set->names[t]));
+        memcpy(name + strlen(p->set->names[t]), "_ma", 4);
+        rc = ws_csv_sep(out);
+        rc = rc ? rc : field_cstr(out, name);
+        ws_free(name);
+    }
+    rc = rc ? rc : ws_csv_eol(out);
+    for (uint32_t b = 0; b < o->nb && !rc; b++)
+        for (uint32_t g = 0; g < o->ng && !rc; g++) {
+            const uint64_t *c = cell_at(o, b, g);
+            rc = field_cstr(out, o->blabel[b]);
+            rc = rc ? rc : ws_csv_sep(out);
+            if (!rc && q->groups) rc = write_group(out, q, o, g);
+            rc = rc ? rc : ws_csv_u64(out, c[0]);
+            for (uint32_t t = 0; t < o->nt && !rc; t++) {
+                rc = ws_csv_sep(out);
+                if (rc) break;
+                rc = p->wide == 2 ? ws_csv_double(out, share_at(o, b, g, t), 10) : ws_csv_u64(out, c[1 + 2 * t]);
+            }
+            for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++) {
+                rc = ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_double(out, smooth_at(o, b, g, t, p->smooth), 10);
+            }
+            rc = rc ? rc : ws_csv_eol(out);
+        }
+    return rc;
+}
+
+static int series_bursts(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+{
+    int rc = ws_csv_raw(out, "topic,");
+    if (!rc && q->groups) {
+        rc = field_cstr(out, group_column(q->groups));
+        rc = rc ? rc : ws_csv_sep(out);
+    }
+    if (!rc) rc = ws_csv_raw(out, "start,end,weight\n");
+    uint64_t *r = ws_calloc((size_t)o->nb + 1, sizeof *r), *d = ws_calloc((size_t)o->nb + 1, sizeof *d);
+    if (!r || !d) rc = ws_error(WS_ENOMEM, "out of memory for bursts");
+    for (uint32_t t = 0; t < o->nt && !rc; t++)
+        for (uint32_t g = 0; g < o->ng && !rc; g++) {
+            for (uint32_t b = 0; b < o->nb; b++) {
+                const uint64_t *c = cell_at(o, b, g);
+                d[b] = c[0];
+                r[b] = c[1 + 2 * t];
+            }
+            ws_burst *v;
+            size_t nv;
+            if ((rc = ws_trends_bursts(r, d, o->nb, p->burst_s, p->burst_gamma, &v, &nv))) break;
+            for (size_t i = 0; i < nv && !rc; i++) {
+                rc = field_cstr(out, p->set->names[t]);
+                rc = rc ? rc : ws_csv_sep(out);
+                if (!rc && q->groups) rc = write_group(out, q, o, g);
+                rc = rc ? rc : field_cstr(out, o->blabel[v[i].start]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : field_cstr(out, o->blabel[v[i].end]);
+                rc = rc ? rc : ws_csv_sep(out);
+                rc = rc ? rc : ws_csv_double(out, v[i].weight, 10);
+                rc = rc ? rc : ws_csv_eol(out);
+            }
+            ws_free(v);
+        }
+    ws_free(r);
+    ws_free(d);
+    return rc;
+}
+
+typedef struct em_item {
+    ws_str term;
+    uint64_t count, base;
+    double score;
+} em_item;
+
+/* Score descending, then term bytewise. */
+static int item_cmp(const void *x, const void *y)
+{
+    const em_item *a = x, *b = y;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    return ws_str_cmp(a->term, b->term);
+}
+
+static int bucket_cmp(const void *x, const void *y)
+{
+    const tr_bucket *a = x, *b = y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int emerging_finish(tr_state *s, const ws_query *q, ws_buf *out)
+{
+    const ws_trends_params *p = s->p;
+    if (p->out) {
+        memset(p->out, 0, sizeof *p->out);
+        p->out->undated = s->undated;
+    }
+    int rc = ws_csv_raw(out, "bucket,term,count,baseline,score\n");
+    if (rc || !s->nbs) return rc;
+    qsort(s->bs, s->nbs, sizeof *s->bs, bucket_cmp);
+    uint32_t step = bucket_step(p->bucket), bmin = s->bs[0].id;
+    size_t nb = (s->bs[s->nbs - 1].id - bmin) / step + 1;
+    /* Calendar index -> bucket (NULL when no story fell in it). */
+    tr_bucket **cal = ws_calloc(nb + 1, sizeof *cal);
+    size_t most = 0;
+    for (size_t i = 0; i < s->nbs; i++) most = s->bs[i].terms.used > most ? s->bs[i].terms.used : most;
+    em_item *items = ws_malloc((most + 1) * sizeof *items);
+    if (!cal || !items) {
+        ws_free(cal);
+        ws_free(items);
+        return ws_error(WS_ENOMEM, "out of memory ranking emerging terms");
+    }
+    for (size_t i = 0; i < s->nbs; i++) cal[(s->bs[i].id - bmin) / step] = &s->bs[i];
+    ws_groups tg = {0};
+    tg.by = p->bucket;
+    for (size_t bi = 0; bi < nb && !rc; bi++) {
+        const tr_bucket *bk = cal[bi];
+        if (!bk) continue;
+        size_t from = bi >= p->baseline ? bi - p->baseline : 0;
+        uint64_t d = 0, c = bk->stories;
+        for (size_t j = from; j < bi; j++) d += cal[j] ? cal[j]->stories : 0;
+        if (!d || !c) continue; /* no baseline to compare with */
+        size_t n = 0;
+        const tr_map *m = &bk->terms;
+        for (size_t k = 0; k <= m->mask; k++) {
+            const tr_slot *sl = &m->slots[k];
+            if (sl->key == EMPTY || sl->val < p->min_count) continue;
+            uint64_t a = sl->val, base = 0;
+            for (size_t j = from; j < bi; j++)
+                if (cal[j]) base += map_find(&cal[j]->terms, sl->key);
+            /* Over-represented only: a / c > base / d, compared exactly. */
+            if ((unsigned __int128)a * d <= (unsigned __int128)base * c) continue;
+            items[n++] = (em_item){ws_norm_term(q->norm, (uint32_t)sl->key), a, base, ws_trends_g2(a, c, base, d)};
+        }
+        qsort(items, n, sizeof *items, item_cmp);
+        size_t k = q->top && q->top < n ? q->top : n;
+        char buf[32];
+        ws_str label = ws_group_label(&tg, bk->id, buf);
+        for (size_t i = 0; i < k && !rc; i++) {
+            rc = ws_csv_field(out, label);
+            rc = rc ? rc : ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_field(out, items[i].term);
+            rc = rc ? rc : ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_u64(out, items[i].count);
+            rc = rc ? rc : ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_u64(out, items[i].base);
+            rc = rc ? rc : ws_csv_sep(out);
+            rc = rc ? rc : ws_csv_double(out, items[i].score, 10);
+            rc = rc ? rc : ws_csv_eol(out);
+        }
+    }
+    ws_free(cal);
+    ws_free(items);
+    return rc;
+}
+
+static int tr_finish(void *v, const ws_query *q, ws_buf *out)
+{
+    tr_state *s = v;
+    const ws_trends_params *p = s->p;
+    if (p->mode == WS_TRENDS_EMERGING) return emerging_finish(s, q, out);
+    ws_trends_out local, *o = p->out ? p->out : &local;
+    int rc = series_table(s, o);
+    if (!rc) {
+        if (p->mode == WS_TRENDS_BURSTS) rc = series_bursts(p, q, o, out);
+        else if (p->wide) rc = series_wide(p, q, o, out);
+        else rc = series_long(p, q, o, out);
+    }
+    if (o == &local) ws_trends_out_free(&local);
+    return rc;
+}
+
+const ws_kernel ws_kernel_trends = {
+    "trends",
+    WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
+    tr_init,
+    tr_consume,
+    tr_merge,
+    tr_finish,
+    tr_free,
+};
