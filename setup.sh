@@ -39,7 +39,7 @@ run_sample() {
     local ws=build/wirescan out=out
     mkdir -p "$out"
     rm -rf "$out/sample.store"
-    echo "== generate: 20000 synthetic stories with planted topics"
+    echo "== generate: 20000 synthetic stories with planted topics -> $out/truth.csv"
     $ws generate --stories 20000 --seed 1 --truth "$out/truth.csv" -o "$out/sample.jsonl"
     echo "== ingest"
     $ws ingest -o "$out/sample.store" --tag section "$out/sample.jsonl"
@@ -49,6 +49,18 @@ run_sample() {
     echo "== report: top terms (min length 3, no numbers) -> $out/tf.csv"
     $ws tf "$out/sample.store" --top 25 --min-length 3 --no-numbers -o "$out/tf.csv"
     cat "$out/tf.csv"
+    # One topic a line, "name: term term ...", from the generator's truth
+    # (columns topic,kind,terms,start,end,base_rate,peak_rate).
+    awk -F, 'NR > 1 { print $1 ": " $3 }' "$out/truth.csv" >"$out/topics.txt"
+    echo "== report: planted topics per month -> $out/trends.csv, $out/trends.svg, $out/trends.png"
+    cat "$out/topics.txt"
+    $ws trends "$out/sample.store" --topics "$out/topics.txt" --bucket month \
+        -o "$out/trends.csv" --chart "$out/trends.svg"
+    $ws trends "$out/sample.store" --topics "$out/topics.txt" --bucket month \
+        -o "$out/trends.csv" --chart "$out/trends.png"
+    head -n 17 "$out/trends.csv"
+    echo "... ($(($(wc -l <"$out/trends.csv") - 1)) rows: bucket,topic,docs,mentions,total,share)"
+    echo "== charts: $PWD/$out/trends.svg and $PWD/$out/trends.png (share of stories per month, one line per topic)"
 }
 
 run_tests() {
