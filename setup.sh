@@ -71,11 +71,32 @@ run_tests() {
     ctest --test-dir build-asan --output-on-failure -R '^test_' -j"$(jobs)"
 }
 
+# Benchmark peers (bench/run.sh): scikit-learn for the Python peer, Node.js
+# and npm for DuckDB (@duckdb/node-api, which run.sh installs into bench/).
+install_bench_deps() {
+    local missing=()
+    /usr/bin/python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "setup: installing ${missing[*]}" >&2
+    local SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+run_bench() { # arguments after 'bench' go to bench/run.sh (e.g. --sizes 100k,1M)
+    WS_BIN="$PWD/build/wirescan" bench/run.sh "${BENCH_ARGS[@]}"
+}
+
+BENCH_ARGS=("${@:2}")
 install_deps
 build build
 case "$mode" in
     run) run_sample ;;
     test) run_tests ;;
     build) ;;
-    *) echo "usage: ./setup.sh [run|test|build]" >&2; exit 2 ;;
+    bench) install_bench_deps; run_bench ;;
+    *) echo "usage: ./setup.sh [run|test|build|bench]" >&2; exit 2 ;;
 esac
