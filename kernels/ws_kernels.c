@@ -8,12 +8,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ws_k_cooc.h"
+#include "ws_k_ngrams.h"
+#include "ws_k_trends.h"
 #include "ws_kernel.h"
 
 static const ws_kernel *const kernels[] = {
     &ws_kernel_tf,
     &ws_kernel_keyness,
     &ws_kernel_decode,
+    &ws_kernel_cooc,
+    &ws_kernel_ngrams,
+    &ws_kernel_trends,
 };
 
 const ws_kernel *ws_kernel_find(const char *name)

@@ -531,3 +531,15 @@ Test(scan, failing_allocator)
     ws_groups_free(&g);
     ws_norm_free(&norm);
 }
+
+Test(kernels, table_finds_every_kernel_by_name)
+{
+    static const char *const names[] = {"tf", "keyness", "decode", "cooc", "ngrams", "trends"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const ws_kernel *k = ws_kernel_find(names[i]);
+        cr_assert_not_null(k, "kernel %s", names[i]);
+        cr_assert_str_eq(k->name, names[i]);
+        cr_assert(k->init && k->consume && k->merge && k->finish && k->free);
+    }
+    cr_assert_null(ws_kernel_find("nosuch"));
+}
