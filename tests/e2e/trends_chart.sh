@@ -12,10 +12,6 @@
 #   another extension, or in a missing directory, fails naming the file.
 . "$(dirname "$0")/lib.sh"
 
-if ws trends --help 2>&1 | grep -q "not built yet"; then
-    skip "wirescan trends is not built yet"
-fi
-
 expect_status 0 "generate" -- ws generate --stories 4000 --seed 11 --truth "$T/truth.csv" -o "$T/c.jsonl"
 expect_status 0 "ingest" -- ws ingest -q -o "$T/s" "$T/c.jsonl"
 # truth.csv: topic,kind,terms,start,end,base_rate,peak_rate; terms space-separated
