@@ -5,10 +5,13 @@
  *   1. parallel:   parse each line, tokenize title and body, look every token
  *                  up in the store dictionary (read-only here); a term the
  *                  dictionary lacks gets a thread-local id, flagged.
- *   2. sequential: in input order, report bad lines, turn flagged ids into
- *                  dictionary ids (new terms are appended in order of first
- *                  appearance), count cf/df, and append each story to the
- *                  open block's column streams; full blocks close.
+ *   2. sequential: in input order, (a) report bad lines and give new terms
+ *                  dictionary ids (appended in order of first appearance),
+ *                  then (b) turn flagged ids into those ids, count cf/df,
+ *                  and append each story to the open block's column
+ *                  streams; full blocks close. 2b touches no part of the
+ *                  dictionary that lookups read, so it runs on one thread
+ *                  beside phase 1 of the next batch (see process_batch).
  *   3. parallel:   compress the closed blocks' column chunks.
  *   4. sequential: write them to the segment in order.
  * Term ids and block boundaries depend only on the input order, never on
@@ -217,8 +220,13 @@ typedef struct worker {
     tcache_ent *cache; /* 1 << TCACHE_BITS entries */
     ws_tokenizer *tok;
     ws_jsonl_parser *parser;
-    arena mem;
-    lterms lt;
+    /* Two of each, used by alternate batches: batch k's stories and new
+     * terms must stay while the in-order phase of batch k runs beside the
+     * parallel phase of batch k + 1. mem and lt point at the current pair. */
+    arena mem_[2];
+    lterms lt_[2];
+    arena *mem;
+    lterms *lt;
     ws_buf ids, sent; /* one story's tokens while it is being built */
     ws_buf text[2];   /* its title and body in text-column form */
     ws_buf hashes;    /* one field's token hashes */
@@ -285,7 +293,8 @@ typedef struct run {
     const char *tag_names[WS_MAX_TAG_COLUMNS];
     ws_format *fmts;       /* per input */
     ws_source_opts src;    /* o->src with the field mapping filled in */
-    arena src_mem;         /* records read by a source, for one batch */
+    arena src_mem[2];      /* records read by a source, for alternate batches */
+    int src_cur;           /* the src_mem the batch being read uses */
     ws_segwriter *seg;
     char seg_name[64];
     int nthreads;
@@ -295,6 +304,13 @@ typedef struct run {
     blockb *open;
     blockb **pool;
     uint32_t npool;
+    /* Stories of each parity (see worker) and the batch whose in-order
+     * phase is still to run: pend_n stories in stories[pend_par]. */
+    story *stories[2];
+    size_t stories_cap[2];
+    int pend_have, pend_par;
+    size_t pend_n;
+    char pend_err[1024];
     ws_buf stamp; /* uint32 per term: last story (1-based, mod 2^32) that counted its df */
     uint32_t story_seq;
     long reported;
@@ -316,12 +332,38 @@ static void report_bad(run *r, const char *file, uint64_t line, const char *msg)
     else if (r->reported == r->o->max_reports + 1) fprintf(r->log, "wirescan: further bad records are counted, not shown\n");
 }
 
+/* a[0..n) == b[0..n) for n <= TCACHE_STR, inline: most tokens are cache
+ * hits, and a call into the C library's memcmp for a few bytes costs more
+ * than the compare. Overlapping word loads stay within both strings. */
+static inline int short_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y, u, v;
+    if (n >= 8) {
+        memcpy(&x, a, 8); memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8); memcpy(&v, b + n - 8, 8);
+        if ((x ^ y) | (u ^ v)) return 0;
+        if (n <= 16) return 1;
+        memcpy(&x, a + 8, 8); memcpy(&y, b + 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4); memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4); memcpy(&t, b + n - 4, 4);
+        return !((p ^ q) | (r ^ t));
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+_Static_assert(TCACHE_STR <= 24, "short_eq compares at most 24 bytes");
+
 /* First pass over a token: the cache, else start fetching its index slot.
  * Returns 1 on a cache hit (*out set). */
 static int probe_token(worker *w, const ws_dict *dict, ws_str t, uint64_t h, uint32_t *out)
 {
     const tcache_ent *e = &w->cache[h >> (64 - TCACHE_BITS)];
-    if (e->hash == h && e->len == t.n && t.n <= TCACHE_STR && !memcmp(e->s, t.p, t.n)) {
+    if (e->hash == h && e->len == t.n && t.n <= TCACHE_STR && short_eq(e->s, t.p, t.n)) {
         *out = e->id;
         return 1;
     }
@@ -344,7 +386,7 @@ static int map_token(worker *w, const ws_dict *dict, ws_str t, uint64_t h, uint3
         *out = id;
         return 0;
     }
-    int rc = lterms_intern(&w->lt, t, h, &id);
+    int rc = lterms_intern(w->lt, t, h, &id);
     if (rc) return rc;
     *out = id | LOCAL_FLAG;
     return 1;
@@ -415,23 +457,23 @@ static void story_from_record(run *r, worker *w, const ws_record *rec, int batch
         s->body = rec->body;
         s->source = rec->source;
     } else {
-        s->id = arena_str(&w->mem, rec->id, &fail);
-        s->title = arena_str(&w->mem, rec->title, &fail);
-        s->body = arena_str(&w->mem, rec->body, &fail);
-        s->source = arena_str(&w->mem, rec->source, &fail);
+        s->id = arena_str(w->mem, rec->id, &fail);
+        s->title = arena_str(w->mem, rec->title, &fail);
+        s->body = arena_str(w->mem, rec->body, &fail);
+        s->source = arena_str(w->mem, rec->source, &fail);
     }
     s->date = rec->date;
     s->date_bad = rec->date_bad;
     s->invalid_utf8 = rec->invalid_utf8;
     if (r->ntags) {
         uint32_t total = 0, have = rec->ntags < r->ntags ? rec->ntags : r->ntags;
-        s->tag_count = arena_alloc(&w->mem, r->ntags * sizeof *s->tag_count);
+        s->tag_count = arena_alloc(w->mem, r->ntags * sizeof *s->tag_count);
         if (!s->tag_count) fail = 1;
         for (uint32_t t = 0; t < r->ntags && !fail; t++) total += (s->tag_count[t] = t < have ? rec->tag_count[t] : 0);
-        s->tag_vals = fail ? NULL : arena_alloc(&w->mem, (total ? total : 1) * sizeof *s->tag_vals);
+        s->tag_vals = fail ? NULL : arena_alloc(w->mem, (total ? total : 1) * sizeof *s->tag_vals);
         if (!s->tag_vals) fail = 1;
         for (uint32_t k = 0; k < total && !fail; k++)
-            s->tag_vals[k] = batch_owned ? rec->tag_vals[k] : arena_str(&w->mem, rec->tag_vals[k], &fail);
+            s->tag_vals[k] = batch_owned ? rec->tag_vals[k] : arena_str(w->mem, rec->tag_vals[k], &fail);
     }
     w->ids.n = w->sent.n = 0;
     /* The raw field may hold invalid UTF-8 only if the reader let it
@@ -443,19 +485,19 @@ static void story_from_record(run *r, worker *w, const ws_record *rec, int batch
     if (rc) {
         s->status = rc;
         const char *m = ws_last_error();
-        s->err = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail).p;
+        s->err = arena_str(w->mem, ws_str_make(m, strlen(m) + 1), &fail).p;
         if (fail || !s->err) s->err = "out of memory";
         return;
     }
     s->ntok = (uint32_t)(w->ids.n / 4);
     s->nsent = (uint32_t)(w->sent.n / 4);
-    s->ids = arena_alloc(&w->mem, w->ids.n + 4);
-    s->sent = arena_alloc(&w->mem, w->sent.n + 4);
+    s->ids = arena_alloc(w->mem, w->ids.n + 4);
+    s->sent = arena_alloc(w->mem, w->sent.n + 4);
     if (!s->ids || !s->sent) { s->status = WS_ENOMEM; s->err = "out of memory"; return; }
     memcpy(s->ids, w->ids.p, w->ids.n);
     memcpy(s->sent, w->sent.p, w->sent.n);
     for (int f = 0; f < 2; f++)
-        s->text[f] = arena_str(&w->mem, ws_str_make((const char *)w->text[f].p, w->text[f].n), &fail);
+        s->text[f] = arena_str(w->mem, ws_str_make((const char *)w->text[f].p, w->text[f].n), &fail);
     if (fail) { s->status = WS_ENOMEM; s->err = "out of memory"; return; }
     s->status = ST_OK;
 }
@@ -470,7 +512,7 @@ static void parse_story(run *r, worker *w, const char *line, size_t n, story *s)
         int fail = 0;
         s->status = rc;
         const char *m = ws_last_error();
-        ws_str e = arena_str(&w->mem, ws_str_make(m, strlen(m) + 1), &fail);
+        ws_str e = arena_str(w->mem, ws_str_make(m, strlen(m) + 1), &fail);
         s->err = fail ? "out of memory" : e.p;
         return;
     }
@@ -497,23 +539,41 @@ static int put_string(ws_buf *len, ws_buf *dat, ws_str s)
     return ws_buf_append(dat, s.p, s.n);
 }
 
-/* Phase 2 for one good story: final ids, frequencies, append to the block. */
-static int add_story(run *r, story *s)
+/* Phase 2a, right after the parallel phase, for one good story: give the
+ * terms it is first to use their dictionary ids, in order of appearance.
+ * This is the only part of phase 2 that changes the dictionary index, so
+ * the rest (add_story) can run while the next batch looks terms up. */
+static int resolve_new(run *r, story *s, int par)
+{
+    int rc;
+    ws_dict *d = r->dict;
+    if (!s->has_new) return 0;
+    lterms *lt = &r->w[s->tid].lt_[par];
+    for (uint32_t i = 0; i < s->ntok; i++) {
+        uint32_t id = s->ids[i];
+        if (!(id & LOCAL_FLAG)) continue;
+        uint32_t k = id & ~LOCAL_FLAG;
+        if (lt->map[k] == UINT32_MAX) {
+            ws_str t = ws_str_make((const char *)lt->text.p + lt->off[k], (size_t)(lt->off[k + 1] - lt->off[k]));
+            if ((rc = ws_dict_intern(d, t, lt->hash[k], &lt->map[k]))) return rc;
+            if (d->nterms >= LOCAL_FLAG) return ws_error(WS_ETOOBIG, "more than 2^31 distinct terms");
+        }
+    }
+    return 0;
+}
+
+/* Phase 2b for one good story: final ids, frequencies, append to the block.
+ * Runs beside the next batch's parallel phase: it writes cf, df and the
+ * open block, never the dictionary index or term text those lookups read. */
+static int add_story(run *r, story *s, int par)
 {
     int rc;
     ws_dict *d = r->dict;
     if (s->has_new) {
-        lterms *lt = &r->w[s->tid].lt;
+        const lterms *lt = &r->w[s->tid].lt_[par];
         for (uint32_t i = 0; i < s->ntok; i++) {
             uint32_t id = s->ids[i];
-            if (!(id & LOCAL_FLAG)) continue;
-            uint32_t k = id & ~LOCAL_FLAG;
-            if (lt->map[k] == UINT32_MAX) {
-                ws_str t = ws_str_make((const char *)lt->text.p + lt->off[k], (size_t)(lt->off[k + 1] - lt->off[k]));
-                if ((rc = ws_dict_intern(d, t, lt->hash[k], &lt->map[k]))) return rc;
-                if (d->nterms >= LOCAL_FLAG) return ws_error(WS_ETOOBIG, "more than 2^31 distinct terms");
-            }
-            s->ids[i] = lt->map[k];
+            if (id & LOCAL_FLAG) s->ids[i] = lt->map[id & ~LOCAL_FLAG];
         }
     }
     if (r->stamp.n < (size_t)d->nterms * 4) {
@@ -689,31 +749,89 @@ typedef struct line_ref {
     const ws_record *rec;
 } line_ref;
 
-static int process_batch(run *r, line_ref *lines, size_t nlines, story *stories)
+/* Phase 2b for the pending batch, in input order: add its good stories to
+ * the open block, closing full blocks. */
+static int add_pending(run *r)
 {
     const ws_ingest_opts *o = r->o;
+    story *stories = r->stories[r->pend_par];
+    for (size_t i = 0; i < r->pend_n; i++) {
+        story *s = &stories[i];
+        if (s->status != ST_OK) continue;
+        int rc = add_story(r, s, r->pend_par);
+        if (rc) return rc;
+        if (r->open->ntokens >= o->block_tokens || r->open->nrows >= o->block_rows)
+            if ((rc = close_block(r))) return rc;
+    }
+    return 0;
+}
+
+/* Finish the pending batch, if any: phase 2b, then phases 3 and 4. */
+static int drain_pending(run *r)
+{
+    if (!r->pend_have) return 0;
+    r->pend_have = 0;
+    int rc = add_pending(r);
+    return rc ? rc : flush_closed(r);
+}
+
+/* One batch. Its parallel phase (1) runs beside the in-order phase 2b of
+ * the batch before, which one thread takes before it joins the parse loop;
+ * then come that batch's phases 3 and 4, and this batch's phase 2a
+ * (reports and new term ids, in input order). This batch's phase 2b waits
+ * for the next batch, or for drain_pending. What each phase does depends
+ * only on the input order, so the store is still the same for any
+ * --threads. */
+static int process_batch(run *r, line_ref *lines, size_t nlines)
+{
+    const ws_ingest_opts *o = r->o;
+    int par = r->pend_have ? !r->pend_par : 0;
+    if (r->stories_cap[par] < nlines) {
+        size_t cap = nlines > 4096 ? nlines : 4096;
+        story *s2 = ws_realloc(r->stories[par], cap * sizeof *s2);
+        if (!s2) return WS_ENOMEM;
+        r->stories[par] = s2;
+        r->stories_cap[par] = cap;
+    }
+    story *stories = r->stories[par];
     for (int t = 0; t < r->nthreads; t++) {
-        arena_reset(&r->w[t].mem);
-        lterms_reset(&r->w[t].lt);
+        worker *w = &r->w[t];
+        w->mem = &w->mem_[par];
+        w->lt = &w->lt_[par];
+        arena_reset(w->mem);
+        lterms_reset(w->lt);
     }
     memset(stories, 0, nlines * sizeof *stories);
-#pragma omp parallel for schedule(dynamic, 16) num_threads(r->nthreads)
-    for (size_t i = 0; i < nlines; i++) {
-        int tid = omp_get_thread_num();
-        story *s = &stories[i];
-        s->tid = tid;
-        s->line = lines[i].line;
-        if (lines[i].rec) {
-            story_from_record(r, &r->w[tid], lines[i].rec, 1, s);
-            continue;
+    int brc = 0;
+#pragma omp parallel num_threads(r->nthreads)
+    {
+#pragma omp single nowait
+        if (r->pend_have) {
+            /* Errors are thread-local: carry the message over. */
+            if ((brc = add_pending(r))) snprintf(r->pend_err, sizeof r->pend_err, "%s", ws_last_error());
         }
-        if (lines[i].n > o->max_record) {
-            s->status = WS_ETOOBIG;
-            s->err = "record longer than --max-record; skipped";
-            continue;
+#pragma omp for schedule(dynamic, 16) nowait
+        for (size_t i = 0; i < nlines; i++) {
+            int tid = omp_get_thread_num();
+            story *s = &stories[i];
+            s->tid = tid;
+            s->line = lines[i].line;
+            if (lines[i].rec) {
+                story_from_record(r, &r->w[tid], lines[i].rec, 1, s);
+                continue;
+            }
+            if (lines[i].n > o->max_record) {
+                s->status = WS_ETOOBIG;
+                s->err = "record longer than --max-record; skipped";
+                continue;
+            }
+            parse_story(r, &r->w[tid], lines[i].p, lines[i].n, s);
         }
-        parse_story(r, &r->w[tid], lines[i].p, lines[i].n, s);
     }
+    if (brc) return brc == WS_ENOMEM ? WS_ENOMEM : ws_error(brc, "%s", r->pend_err);
+    int rc = r->pend_have ? flush_closed(r) : 0;
+    r->pend_have = 0;
+    if (rc) return rc;
     for (size_t i = 0; i < nlines; i++) {
         story *s = &stories[i];
         const char *file = lines[i].file;
@@ -735,12 +853,12 @@ static int process_batch(run *r, line_ref *lines, size_t nlines, story *stories)
                     (unsigned long long)s->line, (unsigned long long)s->invalid_utf8);
         if (s->date_bad && r->reported < o->max_reports)
             fprintf(r->log, "%s:%llu: note: date could not be read; story kept undated\n", file, (unsigned long long)s->line);
-        int rc = add_story(r, s);
-        if (rc) return rc;
-        if (r->open->ntokens >= o->block_tokens || r->open->nrows >= o->block_rows)
-            if ((rc = close_block(r))) return rc;
+        if ((rc = resolve_new(r, s, par))) return rc;
     }
-    return flush_closed(r);
+    r->pend_have = 1;
+    r->pend_par = par;
+    r->pend_n = nlines;
+    return 0;
 }
 
 static int read_fill(int fd, uint8_t *buf, size_t cap, size_t *len, int *eof, const char *name)
@@ -766,7 +884,6 @@ static int ingest_file(run *r, const char *path)
     size_t cap = BATCH_BYTES, len = 0, maxcap = o->max_record + 1 > cap ? o->max_record + 1 : cap;
     uint8_t *buf = ws_malloc(cap);
     line_ref *lines = NULL;
-    story *stories = NULL;
     size_t lines_cap = 0;
     int rc = buf ? 0 : WS_ENOMEM, eof = 0, first = 1, skipping = 0;
     uint64_t lineno = 0;
@@ -817,10 +934,8 @@ static int ingest_file(run *r, const char *path)
             if (nl == lines_cap) {
                 size_t c2 = lines_cap ? lines_cap * 2 : 4096;
                 line_ref *l2 = ws_realloc(lines, c2 * sizeof *l2);
-                story *s2 = l2 ? ws_realloc(stories, c2 * sizeof *s2) : NULL;
-                if (l2) lines = l2;
-                if (!s2) { rc = WS_ENOMEM; break; }
-                stories = s2;
+                if (!l2) { rc = WS_ENOMEM; break; }
+                lines = l2;
                 lines_cap = c2;
             }
             lines[nl].p = (const char *)buf + p;
@@ -832,7 +947,7 @@ static int ingest_file(run *r, const char *path)
             p = e + 1;
         }
         if (rc) break;
-        if ((rc = process_batch(r, lines, nl, stories))) break;
+        if ((rc = process_batch(r, lines, nl))) break;
         r->bytes_done += end;
         r->stats->bytes_in += end;
         progress(r, 0);
@@ -842,7 +957,6 @@ static int ingest_file(run *r, const char *path)
     }
     ws_free(buf);
     ws_free(lines);
-    ws_free(stories);
     if (fd > 0) close(fd);
     return rc;
 }
@@ -853,7 +967,7 @@ static int tag_column(const run *r, const char *name);
  * store's tag columns (map[t] = column of the source's tag t). */
 static ws_record *copy_record(run *r, const ws_record *in, const int *map)
 {
-    arena *a = &r->src_mem;
+    arena *a = &r->src_mem[r->src_cur];
     int fail = 0;
     ws_record *rec = arena_alloc(a, sizeof *rec);
     uint32_t *count = arena_alloc(a, (r->ntags + 1) * sizeof *count);
@@ -896,16 +1010,19 @@ static int ingest_source(run *r, const char *path, ws_format fmt)
     for (uint32_t t = 0; t < ws_source_ntags(src) && t < WS_MAX_TAG_COLUMNS; t++) map[t] = tag_column(r, ws_source_tag_name(src, t));
     size_t cap = 4096, n = 0, bytes = 0;
     line_ref *items = ws_malloc(cap * sizeof *items);
-    story *stories = ws_malloc(cap * sizeof *stories);
-    if (!items || !stories) rc = WS_ENOMEM;
-    arena_reset(&r->src_mem);
+    if (!items) rc = WS_ENOMEM;
+    /* Batches' records live in src_mem until their phase 2b is done: the
+     * pending batch of an earlier input is finished first, and the two
+     * arenas alternate batch by batch. */
+    if (!rc) rc = drain_pending(r);
+    arena_reset(&r->src_mem[r->src_cur]);
     for (int more = 1; !rc && more;) {
         ws_record rec;
         ws_source_pos pos = {0};
         int k = ws_source_next(src, &rec, &pos);
         if (k == 1) {
             const ws_record *copy = copy_record(r, &rec, map);
-            ws_str file = arena_str(&r->src_mem, ws_str_make(pos.file ? pos.file : path, strlen(pos.file ? pos.file : path) + 1), &(int){0});
+            ws_str file = arena_str(&r->src_mem[r->src_cur], ws_str_make(pos.file ? pos.file : path, strlen(pos.file ? pos.file : path) + 1), &(int){0});
             if (!copy || !file.p) { rc = WS_ENOMEM; break; }
             items[n] = (line_ref){NULL, 0, pos.line, file.p, copy};
             bytes += rec.title.n + rec.body.n + rec.id.n + 64;
@@ -928,20 +1045,21 @@ static int ingest_source(run *r, const char *path, ws_format fmt)
             break;
         }
         if (n && (n == cap || bytes >= BATCH_BYTES || !more)) {
-            if ((rc = process_batch(r, items, n, stories))) break;
+            if ((rc = process_batch(r, items, n))) break;
             r->bytes_done += bytes;
             r->stats->bytes_in += bytes;
             progress(r, 0);
             n = bytes = 0;
-            arena_reset(&r->src_mem);
+            r->src_cur ^= 1;
+            arena_reset(&r->src_mem[r->src_cur]);
         }
     }
     if (!rc && n) {
-        rc = process_batch(r, items, n, stories);
+        rc = process_batch(r, items, n);
         r->stats->bytes_in += bytes;
     }
+    if (!rc) rc = drain_pending(r);
     ws_free(items);
-    ws_free(stories);
     ws_source_close(src);
     return rc;
 }
@@ -1053,8 +1171,10 @@ static void teardown(run *r)
             ws_free(r->w[t].cache);
             ws_tokenizer_free(r->w[t].tok);
             ws_jsonl_parser_free(r->w[t].parser);
-            arena_free_all(&r->w[t].mem);
-            lterms_free(&r->w[t].lt);
+            for (int p = 0; p < 2; p++) {
+                arena_free_all(&r->w[t].mem_[p]);
+                lterms_free(&r->w[t].lt_[p]);
+            }
             ws_buf_free(&r->w[t].ids);
             ws_buf_free(&r->w[t].sent);
             ws_buf_free(&r->w[t].text[0]);
@@ -1071,7 +1191,10 @@ static void teardown(run *r)
     ws_buf_free(&r->stamp);
     ws_free(r->fmts);
     for (uint32_t t = 0; t < r->ntags; t++) ws_free((void *)(uintptr_t)r->tag_names[t]);
-    arena_free_all(&r->src_mem);
+    arena_free_all(&r->src_mem[0]);
+    arena_free_all(&r->src_mem[1]);
+    ws_free(r->stories[0]);
+    ws_free(r->stories[1]);
     ws_segwriter_abort(r->seg);
     ws_store_close(r->st);
 }
@@ -1115,6 +1238,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
 
     for (size_t i = 0; i < o->ninputs && !rc; i++)
         rc = r->fmts[i] == WS_FMT_JSONL ? ingest_file(r, o->inputs[i]) : ingest_source(r, o->inputs[i], r->fmts[i]);
+    if (!rc) rc = drain_pending(r);
     if (!rc) rc = close_block(r);
     if (!rc) rc = flush_closed(r);
     progress(r, 1);
