@@ -114,7 +114,7 @@ static void ingest_help(FILE *f)
             "  -j, --threads N         worker threads (default: all cores)\n"
             "      --strict            fail on the first bad record; the store is left as it was\n"
             "      --max-record SIZE   longest accepted line (default 64M; e.g. 512K, 1G)\n"
-            "      --level N           zstd level for title/body text, 1-19 (default 9)\n"
+            "      --level N           zstd level for title/body text, 1-19 (default 3)\n"
             "      --block-tokens N    tokens per block (default 262144)\n"
             "      --progress          show a progress line (default when stderr is a terminal)\n"
             "      --no-progress       never show it\n"

@@ -1067,7 +1067,7 @@ static int ingest_source(run *r, const char *path, ws_format fmt)
 void ws_ingest_opts_default(ws_ingest_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->level = 9;
+    o->level = 3; /* level 9 costs ~25% more ingest time for ~1.6% smaller stores */
     o->block_tokens = 1u << 18;
     o->block_rows = 1u << 16;
     o->max_record = 64u << 20;
