@@ -28,36 +28,7 @@ NPMI: p(xy) = c(xy)/N (N = bigram positions), p(x) = tf(x)/Ntok.
 """
 import collections, json, math, re, sys, unicodedata
 
-CJK = [(0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3041, 0x309F), (0x30A0, 0x30FF),
-       (0x31F0, 0x31FF), (0x32D0, 0x32FE), (0x3300, 0x3357), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
-       (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x1AFF0, 0x1B16F), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF),
-       (0x2EBF0, 0x2EE5F), (0x2F800, 0x2FA1F), (0x30000, 0x323AF)]
-
-
-def char_class(cps):
-    out, i = [], 0
-    while i < len(cps):
-        j = i
-        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
-            j += 1
-        out.append(re.escape(chr(cps[i])) + ('' if i == j else '-' + re.escape(chr(cps[j]))))
-        i = j + 1
-    return '[' + ''.join(out) + ']'
-
-
-word, single, marks = [], [], []
-for cp in range(0x110000):
-    if 0xD800 <= cp <= 0xDFFF:
-        continue
-    cat = unicodedata.category(chr(cp))
-    if cat[0] == 'M':
-        marks.append(cp)
-    if (cat[0] == 'L' or cat == 'Nl') and any(a <= cp <= b for a, b in CJK):
-        single.append(cp)
-    elif cat[0] in 'LM' or cat == 'Nd':
-        word.append(cp)
-SINGLE = frozenset(single)
-TOKEN = re.compile('%s%s*|%s+' % (char_class(single), char_class(marks), char_class(word)))
+from ws_ref_tokens import SINGLE, TOKEN, fold  # the tokenizer rules, shared with the other references
 
 TERMINATORS = set('.!?\u2026\u061f\u06d4\u0964\u0965')
 HARD_STOPS = set('\u3002\uff61\uff01\uff1f')
@@ -105,22 +76,6 @@ def breaks(gap, tok):
     return para or (state == CLOSED and (upper or cjk)) or (state == TERM and cjk)
 
 
-FOLDED = {}
-
-
-def fold(t):
-    f = FOLDED.get(t)
-    if f is None:
-        b = t.encode('utf-8')
-        u = t
-        if len(b) > 255:
-            b = b[:255]
-            while b[-1] & 0xC0 == 0x80:
-                b = b[:-1]
-            b = b[:-1] if b[-1] >= 0xC0 else b
-            u = b.decode('utf-8')
-        f = FOLDED[t] = unicodedata.normalize('NFC', u.casefold())
-    return f
 
 
 def sentences(text):
