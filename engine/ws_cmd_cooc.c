@@ -187,6 +187,7 @@ int ws_cmd_cooc(int argc, char **argv)
     q.top = 100;
     query_args qa;
     if (ws_query_args_init(&qa, argc)) return 2;
+    qa.top = q.top;
     ws_cooc_params p;
     memset(&p, 0, sizeof p);
     p.context = WS_COOC_WINDOW;
@@ -220,10 +221,6 @@ int ws_cmd_cooc(int argc, char **argv)
         if (h < 0) rc = 2;
         if (h) continue;
         switch (c) {
-        case 'n':
-            if (ws_cli_parse_uint("--top", optarg, UINT32_MAX, &v)) rc = 2;
-            q.top = (uint32_t)v;
-            break;
         case O_DOC: p.context = WS_COOC_DOC; break;
         case O_SENTENCE: p.context = WS_COOC_SENTENCE; break;
         case O_WINDOW:
@@ -282,6 +279,7 @@ int ws_cmd_cooc(int argc, char **argv)
         default: cooc_help(stderr); rc = 2;
         }
     }
+    q.top = qa.top;
     if (!rc && ws_query_need_store(argc, "cooc", cooc_help)) rc = 2;
     if (!rc && p.per_term && !nterms) {
         fprintf(stderr, "wirescan cooc: --per-term needs --term\n");

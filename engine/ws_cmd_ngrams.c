@@ -53,6 +53,7 @@ int ws_cmd_ngrams(int argc, char **argv)
     int min_count_given = 0;
     query_args qa;
     if (ws_query_args_init(&qa, argc)) return 2;
+    qa.top = q.top;
     int rc = 0;
     unsigned long long v;
     static const struct option lo[] = {COMMON_OPTIONS,
@@ -67,10 +68,6 @@ int ws_cmd_ngrams(int argc, char **argv)
         if (h < 0) rc = 2;
         if (h) continue;
         switch (c) {
-        case 'n':
-            if (ws_cli_parse_uint("--top", optarg, UINT32_MAX, &v)) rc = 2;
-            q.top = (uint32_t)v;
-            break;
         case O_N:
             if (ws_cli_parse_uint("--n", optarg, WS_NGRAMS_MAX_N, &v)) rc = 2;
             else if (v < 2) {
@@ -93,6 +90,7 @@ int ws_cmd_ngrams(int argc, char **argv)
         fprintf(stderr, "wirescan ngrams: --phrases scores bigrams; it cannot be used with --n %u\n", pr.n);
         rc = 2;
     }
+    q.top = qa.top;
     if (!rc && ws_query_need_store(argc, "ngrams", ngrams_help)) rc = 2;
     if (!min_count_given) pr.min_count = pr.phrases ? PHRASES_MIN_COUNT : 1;
     if (pr.min_count == 0) pr.min_count = 1;

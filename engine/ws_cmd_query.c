@@ -39,6 +39,7 @@ int ws_cmd_tf(int argc, char **argv)
     q.top = 100;
     query_args qa;
     if (ws_query_args_init(&qa, argc)) return 2;
+    qa.top = q.top;
     const char *by_arg = NULL;
     int decode_only = 0, rc = 0;
     unsigned long long v;
@@ -55,10 +56,6 @@ int ws_cmd_tf(int argc, char **argv)
         if (h < 0) rc = 2;
         if (h) continue;
         switch (c) {
-        case 'n':
-            if (ws_cli_parse_uint("--top", optarg, UINT32_MAX, &v)) rc = 2;
-            q.top = (uint32_t)v;
-            break;
         case O_TFIDF: q.tfidf = 1; break;
         case O_MINDF:
             if (ws_cli_parse_uint("--min-df", optarg, UINT32_MAX, &v)) rc = 2;
@@ -70,6 +67,7 @@ int ws_cmd_tf(int argc, char **argv)
         default: tf_help(stderr); rc = 2;
         }
     }
+    q.top = qa.top;
     if (!rc && ws_query_need_store(argc, "tf", tf_help)) rc = 2;
     ws_by by = WS_BY_NONE;
     const char *tag = NULL;
@@ -138,6 +136,7 @@ int ws_cmd_keyness(int argc, char **argv)
     q.top = 100;
     query_args qa;
     if (ws_query_args_init(&qa, argc)) return 2;
+    qa.top = q.top;
     int rc = 0;
     unsigned long long v;
     static const struct option lo[] = {COMMON_OPTIONS,
@@ -153,10 +152,6 @@ int ws_cmd_keyness(int argc, char **argv)
         if (h < 0) rc = 2;
         if (h) continue;
         switch (c) {
-        case 'n':
-            if (ws_cli_parse_uint("--top", optarg, UINT32_MAX, &v)) rc = 2;
-            q.top = (uint32_t)v;
-            break;
         case O_BOTH: q.both = 1; break;
         case O_MINCOUNT:
             if (ws_cli_parse_uint("--min-count", optarg, UINT64_MAX, &v)) rc = 2;
@@ -166,6 +161,7 @@ int ws_cmd_keyness(int argc, char **argv)
         default: keyness_help(stderr); rc = 2;
         }
     }
+    q.top = qa.top;
     if (!rc && ws_query_need_store(argc, "keyness", keyness_help)) rc = 2;
     if (!rc && !qa.target.given) {
         fprintf(stderr, "wirescan keyness: no target: give at least one --target- option "

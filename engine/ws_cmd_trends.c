@@ -53,6 +53,7 @@ static void trends_help(FILE *f)
             "                         bucket and the K-1 before it; fewer at the start):\n"
             "                         column share_ma (long) or <topic>_ma (wide)\n"
             "      --chart FILE       also draw the series into FILE.svg or FILE.png\n"
+            "                         (repeatable: one scan, several files)\n"
             "      --chart-y Y        share (default) or docs\n"
             "emerging terms (--emerging):\n"
             "                         CSV bucket,term,count,baseline,score: per bucket, terms\n"
@@ -92,7 +93,7 @@ static int parse_double(const char *opt, const char *s, double lo, double *out)
 }
 
 /* Draw the series of o into path: one per (group, topic). */
-static int draw_chart(const char *path, int docs, const ws_trends_params *p, const ws_query *q,
+static int draw_chart(const char *const *paths, size_t npaths, int docs, const ws_trends_params *p, const ws_query *q,
                       const ws_trends_out *o)
 {
     size_t ns = (size_t)o->ng * o->nt;
@@ -132,7 +133,7 @@ static int draw_chart(const char *path, int docs, const ws_trends_params *p, con
         ch.xlabels = xl;
         ch.nseries = ns;
         ch.series = ser;
-        rc = ws_chart_write(path, &ch);
+        for (size_t i = 0; i < npaths && !rc; i++) rc = ws_chart_write(paths[i], &ch);
     }
     for (size_t k = 0; names && k < ns; k++) free(names[k]);
     free(names);
@@ -148,6 +149,7 @@ int ws_cmd_trends(int argc, char **argv)
     q.top = 10;
     query_args qa;
     if (ws_query_args_init(&qa, argc)) return 2;
+    qa.top = q.top;
     ws_trends_params p = {0};
     p.mode = WS_TRENDS_SERIES;
     p.bucket = WS_BY_MONTH;
@@ -155,7 +157,9 @@ int ws_cmd_trends(int argc, char **argv)
     p.min_count = 5;
     p.burst_s = 2;
     p.burst_gamma = 1;
-    const char *terms = NULL, *topics = NULL, *by_arg = NULL, *chart = NULL;
+    const char *terms = NULL, *topics = NULL, *by_arg = NULL;
+    const char *charts[8];
+    size_t ncharts = 0;
     int rc = 0, emerging = 0, bursts = 0, chart_docs = 0;
     unsigned long long v;
     static const struct option lo[] = {COMMON_OPTIONS,
@@ -182,10 +186,6 @@ int ws_cmd_trends(int argc, char **argv)
         if (h < 0) rc = 2;
         if (h) continue;
         switch (c) {
-        case 'n':
-            if (ws_cli_parse_uint("--top", optarg, UINT32_MAX, &v)) rc = 2;
-            q.top = (uint32_t)v;
-            break;
         case O_TERMS: terms = optarg; break;
         case O_TOPICS: topics = optarg; break;
         case O_BUCKET: {
@@ -229,7 +229,12 @@ int ws_cmd_trends(int argc, char **argv)
         case O_BURST_GAMMA:
             if (parse_double("--burst-gamma", optarg, 0, &p.burst_gamma)) rc = 2;
             break;
-        case O_CHART: chart = optarg; break;
+        case O_CHART:
+            if (ncharts == sizeof charts / sizeof charts[0]) {
+                fprintf(stderr, "wirescan trends: at most %zu --chart files\n", sizeof charts / sizeof charts[0]);
+                rc = 2;
+            } else charts[ncharts++] = optarg;
+            break;
         case O_CHART_Y:
             if (!strcmp(optarg, "docs")) chart_docs = 1;
             else if (!strcmp(optarg, "share")) chart_docs = 0;
@@ -242,6 +247,7 @@ int ws_cmd_trends(int argc, char **argv)
         default: trends_help(stderr); rc = 2;
         }
     }
+    q.top = qa.top;
     if (!rc && ws_query_need_store(argc, "trends", trends_help)) rc = 2;
     const char *why = NULL;
     if (rc) {
@@ -250,7 +256,7 @@ int ws_cmd_trends(int argc, char **argv)
     else if (emerging && bursts) why = "--emerging and --bursts are separate reports";
     else if (!emerging && !terms && !topics) why = "give --terms LIST, --topics FILE or --emerging";
     else if ((emerging || bursts) && (p.wide || p.smooth)) why = "--wide and --smooth apply to series only";
-    else if (emerging && (by_arg || chart)) why = "--by and --chart do not apply to --emerging";
+    else if (emerging && (by_arg || ncharts)) why = "--by and --chart do not apply to --emerging";
     if (why) {
         fprintf(stderr, "wirescan trends: %s\n", why);
         rc = 2;
@@ -293,7 +299,7 @@ int ws_cmd_trends(int argc, char **argv)
     if (!rc && res.undated)
         fprintf(stderr, "wirescan trends: %llu undated stor%s left out (in no bucket)\n",
                 (unsigned long long)res.undated, res.undated == 1 ? "y" : "ies");
-    if (!rc && chart) rc = draw_chart(chart, chart_docs, &p, &q, &res);
+    if (!rc && ncharts) rc = draw_chart(charts, ncharts, chart_docs, &p, &q, &res);
     ws_trends_out_free(&res);
     ws_trends_set_free(&set);
     ws_query_env_close(&env);

@@ -191,6 +191,10 @@ int ws_query_opt(query_args *qa, int c, const char *arg)
         qa->threads = (int)v;
         return 1;
     case 'o': qa->out_path = arg; return 1;
+    case 'n':
+        if (ws_cli_parse_uint("--top", arg, UINT32_MAX, &v)) return -1;
+        qa->top = (uint32_t)v;
+        return 1;
     default: return 0;
     }
 }

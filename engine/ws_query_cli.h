@@ -32,6 +32,7 @@ typedef struct query_args {
     int field;
     int threads, progress;
     const char *out_path;
+    uint32_t top; /* -n/--top; the command sets its default before parsing */
 } query_args;
 
 /* Long-option codes. The filter options come in three sets: plain, --target-
