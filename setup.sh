@@ -55,9 +55,7 @@ run_sample() {
     echo "== report: planted topics per month -> $out/trends.csv, $out/trends.svg, $out/trends.png"
     cat "$out/topics.txt"
     $ws trends "$out/sample.store" --topics "$out/topics.txt" --bucket month \
-        -o "$out/trends.csv" --chart "$out/trends.svg"
-    $ws trends "$out/sample.store" --topics "$out/topics.txt" --bucket month \
-        -o "$out/trends.csv" --chart "$out/trends.png"
+        -o "$out/trends.csv" --chart "$out/trends.svg" --chart "$out/trends.png"
     head -n 17 "$out/trends.csv"
     echo "... ($(($(wc -l <"$out/trends.csv") - 1)) rows: bucket,topic,docs,mentions,total,share)"
     echo "== charts: $PWD/$out/trends.svg and $PWD/$out/trends.png (share of stories per month, one line per topic)"

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ws_chart.h"
 #include "ws_query_cli.h"
@@ -133,7 +134,14 @@ static int draw_chart(const char *const *paths, size_t npaths, int docs, const w
         ch.xlabels = xl;
         ch.nseries = ns;
         ch.series = ser;
-        for (size_t i = 0; i < npaths && !rc; i++) rc = ws_chart_write(paths[i], &ch);
+        /* PNGs first: a PNG drawn after an SVG in the same process comes out
+         * with other bytes (cairo's font state), SVGs never do; so each file
+         * has the bytes a run drawing it alone would give. */
+        for (int svg = 0; svg < 2; svg++)
+            for (size_t i = 0; i < npaths && !rc; i++) {
+                size_t n = strlen(paths[i]);
+                if ((n >= 4 && !strcasecmp(paths[i] + n - 4, ".svg")) == svg) rc = ws_chart_write(paths[i], &ch);
+            }
     }
     for (size_t k = 0; names && k < ns; k++) free(names[k]);
     free(names);

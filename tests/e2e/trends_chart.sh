@@ -29,6 +29,10 @@ done
 cmp -s "$T/chart1.svg" "$T/chart2.svg" || fail "SVG differs between --threads 1 and 2"
 cmp -s "$T/chart1.png" "$T/chart2.png" || fail "PNG differs between --threads 1 and 2"
 note "same bytes for --threads 1 and 2 (svg $(stat -c %s "$T/chart1.svg") B, png $(stat -c %s "$T/chart1.png") B)"
+expect_status 0 "trends with two --chart files" -- \
+    ws trends "$T/s" --terms "$terms" --bucket month -o "$T/both.csv" --chart "$T/both.svg" --chart "$T/both.png"
+cmp -s "$T/both.svg" "$T/chart1.svg" && cmp -s "$T/both.png" "$T/chart1.png" ||
+    fail "two --chart files in one run differ from the same charts drawn one per run"
 
 python3 - "$T/chart1.svg" "$T/chart1.png" "$T/t1.csv" "$T/terms.txt" <<'EOF' || fail "chart check failed"
 import csv, re, struct, sys, zlib
