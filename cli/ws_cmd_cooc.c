@@ -167,13 +167,6 @@ static int spill_merge(void *ctx, const uint32_t *runs, size_t nruns, size_t rsi
     return ws_spill_merge(ctx, runs, nruns, rsize, cmp, combine, g_fanin, mem, emit, arg);
 }
 
-static int out_flush(void *ctx, const void *p, size_t n)
-{
-    FILE *f = ctx;
-    if (fwrite(p, 1, n, f) != n) return ws_error(WS_EIO, "writing the output failed");
-    return 0;
-}
-
 static void fmt_size(char *buf, size_t cap, double b)
 {
     if (b >= 1 << 30) snprintf(buf, cap, "%.1f GiB", b / (1 << 30));
@@ -295,11 +288,9 @@ int ws_cmd_cooc(int argc, char **argv)
     uint32_t *tids = NULL, *dense_rank = NULL;
     uint64_t *freq = NULL;
     ws_spill *sp = NULL;
-    FILE *outf = NULL;
-    ws_buf out = {0};
     ws_cooc_stats stats = {0, 0, 0};
     const uint32_t nv = env_open ? env.norm.terms.nterms : 0;
-    int threads = qa.threads > 0 ? qa.threads : omp_get_num_procs();
+    int threads = ws_threads_resolve(qa.threads);
     if (!rc && nterms) {
         if (!(tids = calloc(nterms + 1, sizeof *tids))) rc = ws_cli_fail(ws_error(WS_ENOMEM, "out of memory"));
         else if ((rc = resolve_terms(&env.norm, terms, nterms, tids, &p.ntargets, quiet))) rc = ws_cli_fail(rc);
@@ -329,7 +320,6 @@ int ws_cmd_cooc(int argc, char **argv)
     p.threads = threads;
     p.stats = &stats;
     ws_cooc_spill_ops ops = {NULL, spill_write, spill_merge};
-    ws_cooc_output output = {NULL, out_flush};
     if (!rc && !nterms) {
         /* Dense terms: the most frequent by the dictionaries' collection
          * frequencies (whole store, before filters: a plan, not a result). */
@@ -382,29 +372,22 @@ int ws_cmd_cooc(int argc, char **argv)
             else fprintf(stderr, "no memory budget (--mem 0): nothing spills\n");
         }
     }
-    if (!rc) {
-        outf = ws_cli_open_out(qa.out_path);
-        if (!outf) rc = ws_exit_status(WS_EIO);
-        output.ctx = outf;
-        p.output = &output;
-    }
     if (!rc && nterms && !p.ntargets) {
         /* No --term occurs in the store: only the header. */
-        fprintf(outf, "%sterm,cooc,%s\n", nterms > 1 ? "target," : "",
-                p.context == WS_COOC_DOC ? "df" : p.context == WS_COOC_SENTENCE ? "sf" : "tf");
+        FILE *outf = ws_cli_open_out(qa.out_path);
+        if (!outf) rc = ws_exit_status(WS_EIO);
+        else {
+            if (qa.format != WS_FORMAT_JSONL)
+                fprintf(outf, "%sterm,cooc,%s\n", nterms > 1 ? "target," : "",
+                        p.context == WS_COOC_DOC ? "df" : p.context == WS_COOC_SENTENCE ? "sf" : "tf");
+            rc = ws_cli_close_out(outf, qa.out_path);
+        }
     } else if (!rc) {
         q.ext = &p;
         ws_scan_opts so = {0};
         so.threads = qa.threads;
-        so.progress = qa.progress;
         so.filter = qa.base.f;
-        if ((rc = ws_query_env_scan(&env, &ws_kernel_cooc, &q, &so, &out))) rc = ws_cli_fail(rc);
-        else if (out.n && fwrite(out.p, 1, out.n, outf) != out.n) rc = ws_exit_status(WS_EIO);
-    }
-    if (outf) {
-        int crc = ws_cli_close_out(outf, qa.out_path);
-        rc = rc ? rc : crc;
-        if (rc && qa.out_path && strcmp(qa.out_path, "-")) unlink(qa.out_path); /* no half-written report */
+        rc = ws_query_env_run(&env, &ws_kernel_cooc, &q, &so, &qa);
     }
     if (!rc && !quiet && !nterms) {
         ws_spill_stats ss = ws_spill_get_stats(sp);
@@ -416,7 +399,6 @@ int ws_cmd_cooc(int argc, char **argv)
                 stats.pair_events, stats.pairs, ss.runs, a, ss.levels);
     }
     ws_spill_close(sp);
-    ws_buf_free(&out);
     free(tids);
     free(dense_rank);
     free(freq);

@@ -104,13 +104,9 @@ int ws_cmd_ngrams(int argc, char **argv)
     }
     ws_scan_opts so = {0};
     so.threads = qa.threads;
-    so.progress = qa.progress;
     so.filter = qa.base.f;
-    ws_buf out = {0};
-    rc = ws_query_env_scan(&env, &ws_kernel_ngrams, &q, &so, &out);
+    rc = ws_query_env_run(&env, &ws_kernel_ngrams, &q, &so, &qa);
     ws_query_env_close(&env);
     ws_query_args_free(&qa);
-    rc = rc ? ws_cli_fail(rc) : ws_query_write_result(&out, qa.out_path);
-    ws_buf_free(&out);
     return rc;
 }

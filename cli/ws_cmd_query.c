@@ -82,14 +82,10 @@ int ws_cmd_tf(int argc, char **argv)
     }
     ws_scan_opts so = {0};
     so.threads = qa.threads;
-    so.progress = qa.progress;
     so.filter = qa.base.f;
-    ws_buf out = {0};
-    rc = ws_query_env_scan(&env, decode_only ? &ws_kernel_decode : &ws_kernel_tf, &q, &so, &out);
+    rc = ws_query_env_run(&env, decode_only ? &ws_kernel_decode : &ws_kernel_tf, &q, &so, &qa);
     ws_query_env_close(&env);
     ws_query_args_free(&qa);
-    rc = rc ? ws_cli_fail(rc) : ws_query_write_result(&out, qa.out_path);
-    ws_buf_free(&out);
     return rc;
 }
 
@@ -178,16 +174,12 @@ int ws_cmd_keyness(int argc, char **argv)
     ws_filter subsets[2] = {qa.target.f, qa.ref.f};
     ws_scan_opts so = {0};
     so.threads = qa.threads;
-    so.progress = qa.progress;
     so.filter = qa.base.f;
     so.subsets = subsets;
     so.nsubsets = qa.ref.given ? 2 : 1;
     so.rest = !qa.ref.given;
-    ws_buf out = {0};
-    rc = ws_query_env_scan(&env, &ws_kernel_keyness, &q, &so, &out);
+    rc = ws_query_env_run(&env, &ws_kernel_keyness, &q, &so, &qa);
     ws_query_env_close(&env);
     ws_query_args_free(&qa);
-    rc = rc ? ws_cli_fail(rc) : ws_query_write_result(&out, qa.out_path);
-    ws_buf_free(&out);
     return rc;
 }

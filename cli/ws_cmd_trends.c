@@ -300,19 +300,15 @@ int ws_cmd_trends(int argc, char **argv)
     q.ext = &p;
     ws_scan_opts so = {0};
     so.threads = qa.threads;
-    so.progress = qa.progress;
     so.filter = qa.base.f;
-    ws_buf out = {0};
-    if (!rc) rc = ws_query_env_scan(&env, &ws_kernel_trends, &q, &so, &out);
-    if (!rc && res.undated)
+    int status = rc ? ws_cli_fail(rc) : ws_query_env_run(&env, &ws_kernel_trends, &q, &so, &qa);
+    if (!status && res.undated)
         fprintf(stderr, "wirescan trends: %llu undated stor%s left out (in no bucket)\n",
                 (unsigned long long)res.undated, res.undated == 1 ? "y" : "ies");
-    if (!rc && ncharts) rc = draw_chart(charts, ncharts, chart_docs, &p, &q, &res);
+    if (!status && ncharts && (rc = draw_chart(charts, ncharts, chart_docs, &p, &q, &res))) status = ws_cli_fail(rc);
     ws_trends_out_free(&res);
     ws_trends_set_free(&set);
     ws_query_env_close(&env);
     ws_query_args_free(&qa);
-    rc = rc ? ws_cli_fail(rc) : ws_query_write_result(&out, qa.out_path);
-    ws_buf_free(&out);
-    return rc;
+    return status;
 }

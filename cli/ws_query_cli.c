@@ -122,7 +122,10 @@ const char FILTER_HELP[] =
     "  -j, --threads N        threads (default: all cores); output is byte-identical for any N\n"
     "      --progress         progress line on stderr (default when it is a terminal)\n"
     "      --no-progress      no progress line\n"
-    "  -o, --output FILE      write the CSV to FILE (default: standard output)\n"
+    "  -o, --output FILE      write the result to FILE (default: standard output)\n"
+    "      --format F         csv (default: RFC 4180 with a header row) or jsonl (JSON\n"
+    "                         Lines: one object per row, the CSV's column names as keys,\n"
+    "                         numbers as numbers, empty cells as null)\n"
     "  -h, --help             this help\n";
 
 /* Handle an option every analytic command shares. Returns 1 when handled,
@@ -191,6 +194,14 @@ int ws_query_opt(query_args *qa, int c, const char *arg)
         qa->threads = (int)v;
         return 1;
     case 'o': qa->out_path = arg; return 1;
+    case O_OUTFORMAT:
+        if (!strcmp(arg, "csv")) qa->format = WS_FORMAT_CSV;
+        else if (!strcmp(arg, "jsonl")) qa->format = WS_FORMAT_JSONL;
+        else {
+            fprintf(stderr, "wirescan: --format must be csv or jsonl, got '%s'\n", arg);
+            return -1;
+        }
+        return 1;
     case 'n':
         if (ws_cli_parse_uint("--top", arg, UINT32_MAX, &v)) return -1;
         qa->top = (uint32_t)v;
@@ -318,17 +329,73 @@ int ws_query_env_open(query_env *e, char *const *stores, size_t nst, query_args 
     return 0;
 }
 
-int ws_query_env_scan(query_env *e, const ws_kernel *k, ws_query *q, const ws_scan_opts *so, ws_buf *out)
+/* ---- running a kernel and writing its table ---- */
+
+/* The progress line on stderr (the library reports, the CLI prints). */
+static void progress_line(void *ctx, const ws_progress *p)
 {
-    return ws_scan_multi((const ws_store *const *)e->st, e->nst, k, q, so, out, NULL);
+    (void)ctx;
+    fprintf(stderr, "\r\033[K%s: %llu/%llu blocks (%.0f%%), %.1fM tokens, %.1f s", p->phase,
+            (unsigned long long)p->done, (unsigned long long)p->total,
+            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, (double)p->items / 1e6, p->elapsed_s);
+    if (p->final) fputc('\n', stderr);
+    fflush(stderr);
 }
 
-int ws_query_write_result(const ws_buf *out, const char *path)
+void ws_cli_progress_opts(ws_scan_opts *so, int progress)
 {
-    FILE *f = ws_cli_open_out(path);
-    if (!f) return ws_exit_status(WS_EIO);
-    fwrite(out->p, 1, out->n, f);
-    return ws_cli_close_out(f, path);
+    so->progress = progress ? progress_line : NULL;
+    so->progress_ctx = NULL;
+}
+
+/* Where the table's batches go: rendered into buf, which is written to the
+ * output once it holds a megabyte (large results stream) or at the end.
+ * The file is opened at the first write, so a failed run that wrote
+ * nothing leaves no file. */
+typedef struct cli_out {
+    const char *path;
+    ws_result_format fmt;
+    FILE *f;
+    ws_buf buf;
+    int header_done;
+} cli_out;
+
+static int cli_out_write(cli_out *o)
+{
+    if (!o->f && !(o->f = ws_cli_open_out(o->path))) return WS_EIO;
+    if (o->buf.n && fwrite(o->buf.p, 1, o->buf.n, o->f) != o->buf.n)
+        return ws_error(WS_EIO, "cannot write %s", o->path && strcmp(o->path, "-") ? o->path : "standard output");
+    o->buf.n = 0;
+    return 0;
+}
+
+static int cli_sink(void *ctx, const ws_table *batch)
+{
+    cli_out *o = ctx;
+    int rc = ws_table_render(batch, o->fmt, !o->header_done, &o->buf);
+    o->header_done = 1;
+    if (!rc && o->buf.n >= ((size_t)1 << 20)) rc = cli_out_write(o);
+    return rc;
+}
+
+int ws_query_env_run(query_env *e, const ws_kernel *k, ws_query *q, ws_scan_opts *so, const query_args *qa)
+{
+    cli_out o = {qa->out_path, qa->format ? qa->format : WS_FORMAT_CSV, NULL, {0}, 0};
+    ws_table t;
+    ws_table_init(&t);
+    ws_table_set_sink(&t, 4096, cli_sink, &o);
+    ws_cli_progress_opts(so, qa->progress);
+    int rc = ws_scan_multi((const ws_store *const *)e->st, e->nst, k, q, so, &t, NULL);
+    ws_table_free(&t);
+    if (!rc) rc = cli_out_write(&o);
+    int status = rc ? ws_cli_fail(rc) : 0;
+    if (o.f) {
+        int crc = ws_cli_close_out(o.f, o.path);
+        status = status ? status : crc;
+        if (status && o.path && strcmp(o.path, "-")) unlink(o.path); /* no half-written report */
+    }
+    ws_buf_free(&o.buf);
+    return status;
 }
 
 int ws_query_need_store(int argc, const char *cmd, void (*help)(FILE *))

@@ -32,6 +32,7 @@ typedef struct query_args {
     int field;
     int threads, progress;
     const char *out_path;
+    ws_result_format format; /* --format; 0: CSV */
     uint32_t top; /* -n/--top; the command sets its default before parsing */
 } query_args;
 
@@ -41,7 +42,7 @@ enum {
     O_FROM = 0, O_TO, O_SOURCE, O_WHERE, O_CONTAINING, O_NFILTER,
     O_BASE = 1000, /* + set * 16 + filter option */
     O_FIELD = 1100, O_CASE, O_STEM, O_STOPWORDS, O_MINLEN, O_NONUM, O_PROGRESS, O_NOPROGRESS,
-    O_TFIDF, O_MINDF, O_BY, O_DECODE_ONLY, O_BOTH, O_MINCOUNT,
+    O_TFIDF, O_MINDF, O_BY, O_DECODE_ONLY, O_BOTH, O_MINCOUNT, O_OUTFORMAT,
     O_CMD = 1200 /* a command's own options number from here */
 };
 #define FSET(set, code) (O_BASE + (set) * 16 + (code))
@@ -58,6 +59,7 @@ enum {
         {"min-length", required_argument, 0, O_MINLEN}, {"no-numbers", no_argument, 0, O_NONUM},                       \
         {"threads", required_argument, 0, 'j'}, {"progress", no_argument, 0, O_PROGRESS},                              \
         {"no-progress", no_argument, 0, O_NOPROGRESS}, {"output", required_argument, 0, 'o'},                          \
+        {"format", required_argument, 0, O_OUTFORMAT},                                                                 \
         {"top", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}
 
 extern const char FILTER_HELP[];
@@ -95,9 +97,11 @@ typedef struct query_env {
 int ws_query_env_open(query_env *e, char *const *stores, size_t nst, query_args *qa, ws_query *q, ws_by by,
                       const char *tag);
 void ws_query_env_close(query_env *e);
-int ws_query_env_scan(query_env *e, const ws_kernel *k, ws_query *q, const ws_scan_opts *so, ws_buf *out);
-/* Write the CSV to path (NULL or "-": stdout); returns an exit status. */
-int ws_query_write_result(const ws_buf *out, const char *path);
+/* Run kernel k and write its table to qa's output (--output, --format),
+ * with qa's progress line; returns an exit status (errors printed). */
+int ws_query_env_run(query_env *e, const ws_kernel *k, ws_query *q, ws_scan_opts *so, const query_args *qa);
+/* Set so's progress callback to the CLI's progress line when progress is set. */
+void ws_cli_progress_opts(ws_scan_opts *so, int progress);
 /* 0 when argv[optind] is there; otherwise prints the help and returns -1. */
 int ws_query_need_store(int argc, const char *cmd, void (*help)(FILE *));
 

@@ -363,23 +363,26 @@ typedef struct task {
 
 static double now_s(void) { return omp_get_wtime(); }
 
-static void progress_line(double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
+/* Report progress through the caller's callback (the library prints nothing). */
+static void report(const ws_scan_opts *o, double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
 {
-    double el = now_s() - t0;
-    fprintf(stderr, "\r\033[Kscan: %llu/%llu blocks (%.0f%%), %.1fM tokens, %.1f s", (unsigned long long)done,
-            (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0, (double)tokens / 1e6, el);
-    if (final) fputc('\n', stderr);
-    fflush(stderr);
+    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final};
+    o->progress(o->progress_ctx, &p);
 }
 
-int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_buf *out,
+static int cancelled(const ws_scan_opts *o)
+{
+    return o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED);
+}
+
+int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_table *out,
             ws_scan_stats *stats)
 {
     return ws_scan_multi(&st, 1, k, q, o, out, stats);
 }
 
 int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_query *q, const ws_scan_opts *o,
-                  ws_buf *out, ws_scan_stats *stats)
+                  ws_table *out, ws_scan_stats *stats)
 {
     ws_scan_stats local = {0};
     if (!stats) stats = &local;
@@ -393,7 +396,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             return ws_error(WS_EINVAL, "the normalisation was built for another dictionary than %s's", st[i]->dir);
     const uint32_t nf = 1 + o->nsubsets;
     const int subsets = o->nsubsets > 0 || o->rest;
-    int nt = o->threads > 0 ? o->threads : omp_get_num_procs();
+    int nt = ws_threads_resolve(o->threads);
     uint64_t total = 0;
     size_t nseg = 0;
     for (size_t j = 0; j < nst; j++) {
@@ -471,6 +474,12 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
 #pragma omp for schedule(dynamic, 1)
             for (size_t i = 0; i < ntasks; i++) {
                 if (err[t]) continue;
+                if (WS_UNLIKELY(cancelled(o))) {
+                    err[t] = WS_ECANCELED;
+                    err_task[t] = i;
+                    snprintf(err_msg[t], sizeof err_msg[t], "%s", "cancelled");
+                    continue;
+                }
                 const task *tk = &tasks[i];
                 const cfilter *c = cf;
                 const sfilter *f = &sf[(size_t)tk->segi * nf];
@@ -511,13 +520,13 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                             dt = done_tokens;
                             last = now;
                             shown = 1;
-                            progress_line(t0, d, ntasks, dt, 0);
+                            report(o, t0, d, ntasks, dt, 0);
                         }
                     }
                 }
             }
         }
-        if (shown) progress_line(t0, ntasks, ntasks, done_tokens, 1);
+        if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
         /* The error of the earliest block wins. */
         int first = -1;
         for (int t = 0; t < nt; t++)
@@ -531,6 +540,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     q->nstories = stats->stories;
     for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
     if (!rc) rc = k->finish(states[0], q, out);
+    if (!rc) rc = ws_table_close(out);
     for (int t = 0; t < nt; t++) {
         if (states && states[t]) k->free(states[t]);
         if (blocks) ws_block_free(&blocks[t]);

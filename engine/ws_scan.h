@@ -37,6 +37,7 @@
 #define WS_SCAN_H
 
 #include "ws_kernel.h"
+#include "ws_table.h"
 
 typedef struct ws_where {
     const char *tag, *value;
@@ -61,8 +62,14 @@ void ws_filter_init(ws_filter *f);
 int ws_filter_is_empty(const ws_filter *f);
 
 typedef struct ws_scan_opts {
-    int threads;       /* 0: all cores */
-    int progress;      /* a progress line on stderr for scans longer than half a second */
+    int threads;       /* 0: all cores (ws_threads_resolve) */
+    /* Called about twice a second from one thread while blocks are scanned,
+     * and once at the end when it was called before; NULL: none. */
+    ws_progress_fn progress;
+    void *progress_ctx;
+    /* When *cancel becomes nonzero (from any thread) the scan stops at the
+     * next block and returns WS_ECANCELED; NULL: never. */
+    const int *cancel;
     ws_filter filter;  /* every story must pass this */
     const ws_filter *subsets; /* optional, see above */
     uint32_t nsubsets;
@@ -73,12 +80,13 @@ typedef struct ws_scan_stats {
     uint64_t blocks_total, blocks_scanned, stories, tokens;
 } ws_scan_stats;
 
-/* Run kernel k over store st. The result CSV is appended to out.
+/* Run kernel k over store st. The kernel's result fills out (streamed to
+ * its sink, when it has one), which is closed on success.
  * q->norm must be built over st's dictionary; q->groups, when set, by
  * ws_groups_build over st. Returns 0 or a negative WS_E* code (WS_EINVAL
  * for a filter that cannot be applied, e.g. a --containing with no word or
  * a tag the store does not have; the message says which). */
-int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_buf *out,
+int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_table *out,
             ws_scan_stats *stats);
 
 /* The same over several stores (shards) queried together, as if they were
@@ -87,7 +95,7 @@ int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_o
  * are numbered stores first, so the first error is the same for any thread
  * count; the result does not depend on the order of the stores either. */
 int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_query *q, const ws_scan_opts *o,
-                  ws_buf *out, ws_scan_stats *stats);
+                  ws_table *out, ws_scan_stats *stats);
 
 /* Build the grouping `by` (tag: the tag's name for WS_BY_TAG) over st's
  * segments: source and tag values are unified across segments and numbered

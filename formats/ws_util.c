@@ -5,6 +5,7 @@
  */
 #include "ws_util.h"
 
+#include <omp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,4 +190,13 @@ size_t ws_format_iso8601(int64_t t, char *buf)
     int n = snprintf(buf, 32, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
                      (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
     return n > 0 ? (size_t)n : 0;
+}
+
+int ws_threads_resolve(int n)
+{
+    if (n <= 0) {
+        n = omp_get_num_procs(); /* the cores this process may run on */
+        if (n < 1) n = 1;
+    }
+    return n > WS_MAX_THREADS ? WS_MAX_THREADS : n;
 }

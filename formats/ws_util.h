@@ -102,6 +102,11 @@ static inline uint64_t ws_le64_get(const uint8_t *p) { return (uint64_t)ws_le32_
 uint64_t ws_hash64(const void *p, size_t n); /* XXH3-64, seed 0 */
 
 /* ---- dates ---- */
+/* The number of threads to run: n when n > 0, else every core; at most
+ * WS_MAX_THREADS. The one place the default is decided. */
+#define WS_MAX_THREADS 1024
+int ws_threads_resolve(int n);
+
 #define WS_DATE_UNKNOWN INT64_MIN /* seconds since the Unix epoch, UTC */
 /* Days since 1970-01-01 for a proleptic Gregorian date (any year). */
 int64_t ws_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -701,10 +701,15 @@ static int orec_cmp(const void *x, const void *y)
     return a->r2 < b->r2 ? -1 : a->r2 > b->r2;
 }
 
-static const ws_norm *g_norm; /* for the bytewise sort of the vocabulary (single-threaded) */
-static int id_bytes_cmp(const void *x, const void *y)
+typedef struct term_ref { /* a term and its id, for the bytewise sort of the vocabulary */
+    ws_str term;
+    uint32_t id;
+} term_ref;
+
+static int term_ref_cmp(const void *x, const void *y)
 {
-    return ws_str_cmp(ws_norm_term(g_norm, *(const uint32_t *)x), ws_norm_term(g_norm, *(const uint32_t *)y));
+    const term_ref *a = x, *b = y;
+    return ws_str_cmp(a->term, b->term);
 }
 
 /* byrank[i] = the id of the i-th term bytewise; rank[id] its position. */
@@ -712,11 +717,18 @@ static int term_ranks(const ws_norm *nm, uint32_t n, uint32_t **rank, uint32_t *
 {
     *rank = ws_malloc(((size_t)n + 1) * 4);
     *byrank = ws_malloc(((size_t)n + 1) * 4);
-    if (!*rank || !*byrank) return ws_error(WS_ENOMEM, "out of memory sorting %u terms", n);
-    for (uint32_t i = 0; i < n; i++) (*byrank)[i] = i;
-    g_norm = nm;
-    qsort(*byrank, n, 4, id_bytes_cmp);
-    for (uint32_t i = 0; i < n; i++) (*rank)[(*byrank)[i]] = i;
+    term_ref *v = ws_malloc(((size_t)n + 1) * sizeof *v);
+    if (!*rank || !*byrank || !v) {
+        ws_free(v);
+        return ws_error(WS_ENOMEM, "out of memory sorting %u terms", n);
+    }
+    for (uint32_t i = 0; i < n; i++) v[i] = (term_ref){ws_norm_term(nm, i), i};
+    qsort(v, n, sizeof *v, term_ref_cmp);
+    for (uint32_t i = 0; i < n; i++) {
+        (*byrank)[i] = v[i].id;
+        (*rank)[v[i].id] = i;
+    }
+    ws_free(v);
     return 0;
 }
 
@@ -725,7 +737,7 @@ typedef struct writer {
     const ws_cooc_params *p;
     const cooc_state *s;
     const uint32_t *byrank;
-    ws_buf *out;
+    ws_table *out;
     uint64_t left; /* rows still to print; UINT64_MAX: all */
     int target_col;
 } writer;
@@ -734,64 +746,54 @@ static int write_row(writer *w, uint32_t target, uint32_t id1, uint32_t id2, uin
 {
     const ws_cooc_params *p = w->p;
     const uint64_t *freq = w->s->big->freq;
-    ws_buf *out = w->out;
+    ws_table *out = w->out;
     const ws_norm *nm = w->q->norm;
     int rc = 0;
-    if (w->target_col) {
-        rc = ws_csv_field(out, ws_norm_term(nm, target));
-        rc = rc ? rc : ws_csv_sep(out);
-    }
-    rc = rc ? rc : ws_csv_field(out, ws_norm_term(nm, id1));
-    if (id2 != NONE) {
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_field(out, ws_norm_term(nm, id2));
-    }
-    rc = rc ? rc : ws_csv_sep(out);
-    rc = rc ? rc : ws_csv_u64(out, a);
+    if (w->target_col) rc = ws_table_text(out, ws_norm_term(nm, target));
+    rc = rc ? rc : ws_table_text(out, ws_norm_term(nm, id1));
+    if (id2 != NONE) rc = rc ? rc : ws_table_text(out, ws_norm_term(nm, id2));
+    rc = rc ? rc : ws_table_int(out, (int64_t)a);
     uint64_t f1 = freq[id1], f2 = id2 != NONE ? freq[id2] : freq[target];
-    rc = rc ? rc : ws_csv_sep(out);
-    rc = rc ? rc : ws_csv_u64(out, f1);
-    if (id2 != NONE) {
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, f2);
-    }
+    rc = rc ? rc : ws_table_int(out, (int64_t)f1);
+    if (id2 != NONE) rc = rc ? rc : ws_table_int(out, (int64_t)f2);
     double v[WS_COOC_NMEASURES];
     if (p->all_measures || p->measure != WS_COOC_COUNT) ws_cooc_measures(a, f1, f2, w->s->nctx, v);
     for (int m = 1; m < WS_COOC_NMEASURES && !rc; m++) {
         if (!p->all_measures && m != (int)p->measure) continue;
-        rc = ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_double(out, v[m], 10);
+        rc = ws_table_double(out, v[m]);
     }
-    rc = rc ? rc : ws_csv_eol(out);
-    /* Large results go out as they are made, so the output does not have
-     * to fit the memory budget. */
-    if (!rc && p->output && out->n >= (1u << 20)) {
-        rc = p->output->flush(p->output->ctx, out->p, out->n);
-        out->n = 0;
-    }
+    /* Large results stream out through the table's sink, so the output
+     * does not have to fit the memory budget. */
     return rc;
 }
 
-static int write_header(const ws_cooc_params *p, ws_buf *out, int target_col)
+static int write_header(const ws_cooc_params *p, ws_table *out, int target_col)
 {
     static const char *const fname[] = {"df", "sf", "tf"};
     const char *f = fname[p->context];
-    char buf[256];
-    if (p->ntargets)
-        snprintf(buf, sizeof buf, "%sterm,cooc,%s", target_col ? "target," : "", f);
-    else
-        snprintf(buf, sizeof buf, "term1,term2,cooc,%s1,%s2", f, f);
-    int rc = ws_csv_raw(out, buf);
+    char n1[8], n2[8];
+    snprintf(n1, sizeof n1, "%s1", f);
+    snprintf(n2, sizeof n2, "%s2", f);
+    int rc = 0;
+    if (p->ntargets) {
+        if (target_col) rc = ws_table_add_col(out, "target", WS_TYPE_TEXT);
+        rc = rc ? rc : ws_table_add_col(out, "term", WS_TYPE_TEXT);
+        rc = rc ? rc : ws_table_add_col(out, "cooc", WS_TYPE_INT64);
+        rc = rc ? rc : ws_table_add_col(out, f, WS_TYPE_INT64);
+    } else {
+        rc = ws_table_add_col(out, "term1", WS_TYPE_TEXT);
+        rc = rc ? rc : ws_table_add_col(out, "term2", WS_TYPE_TEXT);
+        rc = rc ? rc : ws_table_add_col(out, "cooc", WS_TYPE_INT64);
+        rc = rc ? rc : ws_table_add_col(out, n1, WS_TYPE_INT64);
+        rc = rc ? rc : ws_table_add_col(out, n2, WS_TYPE_INT64);
+    }
     for (int m = 1; m < WS_COOC_NMEASURES && !rc; m++)
-        if (p->all_measures || m == (int)p->measure) {
-            rc = ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_raw(out, measure_names[m]);
-        }
-    return rc ? rc : ws_csv_eol(out);
+        if (p->all_measures || m == (int)p->measure) rc = ws_table_add_col(out, measure_names[m], WS_TYPE_DOUBLE);
+    return rc;
 }
 
 /* Collocates of the targets: every row is in memory (targets x vocabulary). */
-static int finish_targets(cooc_state *s, const ws_query *q, ws_buf *out, const uint32_t *rank,
+static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const uint32_t *rank,
                           const uint32_t *byrank)
 {
     const ws_cooc_params *p = s->p;
@@ -937,7 +939,7 @@ static int emit_row(void *arg, const void *rec)
     return write_row(w, NONE, w->byrank[r->r1], w->byrank[r->r2], r->count);
 }
 
-static int finish_pairs(cooc_state *s, const ws_query *q, ws_buf *out, const uint32_t *rank, const uint32_t *byrank)
+static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const uint32_t *rank, const uint32_t *byrank)
 {
     const ws_cooc_params *p = s->p;
     cooc_big *b = s->big;
@@ -1031,7 +1033,7 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_buf *out, const uin
     return rc;
 }
 
-static int cooc_finish(void *state, const ws_query *q, ws_buf *out)
+static int cooc_finish(void *state, const ws_query *q, ws_table *out)
 {
     cooc_state *s = state;
     const ws_cooc_params *p = s->p;

@@ -54,13 +54,6 @@ typedef struct ws_cooc_spill_ops {
                  void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg);
 } ws_cooc_spill_ops;
 
-/* Where rows go when the result grows large (NULL: all of it stays in the
- * output buffer): flush receives the bytes made so far, in order. */
-typedef struct ws_cooc_output {
-    void *ctx;
-    int (*flush)(void *ctx, const void *p, size_t n);
-} ws_cooc_output;
-
 /* What a run did (filled by the kernel; the caller reports it). */
 typedef struct ws_cooc_stats {
     uint64_t pair_events;  /* pair increments counted (all pairs) */
@@ -88,7 +81,6 @@ typedef struct ws_cooc_params {
     const uint32_t *dense_rank;
     uint32_t ndense;
     const ws_cooc_spill_ops *spill; /* NULL: never spill (budget ignored for tables) */
-    const ws_cooc_output *output;   /* may be NULL */
     ws_cooc_stats *stats;           /* may be NULL */
 } ws_cooc_params;
 

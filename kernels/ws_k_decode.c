@@ -40,15 +40,14 @@ static int dec_merge(void *into, const void *from, const ws_query *q)
     return 0;
 }
 
-static int dec_finish(void *p, const ws_query *q, ws_buf *out)
+static int dec_finish(void *p, const ws_query *q, ws_table *out)
 {
     (void)q;
     const dec_state *s = p;
-    int rc = ws_csv_raw(out, "stories,tokens\n");
-    rc = rc ? rc : ws_csv_u64(out, s->stories);
-    rc = rc ? rc : ws_csv_sep(out);
-    rc = rc ? rc : ws_csv_u64(out, s->tokens);
-    return rc ? rc : ws_csv_eol(out);
+    int rc = ws_table_add_col(out, "stories", WS_TYPE_INT64);
+    rc = rc ? rc : ws_table_add_col(out, "tokens", WS_TYPE_INT64);
+    rc = rc ? rc : ws_table_int(out, (int64_t)s->stories);
+    return rc ? rc : ws_table_int(out, (int64_t)s->tokens);
 }
 
 static void dec_free(void *p) { ws_free(p); }

@@ -108,7 +108,7 @@ static int kn_cmp(const void *x, const void *y)
 
 static double xlnx_e(double x, double e) { return x > 0 ? x * log(x / e) : 0.0; }
 
-static int kn_finish(void *p, const ws_query *q, ws_buf *out)
+static int kn_finish(void *p, const ws_query *q, ws_table *out)
 {
     kn_state *s = p;
     if (!s->tot_t) return ws_error(WS_EINVAL, "keyness: the target subcorpus has no tokens (check the target filters)");
@@ -137,21 +137,18 @@ static int kn_finish(void *p, const ws_query *q, ws_buf *out)
     }
     qsort(items, n, sizeof *items, kn_cmp);
     if (q->top && n > q->top) n = q->top;
-    int rc = ws_csv_raw(out, "term,target,reference,g2,log_ratio,chi2\n");
+    static const char *const names[] = {"term", "target", "reference", "g2", "log_ratio", "chi2"};
+    static const ws_type types[] = {WS_TYPE_TEXT, WS_TYPE_INT64, WS_TYPE_INT64, WS_TYPE_DOUBLE, WS_TYPE_DOUBLE, WS_TYPE_DOUBLE};
+    int rc = 0;
+    for (size_t k = 0; k < 6 && !rc; k++) rc = ws_table_add_col(out, names[k], types[k]);
     for (size_t i = 0; i < n && !rc; i++) {
         const kn_item *it = &items[i];
-        rc = ws_csv_field(out, it->term);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, it->a);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, it->b);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_double(out, it->g2, 10);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_double(out, it->lr, 10);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_double(out, it->chi2, 10);
-        rc = rc ? rc : ws_csv_eol(out);
+        rc = ws_table_text(out, it->term);
+        rc = rc ? rc : ws_table_int(out, (int64_t)it->a);
+        rc = rc ? rc : ws_table_int(out, (int64_t)it->b);
+        rc = rc ? rc : ws_table_double(out, it->g2);
+        rc = rc ? rc : ws_table_double(out, it->lr);
+        rc = rc ? rc : ws_table_double(out, it->chi2);
     }
     ws_free(items);
     return rc;

@@ -403,7 +403,7 @@ static size_t rank_top(const ng_rank *k, ng_item *v, size_t n, uint32_t top)
     return m;
 }
 
-static int ng_finish(void *p, const ws_query *q, ws_buf *out)
+static int ng_finish(void *p, const ws_query *q, ws_table *out)
 {
     ng_state *s = p;
     const ws_ngrams_params *pr = q->ext;
@@ -431,7 +431,10 @@ static int ng_finish(void *p, const ws_query *q, ws_buf *out)
     ng_rank k = {pos, s->n, s->phrases};
     size_t m = rank_top(&k, items, n, q->top);
     ws_free(pos);
-    int rc = ws_csv_raw(out, s->phrases ? "phrase,count,df,npmi\n" : "ngram,count,df\n");
+    int rc = ws_table_add_col(out, s->phrases ? "phrase" : "ngram", WS_TYPE_TEXT);
+    rc = rc ? rc : ws_table_add_col(out, "count", WS_TYPE_INT64);
+    rc = rc ? rc : ws_table_add_col(out, "df", WS_TYPE_INT64);
+    if (!rc && s->phrases) rc = ws_table_add_col(out, "npmi", WS_TYPE_DOUBLE);
     ws_buf gram = {0};
     for (size_t i = 0; i < m && !rc; i++) {
         gram.n = 0;
@@ -440,16 +443,10 @@ static int ng_finish(void *p, const ws_query *q, ws_buf *out)
             if (j) rc = ws_buf_append(&gram, " ", 1);
             if (!rc) rc = ws_buf_append(&gram, t.p, t.n);
         }
-        rc = rc ? rc : ws_csv_field(out, ws_str_make((const char *)gram.p, gram.n));
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, items[i].count);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, items[i].df);
-        if (s->phrases && !rc) {
-            rc = ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_double(out, items[i].score, 10);
-        }
-        rc = rc ? rc : ws_csv_eol(out);
+        rc = rc ? rc : ws_table_text(out, ws_str_make((const char *)gram.p, gram.n));
+        rc = rc ? rc : ws_table_int(out, (int64_t)items[i].count);
+        rc = rc ? rc : ws_table_int(out, (int64_t)items[i].df);
+        if (s->phrases && !rc) rc = ws_table_double(out, items[i].score);
     }
     ws_buf_free(&gram);
     ws_free(items);

@@ -383,26 +383,30 @@ static const char *group_column(const ws_groups *g)
 }
 
 static int write_rows(const ws_query *q, const tf_item *v, size_t n, const ws_str *label, uint64_t stories,
-                      ws_buf *out)
+                      ws_table *out)
 {
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        if (label) {
-            rc = ws_csv_field(out, *label);
-            rc = rc ? rc : ws_csv_sep(out);
-        }
-        rc = rc ? rc : ws_csv_field(out, ws_norm_term(q->norm, v[i].id));
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, v[i].tf);
-        rc = rc ? rc : ws_csv_sep(out);
-        rc = rc ? rc : ws_csv_u64(out, v[i].df);
+        if (label) rc = ws_table_text(out, *label);
+        rc = rc ? rc : ws_table_text(out, ws_norm_term(q->norm, v[i].id));
+        rc = rc ? rc : ws_table_int(out, (int64_t)v[i].tf);
+        rc = rc ? rc : ws_table_int(out, (int64_t)v[i].df);
         if (q->tfidf && !rc) {
-            rc = ws_csv_sep(out);
             double idf = log((double)stories / (double)v[i].df);
-            rc = rc ? rc : ws_csv_double(out, (double)v[i].tf * idf, 10);
+            rc = ws_table_double(out, (double)v[i].tf * idf);
         }
-        rc = rc ? rc : ws_csv_eol(out);
     }
+    return rc;
+}
+
+/* The columns: [group,]term,tf,df[,tfidf]. */
+static int tf_columns(const ws_query *q, const char *group, ws_table *out)
+{
+    int rc = group ? ws_table_add_col(out, group, WS_TYPE_TEXT) : 0;
+    if (!rc) rc = ws_table_add_col(out, "term", WS_TYPE_TEXT);
+    if (!rc) rc = ws_table_add_col(out, "tf", WS_TYPE_INT64);
+    if (!rc) rc = ws_table_add_col(out, "df", WS_TYPE_INT64);
+    if (!rc && q->tfidf) rc = ws_table_add_col(out, "tfidf", WS_TYPE_DOUBLE);
     return rc;
 }
 
@@ -412,7 +416,7 @@ static int group_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_buf *out)
+static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
 {
     /* Groups in id order: time order, or label order; WS_GROUP_NONE last. */
     qsort(s->gs, s->ngs, sizeof *s->gs, group_cmp);
@@ -420,9 +424,7 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_buf *out)
     for (size_t g = 0; g < s->ngs; g++) most = s->gs[g].terms.used > most ? s->gs[g].terms.used : most;
     tf_item *items = ws_malloc((most + 1) * sizeof *items);
     if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", most);
-    const char *col = group_column(q->groups);
-    int rc = ws_csv_field(out, ws_str_make(col, strlen(col)));
-    if (!rc) rc = ws_csv_raw(out, q->tfidf ? ",term,tf,df,tfidf\n" : ",term,tf,df\n");
+    int rc = tf_columns(q, group_column(q->groups), out);
     for (size_t g = 0; !rc && g < s->ngs; g++) {
         const tf_map *m = &s->gs[g].terms;
         size_t n = 0;
@@ -438,7 +440,7 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_buf *out)
     return rc;
 }
 
-static int tf_finish(void *p, const ws_query *q, ws_buf *out)
+static int tf_finish(void *p, const ws_query *q, ws_table *out)
 {
     tf_state *s = p;
     if (q->groups) return tf_finish_grouped(s, q, out);
@@ -450,7 +452,7 @@ static int tf_finish(void *p, const ws_query *q, ws_buf *out)
     for (uint32_t i = 0; i < s->n; i++)
         if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df};
     size_t k = rank_top(q->norm, items, n, q->top);
-    rc = ws_csv_raw(out, q->tfidf ? "term,tf,df,tfidf\n" : "term,tf,df\n");
+    rc = tf_columns(q, NULL, out);
     if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);
     return rc;

@@ -732,102 +732,77 @@ static double smooth_at(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t
     return sum / (double)(b - from + 1);
 }
 
-static int field_cstr(ws_buf *out, const char *s) { return ws_csv_field(out, ws_str_make(s, strlen(s))); }
-
-static int write_group(ws_buf *out, const ws_query *q, const ws_trends_out *o, uint32_t g)
+static int write_group(ws_table *out, const ws_query *q, const ws_trends_out *o, uint32_t g)
 {
     char buf[32];
-    int rc = ws_csv_field(out, ws_group_label(q->groups, o->gid[g], buf));
-    return rc ? rc : ws_csv_sep(out);
+    return ws_table_text(out, ws_group_label(q->groups, o->gid[g], buf));
 }
 
-static int series_long(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+/* The first columns: bucket[,group] (or topic[,group] for bursts). */
+static int lead_columns(ws_table *out, const char *first, const ws_query *q)
 {
-    int rc = ws_csv_raw(out, "bucket,");
-    if (!rc && q->groups) {
-        rc = field_cstr(out, group_column(q->groups));
-        rc = rc ? rc : ws_csv_sep(out);
-    }
-    if (!rc)
-        rc = ws_csv_raw(out, p->smooth ? "topic,docs,mentions,total,share,share_ma\n"
-                                       : "topic,docs,mentions,total,share\n");
+    int rc = ws_table_add_col(out, first, WS_TYPE_TEXT);
+    if (!rc && q->groups) rc = ws_table_add_col(out, group_column(q->groups), WS_TYPE_TEXT);
+    return rc;
+}
+
+static int series_long(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_table *out)
+{
+    static const char *const names[] = {"topic", "docs", "mentions", "total", "share", "share_ma"};
+    static const ws_type types[] = {WS_TYPE_TEXT, WS_TYPE_INT64, WS_TYPE_INT64, WS_TYPE_INT64, WS_TYPE_DOUBLE, WS_TYPE_DOUBLE};
+    int rc = lead_columns(out, "bucket", q);
+    for (size_t c = 0; c < (p->smooth ? 6u : 5u) && !rc; c++) rc = ws_table_add_col(out, names[c], types[c]);
     for (uint32_t b = 0; b < o->nb && !rc; b++)
         for (uint32_t g = 0; g < o->ng && !rc; g++) {
             const uint64_t *c = cell_at(o, b, g);
             for (uint32_t t = 0; t < o->nt && !rc; t++) {
-                rc = field_cstr(out, o->blabel[b]);
-                rc = rc ? rc : ws_csv_sep(out);
+                rc = ws_table_cstr(out, o->blabel[b]);
                 if (!rc && q->groups) rc = write_group(out, q, o, g);
-                rc = rc ? rc : field_cstr(out, p->set->names[t]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_u64(out, c[1 + 2 * t]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_u64(out, c[2 + 2 * t]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_u64(out, c[0]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_double(out, share_at(o, b, g, t), 10);
-                if (!rc && p->smooth) {
-                    rc = ws_csv_sep(out);
-                    rc = rc ? rc : ws_csv_double(out, smooth_at(o, b, g, t, p->smooth), 10);
-                }
-                rc = rc ? rc : ws_csv_eol(out);
+                rc = rc ? rc : ws_table_cstr(out, p->set->names[t]);
+                rc = rc ? rc : ws_table_int(out, (int64_t)c[1 + 2 * t]);
+                rc = rc ? rc : ws_table_int(out, (int64_t)c[2 + 2 * t]);
+                rc = rc ? rc : ws_table_int(out, (int64_t)c[0]);
+                rc = rc ? rc : ws_table_double(out, share_at(o, b, g, t));
+                if (!rc && p->smooth) rc = ws_table_double(out, smooth_at(o, b, g, t, p->smooth));
             }
         }
     return rc;
 }
 
-static int series_wide(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+static int series_wide(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_table *out)
 {
-    int rc = ws_csv_raw(out, "bucket,");
-    if (!rc && q->groups) {
-        rc = field_cstr(out, group_column(q->groups));
-        rc = rc ? rc : ws_csv_sep(out);
-    }
-    if (!rc) rc = ws_csv_raw(out, "total");
-    for (uint32_t t = 0; t < o->nt && !rc; t++) {
-        rc = ws_csv_sep(out);
-        rc = rc ? rc : field_cstr(out, p->set->names[t]);
-    }
+    int rc = lead_columns(out, "bucket", q);
+    if (!rc) rc = ws_table_add_col(out, "total", WS_TYPE_INT64);
+    for (uint32_t t = 0; t < o->nt && !rc; t++)
+        rc = ws_table_add_col(out, p->set->names[t], p->wide == 2 ? WS_TYPE_DOUBLE : WS_TYPE_INT64);
     for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++) {
         char *name = ws_malloc(strlen(p->set->names[t]) + 4);
         if (!name) return ws_error(WS_ENOMEM, "out of memory");
         memcpy(name, p->set->names[t], strlen(p->set->names[t]));
         memcpy(name + strlen(p->set->names[t]), "_ma", 4);
-        rc = ws_csv_sep(out);
-        rc = rc ? rc : field_cstr(out, name);
+        rc = ws_table_add_col(out, name, WS_TYPE_DOUBLE);
         ws_free(name);
     }
-    rc = rc ? rc : ws_csv_eol(out);
     for (uint32_t b = 0; b < o->nb && !rc; b++)
         for (uint32_t g = 0; g < o->ng && !rc; g++) {
             const uint64_t *c = cell_at(o, b, g);
-            rc = field_cstr(out, o->blabel[b]);
-            rc = rc ? rc : ws_csv_sep(out);
+            rc = ws_table_cstr(out, o->blabel[b]);
             if (!rc && q->groups) rc = write_group(out, q, o, g);
-            rc = rc ? rc : ws_csv_u64(out, c[0]);
-            for (uint32_t t = 0; t < o->nt && !rc; t++) {
-                rc = ws_csv_sep(out);
-                if (rc) break;
-                rc = p->wide == 2 ? ws_csv_double(out, share_at(o, b, g, t), 10) : ws_csv_u64(out, c[1 + 2 * t]);
-            }
-            for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++) {
-                rc = ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_double(out, smooth_at(o, b, g, t, p->smooth), 10);
-            }
-            rc = rc ? rc : ws_csv_eol(out);
+            rc = rc ? rc : ws_table_int(out, (int64_t)c[0]);
+            for (uint32_t t = 0; t < o->nt && !rc; t++)
+                rc = p->wide == 2 ? ws_table_double(out, share_at(o, b, g, t)) : ws_table_int(out, (int64_t)c[1 + 2 * t]);
+            for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++)
+                rc = ws_table_double(out, smooth_at(o, b, g, t, p->smooth));
         }
     return rc;
 }
 
-static int series_bursts(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_buf *out)
+static int series_bursts(const ws_trends_params *p, const ws_query *q, const ws_trends_out *o, ws_table *out)
 {
-    int rc = ws_csv_raw(out, "topic,");
-    if (!rc && q->groups) {
-        rc = field_cstr(out, group_column(q->groups));
-        rc = rc ? rc : ws_csv_sep(out);
-    }
-    if (!rc) rc = ws_csv_raw(out, "start,end,weight\n");
+    int rc = lead_columns(out, "topic", q);
+    rc = rc ? rc : ws_table_add_col(out, "start", WS_TYPE_TEXT);
+    rc = rc ? rc : ws_table_add_col(out, "end", WS_TYPE_TEXT);
+    rc = rc ? rc : ws_table_add_col(out, "weight", WS_TYPE_DOUBLE);
     uint64_t *r = ws_calloc((size_t)o->nb + 1, sizeof *r), *d = ws_calloc((size_t)o->nb + 1, sizeof *d);
     if (!r || !d) rc = ws_error(WS_ENOMEM, "out of memory for bursts");
     for (uint32_t t = 0; t < o->nt && !rc; t++)
@@ -841,15 +816,11 @@ static int series_bursts(const ws_trends_params *p, const ws_query *q, const ws_
             size_t nv;
             if ((rc = ws_trends_bursts(r, d, o->nb, p->burst_s, p->burst_gamma, &v, &nv))) break;
             for (size_t i = 0; i < nv && !rc; i++) {
-                rc = field_cstr(out, p->set->names[t]);
-                rc = rc ? rc : ws_csv_sep(out);
+                rc = ws_table_cstr(out, p->set->names[t]);
                 if (!rc && q->groups) rc = write_group(out, q, o, g);
-                rc = rc ? rc : field_cstr(out, o->blabel[v[i].start]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : field_cstr(out, o->blabel[v[i].end]);
-                rc = rc ? rc : ws_csv_sep(out);
-                rc = rc ? rc : ws_csv_double(out, v[i].weight, 10);
-                rc = rc ? rc : ws_csv_eol(out);
+                rc = rc ? rc : ws_table_cstr(out, o->blabel[v[i].start]);
+                rc = rc ? rc : ws_table_cstr(out, o->blabel[v[i].end]);
+                rc = rc ? rc : ws_table_double(out, v[i].weight);
             }
             ws_free(v);
         }
@@ -878,14 +849,17 @@ static int bucket_cmp(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static int emerging_finish(tr_state *s, const ws_query *q, ws_buf *out)
+static int emerging_finish(tr_state *s, const ws_query *q, ws_table *out)
 {
     const ws_trends_params *p = s->p;
     if (p->out) {
         memset(p->out, 0, sizeof *p->out);
         p->out->undated = s->undated;
     }
-    int rc = ws_csv_raw(out, "bucket,term,count,baseline,score\n");
+    static const char *const names[] = {"bucket", "term", "count", "baseline", "score"};
+    static const ws_type types[] = {WS_TYPE_TEXT, WS_TYPE_TEXT, WS_TYPE_INT64, WS_TYPE_INT64, WS_TYPE_DOUBLE};
+    int rc = 0;
+    for (size_t c = 0; c < 5 && !rc; c++) rc = ws_table_add_col(out, names[c], types[c]);
     if (rc || !s->nbs) return rc;
     qsort(s->bs, s->nbs, sizeof *s->bs, bucket_cmp);
     uint32_t step = bucket_step(p->bucket), bmin = s->bs[0].id;
@@ -927,16 +901,11 @@ static int emerging_finish(tr_state *s, const ws_query *q, ws_buf *out)
         char buf[32];
         ws_str label = ws_group_label(&tg, bk->id, buf);
         for (size_t i = 0; i < k && !rc; i++) {
-            rc = ws_csv_field(out, label);
-            rc = rc ? rc : ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_field(out, items[i].term);
-            rc = rc ? rc : ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_u64(out, items[i].count);
-            rc = rc ? rc : ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_u64(out, items[i].base);
-            rc = rc ? rc : ws_csv_sep(out);
-            rc = rc ? rc : ws_csv_double(out, items[i].score, 10);
-            rc = rc ? rc : ws_csv_eol(out);
+            rc = ws_table_text(out, label);
+            rc = rc ? rc : ws_table_text(out, items[i].term);
+            rc = rc ? rc : ws_table_int(out, (int64_t)items[i].count);
+            rc = rc ? rc : ws_table_int(out, (int64_t)items[i].base);
+            rc = rc ? rc : ws_table_double(out, items[i].score);
         }
     }
     ws_free(cal);
@@ -944,7 +913,7 @@ static int emerging_finish(tr_state *s, const ws_query *q, ws_buf *out)
     return rc;
 }
 
-static int tr_finish(void *v, const ws_query *q, ws_buf *out)
+static int tr_finish(void *v, const ws_query *q, ws_table *out)
 {
     tr_state *s = v;
     const ws_trends_params *p = s->p;

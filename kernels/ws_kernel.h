@@ -16,6 +16,7 @@
 
 #include "ws_block.h"
 #include "ws_norm.h"
+#include "ws_table.h"
 
 /* ---- grouping ---- */
 typedef enum ws_by {
@@ -108,8 +109,9 @@ typedef struct ws_kernel {
     int (*consume)(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel);
     /* Fold `from` into `into`; the engine merges thread states in thread order. */
     int (*merge)(void *into, const void *from, const ws_query *q);
-    /* Append the result table (RFC 4180 CSV with a header row) to out. */
-    int (*finish)(void *state, const ws_query *q, ws_buf *out);
+    /* Fill the result table: declare its columns, then its rows in order
+     * (the engine closes it). */
+    int (*finish)(void *state, const ws_query *q, ws_table *out);
     void (*free)(void *state);
 } ws_kernel;
 

@@ -26,6 +26,7 @@
 #include "ws_ingest.h"
 #include "ws_k_cooc.h"
 #include "ws_scan.h"
+#include "ws_test_scan.h"
 #include "ws_spill.h"
 
 #define NSTORY 400
@@ -269,7 +270,7 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     ws_filter_init(&o.filter);
     o.threads = threads;
     ws_buf out = {0};
-    int rc = ws_scan(st, &ws_kernel_cooc, &q, &o, &out, NULL);
+    int rc = ws_test_scan_csv(st, &ws_kernel_cooc, &q, &o, &out, NULL);
     cr_assert_eq(rc, 0, "cooc: %s", ws_last_error());
     if (sp) {
         char d[4200];

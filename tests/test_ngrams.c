@@ -21,6 +21,7 @@
 #include "ws_ingest.h"
 #include "ws_k_ngrams.h"
 #include "ws_scan.h"
+#include "ws_test_scan.h"
 
 #define NSTORY 500
 #define NWORD 100
@@ -192,7 +193,7 @@ static char *run_kernel(const ws_ngrams_params *pr, int stop, uint32_t top, int 
     so.threads = threads;
     ws_filter_init(&so.filter);
     ws_buf out = {0};
-    int rc = ws_scan(st, &ws_kernel_ngrams, &q, &so, &out, NULL);
+    int rc = ws_test_scan_csv(st, &ws_kernel_ngrams, &q, &so, &out, NULL);
     cr_assert_eq(rc, 0, "scan: %s", ws_last_error());
     ws_buf_append(&out, "", 1);
     ws_norm_free(&norm);

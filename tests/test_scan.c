@@ -20,6 +20,7 @@
 
 #include "ws_ingest.h"
 #include "ws_scan.h"
+#include "ws_test_scan.h"
 
 #define NSTORY 700
 #define NWORD 40
@@ -181,7 +182,7 @@ static char *model_tf(pred p, const void *arg, int field, uint32_t top)
 static char *run(const ws_kernel *k, ws_query *q, const ws_scan_opts *o, ws_scan_stats *stats)
 {
     ws_buf out = {0};
-    int rc = ws_scan(st, k, q, o, &out, stats);
+    int rc = ws_test_scan_csv(st, k, q, o, &out, stats);
     cr_assert_eq(rc, 0, "scan: %s", ws_last_error());
     ws_buf_append(&out, "", 1);
     return (char *)out.p;
@@ -484,16 +485,16 @@ Test(scan, bad_filters)
     const ws_where w[] = {{"nosuch", "x"}};
     o.filter.where = w;
     o.filter.nwhere = 1;
-    cr_expect_eq(ws_scan(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
+    cr_expect_eq(ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
     cr_expect(strstr(ws_last_error(), "topics, places"), "message lists the tags: %s", ws_last_error());
     ws_filter_init(&o.filter);
     const char *two[] = {"w01 w02"};
     o.filter.containing = two;
     o.filter.ncontaining = 1;
-    cr_expect_eq(ws_scan(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
+    cr_expect_eq(ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
     const char *empty[] = {"..."};
     o.filter.containing = empty;
-    cr_expect_eq(ws_scan(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
+    cr_expect_eq(ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
     ws_buf_free(&out);
     ws_norm_free(&norm);
 }
@@ -516,7 +517,7 @@ Test(scan, failing_allocator)
     for (long k = 1; k < 5000 && !ok; k++) {
         ws_buf out = {0};
         ws__alloc_fail_after(k);
-        int rc = ws_scan(st, &ws_kernel_tf, &q, &o, &out, NULL);
+        int rc = ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL);
         ws__alloc_fail_after(0);
         cr_assert(rc == 0 || rc == WS_ENOMEM, "allocation %ld failing: rc %d (%s)", k, rc, ws_last_error());
         if (!rc) {

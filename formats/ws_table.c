@@ -1,0 +1,293 @@
+/* Typed result tables and their CSV / JSON Lines rendering (see ws_table.h). */
+#include "ws_table.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ws_csv.h"
+
+void ws_table_init(ws_table *t) { memset(t, 0, sizeof *t); }
+
+void ws_table_free(ws_table *t)
+{
+    if (!t) return;
+    for (uint32_t c = 0; c < t->ncols; c++) ws_free(t->cols[c].name);
+    ws_free(t->cols);
+    ws_free(t->cells);
+    ws_free(t->nulls);
+    ws_buf_free(&t->text);
+    memset(t, 0, sizeof *t);
+}
+
+void ws_table_set_sink(ws_table *t, size_t batch_rows, int (*sink)(void *ctx, const ws_table *batch), void *ctx)
+{
+    t->batch_rows = batch_rows ? batch_rows : 1;
+    t->sink = sink;
+    t->sink_ctx = ctx;
+}
+
+int ws_table_add_col(ws_table *t, const char *name, ws_type type)
+{
+    if (t->nrows || t->cur || t->delivered)
+        return ws_error(WS_EINTERNAL, "result column '%s' declared after the first row", name);
+    ws_table_col *c = ws_realloc(t->cols, ((size_t)t->ncols + 1) * sizeof *c);
+    if (!c) return ws_error(WS_ENOMEM, "out of memory");
+    t->cols = c;
+    char *n = ws_strndup(name, strlen(name));
+    if (!n) return ws_error(WS_ENOMEM, "out of memory");
+    c[t->ncols++] = (ws_table_col){n, type};
+    return 0;
+}
+
+static int deliver(ws_table *t)
+{
+    t->sink_called = 1;
+    int rc = t->sink(t->sink_ctx, t);
+    t->delivered += t->nrows;
+    t->nrows = 0;
+    t->text.n = 0;
+    return rc;
+}
+
+/* The cell to fill next, growing the batch when a row starts. */
+static ws_cell *next_cell(ws_table *t, ws_type type, int *rc)
+{
+    if (WS_UNLIKELY(!t->ncols || t->closed)) {
+        *rc = ws_error(WS_EINTERNAL, "result cell set on a table with no columns or after close");
+        return NULL;
+    }
+    if (t->cur == 0 && t->nrows == t->cap_rows) {
+        size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
+        ws_cell *c = ws_realloc(t->cells, cap * t->ncols * sizeof *c);
+        if (c) t->cells = c;
+        uint8_t *z = c ? ws_realloc(t->nulls, cap * t->ncols) : NULL;
+        if (!c || !z) {
+            *rc = ws_error(WS_ENOMEM, "out of memory holding %zu result rows", cap);
+            return NULL;
+        }
+        t->nulls = z;
+        t->cap_rows = cap;
+    }
+    ws_type want = t->cols[t->cur].type;
+    if (WS_UNLIKELY(want != type && !(type == WS_TYPE_INT64 && want == WS_TYPE_DATE))) {
+        *rc = ws_error(WS_EINTERNAL, "result column '%s': a value of the wrong type", t->cols[t->cur].name);
+        return NULL;
+    }
+    size_t k = t->nrows * t->ncols + t->cur;
+    t->nulls[k] = 0;
+    *rc = 0;
+    return &t->cells[k];
+}
+
+/* The cell is set: end the row after its last column, and hand a full
+ * batch to the sink. */
+static int advance(ws_table *t)
+{
+    if (++t->cur < t->ncols) return 0;
+    t->cur = 0;
+    t->nrows++;
+    return t->sink && t->nrows >= t->batch_rows ? deliver(t) : 0;
+}
+
+int ws_table_text(ws_table *t, ws_str s)
+{
+    int rc;
+    ws_cell *c = next_cell(t, WS_TYPE_TEXT, &rc);
+    if (!c) return rc;
+    if (WS_UNLIKELY(s.n >= UINT32_MAX || t->text.n + s.n + 1 >= UINT32_MAX))
+        return ws_error(WS_ETOOBIG, "result text over 4 GB in one batch");
+    if ((rc = ws_buf_reserve(&t->text, s.n + 1))) return rc;
+    c->s.off = (uint32_t)t->text.n;
+    c->s.len = (uint32_t)s.n;
+    if (s.n) memcpy(t->text.p + t->text.n, s.p, s.n);
+    t->text.p[t->text.n + s.n] = 0;
+    t->text.n += s.n + 1;
+    return advance(t);
+}
+
+int ws_table_cstr(ws_table *t, const char *s) { return ws_table_text(t, ws_str_make(s, strlen(s))); }
+
+int ws_table_int(ws_table *t, int64_t v)
+{
+    int rc;
+    ws_cell *c = next_cell(t, WS_TYPE_INT64, &rc);
+    if (!c) return rc;
+    c->i = v;
+    return advance(t);
+}
+
+int ws_table_double(ws_table *t, double v)
+{
+    int rc;
+    ws_cell *c = next_cell(t, WS_TYPE_DOUBLE, &rc);
+    if (!c) return rc;
+    c->d = v;
+    return advance(t);
+}
+
+int ws_table_null(ws_table *t)
+{
+    if (WS_UNLIKELY(!t->ncols || t->closed))
+        return ws_error(WS_EINTERNAL, "result cell set on a table with no columns or after close");
+    int rc;
+    ws_cell *c = next_cell(t, t->cols[t->cur].type, &rc);
+    if (!c) return rc;
+    c->i = 0;
+    t->nulls[t->nrows * t->ncols + t->cur] = 1;
+    return advance(t);
+}
+
+int ws_table_close(ws_table *t)
+{
+    if (t->closed) return 0;
+    if (t->cur) return ws_error(WS_EINTERNAL, "result row left unfinished (%u of %u cells)", t->cur, t->ncols);
+    t->closed = 1;
+    if (t->sink && (t->nrows || !t->sink_called)) return deliver(t);
+    return 0;
+}
+
+/* ---- rendering ---- */
+
+static int json_string(ws_buf *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = ws_buf_reserve(b, n + 2);
+    if (rc) return rc;
+    b->p[b->n++] = '"';
+    size_t run = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+        rc = ws_buf_append(b, p + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 0};
+        size_t k = 2;
+        switch (ch) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            k = 6;
+        }
+        if (!rc) rc = ws_buf_append(b, esc, k);
+    }
+    if (!rc && n > run) rc = ws_buf_append(b, p + run, n - run);
+    return rc ? rc : ws_buf_append(b, "\"", 1);
+}
+
+/* One cell; CSV and JSON differ only in text (quoting) and NULL. */
+static int render_cell(const ws_table *t, size_t r, uint32_t c, ws_result_format fmt, ws_buf *out)
+{
+    size_t k = r * t->ncols + c;
+    const ws_cell *v = &t->cells[k];
+    char num[64];
+    int n;
+    if (t->nulls[k]) return fmt == WS_FORMAT_JSONL ? ws_buf_append(out, "null", 4) : 0;
+    switch (t->cols[c].type) {
+    case WS_TYPE_TEXT:
+        if (fmt == WS_FORMAT_JSONL) return json_string(out, (const char *)t->text.p + v->s.off, v->s.len);
+        return ws_csv_field(out, ws_str_make((const char *)t->text.p + v->s.off, v->s.len));
+    case WS_TYPE_INT64: n = snprintf(num, sizeof num, "%" PRId64, v->i); break;
+    case WS_TYPE_DOUBLE:
+        if (fmt == WS_FORMAT_JSONL && !isfinite(v->d)) return ws_buf_append(out, "null", 4);
+        n = snprintf(num, sizeof num, "%.10g", v->d);
+        break;
+    case WS_TYPE_DATE:
+        n = (int)ws_format_iso8601(v->i, num);
+        if (fmt == WS_FORMAT_JSONL) return json_string(out, num, (size_t)n);
+        break;
+    default: return ws_error(WS_EINTERNAL, "result column of unknown type");
+    }
+    return ws_buf_append(out, num, (size_t)n);
+}
+
+int ws_table_render(const ws_table *t, ws_result_format fmt, int header, ws_buf *out)
+{
+    int rc = 0;
+    if (fmt != WS_FORMAT_CSV && fmt != WS_FORMAT_JSONL) return ws_error(WS_EINVAL, "unknown output format %d", (int)fmt);
+    if (header && fmt == WS_FORMAT_CSV) {
+        for (uint32_t c = 0; c < t->ncols && !rc; c++) {
+            if (c) rc = ws_csv_sep(out);
+            if (!rc) rc = ws_csv_field(out, ws_str_make(t->cols[c].name, strlen(t->cols[c].name)));
+        }
+        if (!rc) rc = ws_csv_eol(out);
+    }
+    for (size_t r = 0; r < t->nrows && !rc; r++) {
+        if (fmt == WS_FORMAT_JSONL) rc = ws_buf_append(out, "{", 1);
+        for (uint32_t c = 0; c < t->ncols && !rc; c++) {
+            if (c) rc = ws_csv_sep(out);
+            if (!rc && fmt == WS_FORMAT_JSONL) {
+                rc = json_string(out, t->cols[c].name, strlen(t->cols[c].name));
+                if (!rc) rc = ws_buf_append(out, ":", 1);
+            }
+            if (!rc) rc = render_cell(t, r, c, fmt, out);
+        }
+        if (!rc && fmt == WS_FORMAT_JSONL) rc = ws_buf_append(out, "}", 1);
+        if (!rc) rc = ws_csv_eol(out);
+    }
+    return rc;
+}
+
+/* ---- the public accessors (include/wirescan.h) ---- */
+
+static int cell_ok(const ws_result *r, size_t row, size_t col)
+{
+    return r && col < r->ncols && row < r->nrows;
+}
+
+size_t ws_result_ncols(const ws_result *r) { return r ? r->ncols : 0; }
+const char *ws_result_name(const ws_result *r, size_t col) { return r && col < r->ncols ? r->cols[col].name : NULL; }
+ws_type ws_result_type(const ws_result *r, size_t col) { return r && col < r->ncols ? r->cols[col].type : (ws_type)0; }
+size_t ws_result_nrows(const ws_result *r) { return r ? r->nrows : 0; }
+
+int ws_result_is_null(const ws_result *r, size_t row, size_t col)
+{
+    return cell_ok(r, row, col) ? r->nulls[row * r->ncols + col] : -1;
+}
+
+int64_t ws_result_int64(const ws_result *r, size_t row, size_t col)
+{
+    if (!cell_ok(r, row, col) || (r->cols[col].type != WS_TYPE_INT64 && r->cols[col].type != WS_TYPE_DATE)) return 0;
+    return r->cells[row * r->ncols + col].i;
+}
+
+double ws_result_double(const ws_result *r, size_t row, size_t col)
+{
+    if (!cell_ok(r, row, col) || r->cols[col].type != WS_TYPE_DOUBLE) return 0.0;
+    return r->cells[row * r->ncols + col].d;
+}
+
+const char *ws_result_text(const ws_result *r, size_t row, size_t col, size_t *len)
+{
+    if (len) *len = 0;
+    if (!cell_ok(r, row, col) || r->cols[col].type != WS_TYPE_TEXT) return NULL;
+    const ws_cell *c = &r->cells[row * r->ncols + col];
+    if (len) *len = c->s.len;
+    return (const char *)r->text.p + c->s.off;
+}
+
+int ws_result_write(const ws_result *r, ws_result_format fmt, int header, FILE *f)
+{
+    if (!r || !f) return ws_error(WS_EINVAL, "ws_result_write: NULL %s", r ? "file" : "result");
+    ws_buf b = {0};
+    int rc = ws_table_render(r, fmt, header, &b);
+    if (!rc && b.n && fwrite(b.p, 1, b.n, f) != b.n) rc = ws_error(WS_EIO, "cannot write the result");
+    ws_buf_free(&b);
+    return rc;
+}
+
+void ws_result_free(ws_result *r)
+{
+    if (!r) return;
+    ws_table_free(r);
+    ws_free(r);
+}
