@@ -11,11 +11,15 @@ int ws_cmd_ingest(int argc, char **argv);
 int ws_cmd_info(int argc, char **argv);
 int ws_cmd_verify(int argc, char **argv);
 int ws_cmd_export(int argc, char **argv);
-int ws_cmd_tf(int argc, char **argv);
-int ws_cmd_keyness(int argc, char **argv);
-int ws_cmd_cooc(int argc, char **argv);
-int ws_cmd_ngrams(int argc, char **argv);
-int ws_cmd_trends(int argc, char **argv);
+/* An analytic subcommand over the kernel of that name, its options derived
+ * from the kernel's descriptor (ws_cmd_kernel.c). */
+int ws_cmd_kernel(const char *cmd, int argc, char **argv);
+
+/* An option as given on the command line: a request parameter and its
+ * value (NULL for a flag). */
+typedef struct ws_cli_setting {
+    const char *name, *value;
+} ws_cli_setting;
 
 /* Print "wirescan: <detail or strerror>" for err and return its exit status. */
 int ws_cli_fail(int err);

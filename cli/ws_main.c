@@ -17,11 +17,6 @@ static const struct {
     {"info", ws_cmd_info, "summarise a store: stories, dates, tokens, terms, size"},
     {"verify", ws_cmd_verify, "check every checksum and structural bound of a store"},
     {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
-    {"tf", ws_cmd_tf, "term frequencies (tf, df) as CSV"},
-    {"keyness", ws_cmd_keyness, "terms over-represented in a target subcorpus (G2, log ratio, chi2)"},
-    {"cooc", ws_cmd_cooc, "co-occurrence and collocates (count, PMI, NPMI, LLR, ...) as CSV"},
-    {"ngrams", ws_cmd_ngrams, "n-gram counts and multi-word phrases as CSV"},
-    {"trends", ws_cmd_trends, "topics over time, emerging terms, bursts; CSV and charts"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 
@@ -35,7 +30,14 @@ static void usage(FILE *f)
             "\n"
             "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        if (strcmp(commands[i].name, "generate")) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    /* The analytic commands: one per kernel, from the kernels' descriptors. */
+    for (size_t i = 0; ws_kernel_name(i); i++) {
+        const char *summary;
+        ws_kernel_describe(ws_kernel_name(i), &summary, NULL, NULL, NULL);
+        fprintf(f, "  %-10s %s\n", ws_kernel_name(i), summary);
+    }
+    fprintf(f, "  %-10s %s\n", "generate", "write a synthetic news corpus with planted topics (JSONL)");
     fprintf(f,
             "\n"
             "Run 'wirescan COMMAND --help' for a command's options.\n"
@@ -47,7 +49,7 @@ static void usage(FILE *f)
             "Exit status: 0 ok (skipped bad input records are reported, not fatal);\n"
             "2 usage; 3 out of memory; 4 I/O error; 5 corrupt store; 6 malformed input\n"
             "(--strict); 7 over a limit; 8 not found; 9 unsupported store version;\n"
-            "10 store locked by another writer.\n");
+            "10 store locked by another writer; 13 cancelled.\n");
 }
 
 int main(int argc, char **argv)
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    for (size_t i = 0; ws_kernel_name(i); i++)
+        if (!strcmp(argv[1], ws_kernel_name(i))) return ws_cmd_kernel(argv[1], argc - 1, argv + 1);
     fprintf(stderr, "wirescan: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

@@ -2,14 +2,16 @@
  * External sorted runs (see ws_spill.h): a private temporary folder, run
  * files written whole, a k-way merge over a binary heap of read cursors
  * with a bounded fan-in (groups of runs are merged into new runs first when
- * there are more), and signal handlers that remove the folder.
+ * there are more). The library installs no signal handler: a client that
+ * wants the folder gone on SIGINT cancels the request (the cancel flag is
+ * checked while runs are written and merged) and the folder is removed on
+ * the way out, as on any error.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ws_spill.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,15 +26,13 @@ struct ws_spill {
     atomic_uint nruns;   /* run files created so far: numbers 0 .. nruns-1 */
     atomic_ullong bytes; /* bytes written */
     uint32_t levels;
+    const int *cancel; /* the request's cancel flag; NULL: none */
 };
 
-/* ---- signal cleanup: what the handler may touch ---- */
-
-static char g_dir[4096];           /* the open spill's folder; empty: none */
-static ws_spill *volatile g_spill; /* the open spill, for its run count */
-static const int g_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-#define NSIG_HANDLED (sizeof g_signals / sizeof g_signals[0])
-static struct sigaction g_old[NSIG_HANDLED];
+static int cancelled(const ws_spill *sp)
+{
+    return sp->cancel && __atomic_load_n(sp->cancel, __ATOMIC_RELAXED);
+}
 
 /* Path of run k into buf (cap >= strlen(dir) + 14), async-signal-safe:
  * no snprintf, only byte copies. */
@@ -46,8 +46,8 @@ static void run_path(const char *dir, uint32_t k, char *buf)
     buf[n] = 0;
 }
 
-/* Remove every run file that may exist and the folder. Used by the handler
- * and by ws_spill_close; unlink of an absent file is harmless. */
+/* Remove every run file that may exist and the folder; unlink of an absent
+ * file is harmless. */
 static void remove_all(const char *dir, unsigned nruns)
 {
     char path[4096 + 16];
@@ -58,18 +58,9 @@ static void remove_all(const char *dir, unsigned nruns)
     rmdir(dir);
 }
 
-static void on_signal(int sig)
-{
-    ws_spill *sp = g_spill;
-    if (sp && g_dir[0]) remove_all(g_dir, atomic_load(&sp->nruns));
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-int ws_spill_open(const char *parent, ws_spill **out)
+int ws_spill_open(const char *parent, const int *cancel, ws_spill **out)
 {
     *out = NULL;
-    if (g_spill) return ws_error(WS_EBUSY, "a spill folder is already open (%s)", g_dir);
     if (!parent || !*parent) parent = getenv("TMPDIR");
     if (!parent || !*parent) parent = "/tmp";
     ws_spill *sp = ws_calloc(1, sizeof *sp);
@@ -86,13 +77,7 @@ int ws_spill_open(const char *parent, ws_spill **out)
     }
     atomic_init(&sp->nruns, 0);
     atomic_init(&sp->bytes, 0);
-    memcpy(g_dir, sp->dir, sizeof g_dir);
-    g_spill = sp;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NSIG_HANDLED; i++) sigaction(g_signals[i], &sa, &g_old[i]);
+    sp->cancel = cancel;
     *out = sp;
     return 0;
 }
@@ -100,19 +85,7 @@ int ws_spill_open(const char *parent, ws_spill **out)
 void ws_spill_close(ws_spill *sp)
 {
     if (!sp) return;
-    /* Block the handled signals while the handler's view is torn down, so
-     * a signal arriving now cannot see a half-cleared state. */
-    sigset_t set, old;
-    sigemptyset(&set);
-    for (size_t i = 0; i < NSIG_HANDLED; i++) sigaddset(&set, g_signals[i]);
-    sigprocmask(SIG_BLOCK, &set, &old);
     remove_all(sp->dir, atomic_load(&sp->nruns));
-    if (g_spill == sp) {
-        for (size_t i = 0; i < NSIG_HANDLED; i++) sigaction(g_signals[i], &g_old[i], NULL);
-        g_spill = NULL;
-        g_dir[0] = 0;
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
     ws_free(sp);
 }
 
@@ -158,6 +131,7 @@ static int run_create(ws_spill *sp, uint32_t *run, int *fd, char *path)
 int ws_spill_write(ws_spill *sp, const void *recs, size_t n, size_t rsize, uint32_t *run)
 {
     char path[4096 + 16];
+    if (cancelled(sp)) return ws_error(WS_ECANCELED, "cancelled");
     int fd, rc = run_create(sp, run, &fd, path);
     if (rc) return rc;
     rc = write_all(fd, recs, n * rsize, path);
@@ -285,7 +259,12 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
     }
     for (size_t i = m.nheap / 2; !rc && i-- > 0;) sift(&m, i);
     int have = 0;
+    size_t steps = 0;
     while (!rc && m.nheap) {
+        if (WS_UNLIKELY((++steps & 0xffff) == 0 && cancelled(sp))) {
+            rc = ws_error(WS_ECANCELED, "cancelled");
+            break;
+        }
         cursor *c = &m.cur[m.heap[0]];
         const uint8_t *rec = c->buf + c->pos;
         if (have && combine && cmp(pending, rec) == 0) {

@@ -39,12 +39,11 @@ typedef void (*ws_spill_combine)(void *into, const void *from);
 /* Receive one merged record; non-zero stops the merge and is returned. */
 typedef int (*ws_spill_emit)(void *arg, const void *rec);
 
-/* Create the temporary folder under parent (NULL: $TMPDIR, else /tmp) and
- * install the signal handlers. WS_EIO naming the folder on failure,
- * WS_EBUSY when another spill is open. */
-int ws_spill_open(const char *parent, ws_spill **out);
-/* Remove every run file and the folder, restore the signal handlers.
- * NULL-safe. */
+/* Create the temporary folder under parent (NULL: $TMPDIR, else /tmp).
+ * When *cancel becomes nonzero, writes and merges stop with WS_ECANCELED.
+ * WS_EIO naming the folder on failure. */
+int ws_spill_open(const char *parent, const int *cancel, ws_spill **out);
+/* Remove every run file and the folder. NULL-safe. */
 void ws_spill_close(ws_spill *sp);
 const char *ws_spill_dir(const ws_spill *sp);
 

@@ -78,6 +78,12 @@ WS_API void ws_set_allocator(const ws_allocator *a);
 WS_API const char *ws_version(void);
 
 
+/* The handles: open stores, a request (a kernel and its parameters), a
+ * result table. All opaque; each has a NULL-safe free or close. */
+typedef struct ws_corpus ws_corpus;
+typedef struct ws_request ws_request;
+typedef struct ws_result ws_result;
+
 /* Progress of long work (a scan, an ingest), reported through a callback
  * the caller sets: about twice a second from one thread, and once more with
  * final set at the end when it was called before. The library itself never
@@ -90,6 +96,150 @@ typedef struct ws_progress {
     int final;
 } ws_progress;
 typedef void (*ws_progress_fn)(void *ctx, const ws_progress *p);
+
+/* ================================================================== */
+/* Stores                                                              */
+/* ================================================================== */
+
+/* ws_corpus: one or several stores (shards) opened together and read as
+ * one corpus. */
+
+/* Open the stores at paths[0..n) as one corpus. Errors: WS_EINVAL (NULL
+ * out or paths, n == 0), WS_ENOENT (not a store), WS_ECORRUPT (a checksum
+ * or bound fails; the detail names the file), WS_EVERSION, WS_ENOMEM. On
+ * error *out is NULL. */
+WS_API int ws_corpus_open(ws_corpus **out, const char *const *paths, size_t n);
+/* Close; NULL-safe. Requests made over the corpus must be freed first. */
+WS_API void ws_corpus_close(ws_corpus *c);
+
+typedef struct ws_corpus_info {
+    uint64_t stories, undated, tokens, terms; /* terms: distinct, all dictionaries */
+    uint64_t segments, blocks, bytes;         /* bytes: every file of the stores */
+    int64_t first_date, last_date;            /* Unix seconds; INT64_MIN when no story is dated */
+    uint32_t nstores;
+} ws_corpus_info;
+
+/* Totals over the corpus. WS_EINVAL for NULL arguments. */
+WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
+
+/* Check every checksum and structural bound of every store of the corpus,
+ * decode every column and recount the term frequencies. Each problem is
+ * described on report (may be NULL: none), naming file, segment, block and
+ * column. 0 when sound; WS_ECORRUPT otherwise; WS_EINVAL for a NULL or
+ * closed corpus. */
+WS_API int ws_corpus_verify(const ws_corpus *c, FILE *report);
+
+/* ================================================================== */
+/* Requests: one kernel over a corpus                                  */
+/* ================================================================== */
+
+/* ws_request: a kernel, its parameters and the common ones (filters,
+ * normalisation, threads, memory), over an open corpus. Create it, set
+ * parameters, run it (several times if wanted). */
+
+/* Create a request for kernel `kernel` ("tf", "cooc", ...) over c, every
+ * parameter at its default. Errors: WS_EINVAL (NULL argument), WS_ENOENT
+ * (unknown kernel; the detail lists the known ones), WS_ENOMEM. */
+WS_API int ws_request_create(ws_request **out, ws_corpus *c, const char *kernel);
+/* Free; NULL-safe. */
+WS_API void ws_request_free(ws_request *q);
+
+/* Set a parameter by name (the CLI option without "--": "top", "from",
+ * "stopwords", "where" as "TAG=VALUE"). Text is parsed as on the command
+ * line; a LIST parameter gets one more value per call. Errors (WS_EINVAL,
+ * the detail names the parameter and what it expects): NULL or freed
+ * request, unknown name, a value that does not parse or is out of range,
+ * a typed setter on a parameter of another type. */
+WS_API int ws_request_set(ws_request *q, const char *name, const char *value);
+WS_API int ws_request_set_int(ws_request *q, const char *name, int64_t value);
+WS_API int ws_request_set_double(ws_request *q, const char *name, double value);
+WS_API int ws_request_set_flag(ws_request *q, const char *name, int on);
+
+/* Progress of the run (see ws_progress); NULL fn: none. */
+WS_API int ws_request_on_progress(ws_request *q, ws_progress_fn fn, void *ctx);
+/* Notes for the user (a term that does not occur, the memory plan, what
+ * was left out), one line each without a newline; NULL fn: dropped. */
+typedef void (*ws_note_fn)(void *ctx, const char *line);
+WS_API int ws_request_on_note(ws_request *q, ws_note_fn fn, void *ctx);
+
+/* Ask a running request to stop (from any thread, or a signal handler):
+ * the run returns WS_ECANCELED soon after, having cleaned up. Cancelling
+ * a request that is not running makes its next run stop at once; calling
+ * it again is harmless. WS_EINVAL for NULL. */
+WS_API int ws_request_cancel(ws_request *q);
+
+/* Run the request and return the whole result in *out (free it with
+ * ws_result_free). Errors: those of the parameters (WS_EINVAL: an
+ * impossible date range, a tag the corpus lacks, ...), WS_ECORRUPT and
+ * WS_EIO from the stores, WS_ENOMEM, WS_ECANCELED. */
+WS_API int ws_request_run(ws_request *q, ws_result **out);
+
+/* Run the request and hand its result to fn in batches of rows, in order
+ * (at least one call, with zero rows when the result is empty); the batch
+ * is valid during the call. A nonzero return from fn stops the run and is
+ * returned. Large results (all pairs of cooc) stream this way in bounded
+ * memory. */
+typedef int (*ws_batch_fn)(void *ctx, const ws_result *batch);
+WS_API int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx);
+
+/* Rows the last run produced. */
+WS_API uint64_t ws_request_rows(const ws_request *q);
+
+/* ================================================================== */
+/* Kernels and their parameters                                        */
+/* ================================================================== */
+
+/* Parameter types. A value is always settable as text (as on the command
+ * line: "20", "2019-05", "512M", "oil"); typed setters exist for int,
+ * double and flag. */
+typedef enum ws_param_type {
+    WS_PARAM_FLAG = 1, /* on when given ("1"/"true"/"yes"; "0"/"false"/"no" turns it off) */
+    WS_PARAM_INT,      /* a whole number in [min, max] */
+    WS_PARAM_DOUBLE,   /* a finite number in [min, max] */
+    WS_PARAM_TEXT,     /* any UTF-8 text; the last value set wins */
+    WS_PARAM_LIST,     /* text, repeatable: every value set is kept, in order */
+    WS_PARAM_CHOICE,   /* one of the words in choices ("a|b|c") */
+    WS_PARAM_DATE,     /* YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or ISO 8601; see flags */
+    WS_PARAM_SIZE      /* bytes: 4096, 64K, 512M, 4G */
+} ws_param_type;
+
+#define WS_PARAM_END_OF_PERIOD 1u /* date: a period means its last second (--to), else its first */
+#define WS_PARAM_HIDDEN 2u        /* left out of help texts (test hooks) */
+
+/* The description of one parameter, for help texts and other clients
+ * (the CLI derives its options from these: --NAME). */
+typedef struct ws_param_info {
+    const char *name;     /* "top", "min-df", "from" */
+    ws_param_type type;
+    const char *def;      /* the default as text; NULL: unset */
+    const char *metavar;  /* "N", "DATE", ...: for help */
+    const char *help;     /* one or more lines of help */
+    const char *choices;  /* WS_PARAM_CHOICE: "count|pmi|npmi" */
+    int64_t min, max;     /* WS_PARAM_INT (and DOUBLE when max > min) */
+    unsigned flags;       /* WS_PARAM_END_OF_PERIOD */
+    const char *section;  /* "filters", "normalisation", "run", NULL: the kernel's own */
+} ws_param_info;
+
+/* The kernels, in a fixed order: i from 0 while ws_kernel_name(i) is not
+ * NULL. */
+WS_API const char *ws_kernel_name(size_t i);
+/* Describe the kernel called name: a one-line summary, the help text
+ * (what it computes, its columns), its own parameters (*params, *nparams).
+ * Every kernel also takes the common parameters (ws_common_params).
+ * WS_ENOENT for an unknown name. Everything returned is static. */
+WS_API int ws_kernel_describe(const char *name, const char **summary, const char **help, const ws_param_info **params,
+                              size_t *nparams);
+/* Every parameter kernel `name` takes, i from 0: its own first, then the
+ * grouping and subcorpus filters where it has them, then the common ones.
+ * WS_ENOENT past the end or for an unknown kernel. */
+WS_API int ws_kernel_param(const char *name, size_t i, const ws_param_info **out);
+/* Check that value would be accepted for parameter name of kernel `kernel`
+ * (as ws_request_set does), without a corpus: 0, or WS_EINVAL with the
+ * message ws_request_set would give. */
+WS_API int ws_param_check(const char *kernel, const char *name, const char *value);
+/* The parameters every kernel takes: filters, normalisation, threads and
+ * memory. Static. */
+WS_API const ws_param_info *ws_common_params(size_t *n);
 
 /* ================================================================== */
 /* Results: typed tables                                               */
@@ -109,8 +259,7 @@ typedef enum ws_result_format { WS_FORMAT_CSV = 1, WS_FORMAT_JSONL } ws_result_f
  * pointers (names, text) are valid as long as the result (the batch: until
  * the batch callback returns). Accessors take a row and column in range
  * and the column's type; out of range or a wrong type gives 0, NULL or
- * 0.0 (never a crash). */
-typedef struct ws_result ws_result;
+ * 0.0 (never a crash). (ws_result is declared at the top.) */
 
 /* Number of columns. */
 WS_API size_t ws_result_ncols(const ws_result *r);

@@ -41,12 +41,12 @@
  * bytewise ranks of the two terms, the count) so that the output sort can
  * itself spill when the result is larger than the budget.
  */
+#include "ws_assoc.h"
 #include "ws_k_cooc.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "ws_csv.h"
 
 #define EMPTY UINT64_MAX
 #define NONE UINT32_MAX
@@ -65,10 +65,6 @@ const char *ws_cooc_measure_name(ws_cooc_measure m) { return measure_names[m]; }
 
 /* ---- measures ---- */
 
-/* One cell's G2 term O ln(O/E); an empty cell adds nothing. */
-static double g2_term(double o, double e) { return o > 0 && e > 0 ? o * log(o / e) : 0.0; }
-static double chi_term(double o, double e) { return e > 0 ? (o - e) * (o - e) / e : 0.0; }
-
 /* The 2x2 table: O11 = a, O12 = f1 - a, O21 = f2 - a, O22 = n - f1 - f2 + a,
  * expected values from the margins f1, f2, n. In window contexts a can
  * exceed f1 or f2 (one occurrence near several of the other term); cells
@@ -78,15 +74,16 @@ void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double o
     double A = (double)a, F1 = (double)f1, F2 = (double)f2, N = (double)n;
     double e11 = F1 * F2 / N;
     out[WS_COOC_COUNT] = A;
-    out[WS_COOC_PMI] = log2(A * N / (F1 * F2));
-    out[WS_COOC_NPMI] = a >= n ? 1.0 : out[WS_COOC_PMI] / -log2(A / N);
+    out[WS_COOC_PMI] = ws_assoc_pmi(A / N, F1 / N, F2 / N);
+    out[WS_COOC_NPMI] = ws_assoc_npmi(A / N, F1 / N, F2 / N);
     double o12 = F1 - A, o21 = F2 - A, o22 = N - F1 - F2 + A;
     o12 = o12 > 0 ? o12 : 0;
     o21 = o21 > 0 ? o21 : 0;
     o22 = o22 > 0 ? o22 : 0;
     double e12 = F1 * (N - F2) / N, e21 = (N - F1) * F2 / N, e22 = (N - F1) * (N - F2) / N;
-    out[WS_COOC_LLR] = 2.0 * (g2_term(A, e11) + g2_term(o12, e12) + g2_term(o21, e21) + g2_term(o22, e22));
-    out[WS_COOC_CHI2] = chi_term(A, e11) + chi_term(o12, e12) + chi_term(o21, e21) + chi_term(o22, e22);
+    const double o[4] = {A, o12, o21, o22}, e[4] = {e11, e12, e21, e22};
+    out[WS_COOC_LLR] = ws_assoc_g2_oe(o, e);
+    out[WS_COOC_CHI2] = ws_assoc_chi2_oe(o, e);
     out[WS_COOC_TSCORE] = (A - e11) / sqrt(A);
     out[WS_COOC_DICE] = 2.0 * A / (F1 + F2);
     out[WS_COOC_LOGDICE] = 14.0 + log2(out[WS_COOC_DICE]);
@@ -602,6 +599,7 @@ static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const
     const ws_cooc_params *p = s->p;
     const uint32_t *map = q->norm->sink, *ids = b->ids;
     const uint32_t n = s->n;
+    if (p->none) return 0;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
         uint64_t lo, hi;
@@ -767,7 +765,7 @@ static int write_row(writer *w, uint32_t target, uint32_t id1, uint32_t id2, uin
     return rc;
 }
 
-static int write_header(const ws_cooc_params *p, ws_table *out, int target_col)
+static int write_header(const ws_cooc_params *p, ws_table *out, int targets, int target_col)
 {
     static const char *const fname[] = {"df", "sf", "tf"};
     const char *f = fname[p->context];
@@ -775,7 +773,7 @@ static int write_header(const ws_cooc_params *p, ws_table *out, int target_col)
     snprintf(n1, sizeof n1, "%s1", f);
     snprintf(n2, sizeof n2, "%s2", f);
     int rc = 0;
-    if (p->ntargets) {
+    if (targets) {
         if (target_col) rc = ws_table_add_col(out, "target", WS_TYPE_TEXT);
         rc = rc ? rc : ws_table_add_col(out, "term", WS_TYPE_TEXT);
         rc = rc ? rc : ws_table_add_col(out, "cooc", WS_TYPE_INT64);
@@ -809,7 +807,7 @@ static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const
             tord[j] = tord[j - 1];
             tord[j - 1] = t;
         }
-    int target_col = p->ntargets > 1, rc = write_header(p, out, target_col);
+    int target_col = p->ntargets > 1, rc = write_header(p, out, 1, target_col);
     writer w = {q, p, s, NULL, out, 0, target_col};
     uint64_t top = q->top ? q->top : UINT64_MAX;
     for (uint32_t gi = 0; gi < p->ntargets && !rc; gi++) {
@@ -1000,7 +998,7 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const u
         p->stats->runs = b->nruns + rk.nruns;
     }
     writer w = {q, p, s, byrank, out, q->top ? q->top : UINT64_MAX, 0};
-    if (!rc) rc = write_header(p, out, 0);
+    if (!rc) rc = write_header(p, out, 0, 0);
     if (!rc && rk.heap) {
         size_t n = rk.n;
         radix_sort((uint8_t *)rk.buf, n, sizeof *rk.buf, 0, 16, orec_cmp);
@@ -1037,6 +1035,7 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
 {
     cooc_state *s = state;
     const ws_cooc_params *p = s->p;
+    if (p->none) return write_header(p, out, 1, p->ntargets_given > 1); /* no --term occurs: the header only */
     if (p->stats) p->stats->pair_events = s->events;
     uint32_t *rank = NULL, *byrank = NULL;
     int rc = term_ranks(q->norm, s->n, &rank, &byrank);
@@ -1047,6 +1046,27 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
 }
 
 const ws_kernel ws_kernel_cooc = {
-    "cooc", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), cooc_init, cooc_consume, cooc_merge, cooc_finish,
-    cooc_free,
+    .name = "cooc",
+    .summary = "co-occurrence and collocations in story, sentence or window contexts",
+    .help = "Co-occurrence of terms as CSV. With --term: the collocates of the term(s),\n"
+            "term,cooc,F[,measure...] (a first column 'target' when several terms are\n"
+            "given); without: all pairs, term1,term2,cooc,F1,F2[,measure...] with term1 <\n"
+            "term2 bytewise. F is the collocate's frequency in the context: df (stories),\n"
+            "sf (sentences) or tf (tokens, window contexts). Rows are ordered by the\n"
+            "measure descending, then term bytewise. A term is not its own collocate.\n"
+            "Definitions of every measure: docs/cooc.md.\n"
+            "\n"
+            "All-pairs counting stays within --mem (the budget of the whole process),\n"
+            "spilling sorted runs to a folder in --tmp; the output is the same bytes.",
+    .params = ws_cooc_param_table,
+    .nparams = sizeof ws_cooc_param_table / sizeof ws_cooc_param_table[0],
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .prepare = ws_cooc_prepare,
+    .done = ws_cooc_done,
+    .release = ws_cooc_release,
+    .init = cooc_init,
+    .consume = cooc_consume,
+    .merge = cooc_merge,
+    .finish = cooc_finish,
+    .free = cooc_free,
 };

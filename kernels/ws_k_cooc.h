@@ -42,17 +42,8 @@ const char *ws_cooc_measure_name(ws_cooc_measure m);
  * See ws_k_cooc.c for the formulas. */
 void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double out[WS_COOC_NMEASURES]);
 
-/* Spilling, provided by the caller (engine/ws_spill: the kernel layer does
- * no I/O). Records are fixed-size; runs are numbered by the provider. */
-typedef struct ws_cooc_spill_ops {
-    void *ctx;
-    /* Write n sorted records as a run; thread-safe. */
-    int (*write)(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run);
-    /* Merge runs in cmp order, folding equal records with combine (may be
-     * NULL), using about mem bytes of buffers; emit gets every record. */
-    int (*merge)(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
-                 void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg);
-} ws_cooc_spill_ops;
+/* Spilling goes through the engine's ws_spill_ops (ws_kernel.h). */
+typedef ws_spill_ops ws_cooc_spill_ops;
 
 /* What a run did (filled by the kernel; the caller reports it). */
 typedef struct ws_cooc_stats {
@@ -81,10 +72,20 @@ typedef struct ws_cooc_params {
     const uint32_t *dense_rank;
     uint32_t ndense;
     const ws_cooc_spill_ops *spill; /* NULL: never spill (budget ignored for tables) */
+    int none;                       /* --term given but none occurs: nothing to count, header only */
+    uint32_t ntargets_given;        /* --term options given (for the header when none occurs) */
     ws_cooc_stats *stats;           /* may be NULL */
 } ws_cooc_params;
 
 extern const ws_kernel ws_kernel_cooc;
+
+/* The descriptor's parameters and plan (ws_k_cooc_plan.c): the memory plan
+ * (budget after what the process holds, dense terms, spilling) and the
+ * resolution of --term. */
+extern const ws_param_info ws_cooc_param_table[11];
+int ws_cooc_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext);
+void ws_cooc_done(void *ext, const ws_plan *plan, const ws_query *q);
+void ws_cooc_release(void *ext);
 
 /* Bytes of per-thread state that do not depend on the data: the marginal
  * counts and stamps over a vocabulary of nterms terms. */

@@ -4,7 +4,6 @@
  * token decoder alone (`wirescan tf --decode-only`), so that benchmarks can
  * show how much a real kernel adds on top. Output: stories,tokens.
  */
-#include "ws_csv.h"
 #include "ws_kernel.h"
 
 typedef struct dec_state {
@@ -53,5 +52,14 @@ static int dec_finish(void *p, const ws_query *q, ws_table *out)
 static void dec_free(void *p) { ws_free(p); }
 
 const ws_kernel ws_kernel_decode = {
-    "decode", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), dec_init, dec_consume, dec_merge, dec_finish, dec_free,
+    .name = "decode",
+    .summary = "decode the token columns and count stories and tokens (timing the decoder)",
+    .help = "Stories and tokens scanned, as CSV: stories,tokens. For benchmarks.",
+    .flags = WS_KF_HIDDEN,
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .init = dec_init,
+    .consume = dec_consume,
+    .merge = dec_merge,
+    .finish = dec_finish,
+    .free = dec_free,
 };

@@ -6,16 +6,15 @@
  *
  * For a term with a occurrences in the target (c tokens in all) and b in
  * the reference (d tokens), with E1 = c(a+b)/(c+d) and E2 = d(a+b)/(c+d):
- *   g2        = 2 (a ln(a/E1) + b ln(b/E2))             Dunning's log-likelihood
- *                                                        (0 ln 0 = 0); >= 0
+ *   g2        = Dunning's log-likelihood of the 2x2 table (a, b / c-a, d-b):
+ *               2 sum O ln(O/E) over the four cells (ws_assoc.h; the same
+ *               G2 as trends --emerging and cooc's llr)
  *   log_ratio = log2(((a + 0.5) / c) / ((b + 0.5) / d))  Hardie's log ratio, with
  *                                                        0.5 added to both counts so
  *                                                        a term absent on one side
  *                                                        stays finite
- *   chi2      = (c+d)(a(d-b) - b(c-a))^2 / ((a+b)(c+d-a-b) c d)
- *                                                        Pearson, 2x2, no Yates
- *                                                        correction (0 when a term
- *                                                        is every token)
+ *   chi2      = Pearson's sum (O-E)^2/E over the same table, no Yates
+ *               correction
  * A term is over-represented when a/c > b/d (compared exactly, in integers).
  * Only those are listed unless q->both; rows are ordered by g2 descending,
  * then term bytewise. Everything is computed at the end from integer
@@ -24,7 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ws_csv.h"
+#include "ws_assoc.h"
 #include "ws_kernel.h"
 
 typedef struct kn_cell {
@@ -106,8 +105,6 @@ static int kn_cmp(const void *x, const void *y)
     return ws_str_cmp(a->term, b->term);
 }
 
-static double xlnx_e(double x, double e) { return x > 0 ? x * log(x / e) : 0.0; }
-
 static int kn_finish(void *p, const ws_query *q, ws_table *out)
 {
     kn_state *s = p;
@@ -115,7 +112,7 @@ static int kn_finish(void *p, const ws_query *q, ws_table *out)
     if (!s->tot_r) return ws_error(WS_EINVAL, "keyness: the reference subcorpus has no tokens (check the reference filters)");
     kn_item *items = ws_malloc(((size_t)s->n + 1) * sizeof *items);
     if (!items) return ws_error(WS_ENOMEM, "out of memory sorting %u terms", s->n);
-    const double c = (double)s->tot_t, d = (double)s->tot_r, nn = c + d;
+    const double c = (double)s->tot_t, d = (double)s->tot_r;
     uint64_t minc = q->min_count ? q->min_count : 1;
     size_t n = 0;
     for (uint32_t i = 0; i < s->n; i++) {
@@ -125,14 +122,11 @@ static int kn_finish(void *p, const ws_query *q, ws_table *out)
         __extension__ unsigned __int128 ad = (unsigned __int128)a * s->tot_r, bc = (unsigned __int128)b * s->tot_t;
         if (!q->both && !(ad > bc)) continue;
         double da = (double)a, db = (double)b;
-        double e1 = c * (da + db) / nn, e2 = d * (da + db) / nn;
-        double g2 = 2.0 * (xlnx_e(da, e1) + xlnx_e(db, e2));
-        if (g2 < 0) g2 = 0; /* rounding when a/c == b/d */
-        if (ad == bc) g2 = 0;
+        /* The 2x2 table: the term and the other tokens, target and reference. */
+        const double o[4] = {da, db, c - da, d - db};
+        double g2 = ad == bc ? 0.0 : ws_assoc_g2(o);
         double lr = log2(((da + 0.5) / c) / ((db + 0.5) / d));
-        double den = (da + db) * (nn - da - db) * c * d;
-        double x = da * (d - db) - db * (c - da);
-        double chi2 = den > 0 ? nn * x * x / den : 0.0;
+        double chi2 = ws_assoc_chi2(o);
         items[n++] = (kn_item){g2, lr, chi2, a, b, ws_norm_term(q->norm, i)};
     }
     qsort(items, n, sizeof *items, kn_cmp);
@@ -154,6 +148,52 @@ static int kn_finish(void *p, const ws_query *q, ws_table *out)
     return rc;
 }
 
+static const ws_param_info kn_params[] = {
+    {"top", WS_PARAM_INT, "100", "N", "rows to print (default 100; 0 = all)", NULL, 0, UINT32_MAX, 0, NULL},
+    {"both", WS_PARAM_FLAG, NULL, NULL,
+     "also list under-represented terms (a/c < b/d; their log_ratio is negative\n"
+     "unless the 0.5 smoothing dominates)", NULL, 0, 1, 0, NULL},
+    {"min-count", WS_PARAM_INT, "1", "N", "only terms with target + reference >= N (default 1)", NULL, 0, INT64_MAX, 0, NULL},
+};
+
+static int kn_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
+{
+    (void)plan;
+    *ext = NULL;
+    q->top = (uint32_t)ws_params_int(p, "top");
+    q->both = (int)ws_params_int(p, "both");
+    q->min_count = (uint64_t)ws_params_int(p, "min-count");
+    return 0;
+}
+
 const ws_kernel ws_kernel_keyness = {
-    "keyness", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), kn_init, kn_consume, kn_merge, kn_finish, kn_free,
+    .name = "keyness",
+    .summary = "terms over-represented in a target subcorpus against a reference (G2, log ratio, chi2)",
+    .help = "Terms over-represented in a target subcorpus against a reference subcorpus,\n"
+            "as CSV: term,target,reference,g2,log_ratio,chi2, ordered by g2 descending,\n"
+            "then term (bytewise).\n"
+            "\n"
+            "subcorpora (the plain filters apply to both):\n"
+            "  the target: stories that pass the --target- filters (at least one is\n"
+            "  needed; each works like the plain filter of that name); the reference:\n"
+            "  those that pass the --ref- filters, or without any, every story that is\n"
+            "  not in the target. A story that passes both counts on both sides.\n"
+            "columns:\n"
+            "  target, reference      occurrences in each (a, b; c and d tokens in all)\n"
+            "  g2                     log-likelihood of the 2x2 table (a, b, c-a, d-b):\n"
+            "                         2 sum O ln(O/E) (docs/stats.md)\n"
+            "  log_ratio              log2 of the ratio of relative frequencies,\n"
+            "                         ((a+0.5)/c) / ((b+0.5)/d): 0.5 is added to both counts so\n"
+            "                         that a term absent from one side stays finite\n"
+            "  chi2                   Pearson's chi-squared of the 2x2 table, no Yates correction",
+    .params = kn_params,
+    .nparams = sizeof kn_params / sizeof kn_params[0],
+    .flags = WS_KF_SUBSETS,
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .prepare = kn_prepare,
+    .init = kn_init,
+    .consume = kn_consume,
+    .merge = kn_merge,
+    .finish = kn_finish,
+    .free = kn_free,
 };

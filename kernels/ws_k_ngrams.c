@@ -48,7 +48,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ws_csv.h"
 #include "ws_k_ngrams.h"
 
 typedef struct ng_slot {
@@ -453,6 +452,60 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     return rc;
 }
 
+#define PHRASES_MIN_COUNT 5
+
+static const ws_param_info ng_params[] = {
+    {"n", WS_PARAM_INT, "2", "N", "2 (bigrams, default) or 3 (trigrams)", NULL, 2, WS_NGRAMS_MAX_N, 0, NULL},
+    {"top", WS_PARAM_INT, "100", "N", "rows to print (default 100; 0 = all)", NULL, 0, UINT32_MAX, 0, NULL},
+    {"min-count", WS_PARAM_INT, NULL, "N", "only n-grams occurring at least N times (default 1; 5 with --phrases)", NULL, 0,
+     INT64_MAX, 0, NULL},
+    {"phrases", WS_PARAM_FLAG, NULL, NULL,
+     "multi-word expressions: bigrams ranked by NPMI, as CSV phrase,count,df,npmi,\n"
+     "ordered by npmi descending, then phrase (see docs/ngrams.md)", NULL, 0, 1, 0, NULL},
+};
+
+static int ng_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
+{
+    (void)plan;
+    ws_ngrams_params *pr = ws_calloc(1, sizeof *pr);
+    if (!(*ext = pr)) return ws_error(WS_ENOMEM, "out of memory");
+    pr->n = (uint32_t)ws_params_int(p, "n");
+    pr->phrases = (int)ws_params_int(p, "phrases");
+    if (pr->phrases && pr->n != 2)
+        return ws_error(WS_EINVAL, "--phrases scores bigrams; it cannot be used with --n %u", pr->n);
+    pr->min_count = ws_params_given(p, "min-count") ? (uint64_t)ws_params_int(p, "min-count")
+                                                    : pr->phrases ? PHRASES_MIN_COUNT : 1;
+    if (pr->min_count == 0) pr->min_count = 1;
+    q->top = (uint32_t)ws_params_int(p, "top");
+    q->ext = pr;
+    return 0;
+}
+
 const ws_kernel ws_kernel_ngrams = {
-    "ngrams", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), ng_init, ng_consume, ng_merge, ng_finish, ng_free,
+    .name = "ngrams",
+    .summary = "bigram and trigram counts; multi-word phrases by NPMI",
+    .help = "N-gram counts as CSV: ngram,count,df (ngram = the normalised terms joined by\n"
+            "one space; count = occurrences; df = stories that contain it), ordered by\n"
+            "count descending, then ngram ascending (bytewise).\n"
+            "\n"
+            "An n-gram is n tokens in a row within one sentence of one field: it never\n"
+            "spans a sentence start, the title/body boundary, or a token the\n"
+            "normalisation drops (a stop word, a term under --min-length, a number under\n"
+            "--no-numbers): with --stopwords en, 'bank of japan' yields no bigram at all.\n"
+            "Chinese and Japanese characters are tokens of their own, so their n-grams\n"
+            "are character bigrams and trigrams.\n"
+            "\n"
+            "With --phrases: p(xy) = count(xy) / N (N = bigram positions), p(x) = tf(x) /\n"
+            "Ntok (Ntok = kept tokens; tf as 'wirescan tf' counts it), npmi = log2(p(xy) /\n"
+            "(p(x) p(y))) / -log2(p(xy)).",
+    .params = ng_params,
+    .nparams = sizeof ng_params / sizeof ng_params[0],
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .prepare = ng_prepare,
+    .release = ws_free,
+    .init = ng_init,
+    .consume = ng_consume,
+    .merge = ng_merge,
+    .finish = ng_finish,
+    .free = ng_free,
 };

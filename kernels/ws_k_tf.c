@@ -23,7 +23,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ws_csv.h"
 #include "ws_kernel.h"
 
 typedef struct tf_cell {
@@ -458,6 +457,41 @@ static int tf_finish(void *p, const ws_query *q, ws_table *out)
     return rc;
 }
 
+static const ws_param_info tf_params[] = {
+    {"top", WS_PARAM_INT, "100", "N", "rows to print (default 100; 0 = all); per group with --by", NULL, 0, UINT32_MAX, 0, NULL},
+    {"tfidf", WS_PARAM_FLAG, NULL, NULL,
+     "add a tfidf column: tf * ln(N / df), N = stories scanned\n"
+     "(with --by: the group's stories, df within the group)", NULL, 0, 1, 0, NULL},
+    {"min-df", WS_PARAM_INT, "0", "N", "only terms in at least N stories (of the group, with --by)", NULL, 0, UINT32_MAX, 0, NULL},
+};
+
+static int tf_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
+{
+    (void)plan;
+    *ext = NULL;
+    q->top = (uint32_t)ws_params_int(p, "top");
+    q->tfidf = (int)ws_params_int(p, "tfidf");
+    q->min_df = (uint32_t)ws_params_int(p, "min-df");
+    return 0;
+}
+
 const ws_kernel ws_kernel_tf = {
-    "tf", WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA), tf_init, tf_consume, tf_merge, tf_finish, tf_free,
+    .name = "tf",
+    .summary = "term frequencies: tf, df (and TF-IDF), top N, by time, source or tag",
+    .help = "Term frequencies as CSV: term,tf,df (tf = occurrences, df = stories that\n"
+            "contain the term), ordered by tf descending, then term ascending (bytewise).\n"
+            "With --by G the first column is named after G: groups in time or bytewise\n"
+            "order; undated stories form the group 'undated' and stories without a value\n"
+            "for the tag the group '' (empty), listed last; a story with several tag\n"
+            "values counts in each.",
+    .params = tf_params,
+    .nparams = sizeof tf_params / sizeof tf_params[0],
+    .flags = WS_KF_GROUPS,
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .prepare = tf_prepare,
+    .init = tf_init,
+    .consume = tf_consume,
+    .merge = tf_merge,
+    .finish = tf_finish,
+    .free = tf_free,
 };

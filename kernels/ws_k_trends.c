@@ -32,7 +32,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "ws_csv.h"
+#include "ws_assoc.h"
 
 /* ---- topic sets ---- */
 
@@ -193,15 +193,12 @@ void ws_trends_out_free(ws_trends_out *o)
 
 /* ---- statistics ---- */
 
-static double xlx(double o, double e) { return o > 0 ? o * log(o / e) : 0; }
 
 double ws_trends_g2(uint64_t a, uint64_t c, uint64_t b, uint64_t d)
 {
-    double n = (double)c + (double)d, k = (double)a + (double)b;
-    if (n <= 0 || k <= 0 || k >= n) return 0;
-    double e11 = (double)c * k / n, e12 = (double)c - e11, e21 = (double)d * k / n, e22 = (double)d - e21;
-    double g = xlx((double)a, e11) + xlx((double)(c - a), e12) + xlx((double)b, e21) + xlx((double)(d - b), e22);
-    return g > 0 ? 2 * g : 0;
+    if (a > c || b > d) return 0;
+    const double o[4] = {(double)a, (double)b, (double)(c - a), (double)(d - b)};
+    return ws_assoc_g2(o);
 }
 
 int ws_trends_bursts(const uint64_t *r, const uint64_t *d, size_t n, double s, double gamma, ws_burst **out,
@@ -930,11 +927,27 @@ static int tr_finish(void *v, const ws_query *q, ws_table *out)
 }
 
 const ws_kernel ws_kernel_trends = {
-    "trends",
-    WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
-    tr_init,
-    tr_consume,
-    tr_merge,
-    tr_finish,
-    tr_free,
+    .name = "trends",
+    .summary = "topic series per day/week/month/quarter/year; emerging terms; bursts",
+    .help = "Stories per time bucket that mention topics, as CSV (long format):\n"
+            "  bucket,topic,docs,mentions,total,share\n"
+            "docs = stories in the bucket that mention the topic, mentions = positions\n"
+            "where one of its terms or phrases starts (a position counts once per topic),\n"
+            "total = stories in the bucket that pass the filters, share = docs / total.\n"
+            "Every bucket from the first to the last dated story is listed (zero-filled);\n"
+            "rows by bucket, then topic in the order given. Undated stories are left out\n"
+            "(their count is reported). With --emerging: emerging terms per bucket; with\n"
+            "--bursts: burst intervals of each topic. See docs/trends.md.",
+    .params = ws_trends_param_table,
+    .nparams = sizeof ws_trends_param_table / sizeof ws_trends_param_table[0],
+    .flags = WS_KF_GROUPS,
+    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
+    .prepare = ws_trends_prepare,
+    .done = ws_trends_done,
+    .release = ws_trends_release,
+    .init = tr_init,
+    .consume = tr_consume,
+    .merge = tr_merge,
+    .finish = tr_finish,
+    .free = tr_free,
 };

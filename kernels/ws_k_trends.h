@@ -75,6 +75,12 @@ typedef struct ws_trends_params {
 
 extern const ws_kernel ws_kernel_trends;
 
+/* The descriptor's parameters and plan (ws_k_trends_plan.c). */
+extern const ws_param_info ws_trends_param_table[14];
+int ws_trends_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext);
+void ws_trends_done(void *ext, const ws_plan *plan, const ws_query *q);
+void ws_trends_release(void *ext);
+
 void ws_trends_set_init(ws_trends_set *s);
 void ws_trends_set_free(ws_trends_set *s); /* NULL-safe */
 /* Add a topic; WS_EINVAL when the name is empty or already there. */

@@ -16,6 +16,7 @@
 
 #include "ws_block.h"
 #include "ws_norm.h"
+#include "ws_params.h"
 #include "ws_table.h"
 
 /* ---- grouping ---- */
@@ -100,15 +101,76 @@ typedef struct ws_query {
 #define WS_SEL_TARGET 1u
 #define WS_SEL_REF 2u
 
+/* Spilling, provided by the engine (kernels do no I/O). Records are
+ * fixed-size; runs are numbered by the provider. */
+typedef struct ws_spill_ops {
+    void *ctx;
+    /* Write n sorted records as a run; thread-safe. */
+    int (*write)(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run);
+    /* Merge runs in cmp order, folding equal records with combine (may be
+     * NULL), using about mem bytes of buffers; emit gets every record. */
+    int (*merge)(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
+                 void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg);
+    /* What was spilled so far: runs (intermediate merge runs included),
+     * bytes, intermediate merge levels. */
+    void (*stats)(void *ctx, uint64_t *runs, uint64_t *bytes, uint32_t *levels);
+} ws_spill_ops;
+
+/* What the engine knows when a request is prepared, and the services it
+ * offers a kernel's prepare hook: the plan decides threads and memory,
+ * kernels only read them. */
+typedef struct ws_plan {
+    const ws_store *const *stores;
+    size_t nstores;
+    const ws_norm *norm;
+    int threads;          /* the scan's threads (resolved) */
+    size_t mem;           /* the request's memory budget for the whole process; 0: none */
+    size_t resident;      /* bytes the process holds now (stores, dictionaries, normalisation) */
+    size_t block_bytes;   /* one thread's block workspace (the largest block's chunks and ids) */
+    void *ctx;
+    /* Read a whole file (a topics file): *data is ws_malloc'ed. Errors name the file. */
+    int (*read_file)(void *ctx, const char *path, char **data, size_t *len);
+    /* A spill folder in dir (NULL: $TMPDIR or /tmp), merging at most fanin
+     * runs at once (0: the default); removed when the request ends. */
+    int (*spill_open)(void *ctx, const char *dir, size_t fanin, const ws_spill_ops **ops);
+    /* A note for the user (one line). */
+    void (*note)(void *ctx, const char *line);
+} ws_plan;
+
+/* Report a note through plan->note, printf-style. */
+void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
+
+/* Kernel flags. */
+#define WS_KF_GROUPS 1u  /* takes the grouping parameter `by` (source, tag or a time bucket) */
+#define WS_KF_SUBSETS 2u /* takes target-* and ref-* filter sets (keyness) */
+#define WS_KF_HIDDEN 4u  /* not listed (test and benchmark kernels) */
+
 typedef struct ws_kernel {
     const char *name;
+    const char *summary;  /* one line */
+    const char *help;     /* what it computes, its columns and orderings */
+    const ws_param_info *params; /* the kernel's own parameters */
+    size_t nparams;
+    unsigned flags;       /* WS_KF_* */
     uint64_t columns; /* column mask the kernel reads */
+    /* Turn the parameters into the query (q->top, q->ext, ...) once the
+     * stores are open and the normalisation and grouping are built; *ext
+     * is handed to release at the end. NULL: nothing to prepare. */
+    int (*prepare)(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext);
+    /* After a successful run: notes about what was done (may be NULL). */
+    void (*done)(void *ext, const ws_plan *plan, const ws_query *q);
+    void (*release)(void *ext); /* NULL-safe; may be NULL */
     /* Per-thread state; NULL on allocation failure. */
     void *(*init)(const ws_query *q);
     /* Consume rows r of block b with sel[r] != 0. */
     int (*consume)(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel);
     /* Fold `from` into `into`; the engine merges thread states in thread order. */
     int (*merge)(void *into, const void *from, const ws_query *q);
+    /* Iterative kernels (a topic model): called with the merged state after
+     * each pass; return 1 to scan the same blocks again (every thread gets
+     * a fresh state from init, which can read what this pass left in
+     * q->ext), 0 when done, or a negative error. NULL: one pass. */
+    int (*next_pass)(void *merged, const ws_query *q, unsigned pass);
     /* Fill the result table: declare its columns, then its rows in order
      * (the engine closes it). */
     int (*finish)(void *state, const ws_query *q, ws_table *out);
@@ -122,6 +184,8 @@ extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts toke
 
 /* Look a kernel up by name; NULL when unknown. */
 const ws_kernel *ws_kernel_find(const char *name);
+/* The i-th kernel of the table (hidden ones included); NULL past the end. */
+const ws_kernel *ws_kernel_at(size_t i);
 
 /* The span of row r's tokens that q->field selects: [*lo, *hi). */
 static inline void ws_query_span(const ws_query *q, const ws_block *b, uint32_t r, uint64_t *lo, uint64_t *hi)

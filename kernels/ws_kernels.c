@@ -4,6 +4,7 @@
  * years) and source/tag groups, with their labels.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,22 @@ static const ws_kernel *const kernels[] = {
     &ws_kernel_ngrams,
     &ws_kernel_trends,
 };
+
+const ws_kernel *ws_kernel_at(size_t i)
+{
+    return i < sizeof kernels / sizeof kernels[0] ? kernels[i] : NULL;
+}
+
+void ws_plan_note(const ws_plan *plan, const char *fmt, ...)
+{
+    if (!plan || !plan->note) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    plan->note(plan->ctx, line);
+}
 
 const ws_kernel *ws_kernel_find(const char *name)
 {

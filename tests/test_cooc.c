@@ -253,9 +253,9 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     p.dense_rank = rank;
     p.ndense = ndense;
     ws_spill *sp = NULL;
-    ws_cooc_spill_ops ops = {NULL, op_write, op_merge};
+    ws_cooc_spill_ops ops = {NULL, op_write, op_merge, NULL};
     if (budget) {
-        cr_assert_eq(ws_spill_open(dir, &sp), 0, "%s", ws_last_error());
+        cr_assert_eq(ws_spill_open(dir, NULL, &sp), 0, "%s", ws_last_error());
         ops.ctx = sp;
         p.spill = &ops;
     }
@@ -384,7 +384,7 @@ Test(cooc, spill_merge_levels)
     memset(want, 0, sizeof want);
     for (size_t fanin = 2; fanin <= 64; fanin = fanin * 4 - 1) {
         ws_spill *sp;
-        cr_assert_eq(ws_spill_open(dir, &sp), 0, "%s", ws_last_error());
+        cr_assert_eq(ws_spill_open(dir, NULL, &sp), 0, "%s", ws_last_error());
         char d[4200];
         snprintf(d, sizeof d, "%s", ws_spill_dir(sp));
         uint32_t runs[NREC / PERRUN + 1];
@@ -421,7 +421,7 @@ Test(cooc, spill_merge_levels)
     }
     /* A merge stopped early by emit (cooc's --top) still cleans up. */
     ws_spill *sp;
-    cr_assert_eq(ws_spill_open(dir, &sp), 0);
+    cr_assert_eq(ws_spill_open(dir, NULL, &sp), 0);
     uint32_t r[2];
     kv two[2] = {{1, 1}, {2, 1}};
     cr_assert_eq(ws_spill_write(sp, two, 2, sizeof(kv), &r[0]), 0);

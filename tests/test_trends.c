@@ -104,8 +104,9 @@ static void setup_norm(ws_dict *d, ws_norm *n)
 }
 
 static char missing[512];
-static void note_missing(const char *topic, const char *pattern)
+static void note_missing(void *ctx, const char *topic, const char *pattern)
 {
+    (void)ctx;
     size_t k = strlen(missing);
     snprintf(missing + k, sizeof missing - k, "%s/%s;", topic, pattern);
 }
@@ -129,7 +130,7 @@ Test(topics, file_format)
     ws_trends_set s;
     ws_trends_set_init(&s);
     missing[0] = 0;
-    cr_assert_eq(ws_topics_parse("t.txt", text, strlen(text), &s, &n, note_missing), 0, "%s", ws_last_error());
+    cr_assert_eq(ws_topics_parse("t.txt", text, strlen(text), &s, &n, note_missing, NULL), 0, "%s", ws_last_error());
     cr_assert_eq(s.ntopics, 2);
     cr_expect_str_eq(s.names[0], "oil");
     cr_expect_str_eq(s.names[1], "peace talks");
@@ -161,7 +162,7 @@ static void expect_error(const char *text, const char *want)
     setup_norm(&d, &n);
     ws_trends_set s;
     ws_trends_set_init(&s);
-    int rc = ws_topics_parse("topics.txt", text, strlen(text), &s, &n, NULL);
+    int rc = ws_topics_parse("topics.txt", text, strlen(text), &s, &n, NULL, NULL);
     cr_expect_eq(rc, WS_EINVAL, "'%s' should fail", text);
     cr_expect(strstr(ws_last_error(), want) != NULL, "message '%s' lacks '%s'", ws_last_error(), want);
     ws_trends_set_free(&s);
@@ -187,7 +188,7 @@ Test(topics, terms_option)
     setup_norm(&d, &n);
     ws_trends_set s;
     ws_trends_set_init(&s);
-    cr_assert_eq(ws_topics_from_terms("oil, crude,\"peace treaty\",Bank of England", &s, &n, NULL), 0, "%s",
+    cr_assert_eq(ws_topics_from_terms("oil, crude,\"peace treaty\",Bank of England", &s, &n, NULL, NULL), 0, "%s",
                  ws_last_error());
     cr_assert_eq(s.ntopics, 4);
     cr_expect_str_eq(s.names[1], "crude");
@@ -196,14 +197,14 @@ Test(topics, terms_option)
     cr_expect_eq(s.pat_off[4] - s.pat_off[3], 3, "an unquoted item of several words is a phrase");
     ws_trends_set_free(&s);
     ws_trends_set_init(&s);
-    cr_expect_eq(ws_topics_from_terms("oil,,crude", &s, &n, NULL), WS_EINVAL);
+    cr_expect_eq(ws_topics_from_terms("oil,,crude", &s, &n, NULL, NULL), WS_EINVAL);
     cr_expect(strstr(ws_last_error(), "empty item") != NULL, "%s", ws_last_error());
     ws_trends_set_free(&s);
     ws_trends_set_init(&s);
-    cr_expect_eq(ws_topics_from_terms("oil,\"peace", &s, &n, NULL), WS_EINVAL);
+    cr_expect_eq(ws_topics_from_terms("oil,\"peace", &s, &n, NULL, NULL), WS_EINVAL);
     ws_trends_set_free(&s);
     ws_trends_set_init(&s);
-    cr_expect_eq(ws_topics_from_terms("oil,OIL", &s, &n, NULL), 0, "different names, same term: allowed");
+    cr_expect_eq(ws_topics_from_terms("oil,OIL", &s, &n, NULL, NULL), 0, "different names, same term: allowed");
     ws_trends_set_free(&s);
     ws_norm_free(&n);
     ws_dict_free(&d);
@@ -222,7 +223,7 @@ Test(topics, failing_allocator)
         ws_trends_set s;
         ws_trends_set_init(&s);
         ws__alloc_fail_after(k);
-        int rc = ws_topics_parse("t.txt", text, strlen(text), &s, &n, NULL);
+        int rc = ws_topics_parse("t.txt", text, strlen(text), &s, &n, NULL, NULL);
         if (!rc) rc = ws_trends_set_finish(&s, &n);
         ws__alloc_fail_after(0);
         cr_assert(rc == 0 || rc == WS_ENOMEM, "allocation %ld: rc %d (%s)", k, rc, ws_last_error());

@@ -279,14 +279,19 @@ cat >"$T/k.jsonl" <<'EOF'
 {"id": "k3", "source": "X", "title": "", "body": "zebra"}
 EOF
 expect_status 0 "ingest keyness corpus" -- ws ingest -q -o "$K" "$T/k.jsonl"
-# Target T: c = 3 tokens; reference R: d = 4. N = 7.
-#   apple  a=2 b=0: E1 = 3*2/7; g2 = 2*2 ln(2/E1) = 4 ln(7/3) = 3.389191442
+# Target T: c = 3 tokens; reference R: d = 4. N = 7. G2 is Dunning's
+# log-likelihood of the whole 2x2 table (a, b / c-a, d-b), 2 sum O ln(O/E)
+# with E from the margins (docs/stats.md; the same G2 as trends --emerging):
+#   apple  a=2 b=0: O = 2 0 / 1 4, E = 6/7 8/7 / 15/7 20/7;
+#                   g2 = 2 (2 ln(7/3) + 1 ln(7/15) + 4 ln(7/5)) = 4.55668923
 #                   log ratio = log2((2.5/3)/(0.5/4)) = log2(20/3) = 2.736965594
 #                   chi2 = 7 (2*4 - 0)^2 / (2*5*3*4) = 448/120 = 3.733333333
-#   banana a=1 b=1: g2 = 2 (ln(1/(6/7)) + ln(1/(8/7))) = 2 ln(49/48) = 0.04123857441
+#   banana a=1 b=1: O = 1 1 / 2 3, E = 6/7 8/7 / 15/7 20/7;
+#                   g2 = 2 (ln(7/6) + ln(7/8) + 2 ln(14/15) + 3 ln(21/20)) = 0.05800807347
 #                   log ratio = log2((1.5/3)/(1.5/4)) = log2(4/3) = 0.4150374993
 #                   chi2 = 7 (1*3 - 1*2)^2 / (2*5*3*4) = 7/120 = 0.05833333333
-#   cherry a=0 b=3: g2 = 2*3 ln(3/(12/7)) = 6 ln(7/4) = 3.357694728 (under-represented)
+#   cherry a=0 b=3: O = 0 3 / 3 1, E = 9/7 12/7 / 12/7 16/7 (under-represented);
+#                   g2 = 2 (3 ln(7/4) + 3 ln(7/4) + ln(7/16)) = 5.062032309
 #                   log ratio = log2((0.5/3)/(3.5/4)) = log2(4/21) = -2.392317423
 #                   chi2 = 7 (0 - 3*3)^2 / (3*4*3*4) = 567/144 = 3.9375
 kcheck() {
@@ -301,14 +306,14 @@ kcheck() {
     note "$name ok"
 }
 kcheck "keyness" "term,target,reference,g2,log_ratio,chi2
-apple,2,0,3.389191442,2.736965594,3.733333333
-banana,1,1,0.04123857441,0.4150374993,0.05833333333" --target-source T --ref-source R
+apple,2,0,4.55668923,2.736965594,3.733333333
+banana,1,1,0.05800807347,0.4150374993,0.05833333333" --target-source T --ref-source R
 kcheck "keyness --both" "term,target,reference,g2,log_ratio,chi2
-apple,2,0,3.389191442,2.736965594,3.733333333
-cherry,0,3,3.357694728,-2.392317423,3.9375
-banana,1,1,0.04123857441,0.4150374993,0.05833333333" --target-source T --ref-source R --both --threads 3
+cherry,0,3,5.062032309,-2.392317423,3.9375
+apple,2,0,4.55668923,2.736965594,3.733333333
+banana,1,1,0.05800807347,0.4150374993,0.05833333333" --target-source T --ref-source R --both --threads 3
 kcheck "keyness --min-count" "term,target,reference,g2,log_ratio,chi2
-cherry,0,3,3.357694728,-2.392317423,3.9375" --target-source T --ref-source R --both --min-count 3
+cherry,0,3,5.062032309,-2.392317423,3.9375" --target-source T --ref-source R --both --min-count 3
 # Default reference: everything else (R and X: d = 5, zebra appears there).
 ws keyness "$K" --target-source T --both --top 0 >"$T/got" || fail "keyness with the default reference failed"
 has "keyness rest" "term,target,reference,g2,log_ratio,chi2"

@@ -18,17 +18,17 @@ static int prefixed(int rc, const char *fmt_prefix, const char *a, size_t line)
 }
 
 static int add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *p, size_t n,
-                       ws_topics_warn warn)
+                       ws_topics_warn warn, void *ctx)
 {
     int found;
     int rc = ws_trends_set_add_pattern(s, tk, norm, p, n, &found);
-    if (!rc && !found && warn) warn(s->names[s->ntopics - 1], s->pat_text[s->npat - 1]);
+    if (!rc && !found && warn) warn(ctx, s->names[s->ntopics - 1], s->pat_text[s->npat - 1]);
     return rc;
 }
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn)
+int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn, void *ctx)
 {
     ws_tokenizer *tk = ws_tokenizer_create();
     if (!tk) return ws_error(WS_ENOMEM, "out of memory");
@@ -61,7 +61,7 @@ int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm,
             break;
         }
         if ((rc = ws_trends_set_add_topic(s, a, (size_t)(b - a))) ||
-            (rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn))) {
+            (rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn, ctx))) {
             rc = prefixed(rc, "--terms: ", NULL, 0);
             break;
         }
@@ -73,7 +73,7 @@ int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm,
 }
 
 int ws_topics_parse(const char *name, const char *text, size_t len, ws_trends_set *s, const ws_norm *norm,
-                    ws_topics_warn warn)
+                    ws_topics_warn warn, void *ctx)
 {
     ws_tokenizer *tk = ws_tokenizer_create();
     if (!tk) return ws_error(WS_ENOMEM, "out of memory");
@@ -123,7 +123,7 @@ int ws_topics_parse(const char *name, const char *text, size_t len, ws_trends_se
                 while (q < eol && !is_space(*q) && *q != ',' && *q != '"' && *q != '#') q++;
                 b = q;
             }
-            if ((rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn))) {
+            if ((rc = add_pattern(s, tk, norm, a, (size_t)(b - a), warn, ctx))) {
                 rc = prefixed(rc, NULL, name, line);
                 break;
             }
@@ -133,28 +133,5 @@ int ws_topics_parse(const char *name, const char *text, size_t len, ws_trends_se
     }
     if (!rc && !s->ntopics) rc = ws_error(WS_EINVAL, "%s: no topics in it", name);
     ws_tokenizer_free(tk);
-    return rc;
-}
-
-int ws_topics_from_file(const char *path, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return ws_error(WS_ENOENT, "--topics %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = ws_malloc(cap);
-    int rc = buf ? 0 : WS_ENOMEM;
-    while (!rc) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        char *nb = ws_realloc(buf, cap * 2);
-        if (!nb) rc = WS_ENOMEM;
-        else buf = nb, cap *= 2;
-    }
-    if (!rc && ferror(f)) rc = ws_error(WS_EIO, "--topics %s: read error", path);
-    fclose(f);
-    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "--topics %s: out of memory", path);
-    if (!rc) rc = ws_topics_parse(path, buf, n, s, norm, warn);
-    ws_free(buf);
     return rc;
 }

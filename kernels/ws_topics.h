@@ -22,13 +22,13 @@
 #include "ws_k_trends.h"
 
 /* Each pattern whose words do not all occur in the stores is reported
- * through warn (may be NULL) with the topic's name and the pattern. */
-typedef void (*ws_topics_warn)(const char *topic, const char *pattern);
+ * through warn (may be NULL) with ctx, the topic's name and the pattern. */
+typedef void (*ws_topics_warn)(void *ctx, const char *topic, const char *pattern);
 
-int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn);
-int ws_topics_from_file(const char *path, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn);
-/* The same from text in memory; name is used in messages as the file name. */
+int ws_topics_from_terms(const char *arg, ws_trends_set *s, const ws_norm *norm, ws_topics_warn warn, void *ctx);
+/* A topics file's text (the engine reads the file); name is used in
+ * messages as the file name. */
 int ws_topics_parse(const char *name, const char *text, size_t len, ws_trends_set *s, const ws_norm *norm,
-                    ws_topics_warn warn);
+                    ws_topics_warn warn, void *ctx);
 
 #endif

@@ -1,0 +1,332 @@
+/*
+ * The analytic subcommands (tf, keyness, cooc, ngrams, trends and every
+ * kernel to come), built from the kernels' descriptors through the public
+ * API only: each parameter a kernel takes (ws_kernel_param) is an option
+ * --NAME, its help comes from the descriptor, and the values go to the
+ * request as text (ws_request_set), so the library parses and checks them.
+ * What is the command line's own is here: output file and format,
+ * progress line, notes on stderr, signals (which cancel the request),
+ * and charts for trends (drawn from the result table, ws_trends_chart.c).
+ * A new kernel is a new subcommand without a line here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wirescan.h"
+#include "ws_cli.h"
+#include "ws_trends_chart.h"
+
+/* Options of the command line itself (not parameters of the request). */
+enum { C_OUTPUT = 'o', C_HELP = 'h', C_QUIET = 'q', C_FORMAT = 3000, C_PROGRESS, C_NOPROGRESS, C_CHART, C_CHART_Y,
+       C_TITLE, C_DECODE_ONLY };
+
+typedef struct cli_opt {
+    const char *name;
+    int has_arg;
+    int code;
+    const char *metavar, *help;
+    const char *only; /* the one command that has it; NULL: every command */
+} cli_opt;
+
+static const cli_opt cli_opts[] = {
+    {"chart", required_argument, C_CHART, "FILE",
+     "also draw the series into FILE.svg or FILE.png (repeatable: one scan,\nseveral files)", "trends"},
+    {"chart-y", required_argument, C_CHART_Y, "Y", "share (default) or docs", "trends"},
+    {"title", required_argument, C_TITLE, "TEXT", "the chart's title (default: what is drawn)", "trends"},
+    {"decode-only", no_argument, C_DECODE_ONLY, NULL, NULL, "tf"}, /* benchmarks: the decoder alone */
+    {"quiet", no_argument, C_QUIET, NULL, "no notes on stderr (estimates, statistics, terms not found)", NULL},
+    {"output", required_argument, C_OUTPUT, "FILE", "write the result to FILE (default: standard output)", NULL},
+    {"format", required_argument, C_FORMAT, "F",
+     "csv (default: RFC 4180 with a header row) or jsonl (JSON Lines: one object\n"
+     "per row, the CSV's column names as keys, numbers as numbers, empty cells as\nnull)", NULL},
+    {"progress", no_argument, C_PROGRESS, NULL, "progress line on stderr (default when it is a terminal)", NULL},
+    {"no-progress", no_argument, C_NOPROGRESS, NULL, "no progress line", NULL},
+    {"help", no_argument, C_HELP, NULL, "this help", NULL},
+};
+#define NCLI (sizeof cli_opts / sizeof cli_opts[0])
+
+static int has_cli_opt(const cli_opt *o, const char *cmd) { return !o->only || !strcmp(o->only, cmd); }
+
+static char short_of(const char *name)
+{
+    if (!strcmp(name, "top")) return 'n';
+    if (!strcmp(name, "threads")) return 'j';
+    if (!strcmp(name, "output")) return 'o';
+    if (!strcmp(name, "help")) return 'h';
+    if (!strcmp(name, "quiet")) return 'q';
+    return 0;
+}
+
+/* One option's help: "  -n, --top N            text", the text reflowed
+ * to the width of a terminal, continuation lines indented to its column. */
+static void help_line(FILE *f, const char *name, const char *metavar, const char *text)
+{
+    enum { COL = 25, WIDTH = 80 };
+    char left[64];
+    char s = short_of(name);
+    if (s) snprintf(left, sizeof left, "-%c, --%s%s%s", s, name, metavar ? " " : "", metavar ? metavar : "");
+    else snprintf(left, sizeof left, "    --%s%s%s", name, metavar ? " " : "", metavar ? metavar : "");
+    fprintf(f, "  %-22s", left);
+    size_t col = 2 + (strlen(left) > 22 ? strlen(left) : 22);
+    if (strlen(left) > 22) {
+        fprintf(f, "\n%*s", COL - 1, "");
+        col = COL - 1;
+    }
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == '\n') p++;
+        size_t w = 0;
+        while (p[w] && p[w] != ' ' && p[w] != '\n') w++;
+        if (!w) break;
+        if (col + 1 + w > WIDTH && col > COL) {
+            fprintf(f, "\n%*s", COL - 1, "");
+            col = COL - 1;
+        }
+        fprintf(f, " %.*s", (int)w, p);
+        col += 1 + w;
+        p += w;
+    }
+    fputc('\n', f);
+}
+
+static const char *const sections[] = {"filters", "normalisation", "run"};
+static const char *const section_titles[] = {
+    "filters (a story must pass all of them):", "normalisation (a remap of the dictionary, computed once per query):",
+    "run:"};
+
+static void print_help(FILE *f, const char *cmd, const char *kernel)
+{
+    const char *summary, *help;
+    ws_kernel_describe(kernel, &summary, &help, NULL, NULL);
+    fprintf(f, "usage: wirescan %s STORE... [OPTIONS]\n\n%s\nSeveral stores (shards) are read as one corpus.\n\n",
+            cmd, help);
+    const ws_param_info *pi;
+    fprintf(f, "options:\n");
+    for (size_t i = 0; !ws_kernel_param(kernel, i, &pi); i++)
+        if (!pi->section && !(pi->flags & WS_PARAM_HIDDEN) && pi->help) help_line(f, pi->name, pi->metavar, pi->help);
+    for (size_t i = 0; i < NCLI; i++)
+        if (cli_opts[i].only && !strcmp(cli_opts[i].only, cmd) && cli_opts[i].help)
+            help_line(f, cli_opts[i].name, cli_opts[i].metavar, cli_opts[i].help);
+    for (size_t s = 0; s < 3; s++) {
+        fprintf(f, "%s\n", section_titles[s]);
+        for (size_t i = 0; !ws_kernel_param(kernel, i, &pi); i++)
+            if (pi->section && !strcmp(pi->section, sections[s]) && !(pi->flags & WS_PARAM_HIDDEN))
+                help_line(f, pi->name, pi->metavar, pi->help);
+        if (s == 1) fprintf(f, "  Order: fold, then stop words, length and numbers, then stemming.\n");
+    }
+    for (size_t i = 0; i < NCLI; i++)
+        if (!cli_opts[i].only) help_line(f, cli_opts[i].name, cli_opts[i].metavar, cli_opts[i].help);
+}
+
+static int usage_error(const char *cmd)
+{
+    fprintf(stderr, "Try 'wirescan %s --help'.\n", cmd);
+    return 2;
+}
+
+/* ---- output ---- */
+
+typedef struct out_state {
+    const char *path;
+    ws_result_format fmt;
+    FILE *f;
+    int header_done;
+    ws_trends_chart *chart; /* NULL: no chart */
+} out_state;
+
+static int out_batch(void *ctx, const ws_result *batch)
+{
+    out_state *o = ctx;
+    if (!o->f && !(o->f = ws_cli_open_out(o->path))) return WS_EIO;
+    int rc = ws_result_write(batch, o->fmt, !o->header_done, o->f);
+    o->header_done = 1;
+    if (!rc && o->chart) rc = ws_trends_chart_add(o->chart, batch);
+    return rc;
+}
+
+/* ---- notes, progress, signals ---- */
+
+typedef struct note_ctx {
+    const char *cmd;
+    int quiet;
+} note_ctx;
+
+static void on_note(void *ctx, const char *line)
+{
+    const note_ctx *n = ctx;
+    if (!n->quiet) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
+}
+
+static void on_progress(void *ctx, const ws_progress *p)
+{
+    (void)ctx;
+    fprintf(stderr, "\r\033[K%s: %llu/%llu blocks (%.0f%%), %.1fM tokens, %.1f s", p->phase,
+            (unsigned long long)p->done, (unsigned long long)p->total,
+            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, (double)p->items / 1e6, p->elapsed_s);
+    if (p->final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static ws_request *volatile g_running; /* the request a signal cancels */
+static volatile sig_atomic_t g_signal;
+static const int g_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSIGS (sizeof g_sigs / sizeof g_sigs[0])
+
+static void on_signal(int sig)
+{
+    if (g_signal) { /* a second signal: no more waiting */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    g_signal = sig;
+    if (g_running) ws_request_cancel(g_running);
+}
+
+static void signals(int on, struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSIGS; i++) {
+        if (on) sigaction(g_sigs[i], &sa, &old[i]);
+        else sigaction(g_sigs[i], &old[i], NULL);
+    }
+}
+
+/* ---- the command ---- */
+
+int ws_cmd_kernel(const char *cmd, int argc, char **argv)
+{
+    const char *kernel = cmd;
+    const ws_param_info *pi;
+    size_t nparams = 0;
+    while (!ws_kernel_param(kernel, nparams, &pi)) nparams++;
+    struct option *lo = calloc(nparams + NCLI + 1, sizeof *lo);
+    ws_cli_setting *set = calloc((size_t)argc + 1, sizeof *set);
+    const char **charts = calloc((size_t)argc + 1, sizeof *charts);
+    if (!lo || !set || !charts) {
+        free(lo), free(set), free(charts);
+        fprintf(stderr, "wirescan: out of memory\n");
+        return ws_exit_status(WS_ENOMEM);
+    }
+    size_t nlo = 0, nset = 0, ncharts = 0;
+    for (size_t i = 0; i < nparams; i++) {
+        ws_kernel_param(kernel, i, &pi);
+        lo[nlo++] = (struct option){pi->name, pi->type == WS_PARAM_FLAG ? no_argument : required_argument, 0, 1000 + (int)i};
+    }
+    for (size_t i = 0; i < NCLI; i++)
+        if (has_cli_opt(&cli_opts[i], cmd)) lo[nlo++] = (struct option){cli_opts[i].name, cli_opts[i].has_arg, 0, cli_opts[i].code};
+    const char *out_path = NULL, *chart_y = "share", *title = NULL;
+    ws_result_format fmt = WS_FORMAT_CSV;
+    int progress = isatty(2), quiet = 0, decode_only = 0, status = 0, c;
+    /* getopt names argv[0] in its messages: "wirescan tf: unrecognized option". */
+    char prog[64];
+    snprintf(prog, sizeof prog, "wirescan %s", cmd);
+    char *argv0 = argv[0];
+    argv[0] = prog;
+    optind = 1;
+    while (!status && (c = getopt_long(argc, argv, "n:j:o:hq", lo, NULL)) != -1) {
+        if (c >= 1000 && c < 1000 + (int)nparams) {
+            ws_kernel_param(kernel, (size_t)(c - 1000), &pi);
+            set[nset++] = (ws_cli_setting){pi->name, optarg};
+            continue;
+        }
+        switch (c) {
+        case 'n': set[nset++] = (ws_cli_setting){"top", optarg}; break;
+        case 'j': set[nset++] = (ws_cli_setting){"threads", optarg}; break;
+        case C_OUTPUT: out_path = optarg; break;
+        case C_FORMAT:
+            if (!strcmp(optarg, "csv")) fmt = WS_FORMAT_CSV;
+            else if (!strcmp(optarg, "jsonl")) fmt = WS_FORMAT_JSONL;
+            else {
+                fprintf(stderr, "wirescan %s: --format must be csv or jsonl, got '%s'\n", cmd, optarg);
+                status = usage_error(cmd);
+            }
+            break;
+        case C_PROGRESS: progress = 1; break;
+        case C_NOPROGRESS: progress = 0; break;
+        case C_QUIET: quiet = 1; break;
+        case C_CHART: charts[ncharts++] = optarg; break;
+        case C_CHART_Y:
+            if (strcmp(optarg, "share") && strcmp(optarg, "docs")) {
+                fprintf(stderr, "wirescan %s: --chart-y must be share or docs\n", cmd);
+                status = usage_error(cmd);
+            }
+            chart_y = optarg;
+            break;
+        case C_TITLE: title = optarg; break;
+        case C_DECODE_ONLY: decode_only = 1; break;
+        case C_HELP:
+            argv[0] = argv0;
+            print_help(stdout, cmd, kernel);
+            free(lo), free(set), free(charts);
+            return ws_cli_close_out(stdout, NULL);
+        default: status = usage_error(cmd); /* getopt said what was wrong */
+        }
+    }
+    argv[0] = argv0;
+    if (!status && optind >= argc) {
+        fprintf(stderr, "wirescan %s: no STORE given\n", cmd);
+        status = usage_error(cmd);
+    }
+    /* Values are checked before the stores are opened, so a typo is a usage
+     * error whatever the stores. */
+    for (size_t i = 0; !status && i < nset; i++)
+        if (ws_param_check(kernel, set[i].name, set[i].value ? set[i].value : "1")) {
+            fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
+            status = usage_error(cmd);
+        }
+    if (decode_only) kernel = "decode";
+    ws_corpus *corpus = NULL;
+    ws_request *q = NULL;
+    int rc = 0;
+    if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)(argv + optind), (size_t)(argc - optind))))
+        status = ws_cli_fail(rc);
+    if (!status && (rc = ws_request_create(&q, corpus, kernel))) status = ws_cli_fail(rc);
+    for (size_t i = 0; !status && i < nset; i++)
+        if ((rc = ws_request_set(q, set[i].name, set[i].value ? set[i].value : "1"))) {
+            fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
+            status = rc == WS_EINVAL ? usage_error(cmd) : ws_exit_status(rc);
+        }
+    ws_trends_chart *chart = NULL;
+    if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title))) status = ws_cli_fail(rc);
+    if (!status) {
+        note_ctx nc = {cmd, quiet};
+        ws_request_on_note(q, on_note, &nc);
+        if (progress) ws_request_on_progress(q, on_progress, NULL);
+        out_state o = {out_path, fmt, NULL, 0, chart};
+        struct sigaction old[NSIGS];
+        g_signal = 0;
+        g_running = q;
+        signals(1, old);
+        rc = ws_request_stream(q, out_batch, &o);
+        g_running = NULL;
+        signals(0, old);
+        if (rc == WS_ECANCELED && g_signal) {
+            if (o.f && o.f != stdout && out_path) unlink(out_path);
+            ws_request_free(q);
+            ws_corpus_close(corpus);
+            signal(g_signal, SIG_DFL);
+            raise(g_signal);
+        }
+        status = rc ? ws_cli_fail(rc) : 0;
+        if (!status && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
+        if (o.f) {
+            int crc = ws_cli_close_out(o.f, out_path);
+            status = status ? status : crc;
+            if (status && out_path && strcmp(out_path, "-")) unlink(out_path); /* no half-written report */
+        }
+        if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail(rc);
+    }
+    ws_trends_chart_free(chart);
+    ws_request_free(q);
+    ws_corpus_close(corpus);
+    free(lo), free(set), free(charts);
+    return status;
+}

@@ -1,0 +1,769 @@
+/*
+ * The public API (include/wirescan.h): corpora, requests and the plan that
+ * turns a request's named parameters into a scan.
+ *
+ * A request runs in these steps, all here so that every client (the CLI,
+ * an embedding program, the Python package) gets the same rules: the
+ * common parameters become filters (dates, sources, tag values, containing
+ * words; an impossible range is refused) and a normalisation (stop-word
+ * lists, bundled or read from files; case folding, stemming, lengths,
+ * numbers), built once over the corpus's dictionaries; `by` becomes a
+ * grouping; the plan fixes the thread count and the memory budget and
+ * measures what the process already holds; the kernel's prepare hook reads
+ * its own parameters; the scan runs with the request's progress callback
+ * and cancel flag and streams the kernel's table to the caller; the
+ * kernel's done hook reports notes; everything the run made is released.
+ *
+ * The library prints nothing and installs no signal handler: notes and
+ * progress go through the request's callbacks, and a client that wants
+ * SIGINT to stop a run calls ws_request_cancel from its handler.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ws_scan.h"
+#include "ws_spill.h"
+#include "ws_table.h"
+
+/* ---- corpora ---- */
+
+#define CORPUS_MAGIC 0x7773636f72707573ull /* "wscorpus" */
+#define REQUEST_MAGIC 0x7773726571756573ull /* "wsreques" */
+
+struct ws_corpus {
+    uint64_t magic;
+    ws_store **st;
+    size_t nst;
+    /* Requests made over the corpus and not freed yet: closing the corpus
+     * before them only marks it closed (their runs then fail cleanly); the
+     * last request to go frees it. */
+    size_t nrequests;
+    int closed;
+};
+
+static void corpus_free(ws_corpus *c)
+{
+    for (size_t i = 0; i < c->nst; i++) ws_store_close(c->st[i]);
+    ws_free(c->st);
+    c->magic = 0;
+    ws_free(c);
+}
+
+int ws_corpus_open(ws_corpus **out, const char *const *paths, size_t n)
+{
+    if (!out) return ws_error(WS_EINVAL, "ws_corpus_open: NULL out");
+    *out = NULL;
+    if (!paths || !n) return ws_error(WS_EINVAL, "ws_corpus_open: no store given");
+    for (size_t i = 0; i < n; i++)
+        if (!paths[i]) return ws_error(WS_EINVAL, "ws_corpus_open: store path %zu is NULL", i);
+    ws_corpus *c = ws_calloc(1, sizeof *c);
+    if (!c || !(c->st = ws_calloc(n, sizeof *c->st))) {
+        ws_free(c);
+        return ws_error(WS_ENOMEM, "out of memory");
+    }
+    c->magic = CORPUS_MAGIC;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!(rc = ws_store_open(paths[i], 0, &c->st[i]))) c->nst = i + 1;
+    if (rc) {
+        ws_corpus_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void ws_corpus_close(ws_corpus *c)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed) return;
+    c->closed = 1;
+    if (!c->nrequests) corpus_free(c);
+}
+
+int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)
+        return ws_error(WS_EINVAL, "ws_corpus_info_get: NULL or closed corpus, or NULL out");
+    memset(out, 0, sizeof *out);
+    out->first_date = out->last_date = WS_DATE_UNKNOWN;
+    out->nstores = (uint32_t)c->nst;
+    for (size_t k = 0; k < c->nst; k++) {
+        const ws_store *st = c->st[k];
+        out->stories += st->nstories;
+        out->tokens += st->ntokens;
+        out->terms += st->dict.nterms;
+        out->segments += st->nsegs;
+        out->bytes += st->dict_bytes;
+        for (uint32_t i = 0; i < st->nsegs; i++) {
+            const ws_segment *s = st->segs[i];
+            out->bytes += s->size;
+            out->blocks += s->nblocks;
+            for (uint32_t b = 0; b < s->nblocks; b++) {
+                const ws_block_meta *m = &s->blocks[b];
+                out->undated += m->undated;
+                if (m->min_date != WS_DATE_UNKNOWN && (out->first_date == WS_DATE_UNKNOWN || m->min_date < out->first_date))
+                    out->first_date = m->min_date;
+                if (m->max_date != WS_DATE_UNKNOWN && (out->last_date == WS_DATE_UNKNOWN || m->max_date > out->last_date))
+                    out->last_date = m->max_date;
+            }
+        }
+    }
+    return 0;
+}
+
+int ws_corpus_verify(const ws_corpus *c, FILE *report)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed) return ws_error(WS_EINVAL, "ws_corpus_verify: NULL or closed corpus");
+    int rc = 0;
+    for (size_t i = 0; i < c->nst && !rc; i++) rc = ws_store_verify(c->st[i], report);
+    return rc;
+}
+
+/* ---- the common parameters ---- */
+
+#define FILTERS(prefix, what)                                                                                          \
+    {prefix "from", WS_PARAM_DATE, NULL, "DATE", what "stories on or after DATE", NULL, 0, 0, 0, "filters"},            \
+        {prefix "to", WS_PARAM_DATE, NULL, "DATE",                                                                     \
+         what "stories on or before DATE. DATE is a day (YYYY-MM-DD), a month (YYYY-MM), a\n"                          \
+              "quarter (YYYY-Qn) or a year (YYYY), all of it (UTC), or an ISO 8601 time;\n"                          \
+              "undated stories fail any date range",                                                                   \
+         NULL, 0, 0, WS_PARAM_END_OF_PERIOD, "filters"},                                                               \
+        {prefix "source", WS_PARAM_LIST, NULL, "S", what "stories from source S (repeatable: any of them)", NULL, 0, 0,  \
+         0, "filters"},                                                                                                \
+        {prefix "where", WS_PARAM_LIST, NULL, "TAG=VALUE",                                                             \
+         what "stories whose tag TAG has VALUE (repeatable: the same tag repeated means any of\n"                      \
+              "its values, different tags must all match: --where topics=grain --where\n"                            \
+              "topics=wheat --where places=usa is (grain or wheat) and usa)",                                          \
+         NULL, 0, 0, 0, "filters"},                                                                                    \
+    {                                                                                                                  \
+        prefix "containing", WS_PARAM_LIST, NULL, "WORD",                                                              \
+            what "stories that contain WORD anywhere (title or body) after case folding and\n"                         \
+                 "stemming (repeatable: all of them)",                                                                 \
+            NULL, 0, 0, 0, "filters"                                                                                   \
+    }
+
+static const ws_param_info common_params[] = {
+    FILTERS("", ""),
+    {"field", WS_PARAM_CHOICE, "all", "F", "count words of the title, the body or all (default all)", "all|title|body", 0, 0,
+     0, "filters"},
+    {"case", WS_PARAM_FLAG, NULL, NULL, "keep case (default: Unicode full case folding)", NULL, 0, 1, 0, "normalisation"},
+    {"stem", WS_PARAM_TEXT, NULL, "LANG",
+     "Snowball stemming: english, russian, german, french, ... or an ISO 639 code\n"
+     "(en, ru, de, fr, ...)", NULL, 0, 0, 0, "normalisation"},
+    {"stopwords", WS_PARAM_LIST, NULL, "L",
+     "drop stop words: a bundled list (en/english, ru/russian) or a FILE, UTF-8, one\n"
+     "word per line, '#' comments (repeatable: all lists together; ./en names a file)",
+     NULL, 0, 0, 0, "normalisation"},
+    {"min-length", WS_PARAM_INT, "0", "N", "drop terms shorter than N characters (after folding)", NULL, 0, 1 << 20, 0,
+     "normalisation"},
+    {"no-numbers", WS_PARAM_FLAG, NULL, NULL, "drop terms made only of digits", NULL, 0, 1, 0, "normalisation"},
+    {"threads", WS_PARAM_INT, "0", "N", "threads (default 0: all cores); output is byte-identical for any N", NULL, 0,
+     WS_MAX_THREADS, 0, "run"},
+    {"mem", WS_PARAM_SIZE, NULL, "SIZE",
+     "memory budget of the process, e.g. 512M, 4G (default: a quarter of physical\n"
+     "memory; 0 = no budget); kernels that can spill to disk stay under it", NULL, 0, 0, 0, "run"},
+    {"tmp", WS_PARAM_TEXT, NULL, "DIR",
+     "where spill folders are made (default: $TMPDIR or /tmp); removed at the end,\n"
+     "on errors and on cancellation", NULL, 0, 0, 0, "run"},
+};
+
+static const ws_param_info group_params[] = {
+    {"by", WS_PARAM_TEXT, NULL, "G",
+     "group stories: day, week (starting Monday, labelled by that Monday: 2019-05-06),\n"
+     "month (2019-05), quarter (2019-Q2), year (2019), source, or a tag name (tag:NAME\n"
+     "for a tag called like one of those words). Adds a first column named after G",
+     NULL, 0, 0, 0, NULL},
+};
+
+static const ws_param_info subset_params[] = {
+    FILTERS("target-", "target: "),
+    FILTERS("ref-", "reference: "),
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const ws_param_info *ws_common_params(size_t *n)
+{
+    if (n) *n = COUNT(common_params);
+    return common_params;
+}
+
+const char *ws_kernel_name(size_t i)
+{
+    for (size_t k = 0, seen = 0; ws_kernel_at(k); k++) {
+        const ws_kernel *kr = ws_kernel_at(k);
+        if (kr->flags & WS_KF_HIDDEN) continue;
+        if (seen++ == i) return kr->name;
+    }
+    return NULL;
+}
+
+int ws_kernel_describe(const char *name, const char **summary, const char **help, const ws_param_info **params,
+                       size_t *nparams)
+{
+    const ws_kernel *k = name ? ws_kernel_find(name) : NULL;
+    if (!k) return ws_error(WS_ENOENT, "unknown kernel '%s'", name ? name : "(null)");
+    if (summary) *summary = k->summary;
+    if (help) *help = k->help;
+    if (params) *params = k->params;
+    if (nparams) *nparams = k->nparams;
+    return 0;
+}
+
+/* The parameter tables of kernel k, highest priority first (a name in an
+ * earlier table hides the same name in a later one). */
+static size_t kernel_tables(const ws_kernel *k, const ws_param_info **tabs, size_t *ntabs)
+{
+    size_t nt = 0;
+    tabs[nt] = k->params, ntabs[nt++] = k->nparams;
+    if (k->flags & WS_KF_SUBSETS) tabs[nt] = subset_params, ntabs[nt++] = COUNT(subset_params);
+    if (k->flags & WS_KF_GROUPS) tabs[nt] = group_params, ntabs[nt++] = COUNT(group_params);
+    tabs[nt] = common_params, ntabs[nt++] = COUNT(common_params);
+    return nt;
+}
+
+int ws_kernel_param(const char *name, size_t i, const ws_param_info **out)
+{
+    const ws_kernel *k = name ? ws_kernel_find(name) : NULL;
+    if (out) *out = NULL;
+    if (!k) return ws_error(WS_ENOENT, "unknown kernel '%s'", name ? name : "(null)");
+    const ws_param_info *tabs[4];
+    size_t ntabs[4], nt = kernel_tables(k, tabs, ntabs), seen = 0;
+    for (size_t t = 0; t < nt; t++)
+        for (size_t j = 0; j < ntabs[t]; j++) {
+            int hidden = 0;
+            for (size_t u = 0; u < t && !hidden; u++)
+                for (size_t v = 0; v < ntabs[u] && !hidden; v++) hidden = !strcmp(tabs[u][v].name, tabs[t][j].name);
+            if (hidden) continue;
+            if (seen++ == i) {
+                if (out) *out = &tabs[t][j];
+                return 0;
+            }
+        }
+    return WS_ENOENT;
+}
+
+int ws_param_check(const char *kernel, const char *name, const char *value)
+{
+    const ws_param_info *pi;
+    for (size_t i = 0; !ws_kernel_param(kernel, i, &pi); i++)
+        if (name && !strcmp(pi->name, name)) return ws_params_check(pi, value);
+    if (!kernel || !ws_kernel_find(kernel)) return ws_error(WS_ENOENT, "unknown kernel '%s'", kernel ? kernel : "(null)");
+    return ws_error(WS_EINVAL, "unknown parameter '%s'", name ? name : "(null)");
+}
+
+/* ---- requests ---- */
+
+struct ws_request {
+    uint64_t magic;
+    ws_corpus *corpus;
+    const ws_kernel *k;
+    ws_params params;
+    ws_progress_fn progress;
+    void *progress_ctx;
+    ws_note_fn note;
+    void *note_ctx;
+    int cancel; /* read and written atomically */
+    uint64_t rows;
+    /* during a run */
+    ws_spill *spill;
+    ws_spill_ops spill_ops;
+    size_t fanin;
+};
+
+static int check_request(const ws_request *q, const char *fn)
+{
+    if (!q) return ws_error(WS_EINVAL, "%s: NULL request", fn);
+    if (q->magic != REQUEST_MAGIC) return ws_error(WS_EINVAL, "%s: not a live request (freed?)", fn);
+    return 0;
+}
+
+int ws_request_create(ws_request **out, ws_corpus *c, const char *kernel)
+{
+    if (!out) return ws_error(WS_EINVAL, "ws_request_create: NULL out");
+    *out = NULL;
+    if (!c || c->magic != CORPUS_MAGIC || c->closed) return ws_error(WS_EINVAL, "ws_request_create: NULL or closed corpus");
+    if (!kernel) return ws_error(WS_EINVAL, "ws_request_create: NULL kernel name");
+    const ws_kernel *k = ws_kernel_find(kernel);
+    if (!k) {
+        char known[256] = "";
+        size_t n = 0;
+        for (size_t i = 0; ws_kernel_name(i) && n + 32 < sizeof known; i++)
+            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "", ws_kernel_name(i));
+        return ws_error(WS_ENOENT, "unknown kernel '%s' (known: %s)", kernel, known);
+    }
+    ws_request *q = ws_calloc(1, sizeof *q);
+    if (!q) return ws_error(WS_ENOMEM, "out of memory");
+    const ws_param_info *tabs[4], *rev[4];
+    size_t ntabs[4], nrev[4], nt = kernel_tables(k, tabs, ntabs);
+    for (size_t t = 0; t < nt; t++) rev[t] = tabs[nt - 1 - t], nrev[t] = ntabs[nt - 1 - t];
+    int rc = ws_params_init(&q->params, rev, nrev, nt); /* there, later tables win */
+    if (rc) {
+        ws_free(q);
+        return rc;
+    }
+    q->magic = REQUEST_MAGIC;
+    q->corpus = c;
+    q->k = k;
+    c->nrequests++;
+    *out = q;
+    return 0;
+}
+
+void ws_request_free(ws_request *q)
+{
+    if (!q || q->magic != REQUEST_MAGIC) return;
+    ws_params_free(&q->params);
+    ws_corpus *c = q->corpus;
+    if (--c->nrequests == 0 && c->closed) corpus_free(c);
+    q->magic = 0;
+    ws_free(q);
+}
+
+int ws_request_set(ws_request *q, const char *name, const char *value)
+{
+    int rc = check_request(q, "ws_request_set");
+    return rc ? rc : ws_params_set_text(&q->params, name, value);
+}
+
+int ws_request_set_int(ws_request *q, const char *name, int64_t value)
+{
+    int rc = check_request(q, "ws_request_set_int");
+    return rc ? rc : ws_params_set_int(&q->params, name, value);
+}
+
+int ws_request_set_double(ws_request *q, const char *name, double value)
+{
+    int rc = check_request(q, "ws_request_set_double");
+    return rc ? rc : ws_params_set_double(&q->params, name, value);
+}
+
+int ws_request_set_flag(ws_request *q, const char *name, int on)
+{
+    int rc = check_request(q, "ws_request_set_flag");
+    return rc ? rc : ws_params_set_flag(&q->params, name, on);
+}
+
+int ws_request_on_progress(ws_request *q, ws_progress_fn fn, void *ctx)
+{
+    int rc = check_request(q, "ws_request_on_progress");
+    if (rc) return rc;
+    q->progress = fn;
+    q->progress_ctx = ctx;
+    return 0;
+}
+
+int ws_request_on_note(ws_request *q, ws_note_fn fn, void *ctx)
+{
+    int rc = check_request(q, "ws_request_on_note");
+    if (rc) return rc;
+    q->note = fn;
+    q->note_ctx = ctx;
+    return 0;
+}
+
+int ws_request_cancel(ws_request *q)
+{
+    /* No ws_error here: this may run in a signal handler. */
+    if (!q || q->magic != REQUEST_MAGIC) return WS_EINVAL;
+    __atomic_store_n(&q->cancel, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+uint64_t ws_request_rows(const ws_request *q) { return q && q->magic == REQUEST_MAGIC ? q->rows : 0; }
+
+/* ---- the plan's services ---- */
+
+static void plan_note(void *ctx, const char *line)
+{
+    ws_request *q = ctx;
+    if (q->note) q->note(q->note_ctx, line);
+}
+
+/* Read a whole file; errors name it. */
+static int read_whole(const char *path, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    struct stat sb;
+    if (stat(path, &sb)) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) return ws_error(WS_EINVAL, "%s: is a directory", path);
+    FILE *f = fopen(path, "rb");
+    if (!f) return ws_error(WS_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = ws_malloc(cap);
+    int rc = buf ? 0 : ws_error(WS_ENOMEM, "%s: out of memory", path);
+    while (!rc) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *nb = cap > SIZE_MAX / 4 ? NULL : ws_realloc(buf, cap * 2);
+        if (!nb) rc = ws_error(WS_ENOMEM, "%s: out of memory", path);
+        else buf = nb, cap *= 2;
+    }
+    if (!rc && ferror(f)) rc = ws_error(WS_EIO, "%s: read error", path);
+    fclose(f);
+    if (rc) {
+        ws_free(buf);
+        return rc;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int plan_read_file(void *ctx, const char *path, char **data, size_t *len)
+{
+    (void)ctx;
+    return read_whole(path, data, len);
+}
+
+static int op_write(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run)
+{
+    return ws_spill_write(((ws_request *)ctx)->spill, recs, n, rsize, run);
+}
+
+static int op_merge(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
+                    void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg)
+{
+    ws_request *q = ctx;
+    return ws_spill_merge(q->spill, runs, nruns, rsize, cmp, combine, q->fanin, mem, emit, arg);
+}
+
+static void op_stats(void *ctx, uint64_t *runs, uint64_t *bytes, uint32_t *levels)
+{
+    ws_spill_stats s = ws_spill_get_stats(((ws_request *)ctx)->spill);
+    *runs = s.runs;
+    *bytes = s.bytes;
+    *levels = s.levels;
+}
+
+static int plan_spill_open(void *ctx, const char *dir, size_t fanin, const ws_spill_ops **ops)
+{
+    ws_request *q = ctx;
+    if (!q->spill) {
+        int rc = ws_spill_open(dir ? dir : ws_params_text(&q->params, "tmp"), &q->cancel, &q->spill);
+        if (rc) return rc;
+    }
+    q->fanin = fanin ? fanin : 64;
+    q->spill_ops = (ws_spill_ops){q, op_write, op_merge, op_stats};
+    *ops = &q->spill_ops;
+    return 0;
+}
+
+/* Bytes resident now (Linux /proc/self/statm); 0 when unknown. */
+static size_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long long size = 0, res = 0;
+    int ok = fscanf(f, "%llu %llu", &size, &res) == 2;
+    fclose(f);
+    return ok ? (size_t)res * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static size_t default_mem(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psz <= 0) return (size_t)1 << 30;
+    return (size_t)pages / 4 * (size_t)psz;
+}
+
+/* One thread's block workspace: the largest block's chunks (compressed and
+ * decoded) and its decoded ids and offsets. */
+static size_t block_bytes(const ws_corpus *c, uint64_t columns)
+{
+    size_t most = 0;
+    for (size_t k = 0; k < c->nst; k++)
+        for (uint32_t i = 0; i < c->st[k]->nsegs; i++) {
+            const ws_segment *s = c->st[k]->segs[i];
+            for (uint32_t b = 0; b < s->nblocks; b++) {
+                const ws_block_meta *m = &s->blocks[b];
+                size_t n = (size_t)m->ntokens * 4 + (size_t)m->nrows * 32;
+                for (uint32_t col = 0; col < s->ncols && col < 64; col++)
+                    if (columns & WS_COLBIT(col)) n += (size_t)m->chunks[col].raw_size + m->chunks[col].comp_size;
+                most = n > most ? n : most;
+            }
+        }
+    return most;
+}
+
+/* ---- building the query ---- */
+
+/* A filter from the parameters prefix+from, +to, ... (prefix "", "target-"
+ * or "ref-"); *given when one of them is set. Lists point into params. */
+typedef struct filter_build {
+    ws_filter f;
+    const char **sources, **containing;
+    ws_where *where;
+    char **tags; /* the TAG parts of where, owned */
+} filter_build;
+
+static void filter_build_free(filter_build *b)
+{
+    for (size_t i = 0; b->tags && i < b->f.nwhere; i++) ws_free(b->tags[i]);
+    ws_free(b->tags);
+    ws_free(b->sources);
+    ws_free(b->containing);
+    ws_free(b->where);
+    memset(b, 0, sizeof *b);
+}
+
+static int filter_from_params(const ws_params *p, const char *prefix, filter_build *b, int *given)
+{
+    memset(b, 0, sizeof *b);
+    ws_filter_init(&b->f);
+    char name[64];
+    *given = 0;
+#define P(suffix) (snprintf(name, sizeof name, "%s%s", prefix, suffix), name)
+    const ws_pval *from = ws_params_get(p, P("from")), *to;
+    if (from && from->given) b->f.from = from->i, *given = 1;
+    to = ws_params_get(p, P("to"));
+    if (to && to->given) b->f.to = to->i, *given = 1;
+    if (from && to && from->given && to->given && from->i > to->i) {
+        char a[32], z[32];
+        ws_format_iso8601(from->i, a);
+        ws_format_iso8601(to->i, z);
+        return ws_error(WS_EINVAL, "--%sfrom (%s) is after --%sto (%s): no story can match", prefix, a, prefix, z);
+    }
+    size_t ns, nw, nc;
+    const char *const *src = ws_params_list(p, P("source"), &ns);
+    const char *const *whr = ws_params_list(p, P("where"), &nw);
+    const char *const *con = ws_params_list(p, P("containing"), &nc);
+#undef P
+    if (nc > WS_SCAN_MAX_CONTAINING) return ws_error(WS_EINVAL, "at most %d --%scontaining options", WS_SCAN_MAX_CONTAINING, prefix);
+    b->sources = ws_calloc(ns + 1, sizeof *b->sources);
+    b->containing = ws_calloc(nc + 1, sizeof *b->containing);
+    b->where = ws_calloc(nw + 1, sizeof *b->where);
+    b->tags = ws_calloc(nw + 1, sizeof *b->tags);
+    if (!b->sources || !b->containing || !b->where || !b->tags) return ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ns; i++) b->sources[i] = src[i];
+    for (size_t i = 0; i < nc; i++) b->containing[i] = con[i];
+    for (size_t i = 0; i < nw; i++) {
+        const char *eq = strchr(whr[i], '=');
+        if (!eq || eq == whr[i]) return ws_error(WS_EINVAL, "--%swhere expects TAG=VALUE, got '%s'", prefix, whr[i]);
+        if (!(b->tags[i] = ws_strndup(whr[i], (size_t)(eq - whr[i])))) return ws_error(WS_ENOMEM, "out of memory");
+        b->where[i] = (ws_where){b->tags[i], eq + 1};
+        b->f.nwhere = i + 1;
+    }
+    b->f.sources = b->sources;
+    b->f.nsources = ns;
+    b->f.containing = b->containing;
+    b->f.ncontaining = nc;
+    b->f.where = b->where;
+    *given |= ns || nw || nc;
+    return 0;
+}
+
+/* Stop words from the `stopwords` lists: bundled names or files. */
+typedef struct stop_words {
+    ws_str *words;
+    size_t n, cap;
+    char **files;
+    size_t nfiles;
+} stop_words;
+
+static void stop_words_free(stop_words *sw)
+{
+    ws_free(sw->words);
+    for (size_t i = 0; i < sw->nfiles; i++) ws_free(sw->files[i]);
+    ws_free(sw->files);
+    memset(sw, 0, sizeof *sw);
+}
+
+static int load_stop_words(const ws_params *p, stop_words *sw)
+{
+    memset(sw, 0, sizeof *sw);
+    size_t nargs;
+    const char *const *args = ws_params_list(p, "stopwords", &nargs);
+    if (!nargs) return 0;
+    if (!(sw->files = ws_calloc(nargs, sizeof *sw->files))) return ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nargs; i++) {
+        const char *a = args[i];
+        const ws_stoplist *l = strchr(a, '/') ? NULL : ws_stoplist_find(a);
+        ws_str text;
+        if (l) {
+            text = ws_str_make(l->text, l->len);
+        } else {
+            char *data = NULL;
+            size_t len = 0;
+            if (read_whole(a, &data, &len)) {
+                char why[256], known[256];
+                snprintf(why, sizeof why, "%s", ws_last_error());
+                size_t n = 0;
+                known[0] = 0;
+                for (const ws_stoplist *s = ws_stoplists; s->name && n + 40 < sizeof known; s++)
+                    n += (size_t)snprintf(known + n, sizeof known - n, "%s%s/%s", n ? ", " : "", s->code, s->name);
+                return ws_error(WS_ENOENT, "--stopwords %s: not a bundled list (%s) nor a readable file (%s)", a, known,
+                                why);
+            }
+            sw->files[sw->nfiles++] = data;
+            text = ws_str_make(data, len);
+        }
+        int rc = ws_stopwords_parse(text, &sw->words, &sw->n, &sw->cap);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* What one run holds; freed by run_end. */
+typedef struct run_state {
+    filter_build base, target, ref;
+    stop_words sw;
+    ws_norm norm;
+    ws_groups groups;
+    int have_norm, have_groups;
+    void *ext;
+    ws_table table;
+} run_state;
+
+static void run_end(ws_request *q, run_state *r)
+{
+    if (q->k->release) q->k->release(r->ext);
+    ws_table_free(&r->table);
+    if (r->have_groups) ws_groups_free(&r->groups);
+    if (r->have_norm) ws_norm_free(&r->norm);
+    stop_words_free(&r->sw);
+    filter_build_free(&r->base);
+    filter_build_free(&r->target);
+    filter_build_free(&r->ref);
+    ws_spill_close(q->spill);
+    q->spill = NULL;
+}
+
+/* Run the request into r->table (its sink already set, or none). */
+static int run(ws_request *q, run_state *r)
+{
+    const ws_corpus *c = q->corpus;
+    const ws_params *p = &q->params;
+    if (c->closed) return ws_error(WS_EINVAL, "the request's corpus was closed");
+    int given, tgiven = 0, rgiven = 0;
+    int rc = filter_from_params(p, "", &r->base, &given);
+    if (!rc && (q->k->flags & WS_KF_SUBSETS)) {
+        rc = filter_from_params(p, "target-", &r->target, &tgiven);
+        if (!rc) rc = filter_from_params(p, "ref-", &r->ref, &rgiven);
+        if (!rc && !tgiven)
+            rc = ws_error(WS_EINVAL, "no target: give at least one --target- option (e.g. --target-from 1987-04-01 or "
+                                     "--target-where topics=grain)");
+    }
+    if (rc) return rc;
+    /* The normalisation, once over the corpus's dictionaries. */
+    if ((rc = load_stop_words(p, &r->sw))) return rc;
+    ws_norm_opts no = {0};
+    no.keep_case = (int)ws_params_int(p, "case");
+    no.min_len = (uint32_t)ws_params_int(p, "min-length");
+    no.no_numbers = (int)ws_params_int(p, "no-numbers");
+    no.stem = ws_params_text(p, "stem");
+    no.stopwords = r->sw.words;
+    no.nstopwords = r->sw.n;
+    const ws_dict **dicts = ws_calloc(c->nst + 1, sizeof *dicts);
+    if (!dicts) return ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < c->nst; i++) dicts[i] = &c->st[i]->dict;
+    rc = ws_norm_build_multi(&r->norm, dicts, c->nst, &no);
+    ws_free(dicts);
+    if (rc) return rc;
+    r->have_norm = 1;
+    ws_query kq;
+    memset(&kq, 0, sizeof kq);
+    kq.norm = &r->norm;
+    const char *field = ws_params_text(p, "field");
+    kq.field = !strcmp(field, "title") ? 1 : !strcmp(field, "body") ? 2 : 0;
+    const char *by = (q->k->flags & WS_KF_GROUPS) ? ws_params_text(p, "by") : NULL;
+    if (by) {
+        const char *tag;
+        ws_by b = ws_by_parse(by, &tag);
+        if ((rc = ws_groups_build_multi((const ws_store *const *)c->st, c->nst, b, tag, &r->groups))) return rc;
+        r->have_groups = 1;
+        kq.groups = &r->groups;
+    }
+    /* The plan: threads, memory, services. */
+    ws_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan.stores = (const ws_store *const *)c->st;
+    plan.nstores = c->nst;
+    plan.norm = &r->norm;
+    plan.threads = ws_threads_resolve((int)ws_params_int(p, "threads"));
+    plan.mem = ws_params_given(p, "mem") ? (size_t)ws_params_int(p, "mem") : default_mem();
+    plan.resident = plan.mem ? resident_bytes() : 0;
+    plan.block_bytes = block_bytes(c, q->k->columns);
+    plan.ctx = q;
+    plan.read_file = plan_read_file;
+    plan.spill_open = plan_spill_open;
+    plan.note = plan_note;
+    if (q->k->prepare && (rc = q->k->prepare(&plan, p, &kq, &r->ext))) return rc;
+    ws_filter subsets[2] = {r->target.f, r->ref.f};
+    ws_scan_opts so;
+    memset(&so, 0, sizeof so);
+    so.threads = plan.threads;
+    so.filter = r->base.f;
+    so.progress = q->progress;
+    so.progress_ctx = q->progress_ctx;
+    so.cancel = &q->cancel;
+    if (q->k->flags & WS_KF_SUBSETS) {
+        so.subsets = subsets;
+        so.nsubsets = rgiven ? 2 : 1;
+        so.rest = !rgiven;
+    }
+    rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &kq, &so, &r->table, NULL);
+    q->rows = ws_table_rows(&r->table);
+    if (!rc && q->k->done) q->k->done(r->ext, &plan, &kq);
+    return rc;
+}
+
+int ws_request_run(ws_request *q, ws_result **out)
+{
+    if (out) *out = NULL;
+    int rc = check_request(q, "ws_request_run");
+    if (rc) return rc;
+    if (!out) return ws_error(WS_EINVAL, "ws_request_run: NULL out");
+    run_state r;
+    memset(&r, 0, sizeof r);
+    ws_table_init(&r.table);
+    q->rows = 0;
+    rc = run(q, &r);
+    __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED); /* a cancel stops one run */
+    if (!rc) {
+        ws_result *res = ws_malloc(sizeof *res);
+        if (!res) rc = ws_error(WS_ENOMEM, "out of memory");
+        else {
+            *res = r.table; /* the table moves to the caller */
+            ws_table_init(&r.table);
+            *out = res;
+        }
+    }
+    run_end(q, &r);
+    return rc;
+}
+
+typedef struct user_sink {
+    ws_batch_fn fn;
+    void *ctx;
+} user_sink;
+
+static int to_user(void *ctx, const ws_table *batch)
+{
+    const user_sink *u = ctx;
+    int rc = u->fn(u->ctx, batch);
+    if (rc && rc != WS_ECANCELED && !ws_last_error()[0]) ws_error(rc, "the batch callback stopped the run (%d)", rc);
+    return rc;
+}
+
+int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx)
+{
+    int rc = check_request(q, "ws_request_stream");
+    if (rc) return rc;
+    if (!fn) return ws_error(WS_EINVAL, "ws_request_stream: NULL callback");
+    run_state r;
+    memset(&r, 0, sizeof r);
+    ws_table_init(&r.table);
+    user_sink u = {fn, ctx};
+    ws_table_set_sink(&r.table, 4096, to_user, &u);
+    q->rows = 0;
+    ws_error_clear();
+    rc = run(q, &r);
+    __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED); /* a cancel stops one run */
+    run_end(q, &r);
+    return rc;
+}
