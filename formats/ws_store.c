@@ -1131,19 +1131,27 @@ int ws_store_unlock_discard(const char *dir, int fd, int created)
 {
     /* Only a store that never had a MANIFEST: remove what this writer left
      * (its LOCK, debris of its temp files) and, when it made the folder,
-     * the folder. */
-    char *m = path_join(dir, MANIFEST_NAME);
+     * the folder. No allocation here: this runs after out-of-memory
+     * failures too, and must never mistake a store for an empty one. */
+    char path[4096];
     struct stat sb;
-    int has_manifest = m && stat(m, &sb) == 0;
-    ws_free(m);
+    int n = snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
+    int has_manifest = n < 0 || (size_t)n >= sizeof path || stat(path, &sb) == 0 || errno != ENOENT;
     if (!has_manifest) {
-        ws_store empty;
-        memset(&empty, 0, sizeof empty);
-        empty.dir = (char *)(uintptr_t)dir;
-        ws_store_cleanup(&empty);
-        char *l = path_join(dir, "LOCK");
-        if (l) unlink(l);
-        ws_free(l);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            const char *nm = e->d_name;
+            /* Without a MANIFEST nothing here is published: the LOCK and
+             * the files a writer makes are debris the next writer would
+             * remove anyway (ws_store_cleanup). Other files stay. */
+            if (strcmp(nm, "LOCK") && strcmp(nm, DICT_NAME) && strncmp(nm, "seg-", 4) && strncmp(nm, "stats-", 6) &&
+                strncmp(nm, "MANIFEST.", 9))
+                continue;
+            n = snprintf(path, sizeof path, "%s/%s", dir, nm);
+            if (n > 0 && (size_t)n < sizeof path) unlink(path);
+        }
+        if (d) closedir(d);
         if (created) rmdir(dir); /* fails, harmlessly, if anything else is there */
     }
     if (fd >= 0) close(fd);
