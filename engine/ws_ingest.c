@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <omp.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1182,7 +1183,12 @@ static int plan_inputs(run *r)
     if (!(r->fmts = ws_calloc(o->ninputs + 1, sizeof *r->fmts))) return WS_ENOMEM;
     for (size_t i = 0; i < o->ninputs; i++) {
         const char *in = o->inputs[i];
-        ws_format f = !strcmp(in, "-") ? (forced ? forced : WS_FMT_JSONL) : ws_source_detect(in, forced);
+        /* A pipe (<(cmd), a FIFO, /dev/stdin) is read once: sniffing its
+         * content would swallow its first records, so it is JSONL like "-"
+         * unless --format says otherwise. */
+        struct stat sb;
+        int stream = !strcmp(in, "-") || (stat(in, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+        ws_format f = stream ? (forced ? forced : WS_FMT_JSONL) : ws_source_detect(in, forced);
         if (f == WS_FMT_AUTO)
             return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
         if (f != WS_FMT_JSONL && !strcmp(in, "-")) return ws_error(WS_EINVAL, "standard input can only be JSONL");
