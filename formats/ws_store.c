@@ -1285,6 +1285,21 @@ out:
     return rc;
 }
 
+/* After a failed commit: cut terms.wsd back to the length MANIFEST lists,
+ * so the published files are byte for byte as before. (Readers ignore the
+ * extra bytes anyway, and the next writer would cut them too.) */
+static void dict_untear(const ws_store *st)
+{
+    char *p = path_join(st->dir, DICT_NAME);
+    if (!p) return;
+    if (st->dict_bytes || st->generation) {
+        if (truncate(p, (off_t)st->dict_bytes) != 0) { /* best effort */ }
+    } else {
+        unlink(p); /* a first commit: the file is new */
+    }
+    ws_free(p);
+}
+
 /* Does the MANIFEST now on disk mention name? (after a failed commit) */
 static int manifest_lists(const char *dir, const char *name)
 {
@@ -1302,10 +1317,10 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     uint64_t gen = st->generation + 1, dict_bytes = 0;
     uint64_t nstories = st->nstories + add_stories, ntokens = st->ntokens + add_tokens;
     int rc = dict_append(st, dict, old_nterms, &dict_bytes);
-    if (rc) return rc;
+    if (rc) { dict_untear(st); return rc; }
     char stats_name[64];
     snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
-    if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) return rc;
+    if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) { dict_untear(st); return rc; }
 
     ws_buf m = {0};
     char line[512];
@@ -1329,11 +1344,12 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     ws_buf_free(&m);
     if (rc) {
         /* Whether the rename happened is unknown only if the directory
-         * fsync failed; then the new MANIFEST may be live: keep its file. */
+         * fsync failed; then the new MANIFEST may be live: keep its files. */
         if (!manifest_lists(st->dir, stats_name)) {
             char *p = path_join(st->dir, stats_name);
             if (p) unlink(p);
             ws_free(p);
+            dict_untear(st);
         }
         return rc;
     }
