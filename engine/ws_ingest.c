@@ -765,35 +765,11 @@ static void note_existing(run *r, ws_str id)
     }
 }
 
-/* The ids of every story already in the store, for note_existing. One
- * pass over the id column (the smallest one); exact string compares, so
- * --skip-existing never drops a story whose id is merely similar. */
+/* The ids of every story already in the store, for note_existing. */
 static int load_existing_ids(run *r)
 {
-    const ws_store *st = r->st;
-    if (!st->nstories) return 0;
-    ws_buf comp = {0}, raw = {0}, offs = {0};
-    int rc = ws_dict_index(&r->existing);
-    for (uint32_t i = 0; i < st->nsegs && !rc; i++) {
-        const ws_segment *seg = st->segs[i];
-        for (uint32_t b = 0; b < seg->nblocks && !rc; b++) {
-            ws_strings_view v;
-            if ((rc = ws_segment_read_chunk(seg, b, WS_C_ID, &comp, &raw))) break;
-            if ((rc = ws_col_decode_strings(raw.p, raw.n, seg->blocks[b].nrows, &offs, &v))) {
-                rc = ws_error(rc, "%s: block %u column id: %s", seg->path, b, ws_last_error());
-                break;
-            }
-            for (uint32_t k = 0; k < v.n && !rc; k++) {
-                ws_str id = ws_strings_get(&v, k);
-                uint32_t idx;
-                rc = ws_dict_intern(&r->existing, id, ws_hash64(id.p, id.n), &idx);
-            }
-        }
-    }
-    ws_buf_free(&comp);
-    ws_buf_free(&raw);
-    ws_buf_free(&offs);
-    r->have_existing = !rc;
+    int rc = ws_ingest_load_ids(r->st, &r->existing);
+    r->have_existing = !rc && r->st->nstories;
     return rc;
 }
 

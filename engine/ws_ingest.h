@@ -45,4 +45,10 @@ void ws_ingest_opts_default(ws_ingest_opts *o);
  * commit). A failed first ingest removes the store folder it created. */
 int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats);
 
+struct ws_store;
+struct ws_dict;
+/* Fill set (an empty ws_dict used as a string set) with the id of every
+ * story in st (engine/ws_ingest_ids.c). */
+int ws_ingest_load_ids(const struct ws_store *st, struct ws_dict *set);
+
 #endif
