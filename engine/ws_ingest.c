@@ -1290,7 +1290,10 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
      * is not an error). */
     if (!stats->stories) {
         if (stats->existing && !stats->bad) goto out; /* rc 0, no commit */
-        if (stats->bad)
+        if (stats->bad && stats->existing)
+            rc = ws_error(WS_EFORMAT, "no story ingested: %llu records were bad and %llu already in the store; nothing was "
+                          "written to %s", (unsigned long long)stats->bad, (unsigned long long)stats->existing, o->store);
+        else if (stats->bad)
             rc = ws_error(WS_EFORMAT, "no story ingested: all %llu records were bad; nothing was written to %s",
                           (unsigned long long)stats->bad, o->store);
         else
