@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mode="${1:-run}"
 
-PKGS=(build-essential cmake pkg-config python3 zstd
+PKGS=(build-essential cmake pkg-config python3 zstd fiu-utils
       libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libcriterion-dev libstemmer-dev libcairo2-dev time)
 
 install_deps() {

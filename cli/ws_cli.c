@@ -28,6 +28,8 @@ int ws_cli_parse_size(const char *s, size_t *out)
 {
     char *end;
     errno = 0;
+    while (*s == ' ' || *s == '\t') s++;
+    if (*s == '-' || *s == '+') return -1; /* strtoull would wrap "-5" to a huge size */
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;
     unsigned long long mul = 1;
@@ -111,8 +113,13 @@ static void ingest_help(FILE *f)
             "      --date-format FMT   strptime-like format tried first (%%Y %%m %%d %%H %%M %%S %%b ...)\n"
             "      --encoding E        auto (UTF-8, else Windows-1252 with a note), utf-8,\n"
             "                          latin-1 or windows-1252\n"
-            "  -j, --threads N         worker threads (default: all cores)\n"
+            "  -j, --threads N         worker threads (default: all cores; at most the number\n"
+            "                          of cores, or 16 on smaller machines)\n"
             "      --strict            fail on the first bad record; the store is left as it was\n"
+            "      --skip-existing     skip stories whose id the store already holds (without\n"
+            "                          it they are stored again, and counted in a warning)\n"
+            "      --wait              if another ingest is writing STORE, wait for it to finish\n"
+            "                          (default: fail at once with exit status 10)\n"
             "      --max-record SIZE   longest accepted line (default 64M; e.g. 512K, 1G)\n"
             "      --level N           zstd level for title/body text, 1-19 (default 3)\n"
             "      --block-tokens N    tokens per block (default 262144)\n"
@@ -123,7 +130,25 @@ static void ingest_help(FILE *f)
             "\n"
             "Bad lines are reported as FILE:LINE: reason, skipped and counted; the good\n"
             "ones around them are kept. Stories without a usable date are kept undated.\n"
+            "An ingest that keeps no story (every record bad, or no records) fails with\n"
+            "exit status 6 and leaves the store as it was; a failed first ingest leaves\n"
+            "no folder behind. With --skip-existing, an input whose stories are all\n"
+            "in the store already succeeds without changing it.\n"
             "The same input and options give a byte-identical store for any --threads.\n");
+}
+
+/* A whole number in [lo, hi], with one message when it is not. */
+static int parse_range(const char *opt, const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || *s == '+' || v < lo || v > hi) {
+        fprintf(stderr, "wirescan: %s expects a whole number from %llu to %llu, got '%s'\n", opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 int ws_cmd_ingest(int argc, char **argv)
@@ -142,7 +167,8 @@ int ws_cmd_ingest(int argc, char **argv)
         {"no-progress", no_argument, 0, 'N'}, {"quiet", no_argument, 0, 'q'},
         {"delimiter", required_argument, 0, 'd'}, {"tag-from-dir", required_argument, 0, 'D'},
         {"year", required_argument, 0, 'Y'}, {"date-format", required_argument, 0, 'X'},
-        {"encoding", required_argument, 0, 'E'},
+        {"encoding", required_argument, 0, 'E'}, {"wait", no_argument, 0, 'W'},
+        {"skip-existing", no_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     unsigned long long v;
@@ -170,15 +196,20 @@ int ws_cmd_ingest(int argc, char **argv)
             break;
         case 'j': if (ws_cli_parse_uint("--threads", optarg, 4096, &v)) return 2; o.threads = (int)v; break;
         case 'S': o.strict = 1; break;
+        case 'W': o.wait = 1; break;
+        case 'K': o.skip_existing = 1; break;
         case 'M':
-            if (ws_cli_parse_size(optarg, &o.max_record) || o.max_record == 0) { fprintf(stderr, "wirescan: bad --max-record '%s'\n", optarg); return 2; }
+            if (ws_cli_parse_size(optarg, &o.max_record) || o.max_record == 0) {
+                fprintf(stderr, "wirescan: --max-record expects a positive size (e.g. 512K, 64M, 1G), got '%s'\n", optarg);
+                return 2;
+            }
             break;
         case 'L':
-            if (ws_cli_parse_uint("--level", optarg, 19, &v) || v < 1) { fprintf(stderr, "wirescan: --level must be 1-19\n"); return 2; }
+            if (parse_range("--level", optarg, 1, 19, &v)) return 2;
             o.level = (int)v;
             break;
         case 'B':
-            if (ws_cli_parse_uint("--block-tokens", optarg, 1u << 26, &v) || v < 1) return 2;
+            if (parse_range("--block-tokens", optarg, 1, 1u << 26, &v)) return 2;
             o.block_tokens = (uint32_t)v;
             break;
         case 'd':
@@ -188,7 +219,7 @@ int ws_cmd_ingest(int argc, char **argv)
             break;
         case 'D': o.src.tag_from_dir = optarg; break;
         case 'Y':
-            if (ws_cli_parse_uint("--year", optarg, 9999, &v) || v < 1) return 2;
+            if (parse_range("--year", optarg, 1, 9999, &v)) return 2;
             o.src.year = (int)v;
             break;
         case 'X': o.src.date_format = optarg; break;
@@ -205,7 +236,7 @@ int ws_cmd_ingest(int argc, char **argv)
         case 'P': o.progress = 1; break;
         case 'N': o.progress = 0; break;
         case 'q': o.quiet = 1; break;
-        case 'h': ingest_help(stdout); return 0;
+        case 'h': ingest_help(stdout); return ws_cli_close_out(stdout, NULL);
         default: ingest_help(stderr); return 2;
         }
     }
@@ -218,6 +249,20 @@ int ws_cmd_ingest(int argc, char **argv)
     ws_ingest_stats s;
     int rc = ws_ingest(&o, &s);
     if (rc) return ws_cli_fail(rc);
+    /* Stories the store already had: always said, even with -q, since they
+     * change every count (or, skipped, what the store holds). */
+    if (s.existing && o.skip_existing)
+        fprintf(stderr, "wirescan: skipped %" PRIu64 " stories whose id is already in %s (e.g. %s)\n", s.existing, o.store,
+                s.existing_ids);
+    else if (s.existing)
+        fprintf(stderr,
+                "wirescan: warning: %" PRIu64 " stories have an id already in %s (e.g. %s); they are stored again "
+                "(use --skip-existing to skip them)\n",
+                s.existing, o.store, s.existing_ids);
+    if (!s.stories) {
+        if (!o.quiet) fprintf(stderr, "wirescan: nothing new to ingest; %s is unchanged\n", o.store);
+        return 0;
+    }
     if (!o.quiet) {
         fprintf(stderr,
                 "wirescan: ingested %" PRIu64 " stories (%" PRIu64 " tokens, %" PRIu64 " new terms, %" PRIu64
@@ -239,7 +284,7 @@ int ws_cmd_ingest(int argc, char **argv)
 static int simple_store_args(int argc, char **argv, const char *help, const char **store)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return 0; }
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return ws_cli_close_out(stdout, NULL); }
         if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan %s: unknown option %s\n\n%s", argv[0], argv[i], help); return 2; }
         if (*store) { fprintf(stderr, "wirescan %s: one STORE only\n", argv[0]); return 2; }
         *store = argv[i];
@@ -358,7 +403,7 @@ int ws_cmd_verify(int argc, char **argv)
         return ws_cli_fail(rc);
     }
     printf("%s: ok\n", store);
-    return 0;
+    return ws_cli_close_out(stdout, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,7 +451,7 @@ int ws_cmd_export(int argc, char **argv)
         "quoting, tag values joined with '|'. The text is exactly what was ingested.\n";
     const char *store = NULL, *fmt = "jsonl", *out = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return 0; }
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return ws_cli_close_out(stdout, NULL); }
         if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-f")) && i + 1 < argc) fmt = argv[++i];
         else if (!strncmp(argv[i], "--format=", 9)) fmt = argv[i] + 9;
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];

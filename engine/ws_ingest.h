@@ -17,6 +17,8 @@ typedef struct ws_ingest_opts {
     const char *format; /* jsonl, csv, text, reuters; NULL: from each input */
     int threads;        /* 0: all cores */
     int strict;         /* first bad record fails the run; store untouched */
+    int wait;           /* wait for another writer's lock instead of failing with WS_EBUSY */
+    int skip_existing;  /* skip stories whose id the store already holds (else: kept, counted) */
     int level;          /* zstd level for text columns */
     uint32_t block_tokens; /* close a block at this many tokens */
     uint32_t block_rows;   /* ... or at this many stories */
@@ -31,11 +33,22 @@ typedef struct ws_ingest_opts {
 
 typedef struct ws_ingest_stats {
     uint64_t stories, bad, undated, date_bad, invalid_utf8, tokens, bytes_in, new_terms, blocks, seg_bytes;
+    uint64_t existing;        /* stories whose id the store already held (skipped under skip_existing) */
+    char existing_ids[200];   /* the first few of those ids, ", "-separated */
 } ws_ingest_stats;
 
 void ws_ingest_opts_default(ws_ingest_opts *o);
 /* Run an ingest. Bad records are reported on o->log as FILE:LINE: reason and
- * skipped (or fail the run with WS_EFORMAT under o->strict). */
+ * skipped (or fail the run with WS_EFORMAT under o->strict). An ingest that
+ * keeps no story fails with WS_EFORMAT and leaves the store as it was,
+ * except when every story was skipped as already present (returns 0, no
+ * commit). A failed first ingest removes the store folder it created. */
 int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats);
+
+struct ws_store;
+struct ws_dict;
+/* Fill set (an empty ws_dict used as a string set) with the id of every
+ * story in st (engine/ws_ingest_ids.c). */
+int ws_ingest_load_ids(const struct ws_store *st, struct ws_dict *set);
 
 #endif

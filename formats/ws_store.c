@@ -18,7 +18,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY
@@ -81,6 +80,34 @@ static int fsync_dir(const char *dir)
     if (fsync(fd) != 0 && errno != EINVAL) rc = ws_error(WS_EIO, "%s: fsync failed: %s", dir, strerror(errno));
     close(fd);
     return rc;
+}
+
+/* Give the finished temp file tmp its final name, never replacing a file
+ * that already has that name: a commit must not overwrite a live file,
+ * whatever a damaged or hand-made MANIFEST claims. link() fails with EEXIST
+ * atomically; where the file system has no hard links, an exclusive create
+ * reserves the name first and the rename then replaces only that
+ * reservation. */
+static int publish_noreplace(const char *tmp, const char *final)
+{
+    if (link(tmp, final) == 0) {
+        unlink(tmp);
+        return 0;
+    }
+    if (errno == EEXIST) return ws_error(WS_EEXIST, "%s: already exists; refusing to overwrite it", final);
+    if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP && errno != ENOSYS && errno != EMLINK)
+        return ws_error(WS_EIO, "%s: cannot publish %s: %s", final, tmp, strerror(errno));
+    int fd = open(final, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ws_error(errno == EEXIST ? WS_EEXIST : WS_EIO, "%s: %s", final,
+                        errno == EEXIST ? "already exists; refusing to overwrite it" : strerror(errno));
+    close(fd);
+    if (rename(tmp, final) != 0) {
+        int rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
+        unlink(final);
+        return rc;
+    }
+    return 0;
 }
 
 int ws_zstd_compress(const void *src, size_t n, int level, ws_buf *out)
@@ -291,9 +318,15 @@ int ws_segment_open(const char *path, ws_segment **out)
         rc = ws_error(WS_ECORRUPT, "%s: bad magic: not a wirescan segment", path);
         goto fail;
     }
-    if (ws_le32_get(head + 8) != WS_FORMAT_VERSION || ws_le32_get(tail + 24) != WS_FORMAT_VERSION) {
-        rc = ws_error(WS_EVERSION, "%s: segment format version %u/%u, this build reads %u", path, ws_le32_get(head + 8),
-                      ws_le32_get(tail + 24), WS_FORMAT_VERSION);
+    /* A newer version says so at both ends; ends that disagree, or an
+     * impossible version, are damage. */
+    uint32_t vh = ws_le32_get(head + 8), vt = ws_le32_get(tail + 24);
+    if (vh != vt || vh == 0) {
+        rc = ws_error(WS_ECORRUPT, "%s: bad segment format version (%u at the start, %u at the end)", path, vh, vt);
+        goto fail;
+    }
+    if (vh != WS_FORMAT_VERSION) {
+        rc = ws_error(WS_EVERSION, "%s: segment format version %u, this build reads %u", path, vh, WS_FORMAT_VERSION);
         goto fail;
     }
     if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
@@ -479,7 +512,7 @@ int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_ou
     if (!rc && fsync(w->fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", w->tmp, strerror(errno));
     if (!rc && close(w->fd) != 0) rc = ws_error(WS_EIO, "%s: close failed: %s", w->tmp, strerror(errno));
     w->fd = -1;
-    if (!rc && rename(w->tmp, w->path) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", w->path, strerror(errno));
+    if (!rc) rc = publish_noreplace(w->tmp, w->path);
     if (rc) { ws_segwriter_abort(w); return rc; }
     if (bytes_out) *bytes_out = total;
     ws_free(w->tmp);
@@ -647,7 +680,9 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
 {
     if (bytes == 0) return expect_terms == 0 ? 0 : ws_error(WS_ECORRUPT, "%s: dictionary missing", path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ws_error(WS_ECORRUPT, "%s: cannot open dictionary: %s", path, strerror(errno));
+    if (fd < 0)
+        return ws_error(errno == ENOENT || errno == ENOTDIR ? WS_ECORRUPT : WS_EIO, "%s: %s dictionary: %s", path,
+                        errno == ENOENT ? "missing" : "cannot open", strerror(errno));
     struct stat sb;
     int rc = 0;
     if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < bytes) {
@@ -661,8 +696,7 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
         if (bytes - off < sizeof h) { rc = ws_error(WS_ECORRUPT, "%s: truncated record at byte %" PRIu64, path, off); break; }
         if ((rc = pread_all(fd, h, sizeof h, off, path))) break;
         uint32_t n = ws_le32_get(h + 12), csz = ws_le32_get(h + 24), rsz = ws_le32_get(h + 28);
-        if (memcmp(h, WS_DIC_MAGIC, 8) || ws_le32_get(h + 8) != WS_FORMAT_VERSION || ws_le64_get(h + 16) != d->nterms ||
-            csz > bytes - off - sizeof h || n > expect_terms - d->nterms || csz == 0) {
+        if (memcmp(h, WS_DIC_MAGIC, 8) || csz > bytes - off - sizeof h || csz == 0) {
             rc = ws_error(WS_ECORRUPT, "%s: bad dictionary record header at byte %" PRIu64, path, off);
             break;
         }
@@ -675,6 +709,20 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
         XXH3_64bits_update(&st, comp.p, csz);
         if (XXH3_64bits_digest(&st) != ws_le64_get(h + 32)) {
             rc = ws_error(WS_ECORRUPT, "%s: dictionary record checksum mismatch at byte %" PRIu64, path, off);
+            break;
+        }
+        /* The version is read only once the checksum vouches for it, so a
+         * flipped bit is damage (5), and a sound newer record is 9. */
+        uint32_t ver = ws_le32_get(h + 8);
+        if (ver != WS_FORMAT_VERSION) {
+            rc = ver > WS_FORMAT_VERSION
+                     ? ws_error(WS_EVERSION, "%s: dictionary record at byte %" PRIu64 " has format version %u, this build reads %u",
+                                path, off, ver, WS_FORMAT_VERSION)
+                     : ws_error(WS_ECORRUPT, "%s: bad dictionary record version at byte %" PRIu64, path, off);
+            break;
+        }
+        if (ws_le64_get(h + 16) != d->nterms || n > expect_terms - d->nterms) {
+            rc = ws_error(WS_ECORRUPT, "%s: bad dictionary record header at byte %" PRIu64, path, off);
             break;
         }
         if ((rc = zstd_unpack(comp.p, csz, rsz, &raw, path))) break;
@@ -713,7 +761,9 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
 static int stats_load(ws_dict *d, const char *path, uint64_t *nstories, uint64_t *ntokens)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ws_error(WS_ECORRUPT, "%s: cannot open statistics: %s", path, strerror(errno));
+    if (fd < 0)
+        return ws_error(errno == ENOENT || errno == ENOTDIR ? WS_ECORRUPT : WS_EIO, "%s: %s statistics: %s", path,
+                        errno == ENOENT ? "missing" : "cannot open", strerror(errno));
     struct stat sb;
     int rc = 0;
     uint8_t *all = NULL;
@@ -726,7 +776,12 @@ static int stats_load(ws_dict *d, const char *path, uint64_t *nstories, uint64_t
     if (!(all = ws_malloc(size))) { rc = WS_ENOMEM; goto out; }
     if ((rc = pread_all(fd, all, size, 0, path))) goto out;
     if (XXH3_64bits(all, size - 8) != ws_le64_get(all + size - 8)) { rc = ws_error(WS_ECORRUPT, "%s: checksum mismatch", path); goto out; }
-    if (memcmp(all, WS_STA_MAGIC, 8) || ws_le32_get(all + 8) != WS_FORMAT_VERSION || ws_le32_get(all + 12) != d->nterms ||
+    uint32_t ver = ws_le32_get(all + 8);
+    if (!memcmp(all, WS_STA_MAGIC, 8) && ver > WS_FORMAT_VERSION) {
+        rc = ws_error(WS_EVERSION, "%s: statistics format version %u, this build reads %u", path, ver, WS_FORMAT_VERSION);
+        goto out;
+    }
+    if (memcmp(all, WS_STA_MAGIC, 8) || ver != WS_FORMAT_VERSION || ws_le32_get(all + 12) != d->nterms ||
         ws_le64_get(all + 32) != size - WS_STA_HEADER_SIZE - 8) {
         rc = ws_error(WS_ECORRUPT, "%s: bad statistics header", path);
         goto out;
@@ -767,6 +822,18 @@ static int valid_name(const char *s, const char *prefix, const char *suffix)
     return 1;
 }
 
+/* The generation number in a valid seg-/stats- name (0 when unreadable). */
+static uint64_t name_generation(const char *name)
+{
+    const char *p = strchr(name, '-');
+    uint64_t g = 0;
+    for (p = p ? p + 1 : name; *p >= '0' && *p <= '9'; p++) {
+        if (g > (UINT64_MAX - 9) / 10) return 0;
+        g = g * 10 + (uint64_t)(*p - '0');
+    }
+    return g;
+}
+
 static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, uint32_t *nterms_out)
 {
     /* The checksum line covers every byte before it. */
@@ -782,19 +849,24 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
     *cl = 0;
     int lineno = 0, rc = 0;
     unsigned long long nterms = 0;
+    unsigned seen = 0; /* bit per one-off line: generation, stories, tokens, terms, stats */
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         char a[256], extra;
         unsigned long long x, y;
         if (lineno == 1) {
             unsigned v;
-            if (sscanf(line, "wirescan-store %u%c", &v, &extra) != 1) rc = ws_error(WS_ECORRUPT, "%s:1: not a wirescan manifest", path);
+            if (sscanf(line, "wirescan-store %u%c", &v, &extra) != 1 || v == 0) rc = ws_error(WS_ECORRUPT, "%s:1: not a wirescan manifest", path);
             else if (v != WS_FORMAT_VERSION) rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u", path, v, WS_FORMAT_VERSION);
-        } else if (sscanf(line, "generation %llu%c", &x, &extra) == 1) st->generation = x;
-        else if (sscanf(line, "stories %llu%c", &x, &extra) == 1) st->nstories = x;
-        else if (sscanf(line, "tokens %llu%c", &x, &extra) == 1) st->ntokens = x;
-        else if (sscanf(line, "terms %llu %llu%c", &x, &y, &extra) == 2 && x < UINT32_MAX) { nterms = x; st->dict_bytes = y; }
-        else if (sscanf(line, "stats %255s%c", a, &extra) == 1) {
+        } else if (sscanf(line, "generation %llu%c", &x, &extra) == 1 && !(seen & 1)) { st->generation = x; seen |= 1; }
+        else if (sscanf(line, "stories %llu%c", &x, &extra) == 1 && !(seen & 2)) { st->nstories = x; seen |= 2; }
+        else if (sscanf(line, "tokens %llu%c", &x, &extra) == 1 && !(seen & 4)) { st->ntokens = x; seen |= 4; }
+        else if (sscanf(line, "terms %llu %llu%c", &x, &y, &extra) == 2 && x < UINT32_MAX && !(seen & 8)) {
+            nterms = x;
+            st->dict_bytes = y;
+            seen |= 8;
+        } else if (sscanf(line, "stats %255s%c", a, &extra) == 1 && !(seen & 16)) {
+            seen |= 16;
             if (strcmp(a, "-") != 0) {
                 if (!valid_name(a, "stats-", ".wst")) rc = ws_error(WS_ECORRUPT, "%s:%d: bad stats name", path, lineno);
                 else if (!(st->stats_name = ws_strndup(a, strlen(a)))) rc = WS_ENOMEM;
@@ -810,6 +882,22 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
     if (!rc && lineno == 0) rc = ws_error(WS_ECORRUPT, "%s: empty manifest", path);
+    if (!rc && seen != 31) rc = ws_error(WS_ECORRUPT, "%s: a generation, stories, tokens, terms or stats line is missing", path);
+    /* Each file carries the generation that wrote it: stats-G for this
+     * generation, seg-K for K <= G, ascending (segments are listed in the
+     * order they were added). A manifest that disagrees with its files
+     * would let the next commit reuse a live file's name, so it is refused
+     * however sound its checksum. */
+    if (!rc && st->stats_name && name_generation(st->stats_name) != st->generation)
+        rc = ws_error(WS_ECORRUPT, "%s: generation %llu, but it lists %s", path, (unsigned long long)st->generation, st->stats_name);
+    if (!rc && !st->stats_name && (st->nsegs || st->generation))
+        rc = ws_error(WS_ECORRUPT, "%s: generation %llu without a statistics file", path, (unsigned long long)st->generation);
+    for (uint32_t i = 0; i < st->nsegs && !rc; i++) {
+        uint64_t g = name_generation(st->mseg[i].name);
+        if (g == 0 || g > st->generation || (i && g <= name_generation(st->mseg[i - 1].name)))
+            rc = ws_error(WS_ECORRUPT, "%s: generation %llu, but it lists %s%s", path, (unsigned long long)st->generation,
+                          st->mseg[i].name, g && g <= st->generation ? " out of order" : "");
+    }
     if (!rc && (nterms == 0) != (st->dict_bytes == 0)) rc = ws_error(WS_ECORRUPT, "%s: bad terms line", path);
     *nterms_out = (uint32_t)nterms;
     return rc;
@@ -850,7 +938,35 @@ void ws_store_close(ws_store *st)
     ws_free(st);
 }
 
-int ws_store_open(const char *dir, int allow_missing, ws_store **out)
+/* Why a directory without MANIFEST is not a store, in words. */
+static int describe_no_manifest(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int lock = 0, debris = 0, other = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        if (!strcmp(n, "LOCK")) lock = 1;
+        else if (!strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "MANIFEST.", 9) || !strcmp(n, DICT_NAME))
+            debris = 1;
+        else other = 1;
+    }
+    if (d) closedir(d);
+    if (debris)
+        return ws_error(WS_ENOENT, "%s: not a wirescan store: it holds store files but no MANIFEST (a first ingest that did "
+                                   "not finish, or a damaged store)", dir);
+    if (lock && !other)
+        return ws_error(WS_ENOENT, "%s: not a wirescan store: the folder holds only LOCK (a first ingest that did not finish "
+                                   "left it; no stories were stored)", dir);
+    if (!lock && !other) return ws_error(WS_ENOENT, "%s: not a wirescan store: the folder is empty", dir);
+    return ws_error(WS_ENOENT, "%s: not a wirescan store (no MANIFEST)", dir);
+}
+
+/* One attempt at opening; *mtext receives a copy of the MANIFEST bytes it
+ * used (NULL when there was none), so the caller can tell whether a
+ * failure raced a commit. */
+static int store_open_once(const char *dir, int allow_missing, ws_store **out, char **mtext, size_t *mlen)
 {
     *out = NULL;
     ws_store *st = ws_calloc(1, sizeof *st);
@@ -867,7 +983,7 @@ int ws_store_open(const char *dir, int allow_missing, ws_store **out)
         } else if (!S_ISDIR(sb.st_mode)) {
             rc = ws_error(WS_EINVAL, "%s: not a directory", dir);
         } else {
-            rc = allow_missing ? 0 : ws_error(WS_ENOENT, "%s: not a wirescan store (no MANIFEST)", dir);
+            rc = allow_missing ? 0 : describe_no_manifest(dir);
         }
         if (rc) goto fail;
         if ((rc = dict_grow(&st->dict, 1, 1))) goto fail;
@@ -876,6 +992,9 @@ int ws_store_open(const char *dir, int allow_missing, ws_store **out)
         return 0;
     }
     if (rc) goto fail;
+    if (!(*mtext = ws_malloc(n + 1))) { rc = WS_ENOMEM; goto fail; }
+    memcpy(*mtext, text, n + 1);
+    *mlen = n;
     uint32_t nterms = 0;
     if ((rc = manifest_parse(st, text, n, mpath, &nterms))) goto fail;
     if ((rc = dict_grow(&st->dict, nterms + 1, 1))) goto fail;
@@ -898,7 +1017,12 @@ int ws_store_open(const char *dir, int allow_missing, ws_store **out)
     uint64_t rows = 0;
     for (uint32_t i = 0; i < st->nsegs; i++) {
         if (!(p = path_join(dir, st->mseg[i].name))) { rc = WS_ENOMEM; goto fail; }
-        if ((rc = ws_segment_open(p, &st->segs[i]))) goto fail;
+        if ((rc = ws_segment_open(p, &st->segs[i]))) {
+            /* Listed but gone: the store is damaged (5), like a missing
+             * dictionary or statistics file. */
+            if (rc == WS_ENOENT) rc = ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p);
+            goto fail;
+        }
         const ws_segment *s = st->segs[i];
         if (s->size != st->mseg[i].bytes || s->nrows != st->mseg[i].rows) {
             rc = ws_error(WS_ECORRUPT, "%s: size or rows differ from MANIFEST", p);
@@ -925,30 +1049,38 @@ fail:
     return rc;
 }
 
+int ws_store_open(const char *dir, int allow_missing, ws_store **out)
+{
+    /* A commit replaces MANIFEST and later removes files only older
+     * MANIFESTs list. A reader that read MANIFEST just before a commit (or
+     * two) can therefore find a file gone or changed under it: when opening
+     * fails and MANIFEST has changed since it was read, open again. A store
+     * that is really damaged fails the same way with the same MANIFEST. */
+    int rc = 0;
+    for (int attempt = 0;; attempt++) {
+        char *used = NULL, *now = NULL;
+        size_t ulen = 0, nlen = 0;
+        rc = store_open_once(dir, allow_missing, out, &used, &ulen);
+        int again = 0;
+        if (rc && rc != WS_ENOMEM && used && attempt < 100) {
+            char *mpath = path_join(dir, MANIFEST_NAME);
+            char saved[1024];
+            snprintf(saved, sizeof saved, "%s", ws_last_error());
+            int r2 = mpath ? read_small_file(mpath, &now, &nlen, 64u << 20) : WS_ENOMEM;
+            again = r2 == 0 && (nlen != ulen || memcmp(now, used, ulen) != 0);
+            if (!again) ws_error(rc, "%s", saved);
+            ws_free(mpath);
+        }
+        ws_free(used);
+        ws_free(now);
+        if (!again) break;
+    }
+    return rc;
+}
+
 void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap)
 {
     snprintf(buf, cap, "seg-%06llu.wss", (unsigned long long)(st->generation + 1));
-}
-
-int ws_store_lock(const char *dir)
-{
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return ws_error(WS_EIO, "%s: cannot create store directory: %s", dir, strerror(errno));
-    char *p = path_join(dir, "LOCK");
-    if (!p) return WS_ENOMEM;
-    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int rc = ws_error(WS_EIO, "%s: cannot open: %s", p, strerror(errno));
-        ws_free(p);
-        return rc;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int rc = ws_error(WS_EBUSY, "%s: another wirescan process is writing this store", dir);
-        close(fd);
-        ws_free(p);
-        return rc;
-    }
-    ws_free(p);
-    return fd;
 }
 
 static int listed(const ws_store *st, const char *name)
@@ -969,6 +1101,10 @@ int ws_store_cleanup(const ws_store *st)
         const char *n = e->d_name;
         int ours = !strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "MANIFEST.", 9);
         if (!ours || listed(st, n)) continue;
+        /* The statistics file the previous generation listed stays: a
+         * reader that read the previous MANIFEST may be about to open it.
+         * (Segments are never unlisted, so no reader needs an unlisted one.) */
+        if (st->generation >= 2 && valid_name(n, "stats-", ".wst") && name_generation(n) == st->generation - 1) continue;
         char *p = path_join(st->dir, n);
         if (p) unlink(p);
         ws_free(p);
@@ -977,7 +1113,9 @@ int ws_store_cleanup(const ws_store *st)
     return 0;
 }
 
-static int write_file_atomic(const char *dir, const char *name, const void *data, size_t n)
+/* Write name via name.tmp; noreplace: refuse (WS_EEXIST) rather than
+ * replace an existing file of that name. */
+static int write_file_atomic(const char *dir, const char *name, const void *data, size_t n, int noreplace)
 {
     char *final = path_join(dir, name);
     char *tmp = final ? ws_malloc(strlen(final) + 5) : NULL;
@@ -989,7 +1127,8 @@ static int write_file_atomic(const char *dir, const char *name, const void *data
     if (!rc) rc = write_all(fd, data, n, tmp);
     if (!rc && fsync(fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
     if (fd >= 0 && close(fd) != 0 && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, final) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
+    if (!rc && noreplace) rc = publish_noreplace(tmp, final);
+    else if (!rc && rename(tmp, final) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
     if (rc) unlink(tmp);
     ws_free(tmp);
     ws_free(final);
@@ -1063,12 +1202,38 @@ static int stats_write(const ws_store *st, const ws_dict *d, const char *name, u
     file.n = WS_STA_HEADER_SIZE + comp.n;
     ws_le64_put(file.p + file.n, XXH3_64bits(file.p, file.n));
     file.n += 8;
-    rc = write_file_atomic(st->dir, name, file.p, file.n);
+    rc = write_file_atomic(st->dir, name, file.p, file.n, 1);
 out:
     ws_buf_free(&raw);
     ws_buf_free(&comp);
     ws_buf_free(&file);
     return rc;
+}
+
+/* After a failed commit: cut terms.wsd back to the length MANIFEST lists,
+ * so the published files are byte for byte as before. (Readers ignore the
+ * extra bytes anyway, and the next writer would cut them too.) */
+static void dict_untear(const ws_store *st)
+{
+    char *p = path_join(st->dir, DICT_NAME);
+    if (!p) return;
+    if (st->dict_bytes || st->generation) {
+        if (truncate(p, (off_t)st->dict_bytes) != 0) { /* best effort */ }
+    } else {
+        unlink(p); /* a first commit: the file is new */
+    }
+    ws_free(p);
+}
+
+/* Does the MANIFEST now on disk mention name? (after a failed commit) */
+static int manifest_lists(const char *dir, const char *name)
+{
+    char *p = path_join(dir, MANIFEST_NAME), *text = NULL;
+    size_t n = 0;
+    int yes = p && read_small_file(p, &text, &n, 64u << 20) == 0 && strstr(text, name) != NULL;
+    ws_free(p);
+    ws_free(text);
+    return yes;
 }
 
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
@@ -1077,10 +1242,10 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     uint64_t gen = st->generation + 1, dict_bytes = 0;
     uint64_t nstories = st->nstories + add_stories, ntokens = st->ntokens + add_tokens;
     int rc = dict_append(st, dict, old_nterms, &dict_bytes);
-    if (rc) return rc;
+    if (rc) { dict_untear(st); return rc; }
     char stats_name[64];
     snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
-    if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) return rc;
+    if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) { dict_untear(st); return rc; }
 
     ws_buf m = {0};
     char line[512];
@@ -1099,18 +1264,28 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
         k = snprintf(line, sizeof line, "checksum %016llx\n", (unsigned long long)XXH3_64bits(m.p, m.n));
         rc = ws_buf_append(&m, line, (size_t)k);
     }
-    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n);
+    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
     if (!rc) rc = fsync_dir(st->dir);
     ws_buf_free(&m);
     if (rc) {
-        char *p = path_join(st->dir, stats_name);
-        if (p) unlink(p);
-        ws_free(p);
+        /* Whether the rename happened is unknown only if the directory
+         * fsync failed; then the new MANIFEST may be live: keep its files. */
+        if (!manifest_lists(st->dir, stats_name)) {
+            char *p = path_join(st->dir, stats_name);
+            if (p) unlink(p);
+            ws_free(p);
+            dict_untear(st);
+        }
         return rc;
     }
-    /* The old statistics file is no longer listed; removing it is tidy-up. */
-    if (st->stats_name) {
-        char *p = path_join(st->dir, st->stats_name);
+    /* The statistics file superseded one commit ago is no longer listed by
+     * this MANIFEST or the previous one. The one just superseded stays
+     * until the next commit, for readers that read the previous MANIFEST
+     * (ws_store_open retries in the rare case that is not enough). */
+    if (gen >= 3) {
+        char old[64];
+        snprintf(old, sizeof old, "stats-%06llu.wst", (unsigned long long)(gen - 2));
+        char *p = path_join(st->dir, old);
         if (p) unlink(p);
         ws_free(p);
     }

@@ -185,8 +185,15 @@ void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap);
  * (left by an interrupted writer). */
 int ws_store_cleanup(const ws_store *st);
 
-/* Take the writer lock (STORE/LOCK, flock). Returns fd or negative error. */
-int ws_store_lock(const char *dir);
+/* Take the writer lock (STORE/LOCK, flock), creating the directory if
+ * needed (*created, may be NULL, says whether this call made it). With
+ * wait, block until another writer is done; else fail with WS_EBUSY.
+ * Returns the fd or a negative error. */
+int ws_store_lock(const char *dir, int wait, int *created);
+/* Release the lock after a failed write. When the store still has no
+ * MANIFEST (a first ingest failed), remove LOCK and any temp files, and
+ * the directory too when created is set, so nothing is left behind. */
+int ws_store_unlock_discard(const char *dir, int fd, int created);
 
 /* Verify every checksum and bound of every chunk; reports progress and the
  * first problems on `report` (may be NULL). Returns 0 when sound. */

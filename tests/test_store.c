@@ -257,3 +257,50 @@ Test(store, allocation_failure_everywhere_is_clean, .init = mk_tmp, .fini = rm_t
     }
     cr_expect(saw_ok, "ingest never succeeded");
 }
+
+/* Size of a file, or -1. */
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* A commit never replaces a file that already has the name it publishes:
+ * not a segment, not a statistics file (issue 14: a manifest whose
+ * generation was behind its files let an append overwrite a live segment). */
+Test(store, commit_never_overwrites_an_existing_file, .init = mk_tmp, .fini = rm_tmp)
+{
+    char in[300], st[300], seg[400], stats[400], man[400];
+    snprintf(in, sizeof in, "%s/a.jsonl", tmpdir);
+    snprintf(st, sizeof st, "%s/s", tmpdir);
+    write_file(in, "{\"id\":\"1\",\"body\":\"one two\"}\n");
+    cr_assert_eq(ingest(st, in, 1), 0, "%s", ws_last_error());
+    /* a segment writer whose final name is taken */
+    snprintf(seg, sizeof seg, "%s/seg-000001.wss", st);
+    long before = file_size(seg);
+    cr_assert_gt(before, 0);
+    ws_segwriter *w;
+    static const uint8_t types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
+                                                  WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
+    static const char *const names[WS_C_FIRST_TAG] = {"id", "date", "source", "title", "body", "tokens", "tokmeta"};
+    cr_assert_eq(ws_segwriter_create(seg, WS_C_FIRST_TAG, types, names, &w), 0, "%s", ws_last_error());
+    uint64_t bytes = 0;
+    cr_expect_eq(ws_segwriter_finish(w, 0, &bytes), WS_EEXIST, "%s", ws_last_error());
+    cr_expect(strstr(ws_last_error(), "seg-000001.wss") != NULL, "detail: %s", ws_last_error());
+    cr_expect_eq(file_size(seg), before, "the existing segment was replaced");
+    char tmp[420];
+    snprintf(tmp, sizeof tmp, "%s.tmp", seg);
+    cr_expect_eq(file_size(tmp), -1, "the temp file was left behind");
+    /* a commit whose statistics file name is taken */
+    ws_store *s;
+    cr_assert_eq(ws_store_open(st, 0, &s), 0, "%s", ws_last_error());
+    snprintf(stats, sizeof stats, "%s/stats-000002.wst", st);
+    write_file(stats, "not mine");
+    snprintf(man, sizeof man, "%s/MANIFEST", st);
+    long mbefore = file_size(man);
+    cr_expect_eq(ws_store_commit(s, &s->dict, s->dict.nterms, NULL, 0, 0, 0, 0), WS_EEXIST, "%s", ws_last_error());
+    cr_expect_eq(file_size(stats), 8, "the existing statistics file was replaced");
+    cr_expect_eq(file_size(man), mbefore, "MANIFEST changed although the commit failed");
+    ws_store_close(s);
+    cr_expect_eq(stories_of(st), 1);
+}

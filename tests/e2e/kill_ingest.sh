@@ -18,6 +18,7 @@
 # completion and the store files (MANIFEST, terms.wsd, stats, segments;
 # LOCK aside) must be byte-identical to the clean append's, with no debris
 # left. Which outcome a kill produced is printed, never asserted (timing).
+# Then a CI-sized loop of many kills of a small append (see below).
 . "$(dirname "$0")/lib.sh"
 
 THREADS=2
@@ -151,4 +152,67 @@ kill_on_file "kill after the segment rename" seg-000002.wss
 kill_on_file "kill after the dictionary append" stats-000002.wst.tmp
 
 note "11 kills: $n_old left the old store, $n_new the new one; all verified, and reruns gave the clean result"
+
+# Many kills, CI-sized: ${KILLS:-150} SIGKILLs of a small append (300 stories
+# onto 400) at seeded random moments over the clean run's duration, chained
+# in one working copy (debris of one kill is what the next append starts
+# from; a kill that left the new store starts over from the base). After
+# each: verify passes and the store holds exactly the base stories or the
+# base plus the new ones (export compared with both references).
+ws generate --stories 400 --seed 31 -o "$T/kbase.jsonl" || fail "generate"
+ws generate --stories 300 --seed 32 -o "$T/kmore.jsonl" || fail "generate"
+sed -i 's/"id":"gen-/"id":"more-/' "$T/kmore.jsonl"
+KB="$T/kbase"
+expect_status 0 "ingest of the kill-loop base" -- ws ingest -q --threads $THREADS -o "$KB" "$T/kbase.jsonl"
+cp -r "$KB" "$T/knew"
+expect_status 0 "clean small append" -- ws ingest -q --threads $THREADS -o "$T/knew" "$T/kmore.jsonl"
+python3 - "$WS_BIN" "$KB" "$T/knew" "$T/kmore.jsonl" "$T/kwork" "${KILLS:-150}" $THREADS >"$T/kloop.out" 2>&1 <<'PY' ||
+import hashlib, os, random, shutil, signal, subprocess, sys, time
+binary, base, new, more, work, kills, threads = sys.argv[1:8]
+kills = int(kills)
+def export_sum(store):
+    p = subprocess.run([binary, "export", store], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode:
+        sys.exit("export of %s failed: %s" % (store, p.stderr.decode()[-300:]))
+    return hashlib.sha256(p.stdout).hexdigest()
+old_sum, new_sum = export_sum(base), export_sum(new)
+cmd = [binary, "ingest", "-q", "--threads", threads, "-o", work, more]
+shutil.rmtree(work, ignore_errors=True)
+shutil.copytree(base, work)
+t0 = time.monotonic()
+subprocess.run(cmd, stderr=subprocess.DEVNULL, check=True)
+dur = time.monotonic() - t0
+shutil.rmtree(work)
+shutil.copytree(base, work)
+rnd = random.Random(20240502)
+outcome = {"old": 0, "new": 0}
+for i in range(kills):
+    delay = rnd.uniform(0, dur * 1.05)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    v = subprocess.run([binary, "verify", work], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if v.returncode:
+        sys.exit("kill %d after %.1f ms: verify exit %d: %s (files: %s)" % (i, delay * 1e3, v.returncode,
+                 v.stderr.decode()[-300:], " ".join(sorted(os.listdir(work)))))
+    s = export_sum(work)
+    if s == old_sum:
+        outcome["old"] += 1
+    elif s == new_sum:
+        outcome["new"] += 1
+        shutil.rmtree(work)
+        shutil.copytree(base, work)
+    else:
+        sys.exit("kill %d after %.1f ms: the store is neither the old nor the new one (files: %s)"
+                 % (i, delay * 1e3, " ".join(sorted(os.listdir(work)))))
+# the debris of the last kills does not stop a rerun
+subprocess.run(cmd, stderr=subprocess.DEVNULL, check=True)
+if export_sum(work) != new_sum:
+    sys.exit("the rerun after the kills did not give the clean append")
+print("%d kills over a %.0f ms append: %d left the old store, %d the new one; all verified; rerun gave the clean append"
+      % (kills, dur * 1e3, outcome["old"], outcome["new"]))
+PY
+    { cat "$T/kloop.out" >&2; fail "kill loop"; }
+note "$(cat "$T/kloop.out")"
 note "ok"
