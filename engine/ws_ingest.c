@@ -1187,8 +1187,8 @@ static int setup(run *r)
      * buffers (about 0.6 MB), so threads beyond the cores only cost memory
      * (--threads 4096 took 2.7 GB). Up to 16 stay allowed on small
      * machines so that thread-count independence can still be exercised. */
-    int cores = omp_get_num_procs(), cap = cores > 16 ? cores : 16;
-    r->nthreads = o->threads > 0 ? o->threads : cores;
+    int cores = ws_threads_resolve(0), cap = cores > 16 ? cores : 16;
+    r->nthreads = ws_threads_resolve(o->threads);
     if (r->nthreads > cap) r->nthreads = cap;
     if (!(r->w = ws_calloc((size_t)r->nthreads, sizeof *r->w))) return WS_ENOMEM;
     for (int t = 0; t < r->nthreads; t++) {
