@@ -300,7 +300,11 @@ static size_t find_tag(const ws_reuters *r, size_t from, const char *tag, int *f
         if (name_end((char)r->buf[i + k])) { *found = 1; return i; }
         from = i + 1;
     }
-    return r->len > k ? r->len - k : 0; /* resume where a tag could still start */
+    /* Resume where a tag could still start, but never before from: a story's
+     * own "<REUTERS" sits before from, and resuming on it would take it for
+     * the next story's (a read ending a few bytes into a story did). */
+    size_t resume = r->len > k ? r->len - k : 0;
+    return resume > from ? resume : from;
 }
 
 static void discard(ws_reuters *r, size_t k)

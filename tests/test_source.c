@@ -648,6 +648,41 @@ Test(reuters, oversized_story, .timeout = 60)
     cr_expect_lt(grown, 8 * 1024, "peak memory grew by %ld KiB", grown);
 }
 
+/* Regression: a read that ended a few bytes into a story (the buffer then
+ * held "<REUTERS " and nothing more) made the scanner take the story's own
+ * opening tag for the next story's and report "not closed before the next
+ * <REUTERS>" (reut2-003.xml, line 4781). Put a story's start at every offset
+ * around the first 64 KiB read boundary. */
+Test(reuters, story_across_read_boundary)
+{
+    static const char story[] = "<REUTERS NEWID=\"%d\"><DATE>1-MAR-1987 00:00:00.00</DATE><TEXT><TITLE>T%d</TITLE>"
+                                "<BODY>Body %d.</BODY></TEXT></REUTERS>\n";
+    for (int d = 0; d <= 40; d++) {
+        char name[64];
+        snprintf(name, sizeof name, "b%02d.xml", d);
+        FILE *f = fopen(tpath(name), "wb");
+        cr_assert_not_null(f);
+        long at = fprintf(f, "<?xml version=\"1.0\"?>\n<LEWIS>\n");
+        at += fprintf(f, story, 1, 1, 1);
+        while (at < 65536 - d) { fputc('\n', f); at++; }
+        fprintf(f, story, 2, 2, 2);
+        fprintf(f, story, 3, 3, 3);
+        fputs("</LEWIS>\n", f);
+        fclose(f);
+        ws_source_opts o = opts();
+        results *r = run(tpath(name), WS_FMT_REUTERS, &o);
+        cr_assert_eq(r->ne, 0, "story at 65536-%d: %s (line %llu)", d, r->err_msg[0], (unsigned long long)r->err_line[0]);
+        cr_assert_eq(r->n, 3, "story at 65536-%d: %zu stories", d, r->n);
+        for (int k = 0; k < 3; k++) {
+            char want[16];
+            snprintf(want, sizeof want, "%d", k + 1);
+            cr_expect_str_eq(r->r[k].id, want);
+            snprintf(want, sizeof want, "T%d", k + 1);
+            cr_expect_str_eq(r->r[k].title, want);
+        }
+    }
+}
+
 /* ---------- allocation failure ---------- */
 
 /* Read everything; returns 0 when the whole input was read, else the fatal
