@@ -106,8 +106,21 @@ static int parse_headers(const char *s, size_t n, ws_text_story *st)
     int known = 0;
     while (i < n) {
         nx = next_line(s, n, i, &ls, &le);
-        if (blank_line(s, ls, le)) break;
-        if (s[ls] == ' ' || s[ls] == '\t') {
+        /* The header block ends at an empty line. A line of white space
+         * starts with white space, so it folds into the header before it
+         * (RFC 5322 folding, as Python's email and mail readers take it):
+         * "Keywords: a\n  \n  b\nDate: ..." keeps Date: a header. Only
+         * when the next line is neither a header nor a continuation is such
+         * a line the separator (a sloppy blank line before the body). */
+        if (ls == le) break;
+        if (blank_line(s, ls, le)) {
+            if (!lines) break;
+            size_t ls2, le2;
+            if (nx >= n) break;
+            next_line(s, n, nx, &ls2, &le2);
+            if (ls2 != le2 && !blank_char(s[ls2]) && !header_name_end(s, ls2, le2)) break;
+        }
+        if (s[ls] == ' ' || s[ls] == '\t' || blank_char(s[ls])) {
             if (!lines) return 0;
             if (nh && nh <= WS_TEXT_MAX_HEADERS) st->hvalue[nh - 1].n = (size_t)(s + le - st->hvalue[nh - 1].p);
         } else {
@@ -389,6 +402,8 @@ static ws_str author_of(ws_str v)
     const char *lp = memchr(v.p, '(', v.n);
     if (lp && v.n && v.p[v.n - 1] == ')') {
         ws_str name = trimmed(lp, 1, (size_t)(v.p + v.n - 1 - lp));
+        /* user@host ("Andi Beyer"): the comment may quote the name too */
+        if (name.n >= 2 && name.p[0] == '"' && name.p[name.n - 1] == '"') name = trimmed(name.p, 1, name.n - 1);
         if (name.n) return name;
         return trimmed(v.p, 0, (size_t)(lp - v.p));
     }

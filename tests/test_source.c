@@ -431,6 +431,53 @@ Test(textdir, mail_and_usenet)
     cr_expect_str_eq(d->tags, "author=Jane Doe|place=LONDON|agency=AP|");
 }
 
+/* Issue 14, bugs 1 and 5: a white-space-only line inside the headers folds
+ * (it used to end them and push Date:, Message-ID and the rest into the
+ * body); an author in "addr (\"Name\")" or "\"Name\" <addr>" loses its
+ * quotes. A white-space-only line followed by body text still ends them. */
+Test(textdir, folded_headers_with_blank_lines)
+{
+    WRITE("f/1.txt", "From: ab@host.example (\"Andi Beyer\")\n"
+                     "Subject: Folded\n"
+                     "Keywords: alpha,\n"
+                     "  \n"
+                     "  beta,\n"
+                     "\t gamma\n"
+                     "Date: Mon, 10 May 1993 09:30:00 +0300\n"
+                     "Message-ID: <2@x>\n"
+                     "Organization: Somewhere\n"
+                     "\n"
+                     "Body text.\n");
+    WRITE("f/2.txt", "From: \"Andi Beyer\" <a@b.example>\n"
+                     "Subject: Sloppy separator\n"
+                     "Date: 11 May 1993 00:00:00 GMT\n"
+                     " \t \n"
+                     "Body two.\n");
+    WRITE("f/3.txt", "Subject: Tab line\n"
+                     "Newsgroups: a.b,\n"
+                     "\t\n"
+                     " c.d\n"
+                     "Date: 12 May 1993 00:00:00 GMT\n"
+                     "\n"
+                     "Body three.\n");
+    ws_source_opts o = opts();
+    results *r = run(tpath("f"), WS_FMT_TEXT, &o);
+    cr_assert_eq(r->n, 3, "%s", r->log);
+    const rec_copy *a = &r->r[0], *b = &r->r[1], *c = &r->r[2];
+    cr_expect_str_eq(a->title, "Folded");
+    cr_expect_eq(a->date, DAY(1993, 5, 10) + 6 * 3600 + 30 * 60, "Date: after the folded Keywords: is a header");
+    cr_expect_str_eq(a->body, "Body text.", "no header in the body");
+    cr_expect_str_eq(a->tags, "author=Andi Beyer|keywords=alpha|keywords=beta|keywords=gamma|");
+    cr_expect_str_eq(b->title, "Sloppy separator");
+    cr_expect_eq(b->date, DAY(1993, 5, 11));
+    cr_expect_str_eq(b->body, "Body two.");
+    cr_expect_str_eq(b->tags, "author=Andi Beyer|");
+    cr_expect_str_eq(c->title, "Tab line");
+    cr_expect_eq(c->date, DAY(1993, 5, 12));
+    cr_expect_str_eq(c->body, "Body three.");
+    cr_expect_str_eq(c->tags, "newsgroups=a.b|newsgroups=c.d|");
+}
+
 Test(textdir, agency_and_years)
 {
     const char *tass = "All news\n\nRussian, Japanese Foreign Ministers to hold new round of talks\n\n"
