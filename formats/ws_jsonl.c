@@ -134,12 +134,15 @@ static void read_date(ws_jsonl_parser *p, const ws_json_member *v, ws_record *re
 {
     rec->date = WS_DATE_UNKNOWN;
     rec->date_bad = 0;
+    rec->date_off = 0;
     if (is_none(v)) return;
     const char *text = (const char *)p->strs.p + v->text.off;
     int64_t t;
     if (v->type == WS_JSON_STRING) {
-        if (ws_date_parse(text, v->text.n, &t) == 0) {
+        int off;
+        if (ws_date_parse_tz(text, v->text.n, &t, &off) == 0) {
             rec->date = t;
+            rec->date_off = off;
             return;
         }
     } else if (v->type == WS_JSON_INTEGER) {

@@ -36,6 +36,10 @@ typedef struct ws_record {
     ws_str id, title, body, source;
     int64_t date;          /* UTC seconds; WS_DATE_UNKNOWN when absent or unparsable */
     int date_bad;          /* a date value was present but unusable (record kept) */
+    int date_off;          /* minutes east of UTC the date was written in (ws_date_parse_tz);
+                              0 for UTC, numbers and unknown dates */
+    int dateline_no_year;  /* a dateline gave a month and day, but no year was known:
+                              the story stayed undated (ingest suggests --year) */
     uint32_t ntags;        /* == opts.ntags */
     const uint32_t *tag_count; /* values per tag key (empty strings are dropped) */
     const ws_str *tag_vals;    /* all values: tag 0's, then tag 1's, ... */

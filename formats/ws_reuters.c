@@ -173,7 +173,12 @@ static void reuters_date(ws_srcctx *c, const char *s, size_t n)
     ws_src_trim(&s, &n);
     if (!n) return;
     int64_t t;
-    if (c->date_format && ws_date_parse_fmt(s, n, c->date_format, &t) == 0) { c->rec.date = t; return; }
+    int off;
+    if (c->date_format && ws_date_parse_fmt_tz(s, n, c->date_format, &t, &off) == 0) {
+        c->rec.date = t;
+        c->rec.date_off = off;
+        return;
+    }
     size_t a = 0;
     while (a < n && s[a] != ' ' && s[a] != '\t') a++;
     size_t b = a;
