@@ -107,7 +107,14 @@ static void ingest_help(FILE *f)
             "                          column; repeatable\n"
             "      --delimiter C       CSV field delimiter (default ','; 'tab' for tabs)\n"
             "      --tag-from-dir NAME text folders: keep each file's folder name as tag NAME\n"
-            "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\")\n"
+            "      --datelines on|off  on (default): a dateline opening a story's text\n"
+            "                          (\"MOSCOW, May 10. /TASS/.\", \"SALVADOR, Feb 26 -\",\n"
+            "                          \"WASHINGTON (Reuters) -\") gives 'place' and 'agency'\n"
+            "                          tags and, for an undated story, its day; JSONL, CSV\n"
+            "                          and text alike. Only the shape place, date and/or\n"
+            "                          agency counts (see docs/datelines.md); off: none\n"
+            "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\");\n"
+            "                          default: a year in the file's path, else none\n"
             "      --date-format FMT   strptime-like format tried first (%%Y %%m %%d %%H %%M %%S %%b ...)\n"
             "      --encoding E        auto (UTF-8, else Windows-1252 with a note), utf-8,\n"
             "                          latin-1 or windows-1252\n"
@@ -142,7 +149,7 @@ int ws_cmd_ingest(int argc, char **argv)
         {"no-progress", no_argument, 0, 'N'}, {"quiet", no_argument, 0, 'q'},
         {"delimiter", required_argument, 0, 'd'}, {"tag-from-dir", required_argument, 0, 'D'},
         {"year", required_argument, 0, 'Y'}, {"date-format", required_argument, 0, 'X'},
-        {"encoding", required_argument, 0, 'E'},
+        {"encoding", required_argument, 0, 'E'}, {"datelines", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     unsigned long long v;
@@ -192,6 +199,11 @@ int ws_cmd_ingest(int argc, char **argv)
             o.src.year = (int)v;
             break;
         case 'X': o.src.date_format = optarg; break;
+        case 'A':
+            if (!strcmp(optarg, "on")) o.src.datelines_off = 0;
+            else if (!strcmp(optarg, "off")) o.src.datelines_off = 1;
+            else { fprintf(stderr, "wirescan: --datelines must be on or off, got '%s'\n", optarg); return 2; }
+            break;
         case 'E':
             if (strcmp(optarg, "auto") && strcmp(optarg, "utf-8") && strcmp(optarg, "utf8") && strcmp(optarg, "latin-1") &&
                 strcmp(optarg, "latin1") && strcmp(optarg, "iso-8859-1") && strcmp(optarg, "windows-1252") && strcmp(optarg, "cp1252")) {
@@ -231,6 +243,12 @@ int ws_cmd_ingest(int argc, char **argv)
                     s.undated, s.date_bad);
         if (s.invalid_utf8) fprintf(stderr, "wirescan: %" PRIu64 " invalid UTF-8 sequences replaced by U+FFFD\n", s.invalid_utf8);
     }
+    /* Once, even with -q: these stories could have had a date. */
+    if (s.dateline_no_year)
+        fprintf(stderr,
+                "wirescan: note: %" PRIu64 " stor%s ha%s a dateline with a month and day but no year (e.g. \"MOSCOW, May 10\");"
+                " kept undated: give --year YYYY to date them\n",
+                s.dateline_no_year, s.dateline_no_year == 1 ? "y" : "ies", s.dateline_no_year == 1 ? "s" : "ve");
     return 0;
 }
 

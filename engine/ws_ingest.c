@@ -31,6 +31,7 @@
 
 #include "ws_block.h"
 #include "ws_columns.h"
+#include "ws_dateline.h"
 #include "ws_store.h"
 #include "ws_tokenize.h"
 
@@ -297,6 +298,7 @@ typedef struct run {
     const char *tag_names[WS_MAX_TAG_COLUMNS];
     ws_format *fmts;       /* per input */
     ws_source_opts src;    /* o->src with the field mapping filled in */
+    int jsonl_datelines;   /* JSONL parsers look for datelines (place/agency columns planned) */
     arena src_mem[2];      /* records read by a source, for alternate batches */
     int src_cur;           /* the src_mem the batch being read uses */
     ws_segwriter *seg;
@@ -890,6 +892,9 @@ static int ingest_file(run *r, const char *path)
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = BATCH_BYTES, len = 0, maxcap = o->max_record + 1 > cap ? o->max_record + 1 : cap;
+    /* dateline dates: --year, else a year in the file's path (as for the other formats) */
+    int year = o->src.year > 0 ? o->src.year : o->src.year == 0 && fd > 0 ? ws_year_from_path(path) : 0;
+    for (int t = 0; t < r->nthreads; t++) ws_jsonl_parser_set_year(r->w[t].parser, year);
     uint8_t *buf = ws_malloc(cap);
     line_ref *lines = NULL;
     size_t lines_cap = 0;
@@ -1127,6 +1132,7 @@ static int plan_inputs(run *r)
     for (size_t t = 0; t < o->fields.ntags; t++)
         if ((rc = add_tag_column(r, o->fields.tag_keys[t], 1))) return rc;
     r->src = o->src;
+    r->src.format = forced; /* readers tell a forced format from a detected one */
     r->src.id_key = o->fields.id_key;
     r->src.date_key = o->fields.date_key;
     r->src.title_key = o->fields.title_key;
@@ -1144,9 +1150,21 @@ static int plan_inputs(run *r)
             return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
         if (f != WS_FMT_JSONL && !strcmp(in, "-")) return ws_error(WS_EINVAL, "standard input can only be JSONL");
         r->fmts[i] = f;
+        /* JSONL records' dateline tags are the two lists after the --tag
+         * keys': their columns come right after those keys. */
+        if (f == WS_FMT_JSONL && !r->src.datelines_off && !r->jsonl_datelines) {
+            r->jsonl_datelines = 1;
+            if ((rc = add_tag_column(r, "place", 0)) || (rc = add_tag_column(r, "agency", 0))) return rc;
+        }
+    }
+    for (size_t i = 0; i < o->ninputs; i++) {
+        const char *in = o->inputs[i];
+        ws_format f = r->fmts[i];
         if (f == WS_FMT_JSONL) continue;
         ws_source *src;
-        if ((rc = ws_source_open(in, f, &r->src, &src))) return rc;
+        ws_source_opts quiet = r->src;
+        quiet.log = NULL; /* notes come once, when the input is read */
+        if ((rc = ws_source_open(in, f, &quiet, &src))) return rc;
         for (uint32_t t = 0; t < ws_source_ntags(src) && !rc; t++) rc = add_tag_column(r, ws_source_tag_name(src, t), 0);
         ws_source_close(src);
         if (rc) return rc;
@@ -1163,7 +1181,9 @@ static int setup(run *r)
     for (int t = 0; t < r->nthreads; t++) {
         r->w[t].cache = ws_calloc((size_t)1 << TCACHE_BITS, sizeof(tcache_ent));
         r->w[t].tok = ws_tokenizer_create();
-        r->w[t].parser = ws_jsonl_parser_create(&o->fields);
+        ws_jsonl_opts jf = o->fields;
+        jf.datelines = r->jsonl_datelines;
+        r->w[t].parser = ws_jsonl_parser_create(&jf);
         if (!r->w[t].tok || !r->w[t].parser || !r->w[t].cache) return WS_ENOMEM;
     }
     for (uint32_t v = 0; v <= r->ntags; v++)

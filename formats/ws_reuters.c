@@ -274,6 +274,7 @@ struct ws_reuters {
     size_t scan;        /* searches resume here */
     uint64_t story_line, story_off;
     int noted_enc;
+    uint64_t file_found, found; /* <REUTERS> elements seen in this file, in all */
 };
 
 static const char OPEN[] = "<REUTERS";
@@ -358,6 +359,15 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
 {
     for (;;) {
         if (r->fd < 0) {
+            if (r->fi >= r->nfiles && !r->found && r->nfiles) {
+                /* Not a Reuters file at all (a binary, a wrong --format): say
+                 * so instead of ingesting nothing in silence. Fatal. */
+                r->found = 1;
+                pos->file = r->files[r->nfiles - 1];
+                return r->nfiles == 1 ? ws_error(WS_ENOENT, "%s: no <REUTERS> record found; is it a Reuters-21578 .sgm or .xml file?",
+                                                 r->files[0])
+                                      : ws_error(WS_ENOENT, "no <REUTERS> record found in any of the %zu files", r->nfiles);
+            }
             if (r->fi >= r->nfiles) return 0;
             r->cur = r->files[r->fi++];
             r->fd = open(r->cur, O_RDONLY | O_CLOEXEC);
@@ -366,6 +376,7 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             r->off = 0;
             r->line = 1;
             r->eof = r->in_story = r->skipping = r->noted_enc = 0;
+            r->file_found = 0;
             ws_src_set_path(c, r->cur);
         }
         pos->file = r->cur;
@@ -373,7 +384,11 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
         if (!r->in_story) {
             size_t i = find_tag(r, r->scan, OPEN, &found);
             if (!found) {
-                if (r->eof) { close_file(r); continue; }
+                if (r->eof) {
+                    if (!r->file_found && r->nfiles > 1) ws_src_note(c, "%s: note: no <REUTERS> record found in this file", r->cur);
+                    close_file(r);
+                    continue;
+                }
                 discard(r, i);
                 r->scan = 0;
                 if ((rc = read_more(r, c->max_record))) return rc;
@@ -381,6 +396,8 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             }
             discard(r, i);
             r->in_story = 1;
+            r->file_found++;
+            r->found++;
             r->scan = sizeof OPEN - 1;
             r->story_line = r->line;
             r->story_off = r->off;
@@ -422,6 +439,8 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             r->scan = sizeof OPEN - 1;
             r->story_line = r->line;
             r->story_off = r->off;
+            r->file_found++;
+            r->found++;
             if (was_skipping) continue;
             pos->line = line;
             pos->byte = off;

@@ -34,6 +34,9 @@ typedef struct ws_source_opts {
     const char *encoding;        /* NULL/"auto": UTF-8, else Windows-1252 with a note;
                                     "utf-8", "latin-1", "windows-1252" force one */
     size_t max_record;           /* longest record in bytes; longer ones are skipped */
+    int datelines_off;           /* --datelines off: no place/agency tags or dates from
+                                    datelines found in the text (Reuters <DATELINE>
+                                    elements are fields and still read) */
     FILE *log;                   /* notes (skipped files, encoding fallbacks); may be NULL */
 } ws_source_opts;
 

@@ -270,6 +270,8 @@ int ws_src_dateline(ws_srcctx *c, const char *dl_text, size_t dl_n)
     int found;
     if (dl_text) {
         found = ws_dateline_parse(dl_text, dl_n, WS_DL_WHOLE, &dl);
+    } else if (c->o.datelines_off) {
+        return 0;
     } else {
         ws_str body = ws_srcrec_get(&c->rec, WS_SR_BODY);
         found = body.n ? ws_dateline_find(body.p, body.n, &dl) : 0;

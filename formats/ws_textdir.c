@@ -174,7 +174,7 @@ static int ends_sentence(ws_str w) { return w.n && (w.p[w.n - 1] == '.' || w.p[w
 static int strong_dateline(const char *s, const para *p)
 {
     ws_dateline dl;
-    if (!ws_dateline_parse(s + p->start, p->first_end - p->start, 0, &dl)) return 0;
+    if (!ws_dateline_parse(s + p->start, p->first_end - p->start, WS_DL_STRICT, &dl)) return 0;
     return dl.month || dl.agency[0];
 }
 
@@ -325,6 +325,20 @@ static int doc_name(const char *name)
             return 1;
     }
     return 0;
+}
+
+/* The format a file's extension names when it is not a one-story text
+ * file: "JSON Lines", "JSON", "CSV"; NULL otherwise. */
+static const char *structured_ext(const char *name)
+{
+    static const struct { const char *ext, *what; } ex[] = {
+        {".jsonl", "JSON Lines"}, {".ndjson", "JSON Lines"}, {".json", "JSON"}, {".csv", "CSV"}, {".tsv", "CSV"}};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        size_t k = strlen(ex[i].ext);
+        if (n > k && ieq_n(name + n - k, k, ex[i].ext)) return ex[i].what;
+    }
+    return NULL;
 }
 
 /* Read the whole file into t->raw. 1 ok, WS_ETOOBIG, or a fatal code. */
@@ -580,6 +594,16 @@ int ws_textdir_next(ws_textdir *t, ws_srcctx *c, ws_source_pos *pos)
             }
             if (!S_ISREG(sb.st_mode)) { ws_src_note(c, "%s: note: not a regular file; skipped", full); continue; }
             if (doc_name(name)) { ws_src_note(c, "%s: note: documentation file (%s); skipped", full, name); continue; }
+            /* A JSON Lines or CSV file holds many stories: read as one text
+             * story it would be stored as raw markup. Unless --format text
+             * says so, refuse rather than guess (ingest reads such files when
+             * they are given as inputs themselves). */
+            const char *other = structured_ext(name);
+            if (other && c->o.format != WS_FMT_TEXT)
+                return ws_error(WS_EINVAL,
+                                "%s: a %s file inside a text folder (one story a file); give it as an input itself "
+                                "(e.g. %s/*%s) to read its stories, or --format text to take each file as one story",
+                                full, other, t->root, strrchr(name, '.'));
             /* the folder holding the file */
             if (!*f->rel) {
                 dir_name = t->root_name;
@@ -647,17 +671,18 @@ int ws_textdir_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_
         else idx[k] = i;
     }
     if (!rc) {
+        int i;
         t->tag_dir = o->tag_from_dir ? idx[0] : -1;
         t->tag_author = idx[1];
         t->tag_groups = idx[2];
         t->tag_keywords = idx[3];
         t->tag_section = idx[4];
         /* the dir tag shares a column with a built-in one of the same name */
-        int i;
-        if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
+        if (o->datelines_off) { /* no dateline columns */ }
+        else if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
         else c->tag_place = i;
-        if (!rc && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
-        else if (!rc) c->tag_agency = i;
+        if (!rc && !o->datelines_off && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
+        else if (!rc && !o->datelines_off) c->tag_agency = i;
     }
     if (!rc) {
         if (S_ISDIR(sb.st_mode)) rc = push_dir(t, "");

@@ -105,7 +105,7 @@ Test(jsonl, body_fallback)
 Test(jsonl, mapped_keys)
 {
     char keys[5][16] = {"guid", "published", "headline", "article", "outlet"};
-    ws_jsonl_opts o = {keys[0], keys[1], keys[2], keys[3], keys[4], NULL, 0};
+    ws_jsonl_opts o = {keys[0], keys[1], keys[2], keys[3], keys[4], NULL, 0, 0};
     ws_jsonl_parser *p = ws_jsonl_parser_create(&o);
     memset(keys, 'z', sizeof keys); /* the parser must have copied them */
     ws_record r;
