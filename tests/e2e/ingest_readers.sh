@@ -25,6 +25,8 @@ printf '{"id":"a","title":"Moscow talks","body":"MOSCOW, May 10. /TASS/. Russian
 printf 'id,title,body\na,Moscow talks,"MOSCOW, May 10. /TASS/. Russian Foreign Minister."\nb,Grain,"AT THE CLOSE -\n    CHICAGO CORN"\n' >in.csv
 for in in txt in.jsonl in.csv; do
     expect_status 0 "ingest $in" -- ws ingest -q -o "dl_$in" "$in"
+    grep -q "note: 1 story has a dateline with a month and day but no year.*--year YYYY" last.err ||
+        fail "$in: no --year suggestion: $(cat last.err)"
     expect_status 0 "export" -- ws export "dl_$in" -o "dl_$in.jsonl"
     python3 - "dl_$in.jsonl" <<'PY' || fail "datelines of $in"
 import json, sys
@@ -33,8 +35,6 @@ assert got[0]["place"] == ["MOSCOW"] and got[0]["agency"] == ["TASS"], got[0]
 assert got[0]["date"] is None, got[0]
 assert got[1]["place"] == [] and got[1]["agency"] == [], got[1]
 PY
-    grep -q "note: 1 story has a dateline with a month and day but no year.*--year YYYY" last.err ||
-        fail "$in: no --year suggestion: $(cat last.err)"
     expect_status 0 "ingest $in --datelines off" -- ws ingest -q --datelines off -o "off_$in" "$in"
     expect_status 0 "export" -- ws export "off_$in" -o "off_$in.jsonl"
     case "$(keys "off_$in.jsonl")" in *place*|*agency*) fail "$in --datelines off: $(keys "off_$in.jsonl")" ;; esac
