@@ -380,10 +380,10 @@ int ws_csvin_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_cs
 }
 
 /* A tag cell holds values separated by '|' ("algeria|iran"), as export
- * writes multi-valued tags; "\\|" is a '|' inside a value and "\\\\" a
+ * writes multi-valued tags; "\|" is a '|' inside a value and "\\" a
  * backslash (a backslash before anything else is itself). Each value is
  * trimmed; empty ones are dropped. The bytes are split before conversion:
- * '|' and '\\' are single bytes in UTF-8 and Windows-1252 alike. */
+ * '|' and '\' are single bytes in UTF-8 and Windows-1252 alike. */
 static int split_tags(ws_srcctx *c, uint32_t tag, const char *s, size_t n, ws_encoding enc)
 {
     ws_buf *v = &c->scratch;

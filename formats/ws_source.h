@@ -63,7 +63,8 @@ int ws_source_open(const char *path, ws_format fmt, const ws_source_opts *o, ws_
  * the body; a --tag column of the same name is shared); for text folders the
  * --tag-from-dir name, "author", "newsgroups", "keywords", "section",
  * "place", "agency"; for Reuters "topics", "places", "people", "orgs",
- * "exchanges", "place", "agency". Borrowed: valid while s is open.
+ * "exchanges", "place", "agency". With datelines_off, CSV and text folders
+ * have no "place" and "agency". Borrowed: valid while s is open.
  * Other conventions: o->year > 0 is that year, 0 looks for one in the file's
  * path, < 0 never; o->max_record 0 means 64 MiB; a folder read with
  * --format reuters means its *.xml files (else its *.sgm files). */

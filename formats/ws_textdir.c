@@ -677,12 +677,14 @@ int ws_textdir_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_
         t->tag_groups = idx[2];
         t->tag_keywords = idx[3];
         t->tag_section = idx[4];
-        /* the dir tag shares a column with a built-in one of the same name */
-        if (o->datelines_off) { /* no dateline columns */ }
-        else if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
-        else c->tag_place = i;
-        if (!rc && !o->datelines_off && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
-        else if (!rc && !o->datelines_off) c->tag_agency = i;
+        /* the dir tag shares a column with a built-in one of the same name;
+         * --datelines off: no dateline columns */
+        if (!o->datelines_off) {
+            if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
+            else c->tag_place = i;
+            if (!rc && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
+            else if (!rc) c->tag_agency = i;
+        }
     }
     if (!rc) {
         if (S_ISDIR(sb.st_mode)) rc = push_dir(t, "");

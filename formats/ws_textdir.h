@@ -48,9 +48,13 @@
  *     or its first line is a headline, longer than a section name.
  *  3. Title first (BBC): the first non-empty line is the title, the rest of
  *     the file the body.
- * In every layout a dateline at the start of one of the body's first three
- * non-empty lines gives "place" and "agency" tags and, when there is no
- * Date: header, the date (month and day, with --year or a year in the path).
+ * In every layout a dateline of the strict shape (ws_dateline.h) at the
+ * start of a paragraph among the body's first three non-empty lines gives
+ * "place" and "agency" tags and, when there is no Date: header, the date
+ * (month and day, with --year or a year in the path); not with
+ * --datelines off. A folder holding .jsonl, .ndjson, .json, .csv or .tsv
+ * files is refused (WS_EINVAL, naming the file) unless --format text was
+ * given: they hold many stories each and are inputs of their own.
  *
  * Tag columns, in order: the --tag-from-dir name (unless it is one of the
  * following), "author", "newsgroups", "keywords", "section", "place",
