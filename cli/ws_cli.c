@@ -97,7 +97,8 @@ static void ingest_help(FILE *f)
             "The format comes from the name or the content; --format forces one.\n"
             "\n"
             "Keys (JSONL) or columns (CSV) read for each story:\n"
-            "  id      string or number          date   ISO 8601, RFC 2822, or Unix seconds\n"
+            "  id      string or number          date   ISO 8601, RFC 2822, or Unix seconds;\n"
+            "                                            its UTC offset is kept (export writes it)\n"
             "  title   string                    body   string (else 'text', else 'content')\n"
             "  source  string\n"
             "\n"
@@ -106,10 +107,19 @@ static void ingest_help(FILE *f)
             "  -f, --format FMT        jsonl, csv, text or reuters (default: detected per input)\n"
             "      --field NAME=KEY    read NAME (id, date, title, body, source) from KEY/column\n"
             "      --tag KEY           keep KEY/column (string or array of strings) as a tag\n"
-            "                          column; repeatable\n"
+            "                          column; repeatable. A CSV cell holds values separated\n"
+            "                          by '|' (\\| and \\\\ for a literal '|' and '\\'), as\n"
+            "                          export writes them\n"
             "      --delimiter C       CSV field delimiter (default ','; 'tab' for tabs)\n"
             "      --tag-from-dir NAME text folders: keep each file's folder name as tag NAME\n"
-            "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\")\n"
+            "      --datelines on|off  on (default): a dateline opening a story's text\n"
+            "                          (\"MOSCOW, May 10. /TASS/.\", \"SALVADOR, Feb 26 -\",\n"
+            "                          \"WASHINGTON (Reuters) -\") gives 'place' and 'agency'\n"
+            "                          tags and, for an undated story, its day; JSONL, CSV\n"
+            "                          and text alike. Only the shape place, date and/or\n"
+            "                          agency counts (see docs/datelines.md); off: none\n"
+            "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\");\n"
+            "                          default: a year in the file's path, else none\n"
             "      --date-format FMT   strptime-like format tried first (%%Y %%m %%d %%H %%M %%S %%b ...)\n"
             "      --encoding E        auto (UTF-8, else Windows-1252 with a note), utf-8,\n"
             "                          latin-1 or windows-1252\n"
@@ -168,7 +178,7 @@ int ws_cmd_ingest(int argc, char **argv)
         {"delimiter", required_argument, 0, 'd'}, {"tag-from-dir", required_argument, 0, 'D'},
         {"year", required_argument, 0, 'Y'}, {"date-format", required_argument, 0, 'X'},
         {"encoding", required_argument, 0, 'E'}, {"wait", no_argument, 0, 'W'},
-        {"skip-existing", no_argument, 0, 'K'},
+        {"skip-existing", no_argument, 0, 'K'}, {"datelines", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     unsigned long long v;
@@ -223,6 +233,11 @@ int ws_cmd_ingest(int argc, char **argv)
             o.src.year = (int)v;
             break;
         case 'X': o.src.date_format = optarg; break;
+        case 'A':
+            if (!strcmp(optarg, "on")) o.src.datelines_off = 0;
+            else if (!strcmp(optarg, "off")) o.src.datelines_off = 1;
+            else { fprintf(stderr, "wirescan: --datelines must be on or off, got '%s'\n", optarg); return 2; }
+            break;
         case 'E':
             if (strcmp(optarg, "auto") && strcmp(optarg, "utf-8") && strcmp(optarg, "utf8") && strcmp(optarg, "latin-1") &&
                 strcmp(optarg, "latin1") && strcmp(optarg, "iso-8859-1") && strcmp(optarg, "windows-1252") && strcmp(optarg, "cp1252")) {
@@ -276,6 +291,12 @@ int ws_cmd_ingest(int argc, char **argv)
                     s.undated, s.date_bad);
         if (s.invalid_utf8) fprintf(stderr, "wirescan: %" PRIu64 " invalid UTF-8 sequences replaced by U+FFFD\n", s.invalid_utf8);
     }
+    /* Once, even with -q: these stories could have had a date. */
+    if (s.dateline_no_year)
+        fprintf(stderr,
+                "wirescan: note: %" PRIu64 " stor%s ha%s a dateline with a month and day but no year (e.g. \"MOSCOW, May 10\");"
+                " kept undated: give --year YYYY to date them\n",
+                s.dateline_no_year, s.dateline_no_year == 1 ? "y" : "ies", s.dateline_no_year == 1 ? "s" : "ve");
     return 0;
 }
 
@@ -446,9 +467,13 @@ int ws_cmd_export(int argc, char **argv)
     static const char help[] =
         "usage: wirescan export STORE [--format jsonl|csv] [-o FILE]\n\n"
         "Write every story back out, in store order. JSONL keys: id, date (ISO 8601\n"
-        "UTC with Z, or null when unknown), source, title, body, then one key per tag\n"
-        "column (an array of strings). CSV: a header row, the same columns, RFC 4180\n"
-        "quoting, tag values joined with '|'. The text is exactly what was ingested.\n";
+        "with the UTC offset it was ingested with, e.g. 2019-05-10T09:30:00+03:00, Z\n"
+        "for UTC; null when unknown), source, title, body, then one key per tag column\n"
+        "(an array of strings). CSV: a header row, the same columns (every tag column\n"
+        "of every segment), RFC 4180 quoting, tag values joined with '|', a '|' or '\\'\n"
+        "inside a value written as '\\|' or '\\\\' (CSV ingest splits them back). The\n"
+        "text is exactly what was ingested: `ingest` of the output (with --tag for\n"
+        "each tag column) gives the same stories, dates and tags.\n";
     const char *store = NULL, *fmt = "jsonl", *out = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return ws_cli_close_out(stdout, NULL); }
@@ -470,23 +495,37 @@ int ws_cmd_export(int argc, char **argv)
     ws_block b;
     memset(&b, 0, sizeof b);
     ws_buf scratch = {0}, joined = {0}; /* reused for every field and row */
-    int header_done = 0;
-    char date[40];
+    char date[48];
     uint64_t mask = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TITLE) |
-                    WS_COLBIT(WS_C_BODY);
+                    WS_COLBIT(WS_C_BODY) | WS_COLBIT_DATEOFF;
+    /* CSV: one header for the whole store, naming every tag column of every
+     * segment (in order of first appearance); each row fills its segment's
+     * columns and leaves the others empty. */
+    const char *hdr[WS_MAX_TAG_COLUMNS * 8];
+    uint32_t nhdr = 0;
+    int at[WS_MAX_TAG_COLUMNS]; /* this segment's tag t -> header column */
+    for (uint32_t si = 0; csv && si < st->nsegs; si++)
+        for (uint32_t c = WS_C_FIRST_TAG; c < st->segs[si]->ncols; c++) {
+            uint32_t h = 0;
+            while (h < nhdr && strcmp(hdr[h], st->segs[si]->cols[c].name)) h++;
+            if (h == nhdr && nhdr < sizeof hdr / sizeof hdr[0]) hdr[nhdr++] = st->segs[si]->cols[c].name;
+        }
+    if (csv) {
+        for (int k = 0; k < 5; k++) fprintf(f, "%s%s", k ? "," : "", base[k]);
+        for (uint32_t h = 0; h < nhdr; h++) {
+            putc(',', f);
+            csv_field(f, &scratch, ws_str_make(hdr[h], strlen(hdr[h])));
+        }
+        fputs("\r\n", f);
+    }
     for (uint32_t si = 0; si < st->nsegs && !rc; si++) {
         const ws_segment *s = st->segs[si];
         uint64_t m = mask;
         for (uint32_t c = WS_C_FIRST_TAG; c < s->ncols; c++) m |= WS_COLBIT(c);
-        if (csv && !header_done) {
-            /* The header names the first segment's tag columns. */
-            for (int k = 0; k < 5; k++) fprintf(f, "%s%s", k ? "," : "", base[k]);
-            for (uint32_t c = WS_C_FIRST_TAG; c < s->ncols; c++) {
-                putc(',', f);
-                csv_field(f, &scratch, ws_str_make(s->cols[c].name, strlen(s->cols[c].name)));
-            }
-            fputs("\r\n", f);
-            header_done = 1;
+        for (uint32_t c = WS_C_FIRST_TAG; csv && c < s->ncols && c - WS_C_FIRST_TAG < WS_MAX_TAG_COLUMNS; c++) {
+            uint32_t h = 0;
+            while (h < nhdr && strcmp(hdr[h], s->cols[c].name)) h++;
+            at[c - WS_C_FIRST_TAG] = (int)h;
         }
         for (uint32_t bi = 0; bi < s->nblocks && !rc; bi++) {
             if ((rc = ws_block_load(&b, &st->dict, s, bi, m))) break;
@@ -495,7 +534,7 @@ int ws_cmd_export(int argc, char **argv)
                 ws_str fields[5] = {ws_strings_get(&b.id, r), {0}, src->values[b.source[r]], ws_strings_get(&b.title, r),
                                     ws_strings_get(&b.body, r)};
                 int dated = b.dates[r] != WS_DATE_UNKNOWN;
-                if (dated) fields[1] = ws_str_make(date, ws_format_iso8601(b.dates[r], date));
+                if (dated) fields[1] = ws_str_make(date, ws_format_iso8601_off(b.dates[r], b.dateoff ? b.dateoff[r] : 0, date));
                 else fields[1] = ws_str_make("", 0);
                 if (csv) {
                     for (int k = 0; k < 5; k++) {
@@ -510,28 +549,38 @@ int ws_cmd_export(int argc, char **argv)
                         else json_string(f, fields[k]);
                     }
                 }
-                for (uint32_t t = 0; t < b.ntags; t++) {
+                for (uint32_t h = 0; csv && h < nhdr; h++) {
+                    /* the header's columns, each from this segment's tag of that name */
+                    putc(',', f);
+                    uint32_t t = 0;
+                    while (t < b.ntags && t < WS_MAX_TAG_COLUMNS && at[t] != (int)h) t++;
+                    if (t == b.ntags || t == WS_MAX_TAG_COLUMNS) continue;
                     const uint32_t *vals;
                     uint32_t n = ws_block_tags(&b, t, r, &vals);
                     const ws_column_desc *cd = &s->cols[WS_C_FIRST_TAG + t];
-                    if (csv) {
-                        putc(',', f);
-                        joined.n = 0;
-                        for (uint32_t k = 0; k < n; k++) {
-                            if (k) ws_buf_append(&joined, "|", 1);
-                            ws_buf_append(&joined, cd->values[vals[k]].p, cd->values[vals[k]].n);
+                    joined.n = 0;
+                    for (uint32_t k = 0; k < n; k++) {
+                        if (k) ws_buf_append(&joined, "|", 1);
+                        ws_str v = cd->values[vals[k]];
+                        for (size_t i = 0; i < v.n; i++) { /* '|' and '\\' escaped: CSV ingest splits on '|' */
+                            if (v.p[i] == '|' || v.p[i] == '\\') ws_buf_append(&joined, "\\", 1);
+                            ws_buf_append(&joined, v.p + i, 1);
                         }
-                        csv_field(f, &scratch, ws_str_make((const char *)joined.p, joined.n));
-                    } else {
-                        putc(',', f);
-                        json_string(f, ws_str_make(cd->name, strlen(cd->name)));
-                        fputs(":[", f);
-                        for (uint32_t k = 0; k < n; k++) {
-                            if (k) putc(',', f);
-                            json_string(f, cd->values[vals[k]]);
-                        }
-                        putc(']', f);
                     }
+                    csv_field(f, &scratch, ws_str_make((const char *)joined.p, joined.n));
+                }
+                for (uint32_t t = 0; !csv && t < b.ntags; t++) {
+                    const uint32_t *vals;
+                    uint32_t n = ws_block_tags(&b, t, r, &vals);
+                    const ws_column_desc *cd = &s->cols[WS_C_FIRST_TAG + t];
+                    putc(',', f);
+                    json_string(f, ws_str_make(cd->name, strlen(cd->name)));
+                    fputs(":[", f);
+                    for (uint32_t k = 0; k < n; k++) {
+                        if (k) putc(',', f);
+                        json_string(f, cd->values[vals[k]]);
+                    }
+                    putc(']', f);
                 }
                 fputs(csv ? "\r\n" : "}\n", f);
             }

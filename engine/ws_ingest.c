@@ -32,6 +32,7 @@
 
 #include "ws_block.h"
 #include "ws_columns.h"
+#include "ws_dateline.h"
 #include "ws_store.h"
 #include "ws_tokenize.h"
 
@@ -195,6 +196,8 @@ typedef struct story {
     ws_str text[2];      /* title and body in text-column form (ws_columns.h) */
     int64_t date;
     int date_bad;
+    int date_off;        /* minutes east of UTC (the DATEOFF column) */
+    int dateline_no_year;
     uint32_t *tag_count; /* ntags */
     ws_str *tag_vals;
     uint32_t ntok, ntitle, nsent, long_tokens;
@@ -239,22 +242,23 @@ typedef struct worker {
 typedef struct blockb {
     ws_buf len[1], dat[1]; /* id: lengths stream and bytes */
     ws_buf text[2];        /* title, body (text columns) */
-    ws_buf dates, source, tokids, tokmeta;
+    ws_buf dates, source, tokids, tokmeta, dateoff;
     ws_buf tags[WS_MAX_TAG_COLUMNS];
     ws_buf srcset; /* uint32 source indices seen, sorted at close */
     uint32_t nrows, undated;
     int64_t min_date, max_date, prev_date;
     uint64_t ntokens;
     /* after close */
-    ws_buf raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS], comp[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
-    uint32_t raw_size[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    /* + 1: the DATEOFF column after the tags */
+    ws_buf raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1], comp[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
+    uint32_t raw_size[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
     int rc;
 } blockb;
 
 static void blockb_clear(blockb *b)
 {
     b->len[0].n = b->dat[0].n = b->text[0].n = b->text[1].n = 0;
-    b->dates.n = b->source.n = b->tokids.n = b->tokmeta.n = b->srcset.n = 0;
+    b->dates.n = b->source.n = b->tokids.n = b->tokmeta.n = b->srcset.n = b->dateoff.n = 0;
     for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) b->tags[t].n = 0;
     b->nrows = b->undated = 0;
     b->min_date = b->max_date = WS_DATE_UNKNOWN;
@@ -274,6 +278,7 @@ static void blockb_free(blockb *b)
     ws_buf_free(&b->source);
     ws_buf_free(&b->tokids);
     ws_buf_free(&b->tokmeta);
+    ws_buf_free(&b->dateoff);
     ws_buf_free(&b->srcset);
     for (size_t i = 0; i < sizeof b->raw / sizeof b->raw[0]; i++) { ws_buf_free(&b->raw[i]); ws_buf_free(&b->comp[i]); }
     for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) ws_buf_free(&b->tags[t]);
@@ -294,6 +299,7 @@ typedef struct run {
     const char *tag_names[WS_MAX_TAG_COLUMNS];
     ws_format *fmts;       /* per input */
     ws_source_opts src;    /* o->src with the field mapping filled in */
+    int jsonl_datelines;   /* JSONL parsers look for datelines (place/agency columns planned) */
     arena src_mem[2];      /* records read by a source, for alternate batches */
     int src_cur;           /* the src_mem the batch being read uses */
     ws_segwriter *seg;
@@ -467,6 +473,8 @@ static void story_from_record(run *r, worker *w, const ws_record *rec, int batch
     }
     s->date = rec->date;
     s->date_bad = rec->date_bad;
+    s->date_off = rec->date == WS_DATE_UNKNOWN ? 0 : rec->date_off;
+    s->dateline_no_year = rec->dateline_no_year;
     s->invalid_utf8 = rec->invalid_utf8;
     if (r->ntags) {
         uint32_t total = 0, have = rec->ntags < r->ntags ? rec->ntags : r->ntags;
@@ -599,6 +607,7 @@ static int add_story(run *r, story *s, int par)
         (rc = ws_buf_append(&b->text[1], s->text[1].p, s->text[1].n)))
         return rc;
     if ((rc = ws_buf_reserve(&b->dates, WS_VARINT_MAX)) || (rc = ws_buf_reserve(&b->source, WS_VARINT_MAX))) return rc;
+    if ((rc = ws_col_encode_dateoff(&(int32_t){s->date_off}, 1, &b->dateoff))) return rc;
     if (s->date == WS_DATE_UNKNOWN) {
         ws_buf_put_varint(&b->dates, 0);
         b->undated++;
@@ -631,6 +640,7 @@ static int add_story(run *r, story *s, int par)
     r->stats->tokens += s->ntok;
     r->stats->undated += s->date == WS_DATE_UNKNOWN;
     r->stats->date_bad += (uint64_t)s->date_bad;
+    r->stats->dateline_no_year += (uint64_t)(s->dateline_no_year && s->date == WS_DATE_UNKNOWN);
     r->stats->invalid_utf8 += s->invalid_utf8;
     return 0;
 }
@@ -658,7 +668,7 @@ static int close_block(run *r)
 }
 
 /* Raw bytes of column c of a closed block (strings: lengths then bytes). */
-static int block_raw(blockb *b, uint32_t c, ws_buf *out)
+static int block_raw(blockb *b, uint32_t c, uint32_t ncols, ws_buf *out)
 {
     out->n = 0;
     const ws_buf *src = NULL;
@@ -673,7 +683,7 @@ static int block_raw(blockb *b, uint32_t c, ws_buf *out)
     case WS_C_SOURCE: src = &b->source; break;
     case WS_C_TOKIDS: src = &b->tokids; break;
     case WS_C_TOKMETA: src = &b->tokmeta; break;
-    default: src = &b->tags[c - WS_C_FIRST_TAG];
+    default: src = c == ncols - 1 ? &b->dateoff : &b->tags[c - WS_C_FIRST_TAG];
     }
     return ws_buf_append(out, src->p, src->n);
 }
@@ -691,7 +701,7 @@ static int flush_closed(run *r)
         blockb *b = r->closed[j / ncols];
         uint32_t c = (uint32_t)(j % ncols);
         int lv = (c == WS_C_TITLE || c == WS_C_BODY) ? level : 3;
-        int rc = block_raw(b, c, &b->raw[c]);
+        int rc = block_raw(b, c, ncols, &b->raw[c]);
         if (!rc && b->raw[c].n > WS_MAX_CHUNK_RAW) rc = ws_error(WS_ETOOBIG, "a block column exceeds 1 GiB; lower --block-tokens");
         if (!rc) rc = ws_zstd_compress(b->raw[c].p, b->raw[c].n, lv, &b->comp[c]);
         b->raw_size[c] = (uint32_t)b->raw[c].n;
@@ -910,6 +920,9 @@ static int ingest_file(run *r, const char *path)
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = BATCH_BYTES, len = 0, maxcap = o->max_record + 1 > cap ? o->max_record + 1 : cap;
+    /* dateline dates: --year, else a year in the file's path (as for the other formats) */
+    int year = o->src.year > 0 ? o->src.year : o->src.year == 0 && fd > 0 ? ws_year_from_path(path) : 0;
+    for (int t = 0; t < r->nthreads; t++) ws_jsonl_parser_set_year(r->w[t].parser, year);
     uint8_t *buf = ws_malloc(cap);
     line_ref *lines = NULL;
     size_t lines_cap = 0;
@@ -1147,6 +1160,7 @@ static int plan_inputs(run *r)
     for (size_t t = 0; t < o->fields.ntags; t++)
         if ((rc = add_tag_column(r, o->fields.tag_keys[t], 1))) return rc;
     r->src = o->src;
+    r->src.format = forced; /* readers tell a forced format from a detected one */
     r->src.id_key = o->fields.id_key;
     r->src.date_key = o->fields.date_key;
     r->src.title_key = o->fields.title_key;
@@ -1169,9 +1183,21 @@ static int plan_inputs(run *r)
             return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
         if (f != WS_FMT_JSONL && !strcmp(in, "-")) return ws_error(WS_EINVAL, "standard input can only be JSONL");
         r->fmts[i] = f;
+        /* JSONL records' dateline tags are the two lists after the --tag
+         * keys': their columns come right after those keys. */
+        if (f == WS_FMT_JSONL && !r->src.datelines_off && !r->jsonl_datelines) {
+            r->jsonl_datelines = 1;
+            if ((rc = add_tag_column(r, "place", 0)) || (rc = add_tag_column(r, "agency", 0))) return rc;
+        }
+    }
+    for (size_t i = 0; i < o->ninputs; i++) {
+        const char *in = o->inputs[i];
+        ws_format f = r->fmts[i];
         if (f == WS_FMT_JSONL) continue;
         ws_source *src;
-        if ((rc = ws_source_open(in, f, &r->src, &src))) return rc;
+        ws_source_opts quiet = r->src;
+        quiet.log = NULL; /* notes come once, when the input is read */
+        if ((rc = ws_source_open(in, f, &quiet, &src))) return rc;
         for (uint32_t t = 0; t < ws_source_ntags(src) && !rc; t++) rc = add_tag_column(r, ws_source_tag_name(src, t), 0);
         ws_source_close(src);
         if (rc) return rc;
@@ -1182,7 +1208,7 @@ static int plan_inputs(run *r)
 static int setup(run *r)
 {
     const ws_ingest_opts *o = r->o;
-    r->ncols = WS_C_FIRST_TAG + r->ntags;
+    r->ncols = WS_C_FIRST_TAG + r->ntags + 1; /* the last: DATEOFF */
     /* Ingest is CPU-bound and every thread costs its own lookup cache and
      * buffers (about 0.6 MB), so threads beyond the cores only cost memory
      * (--threads 4096 took 2.7 GB). Up to 16 stay allowed on small
@@ -1194,7 +1220,9 @@ static int setup(run *r)
     for (int t = 0; t < r->nthreads; t++) {
         r->w[t].cache = ws_calloc((size_t)1 << TCACHE_BITS, sizeof(tcache_ent));
         r->w[t].tok = ws_tokenizer_create();
-        r->w[t].parser = ws_jsonl_parser_create(&o->fields);
+        ws_jsonl_opts jf = o->fields;
+        jf.datelines = r->jsonl_datelines;
+        r->w[t].parser = ws_jsonl_parser_create(&jf);
         if (!r->w[t].tok || !r->w[t].parser || !r->w[t].cache) return WS_ENOMEM;
     }
     for (uint32_t v = 0; v <= r->ntags; v++)
@@ -1263,11 +1291,11 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     if ((rc = setup(r))) goto out;
 
     ws_store_next_segment_name(r->st, r->seg_name, sizeof r->seg_name);
-    const char *names[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
-    uint8_t types[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
+    const char *names[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
+    uint8_t types[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
     for (uint32_t c = 0; c < r->ncols; c++) {
-        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : r->tag_names[c - WS_C_FIRST_TAG];
-        types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : WS_COL_MULTI;
+        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : c == r->ncols - 1 ? "dateoff" : r->tag_names[c - WS_C_FIRST_TAG];
+        types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : c == r->ncols - 1 ? WS_COL_DATEOFF : WS_COL_MULTI;
     }
     size_t dl = strlen(o->store);
     char *seg_path = ws_malloc(dl + sizeof r->seg_name + 2);

@@ -35,6 +35,7 @@ typedef struct ws_ingest_stats {
     uint64_t stories, bad, undated, date_bad, invalid_utf8, tokens, bytes_in, new_terms, blocks, seg_bytes;
     uint64_t existing;        /* stories whose id the store already held (skipped under skip_existing) */
     char existing_ids[200];   /* the first few of those ids, ", "-separated */
+    uint64_t dateline_no_year; /* undated stories whose dateline had a month and day but no year */
 } ws_ingest_stats;
 
 void ws_ingest_opts_default(ws_ingest_opts *o);

@@ -39,6 +39,7 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     b->nrows = m->nrows;
     b->ntokens = m->ntokens;
     b->loaded = 0;
+    b->dateoff = NULL;
     b->ntags = s->ncols - WS_C_FIRST_TAG;
     if (b->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_ECORRUPT, "%s: too many tag columns", s->path);
     int rc = 0;
@@ -81,6 +82,15 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
         if (rc) return annotate(rc, s, index, c);
         b->loaded |= WS_COLBIT(c);
     }
+    if ((mask & WS_COLBIT_DATEOFF) && s->dateoff_col >= 0) {
+        uint32_t c = (uint32_t)s->dateoff_col;
+        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, &b->dateoff_raw))) return rc;
+        int32_t *off = grow(&b->dateoff_buf, (size_t)m->nrows * 4, &rc);
+        if (off) rc = ws_col_decode_dateoff(b->dateoff_raw.p, b->dateoff_raw.n, m->nrows, off);
+        if (rc) return annotate(rc, s, index, c);
+        b->dateoff = off;
+        b->loaded |= WS_COLBIT_DATEOFF;
+    }
     return 0;
 }
 
@@ -96,6 +106,8 @@ void ws_block_free(ws_block *b)
     ws_buf_free(&b->dates_buf);
     ws_buf_free(&b->source_buf);
     ws_buf_free(&b->ids_buf);
+    ws_buf_free(&b->dateoff_raw);
+    ws_buf_free(&b->dateoff_buf);
     for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) {
         ws_buf_free(&b->tag_vals[t]);
         ws_buf_free(&b->tag_off_buf[t]);

@@ -13,6 +13,9 @@
 #define WS_MAX_TAG_COLUMNS 32
 #define WS_COLBIT(c) (1ull << (c))
 #define WS_COLS_ALL (~0ull)
+/* Not a column index: asks ws_block_load for the dates' UTC offsets (the
+ * DATEOFF column of a 1.1 segment; WS_COLS_ALL includes it). */
+#define WS_COLBIT_DATEOFF (1ull << 63)
 
 typedef struct ws_block {
     const ws_segment *seg;
@@ -21,6 +24,8 @@ typedef struct ws_block {
     uint64_t loaded; /* mask of decoded columns */
     ws_strings_view id, title, body;
     int64_t *dates;   /* nrows */
+    int32_t *dateoff; /* nrows: minutes east of UTC each date was written in; NULL
+                         when not asked for or the segment keeps none (all UTC) */
     uint32_t *source; /* nrows, indices into seg->cols[WS_C_SOURCE].values */
     uint32_t *ids;    /* ntokens */
     ws_tokmeta_view meta;
@@ -31,6 +36,7 @@ typedef struct ws_block {
     ws_buf comp, raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS];
     ws_buf text_title, text_body;
     ws_buf offs_id, offs_title, offs_body, dates_buf, source_buf, ids_buf, tag_off_buf[WS_MAX_TAG_COLUMNS];
+    ws_buf dateoff_raw, dateoff_buf;
     ws_tokmeta_buf meta_buf;
 } ws_block;
 

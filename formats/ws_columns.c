@@ -7,6 +7,8 @@
  */
 #include "ws_columns.h"
 
+#include "ws_date.h"
+
 static int bad(const char *what) { return ws_error(WS_ECORRUPT, "column data: %s", what); }
 
 /* ---- encoders ---- */
@@ -36,6 +38,14 @@ int ws_col_encode_dates(const int64_t *d, uint32_t n, ws_buf *out)
         ws_buf_put_varint(out, ws_zigzag((int64_t)((uint64_t)d[i] - (uint64_t)prev)) + 1);
         prev = d[i];
     }
+    return 0;
+}
+
+int ws_col_encode_dateoff(const int32_t *off, uint32_t n, ws_buf *out)
+{
+    int rc = ws_buf_reserve(out, (size_t)n * WS_VARINT_MAX);
+    if (rc) return rc;
+    for (uint32_t i = 0; i < n; i++) ws_buf_put_varint(out, ws_zigzag(off[i]));
     return 0;
 }
 
@@ -105,6 +115,17 @@ int ws_col_decode_strings(const uint8_t *raw, size_t len, uint32_t nrows, ws_buf
     out->off = off;
     out->data = (const char *)p;
     return 0;
+}
+
+int ws_col_decode_dateoff(const uint8_t *raw, size_t len, uint32_t nrows, int32_t *out)
+{
+    const uint8_t *p = raw, *end = raw + len;
+    for (uint32_t i = 0; i < nrows; i++) {
+        uint64_t v;
+        if (ws_varint_get(&p, end, &v) || v > 2 * WS_DATE_OFF_MAX) return bad("date offset");
+        out[i] = (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
+    }
+    return p == end ? 0 : bad("trailing bytes after date offsets");
 }
 
 int ws_col_decode_dates(const uint8_t *raw, size_t len, uint32_t nrows, int64_t *out)

@@ -20,6 +20,9 @@ int ws_col_encode_dict(const uint32_t *idx, uint32_t n, ws_buf *out);
 /* Row r has count[r] indices, taken in order from idx. */
 int ws_col_encode_multi(const uint32_t *count, const uint32_t *idx, uint32_t n, ws_buf *out);
 int ws_col_encode_tokids(const uint32_t *ids, uint64_t n, ws_buf *out);
+/* DATEOFF (format 1.1): per row zigzag(minutes east of UTC), each within
+ * +-WS_DATE_OFF_MAX (ws_date.h). */
+int ws_col_encode_dateoff(const int32_t *off, uint32_t n, ws_buf *out);
 /* Row r: ntok[r] tokens, the first ntitle[r] from the title; its sentence
  * starts are sent[sent_off[r] .. sent_off[r+1]) (token indices within the
  * row, strictly increasing, the first 0). */
@@ -39,6 +42,7 @@ static inline ws_str ws_strings_get(const ws_strings_view *v, uint32_t i)
 /* offs is scratch owned by the caller (grown as needed). */
 int ws_col_decode_strings(const uint8_t *raw, size_t len, uint32_t nrows, ws_buf *offs, ws_strings_view *out);
 int ws_col_decode_dates(const uint8_t *raw, size_t len, uint32_t nrows, int64_t *out);
+int ws_col_decode_dateoff(const uint8_t *raw, size_t len, uint32_t nrows, int32_t *out);
 int ws_col_decode_dict(const uint8_t *raw, size_t len, uint32_t nrows, uint32_t nvalues, uint32_t *out);
 /* off: nrows + 1 entries; vals grown to hold every index. */
 int ws_col_decode_multi(const uint8_t *raw, size_t len, uint32_t nrows, uint32_t nvalues, uint32_t *off, ws_buf *vals);

@@ -366,7 +366,7 @@ int ws_csvin_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_cs
         if (!rc && r->len) r->eof = 0; /* more may follow: rd_slow reads on */
     }
     if (!rc) rc = read_header(r, o, c);
-    if (!rc) {
+    if (!rc && !o->datelines_off) {
         int i;
         if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
         else c->tag_place = i;
@@ -376,6 +376,28 @@ int ws_csvin_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_cs
     ws_src_set_path(c, path);
     if (rc) { ws_csvin_close(r); return rc; }
     *out = r;
+    return 0;
+}
+
+/* A tag cell holds values separated by '|' ("algeria|iran"), as export
+ * writes multi-valued tags; "\|" is a '|' inside a value and "\\" a
+ * backslash (a backslash before anything else is itself). Each value is
+ * trimmed; empty ones are dropped. The bytes are split before conversion:
+ * '|' and '\' are single bytes in UTF-8 and Windows-1252 alike. */
+static int split_tags(ws_srcctx *c, uint32_t tag, const char *s, size_t n, ws_encoding enc)
+{
+    ws_buf *v = &c->scratch;
+    v->n = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '|') {
+            int rc = v->n ? ws_srcrec_tag(&c->rec, tag, (const char *)v->p, v->n, enc) : 0;
+            if (rc) return rc;
+            v->n = 0;
+            continue;
+        }
+        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '|' || s[i + 1] == '\\')) i++;
+        if (ws_buf_append(v, s + i, 1)) return WS_ENOMEM;
+    }
     return 0;
 }
 
@@ -403,7 +425,9 @@ int ws_csvin_next(ws_csvin *r, ws_srcctx *c, ws_source_pos *pos)
         for (int f = 0; f < WS_SR_NFIELDS; f++) {
             int k = r->col[f];
             if (k < 0) continue;
-            if ((rc = ws_srcrec_field(rec, f, (const char *)r->fb.p + r->fs[k], r->fl[k], enc, 1))) return rc;
+            /* Fields are kept exactly as written, as JSONL strings are (a CSV
+             * export read back gives the same text); only the id is trimmed. */
+            if ((rc = ws_srcrec_field(rec, f, (const char *)r->fb.p + r->fs[k], r->fl[k], enc, f == WS_SR_ID))) return rc;
         }
         if (r->col[WS_SR_ID] < 0) {
             /* No id column: the record's line number, so a story can be found again. */
@@ -414,7 +438,7 @@ int ws_csvin_next(ws_csvin *r, ws_srcctx *c, ws_source_pos *pos)
         if (r->col_date >= 0) ws_src_date_field(c, (const char *)r->fb.p + r->fs[r->col_date], r->fl[r->col_date]);
         for (size_t t = 0; t < r->ntag_cols; t++) {
             int k = r->tag_col[t];
-            if ((rc = ws_srcrec_tag(rec, r->tag_idx[t], (const char *)r->fb.p + r->fs[k], r->fl[k], enc))) return rc;
+            if ((rc = split_tags(c, r->tag_idx[t], (const char *)r->fb.p + r->fs[k], r->fl[k], enc))) return rc;
         }
         if ((rc = ws_src_dateline(c, NULL, 0))) return rc;
         return 1;

@@ -25,10 +25,14 @@
  *
  * Columns: --field id/date/title/body/source=NAME (defaults: id, date, title,
  * body else text else content, source); names match exactly, else ignoring
- * ASCII case. --tag NAME keeps a column as a tag (one value per cell). A
- * dateline at the start of the body gives "place" and "agency" tags (unless
- * a --tag column of that name already has a value) and, for stories without
- * a date, the date. Text that is not valid UTF-8 is read record by record as
+ * ASCII case. Title, body and source are kept exactly as written (the id is
+ * trimmed). --tag NAME keeps a column as a tag: its cell holds values
+ * separated by '|' ("\|" and "\\" for a literal '|' and '\', as export
+ * writes them), each trimmed, empty ones dropped. A dateline of the strict
+ * shape opening the body (ws_dateline.h) gives "place" and "agency" tags
+ * (unless a --tag column of that name already has a value) and, for
+ * stories without a date, the date; with datelines_off there are no such
+ * columns. Text that is not valid UTF-8 is read record by record as
  * Windows-1252 (noted once per file), unless --encoding says otherwise.
  */
 #ifndef WS_CSVIN_H

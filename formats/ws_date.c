@@ -428,7 +428,16 @@ static int fail(const char *s, size_t n, const char *why)
     return ws_error(WS_EFORMAT, "%s: \"%.*s\"%s", why, show, s, n > 64 ? "..." : "");
 }
 
-int ws_date_parse(const char *s, size_t n, int64_t *out)
+int ws_date_parse(const char *s, size_t n, int64_t *out) { return ws_date_parse_tz(s, n, out, NULL); }
+
+/* The zone offset of a parsed time in whole minutes (zones are whole
+ * minutes; anything finer is dropped toward zero). */
+static void put_off(const dt *t, int *off_min)
+{
+    if (off_min) *off_min = (int)(t->off / 60);
+}
+
+int ws_date_parse_tz(const char *s, size_t n, int64_t *out, int *off_min)
 {
     trim(&s, &n);
     cur c = {s, s + n};
@@ -441,6 +450,7 @@ int ws_date_parse(const char *s, size_t n, int64_t *out)
     if (rc) return fail(s, n, "unrecognised date");
     if (!fields_valid(&t)) return fail(s, n, "date field out of range");
     *out = to_epoch(&t);
+    put_off(&t, off_min);
     return 0;
 }
 
@@ -554,6 +564,11 @@ static int fmt_run(cur *c, const char *f, fmt_state *st)
 
 int ws_date_parse_fmt(const char *s, size_t n, const char *fmt, int64_t *out)
 {
+    return ws_date_parse_fmt_tz(s, n, fmt, out, NULL);
+}
+
+int ws_date_parse_fmt_tz(const char *s, size_t n, const char *fmt, int64_t *out, int *off_min)
+{
     trim(&s, &n);
     cur c = {s, s + n};
     fmt_state st = {{0, 1, 1, 0, 0, 0, 0, 0}, 0, 0, 0, 0};
@@ -575,5 +590,6 @@ int ws_date_parse_fmt(const char *s, size_t n, const char *fmt, int64_t *out)
     }
     if (!fields_valid(&st.t)) return fail(s, n, "date field out of range");
     *out = to_epoch(&st.t);
+    put_off(&st.t, off_min);
     return 0;
 }

@@ -80,4 +80,16 @@ int ws_date_parse(const char *s, size_t n, int64_t *out);
  */
 int ws_date_parse_fmt(const char *s, size_t n, const char *fmt, int64_t *out);
 
+/* As ws_date_parse() and ws_date_parse_fmt(), and *off_min (when not NULL)
+ * receives the zone offset the string was written in, in minutes east of
+ * UTC: +180 for "2019-05-10T09:30:00+03:00", -240 for "... -0400 (EDT)",
+ * 0 for Z, UTC, GMT, a date without a time or a time without a zone. The
+ * offset is what the store keeps beside the UTC instant so that export can
+ * write the date as it was given. Set only on success. */
+int ws_date_parse_tz(const char *s, size_t n, int64_t *out, int *off_min);
+int ws_date_parse_fmt_tz(const char *s, size_t n, const char *fmt, int64_t *out, int *off_min);
+
+/* Offsets a store keeps: whole minutes strictly within a day either way. */
+#define WS_DATE_OFF_MAX 1439
+
 #endif /* WS_DATE_H */

@@ -135,6 +135,19 @@ static size_t comma_agency_at(const scan *c, size_t i, size_t *ns, size_t *ne)
     return e;
 }
 
+/* A weekday name, any case ("Saturday", "MONDAY"): never a place. */
+static int weekday_word(const uint8_t *w, size_t n)
+{
+    static const char *const days[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+    for (size_t d = 0; d < 7; d++) {
+        size_t k = strlen(days[d]), j = 0;
+        if (k != n) continue;
+        while (j < k && (w[j] | 0x20) == days[d][j]) j++;
+        if (j == k) return 1;
+    }
+    return 0;
+}
+
 static const char *const month_names[12] = {"january", "february", "march",     "april",   "may",      "june",
                                             "july",    "august",   "september", "october", "november", "december"};
 
@@ -299,13 +312,14 @@ static int rest_is_date(const scan *c, size_t i)
 static int parse(const scan *c, unsigned flags, int lenient, ws_dateline *out)
 {
     int whole = (flags & WS_DL_WHOLE) != 0;
+    int strict = (flags & WS_DL_STRICT) && !whole;
     size_t i = skip_blanks(c, 0);
     int caps = 0;
-    size_t pe = place_at(c, i, 6, lenient, &caps);
+    size_t pe = place_at(c, i, strict ? 4 : 6, lenient, &caps);
     if (pe == i || pe - i > 48) return 0;
     size_t j = pe;
     unsigned month = 0, day = 0;
-    int year = 0, quals = 0;
+    int year = 0, quals = 0, date_comma = 0;
     /* qualifiers, then a date */
     for (;;) {
         size_t k = j;
@@ -315,7 +329,7 @@ static int parse(const scan *c, unsigned flags, int lenient, ws_dateline *out)
         else if (k < c->n && c->s[k] == ' ') k = skip_blanks(c, k);
         else break;
         size_t e = date_at(c, k, &month, &day, &year);
-        if (e > k) { j = e; break; }
+        if (e > k) { j = e; date_comma = comma; break; }
         if (!comma) break;
         int qcaps;
         e = place_at(c, k, 4, lenient, &qcaps);
@@ -361,6 +375,14 @@ static int parse(const scan *c, unsigned flags, int lenient, ws_dateline *out)
     } else if (!dash && !strong) {
         return 0;
     }
+    /* The strict shape (datelines found in running text): the place, then a
+     * date after a comma ("MOSCOW, May 10.", "SALVADOR, Feb 26 -"), or an
+     * agency ("WASHINGTON (Reuters) -", "LONDON March 3 (AP) -") ended by a
+     * dash when no date precedes it. A table heading ("AT THE CLOSE -"), a
+     * line of figures ("Record March 31.") or a name and its acronym
+     * ("Immune Deficiency Syndrome (AIDS).") does not have that shape. */
+    if (strict && !((month && date_comma) || (have_agency && (month || (te > t && dash))))) return 0;
+    if (strict && weekday_word(c->s + i, pe - i)) return 0; /* "Saturday, March 21." */
     if (!strong && !whole) {
         /* place only: capitals and a dash, at least two letters */
         if (!caps || !dash) return 0;
@@ -403,15 +425,21 @@ int ws_dateline_find(const char *s, size_t n, ws_dateline *out)
 {
     if (n > 4096) n = 4096;
     size_t i = 0;
-    int lines = 0;
+    int lines = 0, after_blank = 1;
     while (i < n && lines < 3) {
         const char *nl = memchr(s + i, '\n', n - i);
         size_t le = nl ? (size_t)(nl - s) : n;
         size_t b = i;
         while (b < le && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) b++;
+        if (b == le) after_blank = 1;
         if (b < le) {
             lines++;
-            if (ws_dateline_parse(s + b, le - b, 0, out)) {
+            /* Only where a paragraph starts: the first line, a line after a
+             * blank one, or an indented one. A wrapped line inside a
+             * paragraph ("...overtime on\nSaturday, March 21.") is not. */
+            int starts = after_blank || b > i;
+            after_blank = 0;
+            if (starts && ws_dateline_parse(s + b, le - b, WS_DL_STRICT, out)) {
                 out->start += b;
                 out->end += b;
                 return 1;

@@ -44,14 +44,22 @@ typedef struct ws_dateline {
 } ws_dateline;
 
 #define WS_DL_WHOLE 1u /* the text is a whole dateline: terminator optional */
+/* The shape a dateline has in running text, as ws_dateline_find() and the
+ * readers use it: at most 4 place words, and a date after a comma
+ * ("MOSCOW, May 10. /TASS/.", "SALVADOR, Feb 26 -"), or an agency, ended by
+ * a dash unless a date comes first ("WASHINGTON (Reuters) -", "LONDON
+ * March 3 (AP) -"). A place alone ("LONDON -") or a date without its comma
+ * ("Record March 31.") is not enough. Ignored with WS_DL_WHOLE. */
+#define WS_DL_STRICT 2u
 
 /* Parse a dateline at the start of s[0..n) (leading blanks skipped).
  * Returns 1 and fills *out when there is one, else 0. */
 int ws_dateline_parse(const char *s, size_t n, unsigned flags, ws_dateline *out);
 
-/* Look for a dateline at the start of one of the first three non-empty
- * lines of a story body (within its first 4 KiB), so that a lead paragraph
- * before the dateline paragraph (agency layout) is allowed. Returns 1 and
+/* Look for a dateline of the strict shape (WS_DL_STRICT) at the start of
+ * one of the first three non-empty lines of a story body (within its first
+ * 4 KiB), so that a lead paragraph before the dateline paragraph (agency
+ * layout) is allowed. Returns 1 and
  * fills *out (start/end relative to s) when found, else 0. */
 int ws_dateline_find(const char *s, size_t n, ws_dateline *out);
 

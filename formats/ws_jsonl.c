@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "ws_date.h"
+#include "ws_dateline.h"
 #include "ws_json.h"
 #include "ws_utf8.h"
 
@@ -45,6 +46,10 @@ struct ws_jsonl_parser {
     uint32_t *tag_count; /* [ntags] */
     ws_str *vals;        /* tag values, vals_cap entries */
     size_t vals_cap;
+    int datelines, year;
+    size_t dl_tag[2];    /* tag lists of "place" and "agency" */
+    size_t nextra;       /* of them, lists after tag_keys' */
+    char dl_text[2][64]; /* the values found in this line */
 };
 
 static const char *const k_body_fallback[NFALLBACK] = {"body", "text", "content"};
@@ -75,7 +80,7 @@ ws_jsonl_parser *ws_jsonl_parser_create(const ws_jsonl_opts *o)
     p->keymem = ws_malloc(bytes);
     p->tag_keys = ws_calloc(ntags, sizeof *p->tag_keys);
     p->tag_slot = ws_calloc(ntags, sizeof *p->tag_slot);
-    p->tag_count = ws_calloc(ntags, sizeof *p->tag_count);
+    p->tag_count = ws_calloc(ntags + 2, sizeof *p->tag_count);
     const char **names = ws_calloc(K_COUNT + NFALLBACK + ntags, sizeof *names);
     if (!p->keymem || !p->tag_keys || !p->tag_slot || !p->tag_count || !names) goto fail;
     char *w = p->keymem;
@@ -99,6 +104,13 @@ ws_jsonl_parser *ws_jsonl_parser_create(const ws_jsonl_opts *o)
     if (!p->key[K_BODY])
         for (int f = 0; f < NFALLBACK; f++) p->fb_slot[f] = intern(names, &nnames, k_body_fallback[f]);
     for (size_t i = 0; i < ntags; i++) p->tag_slot[i] = intern(names, &nnames, p->tag_keys[i]);
+    p->datelines = o->datelines != 0;
+    for (int d = 0; d < 2 && p->datelines; d++) {
+        const char *nm = d ? "agency" : "place";
+        size_t i = 0;
+        while (i < ntags && strcmp(p->tag_keys[i], nm)) i++;
+        p->dl_tag[d] = i < ntags ? i : ntags + p->nextra++;
+    }
     p->jp = ws_json_parser_create(names, nnames);
     if (!p->jp) goto fail;
     ws_free(names);
@@ -107,6 +119,44 @@ fail:
     ws_free(names);
     ws_jsonl_parser_free(p);
     return NULL;
+}
+
+void ws_jsonl_parser_set_year(ws_jsonl_parser *p, int year) { p->year = year; }
+
+size_t ws_jsonl_parser_ntags(const ws_jsonl_parser *p) { return p->ntags + p->nextra; }
+
+/* A dateline opening the body: tags for empty place/agency lists, and the
+ * date of an undated story. */
+static void apply_dateline(ws_jsonl_parser *p, ws_record *rec)
+{
+    for (size_t e = 0; e < p->nextra; e++) p->tag_count[p->ntags + e] = 0;
+    rec->ntags = (uint32_t)(p->ntags + p->nextra);
+    ws_dateline dl;
+    if (!rec->body.n || !ws_dateline_find(rec->body.p, rec->body.n, &dl)) return;
+    const char *found[2] = {dl.place, dl.agency};
+    for (int d = 0; d < 2; d++) {
+        size_t t = p->dl_tag[d], at = 0, total = 0;
+        if (!found[d][0] || p->tag_count[t]) continue;
+        for (size_t k = 0; k < p->ntags + p->nextra; k++) {
+            if (k < t) at += p->tag_count[k];
+            total += p->tag_count[k];
+        }
+        /* the lists are stored one after the other: open a slot in t's */
+        memmove(p->vals + at + 1, p->vals + at, (total - at) * sizeof *p->vals);
+        size_t n = strlen(found[d]);
+        memcpy(p->dl_text[d], found[d], n + 1);
+        p->vals[at] = ws_str_make(p->dl_text[d], n);
+        p->tag_count[t] = 1;
+    }
+    if (rec->date == WS_DATE_UNKNOWN) {
+        int64_t t = ws_dateline_date(&dl, p->year);
+        if (t != WS_DATE_UNKNOWN) {
+            rec->date = t;
+            rec->date_off = 0;
+        } else if (dl.month && dl.day && !dl.year && p->year <= 0) {
+            rec->dateline_no_year = 1;
+        }
+    }
 }
 
 void ws_jsonl_parser_free(ws_jsonl_parser *p)
@@ -134,12 +184,15 @@ static void read_date(ws_jsonl_parser *p, const ws_json_member *v, ws_record *re
 {
     rec->date = WS_DATE_UNKNOWN;
     rec->date_bad = 0;
+    rec->date_off = 0;
     if (is_none(v)) return;
     const char *text = (const char *)p->strs.p + v->text.off;
     int64_t t;
     if (v->type == WS_JSON_STRING) {
-        if (ws_date_parse(text, v->text.n, &t) == 0) {
+        int off;
+        if (ws_date_parse_tz(text, v->text.n, &t, &off) == 0) {
             rec->date = t;
+            rec->date_off = off;
             return;
         }
     } else if (v->type == WS_JSON_INTEGER) {
@@ -258,6 +311,7 @@ int ws_jsonl_parse_line(ws_jsonl_parser *p, const char *line, size_t n, ws_recor
         nvals += cnt;
     }
 
+    nvals += 2; /* room for dateline tags */
     if (nvals > p->vals_cap) {
         size_t cap = p->vals_cap * 2 > nvals ? p->vals_cap * 2 : nvals;
         ws_str *nv = ws_realloc(p->vals, cap * sizeof *nv);
@@ -294,5 +348,6 @@ int ws_jsonl_parse_line(ws_jsonl_parser *p, const char *line, size_t n, ws_recor
     rec->tag_vals = p->vals;
     rec->invalid_utf8 = repaired;
     read_date(p, v[K_DATE], rec);
+    if (p->datelines) apply_dateline(p, rec);
     return 0;
 }

@@ -25,6 +25,15 @@ typedef struct ws_jsonl_opts {
     const char *id_key, *date_key, *title_key, *body_key, *source_key;
     const char *const *tag_keys;
     size_t ntags;
+    /* Datelines (ws_dateline.h), the policy of every reader: when set, a
+     * dateline of the strict shape opening the body gives a "place" and an
+     * "agency" tag, unless the story has values for them already, and an
+     * undated story the dateline's day in the year set with
+     * ws_jsonl_parser_set_year (none: the story stays undated and
+     * rec->dateline_no_year says so). "place" and "agency" are tag_keys'
+     * columns when tag_keys names them, else two more tag lists after
+     * tag_keys' (rec->ntags then counts them). */
+    int datelines;
 } ws_jsonl_opts;
 
 /* One parsed story. Every pointer is borrowed from the parser: valid until
@@ -36,6 +45,10 @@ typedef struct ws_record {
     ws_str id, title, body, source;
     int64_t date;          /* UTC seconds; WS_DATE_UNKNOWN when absent or unparsable */
     int date_bad;          /* a date value was present but unusable (record kept) */
+    int date_off;          /* minutes east of UTC the date was written in (ws_date_parse_tz);
+                              0 for UTC, numbers and unknown dates */
+    int dateline_no_year;  /* a dateline gave a month and day, but no year was known:
+                              the story stayed undated (ingest suggests --year) */
     uint32_t ntags;        /* == opts.ntags */
     const uint32_t *tag_count; /* values per tag key (empty strings are dropped) */
     const ws_str *tag_vals;    /* all values: tag 0's, then tag 1's, ... */
@@ -49,6 +62,13 @@ typedef struct ws_jsonl_parser ws_jsonl_parser;
 /* Create a parser; o may be NULL for all defaults. The options and the key
  * strings are copied. @return the parser, or NULL when out of memory. */
 ws_jsonl_parser *ws_jsonl_parser_create(const ws_jsonl_opts *o);
+
+/* The year for dateline dates (0: none), e.g. --year or the file's path. */
+void ws_jsonl_parser_set_year(ws_jsonl_parser *p, int year);
+
+/* Tag lists a record from this parser has: ntags, plus the dateline
+ * columns that are not among tag_keys when opts.datelines is set. */
+size_t ws_jsonl_parser_ntags(const ws_jsonl_parser *p);
 
 /* Free a parser and everything it lent out. NULL-safe. */
 void ws_jsonl_parser_free(ws_jsonl_parser *p);

@@ -173,7 +173,12 @@ static void reuters_date(ws_srcctx *c, const char *s, size_t n)
     ws_src_trim(&s, &n);
     if (!n) return;
     int64_t t;
-    if (c->date_format && ws_date_parse_fmt(s, n, c->date_format, &t) == 0) { c->rec.date = t; return; }
+    int off;
+    if (c->date_format && ws_date_parse_fmt_tz(s, n, c->date_format, &t, &off) == 0) {
+        c->rec.date = t;
+        c->rec.date_off = off;
+        return;
+    }
     size_t a = 0;
     while (a < n && s[a] != ' ' && s[a] != '\t') a++;
     size_t b = a;
@@ -269,6 +274,7 @@ struct ws_reuters {
     size_t scan;        /* searches resume here */
     uint64_t story_line, story_off;
     int noted_enc;
+    uint64_t file_found, found; /* <REUTERS> elements seen in this file, in all */
 };
 
 static const char OPEN[] = "<REUTERS";
@@ -300,7 +306,11 @@ static size_t find_tag(const ws_reuters *r, size_t from, const char *tag, int *f
         if (name_end((char)r->buf[i + k])) { *found = 1; return i; }
         from = i + 1;
     }
-    return r->len > k ? r->len - k : 0; /* resume where a tag could still start */
+    /* Resume where a tag could still start, but never before from: a story's
+     * own "<REUTERS" sits before from, and resuming on it would take it for
+     * the next story's (a read ending a few bytes into a story did). */
+    size_t resume = r->len > k ? r->len - k : 0;
+    return resume > from ? resume : from;
 }
 
 static void discard(ws_reuters *r, size_t k)
@@ -349,6 +359,15 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
 {
     for (;;) {
         if (r->fd < 0) {
+            if (r->fi >= r->nfiles && !r->found && r->nfiles) {
+                /* Not a Reuters file at all (a binary, a wrong --format): say
+                 * so instead of ingesting nothing in silence. Fatal. */
+                r->found = 1;
+                pos->file = r->files[r->nfiles - 1];
+                return r->nfiles == 1 ? ws_error(WS_ENOENT, "%s: no <REUTERS> record found; is it a Reuters-21578 .sgm or .xml file?",
+                                                 r->files[0])
+                                      : ws_error(WS_ENOENT, "no <REUTERS> record found in any of the %zu files", r->nfiles);
+            }
             if (r->fi >= r->nfiles) return 0;
             r->cur = r->files[r->fi++];
             r->fd = open(r->cur, O_RDONLY | O_CLOEXEC);
@@ -357,6 +376,7 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             r->off = 0;
             r->line = 1;
             r->eof = r->in_story = r->skipping = r->noted_enc = 0;
+            r->file_found = 0;
             ws_src_set_path(c, r->cur);
         }
         pos->file = r->cur;
@@ -364,7 +384,11 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
         if (!r->in_story) {
             size_t i = find_tag(r, r->scan, OPEN, &found);
             if (!found) {
-                if (r->eof) { close_file(r); continue; }
+                if (r->eof) {
+                    if (!r->file_found && r->nfiles > 1) ws_src_note(c, "%s: note: no <REUTERS> record found in this file", r->cur);
+                    close_file(r);
+                    continue;
+                }
                 discard(r, i);
                 r->scan = 0;
                 if ((rc = read_more(r, c->max_record))) return rc;
@@ -372,6 +396,8 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             }
             discard(r, i);
             r->in_story = 1;
+            r->file_found++;
+            r->found++;
             r->scan = sizeof OPEN - 1;
             r->story_line = r->line;
             r->story_off = r->off;
@@ -413,6 +439,8 @@ int ws_reuters_next(ws_reuters *r, ws_srcctx *c, ws_source_pos *pos)
             r->scan = sizeof OPEN - 1;
             r->story_line = r->line;
             r->story_off = r->off;
+            r->file_found++;
+            r->found++;
             if (was_skipping) continue;
             pos->line = line;
             pos->byte = off;

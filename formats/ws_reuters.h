@@ -22,7 +22,9 @@
  * or the end of the file, a story longer than --max-record (WS_ETOOBIG; the
  * reader keeps at most that much of it in memory).
  * A folder input means its *.xml files, or its *.sgm files when it has no
- * .xml ones, in bytewise name order.
+ * .xml ones, in bytewise name order. A file without any <REUTERS> element
+ * is noted; when no input file has one (a binary read with --format
+ * reuters), the end is a fatal WS_ENOENT "no <REUTERS> record found".
  */
 #ifndef WS_REUTERS_H
 #define WS_REUTERS_H

@@ -34,6 +34,9 @@ typedef struct ws_source_opts {
     const char *encoding;        /* NULL/"auto": UTF-8, else Windows-1252 with a note;
                                     "utf-8", "latin-1", "windows-1252" force one */
     size_t max_record;           /* longest record in bytes; longer ones are skipped */
+    int datelines_off;           /* --datelines off: no place/agency tags or dates from
+                                    datelines found in the text (Reuters <DATELINE>
+                                    elements are fields and still read) */
     FILE *log;                   /* notes (skipped files, encoding fallbacks); may be NULL */
 } ws_source_opts;
 
@@ -60,7 +63,8 @@ int ws_source_open(const char *path, ws_format fmt, const ws_source_opts *o, ws_
  * the body; a --tag column of the same name is shared); for text folders the
  * --tag-from-dir name, "author", "newsgroups", "keywords", "section",
  * "place", "agency"; for Reuters "topics", "places", "people", "orgs",
- * "exchanges", "place", "agency". Borrowed: valid while s is open.
+ * "exchanges", "place", "agency". With datelines_off, CSV and text folders
+ * have no "place" and "agency". Borrowed: valid while s is open.
  * Other conventions: o->year > 0 is that year, 0 looks for one in the file's
  * path, < 0 never; o->max_record 0 means 64 MiB; a folder read with
  * --format reuters means its *.xml files (else its *.sgm files). */

@@ -65,6 +65,8 @@ void ws_srcrec_reset(ws_srcrec *r)
     if (r->counts) memset(r->counts, 0, (r->ntags ? r->ntags : 1) * sizeof *r->counts);
     r->date = WS_DATE_UNKNOWN;
     r->date_bad = 0;
+    r->date_off = 0;
+    r->dateline_no_year = 0;
     r->invalid_utf8 = 0;
 }
 
@@ -145,6 +147,8 @@ int ws_srcrec_finish(ws_srcrec *r, ws_record *out)
     }
     out->date = r->date;
     out->date_bad = r->date_bad;
+    out->date_off = r->date == WS_DATE_UNKNOWN ? 0 : r->date_off;
+    out->dateline_no_year = r->dateline_no_year;
     out->ntags = r->ntags;
     out->tag_count = r->counts;
     out->tag_vals = r->tv;
@@ -231,22 +235,29 @@ static int parse_epoch(const char *s, size_t n, int64_t *out)
     return WS_EFORMAT;
 }
 
-int ws_src_parse_date(const ws_srcctx *c, const char *s, size_t n, int64_t *out)
+int ws_src_parse_date_tz(const ws_srcctx *c, const char *s, size_t n, int64_t *out, int *off_min)
 {
+    int off = 0;
     ws_src_trim(&s, &n);
-    if (c->date_format && ws_date_parse_fmt(s, n, c->date_format, out) == 0) return 0;
-    if (ws_date_parse(s, n, out) == 0) return 0;
-    if (parse_epoch(s, n, out) == 0) return 0;
+    if ((c->date_format && ws_date_parse_fmt_tz(s, n, c->date_format, out, &off) == 0) || ws_date_parse_tz(s, n, out, &off) == 0 ||
+        parse_epoch(s, n, out) == 0) {
+        if (off_min) *off_min = off;
+        return 0;
+    }
     return ws_error(WS_EFORMAT, "unrecognised date: \"%.*s\"", (int)(n > 60 ? 60 : n), s);
 }
+
+int ws_src_parse_date(const ws_srcctx *c, const char *s, size_t n, int64_t *out) { return ws_src_parse_date_tz(c, s, n, out, NULL); }
 
 void ws_src_date_field(ws_srcctx *c, const char *s, size_t n)
 {
     ws_src_trim(&s, &n);
     if (!n) return;
     int64_t t;
-    if (ws_src_parse_date(c, s, n, &t) == 0) {
+    int off;
+    if (ws_src_parse_date_tz(c, s, n, &t, &off) == 0) {
         c->rec.date = t;
+        c->rec.date_off = off;
         c->rec.date_bad = 0;
     } else {
         c->rec.date_bad = 1;
@@ -259,6 +270,8 @@ int ws_src_dateline(ws_srcctx *c, const char *dl_text, size_t dl_n)
     int found;
     if (dl_text) {
         found = ws_dateline_parse(dl_text, dl_n, WS_DL_WHOLE, &dl);
+    } else if (c->o.datelines_off) {
+        return 0;
     } else {
         ws_str body = ws_srcrec_get(&c->rec, WS_SR_BODY);
         found = body.n ? ws_dateline_find(body.p, body.n, &dl) : 0;
@@ -272,7 +285,12 @@ int ws_src_dateline(ws_srcctx *c, const char *dl_text, size_t dl_n)
     if (c->rec.date == WS_DATE_UNKNOWN) {
         int year = c->o.year > 0 ? c->o.year : c->o.year == 0 ? c->year_from_path : 0;
         int64_t t = ws_dateline_date(&dl, year);
-        if (t != WS_DATE_UNKNOWN) c->rec.date = t;
+        if (t != WS_DATE_UNKNOWN) {
+            c->rec.date = t;
+            c->rec.date_off = 0;
+        } else if (dl.month && dl.day && !dl.year && year <= 0) {
+            c->rec.dateline_no_year = 1; /* counted by ingest, which suggests --year */
+        }
     }
     return 0;
 }

@@ -33,6 +33,8 @@ typedef struct ws_srcrec {
     size_t captv;
     int64_t date;
     int date_bad;
+    int date_off;            /* minutes east of UTC, see ws_record */
+    int dateline_no_year;
     size_t invalid_utf8;
 } ws_srcrec;
 
@@ -68,6 +70,9 @@ void ws_src_set_path(ws_srcctx *c, const char *path);
  * seconds (9 to 11 digits, optional fraction) or milliseconds (12 to 14
  * digits). 0 and *out, or WS_EFORMAT. */
 int ws_src_parse_date(const ws_srcctx *c, const char *s, size_t n, int64_t *out);
+/* The same, with the zone offset the date was written in (minutes east of
+ * UTC; 0 for epoch numbers and dates without a zone). */
+int ws_src_parse_date_tz(const ws_srcctx *c, const char *s, size_t n, int64_t *out, int *off_min);
 /* Read a date value into the record (empty: unknown, not bad). */
 void ws_src_date_field(ws_srcctx *c, const char *s, size_t n);
 

@@ -164,7 +164,7 @@ static uint64_t rd_left(const rd *r) { return r->bad ? 0 : (uint64_t)(r->end - r
 static void segment_free_parts(ws_segment *s)
 {
     if (s->cols) {
-        for (uint32_t c = 0; c < s->ncols; c++) {
+        for (uint32_t c = 0; c < s->ncols + (s->dateoff_col >= 0); c++) {
             ws_free(s->cols[c].name);
             ws_free(s->cols[c].values);
             ws_free(s->cols[c].values_buf);
@@ -208,7 +208,9 @@ static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t
         uint16_t nlen = rd_u16(&r);
         const uint8_t *name = rd_bytes(&r, nlen);
         if (!name || zero) return corrupt(s, "column descriptor");
-        if (c < WS_C_FIRST_TAG ? type != fixed_types[c] : type != WS_COL_MULTI) return corrupt(s, "column type");
+        /* 1.1: the last column may hold the dates' UTC offsets */
+        int dateoff = type == WS_COL_DATEOFF && s->minor >= 1 && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
+        if (c < WS_C_FIRST_TAG ? type != fixed_types[c] : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
         if (!(s->cols[c].name = ws_strndup((const char *)name, nlen))) return WS_ENOMEM;
         s->cols[c].type = type;
     }
@@ -287,6 +289,11 @@ static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t
     s->ntokens = rd_u64(&r);
     if (r.bad || rd_left(&r) != 0) return corrupt(s, "trailing bytes or truncated footer");
     if (s->nrows != rows || s->ntokens != toks) return corrupt(s, "totals do not match blocks");
+    if (s->cols[s->ncols - 1].type == WS_COL_DATEOFF) {
+        /* hidden from ncols: every column below ncols stays a fixed or tag one */
+        s->ncols--;
+        s->dateoff_col = (int32_t)s->ncols;
+    }
     return 0;
 }
 
@@ -296,6 +303,7 @@ int ws_segment_open(const char *path, ws_segment **out)
     ws_segment *s = ws_calloc(1, sizeof *s);
     if (!s) return WS_ENOMEM;
     s->fd = -1;
+    s->dateoff_col = -1;
     int rc = WS_ENOMEM;
     uint8_t *footer = NULL;
     if (!(s->path = ws_strndup(path, strlen(path)))) goto fail;
@@ -319,16 +327,20 @@ int ws_segment_open(const char *path, ws_segment **out)
         goto fail;
     }
     /* A newer version says so at both ends; ends that disagree, or an
-     * impossible version, are damage. */
-    uint32_t vh = ws_le32_get(head + 8), vt = ws_le32_get(tail + 24);
-    if (vh != vt || vh == 0) {
-        rc = ws_error(WS_ECORRUPT, "%s: bad segment format version (%u at the start, %u at the end)", path, vh, vt);
+     * impossible version, are damage. The low 16 bits are the major
+     * version, the high 16 the minor (1.1 added DATEOFF). */
+    uint32_t hv = ws_le32_get(head + 8), tv = ws_le32_get(tail + 24);
+    if (hv != tv || (hv & 0xFFFF) == 0) {
+        rc = ws_error(WS_ECORRUPT, "%s: bad segment format version (%u.%u at the start, %u.%u at the end)", path,
+                      hv & 0xFFFF, hv >> 16, tv & 0xFFFF, tv >> 16);
         goto fail;
     }
-    if (vh != WS_FORMAT_VERSION) {
-        rc = ws_error(WS_EVERSION, "%s: segment format version %u, this build reads %u", path, vh, WS_FORMAT_VERSION);
+    if ((hv & 0xFFFF) != WS_FORMAT_VERSION || hv >> 16 > WS_FORMAT_MINOR) {
+        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u", path, hv & 0xFFFF,
+                      hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR);
         goto fail;
     }
+    s->minor = hv >> 16;
     if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
         rc = ws_error(WS_ECORRUPT, "%s: unknown flags", path);
         goto fail;
@@ -357,7 +369,8 @@ fail:
 
 int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out)
 {
-    if (block >= s->nblocks || col >= s->ncols) return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
+    if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
+        return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
     const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
     comp->n = 0;
     int rc = ws_buf_reserve(comp, ch->comp_size);
@@ -393,6 +406,7 @@ struct ws_segwriter {
     uint32_t *nvals;
     uint32_t nblocks;
     uint64_t rows, toks;
+    uint32_t version; /* 1.1 when a DATEOFF column is written, else 1.0 */
 };
 
 static void put32(ws_buf *b, uint32_t v) { uint8_t t[4]; ws_le32_put(t, v); ws_buf_append(b, t, 4); }
@@ -417,6 +431,9 @@ int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, 
     memcpy(w->tmp, path, pl);
     memcpy(w->tmp + pl, ".tmp", 5);
     memcpy(w->types, types, ncols);
+    w->version = WS_SEG_VERSION(0);
+    for (uint32_t c = 0; c < ncols; c++)
+        if (types[c] == WS_COL_DATEOFF) w->version = WS_SEG_VERSION(1);
     for (uint32_t c = 0; c < ncols; c++)
         if (!(w->names[c] = ws_strndup(names[c], strlen(names[c])))) { ws_segwriter_abort(w); return WS_ENOMEM; }
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -427,7 +444,7 @@ int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, 
     }
     uint8_t head[WS_SEG_HEADER_SIZE];
     memcpy(head, WS_SEG_MAGIC, 8);
-    ws_le32_put(head + 8, WS_FORMAT_VERSION);
+    ws_le32_put(head + 8, w->version);
     ws_le32_put(head + 12, 0);
     int rc = write_all(w->fd, head, sizeof head, w->tmp);
     if (rc) { ws_segwriter_abort(w); return rc; }
@@ -502,7 +519,7 @@ int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_ou
     ws_le64_put(tail, w->off);
     ws_le64_put(tail + 8, f.n);
     ws_le64_put(tail + 16, XXH3_64bits(f.p, f.n));
-    ws_le32_put(tail + 24, WS_FORMAT_VERSION);
+    ws_le32_put(tail + 24, w->version);
     ws_le32_put(tail + 28, 0);
     memcpy(tail + 32, WS_SEG_MAGIC, 8);
     rc = write_all(w->fd, f.p, f.n, w->tmp);

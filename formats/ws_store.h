@@ -18,6 +18,12 @@
 #include "ws_util.h"
 
 #define WS_FORMAT_VERSION 1u
+/* Segments carry a minor version in the high 16 bits of their version field
+ * (docs/FORMAT.md, "Versioning"): 1.0 segments store 1, 1.1 segments (which
+ * may end with a DATEOFF column) store 1 | 1 << 16. Readers take any minor
+ * up to theirs; older readers refuse newer minors as an unknown version. */
+#define WS_FORMAT_MINOR 1u
+#define WS_SEG_VERSION(minor) (WS_FORMAT_VERSION | (uint32_t)(minor) << 16)
 #define WS_SEG_MAGIC "WSCANSEG"
 #define WS_DIC_MAGIC "WSCANDIC"
 #define WS_STA_MAGIC "WSCANSTA"
@@ -38,10 +44,14 @@ enum ws_coltype {
     WS_COL_MULTI = 4,  /* per-row list of indices into the value list */
     WS_COL_TOKIDS = 5, /* all rows' term ids in order */
     WS_COL_TOKMETA = 6, /* per-row token count, title length, sentence starts */
-    WS_COL_TEXT = 7     /* per-row text, as gaps between the row's tokens or raw */
+    WS_COL_TEXT = 7,    /* per-row text, as gaps between the row's tokens or raw */
+    WS_COL_DATEOFF = 8  /* format 1.1: per-row UTC offset of the date, minutes east */
 };
 
-/* Fixed column order of format v1; tag columns follow WS_C_TOKMETA. */
+/* Fixed column order of format v1; tag columns follow WS_C_TOKMETA. A 1.1
+ * segment may end with one DATEOFF column (named "dateoff") after the tags;
+ * it is not counted in ws_segment.ncols (so every column below ncols is a
+ * fixed or a tag column) but found through ws_segment.dateoff_col. */
 enum { WS_C_ID, WS_C_DATE, WS_C_SOURCE, WS_C_TITLE, WS_C_BODY, WS_C_TOKIDS, WS_C_TOKMETA, WS_C_FIRST_TAG };
 
 typedef struct ws_chunk_ref {
@@ -73,7 +83,9 @@ typedef struct ws_segment {
     char *path;
     int fd;
     uint64_t size;
-    uint32_t ncols;
+    uint32_t ncols;      /* fixed and tag columns (a DATEOFF column is not counted) */
+    int32_t dateoff_col; /* index of the DATEOFF column (== ncols), -1 when none: all dates UTC */
+    uint32_t minor;      /* format minor version of the file (0 or 1) */
     ws_column_desc *cols;
     uint32_t nblocks;
     ws_block_meta *blocks;

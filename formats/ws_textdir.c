@@ -106,8 +106,21 @@ static int parse_headers(const char *s, size_t n, ws_text_story *st)
     int known = 0;
     while (i < n) {
         nx = next_line(s, n, i, &ls, &le);
-        if (blank_line(s, ls, le)) break;
-        if (s[ls] == ' ' || s[ls] == '\t') {
+        /* The header block ends at an empty line. A line of white space
+         * starts with white space, so it folds into the header before it
+         * (RFC 5322 folding, as Python's email and mail readers take it):
+         * "Keywords: a\n  \n  b\nDate: ..." keeps Date: a header. Only
+         * when the next line is neither a header nor a continuation is such
+         * a line the separator (a sloppy blank line before the body). */
+        if (ls == le) break;
+        if (blank_line(s, ls, le)) {
+            if (!lines) break;
+            size_t ls2, le2;
+            if (nx >= n) break;
+            next_line(s, n, nx, &ls2, &le2);
+            if (ls2 != le2 && !blank_char(s[ls2]) && !header_name_end(s, ls2, le2)) break;
+        }
+        if (s[ls] == ' ' || s[ls] == '\t' || blank_char(s[ls])) {
             if (!lines) return 0;
             if (nh && nh <= WS_TEXT_MAX_HEADERS) st->hvalue[nh - 1].n = (size_t)(s + le - st->hvalue[nh - 1].p);
         } else {
@@ -161,7 +174,7 @@ static int ends_sentence(ws_str w) { return w.n && (w.p[w.n - 1] == '.' || w.p[w
 static int strong_dateline(const char *s, const para *p)
 {
     ws_dateline dl;
-    if (!ws_dateline_parse(s + p->start, p->first_end - p->start, 0, &dl)) return 0;
+    if (!ws_dateline_parse(s + p->start, p->first_end - p->start, WS_DL_STRICT, &dl)) return 0;
     return dl.month || dl.agency[0];
 }
 
@@ -314,6 +327,20 @@ static int doc_name(const char *name)
     return 0;
 }
 
+/* The format a file's extension names when it is not a one-story text
+ * file: "JSON Lines", "JSON", "CSV"; NULL otherwise. */
+static const char *structured_ext(const char *name)
+{
+    static const struct { const char *ext, *what; } ex[] = {
+        {".jsonl", "JSON Lines"}, {".ndjson", "JSON Lines"}, {".json", "JSON"}, {".csv", "CSV"}, {".tsv", "CSV"}};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        size_t k = strlen(ex[i].ext);
+        if (n > k && ieq_n(name + n - k, k, ex[i].ext)) return ex[i].what;
+    }
+    return NULL;
+}
+
 /* Read the whole file into t->raw. 1 ok, WS_ETOOBIG, or a fatal code. */
 static int read_file(ws_textdir *t, const char *full, size_t max)
 {
@@ -389,6 +416,8 @@ static ws_str author_of(ws_str v)
     const char *lp = memchr(v.p, '(', v.n);
     if (lp && v.n && v.p[v.n - 1] == ')') {
         ws_str name = trimmed(lp, 1, (size_t)(v.p + v.n - 1 - lp));
+        /* user@host ("Andi Beyer"): the comment may quote the name too */
+        if (name.n >= 2 && name.p[0] == '"' && name.p[name.n - 1] == '"') name = trimmed(name.p, 1, name.n - 1);
         if (name.n) return name;
         return trimmed(v.p, 0, (size_t)(lp - v.p));
     }
@@ -565,6 +594,16 @@ int ws_textdir_next(ws_textdir *t, ws_srcctx *c, ws_source_pos *pos)
             }
             if (!S_ISREG(sb.st_mode)) { ws_src_note(c, "%s: note: not a regular file; skipped", full); continue; }
             if (doc_name(name)) { ws_src_note(c, "%s: note: documentation file (%s); skipped", full, name); continue; }
+            /* A JSON Lines or CSV file holds many stories: read as one text
+             * story it would be stored as raw markup. Unless --format text
+             * says so, refuse rather than guess (ingest reads such files when
+             * they are given as inputs themselves). */
+            const char *other = structured_ext(name);
+            if (other && c->o.format != WS_FMT_TEXT)
+                return ws_error(WS_EINVAL,
+                                "%s: a %s file inside a text folder (one story a file); give it as an input itself "
+                                "(e.g. %s/*%s) to read its stories, or --format text to take each file as one story",
+                                full, other, t->root, strrchr(name, '.'));
             /* the folder holding the file */
             if (!*f->rel) {
                 dir_name = t->root_name;
@@ -632,17 +671,20 @@ int ws_textdir_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_
         else idx[k] = i;
     }
     if (!rc) {
+        int i;
         t->tag_dir = o->tag_from_dir ? idx[0] : -1;
         t->tag_author = idx[1];
         t->tag_groups = idx[2];
         t->tag_keywords = idx[3];
         t->tag_section = idx[4];
-        /* the dir tag shares a column with a built-in one of the same name */
-        int i;
-        if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
-        else c->tag_place = i;
-        if (!rc && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
-        else if (!rc) c->tag_agency = i;
+        /* the dir tag shares a column with a built-in one of the same name;
+         * --datelines off: no dateline columns */
+        if (!o->datelines_off) {
+            if ((i = ws_srcctx_tag(c, "place")) < 0) rc = i;
+            else c->tag_place = i;
+            if (!rc && (i = ws_srcctx_tag(c, "agency")) < 0) rc = i;
+            else if (!rc) c->tag_agency = i;
+        }
     }
     if (!rc) {
         if (S_ISDIR(sb.st_mode)) rc = push_dir(t, "");

@@ -18,14 +18,17 @@
  *
  * Layouts, recognised per file in this order:
  *  1. Headers (RFC 5322 style: mail, Usenet, news-system exports). The lines
- *     before the first blank line (after an optional mbox "From " line) are
+ *     before the first empty line (after an optional mbox "From " line) are
  *     all "Name: value" lines or their continuations (lines starting with a
- *     blank), Name being printable ASCII without spaces or colons, and one of
+ *     blank, white-space-only lines included: they fold into the header
+ *     before them, unless the line after them is neither a header nor a
+ *     continuation, when they end the headers), Name being printable ASCII without spaces or colons, and one of
  *     the names is a known one (Date, Subject, Title, From, Author,
  *     Newsgroups, Keywords, Message-ID, Path, Xref, Lines, Organization,
  *     References, MIME-Version, Section). Date: gives the date; Subject: or
  *     Title: the title (the first one); From: or Author: the author tag (the
- *     display name of "Name <addr>" or "addr (Name)", else the address);
+ *     display name of "Name <addr>" or "addr (Name)", quotes around the
+ *     name dropped, else the address);
  *     Newsgroups: and Keywords: tags (comma-separated values); Section: or
  *     Category: the section tag. The rest of the file is the body. A file of
  *     headers alone is a story with a title and no body.
@@ -45,9 +48,13 @@
  *     or its first line is a headline, longer than a section name.
  *  3. Title first (BBC): the first non-empty line is the title, the rest of
  *     the file the body.
- * In every layout a dateline at the start of one of the body's first three
- * non-empty lines gives "place" and "agency" tags and, when there is no
- * Date: header, the date (month and day, with --year or a year in the path).
+ * In every layout a dateline of the strict shape (ws_dateline.h) at the
+ * start of a paragraph among the body's first three non-empty lines gives
+ * "place" and "agency" tags and, when there is no Date: header, the date
+ * (month and day, with --year or a year in the path); not with
+ * --datelines off. A folder holding .jsonl, .ndjson, .json, .csv or .tsv
+ * files is refused (WS_EINVAL, naming the file) unless --format text was
+ * given: they hold many stories each and are inputs of their own.
  *
  * Tag columns, in order: the --tag-from-dir name (unless it is one of the
  * following), "author", "newsgroups", "keywords", "section", "place",

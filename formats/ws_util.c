@@ -180,6 +180,15 @@ void ws_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
+size_t ws_format_iso8601_off(int64_t t, int off_min, char *buf)
+{
+    if (!off_min) return ws_format_iso8601(t, buf);
+    size_t n = ws_format_iso8601(t + (int64_t)off_min * 60, buf) - 1; /* drop the 'Z' */
+    unsigned a = (unsigned)(off_min < 0 ? -off_min : off_min);
+    int k = snprintf(buf + n, 8, "%c%02u:%02u", off_min < 0 ? '-' : '+', a / 60, a % 60);
+    return n + (k > 0 ? (size_t)k : 0);
+}
+
 size_t ws_format_iso8601(int64_t t, char *buf)
 {
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);

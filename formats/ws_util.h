@@ -113,5 +113,9 @@ int64_t ws_days_from_civil(int64_t y, unsigned m, unsigned d);
 void ws_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 32 bytes); returns length. */
 size_t ws_format_iso8601(int64_t t, char *buf);
+/* The same instant as local time at off_min minutes east of UTC, with its
+ * offset: "2019-05-10T09:30:00+03:00"; off_min 0 gives ws_format_iso8601's
+ * "...Z". buf >= 40 bytes; returns length. */
+size_t ws_format_iso8601_off(int64_t t, int off_min, char *buf);
 
 #endif /* WS_UTIL_H */

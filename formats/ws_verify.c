@@ -42,6 +42,12 @@ int ws_store_verify(const ws_store *st, FILE *report)
                 rc = ws_error(WS_ECORRUPT, "%s: block %u: statistics disagree with the column data", s->path, k);
                 break;
             }
+            for (uint32_t r = 0; b.dateoff && r < b.nrows; r++)
+                if (b.dateoff[r] && b.dates[r] == WS_DATE_UNKNOWN) {
+                    rc = ws_error(WS_ECORRUPT, "%s: block %u: row %u has a date offset but no date", s->path, k, r);
+                    break;
+                }
+            if (rc) break;
             for (uint32_t r = 0; r < b.nrows; r++) {
                 story++;
                 for (uint64_t t = b.meta.tok_off[r]; t < b.meta.tok_off[r + 1]; t++) {

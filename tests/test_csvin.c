@@ -270,6 +270,34 @@ Test(csvin, tag_names)
     ws_source_close(s);
 }
 
+/* Issue 14, bugs 4 and 8: a tag cell holds several values separated by '|'
+ * ("\|" a literal bar, "\\" a backslash), as export writes them; title and
+ * body are kept exactly as written (JSONL keeps its strings exact too). */
+Test(csvin, tag_cells_and_exact_fields)
+{
+    const char *p = WRITE("x.csv", "id,title,body,places,k\n"
+                                   "1,\"t \",\" b \",algeria|iran,a\\|b|c\\\\d|e\\x\n"
+                                   "2,  spaced  ,body,| lone |,\n"
+                                   "3,x,y,\"\",\\\\|\\|\n");
+    ws_source_opts o = opts();
+    o.tag_keys = (const char *const[]){"places", "k"};
+    o.ntags = 2;
+    o.datelines_off = 1;
+    results *r = run(p, &o);
+    cr_assert_eq(r->open_rc, 0, "%s", r->open_err);
+    cr_assert_eq(r->n, 3);
+    cr_expect_str_eq(r->r[0].title, "t ", "trailing blank kept");
+    cr_expect_str_eq(r->r[0].body, " b ");
+    cr_expect_str_eq(r->r[0].tags, "places=algeria|places=iran|k=a|b|k=c\\d|k=e\\x|");
+    cr_expect_str_eq(r->r[1].title, "  spaced  ");
+    cr_expect_str_eq(r->r[1].tags, "places=lone|", "values trimmed, empty ones dropped");
+    cr_expect_str_eq(r->r[2].tags, "k=\\|k=||", "a backslash, then a bar");
+    ws_source *s;
+    cr_assert_eq(ws_source_open(p, WS_FMT_CSV, &o, &s), 0);
+    cr_expect_eq(ws_source_ntags(s), 2, "--datelines off: no place/agency columns");
+    ws_source_close(s);
+}
+
 /* ---------- dates ---------- */
 
 Test(csvin, date_forms)

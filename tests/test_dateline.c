@@ -132,6 +132,36 @@ Test(dateline, find_in_body)
     cr_expect_eq(ws_dateline_find("", 0, &dl), 0);
 }
 
+/* Issue 14, bug 3: the strict shape used in running text (WS_DL_STRICT,
+ * ws_dateline_find): what CSV re-ingest of Reuters bodies took for
+ * datelines, and what must still be one. */
+Test(dateline, strict_shape)
+{
+    expect("MOSCOW, May 10. /TASS/. Russian", WS_DL_STRICT, "MOSCOW", "TASS", 5, 10, 0);
+    expect("SALVADOR, Feb 26 - Showers", WS_DL_STRICT, "SALVADOR", "", 2, 26, 0);
+    expect("WASHINGTON (Reuters) - The U.S.", WS_DL_STRICT, "WASHINGTON", "Reuters", 0, 0, 0);
+    expect("LONDON March 3 (AP) - text", WS_DL_STRICT, "LONDON", "AP", 3, 3, 0);
+    expect("LONDON, March 3 (AP) \xE2\x80\x94 Britain", WS_DL_STRICT, "LONDON", "AP", 3, 3, 0);
+    reject("Record March 31.", WS_DL_STRICT);                   /* no comma before the date */
+    reject("AT THE CLOSE -", WS_DL_STRICT);                     /* a place alone */
+    reject("CORRECTION - CONTINENTAL ILL <CIL>", WS_DL_STRICT);
+    reject("LONDON - The prime minister", WS_DL_STRICT);
+    reject("YEAR - Shr 1.10 dlrs", WS_DL_STRICT);
+    reject("Aquired Immune Deficiency Syndrome (AIDS).", WS_DL_STRICT); /* an acronym, no dash */
+    reject("INDIA, BOMBAY/DELHI (RAMANAVMI).", WS_DL_STRICT);
+    reject("Saturday, March 21.", WS_DL_STRICT);                /* a weekday */
+    reject("BICC SEEKS ACCELERATED EARNINGS GROWTH LONDON, March 25 - BICC", WS_DL_STRICT); /* 6 words */
+    /* without the flag the grammar stays as it was */
+    expect("LONDON - The prime minister", 0, "LONDON", "", 0, 0, 0);
+    /* only at a paragraph start */
+    const char *wrapped = "The plants will work overtime on\nSaturday, March 21.\n";
+    cr_expect_eq(ws_dateline_find(wrapped, strlen(wrapped), &dl), 0);
+    const char *wrapped2 = "Qtly div 15 cts\nMOSCOW, May 10. /TASS/. x";
+    cr_expect_eq(ws_dateline_find(wrapped2, strlen(wrapped2), &dl), 0, "a wrapped line");
+    const char *indented = "Qtly div 15 cts\n    MOSCOW, May 10. /TASS/. x";
+    cr_expect_eq(ws_dateline_find(indented, strlen(indented), &dl), 1, "an indented paragraph start");
+}
+
 Test(dateline, dates)
 {
     cr_assert(parse("MOSCOW, May 10. /TASS/. x", 0));

@@ -348,11 +348,11 @@ static void configs_init(config c[3])
 {
     /* 0: defaults with two tag keys; 1: everything mapped onto "v"-ish keys,
      * with one key feeding several fields; 2: an explicit body key. */
-    c[0].opts = (ws_jsonl_opts){NULL, NULL, NULL, NULL, NULL, k_tags_default, 2};
+    c[0].opts = (ws_jsonl_opts){NULL, NULL, NULL, NULL, NULL, k_tags_default, 2, 0};
     c[0].ref = (ref_opts){"id", "date", "title", NULL, "source", k_tags_default, 2};
-    c[1].opts = (ws_jsonl_opts){"v", "v", "title", "body", "a", k_tags_v, 2};
+    c[1].opts = (ws_jsonl_opts){"v", "v", "title", "body", "a", k_tags_v, 2, 0};
     c[1].ref = (ref_opts){"v", "v", "title", "body", "a", k_tags_v, 2};
-    c[2].opts = (ws_jsonl_opts){"a", "date", "v", "text", "", NULL, 0};
+    c[2].opts = (ws_jsonl_opts){"a", "date", "v", "text", "", NULL, 0, 0};
     c[2].ref = (ref_opts){"a", "date", "v", "text", "", NULL, 0};
     for (int i = 0; i < 3; i++) {
         c[i].p = ws_jsonl_parser_create(&c[i].opts);

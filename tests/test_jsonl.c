@@ -105,7 +105,7 @@ Test(jsonl, body_fallback)
 Test(jsonl, mapped_keys)
 {
     char keys[5][16] = {"guid", "published", "headline", "article", "outlet"};
-    ws_jsonl_opts o = {keys[0], keys[1], keys[2], keys[3], keys[4], NULL, 0};
+    ws_jsonl_opts o = {keys[0], keys[1], keys[2], keys[3], keys[4], NULL, 0, 0};
     ws_jsonl_parser *p = ws_jsonl_parser_create(&o);
     memset(keys, 'z', sizeof keys); /* the parser must have copied them */
     ws_record r;
@@ -176,6 +176,69 @@ Test(jsonl, dates)
         cr_expect_eq(r.date, cases[i].date, "%s: %lld", cases[i].line, (long long)r.date);
         cr_expect_eq(r.date_bad, cases[i].bad, "%s: date_bad %d", cases[i].line, r.date_bad);
     }
+    ws_jsonl_parser_free(p);
+}
+
+/* Issue 14, bug 3: JSONL finds datelines like the other readers: "place"
+ * and "agency" as two more tag lists (or --tag columns of those names, kept
+ * when they have values), the day for an undated story in the set year,
+ * dateline_no_year when there is none, and only datelines of the strict
+ * shape. */
+Test(jsonl, datelines)
+{
+    ws_jsonl_opts o = {.datelines = 1};
+    ws_jsonl_parser *p = ws_jsonl_parser_create(&o);
+    cr_assert_eq(ws_jsonl_parser_ntags(p), 2);
+    ws_record r;
+    cr_assert_eq(parse(p, "{\"body\":\"MOSCOW, May 10. /TASS/. Russian Foreign Minister\"}", &r), 0, "%s", ws_last_error());
+    cr_assert_eq(r.ntags, 2);
+    cr_expect_eq(r.tag_count[0], 1);
+    cr_expect_eq(r.tag_count[1], 1);
+    expect_str(r.tag_vals[0], "MOSCOW", "place");
+    expect_str(r.tag_vals[1], "TASS", "agency");
+    cr_expect_eq(r.date, WS_DATE_UNKNOWN);
+    cr_expect_eq(r.dateline_no_year, 1);
+    ws_jsonl_parser_set_year(p, 2019);
+    cr_assert_eq(parse(p, "{\"body\":\"MOSCOW, May 10. /TASS/. Text\"}", &r), 0);
+    cr_expect_eq(r.date, ws_days_from_civil(2019, 5, 10) * 86400);
+    cr_expect_eq(r.dateline_no_year, 0);
+    cr_assert_eq(parse(p, "{\"date\":\"2019-05-11T09:00:00+03:00\",\"body\":\"MOSCOW, May 10. /TASS/. Text\"}", &r), 0);
+    cr_expect_eq(r.date, ws_days_from_civil(2019, 5, 11) * 86400 + 6 * 3600, "a date field wins");
+    cr_expect_eq(r.date_off, 180);
+    static const char *const not_datelines[] = {
+        "{\"body\":\"Record March 31.\\n Reuter\"}", "{\"body\":\"AT THE CLOSE -\\n CHICAGO CORN\"}",
+        "{\"body\":\"CORRECTION - CONTINENTAL ILL\"}", "{\"body\":\"Japanese scientists say\\nAquired Immune Deficiency (AIDS). x\"}",
+        "{\"body\":\"The plants will work on\\nSaturday, March 21.\"}"};
+    for (size_t i = 0; i < sizeof not_datelines / sizeof not_datelines[0]; i++) {
+        cr_assert_eq(parse(p, not_datelines[i], &r), 0);
+        cr_expect_eq(r.tag_count[0] + r.tag_count[1], 0, "taken for a dateline: %s", not_datelines[i]);
+    }
+    ws_jsonl_parser_free(p);
+
+    /* --tag place: that column is the dateline's; a value given wins */
+    const char *const tk[] = {"topics", "place"};
+    ws_jsonl_opts o2 = {.tag_keys = tk, .ntags = 2, .datelines = 1};
+    p = ws_jsonl_parser_create(&o2);
+    cr_assert_eq(ws_jsonl_parser_ntags(p), 3, "topics, place, then agency");
+    cr_assert_eq(parse(p, "{\"topics\":[\"a\",\"b\"],\"body\":\"SALVADOR, Feb 26 (Reuters) - Showers\"}", &r), 0);
+    cr_assert_eq(r.ntags, 3);
+    cr_expect_eq(r.tag_count[0], 2);
+    cr_expect_eq(r.tag_count[1], 1);
+    cr_expect_eq(r.tag_count[2], 1);
+    expect_str(r.tag_vals[0], "a", "topics[0]");
+    expect_str(r.tag_vals[1], "b", "topics[1]");
+    expect_str(r.tag_vals[2], "SALVADOR", "place, inserted in its list");
+    expect_str(r.tag_vals[3], "Reuters", "agency");
+    cr_assert_eq(parse(p, "{\"place\":\"Bahia\",\"body\":\"SALVADOR, Feb 26 - Showers\"}", &r), 0);
+    cr_expect_eq(r.tag_count[1], 1);
+    expect_str(r.tag_vals[0], "Bahia", "a given place is kept");
+    ws_jsonl_parser_free(p);
+
+    ws_jsonl_opts off = {0};
+    p = ws_jsonl_parser_create(&off);
+    cr_assert_eq(parse(p, "{\"body\":\"MOSCOW, May 10. /TASS/. Text\"}", &r), 0);
+    cr_expect_eq(r.ntags, 0, "datelines off: no tag lists");
+    cr_expect_eq(r.dateline_no_year, 0);
     ws_jsonl_parser_free(p);
 }
 

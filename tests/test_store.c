@@ -210,6 +210,116 @@ Test(store, flipped_chunk_is_named, .init = mk_tmp, .fini = rm_tmp)
     ws_store_close(s);
 }
 
+/* Write a one-block segment of two rows by hand through the segment
+ * writer: the seven fixed columns, and a DATEOFF column when offs is given
+ * (which makes it a 1.1 segment). */
+static void write_segment(const char *path, const int32_t *offs)
+{
+    uint32_t ncols = WS_C_FIRST_TAG + (offs ? 1 : 0);
+    static const uint8_t types[] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT, WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA,
+                                    WS_COL_DATEOFF};
+    static const char *const names[] = {"id", "date", "source", "title", "body", "tokens", "tokmeta", "dateoff"};
+    ws_segwriter *w;
+    cr_assert_eq(ws_segwriter_create(path, ncols, types, names, &w), 0, "%s", ws_last_error());
+    ws_buf raw[8] = {{0}}, comp[8] = {{0}};
+    uint32_t raw_size[8];
+    ws_str ids[2] = {WS_STR_LIT("a"), WS_STR_LIT("b")};
+    int64_t dates[2] = {1557469800, WS_DATE_UNKNOWN};
+    uint32_t src[2] = {0, 0}, zero[2] = {0, 0}, sent_off[3] = {0, 0, 0};
+    cr_assert_eq(ws_col_encode_strings(ids, 2, &raw[0]), 0);
+    cr_assert_eq(ws_col_encode_dates(dates, 2, &raw[1]), 0);
+    cr_assert_eq(ws_col_encode_dict(src, 2, &raw[2]), 0);
+    for (int f = 3; f <= 4; f++)
+        for (int r = 0; r < 2; r++) cr_assert_eq(ws_text_encode_raw(ws_str_make("", 0), &raw[f]), 0);
+    cr_assert_eq(ws_col_encode_tokids(NULL, 0, &raw[5]), 0);
+    cr_assert_eq(ws_col_encode_tokmeta(zero, zero, sent_off, NULL, 2, &raw[6]), 0);
+    if (offs) cr_assert_eq(ws_col_encode_dateoff(offs, 2, &raw[7]), 0);
+    for (uint32_t c = 0; c < ncols; c++) {
+        cr_assert_eq(ws_zstd_compress(raw[c].p, raw[c].n, 3, &comp[c]), 0);
+        raw_size[c] = (uint32_t)raw[c].n;
+    }
+    uint32_t srcs[1] = {0};
+    ws_block_meta m = {.nrows = 2, .undated = 1, .min_date = dates[0], .max_date = dates[0], .nsources = 1, .sources = srcs};
+    cr_assert_eq(ws_segwriter_add_block(w, &m, comp, raw_size), 0, "%s", ws_last_error());
+    ws_str none = WS_STR_LIT("");
+    cr_assert_eq(ws_segwriter_set_values(w, WS_C_SOURCE, &none, 1), 0);
+    cr_assert_eq(ws_segwriter_finish(w, 0, NULL), 0, "%s", ws_last_error());
+    for (int c = 0; c < 8; c++) { ws_buf_free(&raw[c]); ws_buf_free(&comp[c]); }
+}
+
+static void put_version(const char *path, uint32_t v)
+{
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    uint8_t b[4];
+    ws_le32_put(b, v);
+    fseek(f, 8, SEEK_SET);
+    fwrite(b, 1, 4, f);
+    fseek(f, -40 + 24, SEEK_END);
+    fwrite(b, 1, 4, f);
+    fclose(f);
+}
+
+/* Issue 14, bug 4: format 1.1 keeps each date's UTC offset in a DATEOFF
+ * column after the tags; 1.0 segments (no such column) still read, as UTC;
+ * a DATEOFF column in a 1.0 segment is corrupt; a newer minor is refused as
+ * a version. */
+Test(store, format_1_1_dateoff_and_1_0_segments, .init = mk_tmp, .fini = rm_tmp)
+{
+    char p10[300], p11[300];
+    snprintf(p10, sizeof p10, "%s/seg-000001.wss", tmpdir);
+    snprintf(p11, sizeof p11, "%s/seg-000002.wss", tmpdir);
+    write_segment(p10, NULL);
+    const int32_t offs[2] = {180, 0};
+    write_segment(p11, offs);
+    ws_dict d;
+    memset(&d, 0, sizeof d);
+    uint64_t off0 = 0;
+    d.off = &off0;
+    ws_block b;
+    memset(&b, 0, sizeof b);
+
+    ws_segment *s;
+    cr_assert_eq(ws_segment_open(p10, &s), 0, "%s", ws_last_error());
+    cr_expect_eq(s->minor, 0);
+    cr_expect_eq(s->dateoff_col, -1);
+    cr_expect_eq(s->ncols, WS_C_FIRST_TAG);
+    cr_assert_eq(ws_block_load(&b, &d, s, 0, WS_COLS_ALL), 0, "%s", ws_last_error());
+    cr_expect_null(b.dateoff, "a 1.0 segment: no offsets (UTC)");
+    cr_expect_eq(b.dates[0], 1557469800);
+    ws_segment_close(s);
+
+    cr_assert_eq(ws_segment_open(p11, &s), 0, "%s", ws_last_error());
+    cr_expect_eq(s->minor, 1);
+    cr_expect_eq(s->ncols, WS_C_FIRST_TAG, "DATEOFF is not a tag column");
+    cr_expect_eq(s->dateoff_col, WS_C_FIRST_TAG);
+    cr_assert_eq(ws_block_load(&b, &d, s, 0, WS_COLS_ALL), 0, "%s", ws_last_error());
+    cr_assert_not_null(b.dateoff);
+    cr_expect_eq(b.dateoff[0], 180);
+    cr_expect_eq(b.dateoff[1], 0);
+    cr_assert_eq(ws_block_load(&b, &d, s, 0, WS_COLBIT(WS_C_DATE)), 0);
+    cr_expect_null(b.dateoff, "not asked for");
+    ws_segment_close(s);
+
+    put_version(p11, 1); /* a DATEOFF column under 1.0 */
+    cr_expect_eq(ws_segment_open(p11, &s), WS_ECORRUPT);
+    put_version(p11, 1u | 2u << 16);
+    cr_expect_eq(ws_segment_open(p11, &s), WS_EVERSION);
+    cr_expect(strstr(ws_last_error(), "1.2"), "%s", ws_last_error());
+    ws_block_free(&b);
+
+    /* an offset out of range is corrupt */
+    ws_buf raw = {0};
+    int32_t out[1];
+    cr_assert_eq(ws_col_encode_dateoff((const int32_t[]){-1439}, 1, &raw), 0);
+    cr_expect_eq(ws_col_decode_dateoff(raw.p, raw.n, 1, out), 0);
+    cr_expect_eq(out[0], -1439);
+    raw.n = 0;
+    cr_assert_eq(ws_col_encode_dateoff((const int32_t[]){1440}, 1, &raw), 0);
+    cr_expect_eq(ws_col_decode_dateoff(raw.p, raw.n, 1, out), WS_ECORRUPT);
+    ws_buf_free(&raw);
+}
+
 /* Count the stories of a store, or -1 when it does not open. */
 static long stories_of(const char *st)
 {
