@@ -1339,6 +1339,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
             rc = ws_segwriter_set_values(r->seg, v == 0 ? WS_C_SOURCE : WS_C_FIRST_TAG + v - 1, vals[v], vd->nterms);
         }
         if (!rc) rc = ws_segwriter_finish(r->seg, r->dict->nterms, &seg_bytes);
+        else ws_segwriter_abort(r->seg); /* a value list failed: finish never ran */
         r->seg = NULL; /* finish frees it, on success or failure */
         for (uint32_t v = 0; v <= r->ntags; v++) ws_free(vals[v]);
         if (rc) goto out;

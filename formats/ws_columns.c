@@ -213,6 +213,12 @@ int ws_col_decode_tokids(const uint8_t *raw, size_t len, uint64_t ntokens, uint3
     }
     if (p != end) return bad("token ids do not fill the chunk");
     if (ntokens && maxid >= dict_terms) return bad("token id beyond the dictionary");
+    /* The one-byte fast path does not track maxid (it would slow the hot
+     * loop); one-byte ids are below 128, so only a dictionary of fewer
+     * terms needs them checked (fuzzing found a corrupt footer claiming 3). */
+    if (dict_terms < 128)
+        for (uint64_t k = 0; k < ntokens; k++)
+            if (out[k] >= dict_terms) return bad("token id beyond the dictionary");
     return 0;
 }
 

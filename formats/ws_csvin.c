@@ -330,6 +330,9 @@ int ws_csvin_open(const char *path, const ws_source_opts *o, ws_srcctx *c, ws_cs
     r->fd = -1;
     int rc = 0;
     if (!(r->path = ws_strndup(path, strlen(path))) || !(r->buf = ws_malloc(RD_CHUNK))) rc = WS_ENOMEM;
+    /* The field bytes exist even when every field is empty (",,"): the
+     * readers take fb.p + offset. */
+    if (!rc) rc = ws_buf_reserve(&r->fb, 256);
     if (!rc) {
         if (!strcmp(path, "-")) {
             r->fd = 0;

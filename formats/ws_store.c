@@ -492,7 +492,8 @@ int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_ou
 {
     ws_buf f = {0};
     int rc = ws_buf_reserve(&f, 64);
-    if (rc) return rc;
+    /* finish frees w on every path, as the callers rely on */
+    if (rc) { ws_segwriter_abort(w); return rc; }
     put32(&f, w->ncols);
     for (uint32_t c = 0; c < w->ncols; c++) {
         size_t nl = strlen(w->names[c]);
@@ -514,7 +515,11 @@ int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_ou
     put64(&f, w->rows);
     put64(&f, w->toks);
     /* ws_buf_append reports ENOMEM through its return, checked here once. */
-    if (f.n < 64 || (rc = ws_buf_reserve(&f, WS_SEG_TRAILER_SIZE))) { ws_buf_free(&f); return rc ? rc : WS_ENOMEM; }
+    if (f.n < 64 || (rc = ws_buf_reserve(&f, WS_SEG_TRAILER_SIZE))) {
+        ws_buf_free(&f);
+        ws_segwriter_abort(w);
+        return rc ? rc : WS_ENOMEM;
+    }
     uint8_t tail[WS_SEG_TRAILER_SIZE];
     ws_le64_put(tail, w->off);
     ws_le64_put(tail + 8, f.n);

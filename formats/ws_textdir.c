@@ -389,6 +389,9 @@ static const char *binary_reason(const uint8_t *p, size_t n)
 static int collapse(ws_buf *b, const char *s, size_t n)
 {
     b->n = 0;
+    /* b->p is never NULL afterwards, even for an empty value: callers
+     * memchr() and compare the result as a view. */
+    if (ws_buf_reserve(b, n + 1)) return WS_ENOMEM;
     ws_src_trim(&s, &n);
     int sp = 0;
     for (size_t i = 0; i < n; i++) {

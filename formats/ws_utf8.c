@@ -79,6 +79,9 @@ long ws_utf8_sanitize(const char *str, size_t n, ws_buf *out)
     const uint8_t *s = (const uint8_t *)str;
     long bad = 0;
     size_t i = 0;
+    /* Also for n == 0: callers take out->p + out->n afterwards. */
+    int rc0 = ws_buf_reserve(out, n);
+    if (rc0) return rc0;
     while (i < n) {
         size_t ok = ws_utf8_valid_prefix((const char *)s + i, n - i);
         int rc = ws_buf_append(out, s + i, ok);

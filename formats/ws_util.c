@@ -126,7 +126,9 @@ int ws_str_cmp(ws_str a, ws_str b)
 /* ---- buffers ---- */
 int ws_buf_reserve(ws_buf *b, size_t extra)
 {
-    if (b->cap - b->n >= extra) return 0;
+    /* A successful reserve always leaves p non-NULL, even for 0 bytes, so
+     * callers may form b->p + b->n (arithmetic on NULL is undefined). */
+    if (b->cap - b->n >= extra && b->p) return 0;
     if (extra > SIZE_MAX / 2 - b->n) return WS_ENOMEM;
     size_t need = b->n + extra, cap = b->cap ? b->cap : 256;
     while (cap < need) cap *= 2;

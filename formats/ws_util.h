@@ -56,7 +56,7 @@ typedef struct ws_buf {
     uint8_t *p;
     size_t n, cap;
 } ws_buf;
-int ws_buf_reserve(ws_buf *b, size_t extra); /* ensure n+extra <= cap */
+int ws_buf_reserve(ws_buf *b, size_t extra); /* ensure n+extra <= cap (and p != NULL) */
 int ws_buf_append(ws_buf *b, const void *src, size_t n);
 void ws_buf_free(ws_buf *b);
 static inline void ws_buf_reset(ws_buf *b) { b->n = 0; }

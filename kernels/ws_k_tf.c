@@ -418,7 +418,8 @@ static int group_cmp(const void *x, const void *y)
 static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
 {
     /* Groups in id order: time order, or label order; WS_GROUP_NONE last. */
-    qsort(s->gs, s->ngs, sizeof *s->gs, group_cmp);
+    /* No groups (an empty selection): gs is NULL, and qsort's array must not be. */
+    if (s->ngs > 1) qsort(s->gs, s->ngs, sizeof *s->gs, group_cmp);
     size_t most = 0;
     for (size_t g = 0; g < s->ngs; g++) most = s->gs[g].terms.used > most ? s->gs[g].terms.used : most;
     tf_item *items = ws_malloc((most + 1) * sizeof *items);

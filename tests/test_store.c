@@ -129,7 +129,7 @@ Test(columns, tokmeta_and_text)
     uint32_t spans[4] = {2, 3, 7, 4};
     ws_buf enc = {0}, text = {0}, offs = {0};
     cr_assert_eq(ws_text_encode_gaps(title, spans, 2, &enc), 0);
-    cr_assert_eq(ws_text_encode_raw(WS_STR_LIT("Gold\xC2\xA0fell"), &enc), 0);
+    cr_assert_eq(ws_text_encode_raw(WS_STR_LIT("Gold\xC2\xA0" "fell"), &enc), 0);
     /* Two rows encoded, one declared: the trailing row must be rejected. */
     ws_text_ctx ctx = {&mv, ids, term_off, terms, 4, 0};
     ws_strings_view sv;
