@@ -14,7 +14,7 @@
 
 enum {
     O_TERMS = O_CMD, O_TOPICS, O_BUCKET, O_TBY, O_WIDE, O_WIDE_SHARE, O_SMOOTH, O_EMERGING, O_BASELINE,
-    O_TMINCOUNT, O_BURSTS, O_BURST_S, O_BURST_GAMMA, O_CHART, O_CHART_Y
+    O_TMINCOUNT, O_BURSTS, O_BURST_S, O_BURST_GAMMA, O_CHART, O_CHART_Y, O_TITLE
 };
 
 static void trends_help(FILE *f)
@@ -28,8 +28,9 @@ static void trends_help(FILE *f)
             "  bucket,topic,docs,mentions,total,share\n"
             "docs = stories in the bucket that mention the topic, mentions = positions\n"
             "where one of its terms or phrases starts (a position counts once per topic),\n"
-            "total = stories in the bucket that pass the filters, share = docs / total.\n"
-            "Every bucket from the first to the last dated story is listed (zero-filled);\n"
+            "total = stories in the bucket that pass the filters, share = docs / total\n"
+            "(empty when the bucket has no story: unknown, not 0). Every bucket from the\n"
+            "first to the last dated story is listed (zero-filled; at most 100000);\n"
             "rows by bucket, then topic in the order given. Undated stories are left out\n"
             "(their count is reported on stderr). See docs/trends.md.\n"
             "\n"
@@ -51,11 +52,16 @@ static void trends_help(FILE *f)
             "      --wide             one row per bucket: bucket,total,<topic>... (docs)\n"
             "      --wide-share       the same with share in the topic columns\n"
             "      --smooth K         add the mean share over the trailing K buckets (the\n"
-            "                         bucket and the K-1 before it; fewer at the start):\n"
+            "                         bucket and the K-1 before it; fewer at the start;\n"
+            "                         buckets without stories left out, empty if all are):\n"
             "                         column share_ma (long) or <topic>_ma (wide)\n"
             "      --chart FILE       also draw the series into FILE.svg or FILE.png\n"
-            "                         (repeatable: one scan, several files)\n"
+            "                         (repeatable: one scan, several files); with --smooth the\n"
+            "                         smoothed share is drawn; more than 8 series are drawn as\n"
+            "                         small multiples (a panel each), more than 48 refused\n"
             "      --chart-y Y        share (default) or docs\n"
+            "      --title T          the chart's title (default: what is drawn, e.g. 'Share\n"
+            "                         of stories mentioning oil, opec per month')\n"
             "emerging terms (--emerging):\n"
             "                         CSV bucket,term,count,baseline,score: per bucket, terms\n"
             "                         whose story count (count, stories with the term) is\n"
@@ -93,16 +99,64 @@ static int parse_double(const char *opt, const char *s, double lo, double *out)
     return 0;
 }
 
-/* Draw the series of o into path: one per (group, topic). */
-static int draw_chart(const char *const *paths, size_t npaths, int docs, const ws_trends_params *p, const ws_query *q,
-                      const ws_trends_out *o)
+static const char *const bucket_names[] = {"", "day", "week", "month", "quarter", "year"};
+
+/* The default chart title: what is drawn ("Share of stories mentioning
+ * oil, opec per month, by source, mean of the last 3 months"). */
+static char *chart_title(int docs, const ws_trends_params *p, const ws_query *q, uint32_t ntopics)
+{
+    ws_buf b = {0};
+    char tmp[96];
+    const char *bk = p->bucket <= WS_BY_YEAR ? bucket_names[p->bucket] : "bucket";
+    int rc = ws_buf_append(&b, docs ? "Stories mentioning " : "Share of stories mentioning ",
+                           docs ? 19 : 28);
+    if (ntopics <= 5) {
+        for (uint32_t t = 0; t < ntopics && !rc; t++) {
+            if (t) rc = ws_buf_append(&b, ", ", 2);
+            if (!rc) rc = ws_buf_append(&b, p->set->names[t], strlen(p->set->names[t]));
+        }
+    } else {
+        snprintf(tmp, sizeof tmp, "%u topics", ntopics);
+        rc = ws_buf_append(&b, tmp, strlen(tmp));
+    }
+    snprintf(tmp, sizeof tmp, " per %s", bk);
+    if (!rc) rc = ws_buf_append(&b, tmp, strlen(tmp));
+    if (!rc && q->groups) {
+        const char *g = q->groups->by == WS_BY_SOURCE ? "source" : q->groups->tag ? q->groups->tag : "group";
+        rc = ws_buf_append(&b, ", by ", 5);
+        if (!rc) rc = ws_buf_append(&b, g, strlen(g));
+    }
+    if (!rc && p->smooth > 1) {
+        snprintf(tmp, sizeof tmp, ", mean of the last %u %ss", p->smooth, bk);
+        rc = ws_buf_append(&b, tmp, strlen(tmp));
+    }
+    if (!rc) rc = ws_buf_append(&b, "", 1);
+    if (rc) {
+        ws_buf_free(&b);
+        return NULL;
+    }
+    return (char *)b.p;
+}
+
+/* Draw the series of o into path: one per (group, topic). Shares of
+ * buckets without stories are unknown (NaN): gaps in the lines. */
+static int draw_chart(const char *const *paths, size_t npaths, int docs, const char *title, const ws_trends_params *p,
+                      const ws_query *q, const ws_trends_out *o)
 {
     size_t ns = (size_t)o->ng * o->nt;
+    if (ns > WS_CHART_MAX_SERIES)
+        return ws_error(WS_ETOOBIG,
+                        "--chart: %zu series (%u topic%s x %u group%s) are too many to draw: at most %d (more than "
+                        "%d are drawn as small multiples); chart fewer topics, or fewer groups (--where)",
+                        ns, o->nt, o->nt == 1 ? "" : "s", o->ng, o->ng == 1 ? "" : "s", WS_CHART_MAX_SERIES,
+                        WS_CHART_MAX_LINES);
     const char **xl = calloc(o->nb + 1, sizeof *xl);
     ws_chart_series *ser = calloc(ns + 1, sizeof *ser);
     double *y = calloc(ns * o->nb + 1, sizeof *y);
     char **names = calloc(ns + 1, sizeof *names);
-    int rc = xl && ser && y && names ? 0 : ws_error(WS_ENOMEM, "out of memory for the chart");
+    char *deftitle = title ? NULL : chart_title(docs, p, q, o->nt);
+    char ylabel[96];
+    int rc = xl && ser && y && names && (title || deftitle) ? 0 : ws_error(WS_ENOMEM, "out of memory for the chart");
     for (uint32_t b = 0; b < o->nb && !rc; b++) xl[b] = o->blabel[b];
     for (uint32_t g = 0; g < o->ng && !rc; g++)
         for (uint32_t t = 0; t < o->nt && !rc; t++) {
@@ -121,15 +175,17 @@ static int draw_chart(const char *const *paths, size_t npaths, int docs, const w
             ser[k].y = y + k * o->nb;
             for (uint32_t b = 0; b < o->nb; b++) {
                 const uint64_t *c = o->cell + ((size_t)b * o->ng + g) * (2 * (size_t)o->nt + 1);
-                y[k * o->nb + b] = docs ? (double)c[1 + 2 * t] : c[0] ? (double)c[1 + 2 * t] / (double)c[0] : 0.0;
+                y[k * o->nb + b] = docs ? (double)c[1 + 2 * t] : ws_trends_share(o, b, g, t, p->smooth);
             }
         }
-    static const char *const bucket_names[] = {"", "day", "week", "month", "quarter", "year"};
     if (!rc) {
         ws_chart ch = {0};
-        ch.title = "wirescan trends";
+        ch.title = title ? title : deftitle;
         ch.xlabel = p->bucket <= WS_BY_YEAR ? bucket_names[p->bucket] : "bucket";
-        ch.ylabel = docs ? "stories" : "share of stories";
+        if (docs) snprintf(ylabel, sizeof ylabel, "stories");
+        else if (p->smooth > 1) snprintf(ylabel, sizeof ylabel, "share of stories (mean of %u)", p->smooth);
+        else snprintf(ylabel, sizeof ylabel, "share of stories");
+        ch.ylabel = ylabel;
         ch.nx = o->nb;
         ch.xlabels = xl;
         ch.nseries = ns;
@@ -148,6 +204,7 @@ static int draw_chart(const char *const *paths, size_t npaths, int docs, const w
     free(xl);
     free(ser);
     free(y);
+    ws_free(deftitle);
     return rc;
 }
 
@@ -165,7 +222,7 @@ int ws_cmd_trends(int argc, char **argv)
     p.min_count = 5;
     p.burst_s = 2;
     p.burst_gamma = 1;
-    const char *terms = NULL, *topics = NULL, *by_arg = NULL;
+    const char *terms = NULL, *topics = NULL, *by_arg = NULL, *title = NULL;
     const char *charts[8];
     size_t ncharts = 0;
     int rc = 0, emerging = 0, bursts = 0, chart_docs = 0;
@@ -186,6 +243,7 @@ int ws_cmd_trends(int argc, char **argv)
                                        {"burst-gamma", required_argument, 0, O_BURST_GAMMA},
                                        {"chart", required_argument, 0, O_CHART},
                                        {"chart-y", required_argument, 0, O_CHART_Y},
+                                       {"title", required_argument, 0, O_TITLE},
                                        {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -251,6 +309,7 @@ int ws_cmd_trends(int argc, char **argv)
                 rc = 2;
             }
             break;
+        case O_TITLE: title = optarg; break;
         case 'h': trends_help(stdout); ws_query_args_free(&qa); return 0;
         default: trends_help(stderr); rc = 2;
         }
@@ -265,6 +324,9 @@ int ws_cmd_trends(int argc, char **argv)
     else if (!emerging && !terms && !topics) why = "give --terms LIST, --topics FILE or --emerging";
     else if ((emerging || bursts) && (p.wide || p.smooth)) why = "--wide and --smooth apply to series only";
     else if (emerging && (by_arg || ncharts)) why = "--by and --chart do not apply to --emerging";
+    else if (title && !ncharts) why = "--title names a chart: give --chart FILE";
+    else if (ncharts && chart_docs && p.smooth)
+        why = "--smooth averages shares and the chart draws it; it does not apply to --chart-y docs";
     if (why) {
         fprintf(stderr, "wirescan trends: %s\n", why);
         rc = 2;
@@ -307,7 +369,7 @@ int ws_cmd_trends(int argc, char **argv)
     if (!rc && res.undated)
         fprintf(stderr, "wirescan trends: %llu undated stor%s left out (in no bucket)\n",
                 (unsigned long long)res.undated, res.undated == 1 ? "y" : "ies");
-    if (!rc && ncharts) rc = draw_chart(charts, ncharts, chart_docs, &p, &q, &res);
+    if (!rc && ncharts) rc = draw_chart(charts, ncharts, chart_docs, title, &p, &q, &res);
     ws_trends_out_free(&res);
     ws_trends_set_free(&set);
     ws_query_env_close(&env);

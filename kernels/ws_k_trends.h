@@ -60,6 +60,15 @@ typedef struct ws_trends_out {
     uint64_t *cell;
 } ws_trends_out;
 
+/* A series (and bursts) lists every bucket from the first to the last
+ * dated story; beyond this many buckets the query is refused (WS_ETOOBIG). */
+#define WS_TRENDS_MAX_BUCKETS 100000u
+
+/* The share of topic t in bucket b, group g of o: docs / total, or with
+ * smooth = K the mean of the known shares of b and the K - 1 buckets
+ * before it. NaN when unknown (no story in the bucket, or in the window). */
+double ws_trends_share(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t t, uint32_t smooth);
+
 /* The kernel's parameters (ws_query.ext). */
 typedef struct ws_trends_params {
     ws_trends_mode mode;
