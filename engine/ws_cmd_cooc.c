@@ -257,7 +257,8 @@ int ws_cmd_cooc(int argc, char **argv)
         case O_PERTERM: p.per_term = 1; break;
         case O_MEM:
             if (ws_cli_parse_size(optarg, &mem)) {
-                fprintf(stderr, "wirescan cooc: --mem expects a size like 512M or 4G, got '%s'\n", optarg);
+                fprintf(stderr, "wirescan cooc: --mem expects a size like 512M or 4G (0: no budget), got '%s'\n",
+                        optarg);
                 rc = 2;
             }
             break;
@@ -276,7 +277,7 @@ int ws_cmd_cooc(int argc, char **argv)
             ws_query_args_free(&qa);
             free(terms);
             return 0;
-        default: cooc_help(stderr); rc = 2;
+        default: rc = 2; /* getopt said what */
         }
     }
     q.top = qa.top;
@@ -285,6 +286,8 @@ int ws_cmd_cooc(int argc, char **argv)
         fprintf(stderr, "wirescan cooc: --per-term needs --term\n");
         rc = 2;
     }
+    if (!rc && ws_query_args_check(&qa)) rc = 2;
+    if (rc) ws_cli_try("cooc");
     query_env env;
     int env_open = 0;
     if (!rc) {

@@ -38,10 +38,11 @@ static void ngrams_help(FILE *f)
             "                         5 with --phrases)\n"
             "      --phrases          multi-word expressions: bigrams ranked by NPMI, as CSV\n"
             "                         phrase,count,df,npmi, ordered by npmi descending, then\n"
-            "                         phrase. p(xy) = count(xy) / N (N = bigram positions),\n"
-            "                         p(x) = tf(x) / Ntok (Ntok = kept tokens; tf as\n"
-            "                         'wirescan tf' counts it), npmi = log2(p(xy) / (p(x)\n"
-            "                         p(y))) / -log2(p(xy)); see docs/ngrams.md\n");
+            "                         phrase. Over the N bigram positions: p(xy) =\n"
+            "                         count(xy) / N, p(x) = positions starting with x / N,\n"
+            "                         p(y) = positions ending with y / N, npmi =\n"
+            "                         log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), in [-1, 1];\n"
+            "                         see docs/ngrams.md\n");
     fputs(FILTER_HELP, f);
 }
 
@@ -83,7 +84,7 @@ int ws_cmd_ngrams(int argc, char **argv)
             min_count_given = 1;
             break;
         case 'h': ngrams_help(stdout); ws_query_args_free(&qa); return 0;
-        default: ngrams_help(stderr); rc = 2;
+        default: rc = 2; /* getopt said what */
         }
     }
     if (!rc && pr.phrases && pr.n != 2) {
@@ -91,7 +92,9 @@ int ws_cmd_ngrams(int argc, char **argv)
         rc = 2;
     }
     q.top = qa.top;
+    if (!rc && ws_query_args_check(&qa)) rc = 2;
     if (!rc && ws_query_need_store(argc, "ngrams", ngrams_help)) rc = 2;
+    if (rc) ws_cli_try("ngrams");
     if (!min_count_given) pr.min_count = pr.phrases ? PHRASES_MIN_COUNT : 1;
     if (pr.min_count == 0) pr.min_count = 1;
     q.ext = &pr;

@@ -14,13 +14,15 @@ static void tf_help(FILE *f)
     fprintf(f, "usage: wirescan tf STORE... [OPTIONS]\n"
                "\n"
                "Term frequencies as CSV: term,tf,df (tf = occurrences, df = stories that\n"
-               "contain the term), ordered by tf descending, then term ascending (bytewise).\n"
+               "contain the term), ordered by tf descending (tfidf with --tfidf), then term\n"
+               "ascending (bytewise).\n"
                "Several stores (shards) are read as one corpus.\n"
                "\n"
                "output:\n"
                "  -n, --top N            rows to print (default 100; 0 = all); per group with --by\n"
                "      --tfidf            add a tfidf column: tf * ln(N / df), N = stories scanned\n"
-               "                         (with --by: the group's stories, df within the group)\n"
+               "                         (with --by: the group's stories, df within the group),\n"
+               "                         and rank by it: tfidf descending, then term\n"
                "      --min-df N         only terms in at least N stories (of the group, with --by)\n"
                "      --by G             group stories: day, week (starting Monday, labelled by\n"
                "                         that Monday: 2019-05-06), month (2019-05), quarter\n"
@@ -64,11 +66,13 @@ int ws_cmd_tf(int argc, char **argv)
         case O_BY: by_arg = optarg; break;
         case O_DECODE_ONLY: decode_only = 1; break;
         case 'h': tf_help(stdout); ws_query_args_free(&qa); return 0;
-        default: tf_help(stderr); rc = 2;
+        default: rc = 2; /* getopt said what */
         }
     }
     q.top = qa.top;
+    if (!rc && ws_query_args_check(&qa)) rc = 2;
     if (!rc && ws_query_need_store(argc, "tf", tf_help)) rc = 2;
+    if (rc) ws_cli_try("tf");
     ws_by by = WS_BY_NONE;
     const char *tag = NULL;
     if (!rc && by_arg) by = ws_by_parse(by_arg, &tag);
@@ -158,7 +162,7 @@ int ws_cmd_keyness(int argc, char **argv)
             q.min_count = v;
             break;
         case 'h': keyness_help(stdout); ws_query_args_free(&qa); return 0;
-        default: keyness_help(stderr); rc = 2;
+        default: rc = 2; /* getopt said what */
         }
     }
     q.top = qa.top;
@@ -168,6 +172,8 @@ int ws_cmd_keyness(int argc, char **argv)
                         "(e.g. --target-from 1987-04-01 or --target-where topics=grain)\n");
         rc = 2;
     }
+    if (!rc && ws_query_args_check(&qa)) rc = 2;
+    if (rc) ws_cli_try("keyness");
     query_env env;
     if (!rc && (rc = ws_query_env_open(&env, argv + optind, (size_t)(argc - optind), &qa, &q, WS_BY_NONE, NULL)))
         rc = ws_cli_fail(rc);

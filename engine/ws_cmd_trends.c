@@ -311,10 +311,11 @@ int ws_cmd_trends(int argc, char **argv)
             break;
         case O_TITLE: title = optarg; break;
         case 'h': trends_help(stdout); ws_query_args_free(&qa); return 0;
-        default: trends_help(stderr); rc = 2;
+        default: rc = 2; /* getopt said what */
         }
     }
     q.top = qa.top;
+    if (!rc && ws_query_args_check(&qa)) rc = 2;
     if (!rc && ws_query_need_store(argc, "trends", trends_help)) rc = 2;
     const char *why = NULL;
     if (rc) {
@@ -340,6 +341,7 @@ int ws_cmd_trends(int argc, char **argv)
             rc = 2;
         }
     }
+    if (rc) ws_cli_try("trends");
     query_env env;
     if (!rc && (rc = ws_query_env_open(&env, argv + optind, (size_t)(argc - optind), &qa, &q, by, tag)))
         rc = ws_cli_fail(rc);

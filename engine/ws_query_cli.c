@@ -139,9 +139,11 @@ int ws_query_opt(query_args *qa, int c, const char *arg)
         switch (code) {
         case O_FROM:
             snprintf(opt, sizeof opt, "%sfrom", pre);
+            fa->from_arg = arg;
             return ws_parse_date_arg(opt, arg, 0, &fa->f.from) ? -1 : 1;
         case O_TO:
             snprintf(opt, sizeof opt, "%sto", pre);
+            fa->to_arg = arg;
             return ws_parse_date_arg(opt, arg, 1, &fa->f.to) ? -1 : 1;
         case O_SOURCE: fa->sources[fa->f.nsources++] = arg; return 1;
         case O_WHERE: {
@@ -200,6 +202,19 @@ int ws_query_opt(query_args *qa, int c, const char *arg)
 }
 
 
+int ws_query_args_check(const query_args *qa)
+{
+    const filter_args *sets[3] = {&qa->base, &qa->target, &qa->ref};
+    static const char *const pre[3] = {"--", "--target-", "--ref-"};
+    for (int i = 0; i < 3; i++) {
+        const ws_filter *f = &sets[i]->f;
+        if (f->from == WS_DATE_UNKNOWN || f->to == WS_DATE_UNKNOWN || f->from <= f->to) continue;
+        fprintf(stderr, "wirescan: %sfrom %s is after %sto %s: no story can be in that range\n", pre[i],
+                sets[i]->from_arg, pre[i], sets[i]->to_arg);
+        return -1;
+    }
+    return 0;
+}
 
 static void stop_words_free(stop_words *sw)
 {
@@ -320,7 +335,13 @@ int ws_query_env_open(query_env *e, char *const *stores, size_t nst, query_args 
 
 int ws_query_env_scan(query_env *e, const ws_kernel *k, ws_query *q, const ws_scan_opts *so, ws_buf *out)
 {
-    return ws_scan_multi((const ws_store *const *)e->st, e->nst, k, q, so, out, NULL);
+    ws_scan_stats stats;
+    int rc = ws_scan_multi((const ws_store *const *)e->st, e->nst, k, q, so, out, &stats);
+    /* An empty answer to filters that match nothing (a typo in a value, a
+     * range outside the corpus) looks like an answer: say so. */
+    if (!rc && !stats.stories && (!ws_filter_is_empty(&so->filter) || so->nsubsets))
+        fprintf(stderr, "wirescan %s: note: no story matches the filters\n", k->name);
+    return rc;
 }
 
 int ws_query_write_result(const ws_buf *out, const char *path)
@@ -334,8 +355,8 @@ int ws_query_write_result(const ws_buf *out, const char *path)
 int ws_query_need_store(int argc, const char *cmd, void (*help)(FILE *))
 {
     if (optind < argc) return 0;
-    fprintf(stderr, "wirescan %s: no STORE given\n\n", cmd);
-    help(stderr);
+    (void)help;
+    fprintf(stderr, "wirescan %s: no STORE given\n", cmd);
     return -1;
 }
 

@@ -22,6 +22,7 @@ typedef struct filter_args {
     const char **sources, **containing;
     ws_where *where;
     int given; /* some option set it */
+    const char *from_arg, *to_arg; /* --from/--to as written, for messages */
 } filter_args;
 
 typedef struct query_args {
@@ -72,6 +73,10 @@ void ws_query_args_free(query_args *qa);
 /* Handle an option every analytic command shares. Returns 1 when handled,
  * 0 when not ours, -1 on a bad value (message printed). */
 int ws_query_opt(query_args *qa, int c, const char *arg);
+/* After the options are read: a --from after its --to (in any of the three
+ * filter sets) can match nothing; prints the error naming both and returns
+ * -1, else 0. */
+int ws_query_args_check(const query_args *qa);
 
 /* Stop-word lists named on the command line: bundled or files. */
 typedef struct stop_words {
@@ -98,7 +103,7 @@ void ws_query_env_close(query_env *e);
 int ws_query_env_scan(query_env *e, const ws_kernel *k, ws_query *q, const ws_scan_opts *so, ws_buf *out);
 /* Write the CSV to path (NULL or "-": stdout); returns an exit status. */
 int ws_query_write_result(const ws_buf *out, const char *path);
-/* 0 when argv[optind] is there; otherwise prints the help and returns -1. */
+/* 0 when argv[optind] is there; otherwise says so and returns -1. */
 int ws_query_need_store(int argc, const char *cmd, void (*help)(FILE *));
 
 #endif
