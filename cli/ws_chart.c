@@ -22,8 +22,11 @@
  * margin from the widest y tick label, the right margin from the widest
  * legend entry, the bottom margin from the x labels (fitted to a maximum
  * width, with an ellipsis when longer). Series get the Okabe-Ito palette
- * (colour-blind safe; yellow last, it is faint on white); past 8 series the
- * colours repeat with a dash pattern. NaN and infinite values (and any
+ * (colour-blind safe; yellow last, it is faint on white). More than 8
+ * series are not drawn as lines on one plot (dozens of lines in repeating
+ * colours cannot be told apart) but as small multiples: a grid of panels,
+ * one series each, titled with its name, with the same y range and x
+ * positions in every panel; the canvas grows downwards with the rows. NaN and infinite values (and any
  * beyond +-1e300) are gaps in a line; a point with no finite neighbour gets a marker so it stays visible.
  */
 #include <cairo-svg.h>
@@ -78,6 +81,15 @@ const char *__lsan_default_options(void)
 #define MARKER_R 3.2
 #define MARKER_MIN_SLOT 10.0 /* markers only when points are at least this far apart */
 #define MARKER_MAX_N 60
+
+/* Small multiples (more than WS_CHART_MAX_LINES series): panels in a grid
+ * of 3 columns (up to 9 series) or 4, each a title line, the plot and room
+ * for the x labels below it. */
+#define PANEL_TITLE_H 20.0
+#define PANEL_PLOT_H 110.0
+#define PANEL_XL_H 22.0
+#define PANEL_GAP 16.0
+#define FS_PANEL 11.0
 
 /* Okabe & Ito (2008), "Color Universal Design". */
 static const unsigned char PALETTE[][3] = {
@@ -225,7 +237,8 @@ static double nice_step(double range, double target)
     return m * mag;
 }
 
-static void y_range(ch_ctx *x)
+/* The y axis over every series: about `target` ticks. */
+static void y_range(ch_ctx *x, double target)
 {
     const ws_chart *c = x->c;
     double lo = INFINITY, hi = -INFINITY;
@@ -246,7 +259,7 @@ static void y_range(ch_ctx *x)
         if (hi > 0 || lo == hi) hi += a;
         else lo -= a;
     }
-    double step = nice_step(hi - lo, 5.0);
+    double step = nice_step(hi - lo, target);
     double l = floor(lo / step + 1e-9) * step, h = ceil(hi / step - 1e-9) * step;
     x->ystep = step;
     x->ylo = l;
@@ -300,7 +313,7 @@ static void layout(ch_ctx *x)
     char buf[64];
     cairo_font_extents_t fe;
 
-    y_range(x);
+    y_range(x, 5.0);
     ch_font(x, FS_TICK, 0);
     cairo_font_extents(x->cr, &fe);
     double tick_h = fe.ascent + fe.descent;
@@ -466,40 +479,45 @@ static int finite_at(const ws_chart_series *se, size_t nx, size_t i)
     return i < nx && se->y && usable(se->y[i]);
 }
 
-static void draw_series(ch_ctx *x)
+/* Series s in style `style`, clipped to the plot area (with room for the
+ * markers). A value that is not drawn (NaN: unknown) breaks the line. */
+static void draw_line(ch_ctx *x, size_t s, size_t style)
 {
     cairo_t *cr = x->cr;
     const ws_chart *c = x->c;
+    const ws_chart_series *se = &c->series[s];
     cairo_save(cr);
     cairo_rectangle(cr, x->px0 - MARKER_R - 1, x->py0 - MARKER_R - 1, x->px1 - x->px0 + 2 * MARKER_R + 2,
                     x->py1 - x->py0 + 2 * MARKER_R + 2);
     cairo_clip(cr);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    for (size_t s = 0; s < c->nseries; s++) {
-        const ws_chart_series *se = &c->series[s];
-        set_series_style(x, s);
-        int pen = 0;
-        for (size_t i = 0; i < c->nx; i++) {
-            if (!finite_at(se, c->nx, i)) {
-                pen = 0;
-                continue;
-            }
-            double px = xpos(x, i), py = ypos(x, se->y[i]);
-            if (pen)
-                cairo_line_to(cr, px, py);
-            else
-                cairo_move_to(cr, px, py);
-            pen = 1;
+    set_series_style(x, style);
+    int pen = 0;
+    for (size_t i = 0; i < c->nx; i++) {
+        if (!finite_at(se, c->nx, i)) {
+            pen = 0;
+            continue;
         }
-        cairo_stroke(cr);
-        for (size_t i = 0; i < c->nx; i++) {
-            if (!finite_at(se, c->nx, i)) continue;
-            int isolated = !(i > 0 && finite_at(se, c->nx, i - 1)) && !finite_at(se, c->nx, i + 1);
-            if (x->markers || isolated) marker(x, xpos(x, i), ypos(x, se->y[i]));
-        }
+        double px = xpos(x, i), py = ypos(x, se->y[i]);
+        if (pen)
+            cairo_line_to(cr, px, py);
+        else
+            cairo_move_to(cr, px, py);
+        pen = 1;
+    }
+    cairo_stroke(cr);
+    for (size_t i = 0; i < c->nx; i++) {
+        if (!finite_at(se, c->nx, i)) continue;
+        int isolated = !(i > 0 && finite_at(se, c->nx, i - 1)) && !finite_at(se, c->nx, i + 1);
+        if (x->markers || isolated) marker(x, xpos(x, i), ypos(x, se->y[i]));
     }
     cairo_restore(cr);
+}
+
+static void draw_series(ch_ctx *x)
+{
+    for (size_t s = 0; s < x->c->nseries; s++) draw_line(x, s, s);
 }
 
 static void draw_legend(ch_ctx *x)
@@ -540,6 +558,124 @@ static void draw_legend(ch_ctx *x)
     }
 }
 
+/* ---- small multiples ---- */
+
+static int multiples(const ws_chart *c) { return c->nseries > WS_CHART_MAX_LINES; }
+static size_t multi_cols(const ws_chart *c) { return c->nseries <= 9 ? 3 : 4; }
+static size_t multi_rows(const ws_chart *c) { return (c->nseries + multi_cols(c) - 1) / multi_cols(c); }
+static double multi_top(const ws_chart *c) { return c->title && *c->title ? 16 + FS_TITLE + 14 : 18; }
+static double multi_bottom(const ws_chart *c) { return (c->xlabel && *c->xlabel ? FS_AXIS + 12 : 0) + 12; }
+
+/* The canvas height: CH_H, or more when the rows of panels need it. */
+static int canvas_h(const ws_chart *c)
+{
+    if (!multiples(c)) return CH_H;
+    double h = multi_top(c) + (double)multi_rows(c) * (PANEL_TITLE_H + PANEL_PLOT_H + PANEL_XL_H) + multi_bottom(c);
+    return h > CH_H ? (int)ceil(h) : CH_H;
+}
+
+/* Gridlines, axis lines, tick marks and labels of the panel in x's plot
+ * area: y labels when `ylabels` (the left column), x labels when `xlabels`
+ * (the lowest panel of its column). */
+static void panel_axes(ch_ctx *x, int ylabels, int xlabels, double xlmax)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    char buf[64];
+    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
+    for (size_t i = 0; i < x->nyt; i++) {
+        double py = crisp(ypos(x, x->ylo + (double)i * x->ystep));
+        cairo_move_to(cr, x->px0, py);
+        cairo_line_to(cr, x->px1, py);
+    }
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    double ax = crisp(x->px0), ay = crisp(x->py1);
+    cairo_move_to(cr, ax, x->py0);
+    cairo_line_to(cr, ax, ay);
+    cairo_line_to(cr, x->px1, ay);
+    for (size_t i = 0; i < c->nx; i += x->xstride) {
+        double px = crisp(xpos(x, i));
+        cairo_move_to(cr, px, ay);
+        cairo_line_to(cr, px, ay + 4);
+    }
+    cairo_stroke(cr);
+    ch_font(x, FS_TICK, 0);
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    for (size_t i = 0; ylabels && i < x->nyt; i++) {
+        y_tick_label(x, i, buf, sizeof buf);
+        ch_text_at(x, buf, ax - 6, ypos(x, x->ylo + (double)i * x->ystep), 1.0, 1);
+    }
+    for (size_t i = 0; xlabels && i < c->nx; i += x->xstride) {
+        /* centred under the tick, but kept within the panel and half the
+         * gap to the next, so neighbouring panels' labels never touch */
+        const char *t = ch_fit(x, xlabel_raw(c, i), xlmax);
+        double w = ch_width(x, t), l = xpos(x, i) - w / 2;
+        l = fmin(l, x->px1 + PANEL_GAP / 2 - 2 - w);
+        l = fmax(l, x->px0 - PANEL_GAP / 2);
+        ch_text_at(x, t, l, ay + 6 + fe.ascent, 0, 0);
+    }
+}
+
+static void draw_multiples(ch_ctx *x, double height)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    char buf[64];
+    y_range(x, 3.0); /* one y range for every panel: the panels compare */
+    ch_font(x, FS_TICK, 0);
+    double ytw = 0;
+    for (size_t i = 0; i < x->nyt; i++) {
+        y_tick_label(x, i, buf, sizeof buf);
+        ytw = fmax(ytw, ch_width(x, buf));
+    }
+    const size_t ncol = multi_cols(c);
+    const double left = 12 + (c->ylabel && *c->ylabel ? FS_AXIS + 10 : 0) + ytw + 8;
+    const double cw = (CH_W - left - 4) / (double)ncol, rowh = PANEL_TITLE_H + PANEL_PLOT_H + PANEL_XL_H;
+    const double top = multi_top(c);
+    /* x labels: cut to the panel width less a gap, thinned to fit level */
+    const double xlmax = fmin(XLABEL_MAXW, cw - PANEL_GAP - 8);
+    double xlw = 0;
+    for (size_t i = 0; i < c->nx; i++) xlw = fmax(xlw, ch_width(x, ch_fit(x, xlabel_raw(c, i), xlmax)));
+    for (size_t s = 0; s < c->nseries; s++) {
+        size_t col = s % ncol, row = s / ncol;
+        x->px0 = left + (double)col * cw;
+        x->px1 = x->px0 + cw - PANEL_GAP;
+        x->py0 = top + (double)row * rowh + PANEL_TITLE_H;
+        x->py1 = x->py0 + PANEL_PLOT_H;
+        /* inset the first and last bucket by half a label (less half the
+         * gap), so centred labels stay clear of the next panel's */
+        x->xin = fmin(fmax(8.0, xlw / 2 - PANEL_GAP / 2 + 2), (x->px1 - x->px0) / 4);
+        double slot = x_slot(x), k = ceil((xlw + 10) / slot);
+        if (k < 1) k = 1;
+        x->xstride = k >= (double)c->nx ? (c->nx ? c->nx : 1) : (size_t)k;
+        x->xrot = 0;
+        x->markers = c->nx <= MARKER_MAX_N && slot >= MARKER_MIN_SLOT;
+        panel_axes(x, col == 0, s + ncol >= c->nseries, xlmax);
+        ch_font(x, FS_PANEL, 1);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        ch_text_at(x, ch_fit(x, c->series[s].name, x->px1 - x->px0), x->px0, x->py0 - 7, 0, 0);
+        draw_line(x, s, 0); /* one colour: the panel's title names the series */
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    ch_font(x, FS_AXIS, 0);
+    double gy0 = top + PANEL_TITLE_H, gy1 = top + (double)multi_rows(c) * rowh - PANEL_XL_H;
+    if (c->xlabel && *c->xlabel) ch_text_at(x, ch_fit(x, c->xlabel, CH_W - 24), CH_W / 2.0, height - 12, 0.5, 0);
+    if (c->ylabel && *c->ylabel) {
+        cairo_save(cr);
+        cairo_translate(cr, 12 + FS_AXIS, (gy0 + gy1) / 2);
+        cairo_rotate(cr, -M_PI / 2);
+        ch_text_at(x, ch_fit(x, c->ylabel, gy1 - gy0), 0, 0, 0.5, 0);
+        cairo_restore(cr);
+    }
+    if (c->title && *c->title) {
+        ch_font(x, FS_TITLE, 1);
+        ch_text_at(x, ch_fit(x, c->title, CH_W - 24), CH_W / 2.0, 16 + FS_TITLE, 0.5, 0);
+    }
+}
+
 static int draw(cairo_t *cr, const ws_chart *c)
 {
     ch_ctx x = {0};
@@ -547,10 +683,14 @@ static int draw(cairo_t *cr, const ws_chart *c)
     x.c = c;
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    layout(&x);
-    draw_axes(&x);
-    draw_series(&x);
-    draw_legend(&x);
+    if (multiples(c)) {
+        draw_multiples(&x, canvas_h(c));
+    } else {
+        layout(&x);
+        draw_axes(&x);
+        draw_series(&x);
+        draw_legend(&x);
+    }
     ws_buf_free(&x.clean);
     ws_buf_free(&x.fit);
     return x.err;
@@ -632,7 +772,7 @@ static int write_svg(const char *path, const ws_chart *c)
     FILE *f = fopen(path, "wb");
     if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
     svg_sink k = {{0}, 0};
-    cairo_surface_t *sf = cairo_svg_surface_create_for_stream(svg_write, &k, CH_W, CH_H);
+    cairo_surface_t *sf = cairo_svg_surface_create_for_stream(svg_write, &k, CH_W, canvas_h(c));
     int rc = 0;
     cairo_status_t st = cairo_surface_status(sf);
     if (st == CAIRO_STATUS_SUCCESS) {
@@ -670,7 +810,7 @@ static int write_png(const char *path, const ws_chart *c)
     if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
     fclose(f);
     /* RGB24: the background is opaque, so no alpha channel in the file. */
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CH_W, CH_H);
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CH_W, canvas_h(c));
     int rc = 0;
     cairo_status_t st = cairo_surface_status(sf);
     if (st == CAIRO_STATUS_SUCCESS) {
@@ -695,6 +835,9 @@ int ws_chart_write(const char *path, const ws_chart *c)
     if (!path || !*path) return ws_error(WS_EINVAL, "chart: no file name");
     if (!c || c->nx == 0 || c->nseries == 0 || !c->series)
         return ws_error(WS_EINVAL, "chart %s: nothing to draw (no x positions or no series)", path);
+    if (c->nseries > WS_CHART_MAX_SERIES)
+        return ws_error(WS_ETOOBIG, "chart %s: %zu series are too many to draw (at most %d, as small multiples)",
+                        path, c->nseries, WS_CHART_MAX_SERIES);
     if (has_ext(path, ".svg")) return write_svg(path, c);
     if (has_ext(path, ".png")) return write_png(path, c);
     return ws_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);

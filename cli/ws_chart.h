@@ -21,9 +21,16 @@ typedef struct ws_chart {
     const ws_chart_series *series;
 } ws_chart;
 
+/* Up to WS_CHART_MAX_LINES series are lines on one plot (each its own
+ * colour, legend on the right); more are small multiples: a grid of panels,
+ * one series each, under the same axes, up to WS_CHART_MAX_SERIES. */
+#define WS_CHART_MAX_LINES 8
+#define WS_CHART_MAX_SERIES 48
+
 /* Draw c into path: ".svg" or ".png" (case-insensitive). Returns 0 or a
  * negative WS_E* code with ws_error set (WS_EINVAL for another extension or
- * an empty chart, WS_EIO when the file cannot be written). */
+ * an empty chart, WS_ETOOBIG for more than WS_CHART_MAX_SERIES series,
+ * WS_EIO when the file cannot be written). */
 int ws_chart_write(const char *path, const ws_chart *c);
 
 #endif

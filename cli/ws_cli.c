@@ -24,12 +24,18 @@ int ws_cli_fail(int err)
     return ws_exit_status(err);
 }
 
+int ws_cli_try(const char *cmd)
+{
+    fprintf(stderr, "Try 'wirescan %s --help'.\n", cmd);
+    return 2;
+}
+
 int ws_cli_parse_size(const char *s, size_t *out)
 {
     char *end;
+    /* Digits first: strtoull would skip spaces and take "-5" as 2^64 - 5. */
+    if (!s || *s < '0' || *s > '9') return -1;
     errno = 0;
-    while (*s == ' ' || *s == '\t') s++;
-    if (*s == '-' || *s == '+') return -1; /* strtoull would wrap "-5" to a huge size */
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;
     unsigned long long mul = 1;
@@ -189,7 +195,7 @@ int ws_cmd_ingest(int argc, char **argv)
         case 'f': o.format = optarg; break;
         case 'F': {
             char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "wirescan: --field expects NAME=KEY, got '%s'\n", optarg); return 2; }
+            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "wirescan: --field expects NAME=KEY, got '%s'\n", optarg); return ws_cli_try("ingest"); }
             *eq = 0;
             const char *key = eq + 1;
             if (!strcmp(optarg, "id")) o.fields.id_key = key;
@@ -197,52 +203,52 @@ int ws_cmd_ingest(int argc, char **argv)
             else if (!strcmp(optarg, "title")) o.fields.title_key = key;
             else if (!strcmp(optarg, "body")) o.fields.body_key = key;
             else if (!strcmp(optarg, "source")) o.fields.source_key = key;
-            else { fprintf(stderr, "wirescan: --field %s: NAME must be id, date, title, body or source\n", optarg); return 2; }
+            else { fprintf(stderr, "wirescan: --field %s: NAME must be id, date, title, body or source\n", optarg); return ws_cli_try("ingest"); }
             break;
         }
         case 'T':
-            if (ntags == sizeof tags / sizeof tags[0]) { fprintf(stderr, "wirescan: too many --tag options\n"); return 2; }
+            if (ntags == sizeof tags / sizeof tags[0]) { fprintf(stderr, "wirescan: too many --tag options\n"); return ws_cli_try("ingest"); }
             tags[ntags++] = optarg;
             break;
-        case 'j': if (ws_cli_parse_uint("--threads", optarg, 4096, &v)) return 2; o.threads = (int)v; break;
+        case 'j': if (ws_cli_parse_uint("--threads", optarg, 4096, &v)) return ws_cli_try("ingest"); o.threads = (int)v; break;
         case 'S': o.strict = 1; break;
         case 'W': o.wait = 1; break;
         case 'K': o.skip_existing = 1; break;
         case 'M':
             if (ws_cli_parse_size(optarg, &o.max_record) || o.max_record == 0) {
                 fprintf(stderr, "wirescan: --max-record expects a positive size (e.g. 512K, 64M, 1G), got '%s'\n", optarg);
-                return 2;
+                return ws_cli_try("ingest");
             }
             break;
         case 'L':
-            if (parse_range("--level", optarg, 1, 19, &v)) return 2;
+            if (parse_range("--level", optarg, 1, 19, &v)) return ws_cli_try("ingest");
             o.level = (int)v;
             break;
         case 'B':
-            if (parse_range("--block-tokens", optarg, 1, 1u << 26, &v)) return 2;
+            if (parse_range("--block-tokens", optarg, 1, 1u << 26, &v)) return ws_cli_try("ingest");
             o.block_tokens = (uint32_t)v;
             break;
         case 'd':
             if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.src.delimiter = '\t';
             else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' && optarg[0] != '\r') o.src.delimiter = optarg[0];
-            else { fprintf(stderr, "wirescan: --delimiter expects one character (or 'tab'), got '%s'\n", optarg); return 2; }
+            else { fprintf(stderr, "wirescan: --delimiter expects one character (or 'tab'), got '%s'\n", optarg); return ws_cli_try("ingest"); }
             break;
         case 'D': o.src.tag_from_dir = optarg; break;
         case 'Y':
-            if (parse_range("--year", optarg, 1, 9999, &v)) return 2;
+            if (parse_range("--year", optarg, 1, 9999, &v)) return ws_cli_try("ingest");
             o.src.year = (int)v;
             break;
         case 'X': o.src.date_format = optarg; break;
         case 'A':
             if (!strcmp(optarg, "on")) o.src.datelines_off = 0;
             else if (!strcmp(optarg, "off")) o.src.datelines_off = 1;
-            else { fprintf(stderr, "wirescan: --datelines must be on or off, got '%s'\n", optarg); return 2; }
+            else { fprintf(stderr, "wirescan: --datelines must be on or off, got '%s'\n", optarg); return ws_cli_try("ingest"); }
             break;
         case 'E':
             if (strcmp(optarg, "auto") && strcmp(optarg, "utf-8") && strcmp(optarg, "utf8") && strcmp(optarg, "latin-1") &&
                 strcmp(optarg, "latin1") && strcmp(optarg, "iso-8859-1") && strcmp(optarg, "windows-1252") && strcmp(optarg, "cp1252")) {
                 fprintf(stderr, "wirescan: --encoding must be auto, utf-8, latin-1 or windows-1252\n");
-                return 2;
+                return ws_cli_try("ingest");
             }
             o.src.encoding = !strcmp(optarg, "utf8") ? "utf-8"
                              : (!strcmp(optarg, "latin1") || !strcmp(optarg, "iso-8859-1")) ? "latin-1"
@@ -252,11 +258,11 @@ int ws_cmd_ingest(int argc, char **argv)
         case 'N': o.progress = 0; break;
         case 'q': o.quiet = 1; break;
         case 'h': ingest_help(stdout); return ws_cli_close_out(stdout, NULL);
-        default: ingest_help(stderr); return 2;
+        default: return ws_cli_try("ingest");
         }
     }
-    if (!o.store) { fprintf(stderr, "wirescan ingest: -o STORE is required (see --help)\n"); return 2; }
-    if (optind >= argc) { fprintf(stderr, "wirescan ingest: no INPUT given (see --help)\n"); return 2; }
+    if (!o.store) { fprintf(stderr, "wirescan ingest: -o STORE is required\n"); return ws_cli_try("ingest"); }
+    if (optind >= argc) { fprintf(stderr, "wirescan ingest: no INPUT given\n"); return ws_cli_try("ingest"); }
     o.inputs = (const char *const *)(argv + optind);
     o.ninputs = (size_t)(argc - optind);
     o.fields.tag_keys = tags;
@@ -302,15 +308,16 @@ int ws_cmd_ingest(int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 
-static int simple_store_args(int argc, char **argv, const char *help, const char **store)
+/* cmd: "info" or "verify" (argv[0] is "wirescan CMD" from main). */
+static int simple_store_args(int argc, char **argv, const char *cmd, const char *help, const char **store)
 {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return ws_cli_close_out(stdout, NULL); }
-        if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan %s: unknown option %s\n\n%s", argv[0], argv[i], help); return 2; }
-        if (*store) { fprintf(stderr, "wirescan %s: one STORE only\n", argv[0]); return 2; }
+        if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan %s: unknown option '%s'\n", cmd, argv[i]); return ws_cli_try(cmd); }
+        if (*store) { fprintf(stderr, "wirescan %s: one STORE only\n", cmd); return ws_cli_try(cmd); }
         *store = argv[i];
     }
-    if (!*store) { fprintf(stderr, "%s", help); return 2; }
+    if (!*store) { fprintf(stderr, "wirescan %s: no STORE given\n", cmd); return ws_cli_try(cmd); }
     return -1;
 }
 
@@ -332,7 +339,7 @@ int ws_cmd_info(int argc, char **argv)
         "distinct terms, date range, segments, blocks, bytes on disk, the size of the\n"
         "columns before compression and the compression ratio (raw / stored).\n";
     const char *store = NULL;
-    int rc = simple_store_args(argc, argv, help, &store);
+    int rc = simple_store_args(argc, argv, "info", help, &store);
     if (rc >= 0) return rc;
     ws_store *st;
     if ((rc = ws_store_open(store, 0, &st))) return ws_cli_fail(rc);
@@ -410,7 +417,7 @@ int ws_cmd_verify(int argc, char **argv)
         "recount the term frequencies. Exit 0 when the store is sound; otherwise print\n"
         "what is wrong (file, segment, block, column) and exit 5 (corrupt).\n";
     const char *store = NULL;
-    int rc = simple_store_args(argc, argv, help, &store);
+    int rc = simple_store_args(argc, argv, "verify", help, &store);
     if (rc >= 0) return rc;
     ws_store *st;
     if ((rc = ws_store_open(store, 0, &st))) {
@@ -480,12 +487,13 @@ int ws_cmd_export(int argc, char **argv)
         if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-f")) && i + 1 < argc) fmt = argv[++i];
         else if (!strncmp(argv[i], "--format=", 9)) fmt = argv[i] + 9;
         else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan export: unknown option %s\n\n%s", argv[i], help); return 2; }
-        else if (store) { fprintf(stderr, "wirescan export: one STORE only\n"); return 2; }
+        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan export: unknown option '%s'\n", argv[i]); return ws_cli_try("export"); }
+        else if (store) { fprintf(stderr, "wirescan export: one STORE only\n"); return ws_cli_try("export"); }
         else store = argv[i];
     }
     int csv = !strcmp(fmt, "csv");
-    if (!store || (!csv && strcmp(fmt, "jsonl"))) { fputs(help, stderr); return 2; }
+    if (!store) { fprintf(stderr, "wirescan export: no STORE given\n"); return ws_cli_try("export"); }
+    if (!csv && strcmp(fmt, "jsonl")) { fprintf(stderr, "wirescan export: --format must be jsonl or csv, not '%s'\n", fmt); return ws_cli_try("export"); }
     ws_store *st;
     int rc = ws_store_open(store, 0, &st);
     if (rc) return ws_cli_fail(rc);

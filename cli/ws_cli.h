@@ -21,9 +21,14 @@ typedef struct ws_cli_setting {
     const char *name, *value;
 } ws_cli_setting;
 
+/* After a usage error (its message printed): the line "Try 'wirescan CMD
+ * --help'." on stderr; returns 2, the usage exit status. */
+int ws_cli_try(const char *cmd);
 /* Print "wirescan: <detail or strerror>" for err and return its exit status. */
 int ws_cli_fail(int err);
-/* Parse a size like 64M, 1G, 4096; returns 0 or -1. */
+/* Parse a size like 64M, 1G, 4096 (digits, then an optional k/K, m/M or
+ * g/G and an optional B; nothing before or after); returns 0 or -1: a sign,
+ * spaces, other suffixes, an empty string or an overflow. */
 int ws_cli_parse_size(const char *s, size_t *out);
 /* Parse a non-negative integer option value; prints an error naming opt. */
 int ws_cli_parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *out);

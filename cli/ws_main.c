@@ -67,7 +67,14 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            /* getopt's own messages ("unrecognized option '--top3'") start
+             * with argv[0]: make it name the command. */
+            static char name[64];
+            snprintf(name, sizeof name, "wirescan %s", commands[i].name);
+            argv[1] = name;
+            return commands[i].fn(argc - 1, argv + 1);
+        }
     for (size_t i = 0; ws_kernel_name(i); i++)
         if (!strcmp(argv[1], ws_kernel_name(i))) return ws_cmd_kernel(argv[1], argc - 1, argv + 1);
     fprintf(stderr, "wirescan: unknown command '%s'\n\n", argv[1]);

@@ -46,6 +46,7 @@ typedef struct cfilter {
     cstore *cs;        /* per store, when cont_all */
     size_t ntags;      /* distinct tags in f->where */
     const char **tags;
+    int fold;          /* tag values compare case-folded (the query folds case) */
 } cfilter;
 
 /* One filter in one segment. */
@@ -165,6 +166,7 @@ static int compile_filter(cfilter *c, const ws_filter *f, const ws_store *const 
     memset(c, 0, sizeof *c);
     c->f = f;
     c->dates = f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN;
+    c->fold = norm && ws_norm_folds(norm);
     if (c->dates && f->from != WS_DATE_UNKNOWN && f->to != WS_DATE_UNKNOWN && f->from > f->to) c->never = 1;
     if (f->nwhere && !(c->tags = ws_calloc(f->nwhere, sizeof *c->tags))) return WS_ENOMEM;
     for (size_t i = 0; i < f->nwhere; i++) {
@@ -182,15 +184,50 @@ static int compile_filter(cfilter *c, const ws_filter *f, const ws_store *const 
     return compile_containing(c, st, nst, norm);
 }
 
-/* Which values of column cd are among want (NULL entries ignored); *any: some are. */
-static uint8_t *value_set(const ws_column_desc *cd, const char *const *want, size_t nwant, int *any)
+/* s as a folded filter compares it: case-folded (and NFKC) into buf; s
+ * itself when it is not valid UTF-8 (then only the same bytes match). */
+static int folded(ws_str s, ws_buf *buf, ws_str *out)
+{
+    int rc = ws_norm_casefold(s, buf, out);
+    if (rc == WS_EINVAL) *out = s;
+    return rc == WS_EINVAL ? 0 : rc;
+}
+
+/* Which values of column cd are among want (NULL entries ignored); *any:
+ * some are. With fold, values and wants compare after case folding (tag
+ * values under the query's folding: --where place=Moscow finds MOSCOW). */
+static uint8_t *value_set(const ws_column_desc *cd, const char *const *want, size_t nwant, int fold, int *any)
 {
     uint8_t *ok = ws_calloc((size_t)cd->nvalues + 1, 1);
     if (!ok) return NULL;
     *any = 0;
-    for (uint32_t v = 0; v < cd->nvalues; v++)
+    ws_buf wb = {0}, vb = {0};
+    ws_str *w = fold ? ws_calloc(nwant + 1, sizeof *w) : NULL;
+    char **wcopy = fold ? ws_calloc(nwant + 1, sizeof *wcopy) : NULL;
+    int rc = fold && (!w || !wcopy) ? WS_ENOMEM : 0;
+    for (size_t a = 0; fold && a < nwant && !rc; a++) {
+        if (!want[a]) continue;
+        ws_str f;
+        if (!(rc = folded(ws_str_make(want[a], strlen(want[a])), &wb, &f))) {
+            if (!(wcopy[a] = ws_strndup(f.p, f.n))) rc = WS_ENOMEM;
+            else w[a] = ws_str_make(wcopy[a], f.n);
+        }
+    }
+    for (uint32_t v = 0; v < cd->nvalues && !rc; v++) {
+        ws_str val = cd->values[v];
+        if (fold && (rc = folded(val, &vb, &val))) break;
         for (size_t a = 0; a < nwant && !ok[v]; a++)
-            if (want[a] && ws_str_eq(cd->values[v], ws_str_make(want[a], strlen(want[a])))) ok[v] = 1, *any = 1;
+            if (want[a] && ws_str_eq(val, fold ? w[a] : ws_str_make(want[a], strlen(want[a])))) ok[v] = 1, *any = 1;
+    }
+    for (size_t a = 0; wcopy && a < nwant; a++) ws_free(wcopy[a]);
+    ws_free(wcopy);
+    ws_free(w);
+    ws_buf_free(&wb);
+    ws_buf_free(&vb);
+    if (rc) {
+        ws_free(ok);
+        return NULL;
+    }
     return ok;
 }
 
@@ -202,7 +239,7 @@ static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, s
     if (c->dates) sf->mask |= WS_COLBIT(WS_C_DATE);
     if (f->nsources) {
         int any;
-        if (!(sf->src_ok = value_set(&s->cols[WS_C_SOURCE], f->sources, f->nsources, &any))) return WS_ENOMEM;
+        if (!(sf->src_ok = value_set(&s->cols[WS_C_SOURCE], f->sources, f->nsources, 0, &any))) return WS_ENOMEM;
         sf->never |= !any;
         sf->mask |= WS_COLBIT(WS_C_SOURCE);
     }
@@ -221,7 +258,7 @@ static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, s
             }
             for (size_t i = 0; i < f->nwhere; i++) want[i] = strcmp(f->where[i].tag, c->tags[k]) ? NULL : f->where[i].value;
             int any;
-            if (!(sf->tag_ok[k] = value_set(&s->cols[col], want, f->nwhere, &any))) {
+            if (!(sf->tag_ok[k] = value_set(&s->cols[col], want, f->nwhere, c->fold, &any))) {
                 ws_free(want);
                 return WS_ENOMEM;
             }

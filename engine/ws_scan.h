@@ -12,7 +12,9 @@
  *   - where: for each tag named, one of that tag's listed values is among
  *     the story's values (the same tag repeated: any of its values; different
  *     tags: all of them), so topics=grain,topics=wheat,places=usa means
- *     (grain or wheat) and usa;
+ *     (grain or wheat) and usa; values compare after Unicode case folding
+ *     (with NFKC) when the query's normalisation folds case, exactly under
+ *     keep_case;
  *   - containing: every word occurs in the story (title and body, whatever
  *     the kernel's field), after the query's normalisation: case folding
  *     and stemming apply, stop-word and length rules do not (so

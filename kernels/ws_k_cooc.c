@@ -16,7 +16,9 @@
  *             of the pair; a = such position pairs, f(x) = occurrences of
  *             x (tf), N = tokens. The collocates of x count the positions
  *             within K tokens either side of each occurrence of x, which
- *             is the same number.
+ *             is the same number. NPMI's probabilities are over the 2K N
+ *             window slots (see ws_cooc_measures_span): a <= 2K f(x), so
+ *             it stays within [-1, 1].
  * A term is never its own collocate.
  *
  * Counting. Marginals f(x) go to a dense per-thread array with a context
@@ -71,11 +73,21 @@ const char *ws_cooc_measure_name(ws_cooc_measure m) { return measure_names[m]; }
  * that would be negative count as 0 there (documented). */
 void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double out[WS_COOC_NMEASURES])
 {
+    ws_cooc_measures_span(a, f1, f2, n, 1, out);
+}
+
+void ws_cooc_measures_span(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, uint64_t span,
+                           double out[WS_COOC_NMEASURES])
+{
     double A = (double)a, F1 = (double)f1, F2 = (double)f2, N = (double)n;
     double e11 = F1 * F2 / N;
     out[WS_COOC_COUNT] = A;
     out[WS_COOC_PMI] = ws_assoc_pmi(A / N, F1 / N, F2 / N);
-    out[WS_COOC_NPMI] = ws_assoc_npmi(A / N, F1 / N, F2 / N);
+    /* Documents, sentences (span 1): a <= min(f1, f2) <= n bounds p(xy).
+     * Windows: a counts position pairs, up to span = 2K per occurrence of
+     * either term; over the span n slots p(xy) = a / (span n) <= min(p(x),
+     * p(y)), so p(xy)^2 <= p(x) p(y) <= 1 and NPMI is within [-1, 1]. */
+    out[WS_COOC_NPMI] = ws_assoc_npmi(A / ((double)span * N), F1 / N, F2 / N);
     double o12 = F1 - A, o21 = F2 - A, o22 = N - F1 - F2 + A;
     o12 = o12 > 0 ? o12 : 0;
     o21 = o21 > 0 ? o21 : 0;
@@ -99,13 +111,20 @@ static uint64_t order_bits(double x)
     return u >> 63 ? ~u : u | (1ull << 63);
 }
 
-/* The sort key of a row: ascending key = descending measure. */
-static uint64_t rank_key(ws_cooc_measure m, uint64_t a, uint64_t f1, uint64_t f2, uint64_t n)
+/* The measures of a pair in p's context (window slots: 2K a token). */
+static void pair_measures(const ws_cooc_params *p, uint64_t a, uint64_t f1, uint64_t f2, uint64_t n,
+                          double v[WS_COOC_NMEASURES])
 {
-    if (m == WS_COOC_COUNT) return ~a;
+    ws_cooc_measures_span(a, f1, f2, n, p->context == WS_COOC_WINDOW ? 2 * (uint64_t)p->window : 1, v);
+}
+
+/* The sort key of a row: ascending key = descending measure. */
+static uint64_t rank_key(const ws_cooc_params *p, uint64_t a, uint64_t f1, uint64_t f2, uint64_t n)
+{
+    if (p->measure == WS_COOC_COUNT) return ~a;
     double v[WS_COOC_NMEASURES];
-    ws_cooc_measures(a, f1, f2, n, v);
-    return ~order_bits(v[m]);
+    pair_measures(p, a, f1, f2, n, v);
+    return ~order_bits(v[p->measure]);
 }
 
 /* ---- planning ---- */
@@ -755,7 +774,7 @@ static int write_row(writer *w, uint32_t target, uint32_t id1, uint32_t id2, uin
     rc = rc ? rc : ws_table_int(out, (int64_t)f1);
     if (id2 != NONE) rc = rc ? rc : ws_table_int(out, (int64_t)f2);
     double v[WS_COOC_NMEASURES];
-    if (p->all_measures || p->measure != WS_COOC_COUNT) ws_cooc_measures(a, f1, f2, w->s->nctx, v);
+    if (p->all_measures || p->measure != WS_COOC_COUNT) pair_measures(p, a, f1, f2, w->s->nctx, v);
     for (int m = 1; m < WS_COOC_NMEASURES && !rc; m++) {
         if (!p->all_measures && m != (int)p->measure) continue;
         rc = ws_table_double(out, v[m]);
@@ -830,7 +849,7 @@ static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const
                     cap = nc;
                 }
                 /* r1: the collocate's rank; r2: the target's order. */
-                recs[nrec++] = (orec){rank_key(p->measure, row[y], b->freq[y], b->freq[tg], s->nctx), rank[y], g,
+                recs[nrec++] = (orec){rank_key(p, row[y], b->freq[y], b->freq[tg], s->nctx), rank[y], g,
                                       row[y]};
             }
         }
@@ -883,7 +902,7 @@ static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
     uint32_t x = (uint32_t)(key >> 32), y = (uint32_t)key;
     const uint64_t *freq = rk->s->big->freq;
     uint32_t rx = rk->rank[x], ry = rk->rank[y];
-    orec r = {rank_key(p->measure, a, freq[x], freq[y], rk->s->nctx), rx < ry ? rx : ry, rx < ry ? ry : rx, a};
+    orec r = {rank_key(p, a, freq[x], freq[y], rk->s->nctx), rx < ry ? rx : ry, rx < ry ? ry : rx, a};
     if (rk->heap) {
         if (rk->n < rk->cap) {
             rk->buf[rk->n++] = r;

@@ -41,6 +41,14 @@ const char *ws_cooc_measure_name(ws_cooc_measure m);
  * n = contexts (tokens for windows). out[m] for every m but COUNT (= a).
  * See ws_k_cooc.c for the formulas. */
 void ws_cooc_measures(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, double out[WS_COOC_NMEASURES]);
+/* The same, for window contexts of K tokens either side: span = 2K, the
+ * slots around each token. Only npmi differs: its probabilities are over
+ * the span n window slots, p(xy) = a / (span n), p(x) = f1 / n, p(y) =
+ * f2 / n, so that a <= span min(f1, f2) keeps it within [-1, 1] (with a
+ * over token counts alone, one occurrence near several of the other term
+ * scored above 1). span 1 is ws_cooc_measures. */
+void ws_cooc_measures_span(uint64_t a, uint64_t f1, uint64_t f2, uint64_t n, uint64_t span,
+                           double out[WS_COOC_NMEASURES]);
 
 /* Spilling goes through the engine's ws_spill_ops (ws_kernel.h). */
 typedef ws_spill_ops ws_cooc_spill_ops;

@@ -26,29 +26,35 @@
  * bytes. Keys are distinct, so the order is total and the output does not
  * depend on how the work was split.
  *
- * NPMI (--phrases). Token-level probabilities over what the query kept:
+ * NPMI (--phrases). One probability space, the bigram positions the query
+ * kept:
  *   N      = bigram positions counted (the sum of every bigram's count,
  *            before --min-count),
- *   Ntok   = kept tokens (the sum of `wirescan tf`'s tf over all terms,
- *            with the same options),
- *   p(xy)  = count(xy) / N,  p(x) = count(x) / Ntok (count(x) = x's tf),
+ *   p(xy)  = count(xy) / N,
+ *   p(x)   = left(x) / N, left(x) = positions whose first word is x (the
+ *            sum of count(xv) over v),
+ *   p(y)   = right(y) / N, right(y) = positions whose second word is y,
  *   NPMI   = log2(p(xy) / (p(x) p(y))) / -log2(p(xy)).
- * N < Ntok (every sentence loses a position), so a pair that always occurs
- * together scores a little above 1; the choice keeps p(x) equal to the
- * relative frequency `wirescan tf` reports.
+ * count(xy) <= left(x), right(y) <= N, so p(xy)^2 <= p(x) p(y) <= 1 and
+ * NPMI lies in [-1, 1] by construction: 1 for a pair whose words occur
+ * only together. (Unigram counts over all tokens, as `wirescan tf` counts
+ * them, do not bound the joint count: a word at the end of a sentence has
+ * no bigram position, so "buenos aires" scored 1.01.) The marginals are
+ * summed from the bigram table in finish: the scan loop counts nothing
+ * more than the bigrams.
  *
  * The scan loop. Each thread counts into an open-addressing table keyed by
  * the packed normalised ids (3 x 32 bits) with 64-bit count and df and a
  * row stamp for df; the table starts small and doubles, so memory follows
- * the distinct n-grams that occur. Phrases also count unigrams in a dense
- * array over the normalised vocabulary, as tf does. Merging adds the
- * tables in thread order; floating point is computed only in finish.
+ * the distinct n-grams that occur. Merging adds the tables in thread
+ * order; floating point is computed only in finish.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ws_k_ngrams.h"
+#include "ws_assoc.h"
 
 typedef struct ng_slot {
     uint32_t id[3];   /* unused ids are 0 */
@@ -78,7 +84,6 @@ typedef struct ng_state {
     ng_map map;
     uint32_t row;      /* row stamp for df */
     uint32_t nterms;   /* normalised vocabulary */
-    uint64_t *uni;     /* phrases: nterms + 1 unigram counts (the last is the sink) */
     uint64_t npos;     /* n-gram positions counted */
     ng_pend *pend;     /* PEND entries */
     size_t npend;
@@ -156,7 +161,6 @@ static void ng_free(void *p)
     ng_state *s = p;
     if (!s) return;
     ws_free(s->map.slots);
-    ws_free(s->uni);
     ws_free(s->pend);
     ws_free(s);
 }
@@ -174,7 +178,6 @@ static void *ng_init(const ws_query *q)
     s->phrases = pr->phrases;
     s->nterms = q->norm->terms.nterms;
     int bad = map_init(&s->map, 1024) != 0 || !(s->pend = ws_malloc(PEND * sizeof *s->pend));
-    if (!bad && s->phrases) bad = !(s->uni = ws_calloc((size_t)s->nterms + 1, sizeof *s->uni));
     if (bad) {
         ng_free(s);
         return NULL;
@@ -252,7 +255,6 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
                 run = 0;
                 continue;
             }
-            if (s->uni) s->uni[id]++;
             run++;
             int rc = 0;
             if (n == 2) {
@@ -299,16 +301,16 @@ static int ng_merge(void *into, const void *from, const ws_query *q)
         }
     }
     a->npos += b->npos;
-    if (a->uni)
-        for (uint32_t i = 0; i < a->nterms; i++) a->uni[i] += b->uni[i];
     return 0;
 }
 
-double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos, uint64_t ntok)
+double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos)
 {
-    if (cxy >= npos) return 1.0;
-    double pxy = (double)cxy / (double)npos, px = (double)cx / (double)ntok, py = (double)cy / (double)ntok;
-    return log2(pxy / (px * py)) / -log2(pxy);
+    /* Exactly within [-1, 1] (see the top of the file); ws_assoc_npmi clamps
+     * the ulp that rounding can step outside, as for a pair whose words
+     * occur only together. */
+    double N = (double)npos;
+    return ws_assoc_npmi((double)cxy / N, (double)cx / N, (double)cy / N);
 }
 
 /* ---- ranking: top N without sorting what is not printed ---- */
@@ -407,11 +409,30 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     ng_state *s = p;
     const ws_ngrams_params *pr = q->ext;
     const uint64_t min_count = pr->min_count ? pr->min_count : 1;
-    uint64_t ntok = 0;
-    if (s->uni)
-        for (uint32_t i = 0; i < s->nterms; i++) ntok += s->uni[i];
+    /* Phrases: the marginals over bigram positions, left[x] = positions
+     * starting with x, right[y] = positions ending with y (before
+     * --min-count, like N). */
+    uint64_t *left = NULL, *right = NULL;
+    if (s->phrases) {
+        left = ws_calloc((size_t)s->nterms + 1, sizeof *left);
+        right = ws_calloc((size_t)s->nterms + 1, sizeof *right);
+        if (!left || !right) {
+            ws_free(left);
+            ws_free(right);
+            return ws_error(WS_ENOMEM, "out of memory for the phrase marginals of %u terms", s->nterms);
+        }
+        for (size_t i = 0; i <= s->map.mask; i++) {
+            const ng_slot *sl = &s->map.slots[i];
+            left[sl->id[0]] += sl->count; /* empty slots add 0 */
+            right[sl->id[1]] += sl->count;
+        }
+    }
     ng_item *items = ws_malloc((s->map.used + 1) * sizeof *items);
-    if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", s->map.used);
+    if (!items) {
+        ws_free(left);
+        ws_free(right);
+        return ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", s->map.used);
+    }
     size_t n = 0;
     for (size_t i = 0; i <= s->map.mask; i++) {
         const ng_slot *sl = &s->map.slots[i];
@@ -420,8 +441,10 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
         memcpy(it->id, sl->id, sizeof it->id);
         it->count = sl->count;
         it->df = sl->df;
-        it->score = s->phrases ? ws_ngrams_npmi(sl->count, s->uni[sl->id[0]], s->uni[sl->id[1]], s->npos, ntok) : 0;
+        it->score = s->phrases ? ws_ngrams_npmi(sl->count, left[sl->id[0]], right[sl->id[1]], s->npos) : 0;
     }
+    ws_free(left);
+    ws_free(right);
     uint32_t *pos = term_positions(q->norm);
     if (!pos) {
         ws_free(items);
@@ -495,9 +518,9 @@ const ws_kernel ws_kernel_ngrams = {
             "Chinese and Japanese characters are tokens of their own, so their n-grams\n"
             "are character bigrams and trigrams.\n"
             "\n"
-            "With --phrases: p(xy) = count(xy) / N (N = bigram positions), p(x) = tf(x) /\n"
-            "Ntok (Ntok = kept tokens; tf as 'wirescan tf' counts it), npmi = log2(p(xy) /\n"
-            "(p(x) p(y))) / -log2(p(xy)).",
+            "With --phrases, over the N bigram positions: p(xy) = count(xy) / N, p(x) =\n"
+            "positions starting with x / N, p(y) = positions ending with y / N, npmi =\n"
+            "log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), within [-1, 1].",
     .params = ng_params,
     .nparams = sizeof ng_params / sizeof ng_params[0],
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),

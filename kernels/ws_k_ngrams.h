@@ -18,12 +18,14 @@ typedef struct ws_ngrams_params {
     uint64_t min_count;  /* only n-grams occurring at least this often (>= 1) */
 } ws_ngrams_params;
 
-/* The NPMI of a bigram xy from its counts, as the kernel computes it:
- * p(xy) = cxy / npos (npos = bigram positions), p(x) = cx / ntok,
- * p(y) = cy / ntok (ntok = kept tokens), NPMI = log2(p(xy) / (p(x) p(y)))
- * / -log2(p(xy)); 1 when p(xy) = 1 (a single bigram type fills every
- * position: the limit of the formula as p(xy) -> 1 for a perfect pair). */
-double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos, uint64_t ntok);
+/* The NPMI of a bigram xy from its counts, as the kernel computes it, over
+ * the npos bigram positions: p(xy) = cxy / npos, p(x) = cx / npos with cx
+ * the positions whose first word is x, p(y) = cy / npos with cy those whose
+ * second word is y; NPMI = log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), 1
+ * when p(xy) = 1 (a single bigram type fills every position: the limit of
+ * the formula as p(xy) -> 1 for a perfect pair). Since cxy <= cx, cy <=
+ * npos, NPMI lies in [-1, 1]; the result is clamped to it against rounding. */
+double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos);
 
 /* Reads ws_query.ext (a ws_ngrams_params), .norm, .field and .top. */
 extern const ws_kernel ws_kernel_ngrams;

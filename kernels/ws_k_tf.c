@@ -324,22 +324,35 @@ static int tf_merge(void *into, const void *from, const ws_query *q)
 typedef struct tf_item {
     uint32_t id;
     uint64_t tf, df;
+    double tfidf; /* with --tfidf: tf ln(N / df), the rank */
 } tf_item;
 
-/* 1 when a ranks after b: lower tf, or equal tf and a later term (bytewise). */
-static inline int after(const ws_norm *nm, const tf_item *a, const tf_item *b)
+/* tf * ln(stories / df), as printed. */
+static double tfidf_of(uint64_t tf, uint64_t df, uint64_t stories)
 {
-    if (a->tf != b->tf) return a->tf < b->tf;
+    double idf = log((double)stories / (double)df);
+    return (double)tf * idf;
+}
+
+/* 1 when a ranks after b: lower tf (lower tfidf with --tfidf), or equal
+ * and a later term (bytewise). */
+static inline int after(const ws_norm *nm, int by_tfidf, const tf_item *a, const tf_item *b)
+{
+    if (by_tfidf) {
+        if (a->tfidf != b->tfidf) return a->tfidf < b->tfidf;
+    } else if (a->tf != b->tf) {
+        return a->tf < b->tf;
+    }
     return ws_str_cmp(ws_norm_term(nm, a->id), ws_norm_term(nm, b->id)) > 0;
 }
 
 /* Max-heap by `after` (the root ranks last). */
-static void sift_down(const ws_norm *nm, tf_item *h, size_t n, size_t i)
+static void sift_down(const ws_norm *nm, int by_tfidf, tf_item *h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
-        if (l < n && after(nm, &h[l], &h[m])) m = l;
-        if (l + 1 < n && after(nm, &h[l + 1], &h[m])) m = l + 1;
+        if (l < n && after(nm, by_tfidf, &h[l], &h[m])) m = l;
+        if (l + 1 < n && after(nm, by_tfidf, &h[l + 1], &h[m])) m = l + 1;
         if (m == i) return;
         tf_item t = h[i];
         h[i] = h[m];
@@ -349,23 +362,29 @@ static void sift_down(const ws_norm *nm, tf_item *h, size_t n, size_t i)
 }
 
 /* Put the best min(top, n) items of v[0..n) first, in rank order; returns
- * how many (top 0: all). Integer comparisons reject most items. */
-static size_t rank_top(const ws_norm *nm, tf_item *v, size_t n, uint32_t top)
+ * how many (top 0: all). Integer comparisons reject most items. With
+ * by_tfidf (--tfidf) the rank is tfidf: set it first (set_tfidf). */
+static size_t rank_top(const ws_norm *nm, int by_tfidf, tf_item *v, size_t n, uint32_t top)
 {
     size_t k = top && top < n ? top : n;
-    for (size_t i = k / 2; i-- > 0;) sift_down(nm, v, k, i);
+    for (size_t i = k / 2; i-- > 0;) sift_down(nm, by_tfidf, v, k, i);
     for (size_t i = k; i < n; i++)
-        if (after(nm, &v[0], &v[i])) {
+        if (after(nm, by_tfidf, &v[0], &v[i])) {
             v[0] = v[i];
-            sift_down(nm, v, k, 0);
+            sift_down(nm, by_tfidf, v, k, 0);
         }
     for (size_t e = k; e > 1; e--) { /* heapsort: the last-ranked goes to the end */
         tf_item t = v[0];
         v[0] = v[e - 1];
         v[e - 1] = t;
-        sift_down(nm, v, e - 1, 0);
+        sift_down(nm, by_tfidf, v, e - 1, 0);
     }
     return k;
+}
+
+static void set_tfidf(const ws_query *q, tf_item *v, size_t n, uint64_t stories)
+{
+    for (size_t i = 0; q->tfidf && i < n; i++) v[i].tfidf = tfidf_of(v[i].tf, v[i].df, stories);
 }
 
 static const char *group_column(const ws_groups *g)
@@ -391,8 +410,7 @@ static int write_rows(const ws_query *q, const tf_item *v, size_t n, const ws_st
         rc = rc ? rc : ws_table_int(out, (int64_t)v[i].tf);
         rc = rc ? rc : ws_table_int(out, (int64_t)v[i].df);
         if (q->tfidf && !rc) {
-            double idf = log((double)stories / (double)v[i].df);
-            rc = ws_table_double(out, (double)v[i].tf * idf);
+            rc = ws_table_double(out, tfidf_of(v[i].tf, v[i].df, stories));
         }
     }
     return rc;
@@ -430,8 +448,9 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
         size_t n = 0;
         for (size_t i = 0; i <= m->mask; i++)
             if (m->slots[i].key != EMPTY && m->slots[i].c.df >= q->min_df)
-                items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].c.tf, m->slots[i].c.df};
-        size_t k = rank_top(q->norm, items, n, q->top);
+                items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].c.tf, m->slots[i].c.df, 0};
+        set_tfidf(q, items, n, s->gs[g].stories);
+        size_t k = rank_top(q->norm, q->tfidf, items, n, q->top);
         char buf[32];
         ws_str label = ws_group_label(q->groups, s->gs[g].id, buf);
         rc = write_rows(q, items, k, &label, s->gs[g].stories, out);
@@ -450,8 +469,9 @@ static int tf_finish(void *p, const ws_query *q, ws_table *out)
     if (!items) return ws_error(WS_ENOMEM, "out of memory ranking %u terms", s->n);
     size_t n = 0;
     for (uint32_t i = 0; i < s->n; i++)
-        if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df};
-    size_t k = rank_top(q->norm, items, n, q->top);
+        if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df, 0};
+    set_tfidf(q, items, n, q->nstories);
+    size_t k = rank_top(q->norm, q->tfidf, items, n, q->top);
     rc = tf_columns(q, NULL, out);
     if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);

@@ -686,7 +686,23 @@ static int series_table(tr_state *s, ws_trends_out *o)
     o->ng = (uint32_t)u;
     if (!s->pairs.used) return 0;
     uint32_t step = bucket_step(p->bucket);
-    o->nb = (bmax - bmin) / step + 1;
+    uint64_t nb = (bmax - bmin) / step + 1;
+    if (nb > WS_TRENDS_MAX_BUCKETS) {
+        /* Every bucket between the first and the last story is a row (or a
+         * chart position): a few stories dated years apart would make
+         * millions of zero rows. */
+        ws_groups tg = {0};
+        tg.by = p->bucket;
+        char b0[32], b1[32];
+        ws_str l0 = ws_group_label(&tg, bmin, b0), l1 = ws_group_label(&tg, bmax, b1);
+        static const char *const kind[] = {"", "day", "week", "month", "quarter", "year"};
+        return ws_error(WS_ETOOBIG,
+                        "the stories fill %llu %s buckets, from %.*s to %.*s: more than the %u a series may "
+                        "have; narrow the dates with --from/--to or use a coarser --bucket",
+                        (unsigned long long)nb, p->bucket <= WS_BY_YEAR ? kind[p->bucket] : "", (int)l0.n, l0.p,
+                        (int)l1.n, l1.p, (unsigned)WS_TRENDS_MAX_BUCKETS);
+    }
+    o->nb = (uint32_t)nb;
     size_t w = s->width, rows = (size_t)o->nb * o->ng;
     o->blabel = ws_calloc(o->nb, sizeof *o->blabel);
     o->cell = ws_calloc(rows * w + 1, sizeof *o->cell);
@@ -714,20 +730,31 @@ static inline const uint64_t *cell_at(const ws_trends_out *o, uint32_t b, uint32
     return o->cell + ((size_t)b * o->ng + g) * (2 * (size_t)o->nt + 1);
 }
 
+/* docs / total; NaN when the bucket has no story: the share of nothing is
+ * unknown, not 0 (a false drop in a chart, a false zero in a mean). */
 static double share_at(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t t)
 {
     const uint64_t *c = cell_at(o, b, g);
-    return c[0] ? (double)c[1 + 2 * t] / (double)c[0] : 0.0;
+    return c[0] ? (double)c[1 + 2 * t] / (double)c[0] : NAN;
 }
 
-/* Mean share over the trailing k buckets (b and the k - 1 before; fewer at the start). */
+/* Mean of the known shares over the trailing k buckets (b and the k - 1
+ * before; fewer at the start); NaN when none of them has a story. */
 static double smooth_at(const ws_trends_out *o, uint32_t b, uint32_t g, uint32_t t, uint32_t k)
 {
-    uint32_t from = b + 1 >= k ? b + 1 - k : 0;
+    uint32_t from = b + 1 >= k ? b + 1 - k : 0, n = 0;
     double sum = 0;
-    for (uint32_t i = from; i <= b; i++) sum += share_at(o, i, g, t);
-    return sum / (double)(b - from + 1);
+    for (uint32_t i = from; i <= b; i++) {
+        double v = share_at(o, i, g, t);
+        if (isnan(v)) continue;
+        sum += v;
+        n++;
+    }
+    return n ? sum / (double)n : NAN;
 }
+
+/* A share cell: NULL (an empty CSV cell, JSON null) when unknown (NaN). */
+static int share_cell(ws_table *out, double v) { return isnan(v) ? ws_table_null(out) : ws_table_double(out, v); }
 
 static int write_group(ws_table *out, const ws_query *q, const ws_trends_out *o, uint32_t g)
 {
@@ -759,8 +786,8 @@ static int series_long(const ws_trends_params *p, const ws_query *q, const ws_tr
                 rc = rc ? rc : ws_table_int(out, (int64_t)c[1 + 2 * t]);
                 rc = rc ? rc : ws_table_int(out, (int64_t)c[2 + 2 * t]);
                 rc = rc ? rc : ws_table_int(out, (int64_t)c[0]);
-                rc = rc ? rc : ws_table_double(out, share_at(o, b, g, t));
-                if (!rc && p->smooth) rc = ws_table_double(out, smooth_at(o, b, g, t, p->smooth));
+                rc = rc ? rc : share_cell(out, share_at(o, b, g, t));
+                if (!rc && p->smooth) rc = share_cell(out, smooth_at(o, b, g, t, p->smooth));
             }
         }
     return rc;
@@ -787,9 +814,9 @@ static int series_wide(const ws_trends_params *p, const ws_query *q, const ws_tr
             if (!rc && q->groups) rc = write_group(out, q, o, g);
             rc = rc ? rc : ws_table_int(out, (int64_t)c[0]);
             for (uint32_t t = 0; t < o->nt && !rc; t++)
-                rc = p->wide == 2 ? ws_table_double(out, share_at(o, b, g, t)) : ws_table_int(out, (int64_t)c[1 + 2 * t]);
+                rc = p->wide == 2 ? share_cell(out, share_at(o, b, g, t)) : ws_table_int(out, (int64_t)c[1 + 2 * t]);
             for (uint32_t t = 0; p->smooth && t < o->nt && !rc; t++)
-                rc = ws_table_double(out, smooth_at(o, b, g, t, p->smooth));
+                rc = share_cell(out, smooth_at(o, b, g, t, p->smooth));
         }
     return rc;
 }

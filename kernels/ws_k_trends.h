@@ -60,6 +60,10 @@ typedef struct ws_trends_out {
     uint64_t *cell;
 } ws_trends_out;
 
+/* A series (and bursts) lists every bucket from the first to the last
+ * dated story; beyond this many buckets the query is refused (WS_ETOOBIG). */
+#define WS_TRENDS_MAX_BUCKETS 100000u
+
 /* The kernel's parameters (ws_query.ext). */
 typedef struct ws_trends_params {
     ws_trends_mode mode;

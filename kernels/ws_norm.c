@@ -75,6 +75,8 @@ static int fold(ws_str t, int compat, ws_buf *out, ws_str *res)
     return 0;
 }
 
+int ws_norm_casefold(ws_str t, ws_buf *out, ws_str *res) { return fold(t, 1, out, res); }
+
 /* Stem k with st (NULL: k itself). The result is valid until the next call. */
 static int stem(struct sb_stemmer *st, ws_str k, ws_str *res)
 {

@@ -79,6 +79,13 @@ static inline ws_str ws_norm_term(const ws_norm *n, uint32_t id) { return ws_dic
  * term has that key. Uses n's stemmer: not thread-safe. */
 int ws_norm_lookup(const ws_norm *n, ws_str word, uint32_t *id);
 
+/* 1 when n folds case (no keep_case): filters on tag values fold too. */
+static inline int ws_norm_folds(const ws_norm *n) { return !n->keep_case; }
+/* Unicode full case folding of t with NFKC (as ws_norm_lookup folds a
+ * word) into out (replaced); *res views out. WS_EINVAL when t is not
+ * valid UTF-8. */
+int ws_norm_casefold(ws_str t, ws_buf *out, ws_str *res);
+
 /* Snowball algorithms libstemmer knows, NULL-terminated (canonical names;
  * ISO 639 codes such as "en" and "ru" are accepted too). */
 const char **ws_norm_stemmers(void);

@@ -336,9 +336,123 @@ Test(chart, many_series_long_labels)
     ws_chart c = {.title = "Many series", .xlabel = "x", .ylabel = "y", .nx = NX, .xlabels = xl,
                   .nseries = NS, .series = se};
     write_both(&c, "many");
-    /* past 8 colours the series are told apart by dashes */
-    char *out = check_svg(tpath("many.svg"), "", "");
-    cr_assert_gt(atoi(line_of(out, "dashed ")), 0, "%s", out);
+    /* past 8 series: small multiples, a panel each, one colour, no dashes:
+     * one blue line per series (its gaps inside it), no other colour */
+    char *out = check_svg(tpath("many.svg"), "", "0:114:178,213:94:0");
+    cr_assert_eq(atoi(line_of(out, "dashed ")), 0, "%s", out);
+    int strokes, fills;
+    cr_assert_eq(sscanf(line_of(out, "colour 0 114 178 "), "%d %d", &strokes, &fills), 2);
+    cr_assert_eq(strokes, NS, "%d blue lines for %d panels\n%s", strokes, NS, out);
+    cr_assert_eq(sscanf(line_of(out, "colour 213 94 0 "), "%d %d", &strokes, &fills), 2);
+    cr_assert_eq(strokes + fills, 0, "a second colour in small multiples\n%s", out);
+    /* 40 panels in 4 columns: 10 rows, a canvas taller than 540 */
+    char w[32], h[32];
+    cr_assert_eq(sscanf(line_of(out, "root "), "svg %31s %31s", w, h), 2, "%s", out);
+    cr_assert_eq(atoi(w), W);
+    cr_assert_gt(atoi(h), 10 * 100, "%s", out);
+}
+
+/* The vertices of every stroked path of colour rgb in svg, one line per
+ * path: "M x y L x y M x y ..." as cairo writes them. */
+static char *stroked_paths(const char *svg, const char *rgb)
+{
+    const char *py = tpath("paths.py");
+    FILE *f = fopen(py, "w");
+    cr_assert_not_null(f);
+    fputs("import re, sys\n"
+          "import xml.etree.ElementTree as ET\n"
+          "SVG = '{http://www.w3.org/2000/svg}'\n"
+          "want = tuple(int(v) for v in sys.argv[2].split(':'))\n"
+          "for p in ET.parse(sys.argv[1]).getroot().iter(SVG + 'path'):\n"
+          "    m = re.search(r'(?:^|;)stroke:rgb\\(([^)]*)\\)', p.get('style') or '')\n"
+          "    if m and tuple(round(float(v.rstrip('%')) * 2.55) for v in m.group(1).split(',')) == want:\n"
+          "        print(p.get('d').count('M'), p.get('d').count('L'))\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s' 2>&1", py, svg, rgb);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    char *out = track(calloc(1, 8192));
+    size_t n = fread(out, 1, 8191, p);
+    out[n] = 0;
+    cr_assert_eq(pclose(p), 0, "%s", out);
+    return out;
+}
+
+Test(chart, nan_breaks_the_line)
+{
+    /* gamma (the second series) is unknown at its 4th point: its line is
+     * two pieces (two M; cairo merges the collinear first three points, so
+     * "2 2" and not "2 3"); the legend swatch is one M L. */
+    ws_chart_series se[3];
+    ws_chart c = small_chart(se);
+    const char *svg = tpath("gap.svg");
+    cr_assert_eq(ws_chart_write(svg, &c), 0, "%s", ws_last_error());
+    char *out = stroked_paths(svg, "213:94:0");
+    cr_assert(!strncmp(out, "2 ", 2) || strstr(out, "\n2 "), "the gamma line is not two pieces:\n%s", out);
+    cr_assert_not_null(strstr(out, "1 1\n"), "no legend swatch:\n%s", out);
+    /* alpha has no gap: its line and its swatch are one piece each */
+    out = stroked_paths(svg, "0:114:178");
+    int m1, l1, m2, l2;
+    cr_assert_eq(sscanf(out, "%d %d %d %d", &m1, &l1, &m2, &l2), 4, "%s", out);
+    cr_assert(m1 == 1 && m2 == 1 && l1 + l2 >= 3, "the alpha line is not one piece:\n%s", out);
+}
+
+Test(chart, too_many_series)
+{
+    enum { NS = WS_CHART_MAX_SERIES + 1 };
+    static double y[4] = {1, 2, 3, 4};
+    ws_chart_series se[NS];
+    for (int s = 0; s < NS; s++) se[s] = (ws_chart_series){"s", y};
+    ws_chart c = {.nx = 4, .nseries = NS, .series = se};
+    const char *f[2] = {tpath("too.svg"), tpath("too.png")};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(ws_chart_write(f[i], &c), WS_ETOOBIG);
+        cr_assert_not_null(strstr(ws_last_error(), "49 series"), "%s", ws_last_error());
+        cr_assert(!exists(f[i]));
+    }
+    c.nseries = WS_CHART_MAX_SERIES;
+    write_both(&c, "max");
+}
+
+Test(chart, nine_series_grid)
+{
+    /* 9 series: 3 x 3 panels, each its series in blue; series s is 1 only
+     * at x position s % 4, so every panel differs. The PNG's blue pixels
+     * fall in all 9 cells of a 3 x 3 grid of the area below the title. */
+    enum { NS = 9, NX = 4 };
+    static double y[NS][NX];
+    ws_chart_series se[NS];
+    static char names[NS][8];
+    for (int s = 0; s < NS; s++) {
+        for (int i = 0; i < NX; i++) y[s][i] = i == s % NX ? 1.0 : 0.2;
+        snprintf(names[s], sizeof names[s], "s%d", s);
+        se[s] = (ws_chart_series){names[s], y[s]};
+    }
+    ws_chart c = {.title = "Nine", .xlabel = "x", .ylabel = "y", .nx = NX, .nseries = NS, .series = se};
+    const char *png = tpath("nine.png");
+    cr_assert_eq(ws_chart_write(png, &c), 0, "%s", ws_last_error());
+    cairo_surface_t *img = cairo_image_surface_create_from_png(png);
+    cr_assert_eq(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    cr_assert_eq(w, W);
+    cr_assert_geq(h, H);
+    const unsigned char *data = cairo_image_surface_get_data(img);
+    int stride = cairo_image_surface_get_stride(img);
+    long cell[3][3] = {{0}}, other = 0;
+    for (int yy = 50; yy < h; yy++)
+        for (int xx = 0; xx < w; xx++) {
+            uint32_t px = *(const uint32_t *)(const void *)(data + (size_t)yy * (size_t)stride + (size_t)xx * 4);
+            int r = (int)(px >> 16 & 0xFF), g = (int)(px >> 8 & 0xFF), bl = (int)(px & 0xFF);
+            if (r == COLOURS[0][0] && g == COLOURS[0][1] && bl == COLOURS[0][2])
+                cell[(yy - 50) * 3 / (h - 50)][xx * 3 / w]++;
+            for (int k = 1; k < 3; k++) other += r == COLOURS[k][0] && g == COLOURS[k][1] && bl == COLOURS[k][2];
+        }
+    cairo_surface_destroy(img);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) cr_assert_gt(cell[i][j], 50, "panel row %d col %d: %ld blue pixels", i, j, cell[i][j]);
+    cr_assert_eq(other, 0, "small multiples draw every series in one colour");
 }
 
 Test(chart, errors_name_the_file)

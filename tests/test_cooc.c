@@ -348,6 +348,28 @@ Test(cooc, measures)
     /* Windows may count a pair more often than a term occurs: no NaN. */
     ws_cooc_measures(8, 3, 9, 100, v);
     for (int m = 0; m < WS_COOC_NMEASURES; m++) cr_assert(isfinite(v[m]), "%s is not finite", ws_cooc_measure_name(m));
+    /* Window NPMI, over the span n slots (span = 2K): "a b a b a b" with
+     * K = 5 pairs every a with every b: a = 9, f = 3 and 3, n = 6 tokens,
+     * 60 slots. (Over tokens, a > n there; on Reuters such pairs scored up
+     * to 1.21.) */
+    ws_cooc_measures_span(9, 3, 3, 6, 10, v);
+    double want = log2(9.0 * 6 / (10 * 3 * 3)) / -log2(9 / 60.0);
+    cr_assert_float_eq(v[WS_COOC_NPMI], want, 1e-12);
+    ws_cooc_measures(10, 20, 30, 1000, v);
+    double pmi1 = v[WS_COOC_PMI], w[WS_COOC_NMEASURES];
+    ws_cooc_measures_span(10, 20, 30, 1000, 10, w);
+    cr_assert_eq(w[WS_COOC_PMI], pmi1, "only npmi depends on the span");
+    /* every count a window can give: c <= span min(h1, h2), g <= m */
+    for (uint64_t m = 1; m <= 24; m++)
+        for (uint64_t h1 = 1; h1 <= m; h1++)
+            for (uint64_t h2 = 1; h2 <= m; h2++)
+                for (uint64_t span = 2; span <= 6; span += 2)
+                    for (uint64_t c = 1; c <= span * (h1 < h2 ? h1 : h2); c++) {
+                        ws_cooc_measures_span(c, h1, h2, m, span, v);
+                        cr_assert(v[WS_COOC_NPMI] >= -1.0 && v[WS_COOC_NPMI] <= 1.0, "npmi(%lu,%lu,%lu,%lu,%lu) = %.17g",
+                                  (unsigned long)c, (unsigned long)h1, (unsigned long)h2, (unsigned long)m,
+                                  (unsigned long)span, v[WS_COOC_NPMI]);
+                    }
     cr_assert_eq(ws_cooc_measure_parse("logdice"), WS_COOC_LOGDICE);
     cr_assert_eq(ws_cooc_measure_parse("nope"), -1);
 }

@@ -225,16 +225,35 @@ Test(ngrams, bigrams_top) { check(2, 0, 7, 3); }
 Test(ngrams, npmi_closed_forms)
 {
     /* independence: p(xy) = p(x) p(y) gives 0 */
-    cr_assert_float_eq(ws_ngrams_npmi(1, 10, 10, 100, 100), 0.0, 1e-12);
-    /* x and y only together, N = Ntok: 1 */
-    cr_assert_float_eq(ws_ngrams_npmi(10, 10, 10, 1000, 1000), 1.0, 1e-12);
+    cr_assert_float_eq(ws_ngrams_npmi(1, 10, 10, 100), 0.0, 1e-12);
+    /* x always followed by y and y always after x: 1, not a hair above */
+    cr_assert_float_eq(ws_ngrams_npmi(10, 10, 10, 1000), 1.0, 1e-12);
+    for (uint64_t c = 1; c < 2000; c += 7) cr_assert_leq(ws_ngrams_npmi(c, c, c, 2000 + c % 13), 1.0, "c=%lu", (unsigned long)c);
     /* one bigram type fills every position: 1 by definition */
-    cr_assert_float_eq(ws_ngrams_npmi(5, 5, 5, 5, 6), 1.0, 0.0);
+    cr_assert_float_eq(ws_ngrams_npmi(5, 5, 5, 5), 1.0, 0.0);
     /* rarer together than apart: negative; the formula by hand */
-    double pxy = 2.0 / 1000, px = 100.0 / 1100, py = 50.0 / 1100;
+    double pxy = 2.0 / 1000, px = 100.0 / 1000, py = 50.0 / 1000;
     double want = log2(pxy / (px * py)) / -log2(pxy);
     cr_assert_lt(want, 0);
-    cr_assert_float_eq(ws_ngrams_npmi(2, 100, 50, 1000, 1100), want, 1e-15);
+    cr_assert_float_eq(ws_ngrams_npmi(2, 100, 50, 1000), want, 1e-15);
+    /* the least: x and y each in half the positions, together once in a
+     * million: close to -1, never below */
+    double lo = ws_ngrams_npmi(1, 500000, 500000, 1000000);
+    cr_assert(lo >= -1.0 && lo < -0.8, "%g", lo);
+}
+
+Test(ngrams, npmi_bounded)
+{
+    /* Every count table a corpus can give (cxy <= cx, cy <= n) scores in
+     * [-1, 1]: a sweep over small tables, exhaustively. */
+    for (uint64_t n = 1; n <= 40; n++)
+        for (uint64_t cx = 1; cx <= n; cx++)
+            for (uint64_t cy = 1; cy <= n; cy++)
+                for (uint64_t c = 1; c <= (cx < cy ? cx : cy); c++) {
+                    double v = ws_ngrams_npmi(c, cx, cy, n);
+                    cr_assert(v >= -1.0 && v <= 1.0, "npmi(%lu, %lu, %lu, %lu) = %.17g", (unsigned long)c,
+                              (unsigned long)cx, (unsigned long)cy, (unsigned long)n, v);
+                }
 }
 
 Test(ngrams, phrases_match_counts)
@@ -244,12 +263,13 @@ Test(ngrams, phrases_match_counts)
     ws_ngrams_params pr = {2, 1, 3};
     char *got = run_kernel(&pr, 0, 0, 2);
     model_count(2, 0);
-    uint64_t uni[NWORD] = {0}, ntok = 0, npos = 0;
-    for (int i = 0; i < NSTORY; i++)
-        for (int k = 0; k < S[i].ntok; k++) uni[S[i].tok[k]]++, ntok++;
+    /* marginals over the model's bigram positions */
+    uint64_t left[NWORD] = {0}, right[NWORD] = {0}, npos = 0;
     size_t want_rows = 0;
     for (int g = 0; g < NWORD * NWORD; g++) {
         npos += cnt[g];
+        left[g / NWORD] += cnt[g];
+        right[g % NWORD] += cnt[g];
         want_rows += cnt[g] >= 3;
     }
     char *line = strchr(got, '\n') + 1;
@@ -263,8 +283,10 @@ Test(ngrams, phrases_match_counts)
         int g = x * NWORD + y;
         cr_assert_eq(c, cnt[g]);
         cr_assert_eq(d, df[g]);
-        double pxy = (double)c / (double)npos, want = log2(pxy / ((double)uni[x] / ntok * ((double)uni[y] / ntok))) / -log2(pxy);
+        double pxy = (double)c / (double)npos,
+               want = log2(pxy / ((double)left[x] / (double)npos * ((double)right[y] / (double)npos))) / -log2(pxy);
         cr_assert_float_eq(v, want, 1e-9 * fabs(want) + 1e-12, "%.40s", line);
+        cr_assert(v >= -1.0 && v <= 1.0, "%.40s", line);
         cr_assert_leq(v, prev);
         prev = v;
         rows++;

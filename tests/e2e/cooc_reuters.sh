@@ -41,6 +41,8 @@ run doc_count --doc --term oil --top 0
 run doc_pmi --doc --term oil --top 0 --measure pmi --measures all
 run doc_npmi --doc --term oil --top 50 --measure npmi --min-count 3
 run win_count --window 5 --term oil --top 0 --measure pmi
+run win_npmi --window 5 --term oil --top 0 --measure npmi
+run win_pairs_npmi --window 5 --top 500 --measure npmi --min-count 5
 run per_term --doc --term oil --term Gas --per-term --top 7 --measure logdice
 run cocoa_pairs --doc --where topics=cocoa --top 0
 run unknown --doc --term zzqxj
@@ -151,6 +153,32 @@ check(sorted((r[0], int(r[1])) for r in got[1:]) == sorted(win.items()),
       'window collocates of oil: %d rows, %d expected' % (len(got) - 1, len(win)))
 check_measures('win_pmi', got, 'pmi', tf, tf['oil'], ntok, {'pmi': 3})
 print('window 5: %d collocates of oil over %d tokens match' % (len(win), ntok))
+# Window NPMI is over the 2K N window slots (docs/cooc.md): p(xy) = a/(2K N),
+# p(x) = f(x)/N; a <= 2K min(f(x), f(y)) keeps it within [-1, 1].
+def win_npmi(a, f1, f2, n, k):
+    s = 2 * k * n
+    return 1.0 if a >= s else min(1.0, math.log2(a * n / (2 * k * f1 * f2)) / -math.log2(a / s))
+got = read('win_npmi')
+check(got[0] == ['term', 'cooc', 'tf', 'npmi'], 'win_npmi header %r' % got[0])
+check(len(got) - 1 == len(win), 'win_npmi: %d rows, %d expected' % (len(got) - 1, len(win)))
+prev = None
+for r in got[1:]:
+    v, want = float(r[3]), win_npmi(win[r[0]], tf[r[0]], tf['oil'], ntok, K)
+    check(close(v, want), 'win_npmi: %s = %s, expected %.12g' % (r[0], r[3], want))
+    check(-1 <= v <= 1, 'win_npmi: %s = %s is outside [-1, 1]' % (r[0], r[3]))
+    check(prev is None or prev >= v, 'win_npmi: not descending at %s' % r[0])
+    prev = v
+# All pairs by window NPMI (the top rows were above 1, up to 1.21 for "gg
+# ggy"): within [-1, 1], and each the definition of its printed counts.
+got = read('win_pairs_npmi')
+check(got[0] == ['term1', 'term2', 'cooc', 'tf1', 'tf2', 'npmi'], 'win_pairs_npmi header %r' % got[0])
+check(len(got) == 501, 'win_pairs_npmi: %d rows' % (len(got) - 1))
+for r in got[1:]:
+    v = float(r[5])
+    check(-1 <= v <= 1, 'win_pairs_npmi: %s %s = %s is outside [-1, 1]' % (r[0], r[1], r[5]))
+    check(int(r[3]) == tf[r[0]] and int(r[4]) == tf[r[1]], 'win_pairs_npmi: %s %s tf' % (r[0], r[1]))
+    check(close(v, win_npmi(int(r[2]), int(r[3]), int(r[4]), ntok, K)), 'win_pairs_npmi: %s %s = %s' % (r[0], r[1], r[5]))
+print('window 5: npmi of the oil collocates and of the top 500 pairs = the slot definition, within [-1, 1]')
 
 # ---- two targets, top 7 each by logDice ----
 gas = doc_collocates('gas')

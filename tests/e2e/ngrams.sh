@@ -144,28 +144,40 @@ for q in "all|--top 0" "tri|--n 3 --top 0" "ph|--phrases --top 0 --min-count 1";
 done
 note "English and CJK outputs identical to the Python reference"
 
-# ---- NPMI from the printed counts and wirescan tf ----
-ws tf "$T/en" --top 0 >"$T/tf.csv" || fail "tf failed"
-python3 - "$T/ws/ph.csv" "$T/ws/all.csv" "$T/tf.csv" <<'PY' || fail "NPMI does not match its definition"
-import csv, math, sys
+# ---- NPMI from the printed bigram counts ----
+# p(xy) = count/N, p(x) = (positions starting with x)/N, p(y) = (positions
+# ending with y)/N, all from the table of every bigram.
+python3 - "$T/ws/ph.csv" "$T/ws/all.csv" <<'PY' || fail "NPMI does not match its definition"
+import collections, csv, math, sys
 ph = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
 bi = list(csv.DictReader(open(sys.argv[2], encoding='utf-8')))
-tf = {r['term']: int(r['tf']) for r in csv.DictReader(open(sys.argv[3], encoding='utf-8'))}
-N, ntok = sum(int(r['count']) for r in bi), sum(tf.values())
-assert N == 34 and ntok == 44, (N, ntok)  # 26 bigram types, 34 positions; 44 tokens (by hand)
+N = sum(int(r['count']) for r in bi)
+assert N == 34, N  # 26 bigram types, 34 positions (by hand)
+left, right = collections.Counter(), collections.Counter()
+for r in bi:
+    x, y = r['ngram'].split(' ')
+    left[x] += int(r['count'])
+    right[y] += int(r['count'])
 assert len(ph) == len(bi)
 for r in ph:
     x, y = r['phrase'].split(' ')
     p = int(r['count']) / N
-    v = math.log2(p / (tf[x] / ntok * tf[y] / ntok)) / -math.log2(p)
+    v = min(1.0, math.log2(p / (left[x] / N * right[y] / N)) / -math.log2(p))
     assert abs(float(r['npmi']) - v) <= 1e-9 * abs(v), (r, v)
+    assert -1 <= float(r['npmi']) <= 1, r
     digits = r['npmi'].lstrip('-').replace('.', '').lstrip('0')
     assert len(digits) >= 6 or float(r['npmi']) == v, r  # at least 6 significant digits unless exact
-# by hand: peace and treaty occur 7 times each, always together:
-# log2((7/34) / (7/44)^2) / log2(34/7) = 1.32627...
-assert ph[0]['phrase'] == 'peace treaty' and abs(float(ph[0]['npmi']) - 1.32627) < 1e-5, ph[0]
+# by hand: "peace" (7 times) is always followed by "treaty", and "treaty"
+# (7 times) always follows "peace": log2((7/34) / (7/34)^2) / log2(34/7) = 1.
+# (With p(x) = tf(x)/Ntok over the 44 tokens it was 1.326, above the bound.)
+npmi = {r['phrase']: float(r['npmi']) for r in ph}
+assert npmi['peace treaty'] == 1.0, npmi['peace treaty']
+# "the peace" (2): "the" starts 4 positions ("the peace" twice, "the kuril",
+# "the bank"), "peace" ends 3 ("the peace" twice, "a peace"):
+# log2((2/34) / (4/34 * 3/34)) / log2(34/2) = log2(68/12) / log2(17)
+assert abs(npmi['the peace'] - math.log2(68 / 12) / math.log2(17)) < 1e-9, npmi['the peace']
 PY
-note "npmi = log2(p(xy)/(p(x)p(y))) / -log2(p(xy)) from the printed counts"
+note "npmi = log2(p(xy)/(p(x)p(y))) / -log2(p(xy)) over bigram positions, in [-1, 1]"
 
 # ---- threads ----
 for args in "--top 0" "--n 3 --top 0" "--phrases --min-count 1 --top 0"; do

@@ -70,14 +70,17 @@ done
 [ "$(wc -l <"$T/ws/all.csv")" -gt 500000 ] || fail "suspiciously few bigrams"
 [ "$(wc -l <"$T/ws/tri.csv")" -gt 300000 ] || fail "suspiciously few trigrams"
 
-# NPMI from the printed counts and the unigram counts of wirescan tf.
-ws tf "$S" --top 0 >"$T/tf.csv" || fail "tf failed"
-python3 - "$T/ws/phrases.csv" "$T/ws/all.csv" "$T/tf.csv" <<'PY' || fail "NPMI does not match its definition"
-import csv, math, sys
+# NPMI from the printed bigram counts: marginals over bigram positions.
+python3 - "$T/ws/phrases.csv" "$T/ws/all.csv" <<'PY' || fail "NPMI does not match its definition"
+import collections, csv, math, sys
 ph = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
 bi = list(csv.DictReader(open(sys.argv[2], encoding='utf-8')))
-tf = {r['term']: int(r['tf']) for r in csv.DictReader(open(sys.argv[3], encoding='utf-8'))}
-N, ntok = sum(int(r['count']) for r in bi), sum(tf.values())
+N = sum(int(r['count']) for r in bi)
+left, right = collections.Counter(), collections.Counter()
+for r in bi:
+    x, y = r['ngram'].split(' ')
+    left[x] += int(r['count'])
+    right[y] += int(r['count'])
 want = sum(1 for r in bi if int(r['count']) >= 5)
 assert len(ph) == want, 'phrases --top 0 has %d rows, bigrams with count >= 5: %d' % (len(ph), want)
 counts = {r['ngram']: (r['count'], r['df']) for r in bi}
@@ -86,16 +89,20 @@ for r in ph:
     x, y = r['phrase'].split(' ')
     c = int(r['count'])
     assert counts[r['phrase']] == (r['count'], r['df']), r
-    pxy, px, py = c / N, tf[x] / ntok, tf[y] / ntok
-    v = math.log2(pxy / (px * py)) / -math.log2(pxy)
+    pxy, px, py = c / N, left[x] / N, right[y] / N
+    v = min(1.0, math.log2(pxy / (px * py)) / -math.log2(pxy))
     got = float(r['npmi'])
+    assert -1 <= got <= 1, r
     err = abs(got - v) / max(abs(v), 1e-3)
     worst = max(worst, err)
     assert err < 1e-9, (r, v)
 vals = [float(r['npmi']) for r in ph]
 assert all(a >= b for a, b in zip(vals, vals[1:])), 'npmi not descending'
-print('[ngrams_reuters] %d phrases: npmi = definition from printed counts (N=%d, Ntok=%d), worst rel. error %.2g'
-      % (len(ph), N, ntok, worst))
+# buenos aires: "buenos" only ever before "aires", "aires" only after
+# "buenos" (it scored 1.010 when p(x) counted every token)
+assert float(next(r for r in ph if r['phrase'] == 'buenos aires')['npmi']) == 1.0
+print('[ngrams_reuters] %d phrases: npmi = definition from printed counts (N=%d), all in [-1, 1], worst rel. error %.2g'
+      % (len(ph), N, worst))
 PY
 
 # Known multi-word names among the top 100 phrases (what wirescan gives:

@@ -247,17 +247,23 @@ check "by tag" "topics,term,tf,df
 news,3d,1,1
 pets,cats,3,2
 ,oil,3,1" --by topics --top 1
+# --tfidf ranks by tfidf, then term. news (s2 alone): every tfidf is 0, so
+# the first terms bytewise; pets (s1, s2): the = 2 ln 2, then the terms in
+# one story once (ln 2) bytewise (3d, 42, ...); cats and and (in both) 0.
 check "by tag, tfidf" "topics,term,tf,df,tfidf
 news,3d,1,1,0
 news,42,1,1,0
 news,and,1,1,0
-pets,cats,3,2,0
-pets,and,2,2,0
-pets,the,2,1,1.386294361" --by topics --tfidf --top 3 --where topics=pets --where topics=news
-# tfidf = tf ln(N/df): the over 4 stories: 3 ln(4/2) = 2.079441542; and: 3 ln(4/3) = 0.8630462174
+pets,the,2,1,1.386294361
+pets,3d,1,1,0.6931471806
+pets,42,1,1,0.6931471806" --by topics --tfidf --top 3 --where topics=pets --where topics=news
+# tfidf = tf ln(N/df) over 4 stories: oil (s3 only) 3 ln 4 = 4.158883083;
+# cats and the 3 ln(4/2) = 2.079441542 (cats first, bytewise); and (tf 3,
+# the most with cats, oil and the) only 3 ln(4/3) = 0.8630462174.
 check "tfidf" "term,tf,df,tfidf
-and,3,3,0.8630462174
-cats,3,2,2.079441542" --tfidf --top 2
+oil,3,1,4.158883083
+cats,3,2,2.079441542
+the,3,2,2.079441542" --tfidf --top 3
 
 # Usage errors: exit status 2 and a message.
 expect_status 2 "--containing with two words" -- ws tf "$S" --containing "New York"

@@ -74,8 +74,9 @@ with open(sys.argv[1], encoding='utf-8') as f:
                         'day': day_of(o.get('date')),
                         'topics': o.get('topics') or [], 'places': o.get('places') or []})
 
-def rank(counts, top=0):
-    key = lambda kv: (-kv[1][0], kv[0].encode('utf-8'))
+def rank(counts, top=0, n=None):
+    # by tf, or with n (--tfidf, n stories) by tf * ln(n / df); then term
+    key = lambda kv: (-(kv[1][0] * math.log(n / kv[1][1]) if n else kv[1][0]), kv[0].encode('utf-8'))
     return heapq.nsmallest(top, counts.items(), key=key) if top else sorted(counts.items(), key=key)
 
 def count(sel, field='all'):
@@ -87,7 +88,7 @@ def count(sel, field='all'):
 
 def table(sel, top=100, field='all', tfidf=False, min_df=0):
     sel = list(sel)
-    rows = rank({t: v for t, v in count(sel, field).items() if v[1] >= min_df}, top)
+    rows = rank({t: v for t, v in count(sel, field).items() if v[1] >= min_df}, top, len(sel) if tfidf else None)
     out = ['term,tf,df,tfidf' if tfidf else 'term,tf,df']
     for t, (tf, df) in rows:
         out.append('%s,%d,%d' % (t, tf, df) + (',%s' % ('%.10g' % (tf * math.log(len(sel) / df))) if tfidf else ''))
@@ -175,4 +176,16 @@ for args in "tf --top 0 --stem en" "tf --top 5 --by topics --where topics=grain 
     cmp -s "$T/one.csv" "$T/many.csv" || fail "$args: three shards differ from one store"
     note "$args: three shards = one store ($(wc -l <"$T/many.csv") lines)"
 done
+
+# Tag values follow the query's case folding: places are stored lowercase
+# ("usa"), and --where places=USA selects the same stories; under --case it
+# selects none, and says so.
+ws tf "$S" --top 0 --where places=usa >"$T/usa.csv" || fail "--where places=usa failed"
+ws tf "$S" --top 0 --where places=USA >"$T/USA.csv" 2>"$T/USA.err" || fail "--where places=USA failed"
+[ "$(wc -l <"$T/usa.csv")" -gt 1000 ] || fail "suspiciously few terms for --where places=usa"
+cmp -s "$T/usa.csv" "$T/USA.csv" || fail "--where places=USA differs from places=usa"
+ws tf "$S" --top 0 --where places=USA --case >"$T/USAc.csv" 2>"$T/USAc.err" || fail "--where places=USA --case failed"
+[ "$(cat "$T/USAc.csv")" = "term,tf,df" ] || fail "--case: places=USA should match nothing"
+grep -q "no story matches the filters" "$T/USAc.err" || fail "--case: no note for an empty selection"
+note "--where places=USA = places=usa; --case: nothing, with a note"
 note "ok"

@@ -41,7 +41,8 @@ row "$T/week.csv" "2019-05-06,oil,1,1,2,0.5"
 # s3: "bank of england" twice (the stop word 'of' inside, case folded), oil twice.
 row "$T/week.csv" "2019-05-13,bank of england,1,2,1,1"
 row "$T/week.csv" "2019-05-13,oil,1,2,1,1"
-row "$T/week.csv" "2019-05-20,oil,0,0,0,0"
+# A week without stories: share unknown, an empty cell (not 0).
+row "$T/week.csv" "2019-05-20,oil,0,0,0,"
 row "$T/week.csv" "2019-06-24,oil,1,2,1,1"
 row "$T/week.csv" "2019-12-30,peace treaty,2,2,2,1"
 [ "$(sed -n 2p "$T/week.csv" | cut -d, -f1)" = 2019-05-06 ] || fail "first week is not 2019-05-06"
@@ -57,7 +58,7 @@ cmp -s "$T/week.csv" "$T/weeksw.csv" || fail "--stopwords en changed the phrase 
 ws trends "$S" --terms "$TERMS" --bucket quarter >"$T/q.csv" 2>/dev/null || fail "--bucket quarter failed"
 rows "$T/q.csv" 12
 row "$T/q.csv" "2019-Q2,peace treaty,1,2,4,0.25"
-row "$T/q.csv" "2019-Q3,peace treaty,0,0,0,0"
+row "$T/q.csv" "2019-Q3,peace treaty,0,0,0,"
 row "$T/q.csv" "2019-Q4,peace treaty,1,1,1,1"
 row "$T/q.csv" "2020-Q1,peace treaty,1,1,1,1"
 ws trends "$S" --terms "$TERMS" --bucket year >"$T/y.csv" 2>/dev/null || fail "--bucket year failed"
@@ -67,7 +68,7 @@ row "$T/y.csv" "2019,oil,3,5,5,0.6"
 row "$T/y.csv" "2020,oil,0,0,1,0"
 ws trends "$S" --terms "$TERMS" --bucket day >"$T/d.csv" 2>/dev/null || fail "--bucket day failed"
 row "$T/d.csv" "2019-05-12,peace treaty,0,0,1,0"
-row "$T/d.csv" "2020-01-01,oil,0,0,0,0"
+row "$T/d.csv" "2020-01-01,oil,0,0,0,"
 note "quarters, years, days ok"
 
 # --field title: only s1's title holds the phrase.
@@ -90,7 +91,7 @@ rows "$T/by.csv" 54 # 9 months x 2 sources x 3 topics
 row "$T/by.csv" "bucket,source,topic,docs,mentions,total,share"
 row "$T/by.csv" "2019-05,Wire A,peace treaty,1,2,2,0.5"
 row "$T/by.csv" "2019-05,Wire B,peace treaty,0,0,1,0"
-row "$T/by.csv" "2019-06,Wire A,oil,0,0,0,0"
+row "$T/by.csv" "2019-06,Wire A,oil,0,0,0,"
 row "$T/by.csv" "2019-06,Wire B,oil,1,2,1,1"
 [ "$(sed -n 2p "$T/by.csv" | cut -d, -f2)" = "Wire A" ] || fail "groups not in bytewise order"
 note "--by source ok"
@@ -101,12 +102,15 @@ row "$T/w.csv" "bucket,total,peace treaty,oil,bank of england"
 row "$T/w.csv" "2019-05,3,1,2,1"
 row "$T/w.csv" "2019-08,0,0,0,0"
 rows "$T/w.csv" 9
-# Smooth 2: share of oil is 2/3 in May, 1 in June: mean 0.8333333333; July: (1 + 0) / 2.
+# Smooth 2: share of oil is 2/3 in May, 1 in June: mean 0.8333333333; July
+# has no story (its shares are empty), so its mean is June's alone; August
+# and July both empty: unknown.
 ws trends "$S" --terms "$TERMS" --wide-share --smooth 2 >"$T/ws.csv" 2>/dev/null || fail "--wide-share failed"
 row "$T/ws.csv" "bucket,total,peace treaty,oil,bank of england,peace treaty_ma,oil_ma,bank of england_ma"
 row "$T/ws.csv" "2019-05,3,0.3333333333,0.6666666667,0.3333333333,0.3333333333,0.6666666667,0.3333333333"
 row "$T/ws.csv" "2019-06,1,0,1,0,0.1666666667,0.8333333333,0.1666666667"
-row "$T/ws.csv" "2019-07,0,0,0,0,0,0.5,0"
+row "$T/ws.csv" "2019-07,0,,,,0,1,0"
+row "$T/ws.csv" "2019-08,0,,,,,,"
 ws trends "$S" --terms oil --smooth 2 >"$T/sm.csv" 2>/dev/null || fail "--smooth failed"
 row "$T/sm.csv" "bucket,topic,docs,mentions,total,share,share_ma"
 row "$T/sm.csv" "2019-06,oil,1,2,1,1,0.8333333333"
@@ -199,4 +203,37 @@ expect_status 0 "a term absent from the store" -- ws trends "$S" --terms zyzzyva
 grep -q "zyzzyva" "$T/last.err" || fail "no note about the absent term"
 [ "$(awk -F, 'NR > 1 { s += $3 } END { print s + 0 }' "$T/last.out")" = 0 ] || fail "absent term has docs"
 note "errors ok"
+
+# ---- the zero-filled series is capped ----
+# Two stories dated 0001-01-01 and 9999-12-31: 3,652,059 days, 521,723
+# weeks, 39,996 quarters (Python's calendar counts them below). Day and
+# week series are refused (over 100,000 buckets, exit 7) with a message
+# that says why and what to do; quarter and year series are written in
+# full; --from/--to bring the day series within the cap.
+printf '%s\n' '{"id":"a","date":"0001-01-01","title":"oil","body":"oil"}' \
+    '{"id":"b","date":"9999-12-31","title":"gas","body":"oil gas"}' >"$T/far.jsonl"
+expect_status 0 "ingest far dates" -- ws ingest -q -o "$T/far" "$T/far.jsonl"
+read -r days weeks quarters < <(python3 -c '
+import datetime as d
+a, b = d.date(1, 1, 1), d.date(9999, 12, 31)
+wa, wb = a - d.timedelta(a.weekday()), b - d.timedelta(b.weekday())
+print((b - a).days + 1, (wb - wa).days // 7 + 1, (9999 - 1) * 4 + 4)')
+for kind in day week; do
+    want=$([ "$kind" = day ] && echo "$days" || echo "$weeks")
+    expect_status 7 "--bucket $kind over 1 to 9999" -- ws trends "$T/far" --terms oil --bucket "$kind"
+    grep -q "$want $kind buckets" "$T/last.err" || fail "the message does not count $want buckets: $(cat "$T/last.err")"
+    grep -q -- "--from/--to" "$T/last.err" && grep -q -- "coarser --bucket" "$T/last.err" ||
+        fail "the message does not say what to do: $(cat "$T/last.err")"
+    [ ! -s "$T/last.out" ] || fail "--bucket $kind wrote rows"
+done
+expect_status 7 "--bursts over 1 to 9999 days" -- ws trends "$T/far" --terms oil --bucket day --bursts
+expect_status 0 "--bucket quarter over 1 to 9999" -- ws trends "$T/far" --terms oil --bucket quarter
+rows "$T/last.out" "$quarters"
+row "$T/last.out" "0001-Q1,oil,1,2,1,1"
+row "$T/last.out" "9999-Q4,oil,1,1,1,1"
+expect_status 0 "--bucket day within --from/--to" -- \
+    ws trends "$T/far" --terms oil --bucket day --from 9999-12-01 --to 9999-12-31
+rows "$T/last.out" 1
+row "$T/last.out" "9999-12-31,oil,1,1,1,1"
+note "bucket cap ok"
 note "ok"

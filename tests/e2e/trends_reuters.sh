@@ -88,7 +88,7 @@ BUCKETS = {
     'year': (lambda d: d.year, lambda k: '%04d' % k, 1),
 }
 TOPICS = [('oil', {'oil', 'crude', 'opec'}), ('grain', {'wheat', 'corn', 'grain'})]
-G = lambda v: '%.10g' % v
+G = lambda v: '' if v is None else '%.10g' % v
 
 def table(bucket, topics, sel=None, by=False):
     key, label, step = BUCKETS[bucket]
@@ -112,14 +112,16 @@ def table(bucket, topics, sel=None, by=False):
     zero = [0] * (1 + 2 * len(topics))
     return buckets, groups, (lambda b, g: cnt.get((b, g), zero)), label
 
-def share(c, i): return c[1 + 2 * i] / c[0] if c[0] else 0.0
+# The share of a bucket without stories is unknown: None, an empty cell.
+def share(c, i): return c[1 + 2 * i] / c[0] if c[0] else None
 
 def smooth(buckets, at, g, i, k, bi):
     vals = [share(at(buckets[j], g), i) for j in range(max(0, bi - k + 1), bi + 1)]
+    vals = [v for v in vals if v is not None]  # the mean of the known shares
     s = 0.0
     for v in vals:
         s += v
-    return s / len(vals)
+    return s / len(vals) if vals else None
 
 def long_csv(bucket, topics, sel=None, by=False, k=0):
     buckets, groups, at, label = table(bucket, topics, sel, by)
@@ -212,7 +214,8 @@ for q in "${QUERIES[@]}"; do
     note "trends ${q#*|}: $(($(wc -l <"$T/ws/$name.csv") - 1)) rows identical"
 done
 # Sanity of the references themselves: zero-filled months exist, and oil is frequent.
-grep -q '^1987-05,oil,0,0,0,0$' "$T/ws/month.csv" || fail "no zero-filled May 1987 row in the monthly series"
+# (Reuters has no story dated May 1987: its share is unknown, an empty cell.)
+grep -q '^1987-05,oil,0,0,0,$' "$T/ws/month.csv" || fail "no zero-filled May 1987 row (with an empty share) in the monthly series"
 [ "$(awk -F, '$2 == "oil" { s += $3 } END { print s + 0 }' "$T/ws/month.csv")" -gt 1000 ] ||
     fail "suspiciously few oil stories"
 [ "$(wc -l <"$T/ws/emerging.csv")" -gt 30 ] || fail "suspiciously few emerging rows"

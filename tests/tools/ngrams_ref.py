@@ -24,7 +24,8 @@ terminator when the token is a CJK single. Once whitespace has followed the
 terminator other punctuation keeps the break; other punctuation right after
 the terminator cancels it. Format characters (Cf) are ignored.
 N-grams: n kept terms in a row inside one sentence of one field.
-NPMI: p(xy) = c(xy)/N (N = bigram positions), p(x) = tf(x)/Ntok.
+NPMI: over the N bigram positions: p(xy) = c(xy)/N, p(x) = (positions
+whose first word is x)/N, p(y) = (positions whose second word is y)/N.
 """
 import collections, json, math, re, sys, unicodedata
 
@@ -152,11 +153,13 @@ def split_runs(s, keep):
     return runs
 
 
-def npmi(cxy, cx, cy, npos, ntok):
+def npmi(cxy, cx, cy, npos):
+    """cx: bigram positions whose first word is x, cy: whose second word is
+    y, npos: all bigram positions (docs/ngrams.md); within [-1, 1]."""
     if cxy >= npos:
         return 1.0
-    pxy, px, py = cxy / npos, cx / ntok, cy / ntok
-    return math.log2(pxy / (px * py)) / -math.log2(pxy)
+    pxy, px, py = cxy / npos, cx / npos, cy / npos
+    return min(1.0, max(-1.0, math.log2(pxy / (px * py)) / -math.log2(pxy)))
 
 
 CACHE = {}
@@ -206,8 +209,12 @@ def query(stories, args, stopdir):
     grams, df, uni = CACHE[key]
     rows = [(' '.join(g), c, df[g], g) for g, c in grams.items() if c >= min_count]
     if phrases:
-        npos, ntok = sum(grams.values()), sum(uni.values())
-        score = {r[0]: npmi(r[1], uni[r[3][0]], uni[r[3][1]], npos, ntok) for r in rows}
+        npos = sum(grams.values())
+        left, right = collections.Counter(), collections.Counter()
+        for g, c in grams.items():  # every bigram, before --min-count
+            left[g[0]] += c
+            right[g[1]] += c
+        score = {r[0]: npmi(r[1], left[r[3][0]], right[r[3][1]], npos) for r in rows}
         rows.sort(key=lambda r: (-score[r[0]], r[0].encode('utf-8')))
         rows = rows[:top] if top else rows
         out = ['phrase,count,df,npmi'] + ['%s,%d,%d,%s' % (g, c, d, '%.10g' % score[g]) for g, c, d, _ in rows]
