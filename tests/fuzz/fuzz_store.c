@@ -226,6 +226,8 @@ footer:
     put64(tr + 16, XXH3_64bits(f, (size_t)flen));
 }
 
+static int cmd_tf(int argc, char **argv) { return ws_cmd_kernel("tf", argc, argv); }
+
 static int run_query(void)
 {
     char *dir = work_dir;
@@ -234,9 +236,9 @@ static int run_query(void)
     char *tft[] = {"tf", "-j", "1", "--by", "topics", "--tfidf", dir, NULL};
     char *ver[] = {"verify", dir, NULL};
     char *info[] = {"info", dir, NULL};
-    if (quiet(ws_cmd_tf, 4, tf) != 0) return 0; /* the store does not open: the rest would not either */
-    quiet(ws_cmd_tf, 8, tfm);
-    quiet(ws_cmd_tf, 7, tft);
+    if (quiet(cmd_tf, 4, tf) != 0) return 0; /* the store does not open: the rest would not either */
+    quiet(cmd_tf, 8, tfm);
+    quiet(cmd_tf, 7, tft);
     quiet(ws_cmd_info, 2, info);
     quiet(ws_cmd_verify, 2, ver);
     return 0;
