@@ -158,7 +158,9 @@ typedef struct note_ctx {
 static void on_note(void *ctx, const char *line)
 {
     const note_ctx *n = ctx;
-    if (!n->quiet) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
+    /* -q drops notes about the run; a line starting "note: " is about the
+     * answer itself (no story matched the filters) and always shows. */
+    if (!n->quiet || !strncmp(line, "note: ", 6)) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
 }
 
 static void on_progress(void *ctx, const ws_progress *p)
@@ -271,6 +273,10 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         }
     }
     argv[0] = argv0;
+    if (!status && title && !ncharts) {
+        fprintf(stderr, "wirescan %s: --title names a chart: give --chart FILE\n", cmd);
+        status = usage_error(cmd);
+    }
     if (!status && optind >= argc) {
         fprintf(stderr, "wirescan %s: no STORE given\n", cmd);
         status = usage_error(cmd);
@@ -295,7 +301,8 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             status = rc == WS_EINVAL ? usage_error(cmd) : ws_exit_status(rc);
         }
     ws_trends_chart *chart = NULL;
-    if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title))) status = ws_cli_fail(rc);
+    if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title)))
+        status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail(rc);
     if (!status) {
         note_ctx nc = {cmd, quiet};
         ws_request_on_note(q, on_note, &nc);
@@ -315,7 +322,10 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             signal(g_signal, SIG_DFL);
             raise(g_signal);
         }
+        /* WS_EINVAL from a run is about the options as a whole (keyness
+         * without a target, --from after --to): a usage error. */
         status = rc ? ws_cli_fail(rc) : 0;
+        if (rc == WS_EINVAL) status = usage_error(cmd);
         if (!status && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
         if (o.f) {
             int crc = ws_cli_close_out(o.f, out_path);

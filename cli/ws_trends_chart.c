@@ -18,7 +18,10 @@ struct ws_trends_chart {
     int docs;         /* y = docs (else share) */
     int wide, smooth; /* the table's shape */
     int grouped;      /* --by: a group column after bucket */
-    const char *bucket;
+    const char *bucket, *by, *smooth_k;
+    /* topic names, in order of first appearance (for the default title) */
+    char **topic;
+    size_t ntopic, captopic;
     char *title;
     /* x */
     char **xl;
@@ -53,12 +56,19 @@ int ws_trends_chart_create(ws_trends_chart **out, const ws_cli_setting *set, siz
         fprintf(stderr, "wirescan trends: --chart draws topic series; it does not apply to --emerging or --bursts\n");
         return WS_EINVAL;
     }
+    if (!strcmp(y, "docs") && setting(set, n, "smooth")) {
+        fprintf(stderr, "wirescan trends: --smooth averages shares and the chart draws it; it does not apply to "
+                        "--chart-y docs\n");
+        return WS_EINVAL;
+    }
     ws_trends_chart *c = calloc(1, sizeof *c);
     if (!c) return WS_ENOMEM;
     c->docs = !strcmp(y, "docs");
     c->wide = setting(set, n, "wide") || setting(set, n, "wide-share");
     c->smooth = setting(set, n, "smooth") != NULL;
     c->grouped = setting(set, n, "by") != NULL;
+    c->by = setting(set, n, "by");
+    c->smooth_k = setting(set, n, "smooth");
     c->bucket = setting(set, n, "bucket");
     if (!c->bucket) c->bucket = "month";
     if (title && !(c->title = dup(title))) {
@@ -117,9 +127,28 @@ static int bucket_index(ws_trends_chart *c, const char *b, size_t *at)
     return 0;
 }
 
+/* Remember topic t's name for the title. */
+static int topic_seen(ws_trends_chart *c, const char *t)
+{
+    for (size_t i = 0; i < c->ntopic; i++)
+        if (!strcmp(c->topic[i], t)) return 0;
+    if (c->ntopic == c->captopic) {
+        size_t cap = c->captopic ? c->captopic * 2 : 8;
+        char **v = realloc(c->topic, cap * sizeof *v);
+        if (!v) return WS_ENOMEM;
+        c->topic = v;
+        c->captopic = cap;
+    }
+    if (!(c->topic[c->ntopic] = dup(t))) return WS_ENOMEM;
+    c->ntopic++;
+    return 0;
+}
+
 static int series_index(ws_trends_chart *c, const char *topic, const char *group, size_t *at)
 {
     char name[512];
+    int rc = topic_seen(c, topic);
+    if (rc) return rc;
     if (group) snprintf(name, sizeof name, "%s (%s)", topic, group);
     else snprintf(name, sizeof name, "%s", topic);
     for (size_t i = c->ns; i-- > 0;)
@@ -186,20 +215,28 @@ int ws_trends_chart_draw(ws_trends_chart *c, const char *const *paths, size_t n)
     char title[256];
     if (c->title) snprintf(title, sizeof title, "%s", c->title);
     else {
-        /* What is drawn: the measure, the first topics, the bucket. */
-        size_t k = snprintf(title, sizeof title, "%s ", c->docs ? "Stories mentioning" : "Share of stories mentioning");
-        for (size_t i = 0; i < c->ns && i < 3 && k < sizeof title; i++)
-            k += snprintf(title + k, sizeof title - k, "%s%s", i ? ", " : "", c->s[i].name);
-        if (c->ns > 3 && k < sizeof title) k += snprintf(title + k, sizeof title - k, " and %zu more", c->ns - 3);
-        if (k < sizeof title)
-            k += snprintf(title + k, sizeof title - k, " per %s%s", c->bucket,
-                          c->smooth && !c->docs ? " (trailing mean)" : "");
+        /* What is drawn: "Share of stories mentioning oil, opec per month,
+         * by source, mean of the last 3 months" (more than 5 topics: "N
+         * topics"). */
+        size_t k = (size_t)snprintf(title, sizeof title, "%s ", c->docs ? "Stories mentioning" : "Share of stories mentioning");
+        if (c->ntopic > 5) k += (size_t)snprintf(title + k, sizeof title - k, "%zu topics", c->ntopic);
+        for (size_t i = 0; c->ntopic <= 5 && i < c->ntopic && k < sizeof title; i++)
+            k += (size_t)snprintf(title + k, sizeof title - k, "%s%s", i ? ", " : "", c->topic[i]);
+        if (k < sizeof title) k += (size_t)snprintf(title + k, sizeof title - k, " per %s", c->bucket);
+        if (c->by && k < sizeof title)
+            k += (size_t)snprintf(title + k, sizeof title - k, ", by %s", !strncmp(c->by, "tag:", 4) ? c->by + 4 : c->by);
+        if (c->smooth_k && atoi(c->smooth_k) > 1 && !c->docs && k < sizeof title)
+            snprintf(title + k, sizeof title - k, ", mean of the last %s %ss", c->smooth_k, c->bucket);
     }
+    char ylabel[96];
+    if (c->docs) snprintf(ylabel, sizeof ylabel, "stories");
+    else if (c->smooth_k && atoi(c->smooth_k) > 1) snprintf(ylabel, sizeof ylabel, "share of stories (mean of %s)", c->smooth_k);
+    else snprintf(ylabel, sizeof ylabel, "share of stories");
     ws_chart ch;
     memset(&ch, 0, sizeof ch);
     ch.title = title;
     ch.xlabel = c->bucket;
-    ch.ylabel = c->docs ? "stories" : "share of stories";
+    ch.ylabel = ylabel;
     ch.nx = c->nx;
     ch.xlabels = (const char *const *)c->xl;
     ch.nseries = c->ns;
@@ -227,6 +264,8 @@ void ws_trends_chart_free(ws_trends_chart *c)
         free(c->s[i].y);
     }
     free(c->s);
+    for (size_t i = 0; i < c->ntopic; i++) free(c->topic[i]);
+    free(c->topic);
     free(c->title);
     free(c);
 }

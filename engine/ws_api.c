@@ -129,14 +129,15 @@ int ws_corpus_verify(const ws_corpus *c, FILE *report)
         {prefix "to", WS_PARAM_DATE, NULL, "DATE",                                                                     \
          what "stories on or before DATE. DATE is a day (YYYY-MM-DD), a month (YYYY-MM), a\n"                          \
               "quarter (YYYY-Qn) or a year (YYYY), all of it (UTC), or an ISO 8601 time;\n"                          \
-              "undated stories fail any date range",                                                                   \
+              "undated stories fail any date range; --from after --to is an error",                                                                   \
          NULL, 0, 0, WS_PARAM_END_OF_PERIOD, "filters"},                                                               \
         {prefix "source", WS_PARAM_LIST, NULL, "S", what "stories from source S (repeatable: any of them)", NULL, 0, 0,  \
          0, "filters"},                                                                                                \
         {prefix "where", WS_PARAM_LIST, NULL, "TAG=VALUE",                                                             \
-         what "stories whose tag TAG has VALUE (repeatable: the same tag repeated means any of\n"                      \
+         what "stories whose tag TAG has VALUE, compared after case folding unless --case\n"                          \
+              "(place=Moscow finds MOSCOW); repeatable: the same tag repeated means any of\n"                         \
               "its values, different tags must all match: --where topics=grain --where\n"                            \
-              "topics=wheat --where places=usa is (grain or wheat) and usa)",                                          \
+              "topics=wheat --where places=usa is (grain or wheat) and usa",                                           \
          NULL, 0, 0, 0, "filters"},                                                                                    \
     {                                                                                                                  \
         prefix "containing", WS_PARAM_LIST, NULL, "WORD",                                                              \
@@ -522,12 +523,9 @@ static int filter_from_params(const ws_params *p, const char *prefix, filter_bui
     if (from && from->given) b->f.from = from->i, *given = 1;
     to = ws_params_get(p, P("to"));
     if (to && to->given) b->f.to = to->i, *given = 1;
-    if (from && to && from->given && to->given && from->i > to->i) {
-        char a[32], z[32];
-        ws_format_iso8601(from->i, a);
-        ws_format_iso8601(to->i, z);
-        return ws_error(WS_EINVAL, "--%sfrom (%s) is after --%sto (%s): no story can match", prefix, a, prefix, z);
-    }
+    if (from && to && from->given && to->given && from->i > to->i)
+        return ws_error(WS_EINVAL, "--%sfrom %s is after --%sto %s: no story can be in that range", prefix,
+                        from->s ? from->s : "?", prefix, to->s ? to->s : "?");
     size_t ns, nw, nc;
     const char *const *src = ws_params_list(p, P("source"), &ns);
     const char *const *whr = ws_params_list(p, P("where"), &nw);
@@ -706,8 +704,13 @@ static int run(ws_request *q, run_state *r)
         so.nsubsets = rgiven ? 2 : 1;
         so.rest = !rgiven;
     }
-    rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &kq, &so, &r->table, NULL);
+    ws_scan_stats stats;
+    rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &kq, &so, &r->table, &stats);
     q->rows = ws_table_rows(&r->table);
+    /* An empty answer to filters that match nothing (a typo in a value, a
+     * range outside the corpus) looks like an answer: say so. */
+    if (!rc && !stats.stories && (!ws_filter_is_empty(&so.filter) || so.nsubsets))
+        ws_plan_note(&plan, "note: no story matches the filters");
     if (!rc && q->k->done) q->k->done(r->ext, &plan, &kq);
     return rc;
 }

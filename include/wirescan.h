@@ -158,7 +158,10 @@ WS_API int ws_request_set_flag(ws_request *q, const char *name, int on);
 /* Progress of the run (see ws_progress); NULL fn: none. */
 WS_API int ws_request_on_progress(ws_request *q, ws_progress_fn fn, void *ctx);
 /* Notes for the user (a term that does not occur, the memory plan, what
- * was left out), one line each without a newline; NULL fn: dropped. */
+ * was left out), one line each without a newline; NULL fn: dropped. A line
+ * starting "note: " is about the answer itself ("note: no story matches
+ * the filters": an empty answer that is not an error) and is worth
+ * showing even where other notes are not. */
 typedef void (*ws_note_fn)(void *ctx, const char *line);
 WS_API int ws_request_on_note(ws_request *q, ws_note_fn fn, void *ctx);
 

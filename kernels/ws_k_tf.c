@@ -482,7 +482,8 @@ static const ws_param_info tf_params[] = {
     {"top", WS_PARAM_INT, "100", "N", "rows to print (default 100; 0 = all); per group with --by", NULL, 0, UINT32_MAX, 0, NULL},
     {"tfidf", WS_PARAM_FLAG, NULL, NULL,
      "add a tfidf column: tf * ln(N / df), N = stories scanned\n"
-     "(with --by: the group's stories, df within the group)", NULL, 0, 1, 0, NULL},
+     "(with --by: the group's stories, df within the group), and rank by it:\n"
+     "tfidf descending, then term", NULL, 0, 1, 0, NULL},
     {"min-df", WS_PARAM_INT, "0", "N", "only terms in at least N stories (of the group, with --by)", NULL, 0, UINT32_MAX, 0, NULL},
 };
 
@@ -500,7 +501,8 @@ const ws_kernel ws_kernel_tf = {
     .name = "tf",
     .summary = "term frequencies: tf, df (and TF-IDF), top N, by time, source or tag",
     .help = "Term frequencies as CSV: term,tf,df (tf = occurrences, df = stories that\n"
-            "contain the term), ordered by tf descending, then term ascending (bytewise).\n"
+            "contain the term), ordered by tf descending (tfidf with --tfidf), then term\n"
+            "ascending (bytewise).\n"
             "With --by G the first column is named after G: groups in time or bytewise\n"
             "order; undated stories form the group 'undated' and stories without a value\n"
             "for the tag the group '' (empty), listed last; a story with several tag\n"

@@ -960,8 +960,9 @@ const ws_kernel ws_kernel_trends = {
             "  bucket,topic,docs,mentions,total,share\n"
             "docs = stories in the bucket that mention the topic, mentions = positions\n"
             "where one of its terms or phrases starts (a position counts once per topic),\n"
-            "total = stories in the bucket that pass the filters, share = docs / total.\n"
-            "Every bucket from the first to the last dated story is listed (zero-filled);\n"
+            "total = stories in the bucket that pass the filters, share = docs / total\n"
+            "(empty when the bucket has no story: unknown, not 0). Every bucket from the\n"
+            "first to the last dated story is listed (zero-filled; at most 100000);\n"
             "rows by bucket, then topic in the order given. Undated stories are left out\n"
             "(their count is reported). With --emerging: emerging terms per bucket; with\n"
             "--bursts: burst intervals of each topic. See docs/trends.md.",

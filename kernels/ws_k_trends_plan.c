@@ -29,7 +29,8 @@ const ws_param_info ws_trends_param_table[14] = {
     {"wide-share", WS_PARAM_FLAG, NULL, NULL, "the same with share in the topic columns", NULL, 0, 1, 0, NULL},
     {"smooth", WS_PARAM_INT, NULL, "K",
      "add the mean share over the trailing K buckets (the bucket and the K-1 before\n"
-     "it; fewer at the start): column share_ma (long) or <topic>_ma (wide)", NULL, 1, 1 << 20, 0, NULL},
+     "it; fewer at the start; buckets without stories left out, empty if all are):\n"
+     "column share_ma (long) or <topic>_ma (wide); --chart draws it", NULL, 1, 1 << 20, 0, NULL},
     {"emerging", WS_PARAM_FLAG, NULL, NULL,
      "emerging terms: CSV bucket,term,count,baseline,score: per bucket, terms whose\n"
      "story count (count) is above the rate of the trailing K buckets (baseline:\n"

@@ -149,12 +149,13 @@ static int parse_into(ws_pval *v, const char *text)
         if (ws_parse_date_param(text, (in->flags & WS_PARAM_END_OF_PERIOD) != 0, &v->i))
             return ws_error(WS_EINVAL, "--%s: cannot read date '%s' (use YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or an ISO 8601 time)",
                             in->name, text);
-        break;
+        goto keep_text; /* the date as written is kept too, for messages */
     case WS_PARAM_CHOICE:
         if (!is_choice(in->choices, text))
             return ws_error(WS_EINVAL, "--%s must be one of %s, not '%s'", in->name, in->choices, text);
         /* fall through */
-    case WS_PARAM_TEXT: {
+    case WS_PARAM_TEXT:
+    keep_text: {
         char *c = ws_strndup(text, strlen(text));
         if (!c) return ws_error(WS_ENOMEM, "out of memory");
         ws_free(v->s);

@@ -18,7 +18,7 @@ typedef struct ws_pval {
     int has;       /* holds a value (given, or a default) */
     int64_t i;     /* FLAG (0/1), INT, DATE (Unix seconds), SIZE (bytes) */
     double d;      /* DOUBLE */
-    char *s;       /* TEXT, CHOICE (owned) */
+    char *s;       /* TEXT, CHOICE; DATE: as written (owned) */
     char **list;   /* LIST (owned) */
     size_t nlist;
 } ws_pval;

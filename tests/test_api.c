@@ -114,8 +114,8 @@ Test(api, tf_matches_the_plan)
         cr_expect_eq((uint64_t)ws_result_int64(r, row, (size_t)cdf), plan_df(k), "df of %s", t);
         double want = (double)plan_tf(k) * log((double)NSTORY / (double)plan_df(k));
         cr_expect(fabs(ws_result_double(r, row, (size_t)ci) - want) < 1e-9 * (1 + want), "tfidf of %s", t);
-        if (row) /* ordered by tf descending, then term */
-            cr_expect(ws_result_int64(r, row - 1, (size_t)ctf) >= ws_result_int64(r, row, (size_t)ctf));
+        if (row) /* with tfidf: ordered by tfidf descending, then term */
+            cr_expect(ws_result_double(r, row - 1, (size_t)ci) >= ws_result_double(r, row, (size_t)ci));
     }
     for (int k = 0; k < NWORD; k++) cr_expect_eq(seen[k], 1);
     /* Accessors out of range or of the wrong type: neutral values. */
