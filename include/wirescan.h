@@ -129,6 +129,66 @@ WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
  * closed corpus. */
 WS_API int ws_corpus_verify(const ws_corpus *c, FILE *report);
 
+/* ---- ingest: files or records -> one new segment, committed atomically ---- */
+
+typedef struct ws_ingester ws_ingester;
+
+/* An ingest into the store folder at path: created when it does not exist,
+ * appended to otherwise. Nothing is read or written before ws_ingester_run.
+ * Errors: WS_EINVAL (NULL argument), WS_ENOMEM. */
+WS_API int ws_ingester_create(ws_ingester **out, const char *path);
+/* Free an ingester (NULL-safe); records added and not run are dropped. */
+WS_API void ws_ingester_free(ws_ingester *g);
+/* Set an option by the name `wirescan ingest` gives it (without "--"),
+ * value as on the command line ("1" or NULL for flags): format
+ * (jsonl|csv|text|reuters), threads, strict, wait, skip-existing, level
+ * (1-19), block-tokens, max-record (a size), delimiter, tag (repeatable: a
+ * JSONL key or CSV column kept as a tag), field (NAME=KEY, repeatable),
+ * tag-from-dir, year, date-format, encoding, datelines (on|off). Errors:
+ * WS_EINVAL naming the option and the value (ws_last_error). */
+WS_API int ws_ingester_set(ws_ingester *g, const char *name, const char *value);
+/* Add an input: a file, a folder (text and mail folders, Reuters files) or
+ * "-" for standard input. Errors: WS_EINVAL, WS_ENOMEM. */
+WS_API int ws_ingester_add_file(ws_ingester *g, const char *path);
+
+/* One story given by the caller. NULL fields are absent (id: numbered;
+ * date: undated). Tags are "name=value" strings; a name may repeat (a
+ * story in several topics). */
+typedef struct ws_record {
+    const char *id, *date, *source, *title, *body;
+    const char *const *tags;
+    size_t ntags;
+} ws_record;
+/* Add a record. Records are read as JSON Lines (the strings are copied:
+ * the caller may free them at once); the option format, if set, must be
+ * jsonl. Errors: WS_EINVAL (a tag without '=', invalid UTF-8 is kept and
+ * replaced as for files), WS_EIO (the spool file in $TMPDIR), WS_ENOMEM. */
+WS_API int ws_ingester_add_record(ws_ingester *g, const ws_record *r);
+/* Progress (phase "ingest": done/total in input bytes, items = stories)
+ * and notes (bad records as FILE:LINE: reason, reader notes), one line
+ * each without a newline. NULL fn: none. */
+WS_API int ws_ingester_on_progress(ws_ingester *g, ws_progress_fn fn, void *ctx);
+WS_API int ws_ingester_on_note(ws_ingester *g, void (*fn)(void *ctx, const char *line), void *ctx);
+
+/* What an ingest did. */
+typedef struct ws_ingest_summary {
+    uint64_t stories;          /* stored */
+    uint64_t bad;              /* bad records skipped */
+    uint64_t undated, date_bad; /* stories without a usable date (date_bad: with an unreadable one) */
+    uint64_t invalid_utf8;     /* invalid UTF-8 sequences replaced by U+FFFD */
+    uint64_t tokens, new_terms, blocks;
+    uint64_t bytes_in, seg_bytes; /* input read, segment written */
+    uint64_t existing;         /* stories whose id the store already held */
+    uint64_t dateline_no_year; /* undated stories whose dateline had a day but no year */
+} ws_ingest_summary;
+/* Read every input and record, and commit them as one segment (all or
+ * nothing). Errors: WS_EFORMAT (bad input under strict, or nothing kept),
+ * WS_EBUSY (another writer; see the option wait), WS_EIO (disk full too),
+ * WS_ENOENT (an input missing),
+ * WS_ECORRUPT and WS_EVERSION (the store), WS_ENOMEM. An ingester runs
+ * once. */
+WS_API int ws_ingester_run(ws_ingester *g, ws_ingest_summary *out);
+
 /* ================================================================== */
 /* Requests: one kernel over a corpus                                  */
 /* ================================================================== */
