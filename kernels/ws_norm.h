@@ -79,6 +79,11 @@ static inline ws_str ws_norm_term(const ws_norm *n, uint32_t id) { return ws_dic
  * term has that key. Uses n's stemmer: not thread-safe. */
 int ws_norm_lookup(const ws_norm *n, ws_str word, uint32_t *id);
 
+/* Fold word as the build folded dictionary terms (case folding unless
+ * keep_case; no stemming): *res views out (replaced). For matching patterns
+ * against the normalised vocabulary. */
+int ws_norm_fold(const ws_norm *n, ws_str word, ws_buf *out, ws_str *res);
+
 /* Snowball algorithms libstemmer knows, NULL-terminated (canonical names;
  * ISO 639 codes such as "en" and "ru" are accepted too). */
 const char **ws_norm_stemmers(void);
