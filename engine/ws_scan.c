@@ -460,19 +460,26 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         toks = ws_calloc((size_t)nt, sizeof *toks);
         if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = WS_ENOMEM;
     }
-    for (int t = 0; t < nt && !rc; t++)
-        if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
-
     const int ordered = (k->flags & WS_KF_ORDERED) && k->emit;
     if (!rc && ordered && k->header) rc = k->header(q, out);
-    if (!rc) {
-        uint64_t done = 0, done_tokens = 0;
-        double t0 = now_s(), last = t0;
-        int shown = 0, stop = 0;
-        size_t stop_at = SIZE_MAX;
-        /* One block: load, select, consume (and the late columns when the
-         * kernel wants them). A macro rather than a function: it reads
-         * most of this function's locals. */
+    /* Iterative kernels (next_pass) scan the same blocks again with fresh
+     * states; the statistics are those of the last pass. */
+    for (unsigned pass = 0; !rc; pass++) {
+        for (int t = 0; t < nt && !rc; t++) {
+            if (states[t]) k->free(states[t]);
+            states[t] = NULL;
+            rows[t] = toks[t] = 0;
+            err[t] = 0;
+            if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
+        }
+        if (!rc) {
+            uint64_t done = 0, done_tokens = 0;
+            double t0 = now_s(), last = t0;
+            int shown = 0, stop = 0;
+            size_t stop_at = SIZE_MAX;
+            /* One block: load, select, consume (and the late columns when the
+             * kernel wants them). A macro rather than a function: it reads
+             * most of this function's locals. */
 #define SCAN_TASK(i)                                                                                                   \
     do {                                                                                                               \
         if (err[t] || __atomic_load_n(&stop, __ATOMIC_RELAXED)) break;                                                 \
@@ -531,59 +538,65 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         }                                                                                                              \
     } while (0)
 #pragma omp parallel num_threads(nt)
-        {
-            int t = omp_get_thread_num();
-            ws_block *b = &blocks[t];
-            if (ordered) {
-                /* Rows in store order, streamed: blocks are decoded and
-                 * consumed in parallel, and each thread hands its block's
-                 * rows to the table in an ordered region, block after block
-                 * (threads run at most a block or so ahead of the writer).
-                 * Every iteration enters the ordered region exactly once. */
+            {
+                int t = omp_get_thread_num();
+                ws_block *b = &blocks[t];
+                if (ordered) {
+                    /* Rows in store order, streamed: blocks are decoded and
+                     * consumed in parallel, and each thread hands its block's
+                     * rows to the table in an ordered region, block after block
+                     * (threads run at most a block or so ahead of the writer).
+                     * Every iteration enters the ordered region exactly once. */
 #pragma omp for ordered schedule(dynamic, 1)
-                for (size_t i = 0; i < ntasks; i++) {
-                    SCAN_TASK(i);
+                    for (size_t i = 0; i < ntasks; i++) {
+                        SCAN_TASK(i);
 #pragma omp ordered
-                    {
-                        if (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-                            /* The first failed block in block order ends the
-                             * output there (its error is the one reported). */
-                            if (err[t]) {
-                                __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-                            } else {
-                                int r = k->emit(states[t], &qs[tasks[i].sti], out);
-                                if (r < 0) {
-                                    err[t] = r;
-                                    err_task[t] = i;
-                                    snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());
+                        {
+                            if (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+                                /* The first failed block in block order ends the
+                                 * output there (its error is the one reported). */
+                                if (err[t]) {
                                     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-                                } else if (r > 0) {
-                                    stop_at = i; /* enough rows: later blocks' errors do not matter */
-                                    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                } else {
+                                    int r = k->emit(states[t], &qs[tasks[i].sti], out);
+                                    if (r < 0) {
+                                        err[t] = r;
+                                        err_task[t] = i;
+                                        snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());
+                                        __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                    } else if (r > 0) {
+                                        stop_at = i; /* enough rows: later blocks' errors do not matter */
+                                        __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                    }
                                 }
                             }
                         }
                     }
-                }
-            } else {
+                } else {
 #pragma omp for schedule(dynamic, 1)
-                for (size_t i = 0; i < ntasks; i++) SCAN_TASK(i);
+                    for (size_t i = 0; i < ntasks; i++) SCAN_TASK(i);
+                }
             }
-        }
 #undef SCAN_TASK
-        if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
-        /* The error of the earliest block wins. */
-        int first = -1;
-        for (int t = 0; t < nt; t++)
-            if (err[t] && err_task[t] <= stop_at && (first < 0 || err_task[t] < err_task[first])) first = t;
-        if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
+            if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
+            /* The error of the earliest block wins. */
+            int first = -1;
+            for (int t = 0; t < nt; t++)
+                if (err[t] && err_task[t] <= stop_at && (first < 0 || err_task[t] < err_task[first])) first = t;
+            if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
+        }
+        stats->stories = stats->tokens = 0;
+        for (int t = 0; rows && toks && t < nt; t++) {
+            stats->stories += rows[t];
+            stats->tokens += toks[t];
+        }
+        q->nstories = stats->stories;
+        for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
+        if (rc || !k->next_pass) break;
+        int more = k->next_pass(states[0], q, pass);
+        if (more < 0) rc = more;
+        if (more <= 0) break;
     }
-    for (int t = 0; rows && toks && t < nt; t++) {
-        stats->stories += rows[t];
-        stats->tokens += toks[t];
-    }
-    q->nstories = stats->stories;
-    for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
     if (!rc) rc = k->finish(states[0], q, out);
     if (!rc) rc = ws_table_close(out);
     for (int t = 0; t < nt; t++) {

@@ -203,6 +203,7 @@ typedef struct ws_kernel {
 extern const ws_kernel ws_kernel_tf;
 extern const ws_kernel ws_kernel_keyness;
 extern const ws_kernel ws_kernel_kwic;
+extern const ws_kernel ws_kernel_dtm;
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 
 /* Look a kernel up by name; NULL when unknown. */

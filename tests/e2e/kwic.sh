@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 R="$E2E_DIR/kwic_ref.py"
-ws generate --stories 1500 --seed 7 -o "$T/g.jsonl" || fail "generate"
+ws generate --stories 1000 --seed 7 -o "$T/g.jsonl" || fail "generate"
 expect_status 0 "ingest" -- ws ingest -q -o "$T/s" --tag section "$T/g.jsonl"
 
 rows() { python3 -c 'import csv,sys; [print(r) for r in csv.reader(open(sys.argv[1], newline=""))]' "$1"; }

@@ -87,4 +87,5 @@ def main():
         w.writerow(r[3])
 
 
-main()
+if __name__ == '__main__':
+    main()
