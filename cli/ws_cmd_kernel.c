@@ -18,6 +18,7 @@
 
 #include "wirescan.h"
 #include "ws_cli.h"
+#include "ws_dtm_out.h"
 #include "ws_trends_chart.h"
 
 /* Options of the command line itself (not parameters of the request). */
@@ -136,11 +137,13 @@ typedef struct out_state {
     FILE *f;
     int header_done;
     ws_trends_chart *chart; /* NULL: no chart */
+    ws_dtm_out *dtm;        /* dtm: the three files of -o PREFIX instead of one table */
 } out_state;
 
 static int out_batch(void *ctx, const ws_result *batch)
 {
     out_state *o = ctx;
+    if (o->dtm) return ws_dtm_out_add(o->dtm, batch);
     if (!o->f && !(o->f = ws_cli_open_out(o->path))) return WS_EIO;
     int rc = ws_result_write(batch, o->fmt, !o->header_done, o->f);
     o->header_done = 1;
@@ -300,6 +303,15 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
             status = rc == WS_EINVAL ? usage_error(cmd) : ws_exit_status(rc);
         }
+    ws_dtm_out *dtm = NULL;
+    if (!status && !strcmp(cmd, "dtm")) {
+        if (!out_path || !strcmp(out_path, "-")) {
+            fprintf(stderr, "wirescan dtm: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n");
+            status = usage_error(cmd);
+        } else if ((rc = ws_dtm_out_open(&dtm, out_path))) {
+            status = ws_cli_fail(rc);
+        }
+    }
     ws_trends_chart *chart = NULL;
     if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title)))
         status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail(rc);
@@ -307,7 +319,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         note_ctx nc = {cmd, quiet};
         ws_request_on_note(q, on_note, &nc);
         if (progress) ws_request_on_progress(q, on_progress, NULL);
-        out_state o = {out_path, fmt, NULL, 0, chart};
+        out_state o = {out_path, fmt, NULL, 0, chart, dtm};
         struct sigaction old[NSIGS];
         g_signal = 0;
         g_running = q;
@@ -315,6 +327,11 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         rc = ws_request_stream(q, out_batch, &o);
         g_running = NULL;
         signals(0, old);
+        if (dtm) {
+            int drc = ws_dtm_out_close(dtm, !rc);
+            dtm = NULL;
+            if (!rc && drc) rc = drc;
+        }
         if (rc == WS_ECANCELED && g_signal) {
             if (o.f && o.f != stdout && out_path) unlink(out_path);
             ws_request_free(q);
@@ -326,7 +343,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
          * without a target, --from after --to): a usage error. */
         status = rc ? ws_cli_fail(rc) : 0;
         if (rc == WS_EINVAL) status = usage_error(cmd);
-        if (!status && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
+        if (!status && !o.dtm && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
         if (o.f) {
             int crc = ws_cli_close_out(o.f, out_path);
             status = status ? status : crc;
@@ -334,6 +351,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         }
         if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail(rc);
     }
+    if (dtm) ws_dtm_out_close(dtm, 0);
     ws_trends_chart_free(chart);
     ws_request_free(q);
     ws_corpus_close(corpus);

@@ -497,85 +497,143 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         toks = ws_calloc((size_t)nt, sizeof *toks);
         if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = WS_ENOMEM;
     }
-    for (int t = 0; t < nt && !rc; t++)
-        if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
-
-    if (!rc) {
-        uint64_t done = 0, done_tokens = 0;
-        double t0 = now_s(), last = t0;
-        int shown = 0;
+    const int ordered = (k->flags & WS_KF_ORDERED) && k->emit;
+    if (!rc && ordered && k->header) rc = k->header(q, out);
+    /* Iterative kernels (next_pass) scan the same blocks again with fresh
+     * states; the statistics are those of the last pass. */
+    for (unsigned pass = 0; !rc; pass++) {
+        for (int t = 0; t < nt && !rc; t++) {
+            if (states[t]) k->free(states[t]);
+            states[t] = NULL;
+            rows[t] = toks[t] = 0;
+            err[t] = 0;
+            if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
+        }
+        if (!rc) {
+            uint64_t done = 0, done_tokens = 0;
+            double t0 = now_s(), last = t0;
+            int shown = 0, stop = 0;
+            size_t stop_at = SIZE_MAX;
+            /* One block: load, select, consume (and the late columns when the
+             * kernel wants them). A macro rather than a function: it reads
+             * most of this function's locals. */
+#define SCAN_TASK(i)                                                                                                   \
+    do {                                                                                                               \
+        if (err[t] || __atomic_load_n(&stop, __ATOMIC_RELAXED)) break;                                                 \
+        if (WS_UNLIKELY(cancelled(o))) {                                                                               \
+            err[t] = WS_ECANCELED;                                                                                     \
+            err_task[t] = (i);                                                                                         \
+            snprintf(err_msg[t], sizeof err_msg[t], "%s", "cancelled");                                                \
+            break;                                                                                                     \
+        }                                                                                                              \
+        const task *tk = &tasks[(i)];                                                                                  \
+        const cfilter *c = cf;                                                                                         \
+        const sfilter *f = &sf[(size_t)tk->segi * nf];                                                                 \
+        int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);                           \
+        if (!r) r = ws_buf_reserve(&sel[t], b->nrows);                                                                 \
+        if (!r) {                                                                                                      \
+            uint8_t *sl = sel[t].p;                                                                                    \
+            for (uint32_t row = 0; row < b->nrows; row++) {                                                            \
+                unsigned bits = row_match(&c[0], &f[0], b, row);                                                       \
+                if (bits && subsets) {                                                                                 \
+                    bits = 0;                                                                                          \
+                    for (uint32_t j = 1; j < nf; j++)                                                                  \
+                        if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);                     \
+                    if (o->rest && !bits) bits = 1u << o->nsubsets;                                                    \
+                }                                                                                                      \
+                sl[row] = (uint8_t)bits;                                                                               \
+                rows[t] += bits != 0;                                                                                  \
+            }                                                                                                          \
+            toks[t] += b->ntokens;                                                                                     \
+            r = k->consume(states[t], &qs[tk->sti], b, sl);                                                            \
+            if (!r && k->late_columns && k->wants_late(states[t], &qs[tk->sti], b, sl)) {                              \
+                uint64_t had = b->loaded;                                                                              \
+                r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, k->late_columns);                         \
+                b->loaded |= had;                                                                                      \
+                if (!r) r = k->consume_late(states[t], &qs[tk->sti], b, sl);                                           \
+            }                                                                                                          \
+        }                                                                                                              \
+        if (r) {                                                                                                       \
+            err[t] = r;                                                                                                \
+            err_task[t] = (i);                                                                                         \
+            snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());                                            \
+        }                                                                                                              \
+        if (o->progress) {                                                                                             \
+            uint64_t d;                                                                                                \
+            _Pragma("omp atomic capture") d = ++done;                                                                  \
+            _Pragma("omp atomic") done_tokens += b->ntokens;                                                           \
+            if (t == 0) {                                                                                              \
+                double now = now_s();                                                                                  \
+                if (now - last >= 0.5) {                                                                               \
+                    uint64_t dt;                                                                                       \
+                    _Pragma("omp atomic read") dt = done_tokens;                                                       \
+                    last = now;                                                                                        \
+                    shown = 1;                                                                                         \
+                    report(o, t0, d, ntasks, dt, 0);                                                                   \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
 #pragma omp parallel num_threads(nt)
-        {
-            int t = omp_get_thread_num();
-            ws_block *b = &blocks[t];
+            {
+                int t = omp_get_thread_num();
+                ws_block *b = &blocks[t];
+                if (ordered) {
+                    /* Rows in store order, streamed: blocks are decoded and
+                     * consumed in parallel, and each thread hands its block's
+                     * rows to the table in an ordered region, block after block
+                     * (threads run at most a block or so ahead of the writer).
+                     * Every iteration enters the ordered region exactly once. */
+#pragma omp for ordered schedule(dynamic, 1)
+                    for (size_t i = 0; i < ntasks; i++) {
+                        SCAN_TASK(i);
+#pragma omp ordered
+                        {
+                            if (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+                                /* The first failed block in block order ends the
+                                 * output there (its error is the one reported). */
+                                if (err[t]) {
+                                    __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                } else {
+                                    int r = k->emit(states[t], &qs[tasks[i].sti], out);
+                                    if (r < 0) {
+                                        err[t] = r;
+                                        err_task[t] = i;
+                                        snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());
+                                        __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                    } else if (r > 0) {
+                                        stop_at = i; /* enough rows: later blocks' errors do not matter */
+                                        __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } else {
 #pragma omp for schedule(dynamic, 1)
-            for (size_t i = 0; i < ntasks; i++) {
-                if (err[t]) continue;
-                if (WS_UNLIKELY(cancelled(o))) {
-                    err[t] = WS_ECANCELED;
-                    err_task[t] = i;
-                    snprintf(err_msg[t], sizeof err_msg[t], "%s", "cancelled");
-                    continue;
-                }
-                const task *tk = &tasks[i];
-                const cfilter *c = cf;
-                const sfilter *f = &sf[(size_t)tk->segi * nf];
-                int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);
-                if (!r) r = ws_buf_reserve(&sel[t], b->nrows);
-                if (!r) {
-                    uint8_t *sl = sel[t].p;
-                    for (uint32_t row = 0; row < b->nrows; row++) {
-                        unsigned bits = row_match(&c[0], &f[0], b, row);
-                        if (bits && subsets) {
-                            bits = 0;
-                            for (uint32_t j = 1; j < nf; j++)
-                                if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);
-                            if (o->rest && !bits) bits = 1u << o->nsubsets;
-                        }
-                        sl[row] = (uint8_t)bits;
-                        rows[t] += bits != 0;
-                    }
-                    toks[t] += b->ntokens;
-                    r = k->consume(states[t], &qs[tk->sti], b, sl);
-                }
-                if (r) {
-                    err[t] = r;
-                    err_task[t] = i;
-                    snprintf(err_msg[t], sizeof err_msg[t], "%s", ws_last_error());
-                }
-                if (o->progress) {
-                    uint64_t d;
-#pragma omp atomic capture
-                    d = ++done;
-#pragma omp atomic
-                    done_tokens += b->ntokens;
-                    if (t == 0) {
-                        double now = now_s();
-                        if (now - last >= 0.5) {
-                            uint64_t dt;
-#pragma omp atomic read
-                            dt = done_tokens;
-                            last = now;
-                            shown = 1;
-                            report(o, t0, d, ntasks, dt, 0);
-                        }
-                    }
+                    for (size_t i = 0; i < ntasks; i++) SCAN_TASK(i);
                 }
             }
+#undef SCAN_TASK
+            if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
+            /* The error of the earliest block wins. */
+            int first = -1;
+            for (int t = 0; t < nt; t++)
+                if (err[t] && err_task[t] <= stop_at && (first < 0 || err_task[t] < err_task[first])) first = t;
+            if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
         }
-        if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
-        /* The error of the earliest block wins. */
-        int first = -1;
-        for (int t = 0; t < nt; t++)
-            if (err[t] && (first < 0 || err_task[t] < err_task[first])) first = t;
-        if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
+        stats->stories = stats->tokens = 0;
+        for (int t = 0; rows && toks && t < nt; t++) {
+            stats->stories += rows[t];
+            stats->tokens += toks[t];
+        }
+        q->nstories = stats->stories;
+        for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
+        if (rc || !k->next_pass) break;
+        int more = k->next_pass(states[0], q, pass);
+        if (more < 0) rc = more;
+        if (more <= 0) break;
     }
-    for (int t = 0; rows && toks && t < nt; t++) {
-        stats->stories += rows[t];
-        stats->tokens += toks[t];
-    }
-    q->nstories = stats->stories;
-    for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
     if (!rc) rc = k->finish(states[0], q, out);
     if (!rc) rc = ws_table_close(out);
     for (int t = 0; t < nt; t++) {

@@ -144,6 +144,11 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
 #define WS_KF_GROUPS 1u  /* takes the grouping parameter `by` (source, tag or a time bucket) */
 #define WS_KF_SUBSETS 2u /* takes target-* and ref-* filter sets (keyness) */
 #define WS_KF_HIDDEN 4u  /* not listed (test and benchmark kernels) */
+/* Rows in store order, streamed: the engine calls header before the scan
+ * and emit after each block's consume, one block at a time in store order
+ * (see emit below), so the output is the same for any thread count and
+ * never held whole in memory. */
+#define WS_KF_ORDERED 8u
 
 typedef struct ws_kernel {
     const char *name;
@@ -153,6 +158,23 @@ typedef struct ws_kernel {
     size_t nparams;
     unsigned flags;       /* WS_KF_* */
     uint64_t columns; /* column mask the kernel reads */
+    /* Columns read only for blocks that need them (the text columns of a
+     * concordance: most blocks of a rare term's scan hold no match): after
+     * consume, when late_columns is set and wants_late(state, q, b, sel)
+     * returns 1, the engine loads these columns too (the block's other
+     * views stay valid) and calls consume_late. */
+    uint64_t late_columns;
+    int (*wants_late)(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel);
+    int (*consume_late)(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel);
+    /* WS_KF_ORDERED: declare the table's columns (before any block). */
+    int (*header)(const ws_query *q, ws_table *out);
+    /* WS_KF_ORDERED: after a block's consume (and consume_late), called
+     * with the same thread state in block order, never two at once: append
+     * the rows that block produced to out and forget them. Return 0 to go
+     * on, 1 when no more rows are wanted (the remaining blocks are skipped),
+     * or a negative error. finish still runs at the end (on the merged
+     * state) for rows a kernel holds back (a sorted concordance). */
+    int (*emit)(void *state, const ws_query *q, ws_table *out);
     /* Turn the parameters into the query (q->top, q->ext, ...) once the
      * stores are open and the normalisation and grouping are built; *ext
      * is handed to release at the end. NULL: nothing to prepare. */
@@ -180,6 +202,8 @@ typedef struct ws_kernel {
 /* The kernels (one file each). */
 extern const ws_kernel ws_kernel_tf;
 extern const ws_kernel ws_kernel_keyness;
+extern const ws_kernel ws_kernel_kwic;
+extern const ws_kernel ws_kernel_dtm;
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 
 /* Look a kernel up by name; NULL when unknown. */

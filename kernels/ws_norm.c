@@ -198,6 +198,15 @@ int ws_norm_lookup(const ws_norm *n, ws_str word, uint32_t *id)
     return rc;
 }
 
+int ws_norm_fold(const ws_norm *n, ws_str word, ws_buf *out, ws_str *res)
+{
+    if (!n->keep_case) return fold(word, 1, out, res);
+    out->n = 0;
+    int rc = ws_buf_append(out, word.p, word.n);
+    if (!rc) *res = ws_str_make((const char *)out->p, out->n);
+    return rc;
+}
+
 void ws_norm_free(ws_norm *n)
 {
     if (!n) return;

@@ -85,6 +85,10 @@ static inline int ws_norm_folds(const ws_norm *n) { return !n->keep_case; }
  * word) into out (replaced); *res views out. WS_EINVAL when t is not
  * valid UTF-8. */
 int ws_norm_casefold(ws_str t, ws_buf *out, ws_str *res);
+/* Fold word as the build folded dictionary terms (case folding unless
+ * keep_case; no stemming): *res views out (replaced). For matching patterns
+ * against the normalised vocabulary. */
+int ws_norm_fold(const ws_norm *n, ws_str word, ws_buf *out, ws_str *res);
 
 /* Snowball algorithms libstemmer knows, NULL-terminated (canonical names;
  * ISO 639 codes such as "en" and "ru" are accepted too). */
