@@ -16,7 +16,7 @@
 #     --year it is undated
 . "$(dirname "$0")/lib.sh"
 
-ws ingest --help 2>&1 | grep -q -- '--delimiter' || skip "ingest has no --delimiter yet (record sources not wired in)"
+ws ingest --help 2>&1 | grep -- '--delimiter' >/dev/null || skip "ingest has no --delimiter yet (record sources not wired in)"
 [ -d "$CORPORA" ] || skip "corpus folder $CORPORA is absent (../shared/corpora is not distributed with the repo)"
 
 # ---------------- Reuters ----------------

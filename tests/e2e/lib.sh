@@ -11,6 +11,8 @@
 
 set -u
 set -o pipefail
+# (so `cmd | grep -q` is racy: grep may exit before cmd has written all and
+# cmd dies of SIGPIPE; let grep read everything: `| grep PATTERN >/dev/null`)
 
 E2E_NAME=$(basename "${0%.sh}")
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

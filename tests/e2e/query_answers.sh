@@ -173,7 +173,7 @@ if not by and top == 0:
     assert got[1].startswith('rare,') and got[-1].startswith('common,'), got
 PY
 done
-ws tf --help | grep -q "rank by it: tfidf descending" || fail "tf --help does not say --tfidf ranks by tfidf"
+ws tf --help | grep "rank by it: tfidf descending" >/dev/null || fail "tf --help does not say --tfidf ranks by tfidf"
 note "tf --tfidf: rows by tfidf descending, then term (also per group)"
 
 # ---- usage errors: the error, then one line pointing at --help ----
