@@ -366,7 +366,7 @@ static double now_s(void) { return omp_get_wtime(); }
 /* Report progress through the caller's callback (the library prints nothing). */
 static void report(const ws_scan_opts *o, double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
 {
-    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final};
+    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final, NULL, 0};
     o->progress(o->progress_ctx, &p);
 }
 
@@ -460,8 +460,12 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         toks = ws_calloc((size_t)nt, sizeof *toks);
         if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = WS_ENOMEM;
     }
+    /* Iterative kernels scan the same blocks again while next_pass asks for
+     * it; every pass starts from fresh per-thread states. */
+    for (unsigned pass = 0;; pass++) {
     for (int t = 0; t < nt && !rc; t++)
         if (!(states[t] = k->init(q))) rc = ws_error(WS_ENOMEM, "out of memory for per-thread %s state", k->name);
+    for (int t = 0; rows && toks && t < nt; t++) rows[t] = toks[t] = 0;
 
     if (!rc) {
         uint64_t done = 0, done_tokens = 0;
@@ -533,12 +537,26 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             if (err[t] && (first < 0 || err_task[t] < err_task[first])) first = t;
         if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
     }
+    stats->stories = stats->tokens = 0;
     for (int t = 0; rows && toks && t < nt; t++) {
         stats->stories += rows[t];
         stats->tokens += toks[t];
     }
     q->nstories = stats->stories;
     for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
+    if (!rc && k->next_pass) {
+        int more = k->next_pass(states[0], q, pass);
+        if (more < 0) rc = more;
+        else if (more > 0) {
+            for (int t = 0; t < nt; t++) {
+                if (states[t]) k->free(states[t]);
+                states[t] = NULL;
+            }
+            continue;
+        }
+    }
+    break;
+    }
     if (!rc) rc = k->finish(states[0], q, out);
     if (!rc) rc = ws_table_close(out);
     for (int t = 0; t < nt; t++) {

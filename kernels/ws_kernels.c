@@ -21,6 +21,7 @@ static const ws_kernel *const kernels[] = {
     &ws_kernel_cooc,
     &ws_kernel_ngrams,
     &ws_kernel_trends,
+    &ws_kernel_topics,
 };
 
 const ws_kernel *ws_kernel_at(size_t i)
