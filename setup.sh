@@ -106,6 +106,7 @@ run_tests() {
 install_bench_deps() {
     local missing=()
     /usr/bin/python3 -c 'import sklearn' 2>/dev/null || missing+=(python3-sklearn)
+    /usr/bin/python3 -c 'import gensim' 2>/dev/null || missing+=(python3-gensim) # bench/topics.sh
     command -v node >/dev/null || missing+=(nodejs)
     command -v npm >/dev/null || missing+=(npm)
     [ ${#missing[@]} -eq 0 ] && return 0

@@ -23,21 +23,29 @@
 
 /* Options of the command line itself (not parameters of the request). */
 enum { C_OUTPUT = 'o', C_HELP = 'h', C_QUIET = 'q', C_FORMAT = 3000, C_PROGRESS, C_NOPROGRESS, C_CHART, C_CHART_Y,
-       C_TITLE, C_DECODE_ONLY };
+       C_TITLE, C_DECODE_ONLY, C_SUMMARY, C_DOC_TOPICS, C_PREVALENCE, C_MODEL };
 
 typedef struct cli_opt {
     const char *name;
     int has_arg;
     int code;
     const char *metavar, *help;
-    const char *only; /* the one command that has it; NULL: every command */
+    const char *only; /* the commands that have it ("trends|topics"); NULL: every command */
 } cli_opt;
 
 static const cli_opt cli_opts[] = {
     {"chart", required_argument, C_CHART, "FILE",
-     "also draw the series into FILE.svg or FILE.png (repeatable: one scan,\nseveral files)", "trends"},
-    {"chart-y", required_argument, C_CHART_Y, "Y", "share (default) or docs", "trends"},
-    {"title", required_argument, C_TITLE, "TEXT", "the chart's title (default: what is drawn)", "trends"},
+     "also draw the series into FILE.svg or FILE.png (repeatable: one scan,\nseveral files); topics: the prevalence of "
+     "each topic per --bucket,\nlabelled by its top three terms", "trends|topics"},
+    {"chart-y", required_argument, C_CHART_Y, "Y", "share (default) or docs", "trends|topics"},
+    {"title", required_argument, C_TITLE, "TEXT", "the chart's title (default: what is drawn)", "trends|topics"},
+    {"summary", required_argument, C_SUMMARY, "FILE", "write topic,tokens,share,npmi,label (one row per topic) to FILE",
+     "topics"},
+    {"doc-topics", required_argument, C_DOC_TOPICS, "FILE", "write id,topic,p (each story's dominant topic) to FILE",
+     "topics"},
+    {"prevalence", required_argument, C_PREVALENCE, "FILE",
+     "write bucket,topic,label,docs,tokens,share (per --bucket) to FILE", "topics"},
+    {"model", required_argument, C_MODEL, "FILE", "save the model to FILE (CSV), for --infer", "topics"},
     {"decode-only", no_argument, C_DECODE_ONLY, NULL, NULL, "tf"}, /* benchmarks: the decoder alone */
     {"quiet", no_argument, C_QUIET, NULL, "no notes on stderr (estimates, statistics, terms not found)", NULL},
     {"output", required_argument, C_OUTPUT, "FILE", "write the result to FILE (default: standard output)", NULL},
@@ -50,7 +58,14 @@ static const cli_opt cli_opts[] = {
 };
 #define NCLI (sizeof cli_opts / sizeof cli_opts[0])
 
-static int has_cli_opt(const cli_opt *o, const char *cmd) { return !o->only || !strcmp(o->only, cmd); }
+static int has_cli_opt(const cli_opt *o, const char *cmd)
+{
+    if (!o->only) return 1;
+    size_t n = strlen(cmd);
+    for (const char *p = o->only; (p = strstr(p, cmd)); p += n)
+        if ((p == o->only || p[-1] == '|') && (p[n] == 0 || p[n] == '|')) return 1;
+    return 0;
+}
 
 static char short_of(const char *name)
 {
@@ -59,6 +74,7 @@ static char short_of(const char *name)
     if (!strcmp(name, "output")) return 'o';
     if (!strcmp(name, "help")) return 'h';
     if (!strcmp(name, "quiet")) return 'q';
+    if (!strcmp(name, "k")) return 'k';
     return 0;
 }
 
@@ -110,7 +126,7 @@ static void print_help(FILE *f, const char *cmd, const char *kernel)
     for (size_t i = 0; !ws_kernel_param(kernel, i, &pi); i++)
         if (!pi->section && !(pi->flags & WS_PARAM_HIDDEN) && pi->help) help_line(f, pi->name, pi->metavar, pi->help);
     for (size_t i = 0; i < NCLI; i++)
-        if (cli_opts[i].only && !strcmp(cli_opts[i].only, cmd) && cli_opts[i].help)
+        if (cli_opts[i].only && has_cli_opt(&cli_opts[i], cmd) && cli_opts[i].help)
             help_line(f, cli_opts[i].name, cli_opts[i].metavar, cli_opts[i].help);
     for (size_t s = 0; s < 3; s++) {
         fprintf(f, "%s\n", section_titles[s]);
@@ -151,6 +167,63 @@ static int out_batch(void *ctx, const ws_result *batch)
     return rc;
 }
 
+/* ---- side tables (topics: --summary, --doc-topics, --prevalence, --model) ---- */
+
+typedef struct side_out {
+    const char *name, *path; /* table name, the file asked for */
+    char tmp[4096];          /* written here, renamed to path when the run succeeds */
+    int written;
+} side_out;
+
+typedef struct side_state {
+    side_out *outs;
+    size_t n;
+    ws_result_format fmt;
+    ws_trends_chart *chart; /* fed the prevalence table */
+} side_state;
+
+static int on_table(void *ctx, const char *name, const ws_result *t)
+{
+    side_state *ss = ctx;
+    int rc = 0;
+    if (ss->chart && !strcmp(name, "prevalence")) rc = ws_trends_chart_add(ss->chart, t);
+    for (size_t i = 0; i < ss->n && !rc; i++) {
+        side_out *so = &ss->outs[i];
+        if (strcmp(so->name, name)) continue;
+        /* A temporary name next to the file: an interrupted run leaves no
+         * file under the asked-for name that looks complete. */
+        snprintf(so->tmp, sizeof so->tmp, "%s.tmp.%ld", so->path, (long)getpid());
+        FILE *f = fopen(so->tmp, "wb");
+        if (!f) {
+            fprintf(stderr, "wirescan: %s: cannot create: %s\n", so->tmp, strerror(errno));
+            return WS_EIO;
+        }
+        so->written = 1;
+        /* the model is always CSV: --infer reads it back */
+        rc = ws_result_write(t, strcmp(name, "model") ? ss->fmt : WS_FORMAT_CSV, 1, f);
+        if (fclose(f) && !rc) rc = WS_EIO;
+        if (rc) fprintf(stderr, "wirescan: %s: write failed: %s\n", so->tmp, strerror(errno));
+    }
+    return rc;
+}
+
+/* Publish (ok) or remove the side files. */
+static int side_finish(side_state *ss, int ok)
+{
+    int status = 0;
+    for (size_t i = 0; i < ss->n; i++) {
+        side_out *so = &ss->outs[i];
+        if (!so->written) continue;
+        if (ok && !status && rename(so->tmp, so->path)) {
+            fprintf(stderr, "wirescan: %s: cannot rename %s to it: %s\n", so->path, so->tmp, strerror(errno));
+            status = ws_exit_status(WS_EIO);
+        }
+        if (!ok || status) unlink(so->tmp);
+        so->written = 0;
+    }
+    return status;
+}
+
 /* ---- notes, progress, signals ---- */
 
 typedef struct note_ctx {
@@ -166,9 +239,36 @@ static void on_note(void *ctx, const char *line)
     if (!n->quiet || !strncmp(line, "note: ", 6)) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
 }
 
+typedef struct progress_ctx {
+    const char *cmd;
+    int tty, quiet;
+    int have_value;
+    double value; /* the last measure reported */
+} progress_ctx;
+
 static void on_progress(void *ctx, const ws_progress *p)
 {
-    (void)ctx;
+    progress_ctx *pc = ctx;
+    if (p->measure) pc->have_value = 1, pc->value = p->value;
+    if (!strcmp(p->phase, "topics")) {
+        /* The sampler's iterations: log-likelihood per token in the
+         * progress line on a terminal, a line per report otherwise. */
+        if (!pc->tty) {
+            if (p->measure && !pc->quiet)
+                fprintf(stderr, "wirescan %s: iteration %llu/%llu: log-likelihood per token %.4f (%.1f s)\n", pc->cmd,
+                        (unsigned long long)p->done, (unsigned long long)p->total, p->value, p->elapsed_s);
+            return;
+        }
+        double eta = p->done ? p->elapsed_s / (double)p->done * (double)(p->total - p->done) : 0;
+        fprintf(stderr, "\r\033[Ktopics: iteration %llu/%llu (%.0f%%)", (unsigned long long)p->done,
+                (unsigned long long)p->total, p->total ? 100.0 * (double)p->done / (double)p->total : 100.0);
+        if (pc->have_value) fprintf(stderr, ", log-likelihood/token %.4f", pc->value);
+        fprintf(stderr, ", %.1f s, ETA %.0f s", p->elapsed_s, eta);
+        if (p->final) fputc('\n', stderr);
+        fflush(stderr);
+        return;
+    }
+    if (!pc->tty) return;
     fprintf(stderr, "\r\033[K%s: %llu/%llu blocks (%.0f%%), %.1fM tokens, %.1f s", p->phase,
             (unsigned long long)p->done, (unsigned long long)p->total,
             p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, (double)p->items / 1e6, p->elapsed_s);
@@ -215,8 +315,10 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     struct option *lo = calloc(nparams + NCLI + 1, sizeof *lo);
     ws_cli_setting *set = calloc((size_t)argc + 1, sizeof *set);
     const char **charts = calloc((size_t)argc + 1, sizeof *charts);
-    if (!lo || !set || !charts) {
-        free(lo), free(set), free(charts);
+    side_out *sides = calloc((size_t)argc + 1, sizeof *sides);
+    size_t nsides = 0;
+    if (!lo || !set || !charts || !sides) {
+        free(lo), free(set), free(charts), free(sides);
         fprintf(stderr, "wirescan: out of memory\n");
         return ws_exit_status(WS_ENOMEM);
     }
@@ -236,7 +338,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     char *argv0 = argv[0];
     argv[0] = prog;
     optind = 1;
-    while (!status && (c = getopt_long(argc, argv, "n:j:o:hq", lo, NULL)) != -1) {
+    while (!status && (c = getopt_long(argc, argv, "n:j:o:hqk:", lo, NULL)) != -1) {
         if (c >= 1000 && c < 1000 + (int)nparams) {
             ws_kernel_param(kernel, (size_t)(c - 1000), &pi);
             set[nset++] = (ws_cli_setting){pi->name, optarg};
@@ -245,6 +347,11 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         switch (c) {
         case 'n': set[nset++] = (ws_cli_setting){"top", optarg}; break;
         case 'j': set[nset++] = (ws_cli_setting){"threads", optarg}; break;
+        case 'k': set[nset++] = (ws_cli_setting){"k", optarg}; break;
+        case C_SUMMARY: sides[nsides++] = (side_out){"summary", optarg, "", 0}; break;
+        case C_DOC_TOPICS: sides[nsides++] = (side_out){"doc-topics", optarg, "", 0}; break;
+        case C_PREVALENCE: sides[nsides++] = (side_out){"prevalence", optarg, "", 0}; break;
+        case C_MODEL: sides[nsides++] = (side_out){"model", optarg, "", 0}; break;
         case C_OUTPUT: out_path = optarg; break;
         case C_FORMAT:
             if (!strcmp(optarg, "csv")) fmt = WS_FORMAT_CSV;
@@ -270,7 +377,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         case C_HELP:
             argv[0] = argv0;
             print_help(stdout, cmd, kernel);
-            free(lo), free(set), free(charts);
+            free(lo), free(set), free(charts), free(sides);
             return ws_cli_close_out(stdout, NULL);
         default: status = usage_error(cmd); /* getopt said what was wrong */
         }
@@ -315,11 +422,20 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     ws_trends_chart *chart = NULL;
     if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title)))
         status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail(rc);
+    /* Kernels with side tables (topics) get theirs written to files; the
+     * chart of topics is drawn from the prevalence table. */
+    int side_chart = chart && ws_kernel_table(kernel, 0);
+    side_state ss = {sides, nsides, fmt, side_chart ? chart : NULL};
+    for (size_t i = 0; !status && i < nsides; i++)
+        if ((rc = ws_request_want_table(q, sides[i].name))) status = ws_cli_fail(rc);
+    if (!status && side_chart && (rc = ws_request_want_table(q, "prevalence"))) status = ws_cli_fail(rc);
+    if (!status && (nsides || side_chart)) ws_request_on_table(q, on_table, &ss);
     if (!status) {
         note_ctx nc = {cmd, quiet};
+        progress_ctx pc = {cmd, progress, quiet, 0, 0};
         ws_request_on_note(q, on_note, &nc);
-        if (progress) ws_request_on_progress(q, on_progress, NULL);
-        out_state o = {out_path, fmt, NULL, 0, chart, dtm};
+        if (progress || !strcmp(kernel, "topics")) ws_request_on_progress(q, on_progress, &pc);
+        out_state o = {out_path, fmt, NULL, 0, side_chart ? NULL : chart, dtm};
         struct sigaction old[NSIGS];
         g_signal = 0;
         g_running = q;
@@ -334,6 +450,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         }
         if (rc == WS_ECANCELED && g_signal) {
             if (o.f && o.f != stdout && out_path) unlink(out_path);
+            side_finish(&ss, 0);
             ws_request_free(q);
             ws_corpus_close(corpus);
             signal(g_signal, SIG_DFL);
@@ -350,11 +467,13 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             if (status && out_path && strcmp(out_path, "-")) unlink(out_path); /* no half-written report */
         }
         if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail(rc);
+        int sst = side_finish(&ss, !status);
+        status = status ? status : sst;
     }
     if (dtm) ws_dtm_out_close(dtm, 0);
     ws_trends_chart_free(chart);
     ws_request_free(q);
     ws_corpus_close(corpus);
-    free(lo), free(set), free(charts);
+    free(lo), free(set), free(charts), free(sides);
     return status;
 }

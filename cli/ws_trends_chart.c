@@ -18,6 +18,7 @@ struct ws_trends_chart {
     int docs;         /* y = docs (else share) */
     int wide, smooth; /* the table's shape */
     int grouped;      /* --by: a group column after bucket */
+    int topics;       /* a topics prevalence table: series by label, y = share of tokens */
     const char *bucket, *by, *smooth_k;
     /* topic names, in order of first appearance (for the default title) */
     char **topic;
@@ -90,7 +91,12 @@ static int columns(ws_trends_chart *c, const ws_result *r)
 {
     size_t nc = ws_result_ncols(r), lead = c->grouped ? 2 : 1;
     c->c_group = 1;
-    if (!c->wide) {
+    if (!c->wide && find_col(r, "label", &c->c_topic)) {
+        /* topics --prevalence: bucket,topic,label,docs,tokens,share */
+        c->topics = 1;
+        if (!find_col(r, "docs", &c->c_docs) || !find_col(r, "tokens", &c->c_total) || !find_col(r, "share", &c->c_share))
+            return WS_EINTERNAL;
+    } else if (!c->wide) {
         if (!find_col(r, "topic", &c->c_topic) || !find_col(r, "docs", &c->c_docs) || !find_col(r, "total", &c->c_total) ||
             !find_col(r, "share", &c->c_share))
             return WS_EINTERNAL;
@@ -214,6 +220,8 @@ int ws_trends_chart_draw(ws_trends_chart *c, const char *const *paths, size_t n)
     for (size_t i = 0; i < c->ns; i++) ser[i] = (ws_chart_series){c->s[i].name, c->s[i].y};
     char title[256];
     if (c->title) snprintf(title, sizeof title, "%s", c->title);
+    else if (c->topics)
+        snprintf(title, sizeof title, "Topic prevalence: %s per %s", c->docs ? "stories" : "share of tokens", c->bucket);
     else {
         /* What is drawn: "Share of stories mentioning oil, opec per month,
          * by source, mean of the last 3 months" (more than 5 topics: "N
@@ -230,6 +238,7 @@ int ws_trends_chart_draw(ws_trends_chart *c, const char *const *paths, size_t n)
     }
     char ylabel[96];
     if (c->docs) snprintf(ylabel, sizeof ylabel, "stories");
+    else if (c->topics) snprintf(ylabel, sizeof ylabel, "share of tokens");
     else if (c->smooth_k && atoi(c->smooth_k) > 1) snprintf(ylabel, sizeof ylabel, "share of stories (mean of %s)", c->smooth_k);
     else snprintf(ylabel, sizeof ylabel, "share of stories");
     ws_chart ch;

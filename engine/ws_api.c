@@ -19,6 +19,7 @@
  * SIGINT to stop a run calls ws_request_cancel from its handler.
  */
 #include <errno.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -269,10 +270,19 @@ struct ws_request {
     void *note_ctx;
     int cancel; /* read and written atomically */
     uint64_t rows;
+    /* side tables: the names asked for (of k->tables), the callback, and
+     * during a run the tables the kernel handed over, in order */
+    uint32_t want;
+    ws_table_fn table_fn;
+    void *table_ctx;
+    ws_table side[32];
+    const char *side_name[32];
+    size_t nside;
     /* during a run */
     ws_spill *spill;
     ws_spill_ops spill_ops;
     size_t fanin;
+    int threads;
 };
 
 static int check_request(const ws_request *q, const char *fn)
@@ -376,6 +386,40 @@ int ws_request_cancel(ws_request *q)
 
 uint64_t ws_request_rows(const ws_request *q) { return q && q->magic == REQUEST_MAGIC ? q->rows : 0; }
 
+const char *ws_kernel_table(const char *kernel, size_t i)
+{
+    const ws_kernel *k = kernel ? ws_kernel_find(kernel) : NULL;
+    for (size_t j = 0; k && k->tables && k->tables[j]; j++)
+        if (j == i) return k->tables[j];
+    return NULL;
+}
+
+int ws_request_want_table(ws_request *q, const char *name)
+{
+    int rc = check_request(q, "ws_request_want_table");
+    if (rc) return rc;
+    for (size_t j = 0; name && q->k->tables && q->k->tables[j] && j < 32; j++)
+        if (!strcmp(q->k->tables[j], name)) {
+            q->want |= 1u << j;
+            return 0;
+        }
+    char known[256] = "";
+    size_t n = 0;
+    for (size_t j = 0; q->k->tables && q->k->tables[j] && n + 40 < sizeof known; j++)
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", j ? ", " : "", q->k->tables[j]);
+    return ws_error(WS_ENOENT, "kernel %s makes no table '%s' (its side tables: %s)", q->k->name, name ? name : "(null)",
+                    n ? known : "none");
+}
+
+int ws_request_on_table(ws_request *q, ws_table_fn fn, void *ctx)
+{
+    int rc = check_request(q, "ws_request_on_table");
+    if (rc) return rc;
+    q->table_fn = fn;
+    q->table_ctx = ctx;
+    return 0;
+}
+
 /* ---- the plan's services ---- */
 
 static void plan_note(void *ctx, const char *line)
@@ -452,6 +496,76 @@ static int plan_spill_open(void *ctx, const char *dir, size_t fanin, const ws_sp
     q->spill_ops = (ws_spill_ops){q, op_write, op_merge, op_stats};
     *ops = &q->spill_ops;
     return 0;
+}
+
+/* The parallel loop kernels ask for (ws_plan.parallel_for). */
+static int plan_parallel_for(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
+{
+    ws_request *q = ctx;
+    int nt = q->threads > 0 ? q->threads : 1, rc = 0;
+    size_t first = SIZE_MAX;
+    char msg[512] = "";
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (size_t i = 0; i < n; i++) {
+        size_t f;
+#pragma omp atomic read
+        f = first;
+        if (f < i) continue; /* an earlier item failed: the result is its error */
+        int r = __atomic_load_n(&q->cancel, __ATOMIC_RELAXED) ? WS_ECANCELED : fn(arg, i, omp_get_thread_num());
+        if (r) {
+#pragma omp critical(ws_plan_pfor)
+            if (i < first) {
+#pragma omp atomic write
+                first = i;
+                rc = r;
+                snprintf(msg, sizeof msg, "%s", r == WS_ECANCELED ? "cancelled" : ws_last_error());
+            }
+        }
+    }
+    return rc ? ws_error(rc, "%s", msg[0] ? msg : ws_strerror(rc)) : 0;
+}
+
+static void plan_progress(void *ctx, const ws_progress *p)
+{
+    ws_request *q = ctx;
+    if (q->progress) q->progress(q->progress_ctx, p);
+}
+
+static int plan_want_table(void *ctx, const char *name)
+{
+    ws_request *q = ctx;
+    if (!q->table_fn) return 0;
+    for (size_t j = 0; q->k->tables && q->k->tables[j] && j < 32; j++)
+        if (!strcmp(q->k->tables[j], name)) return (q->want >> j) & 1u;
+    return 0;
+}
+
+static int plan_side_table(void *ctx, const char *name, ws_table *t)
+{
+    ws_request *q = ctx;
+    if (q->nside == sizeof q->side / sizeof q->side[0]) return ws_error(WS_EINTERNAL, "too many side tables");
+    q->side[q->nside] = *t;
+    q->side_name[q->nside++] = name;
+    ws_table_init(t);
+    return 0;
+}
+
+static void side_free(ws_request *q)
+{
+    for (size_t i = 0; i < q->nside; i++) ws_table_free(&q->side[i]);
+    q->nside = 0;
+}
+
+/* Hand the side tables to the caller, in order. */
+static int side_deliver(ws_request *q)
+{
+    int rc = 0;
+    for (size_t i = 0; i < q->nside && !rc; i++) {
+        rc = q->table_fn ? q->table_fn(q->table_ctx, q->side_name[i], &q->side[i]) : 0;
+        if (rc && rc != WS_ECANCELED && !ws_last_error()[0]) ws_error(rc, "the table callback stopped the run (%d)", rc);
+    }
+    side_free(q);
+    return rc;
 }
 
 /* Bytes resident now (Linux /proc/self/statm); 0 when unknown. */
@@ -576,6 +690,16 @@ static int load_stop_words(const ws_params *p, stop_words *sw)
     memset(sw, 0, sizeof *sw);
     size_t nargs;
     const char *const *args = ws_params_list(p, "stopwords", &nargs);
+    /* A kernel may default to a list (topics: en); "none" drops the lists
+     * named before it (and the default). */
+    const ws_pval *pv = ws_params_get(p, "stopwords");
+    const char *def[1];
+    if (!nargs && pv && !pv->given && pv->info->def) def[0] = pv->info->def, args = def, nargs = 1;
+    size_t skip = 0;
+    for (size_t i = 0; i < nargs; i++)
+        if (!strcmp(args[i], "none")) skip = i + 1;
+    args += skip;
+    nargs -= skip;
     if (!nargs) return 0;
     if (!(sw->files = ws_calloc(nargs, sizeof *sw->files))) return ws_error(WS_ENOMEM, "out of memory");
     for (size_t i = 0; i < nargs; i++) {
@@ -629,6 +753,7 @@ static void run_end(ws_request *q, run_state *r)
     filter_build_free(&r->ref);
     ws_spill_close(q->spill);
     q->spill = NULL;
+    side_free(q);
 }
 
 /* Run the request into r->table (its sink already set, or none). */
@@ -690,6 +815,11 @@ static int run(ws_request *q, run_state *r)
     plan.read_file = plan_read_file;
     plan.spill_open = plan_spill_open;
     plan.note = plan_note;
+    plan.parallel_for = plan_parallel_for;
+    plan.progress = plan_progress;
+    plan.want_table = plan_want_table;
+    plan.side_table = plan_side_table;
+    q->threads = plan.threads;
     if (q->k->prepare && (rc = q->k->prepare(&plan, p, &kq, &r->ext))) return rc;
     ws_filter subsets[2] = {r->target.f, r->ref.f};
     ws_scan_opts so;
@@ -727,6 +857,7 @@ int ws_request_run(ws_request *q, ws_result **out)
     q->rows = 0;
     rc = run(q, &r);
     __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED); /* a cancel stops one run */
+    if (!rc) rc = side_deliver(q);
     if (!rc) {
         ws_result *res = ws_malloc(sizeof *res);
         if (!res) rc = ws_error(WS_ENOMEM, "out of memory");
@@ -767,6 +898,7 @@ int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx)
     ws_error_clear();
     rc = run(q, &r);
     __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED); /* a cancel stops one run */
+    if (!rc) rc = side_deliver(q);
     run_end(q, &r);
     return rc;
 }

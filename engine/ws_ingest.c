@@ -747,7 +747,7 @@ static void progress(run *r, int final)
     double t = now_s();
     if (!final && t - r->last_progress < 0.5) return;
     r->last_progress = t;
-    ws_progress p = {"ingest", r->bytes_done, r->bytes_total, r->stats->stories, t - r->t0, final};
+    ws_progress p = {"ingest", r->bytes_done, r->bytes_total, r->stats->stories, t - r->t0, final, NULL, 0};
     if (p.total && p.done > p.total) p.total = p.done; /* a file that grew while read */
     r->o->progress(r->o->progress_ctx, &p);
 }

@@ -403,7 +403,7 @@ static double now_s(void) { return omp_get_wtime(); }
 /* Report progress through the caller's callback (the library prints nothing). */
 static void report(const ws_scan_opts *o, double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
 {
-    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final};
+    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final, NULL, 0};
     o->progress(o->progress_ctx, &p);
 }
 

@@ -94,6 +94,11 @@ typedef struct ws_progress {
     uint64_t items;      /* tokens scanned, stories ingested */
     double elapsed_s;
     int final;
+    /* A measure of the work so far, reported every few steps of iterative
+     * kernels: "loglik" (topics: log-likelihood per token after `done`
+     * iterations); NULL when this call carries none. */
+    const char *measure;
+    double value;
 } ws_progress;
 typedef void (*ws_progress_fn)(void *ctx, const ws_progress *p);
 
@@ -245,6 +250,20 @@ WS_API int ws_request_run(ws_request *q, ws_result **out);
  * memory. */
 typedef int (*ws_batch_fn)(void *ctx, const ws_result *batch);
 WS_API int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx);
+
+/* Side tables. Some kernels make more than their main table (topics:
+ * "summary", "doc-topics", "prevalence", "model"). Ask for each one wanted
+ * by name before the run (WS_ENOENT, listing the names, for a table the
+ * kernel does not make; asking twice is harmless); a run then builds only
+ * those and hands each, whole, to fn after the main table has been
+ * delivered, in the kernel's order. A nonzero return from fn stops there
+ * and is returned by the run. Without ws_request_on_table side tables are
+ * not built. The table is valid during the call. */
+typedef int (*ws_table_fn)(void *ctx, const char *name, const ws_result *table);
+WS_API int ws_request_want_table(ws_request *q, const char *name);
+WS_API int ws_request_on_table(ws_request *q, ws_table_fn fn, void *ctx);
+/* The side tables kernel `kernel` can make, i from 0; NULL past the end. */
+WS_API const char *ws_kernel_table(const char *kernel, size_t i);
 
 /* Rows the last run produced. */
 WS_API uint64_t ws_request_rows(const ws_request *q);

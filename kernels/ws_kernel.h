@@ -135,6 +135,21 @@ typedef struct ws_plan {
     int (*spill_open)(void *ctx, const char *dir, size_t fanin, const ws_spill_ops **ops);
     /* A note for the user (one line). */
     void (*note)(void *ctx, const char *line);
+    /* Run fn(arg, i, thread) for every i in [0, n) on the plan's threads
+     * (thread in [0, threads)), for kernels that iterate over data they
+     * hold in memory (the topic sampler's document- and word-major
+     * passes): only the engine opens parallel regions. Which thread runs
+     * which i varies from run to run, so fn's result must not depend on
+     * it. Returns the error of the lowest failing i (then not every i may
+     * have run), or WS_ECANCELED when the request is cancelled. */
+    int (*parallel_for)(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg);
+    /* Progress of work done outside the scan (see ws_progress). */
+    void (*progress)(void *ctx, const ws_progress *p);
+    /* 1 when the caller asked for side table `name` (see ws_kernel.tables). */
+    int (*want_table)(void *ctx, const char *name);
+    /* Hand over a filled side table: the engine takes what *t holds (and
+     * leaves *t empty) and delivers it after the main table. */
+    int (*side_table)(void *ctx, const char *name, ws_table *t);
 } ws_plan;
 
 /* Report a note through plan->note, printf-style. */
@@ -197,6 +212,9 @@ typedef struct ws_kernel {
      * (the engine closes it). */
     int (*finish)(void *state, const ws_query *q, ws_table *out);
     void (*free)(void *state);
+    /* Names of the side tables the kernel can make (NULL-terminated;
+     * NULL: none); it makes those plan->want_table asks for. */
+    const char *const *tables;
 } ws_kernel;
 
 /* The kernels (one file each). */
@@ -205,6 +223,7 @@ extern const ws_kernel ws_kernel_keyness;
 extern const ws_kernel ws_kernel_kwic;
 extern const ws_kernel ws_kernel_dtm;
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
+extern const ws_kernel ws_kernel_topics;  /* LDA topic model (ws_k_lda.c) */
 
 /* Look a kernel up by name; NULL when unknown. */
 const ws_kernel *ws_kernel_find(const char *name);

@@ -1,0 +1,140 @@
+/*
+ * The topic sampler (kernels/ws_lda_sample.c) on planted corpora, through
+ * a stand-in for the engine's parallel loop that hands items to "threads"
+ * in a scrambled order: two disjoint vocabularies separate into two
+ * topics; the state is the same for 1, 2 and 3 threads and for either
+ * sampler's seed-fixed streams; inference with the trained model gives the
+ * stories their trained topics.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "ws_k_lda.h"
+
+typedef struct fake {
+    int threads;
+} fake;
+
+/* Items in a thread-count-dependent order, each on a "thread" i % n. */
+static int fake_pfor(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
+{
+    const fake *f = ctx;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = f->threads == 1 ? j : (j * 7919 + (size_t)f->threads) % n;
+        if (f->threads > 1 && n % 7919 == 0) i = n - 1 - j;
+        int rc = fn(arg, i, (int)(j % (size_t)f->threads));
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* D stories; story d uses words of vocabulary d % 2 only (V words each). */
+static void planted(ws_lda_corpus *c, uint32_t D, uint32_t len, uint32_t V)
+{
+    memset(c, 0, sizeof *c);
+    c->ndocs = D;
+    c->nwords = 2 * V;
+    c->ntokens = (uint64_t)D * len;
+    c->doc_off = ws_malloc((D + 1) * sizeof *c->doc_off);
+    c->w = ws_malloc(c->ntokens * sizeof *c->w);
+    uint64_t x = 12345;
+    for (uint32_t d = 0; d < D; d++) {
+        c->doc_off[d] = (uint64_t)d * len;
+        for (uint32_t i = 0; i < len; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            c->w[(uint64_t)d * len + i] = (d % 2) * V + (uint32_t)((x >> 33) % V);
+        }
+    }
+    c->doc_off[D] = c->ntokens;
+    cr_assert_eq(ws_lda_index(c), 0);
+}
+
+static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, uint16_t **z)
+{
+    fake f = {threads};
+    ws_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan.ctx = &f;
+    plan.parallel_for = fake_pfor;
+    plan.threads = threads;
+    ws_lda_env env = {&plan, threads};
+    ws_lda_opts o = {.k = 2, .iterations = 40, .alpha = 0.5, .beta = 0.01, .seed = 3, .sampler = sampler, .mh = 2};
+    return ws_lda_train(&env, c, &o, m, z);
+}
+
+Test(lda, planted_vocabularies_separate)
+{
+    for (int sampler = 0; sampler < 2; sampler++) {
+        ws_lda_corpus c;
+        planted(&c, 200, 50, 40);
+        ws_lda_model m;
+        uint16_t *z;
+        cr_assert_eq(train(&c, 2, sampler, &m, &z), 0);
+        /* every word belongs (almost all its tokens) to one topic, and the
+         * two vocabularies to different ones */
+        uint32_t topic_of[2] = {9, 9};
+        for (uint32_t w = 0; w < c.nwords; w++) {
+            uint32_t a = m.nkw[w * 2], b = m.nkw[w * 2 + 1], k = a > b ? 0 : 1;
+            cr_assert(a + b > 0);
+            cr_assert_geq((a > b ? a : b) * 100, (a + b) * 95, "sampler %d word %u: %u/%u", sampler, w, a, b);
+            uint32_t v = w / 40;
+            if (topic_of[v] == 9) topic_of[v] = k;
+            cr_assert_eq(topic_of[v], k, "sampler %d: vocabulary %u split", sampler, v);
+        }
+        cr_assert_neq(topic_of[0], topic_of[1]);
+        cr_assert_eq(m.nk[0] + m.nk[1], c.ntokens);
+        ws_free(z);
+        ws_lda_model_free(&m);
+        ws_lda_corpus_free(&c);
+    }
+}
+
+Test(lda, same_state_for_any_thread_count)
+{
+    ws_lda_corpus c;
+    planted(&c, 300, 40, 30);
+    ws_lda_model m1;
+    uint16_t *z1;
+    cr_assert_eq(train(&c, 1, 0, &m1, &z1), 0);
+    for (int t = 2; t <= 3; t++) {
+        ws_lda_model m;
+        uint16_t *z;
+        cr_assert_eq(train(&c, t, 0, &m, &z), 0);
+        cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "z differs with %d threads", t);
+        cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 2 * sizeof *m.nkw), "counts differ with %d threads", t);
+        ws_free(z);
+        ws_lda_model_free(&m);
+    }
+    ws_free(z1);
+    ws_lda_model_free(&m1);
+    ws_lda_corpus_free(&c);
+}
+
+Test(lda, infer_gives_the_trained_topics)
+{
+    ws_lda_corpus c;
+    planted(&c, 100, 40, 30);
+    ws_lda_model m;
+    uint16_t *z;
+    cr_assert_eq(train(&c, 2, 0, &m, &z), 0);
+    fake f = {2};
+    ws_plan plan;
+    memset(&plan, 0, sizeof plan);
+    plan.ctx = &f;
+    plan.parallel_for = fake_pfor;
+    ws_lda_env env = {&plan, 2};
+    ws_lda_opts o = {.k = 2, .iterations = 20, .seed = 9};
+    double *cdk;
+    cr_assert_eq(ws_lda_infer(&env, &c, &o, &m, &cdk), 0);
+    for (uint32_t d = 0; d < c.ndocs; d++) {
+        uint32_t trained[2] = {0, 0};
+        for (uint64_t p = c.doc_off[d]; p < c.doc_off[d + 1]; p++) trained[z[p]]++;
+        int tk = trained[1] > trained[0], ik = cdk[d * 2 + 1] > cdk[d * 2];
+        cr_assert_eq(tk, ik, "story %u: trained %d, inferred %d", d, tk, ik);
+        cr_assert_float_eq(cdk[d * 2] + cdk[d * 2 + 1], 40.0, 1e-9);
+    }
+    ws_free(cdk);
+    ws_free(z);
+    ws_lda_model_free(&m);
+    ws_lda_corpus_free(&c);
+}
