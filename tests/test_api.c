@@ -13,10 +13,12 @@
  * read from wirescan's output.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wirescan.h"
@@ -405,6 +407,18 @@ Test(api, info_and_verify)
     cr_expect_str_eq(first, "2019-01-10T00:00:00Z");
     cr_expect_str_eq(last, "2019-12-10T00:00:00Z");
     cr_expect_gt(in.blocks, 1);
+    /* bytes: every file of the store (the LOCK file is empty) */
+    uint64_t on_disk = 0;
+    DIR *d = opendir(store);
+    cr_assert_not_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char p[600];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/%s", store, e->d_name);
+        if (e->d_name[0] != '.' && stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) on_disk += (uint64_t)sb.st_size;
+    }
+    closedir(d);
+    cr_expect_eq(in.bytes, on_disk, "bytes %llu, files %llu", (unsigned long long)in.bytes, (unsigned long long)on_disk);
     cr_expect_eq(ws_corpus_info_get(corpus, NULL), WS_EINVAL);
     FILE *devnull = fopen("/dev/null", "w");
     cr_expect_eq(ws_corpus_verify(corpus, devnull), 0, "%s", ws_last_error());
