@@ -153,142 +153,109 @@ static void ingest_help(FILE *f)
             "The same input and options give a byte-identical store for any --threads.\n");
 }
 
-/* A whole number in [lo, hi], with one message when it is not. */
-static int parse_range(const char *opt, const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+/* The progress line of an ingest: bytes read, stories, speed and, when the
+ * inputs' size is known, the share done and an ETA. */
+static void ingest_progress(void *ctx, const ws_progress *p)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || *s == '+' || v < lo || v > hi) {
-        fprintf(stderr, "wirescan: %s expects a whole number from %llu to %llu, got '%s'\n", opt, lo, hi, s);
-        return -1;
+    (void)ctx;
+    double mbs = p->elapsed_s > 0 ? (double)p->done / 1e6 / p->elapsed_s : 0.0;
+    fprintf(stderr, "\r\033[Kingest: %.1f MB, %" PRIu64 " stories, %.1f MB/s", (double)p->done / 1e6, p->items, mbs);
+    if (p->total && !p->final) {
+        double left = p->done && p->elapsed_s > 0 ? (double)(p->total - p->done) * p->elapsed_s / (double)p->done : 0.0;
+        fprintf(stderr, ", %.0f%%, ETA %.0f s", 100.0 * (double)p->done / (double)p->total, left);
     }
-    *out = v;
-    return 0;
+    if (p->final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void ingest_note(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
 }
 
 int ws_cmd_ingest(int argc, char **argv)
 {
-    ws_ingest_opts o;
-    ws_ingest_opts_default(&o);
-    o.progress = isatty(2);
-    const char *tags[64];
-    size_t ntags = 0;
+    int progress = isatty(2), quiet = 0, skip = 0;
+    const char *store = NULL;
+    /* Every option but -o, progress and quiet is the library's: the long
+     * name goes to ws_ingester_set as it is. */
     static const struct option lo[] = {
         {"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
-        {"field", required_argument, 0, 'F'},  {"tag", required_argument, 0, 'T'},
-        {"threads", required_argument, 0, 'j'}, {"strict", no_argument, 0, 'S'},
-        {"max-record", required_argument, 0, 'M'}, {"level", required_argument, 0, 'L'},
-        {"block-tokens", required_argument, 0, 'B'}, {"progress", no_argument, 0, 'P'},
+        {"field", required_argument, 0, 1},  {"tag", required_argument, 0, 1},
+        {"threads", required_argument, 0, 'j'}, {"strict", no_argument, 0, 1},
+        {"max-record", required_argument, 0, 1}, {"level", required_argument, 0, 1},
+        {"block-tokens", required_argument, 0, 1}, {"progress", no_argument, 0, 'P'},
         {"no-progress", no_argument, 0, 'N'}, {"quiet", no_argument, 0, 'q'},
-        {"delimiter", required_argument, 0, 'd'}, {"tag-from-dir", required_argument, 0, 'D'},
-        {"year", required_argument, 0, 'Y'}, {"date-format", required_argument, 0, 'X'},
-        {"encoding", required_argument, 0, 'E'}, {"wait", no_argument, 0, 'W'},
-        {"skip-existing", no_argument, 0, 'K'}, {"datelines", required_argument, 0, 'A'},
+        {"delimiter", required_argument, 0, 1}, {"tag-from-dir", required_argument, 0, 1},
+        {"year", required_argument, 0, 1}, {"date-format", required_argument, 0, 1},
+        {"encoding", required_argument, 0, 1}, {"wait", no_argument, 0, 1},
+        {"skip-existing", no_argument, 0, 1}, {"datelines", required_argument, 0, 1},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    unsigned long long v;
+    typedef struct { const char *name, *value; } setting;
+    setting *set = calloc((size_t)argc + 1, sizeof *set);
+    if (!set) return ws_cli_fail(WS_ENOMEM);
+    size_t nset = 0;
+    int c, li;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:f:j:qh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:f:j:qh", lo, &li)) != -1) {
         switch (c) {
-        case 'o': o.store = optarg; break;
-        case 'f': o.format = optarg; break;
-        case 'F': {
-            char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || !eq[1]) { fprintf(stderr, "wirescan: --field expects NAME=KEY, got '%s'\n", optarg); return ws_cli_try("ingest"); }
-            *eq = 0;
-            const char *key = eq + 1;
-            if (!strcmp(optarg, "id")) o.fields.id_key = key;
-            else if (!strcmp(optarg, "date")) o.fields.date_key = key;
-            else if (!strcmp(optarg, "title")) o.fields.title_key = key;
-            else if (!strcmp(optarg, "body")) o.fields.body_key = key;
-            else if (!strcmp(optarg, "source")) o.fields.source_key = key;
-            else { fprintf(stderr, "wirescan: --field %s: NAME must be id, date, title, body or source\n", optarg); return ws_cli_try("ingest"); }
+        case 'o': store = optarg; break;
+        case 'f': set[nset++] = (setting){"format", optarg}; break;
+        case 'j': set[nset++] = (setting){"threads", optarg}; break;
+        case 1:
+            set[nset++] = (setting){lo[li].name, optarg};
+            skip |= !strcmp(lo[li].name, "skip-existing");
             break;
-        }
-        case 'T':
-            if (ntags == sizeof tags / sizeof tags[0]) { fprintf(stderr, "wirescan: too many --tag options\n"); return ws_cli_try("ingest"); }
-            tags[ntags++] = optarg;
-            break;
-        case 'j': if (ws_cli_parse_uint("--threads", optarg, 4096, &v)) return ws_cli_try("ingest"); o.threads = (int)v; break;
-        case 'S': o.strict = 1; break;
-        case 'W': o.wait = 1; break;
-        case 'K': o.skip_existing = 1; break;
-        case 'M':
-            if (ws_cli_parse_size(optarg, &o.max_record) || o.max_record == 0) {
-                fprintf(stderr, "wirescan: --max-record expects a positive size (e.g. 512K, 64M, 1G), got '%s'\n", optarg);
-                return ws_cli_try("ingest");
-            }
-            break;
-        case 'L':
-            if (parse_range("--level", optarg, 1, 19, &v)) return ws_cli_try("ingest");
-            o.level = (int)v;
-            break;
-        case 'B':
-            if (parse_range("--block-tokens", optarg, 1, 1u << 26, &v)) return ws_cli_try("ingest");
-            o.block_tokens = (uint32_t)v;
-            break;
-        case 'd':
-            if (!strcmp(optarg, "tab") || !strcmp(optarg, "\\t")) o.src.delimiter = '\t';
-            else if (strlen(optarg) == 1 && optarg[0] != '"' && optarg[0] != '\n' && optarg[0] != '\r') o.src.delimiter = optarg[0];
-            else { fprintf(stderr, "wirescan: --delimiter expects one character (or 'tab'), got '%s'\n", optarg); return ws_cli_try("ingest"); }
-            break;
-        case 'D': o.src.tag_from_dir = optarg; break;
-        case 'Y':
-            if (parse_range("--year", optarg, 1, 9999, &v)) return ws_cli_try("ingest");
-            o.src.year = (int)v;
-            break;
-        case 'X': o.src.date_format = optarg; break;
-        case 'A':
-            if (!strcmp(optarg, "on")) o.src.datelines_off = 0;
-            else if (!strcmp(optarg, "off")) o.src.datelines_off = 1;
-            else { fprintf(stderr, "wirescan: --datelines must be on or off, got '%s'\n", optarg); return ws_cli_try("ingest"); }
-            break;
-        case 'E':
-            if (strcmp(optarg, "auto") && strcmp(optarg, "utf-8") && strcmp(optarg, "utf8") && strcmp(optarg, "latin-1") &&
-                strcmp(optarg, "latin1") && strcmp(optarg, "iso-8859-1") && strcmp(optarg, "windows-1252") && strcmp(optarg, "cp1252")) {
-                fprintf(stderr, "wirescan: --encoding must be auto, utf-8, latin-1 or windows-1252\n");
-                return ws_cli_try("ingest");
-            }
-            o.src.encoding = !strcmp(optarg, "utf8") ? "utf-8"
-                             : (!strcmp(optarg, "latin1") || !strcmp(optarg, "iso-8859-1")) ? "latin-1"
-                             : !strcmp(optarg, "cp1252") ? "windows-1252" : optarg;
-            break;
-        case 'P': o.progress = 1; break;
-        case 'N': o.progress = 0; break;
-        case 'q': o.quiet = 1; break;
-        case 'h': ingest_help(stdout); return ws_cli_close_out(stdout, NULL);
-        default: return ws_cli_try("ingest");
+        case 'P': progress = 1; break;
+        case 'N': progress = 0; break;
+        case 'q': quiet = 1; break;
+        case 'h': free(set); ingest_help(stdout); return ws_cli_close_out(stdout, NULL);
+        default: free(set); return ws_cli_try("ingest");
         }
     }
-    if (!o.store) { fprintf(stderr, "wirescan ingest: -o STORE is required\n"); return ws_cli_try("ingest"); }
-    if (optind >= argc) { fprintf(stderr, "wirescan ingest: no INPUT given\n"); return ws_cli_try("ingest"); }
-    o.inputs = (const char *const *)(argv + optind);
-    o.ninputs = (size_t)(argc - optind);
-    o.fields.tag_keys = tags;
-    o.fields.ntags = ntags;
-    ws_ingest_stats s;
-    int rc = ws_ingest(&o, &s);
+    int status = 0;
+    ws_ingester *g = NULL;
+    if (!store) fprintf(stderr, "wirescan ingest: -o STORE is required\n"), status = ws_cli_try("ingest");
+    else if (optind >= argc) fprintf(stderr, "wirescan ingest: no INPUT given\n"), status = ws_cli_try("ingest");
+    else if (ws_ingester_create(&g, store)) status = ws_cli_fail(WS_ENOMEM);
+    for (size_t i = 0; !status && i < nset; i++)
+        if (ws_ingester_set(g, set[i].name, set[i].value)) {
+            fprintf(stderr, "wirescan: %s\n", ws_last_error());
+            status = ws_cli_try("ingest");
+        }
+    for (int i = optind; !status && i < argc; i++)
+        if (ws_ingester_add_file(g, argv[i])) status = ws_cli_fail(WS_ENOMEM);
+    free(set);
+    if (status) {
+        ws_ingester_free(g);
+        return status;
+    }
+    ws_ingester_on_note(g, ingest_note, NULL);
+    if (progress) ws_ingester_on_progress(g, ingest_progress, NULL);
+    ws_ingest_summary s;
+    int rc = ws_ingester_run(g, &s);
+    ws_ingester_free(g);
     if (rc) return ws_cli_fail(rc);
     /* Stories the store already had: always said, even with -q, since they
      * change every count (or, skipped, what the store holds). */
-    if (s.existing && o.skip_existing)
-        fprintf(stderr, "wirescan: skipped %" PRIu64 " stories whose id is already in %s (e.g. %s)\n", s.existing, o.store,
+    if (s.existing && skip)
+        fprintf(stderr, "wirescan: skipped %" PRIu64 " stories whose id is already in %s (e.g. %s)\n", s.existing, store,
                 s.existing_ids);
     else if (s.existing)
         fprintf(stderr,
                 "wirescan: warning: %" PRIu64 " stories have an id already in %s (e.g. %s); they are stored again "
                 "(use --skip-existing to skip them)\n",
-                s.existing, o.store, s.existing_ids);
+                s.existing, store, s.existing_ids);
     if (!s.stories) {
-        if (!o.quiet) fprintf(stderr, "wirescan: nothing new to ingest; %s is unchanged\n", o.store);
+        if (!quiet) fprintf(stderr, "wirescan: nothing new to ingest; %s is unchanged\n", store);
         return 0;
     }
-    if (!o.quiet) {
+    if (!quiet) {
         fprintf(stderr,
                 "wirescan: ingested %" PRIu64 " stories (%" PRIu64 " tokens, %" PRIu64 " new terms, %" PRIu64
                 " blocks) from %.1f MB into %s",
-                s.stories, s.tokens, s.new_terms, s.blocks, s.bytes_in / 1e6, o.store);
+                s.stories, s.tokens, s.new_terms, s.blocks, s.bytes_in / 1e6, store);
         if (s.seg_bytes) fprintf(stderr, " (segment %.1f MB)", s.seg_bytes / 1e6);
         fprintf(stderr, "\n");
         if (s.bad) fprintf(stderr, "wirescan: %" PRIu64 " bad records skipped (see the messages above)\n", s.bad);

@@ -325,6 +325,7 @@ typedef struct run {
     long reported;
     double t0, last_progress;
     uint64_t bytes_done;
+    uint64_t bytes_total;  /* the inputs' sizes; 0 when unknown (a pipe, a folder) */
 } run;
 
 static double now_s(void)
@@ -739,17 +740,16 @@ static int flush_closed(run *r)
     return rc;
 }
 
+/* Progress goes to the caller's callback (the CLI draws the line). */
 static void progress(run *r, int final)
 {
     if (!r->o->progress) return;
     double t = now_s();
     if (!final && t - r->last_progress < 0.5) return;
     r->last_progress = t;
-    double el = t - r->t0;
-    fprintf(stderr, "\r\033[Kingest: %.1f MB, %llu stories, %.1f MB/s", r->bytes_done / 1e6,
-            (unsigned long long)r->stats->stories, el > 0 ? r->bytes_done / 1e6 / el : 0.0);
-    if (final) fputc('\n', stderr);
-    fflush(stderr);
+    ws_progress p = {"ingest", r->bytes_done, r->bytes_total, r->stats->stories, t - r->t0, final};
+    if (p.total && p.done > p.total) p.total = p.done; /* a file that grew while read */
+    r->o->progress(r->o->progress_ctx, &p);
 }
 
 /* A batch of whole lines from one file. */
@@ -1177,7 +1177,11 @@ static int plan_inputs(run *r)
          * content would swallow its first records, so it is JSONL like "-"
          * unless --format says otherwise. */
         struct stat sb;
-        int stream = !strcmp(in, "-") || (stat(in, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+        int known = strcmp(in, "-") && stat(in, &sb) == 0;
+        int stream = !strcmp(in, "-") || (known && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+        if (i == 0) r->bytes_total = 0;
+        if (known && S_ISREG(sb.st_mode) && r->bytes_total != UINT64_MAX) r->bytes_total += (uint64_t)sb.st_size;
+        else r->bytes_total = UINT64_MAX; /* unknown: said as 0 below */
         ws_format f = stream ? (forced ? forced : WS_FMT_JSONL) : ws_source_detect(in, forced);
         if (f == WS_FMT_AUTO)
             return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
@@ -1190,6 +1194,7 @@ static int plan_inputs(run *r)
             if ((rc = add_tag_column(r, "place", 0)) || (rc = add_tag_column(r, "agency", 0))) return rc;
         }
     }
+    if (r->bytes_total == UINT64_MAX) r->bytes_total = 0;
     for (size_t i = 0; i < o->ninputs; i++) {
         const char *in = o->inputs[i];
         ws_format f = r->fmts[i];

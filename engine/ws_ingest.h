@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "wirescan.h"
 #include "ws_jsonl.h"
 #include "ws_source.h"
 
@@ -25,9 +26,9 @@ typedef struct ws_ingest_opts {
     size_t max_record;     /* longest accepted input line, bytes */
     ws_jsonl_opts fields; /* JSONL key mapping and --tag keys */
     ws_source_opts src;   /* the other formats (field mapping copied from fields) */
-    int progress;       /* print a progress line on stderr */
-    int quiet;          /* no summary */
-    FILE *log;          /* messages (bad records, summary); stderr if NULL */
+    ws_progress_fn progress; /* progress (phase "ingest", input bytes), about twice a second; NULL: none */
+    void *progress_ctx;
+    FILE *log;          /* messages (bad records, reader notes); stderr if NULL */
     long max_reports;   /* bad-record messages printed before going quiet */
 } ws_ingest_opts;
 

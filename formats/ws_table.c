@@ -150,7 +150,7 @@ int ws_table_close(ws_table *t)
 
 /* ---- rendering ---- */
 
-static int json_string(ws_buf *b, const char *p, size_t n)
+int ws_json_quote(ws_buf *b, const char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     int rc = ws_buf_reserve(b, n + 2);
@@ -194,7 +194,7 @@ static int render_cell(const ws_table *t, size_t r, uint32_t c, ws_result_format
     if (t->nulls[k]) return fmt == WS_FORMAT_JSONL ? ws_buf_append(out, "null", 4) : 0;
     switch (t->cols[c].type) {
     case WS_TYPE_TEXT:
-        if (fmt == WS_FORMAT_JSONL) return json_string(out, (const char *)t->text.p + v->s.off, v->s.len);
+        if (fmt == WS_FORMAT_JSONL) return ws_json_quote(out, (const char *)t->text.p + v->s.off, v->s.len);
         return ws_csv_field(out, ws_str_make((const char *)t->text.p + v->s.off, v->s.len));
     case WS_TYPE_INT64: n = snprintf(num, sizeof num, "%" PRId64, v->i); break;
     case WS_TYPE_DOUBLE:
@@ -203,7 +203,7 @@ static int render_cell(const ws_table *t, size_t r, uint32_t c, ws_result_format
         break;
     case WS_TYPE_DATE:
         n = (int)ws_format_iso8601(v->i, num);
-        if (fmt == WS_FORMAT_JSONL) return json_string(out, num, (size_t)n);
+        if (fmt == WS_FORMAT_JSONL) return ws_json_quote(out, num, (size_t)n);
         break;
     default: return ws_error(WS_EINTERNAL, "result column of unknown type");
     }
@@ -226,7 +226,7 @@ int ws_table_render(const ws_table *t, ws_result_format fmt, int header, ws_buf 
         for (uint32_t c = 0; c < t->ncols && !rc; c++) {
             if (c) rc = ws_csv_sep(out);
             if (!rc && fmt == WS_FORMAT_JSONL) {
-                rc = json_string(out, t->cols[c].name, strlen(t->cols[c].name));
+                rc = ws_json_quote(out, t->cols[c].name, strlen(t->cols[c].name));
                 if (!rc) rc = ws_buf_append(out, ":", 1);
             }
             if (!rc) rc = render_cell(t, r, c, fmt, out);

@@ -78,5 +78,8 @@ static inline uint64_t ws_table_rows(const ws_table *t) { return t->delivered + 
 /* Render rows [0, t->nrows) of a batch, after a header line when header
  * is set (CSV only: JSON Lines has none), appending to out. */
 int ws_table_render(const ws_table *t, ws_result_format fmt, int header, ws_buf *out);
+/* Append p[0..n) to b as a JSON string literal (quotes, escapes; bytes
+ * >= 0x80 copied as they are). */
+int ws_json_quote(ws_buf *b, const char *p, size_t n);
 
 #endif

@@ -154,16 +154,16 @@ WS_API int ws_ingester_add_file(ws_ingester *g, const char *path);
 /* One story given by the caller. NULL fields are absent (id: numbered;
  * date: undated). Tags are "name=value" strings; a name may repeat (a
  * story in several topics). */
-typedef struct ws_record {
+typedef struct ws_story {
     const char *id, *date, *source, *title, *body;
     const char *const *tags;
     size_t ntags;
-} ws_record;
+} ws_story;
 /* Add a record. Records are read as JSON Lines (the strings are copied:
  * the caller may free them at once); the option format, if set, must be
  * jsonl. Errors: WS_EINVAL (a tag without '=', invalid UTF-8 is kept and
  * replaced as for files), WS_EIO (the spool file in $TMPDIR), WS_ENOMEM. */
-WS_API int ws_ingester_add_record(ws_ingester *g, const ws_record *r);
+WS_API int ws_ingester_add_record(ws_ingester *g, const ws_story *r);
 /* Progress (phase "ingest": done/total in input bytes, items = stories)
  * and notes (bad records as FILE:LINE: reason, reader notes), one line
  * each without a newline. NULL fn: none. */
@@ -179,6 +179,7 @@ typedef struct ws_ingest_summary {
     uint64_t tokens, new_terms, blocks;
     uint64_t bytes_in, seg_bytes; /* input read, segment written */
     uint64_t existing;         /* stories whose id the store already held */
+    char existing_ids[200];    /* the first few of those ids, ", "-separated */
     uint64_t dateline_no_year; /* undated stories whose dateline had a day but no year */
 } ws_ingest_summary;
 /* Read every input and record, and commit them as one segment (all or

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "wirescan.h"
-#include "ws_ingest.h"
 #include "ws_util.h"
 
 #define NSTORY 120
@@ -35,6 +34,14 @@ static ws_corpus *corpus;
 static uint64_t plan_df(int k) { return (NSTORY - 1) / (k + 1) + 1; }
 static uint64_t plan_tf(int k) { return plan_df(k) * (uint64_t)(k + 1); }
 
+static void count_note(void *ctx, const char *line)
+{
+    (void)line;
+    ++*(int *)ctx;
+}
+
+/* The store, built through the public ingest API: the even stories from a
+ * JSONL file, the odd ones as records (with a tag). */
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/ws-test-api.%d", (int)getpid());
@@ -45,29 +52,38 @@ static void setup(void)
     snprintf(store, sizeof store, "%s/store", dir);
     FILE *f = fopen(in, "w");
     cr_assert_not_null(f);
+    ws_ingester *g;
+    cr_assert_eq(ws_ingester_create(&g, store), 0);
+    cr_assert_eq(ws_ingester_set(g, "block-tokens", "200"), 0); /* several blocks */
+    char body[4096], id[16], date[16];
     for (int i = 0; i < NSTORY; i++) {
-        fprintf(f, "{\"id\":\"s%d\",\"date\":\"2019-%02d-10\",\"source\":\"%s\",\"title\":\"\",\"body\":\"", i,
-                1 + i % 12, i % 2 ? "odd" : "even");
+        size_t n = 0;
         for (int k = 0; k < NWORD; k++)
             if (i % (k + 1) == 0)
-                for (int r = 0; r <= k; r++) fprintf(f, "w%d ", k);
-        fprintf(f, "\"}\n");
+                for (int r = 0; r <= k; r++) n += (size_t)snprintf(body + n, sizeof body - n, "w%d ", k);
+        body[n] = 0;
+        snprintf(id, sizeof id, "s%d", i);
+        snprintf(date, sizeof date, "2019-%02d-10", 1 + i % 12);
+        if (i % 2 == 0) {
+            fprintf(f, "{\"id\":\"%s\",\"date\":\"%s\",\"source\":\"even\",\"title\":\"\",\"body\":\"%s\"}\n", id, date, body);
+            continue;
+        }
+        const char *tags[] = {"parity=odd", i % 3 == 0 ? "mod3=zero" : "mod3=other"};
+        ws_story st = {id, date, "odd", "", body, tags, 2};
+        cr_assert_eq(ws_ingester_add_record(g, &st), 0, "%s", ws_last_error());
     }
     fclose(f);
-    const char *inputs[] = {in};
-    ws_ingest_opts o;
-    ws_ingest_opts_default(&o);
-    o.store = store;
-    o.inputs = inputs;
-    o.ninputs = 1;
-    o.quiet = 1;
-    o.block_tokens = 200; /* several blocks */
-    FILE *log = fopen("/dev/null", "w");
-    o.log = log;
-    ws_ingest_stats is;
-    int rc = ws_ingest(&o, &is);
-    fclose(log);
+    cr_assert_eq(ws_ingester_add_file(g, in), 0);
+    int notes = 0;
+    ws_ingester_on_note(g, count_note, &notes);
+    ws_ingest_summary sum;
+    int rc = ws_ingester_run(g, &sum);
     cr_assert_eq(rc, 0, "ingest: %s", ws_last_error());
+    cr_expect_eq(sum.stories, NSTORY);
+    cr_expect_eq(sum.bad, 0);
+    cr_expect_eq(notes, 0);
+    cr_expect_eq(ws_ingester_run(g, &sum), WS_EINVAL, "an ingester runs once");
+    ws_ingester_free(g);
     const char *paths[] = {store};
     cr_assert_eq(ws_corpus_open(&corpus, paths, 1), 0, "%s", ws_last_error());
 }
@@ -514,4 +530,134 @@ Test(api, columns_in_one_call)
     expect_columns_match_cells(r);
     ws_result_free(r);
     ws_request_free(q);
+}
+
+/* ---- the ingest API ---- */
+
+typedef struct seen_progress {
+    int calls, final;
+    uint64_t items;
+} seen_progress;
+
+static void on_ingest_progress(void *ctx, const ws_progress *p)
+{
+    seen_progress *s = ctx;
+    s->calls++;
+    s->final |= p->final;
+    s->items = p->items;
+    cr_expect_str_eq(p->phase, "ingest");
+    cr_expect(!p->total || p->done <= p->total);
+}
+
+typedef struct lines {
+    char text[4096];
+    int n;
+} lines;
+
+static void keep_note(void *ctx, const char *line)
+{
+    lines *l = ctx;
+    size_t k = strlen(l->text);
+    snprintf(l->text + k, sizeof l->text - k, "%s\n", line);
+    l->n++;
+}
+
+Test(api, record_tags_filter)
+{
+    /* Records' tags are tag columns: parity=odd holds the odd stories,
+     * mod3=zero those of them divisible by 3. */
+    ws_request *q;
+    cr_assert_eq(ws_request_create(&q, corpus, "tf"), 0);
+    cr_assert_eq(ws_request_set(q, "where", "mod3=zero"), 0);
+    cr_assert_eq(ws_request_set(q, "top", "0"), 0);
+    ws_result *r;
+    cr_assert_eq(ws_request_run(q, &r), 0, "%s", ws_last_error());
+    uint64_t want[NWORD] = {0};
+    for (int i = 1; i < NSTORY; i += 2)
+        for (int k = 0; i % 3 == 0 && k < NWORD; k++)
+            if (i % (k + 1) == 0) want[k] += (uint64_t)k + 1;
+    size_t nz = 0;
+    for (int k = 0; k < NWORD; k++) nz += want[k] > 0;
+    cr_assert_eq(ws_result_nrows(r), nz);
+    for (size_t row = 0; row < nz; row++) {
+        int k = atoi(ws_result_text(r, row, 0, NULL) + 1);
+        cr_expect_eq((uint64_t)ws_result_int64(r, row, 1), want[k], "tf of w%d", k);
+    }
+    ws_result_free(r);
+    ws_request_free(q);
+}
+
+Test(api, ingester_options_notes_progress)
+{
+    char path[400], in[400];
+    snprintf(path, sizeof path, "%s/s2", dir);
+    snprintf(in, sizeof in, "%s/bad.jsonl", dir);
+    FILE *f = fopen(in, "w");
+    cr_assert_not_null(f);
+    fputs("{\"id\":\"a\",\"body\":\"one two\"}\nnot json\n{\"id\":\"b\",\"body\":\"three\"}\n", f);
+    fclose(f);
+    ws_ingester *g;
+    cr_assert_eq(ws_ingester_create(&g, path), 0);
+    /* Option values are checked by name, with the CLI's messages. */
+    cr_expect_eq(ws_ingester_set(g, "level", "20"), WS_EINVAL);
+    cr_expect(strstr(ws_last_error(), "--level") != NULL, "%s", ws_last_error());
+    cr_expect_eq(ws_ingester_set(g, "threads", "-1"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "max-record", "0"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "datelines", "maybe"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "field", "author=x"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "no-such-option", "1"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "level", NULL), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "strict", "maybe"), WS_EINVAL);
+    cr_expect_eq(ws_ingester_set(g, "threads", "2"), 0);
+    cr_expect_eq(ws_ingester_set(g, "strict", NULL), 0); /* a flag */
+    cr_expect_eq(ws_ingester_set(g, "strict", "0"), 0);
+    const char *badtag[] = {"novalue"};
+    ws_story bad = {"x", NULL, NULL, NULL, "text", badtag, 1};
+    cr_expect_eq(ws_ingester_add_record(g, &bad), WS_EINVAL);
+    const char *fieldtag[] = {"date=2019"};
+    ws_story bad2 = {"x", NULL, NULL, NULL, "text", fieldtag, 1};
+    cr_expect_eq(ws_ingester_add_record(g, &bad2), WS_EINVAL);
+    cr_assert_eq(ws_ingester_add_file(g, in), 0);
+    ws_story ok = {"c", "2020-01-02", "src", "Title \"quoted\"", "four\nfive\\six", NULL, 0};
+    cr_assert_eq(ws_ingester_add_record(g, &ok), 0);
+    lines notes = {{0}, 0};
+    seen_progress sp = {0, 0, 0};
+    ws_ingester_on_note(g, keep_note, &notes);
+    ws_ingester_on_progress(g, on_ingest_progress, &sp);
+    ws_ingest_summary s;
+    cr_assert_eq(ws_ingester_run(g, &s), 0, "%s", ws_last_error());
+    ws_ingester_free(g);
+    /* The bad line is a note naming the file and line; three stories kept. */
+    cr_expect_eq(s.stories, 3);
+    cr_expect_eq(s.bad, 1);
+    cr_expect_eq(s.undated, 2);
+    char want[450];
+    snprintf(want, sizeof want, "%s:2: ", in);
+    cr_expect(strstr(notes.text, want) != NULL, "notes: %s", notes.text);
+    cr_expect(sp.final && sp.items == 3, "progress: %d calls, final %d, %llu stories", sp.calls, sp.final,
+              (unsigned long long)sp.items);
+    /* The record's text went through JSON exactly. */
+    ws_corpus *c2;
+    const char *p2[] = {path};
+    cr_assert_eq(ws_corpus_open(&c2, p2, 1), 0);
+    ws_request *q;
+    cr_assert_eq(ws_request_create(&q, c2, "tf"), 0);
+    cr_assert_eq(ws_request_set(q, "source", "src"), 0);
+    ws_result *r;
+    cr_assert_eq(ws_request_run(q, &r), 0, "%s", ws_last_error());
+    cr_expect_eq(ws_result_nrows(r), 5); /* title, quoted, four, five, six */
+    ws_result_free(r);
+    ws_request_free(q);
+    ws_corpus_close(c2);
+    /* Records with a format other than JSONL; no input at all. */
+    cr_assert_eq(ws_ingester_create(&g, path), 0);
+    cr_assert_eq(ws_ingester_set(g, "format", "csv"), 0);
+    cr_assert_eq(ws_ingester_add_record(g, &ok), 0);
+    cr_expect_eq(ws_ingester_run(g, &s), WS_EINVAL);
+    ws_ingester_free(g);
+    cr_assert_eq(ws_ingester_create(&g, path), 0);
+    cr_expect_eq(ws_ingester_run(g, &s), WS_EINVAL);
+    ws_ingester_free(g);
+    cr_expect_eq(ws_ingester_create(&g, NULL), WS_EINVAL);
+    ws_ingester_free(NULL);
 }

@@ -88,7 +88,6 @@ static void setup(void)
     o.inputs = inputs;
     o.ninputs = 1;
     o.threads = 2;
-    o.quiet = 1;
     o.block_tokens = 500; /* many blocks for the threads */
     FILE *log = fopen("/dev/null", "w");
     o.log = log;

@@ -103,7 +103,6 @@ static void setup(void)
         o.inputs = inputs;
         o.ninputs = 1;
         o.threads = 2;
-        o.quiet = 1;
         o.block_tokens = 300;
         o.fields.tag_keys = tags;
         o.fields.ntags = 2;

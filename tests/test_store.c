@@ -48,7 +48,6 @@ static int ingest(const char *store, const char *input, int threads)
     o.inputs = in;
     o.ninputs = 1;
     o.threads = threads;
-    o.quiet = 1;
     o.log = fopen("/dev/null", "w");
     static const char *tags[] = {"topics"};
     o.fields.tag_keys = tags;

@@ -130,12 +130,13 @@ else
     note "flock(1) not installed: --wait not tested"
 fi
 
-# --- option errors: exit 2, one message
+# --- option errors: exit 2, one message and the hint to --help
 for args in "--max-record -5" "--max-record 0" "--block-tokens 0" "--year 0" "--level 20" "--level 0" "--threads -1"; do
     # shellcheck disable=SC2086
     expect_status 2 "ingest $args" -- ws ingest $args -o "$T/opt" "$T/good.jsonl"
     n=$(wc -l <"$T/last.err")
-    [ "$n" = 1 ] || fail "ingest $args: $n lines on stderr, expected one message: $(cat "$T/last.err")"
+    [ "$n" = 2 ] && [ "$(tail -n 1 "$T/last.err")" = "Try 'wirescan ingest --help'." ] ||
+        fail "ingest $args: $n lines on stderr, expected one message and the hint: $(cat "$T/last.err")"
     [ -e "$T/opt" ] && fail "ingest $args created the store"
 done
 
