@@ -9,7 +9,7 @@ from ._store import _is_many, _scalar, call_cancellable, notes_fn, progress_fn, 
 
 
 def _record(d):
-    """A ws_record from a dict: id, date, source, title, body (else text,
+    """A ws_story from a dict: id, date, source, title, body (else text,
     else content), tags (dict name -> value or list of values, or a list of
     'name=value')."""
     keep = []
@@ -31,7 +31,7 @@ def _record(d):
         flat = [str(t) for t in tags]
     arr = (ctypes.c_char_p * max(len(flat), 1))(*[s(t) for t in flat])
     body = d.get("body", d.get("text", d.get("content")))
-    rec = _lib.Record(s(d.get("id")), s(d.get("date")), s(d.get("source")), s(d.get("title")), s(body), arr, len(flat))
+    rec = _lib.Story(s(d.get("id")), s(d.get("date")), s(d.get("source")), s(d.get("title")), s(body), arr, len(flat))
     return rec, (keep, arr)
 
 
@@ -87,6 +87,7 @@ def ingest(out, *inputs, progress=None, **options):
         rc, detail = call_cancellable(lambda: L.ingester_run(g, ctypes.byref(summ)), lambda: None)
         check(rc, detail)
         out = {name: getattr(summ, name) for name, _ in L.IngestSummary._fields_}
+        out["existing_ids"] = [i for i in L.text(summ.existing_ids).split(", ") if i]
         out["notes"] = notes
         report_notes([n for n in notes if n.startswith("note: ")], stacklevel=3)
         return out

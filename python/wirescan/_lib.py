@@ -77,15 +77,15 @@ class ParamInfo(ctypes.Structure):
                 ("section", c_char_p)]
 
 
-class Record(ctypes.Structure):
+class Story(ctypes.Structure):  # ws_story
     _fields_ = [("id", c_char_p), ("date", c_char_p), ("source", c_char_p), ("title", c_char_p),
                 ("body", c_char_p), ("tags", P(c_char_p)), ("ntags", c_size_t)]
 
 
 class IngestSummary(ctypes.Structure):
-    _fields_ = [(n, c_uint64) for n in ("stories", "bad", "undated", "date_bad", "invalid_utf8", "tokens",
-                                        "new_terms", "blocks", "bytes_in", "seg_bytes", "existing",
-                                        "dateline_no_year")]
+    _fields_ = ([(n, c_uint64) for n in ("stories", "bad", "undated", "date_bad", "invalid_utf8", "tokens",
+                                         "new_terms", "blocks", "bytes_in", "seg_bytes", "existing")] +
+                [("existing_ids", ctypes.c_char * 200), ("dateline_no_year", c_uint64)])
 
 
 PROGRESS_FN = ctypes.CFUNCTYPE(None, c_void_p, P(Progress))
@@ -148,7 +148,7 @@ ingester_create = _fn("ws_ingester_create", c_int, P(c_void_p), c_char_p, option
 ingester_free = _fn("ws_ingester_free", None, c_void_p, optional=True)
 ingester_set = _fn("ws_ingester_set", c_int, c_void_p, c_char_p, c_char_p, optional=True)
 ingester_add_file = _fn("ws_ingester_add_file", c_int, c_void_p, c_char_p, optional=True)
-ingester_add_record = _fn("ws_ingester_add_record", c_int, c_void_p, P(Record), optional=True)
+ingester_add_record = _fn("ws_ingester_add_record", c_int, c_void_p, P(Story), optional=True)
 ingester_on_progress = _fn("ws_ingester_on_progress", c_int, c_void_p, PROGRESS_FN, c_void_p, optional=True)
 ingester_on_note = _fn("ws_ingester_on_note", c_int, c_void_p, NOTE_FN, c_void_p, optional=True)
 ingester_run = _fn("ws_ingester_run", c_int, c_void_p, P(IngestSummary), optional=True)

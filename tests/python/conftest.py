@@ -54,9 +54,13 @@ def corpus(tmp_path_factory):
     ws("generate", "--stories", 3000, "--seed", 7, "--truth", c.truth, "-o", c.jsonl)
     ws("generate", "--stories", 1000, "--seed", 8, "-o", d / "b.jsonl")
     c.a, c.b, c.small = d / "a.store", d / "b.store", d / "small.store"
-    ws("ingest", "-q", "--no-progress", "-o", c.a, "--tag", "section", c.jsonl)
+    import wirescan
+
+    # Built through the package (test_ingest.py checks that this gives the
+    # store `wirescan ingest` gives), the second shard by the binary.
+    wirescan.ingest(c.a, c.jsonl, tag="section", progress=False)
+    wirescan.ingest(c.small, c.jsonl, block_tokens=5000, progress=False)
     ws("ingest", "-q", "--no-progress", "-o", c.b, "--tag", "section", d / "b.jsonl")
-    ws("ingest", "-q", "--no-progress", "-o", c.small, "--block-tokens", 5000, c.jsonl)
     with open(c.truth, encoding="utf-8") as f:
         truth = list(csv.DictReader(f))
     c.topics = d / "topics.txt"
