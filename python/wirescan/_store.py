@@ -292,7 +292,11 @@ class _Columns:
                 check(L.result_text_bytes(batch, c, 0, n, buf, total))
                 raw = buf.raw[:total]
                 e = ends.tolist()
-                cells = [raw[a:b].decode("utf-8", "replace") for a, b in zip([0] + e[:-1], e)]
+                whole = raw.decode("utf-8", "replace")
+                if len(whole) == total:  # ASCII: byte offsets are character offsets
+                    cells = [whole[a:b] for a, b in zip([0] + e[:-1], e)]
+                else:
+                    cells = [raw[a:b].decode("utf-8", "replace") for a, b in zip([0] + e[:-1], e)]
                 if nulls.any():
                     for i in np.flatnonzero(nulls).tolist():
                         cells[i] = None
