@@ -12,7 +12,8 @@ mode="${1:-run}"
 
 PKGS=(build-essential cmake pkg-config python3 zstd fiu-utils
       libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libcriterion-dev libstemmer-dev libcairo2-dev time
-      clang libclang-rt-14-dev libomp-14-dev)   # clang, its sanitizer runtimes and LLVM's OpenMP: the ThreadSanitizer build
+      clang libclang-rt-14-dev libomp-14-dev   # clang, its sanitizer runtimes and LLVM's OpenMP: the ThreadSanitizer build
+      python3-pandas python3-scipy python3-matplotlib python3-pytest)   # the Python package (python/wirescan), its tests and docs
 
 install_deps() {
     local missing=()
@@ -69,8 +70,8 @@ run_sample() {
 # pass runs them all); store_readers_race and store_faults race and inject
 # faults for a minute of release-build time, and test the commit protocol,
 # not memory safety; install builds programs against the installed library,
-# which an ASan library cannot be loaded into.
-ASAN_E2E_SKIP='^e2e_(bitflip_sweep|cooc_mem|cooc_reuters|kill_ingest|tf_reuters|ngrams_reuters|store_readers_race|store_faults|install)$'
+# which an ASan library cannot be loaded into (nor into python3: python_install).
+ASAN_E2E_SKIP='^e2e_(bitflip_sweep|cooc_mem|cooc_reuters|kill_ingest|tf_reuters|ngrams_reuters|store_readers_race|store_faults|install|python_install)$'
 
 # ThreadSanitizer over the parallel paths. clang with LLVM's libomp and its
 # Archer tool (OMP_TOOL_LIBRARIES), which tells TSan about OpenMP's

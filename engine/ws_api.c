@@ -98,6 +98,16 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         out->terms += st->dict.nterms;
         out->segments += st->nsegs;
         out->bytes += st->dict_bytes;
+        /* The manifest and the statistics file are files of the store too
+         * (as `wirescan info` counts them). */
+        const char *extra[2] = {"MANIFEST", st->stats_name};
+        for (int i = 0; i < 2; i++) {
+            char path[4096];
+            struct stat sb;
+            if (extra[i] && snprintf(path, sizeof path, "%s/%s", st->dir, extra[i]) < (int)sizeof path &&
+                stat(path, &sb) == 0)
+                out->bytes += (uint64_t)sb.st_size;
+        }
         for (uint32_t i = 0; i < st->nsegs; i++) {
             const ws_segment *s = st->segs[i];
             out->bytes += s->size;

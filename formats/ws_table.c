@@ -275,6 +275,59 @@ const char *ws_result_text(const ws_result *r, size_t row, size_t col, size_t *l
     return (const char *)r->text.p + c->s.off;
 }
 
+/* Columns in one call: the cells are stored row by row, so a columnar
+ * client would otherwise cross its foreign-function boundary once per cell. */
+static int column_ok(const ws_result *r, size_t col, size_t row0, size_t n, const char *fn)
+{
+    if (!r) return ws_error(WS_EINVAL, "%s: NULL result", fn);
+    if (col >= r->ncols) return ws_error(WS_EINVAL, "%s: column %zu of %u", fn, col, (unsigned)r->ncols);
+    if (row0 > r->nrows || n > r->nrows - row0)
+        return ws_error(WS_EINVAL, "%s: rows %zu..%zu of %zu", fn, row0, row0 + n, r->nrows);
+    return 0;
+}
+
+int ws_result_column(const ws_result *r, size_t col, size_t row0, size_t n, void *values, uint8_t *nulls)
+{
+    int rc = column_ok(r, col, row0, n, "ws_result_column");
+    if (rc) return rc;
+    if (!values && n) return ws_error(WS_EINVAL, "ws_result_column: NULL values");
+    ws_type t = r->cols[col].type;
+    uint64_t end = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (row0 + i) * r->ncols + col;
+        int null = r->nulls[k] != 0;
+        if (nulls) nulls[i] = (uint8_t)null;
+        switch (t) {
+        case WS_TYPE_DOUBLE: ((double *)values)[i] = null ? 0.0 : r->cells[k].d; break;
+        case WS_TYPE_TEXT:
+            if (!null) end += r->cells[k].s.len;
+            ((uint64_t *)values)[i] = end;
+            break;
+        default: ((int64_t *)values)[i] = null ? 0 : r->cells[k].i; break;
+        }
+    }
+    return 0;
+}
+
+int ws_result_text_bytes(const ws_result *r, size_t col, size_t row0, size_t n, char *buf, size_t cap)
+{
+    int rc = column_ok(r, col, row0, n, "ws_result_text_bytes");
+    if (rc) return rc;
+    if (r->cols[col].type != WS_TYPE_TEXT)
+        return ws_error(WS_EINVAL, "ws_result_text_bytes: column %zu (%s) is not text", col, r->cols[col].name);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (row0 + i) * r->ncols + col;
+        if (r->nulls[k]) continue;
+        const ws_cell *c = &r->cells[k];
+        if (!buf || c->s.len > cap - at)
+            return ws_error(WS_EINVAL, "ws_result_text_bytes: %zu bytes of room is too little", cap);
+        memcpy(buf + at, (const char *)r->text.p + c->s.off, c->s.len);
+        at += c->s.len;
+    }
+    return 0;
+}
+
 int ws_result_write(const ws_result *r, ws_result_format fmt, int header, FILE *f)
 {
     if (!r || !f) return ws_error(WS_EINVAL, "ws_result_write: NULL %s", r ? "file" : "result");

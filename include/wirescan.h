@@ -362,6 +362,21 @@ WS_API double ws_result_double(const ws_result *r, size_t row, size_t col);
 /* The bytes of a text cell, NUL-terminated UTF-8; *len (when not NULL)
  * gets their length. */
 WS_API const char *ws_result_text(const ws_result *r, size_t row, size_t col, size_t *len);
+/* Whole columns in one call, for clients that build columnar frames (the
+ * Python package) instead of reading cell by cell: cells [row0, row0 + n)
+ * of column col. values gets n int64_t for an int64 or date column, n
+ * doubles for a double column, and for a text column n uint64_t: the end
+ * of each cell's bytes in their concatenation (cell i is [ends[i-1],
+ * ends[i]), with ends[-1] = 0), which ws_result_text_bytes copies. nulls
+ * (may be NULL) gets 1 per NULL cell, 0 otherwise; a NULL cell's value is
+ * 0 (text: empty). Errors: WS_EINVAL (NULL r or values, col or rows out of
+ * range). */
+WS_API int ws_result_column(const ws_result *r, size_t col, size_t row0, size_t n, void *values, uint8_t *nulls);
+/* The bytes of the text cells [row0, row0 + n) of text column col, one
+ * after another without separators, into buf of cap bytes (at least the
+ * last end ws_result_column gives; NUL bytes inside cells are kept).
+ * Errors: WS_EINVAL (not a text column, out of range, cap too small). */
+WS_API int ws_result_text_bytes(const ws_result *r, size_t col, size_t row0, size_t n, char *buf, size_t cap);
 /* Write the rows of r to f as fmt; with header set, CSV starts with the
  * header row (for a streamed result: set it for the first batch only).
  * Errors: WS_EINVAL (NULL r or f, unknown format), WS_EIO (write failed). */

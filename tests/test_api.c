@@ -13,10 +13,12 @@
  * read from wirescan's output.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wirescan.h"
@@ -421,11 +423,113 @@ Test(api, info_and_verify)
     cr_expect_str_eq(first, "2019-01-10T00:00:00Z");
     cr_expect_str_eq(last, "2019-12-10T00:00:00Z");
     cr_expect_gt(in.blocks, 1);
+    /* bytes: every file of the store (the LOCK file is empty) */
+    uint64_t on_disk = 0;
+    DIR *d = opendir(store);
+    cr_assert_not_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char p[600];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/%s", store, e->d_name);
+        if (e->d_name[0] != '.' && stat(p, &sb) == 0 && S_ISREG(sb.st_mode)) on_disk += (uint64_t)sb.st_size;
+    }
+    closedir(d);
+    cr_expect_eq(in.bytes, on_disk, "bytes %llu, files %llu", (unsigned long long)in.bytes, (unsigned long long)on_disk);
     cr_expect_eq(ws_corpus_info_get(corpus, NULL), WS_EINVAL);
     FILE *devnull = fopen("/dev/null", "w");
     cr_expect_eq(ws_corpus_verify(corpus, devnull), 0, "%s", ws_last_error());
     cr_expect_eq(ws_corpus_verify(NULL, devnull), WS_EINVAL);
     fclose(devnull);
+}
+
+/* ws_result_column and ws_result_text_bytes give, a column at a time, what
+ * the per-cell accessors give; a trends answer over odd stories only has
+ * empty months (a NULL share) between the months it covers. */
+static void expect_columns_match_cells(const ws_result *r)
+{
+    size_t nr = ws_result_nrows(r);
+    int64_t *vals = calloc(nr + 1, 8);
+    uint8_t *nulls = calloc(nr + 1, 1);
+    cr_assert(vals && nulls);
+    for (size_t c = 0; c < ws_result_ncols(r); c++) {
+        /* the rows in two calls: [0, 1) and [1, nr) */
+        size_t cut = nr ? 1 : 0;
+        cr_assert_eq(ws_result_column(r, c, 0, cut, vals, nulls), 0, "%s", ws_last_error());
+        cr_assert_eq(ws_result_column(r, c, cut, nr - cut, vals + cut, nulls + cut), 0, "%s", ws_last_error());
+        if (ws_result_type(r, c) == WS_TYPE_TEXT) {
+            /* ends count from the first row asked for */
+            for (size_t i = cut; i < nr; i++) vals[i] += vals[cut - 1];
+            uint64_t total = 0;
+            for (size_t i = 0; i < nr; i++) {
+                size_t len = 0;
+                const char *t = ws_result_text(r, i, c, &len);
+                cr_expect_eq(nulls[i], ws_result_is_null(r, i, c));
+                total += nulls[i] ? 0 : len;
+                cr_expect_eq((uint64_t)vals[i], total, "end of text cell %zu", i);
+                (void)t;
+            }
+            char *buf = malloc(total + 1);
+            cr_assert_not_null(buf);
+            cr_assert_eq(ws_result_text_bytes(r, c, 0, nr, buf, total), 0, "%s", ws_last_error());
+            uint64_t at = 0;
+            for (size_t i = 0; i < nr; i++) {
+                if (nulls[i]) continue;
+                size_t len = 0;
+                const char *t = ws_result_text(r, i, c, &len);
+                cr_expect(!memcmp(buf + at, t, len), "bytes of text cell %zu", i);
+                at += len;
+            }
+            if (total) cr_expect_eq(ws_result_text_bytes(r, c, 0, nr, buf, total - 1), WS_EINVAL);
+            free(buf);
+        } else {
+            for (size_t i = 0; i < nr; i++) {
+                cr_expect_eq(nulls[i], ws_result_is_null(r, i, c), "null of cell %zu,%zu", i, c);
+                if (ws_result_type(r, c) == WS_TYPE_DOUBLE) {
+                    double d;
+                    memcpy(&d, &vals[i], sizeof d);
+                    cr_expect(d == (nulls[i] ? 0.0 : ws_result_double(r, i, c)), "double cell %zu,%zu", i, c);
+                } else {
+                    cr_expect_eq(vals[i], nulls[i] ? 0 : ws_result_int64(r, i, c), "int cell %zu,%zu", i, c);
+                }
+            }
+            cr_expect_eq(ws_result_text_bytes(r, c, 0, nr, (char *)vals, 8 * nr), WS_EINVAL, "text bytes of a number column");
+        }
+    }
+    /* Out of range: an error, nothing written past the buffer. */
+    cr_expect_eq(ws_result_column(r, ws_result_ncols(r), 0, 0, vals, NULL), WS_EINVAL);
+    cr_expect_eq(ws_result_column(r, 0, 0, nr + 1, vals, NULL), WS_EINVAL);
+    cr_expect_eq(ws_result_column(r, 0, nr + 1, 0, vals, NULL), WS_EINVAL);
+    cr_expect_eq(ws_result_column(NULL, 0, 0, 0, vals, NULL), WS_EINVAL);
+    cr_expect_eq(ws_result_column(r, 0, 0, nr, NULL, NULL), nr ? WS_EINVAL : 0);
+    cr_expect_eq(ws_result_column(r, 0, 0, nr, vals, NULL), 0, "nulls may be NULL");
+    free(vals);
+    free(nulls);
+}
+
+Test(api, columns_in_one_call)
+{
+    ws_request *q;
+    ws_result *r;
+    cr_assert_eq(ws_request_create(&q, corpus, "tf"), 0);
+    cr_assert_eq(ws_request_set(q, "top", "0"), 0);
+    cr_assert_eq(ws_request_set_flag(q, "tfidf", 1), 0);
+    cr_assert_eq(ws_request_run(q, &r), 0, "%s", ws_last_error());
+    cr_assert_eq(ws_result_nrows(r), NWORD);
+    expect_columns_match_cells(r);
+    ws_result_free(r);
+    ws_request_free(q);
+
+    cr_assert_eq(ws_request_create(&q, corpus, "trends"), 0);
+    cr_assert_eq(ws_request_set(q, "terms", "w1,w2"), 0);
+    cr_assert_eq(ws_request_set(q, "source", "odd"), 0);
+    cr_assert_eq(ws_request_run(q, &r), 0, "%s", ws_last_error());
+    int nulls = 0;
+    for (size_t i = 0; i < ws_result_nrows(r); i++)
+        for (size_t c = 0; c < ws_result_ncols(r); c++) nulls += ws_result_is_null(r, i, c) == 1;
+    cr_expect(nulls > 0, "odd stories only: the odd months' share is NULL");
+    expect_columns_match_cells(r);
+    ws_result_free(r);
+    ws_request_free(q);
 }
 
 /* ---- the ingest API ---- */
