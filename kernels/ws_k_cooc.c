@@ -45,6 +45,7 @@
  */
 #include "ws_assoc.h"
 #include "ws_k_cooc.h"
+#include "ws_topk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -880,19 +881,14 @@ typedef struct ranker {
     uint64_t pairs;
 } ranker;
 
-static void heap_sift(orec *h, size_t n, size_t i)
+static inline int orec_after(const void *ctx, const orec *a, const orec *b)
 {
-    for (;;) { /* max-heap by orec_cmp: the root ranks last */
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && orec_cmp(&h[l], &h[m]) > 0) m = l;
-        if (l + 1 < n && orec_cmp(&h[l + 1], &h[m]) > 0) m = l + 1;
-        if (m == i) return;
-        orec t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
+    (void)ctx;
+    return orec_cmp(a, b) > 0;
 }
+
+/* cooc_top_offer: the bounded heap of the best `cap` rows (ws_topk.h). */
+WS_TOPK_DEFINE(cooc_top, orec, void, orec_after)
 
 static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
 {
@@ -904,14 +900,7 @@ static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
     uint32_t rx = rk->rank[x], ry = rk->rank[y];
     orec r = {rank_key(p, a, freq[x], freq[y], rk->s->nctx), rx < ry ? rx : ry, rx < ry ? ry : rx, a};
     if (rk->heap) {
-        if (rk->n < rk->cap) {
-            rk->buf[rk->n++] = r;
-            if (rk->n == rk->cap)
-                for (size_t i = rk->n / 2; i-- > 0;) heap_sift(rk->buf, rk->n, i);
-        } else if (orec_cmp(&r, &rk->buf[0]) < 0) {
-            rk->buf[0] = r;
-            heap_sift(rk->buf, rk->n, 0);
-        }
+        cooc_top_offer(NULL, rk->buf, &rk->n, rk->cap, &r);
         return 0;
     }
     if (rk->n == rk->cap) {

@@ -25,6 +25,7 @@
 
 #include "ws_assoc.h"
 #include "ws_kernel.h"
+#include "ws_topk.h"
 
 typedef struct kn_cell {
     uint64_t t, r;
@@ -98,12 +99,16 @@ typedef struct kn_item {
     ws_str term;
 } kn_item;
 
-static int kn_cmp(const void *x, const void *y)
+/* 1 when a ranks after b: lower G2, or equal and a later term (bytewise).
+ * Terms are distinct: a total order. */
+static inline int kn_after(const void *ctx, const kn_item *a, const kn_item *b)
 {
-    const kn_item *a = x, *b = y;
-    if (a->g2 != b->g2) return a->g2 > b->g2 ? -1 : 1;
-    return ws_str_cmp(a->term, b->term);
+    (void)ctx;
+    if (a->g2 != b->g2) return a->g2 < b->g2;
+    return ws_str_cmp(a->term, b->term) > 0;
 }
+
+WS_TOPK_DEFINE(kn_top, kn_item, void, kn_after)
 
 static int kn_finish(void *p, const ws_query *q, ws_table *out)
 {
@@ -129,8 +134,7 @@ static int kn_finish(void *p, const ws_query *q, ws_table *out)
         double chi2 = ws_assoc_chi2(o);
         items[n++] = (kn_item){g2, lr, chi2, a, b, ws_norm_term(q->norm, i)};
     }
-    qsort(items, n, sizeof *items, kn_cmp);
-    if (q->top && n > q->top) n = q->top;
+    n = kn_top_select(NULL, items, n, q->top);
     static const char *const names[] = {"term", "target", "reference", "g2", "log_ratio", "chi2"};
     static const ws_type types[] = {WS_TYPE_TEXT, WS_TYPE_INT64, WS_TYPE_INT64, WS_TYPE_DOUBLE, WS_TYPE_DOUBLE, WS_TYPE_DOUBLE};
     int rc = 0;

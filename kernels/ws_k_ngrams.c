@@ -55,6 +55,7 @@
 
 #include "ws_k_ngrams.h"
 #include "ws_assoc.h"
+#include "ws_topk.h"
 
 typedef struct ng_slot {
     uint32_t id[3];   /* unused ids are 0 */
@@ -369,40 +370,9 @@ static uint32_t *term_positions(const ws_norm *nm)
     return pos;
 }
 
-/* Max-heap by `after` (the root ranks last). */
-static void sift_down(const ng_rank *k, ng_item *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && after(k, &h[l], &h[m])) m = l;
-        if (l + 1 < n && after(k, &h[l + 1], &h[m])) m = l + 1;
-        if (m == i) return;
-        ng_item t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-/* Put the best min(top, n) items of v[0..n) first, in rank order; returns
- * how many (top 0: all). */
-static size_t rank_top(const ng_rank *k, ng_item *v, size_t n, uint32_t top)
-{
-    size_t m = top && top < n ? top : n;
-    for (size_t i = m / 2; i-- > 0;) sift_down(k, v, m, i);
-    for (size_t i = m; i < n; i++)
-        if (after(k, &v[0], &v[i])) {
-            v[0] = v[i];
-            sift_down(k, v, m, 0);
-        }
-    for (size_t e = m; e > 1; e--) {
-        ng_item t = v[0];
-        v[0] = v[e - 1];
-        v[e - 1] = t;
-        sift_down(k, v, e - 1, 0);
-    }
-    return m;
-}
+/* ng_top_select(k, v, n, top): the best min(top, n) items first, in rank
+ * order (ws_topk.h). */
+WS_TOPK_DEFINE(ng_top, ng_item, ng_rank, after)
 
 static int ng_finish(void *p, const ws_query *q, ws_table *out)
 {
@@ -451,7 +421,7 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
         return ws_error(WS_ENOMEM, "out of memory ordering %u terms", q->norm->terms.nterms);
     }
     ng_rank k = {pos, s->n, s->phrases};
-    size_t m = rank_top(&k, items, n, q->top);
+    size_t m = ng_top_select(&k, items, n, q->top);
     ws_free(pos);
     int rc = ws_table_add_col(out, s->phrases ? "phrase" : "ngram", WS_TYPE_TEXT);
     rc = rc ? rc : ws_table_add_col(out, "count", WS_TYPE_INT64);

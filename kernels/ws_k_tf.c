@@ -24,6 +24,8 @@
 #include <stdlib.h>
 
 #include "ws_kernel.h"
+#include "ws_hmap.h"
+#include "ws_topk.h"
 
 typedef struct tf_cell {
     uint32_t tf, df, stamp;
@@ -33,17 +35,9 @@ typedef struct tf_total {
     uint64_t tf, df;
 } tf_total;
 
-/* Open-addressing map (linear probing) from a term id (or a group id) to
- * totals. Empty slots hold key EMPTY. */
-#define EMPTY UINT64_MAX
-typedef struct tf_slot {
-    uint64_t key;
-    tf_total c;
-} tf_slot;
-typedef struct tf_map {
-    tf_slot *slots;
-    size_t mask, used;
-} tf_map;
+/* Term id (or group id) -> totals (ws_hmap.h). */
+WS_HMAP_DEFINE(tf_map, tf_total)
+#define EMPTY WS_HMAP_EMPTY
 
 typedef struct tf_group {
     uint32_t id;
@@ -62,60 +56,6 @@ typedef struct tf_state {
     size_t ngs, capgs;
     ws_buf scratch, runs;
 } tf_state;
-
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static int map_init(tf_map *m, size_t cap)
-{
-    m->slots = ws_malloc(cap * sizeof *m->slots);
-    if (!m->slots) return WS_ENOMEM;
-    for (size_t i = 0; i < cap; i++) m->slots[i].key = EMPTY;
-    m->mask = cap - 1;
-    m->used = 0;
-    return 0;
-}
-
-static int map_grow(tf_map *m)
-{
-    tf_map g;
-    if (map_init(&g, (m->mask + 1) * 2)) return ws_error(WS_ENOMEM, "out of memory growing the tf table");
-    for (size_t i = 0; i <= m->mask; i++) {
-        if (m->slots[i].key == EMPTY) continue;
-        size_t j = mix(m->slots[i].key) & g.mask;
-        while (g.slots[j].key != EMPTY) j = (j + 1) & g.mask;
-        g.slots[j] = m->slots[i];
-    }
-    g.used = m->used;
-    ws_free(m->slots);
-    *m = g;
-    return 0;
-}
-
-/* The totals of key, inserted (zeroed) when absent; NULL when out of memory. */
-static tf_total *map_get(tf_map *m, uint64_t key)
-{
-    size_t j = mix(key) & m->mask;
-    for (;;) {
-        tf_slot *s = &m->slots[j];
-        if (s->key == key) return &s->c;
-        if (s->key == EMPTY) break;
-        j = (j + 1) & m->mask;
-    }
-    if ((m->used + 1) * 4 > (m->mask + 1) * 3) {
-        if (map_grow(m)) return NULL;
-        return map_get(m, key);
-    }
-    m->slots[j].key = key;
-    m->slots[j].c = (tf_total){0, 0};
-    m->used++;
-    return &m->slots[j].c;
-}
 
 static void tf_free(void *p)
 {
@@ -137,7 +77,7 @@ static void *tf_init(const ws_query *q)
     if (!s) return NULL;
     s->n = q->norm->terms.nterms;
     int bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells));
-    if (!bad && q->groups) bad = map_init(&s->groups, 64);
+    if (!bad && q->groups) bad = tf_map_init(&s->groups, 64);
     if (bad) {
         tf_free(s);
         return NULL;
@@ -186,7 +126,7 @@ static int run_cmp(const void *x, const void *y)
 /* The state of group id, created when new; NULL when out of memory. */
 static tf_group *group_get(tf_state *s, uint32_t id)
 {
-    tf_total *t = map_get(&s->groups, id);
+    tf_total *t = tf_map_get(&s->groups, id, NULL);
     if (!t) return NULL;
     if (t->tf) return &s->gs[t->df];
     if (s->ngs == s->capgs) {
@@ -199,7 +139,7 @@ static tf_group *group_get(tf_state *s, uint32_t id)
     tf_group *g = &s->gs[s->ngs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (map_init(&g->terms, 256)) return NULL;
+    if (tf_map_init(&g->terms, 256)) return NULL;
     t->tf = 1; /* present */
     t->df = s->ngs++;
     return g;
@@ -250,7 +190,7 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
                 tf_cell *c = &s->cells[id];
                 if (!c->tf) continue;
                 if (id < s->n) {
-                    tf_total *pc = map_get(&gr->terms, id);
+                    tf_total *pc = tf_map_get(&gr->terms, id, NULL);
                     if (!pc) return WS_ENOMEM;
                     pc->tf += c->tf;
                     pc->df += c->df;
@@ -287,12 +227,12 @@ static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8
 static int map_merge(tf_map *into, const tf_map *from)
 {
     for (size_t i = 0; i <= from->mask; i++) {
-        const tf_slot *sl = &from->slots[i];
+        const tf_map_slot *sl = &from->slots[i];
         if (sl->key == EMPTY) continue;
-        tf_total *c = map_get(into, sl->key);
+        tf_total *c = tf_map_get(into, sl->key, NULL);
         if (!c) return WS_ENOMEM;
-        c->tf += sl->c.tf;
-        c->df += sl->c.df;
+        c->tf += sl->val.tf;
+        c->df += sl->val.df;
     }
     return 0;
 }
@@ -334,53 +274,27 @@ static double tfidf_of(uint64_t tf, uint64_t df, uint64_t stories)
     return (double)tf * idf;
 }
 
+/* How tf ranks: by tf, or by tfidf (--tfidf: set it first, set_tfidf). */
+typedef struct tf_rank {
+    const ws_norm *nm;
+    int by_tfidf;
+} tf_rank;
+
 /* 1 when a ranks after b: lower tf (lower tfidf with --tfidf), or equal
  * and a later term (bytewise). */
-static inline int after(const ws_norm *nm, int by_tfidf, const tf_item *a, const tf_item *b)
+static inline int after(const tf_rank *k, const tf_item *a, const tf_item *b)
 {
-    if (by_tfidf) {
+    if (k->by_tfidf) {
         if (a->tfidf != b->tfidf) return a->tfidf < b->tfidf;
     } else if (a->tf != b->tf) {
         return a->tf < b->tf;
     }
-    return ws_str_cmp(ws_norm_term(nm, a->id), ws_norm_term(nm, b->id)) > 0;
+    return ws_str_cmp(ws_norm_term(k->nm, a->id), ws_norm_term(k->nm, b->id)) > 0;
 }
 
-/* Max-heap by `after` (the root ranks last). */
-static void sift_down(const ws_norm *nm, int by_tfidf, tf_item *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && after(nm, by_tfidf, &h[l], &h[m])) m = l;
-        if (l + 1 < n && after(nm, by_tfidf, &h[l + 1], &h[m])) m = l + 1;
-        if (m == i) return;
-        tf_item t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-/* Put the best min(top, n) items of v[0..n) first, in rank order; returns
- * how many (top 0: all). Integer comparisons reject most items. With
- * by_tfidf (--tfidf) the rank is tfidf: set it first (set_tfidf). */
-static size_t rank_top(const ws_norm *nm, int by_tfidf, tf_item *v, size_t n, uint32_t top)
-{
-    size_t k = top && top < n ? top : n;
-    for (size_t i = k / 2; i-- > 0;) sift_down(nm, by_tfidf, v, k, i);
-    for (size_t i = k; i < n; i++)
-        if (after(nm, by_tfidf, &v[0], &v[i])) {
-            v[0] = v[i];
-            sift_down(nm, by_tfidf, v, k, 0);
-        }
-    for (size_t e = k; e > 1; e--) { /* heapsort: the last-ranked goes to the end */
-        tf_item t = v[0];
-        v[0] = v[e - 1];
-        v[e - 1] = t;
-        sift_down(nm, by_tfidf, v, e - 1, 0);
-    }
-    return k;
-}
+/* tf_top_select(k, v, n, top): the best min(top, n) items first, in rank
+ * order (ws_topk.h). Integer comparisons reject most items. */
+WS_TOPK_DEFINE(tf_top, tf_item, tf_rank, after)
 
 static void set_tfidf(const ws_query *q, tf_item *v, size_t n, uint64_t stories)
 {
@@ -447,10 +361,11 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
         const tf_map *m = &s->gs[g].terms;
         size_t n = 0;
         for (size_t i = 0; i <= m->mask; i++)
-            if (m->slots[i].key != EMPTY && m->slots[i].c.df >= q->min_df)
-                items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].c.tf, m->slots[i].c.df, 0};
+            if (m->slots[i].key != EMPTY && m->slots[i].val.df >= q->min_df)
+                items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].val.tf, m->slots[i].val.df, 0};
         set_tfidf(q, items, n, s->gs[g].stories);
-        size_t k = rank_top(q->norm, q->tfidf, items, n, q->top);
+        tf_rank rk = {q->norm, q->tfidf};
+        size_t k = tf_top_select(&rk, items, n, q->top);
         char buf[32];
         ws_str label = ws_group_label(q->groups, s->gs[g].id, buf);
         rc = write_rows(q, items, k, &label, s->gs[g].stories, out);
@@ -471,7 +386,8 @@ static int tf_finish(void *p, const ws_query *q, ws_table *out)
     for (uint32_t i = 0; i < s->n; i++)
         if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df, 0};
     set_tfidf(q, items, n, q->nstories);
-    size_t k = rank_top(q->norm, q->tfidf, items, n, q->top);
+    tf_rank rk = {q->norm, q->tfidf};
+    size_t k = tf_top_select(&rk, items, n, q->top);
     rc = tf_columns(q, NULL, out);
     if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);

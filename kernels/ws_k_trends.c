@@ -33,6 +33,8 @@
 #include <stdlib.h>
 
 #include "ws_assoc.h"
+#include "ws_hmap.h"
+#include "ws_topk.h"
 
 /* ---- topic sets ---- */
 
@@ -265,85 +267,17 @@ int ws_trends_bursts(const uint64_t *r, const uint64_t *d, size_t n, double s, d
     return 0;
 }
 
-/* ---- hash map: uint64 key -> uint64 value (linear probing) ---- */
+/* ---- hash map: uint64 key -> uint64 value (ws_hmap.h) ---- */
 
-#define EMPTY UINT64_MAX
-typedef struct tr_slot {
-    uint64_t key, val;
-} tr_slot;
-typedef struct tr_map {
-    tr_slot *slots;
-    size_t mask, used;
-} tr_map;
+WS_HMAP_DEFINE(tr_map, uint64_t)
+typedef tr_map_slot tr_slot;
+#define EMPTY WS_HMAP_EMPTY
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static int map_init(tr_map *m, size_t cap)
-{
-    m->slots = ws_malloc(cap * sizeof *m->slots);
-    if (!m->slots) return WS_ENOMEM;
-    for (size_t i = 0; i < cap; i++) m->slots[i].key = EMPTY;
-    m->mask = cap - 1;
-    m->used = 0;
-    return 0;
-}
-
-static int map_grow(tr_map *m)
-{
-    tr_map g;
-    if (map_init(&g, (m->mask + 1) * 2)) return ws_error(WS_ENOMEM, "out of memory growing the trends table");
-    for (size_t i = 0; i <= m->mask; i++) {
-        if (m->slots[i].key == EMPTY) continue;
-        size_t j = mix(m->slots[i].key) & g.mask;
-        while (g.slots[j].key != EMPTY) j = (j + 1) & g.mask;
-        g.slots[j] = m->slots[i];
-    }
-    g.used = m->used;
-    ws_free(m->slots);
-    *m = g;
-    return 0;
-}
-
-/* The slot of key; *fresh is 1 when it was inserted (value 0). NULL: out of memory. */
-static tr_slot *map_get(tr_map *m, uint64_t key, int *fresh)
-{
-    size_t j = mix(key) & m->mask;
-    for (;;) {
-        tr_slot *s = &m->slots[j];
-        if (s->key == key) {
-            *fresh = 0;
-            return s;
-        }
-        if (s->key == EMPTY) break;
-        j = (j + 1) & m->mask;
-    }
-    if ((m->used + 1) * 4 > (m->mask + 1) * 3) {
-        if (map_grow(m)) return NULL;
-        return map_get(m, key, fresh);
-    }
-    m->slots[j].key = key;
-    m->slots[j].val = 0;
-    m->used++;
-    *fresh = 1;
-    return &m->slots[j];
-}
-
+/* The value of key, 0 when absent. */
 static uint64_t map_find(const tr_map *m, uint64_t key)
 {
-    if (!m->slots) return 0;
-    size_t j = mix(key) & m->mask;
-    for (;;) {
-        const tr_slot *s = &m->slots[j];
-        if (s->key == key) return s->val;
-        if (s->key == EMPTY) return 0;
-        j = (j + 1) & m->mask;
-    }
+    const uint64_t *v = tr_map_find(m, key);
+    return v ? *v : 0;
 }
 
 /* ---- state ---- */
@@ -410,11 +344,11 @@ static void *tr_init(const ws_query *q)
     int bad = 0;
     if (p->mode == WS_TRENDS_EMERGING) {
         s->n = q->norm->terms.nterms;
-        bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells)) || map_init(&s->bmap, 64);
+        bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells)) || tr_map_init(&s->bmap, 64);
     } else {
         s->nt = p->set->ntopics;
         s->width = 2 * s->nt + 1;
-        bad = map_init(&s->pairs, 64) || !(s->ment = ws_calloc(s->nt + 1, sizeof *s->ment)) ||
+        bad = tr_map_init(&s->pairs, 64) || !(s->ment = ws_calloc(s->nt + 1, sizeof *s->ment)) ||
               !(s->touched = ws_calloc(s->nt + 1, sizeof *s->touched)) ||
               !(s->mpos = ws_calloc(s->nt + 1, sizeof *s->mpos));
     }
@@ -429,7 +363,7 @@ static void *tr_init(const ws_query *q)
 static uint64_t *pair_get(tr_state *s, uint64_t key)
 {
     int fresh;
-    tr_slot *sl = map_get(&s->pairs, key, &fresh);
+    uint64_t *sl = tr_map_get(&s->pairs, key, &fresh);
     if (!sl) return NULL;
     if (fresh) {
         if (s->npairs == s->cappairs) {
@@ -440,9 +374,9 @@ static uint64_t *pair_get(tr_state *s, uint64_t key)
             s->cappairs = nc;
         }
         memset(s->counts + s->npairs * s->width, 0, s->width * sizeof *s->counts);
-        sl->val = s->npairs++;
+        *sl = s->npairs++;
     }
-    return s->counts + sl->val * s->width;
+    return s->counts + *sl * s->width;
 }
 
 /* 1 when the phrase ids[t..t+len) of row r (tokens from row0) matches pat
@@ -530,9 +464,9 @@ static int run_cmp(const void *x, const void *y)
 static tr_bucket *bucket_get(tr_state *s, uint32_t id)
 {
     int fresh;
-    tr_slot *sl = map_get(&s->bmap, id, &fresh);
+    uint64_t *sl = tr_map_get(&s->bmap, id, &fresh);
     if (!sl) return NULL;
-    if (!fresh) return &s->bs[sl->val];
+    if (!fresh) return &s->bs[*sl];
     if (s->nbs == s->capbs) {
         size_t nc = s->capbs ? s->capbs * 2 : 16;
         tr_bucket *g = ws_realloc(s->bs, nc * sizeof *g);
@@ -543,8 +477,8 @@ static tr_bucket *bucket_get(tr_state *s, uint32_t id)
     tr_bucket *g = &s->bs[s->nbs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (map_init(&g->terms, 256)) return NULL;
-    sl->val = s->nbs++;
+    if (tr_map_init(&g->terms, 256)) return NULL;
+    *sl = s->nbs++;
     return g;
 }
 
@@ -593,9 +527,9 @@ static int emerging_consume(tr_state *s, const ws_query *q, const ws_block *b, c
                 if (!c->df) continue;
                 if (id < s->n) {
                     int fresh;
-                    tr_slot *sl = map_get(&bk->terms, id, &fresh);
+                    uint64_t *sl = tr_map_get(&bk->terms, id, &fresh);
                     if (!sl) return ws_error(WS_ENOMEM, "out of memory for trends terms");
-                    sl->val += c->df;
+                    *sl += c->df;
                 }
                 c->df = 0;
             }
@@ -626,9 +560,9 @@ static int tr_merge(void *into, const void *from, const ws_query *q)
             for (size_t k = 0; k <= m->mask; k++) {
                 if (m->slots[k].key == EMPTY) continue;
                 int fresh;
-                tr_slot *sl = map_get(&g->terms, m->slots[k].key, &fresh);
+                uint64_t *sl = tr_map_get(&g->terms, m->slots[k].key, &fresh);
                 if (!sl) return ws_error(WS_ENOMEM, "out of memory merging trends terms");
-                sl->val += m->slots[k].val;
+                *sl += m->slots[k].val;
             }
         }
         return 0;
@@ -860,12 +794,16 @@ typedef struct em_item {
 } em_item;
 
 /* Score descending, then term bytewise. */
-static int item_cmp(const void *x, const void *y)
+/* 1 when a ranks after b: a lower score, or equal and a later term
+ * (terms are distinct in a bucket: a total order). */
+static inline int em_after(const void *ctx, const em_item *a, const em_item *b)
 {
-    const em_item *a = x, *b = y;
-    if (a->score != b->score) return a->score > b->score ? -1 : 1;
-    return ws_str_cmp(a->term, b->term);
+    (void)ctx;
+    if (a->score != b->score) return a->score < b->score;
+    return ws_str_cmp(a->term, b->term) > 0;
 }
+
+WS_TOPK_DEFINE(em_top, em_item, void, em_after)
 
 static int bucket_cmp(const void *x, const void *y)
 {
@@ -920,8 +858,7 @@ static int emerging_finish(tr_state *s, const ws_query *q, ws_table *out)
             if ((unsigned __int128)a * d <= (unsigned __int128)base * c) continue;
             items[n++] = (em_item){ws_norm_term(q->norm, (uint32_t)sl->key), a, base, ws_trends_g2(a, c, base, d)};
         }
-        qsort(items, n, sizeof *items, item_cmp);
-        size_t k = q->top && q->top < n ? q->top : n;
+        size_t k = em_top_select(NULL, items, n, q->top);
         char buf[32];
         ws_str label = ws_group_label(&tg, bk->id, buf);
         for (size_t i = 0; i < k && !rc; i++) {
