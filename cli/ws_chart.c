@@ -38,8 +38,8 @@
 #include <unistd.h>
 
 #include "ws_chart.h"
-#include "ws_utf8.h"
-#include "ws_util.h"
+#include "ws_cli_text.h"
+#include "wirescan.h"
 
 /* Sanitizer builds: fontconfig (which cairo's text API loads) loses a few
  * allocations while parsing its configuration, and LeakSanitizer would
@@ -118,8 +118,8 @@ static const struct {
 typedef struct ch_ctx {
     cairo_t *cr;
     const ws_chart *c;
-    ws_buf clean; /* sanitised text */
-    ws_buf fit;   /* text cut to a width; what ch_fit returns */
+    cli_buf clean; /* sanitised text */
+    cli_buf fit;   /* text cut to a width; what ch_fit returns */
     int err;      /* first allocation failure */
 
     /* layout */
@@ -160,9 +160,9 @@ static const char *ch_fit(ch_ctx *x, const char *s, double maxw)
 {
     static const char ELLIPSIS[] = "\xE2\x80\xA6";
     if (!s) s = "";
-    ws_buf_reset(&x->clean);
-    ws_buf_reset(&x->fit);
-    if (x->err || ws_utf8_sanitize(s, strlen(s), &x->clean) < 0 || ws_buf_append(&x->clean, "", 1)) {
+    cli_buf_reset(&x->clean);
+    cli_buf_reset(&x->fit);
+    if (x->err || cli_utf8_clean(s, strlen(s), &x->clean) || cli_buf_append(&x->clean, "", 1)) {
         x->err = WS_ENOMEM;
         return "";
     }
@@ -175,7 +175,7 @@ static const char *ch_fit(ch_ctx *x, const char *s, double maxw)
      * that fits with the ellipsis. */
     size_t n = x->clean.n - 1;
     size_t lo = 0, hi = n; /* prefix byte lengths; lo always fits */
-    if (ws_buf_reserve(&x->fit, n + sizeof ELLIPSIS)) {
+    if (cli_buf_reserve(&x->fit, n + sizeof ELLIPSIS)) {
         x->err = WS_ENOMEM;
         return "";
     }
@@ -691,8 +691,8 @@ static int draw(cairo_t *cr, const ws_chart *c)
         draw_series(&x);
         draw_legend(&x);
     }
-    ws_buf_free(&x.clean);
-    ws_buf_free(&x.fit);
+    cli_buf_free(&x.clean);
+    cli_buf_free(&x.fit);
     return x.err;
 }
 
@@ -701,20 +701,20 @@ static int draw(cairo_t *cr, const ws_chart *c)
 static int cairo_err(cairo_status_t st, const char *path)
 {
     int code = st == CAIRO_STATUS_NO_MEMORY ? WS_ENOMEM : WS_EIO;
-    return ws_error(code, "chart %s: %s", path, cairo_status_to_string(st));
+    return ws_set_error(code, "chart %s: %s", path, cairo_status_to_string(st));
 }
 
 /* cairo's SVG stream goes to memory first: the document is fixed up
  * (stable_surface_id) before it is written out. */
 typedef struct svg_sink {
-    ws_buf buf;
+    cli_buf buf;
     int nomem;
 } svg_sink;
 
 static cairo_status_t svg_write(void *closure, const unsigned char *data, unsigned int len)
 {
     svg_sink *k = closure;
-    if (ws_buf_append(&k->buf, data, len)) {
+    if (cli_buf_append(&k->buf, data, len)) {
         k->nomem = 1;
         return CAIRO_STATUS_WRITE_ERROR;
     }
@@ -733,7 +733,7 @@ static const uint8_t *find(const uint8_t *p, const uint8_t *end, const char *s)
  * number (<g id="surfaceN">), so a chart drawn after other cairo surfaces
  * in the same process (a PNG, a second chart) would differ in that one
  * attribute. Renumber it to 1 when nothing else refers to it. */
-static void stable_surface_id(ws_buf *b)
+static void stable_surface_id(cli_buf *b)
 {
     static const char TAG[] = "<g id=\"surface";
     const uint8_t *end = b->p + b->n, *g = find(b->p, end, TAG);
@@ -770,7 +770,7 @@ static int has_ext(const char *path, const char *ext)
 static int write_svg(const char *path, const ws_chart *c)
 {
     FILE *f = fopen(path, "wb");
-    if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
+    if (!f) return ws_set_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
     svg_sink k = {{0}, 0};
     cairo_surface_t *sf = cairo_svg_surface_create_for_stream(svg_write, &k, CH_W, canvas_h(c));
     int rc = 0;
@@ -790,14 +790,14 @@ static int write_svg(const char *path, const ws_chart *c)
     cairo_surface_destroy(sf);
     if (!rc && k.nomem) rc = WS_ENOMEM;
     if (!rc && st != CAIRO_STATUS_SUCCESS) rc = cairo_err(st, path);
-    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "chart %s: out of memory", path);
+    if (rc == WS_ENOMEM) rc = ws_set_error(WS_ENOMEM, "chart %s: out of memory", path);
     if (!rc) {
         stable_surface_id(&k.buf);
         if (fwrite(k.buf.p, 1, k.buf.n, f) != k.buf.n)
-            rc = ws_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
+            rc = ws_set_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
     }
-    if (fclose(f) != 0 && !rc) rc = ws_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
-    ws_buf_free(&k.buf);
+    if (fclose(f) != 0 && !rc) rc = ws_set_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
+    cli_buf_free(&k.buf);
     if (rc) unlink(path); /* we created it; leave no half-written chart */
     return rc;
 }
@@ -807,7 +807,7 @@ static int write_png(const char *path, const ws_chart *c)
     /* Open it ourselves first, for an error that says why; cairo's own
      * open would only report "error while writing to output stream". */
     FILE *f = fopen(path, "wb");
-    if (!f) return ws_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
+    if (!f) return ws_set_error(WS_EIO, "chart %s: cannot create: %s", path, strerror(errno));
     fclose(f);
     /* RGB24: the background is opaque, so no alpha channel in the file. */
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, CH_W, canvas_h(c));
@@ -825,20 +825,20 @@ static int write_png(const char *path, const ws_chart *c)
     }
     cairo_surface_destroy(sf);
     if (!rc && st != CAIRO_STATUS_SUCCESS) rc = cairo_err(st, path);
-    if (rc == WS_ENOMEM) rc = ws_error(WS_ENOMEM, "chart %s: out of memory", path);
+    if (rc == WS_ENOMEM) rc = ws_set_error(WS_ENOMEM, "chart %s: out of memory", path);
     if (rc) unlink(path);
     return rc;
 }
 
 int ws_chart_write(const char *path, const ws_chart *c)
 {
-    if (!path || !*path) return ws_error(WS_EINVAL, "chart: no file name");
+    if (!path || !*path) return ws_set_error(WS_EINVAL, "chart: no file name");
     if (!c || c->nx == 0 || c->nseries == 0 || !c->series)
-        return ws_error(WS_EINVAL, "chart %s: nothing to draw (no x positions or no series)", path);
+        return ws_set_error(WS_EINVAL, "chart %s: nothing to draw (no x positions or no series)", path);
     if (c->nseries > WS_CHART_MAX_SERIES)
-        return ws_error(WS_ETOOBIG, "chart %s: %zu series are too many to draw (at most %d, as small multiples)",
+        return ws_set_error(WS_ETOOBIG, "chart %s: %zu series are too many to draw (at most %d, as small multiples)",
                         path, c->nseries, WS_CHART_MAX_SERIES);
     if (has_ext(path, ".svg")) return write_svg(path, c);
     if (has_ext(path, ".png")) return write_png(path, c);
-    return ws_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);
+    return ws_set_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);
 }

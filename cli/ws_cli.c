@@ -291,9 +291,9 @@ static int simple_store_args(int argc, char **argv, const char *cmd, const char 
 static void print_date(FILE *f, const char *key, int64_t t)
 {
     char b[40];
-    if (t == WS_DATE_UNKNOWN) fprintf(f, "%s: -\n", key);
+    if (t == INT64_MIN) fprintf(f, "%s: -\n", key);
     else {
-        ws_format_iso8601(t, b);
+        ws_date_format(t, b);
         fprintf(f, "%s: %s\n", key, b);
     }
 }
@@ -308,70 +308,43 @@ int ws_cmd_info(int argc, char **argv)
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "info", help, &store);
     if (rc >= 0) return rc;
-    ws_store *st;
-    if ((rc = ws_store_open(store, 0, &st))) return ws_cli_fail(rc);
-    uint64_t undated = 0, blocks = 0, raw = 0, comp = 0, bytes = 0;
-    int64_t from = WS_DATE_UNKNOWN, to = WS_DATE_UNKNOWN;
-    uint32_t nsources = 0;
-    for (uint32_t i = 0; i < st->nsegs; i++) {
-        const ws_segment *s = st->segs[i];
-        bytes += s->size;
-        blocks += s->nblocks;
-        nsources += s->cols[WS_C_SOURCE].nvalues;
-        for (uint32_t b = 0; b < s->nblocks; b++) {
-            const ws_block_meta *m = &s->blocks[b];
-            undated += m->undated;
-            if (m->min_date != WS_DATE_UNKNOWN && (from == WS_DATE_UNKNOWN || m->min_date < from)) from = m->min_date;
-            if (m->max_date != WS_DATE_UNKNOWN && (to == WS_DATE_UNKNOWN || m->max_date > to)) to = m->max_date;
-            for (uint32_t c = 0; c < s->ncols; c++) {
-                raw += m->chunks[c].raw_size;
-                comp += m->chunks[c].comp_size;
-            }
-        }
+    ws_corpus *c;
+    if ((rc = ws_corpus_open(&c, &store, 1))) return ws_cli_fail(rc);
+    ws_corpus_info in;
+    ws_column_stats cs;
+    uint64_t raw = 0, comp = 0;
+    size_t ncols = 0;
+    rc = ws_corpus_info_get(c, &in);
+    for (; !rc && ws_corpus_column(c, ncols, &cs) == 0; ncols++) {
+        raw += cs.raw_bytes;
+        comp += cs.stored_bytes;
     }
-    bytes += st->dict_bytes;
-    /* The manifest and the statistics file count too: bytes on disk. */
-    const char *extra[2] = {"MANIFEST", st->stats_name};
-    for (int i = 0; i < 2; i++) {
-        char path[4096];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/%s", store, extra[i] ? extra[i] : "");
-        if (extra[i] && stat(path, &sb) == 0) bytes += (uint64_t)sb.st_size;
+    if (rc) {
+        ws_corpus_close(c);
+        return ws_cli_fail(rc);
     }
     printf("store: %s\n", store);
-    printf("format: %u\n", WS_FORMAT_VERSION);
-    printf("stories: %" PRIu64 "\n", st->nstories);
-    printf("undated: %" PRIu64 "\n", undated);
-    printf("tokens: %" PRIu64 "\n", st->ntokens);
-    printf("terms: %u\n", st->dict.nterms);
-    print_date(stdout, "from", from);
-    print_date(stdout, "to", to);
-    printf("segments: %u\n", st->nsegs);
-    printf("blocks: %" PRIu64 "\n", blocks);
-    if (st->nsegs) {
+    printf("format: %u\n", (unsigned)WS_STORE_FORMAT);
+    printf("stories: %" PRIu64 "\n", in.stories);
+    printf("undated: %" PRIu64 "\n", in.undated);
+    printf("tokens: %" PRIu64 "\n", in.tokens);
+    printf("terms: %" PRIu64 "\n", in.terms);
+    print_date(stdout, "from", in.first_date);
+    print_date(stdout, "to", in.last_date);
+    printf("segments: %" PRIu64 "\n", in.segments);
+    printf("blocks: %" PRIu64 "\n", in.blocks);
+    if (ncols) {
         printf("columns:");
-        const ws_segment *s = st->segs[st->nsegs - 1];
-        for (uint32_t c = 0; c < s->ncols; c++) printf(" %s", s->cols[c].name);
+        for (size_t i = 0; i < ncols && ws_corpus_column(c, i, &cs) == 0; i++) printf(" %s", cs.name);
         printf("\n");
     }
-    printf("bytes: %" PRIu64 "\n", bytes);
+    printf("bytes: %" PRIu64 "\n", in.bytes);
     printf("raw_bytes: %" PRIu64 "\n", raw);
     printf("compression_ratio: %.2f\n", comp ? (double)raw / (double)comp : 0.0);
     /* Per column (by name, over all segments): where the bytes go. */
-    for (uint32_t i = 0; st->nsegs && i < st->segs[st->nsegs - 1]->ncols; i++) {
-        const char *name = st->segs[st->nsegs - 1]->cols[i].name;
-        uint64_t r = 0, z = 0;
-        for (uint32_t k = 0; k < st->nsegs; k++) {
-            const ws_segment *s = st->segs[k];
-            int c = ws_segment_find_column(s, name);
-            for (uint32_t b = 0; c >= 0 && b < s->nblocks; b++) {
-                r += s->blocks[b].chunks[c].raw_size;
-                z += s->blocks[b].chunks[c].comp_size;
-            }
-        }
-        printf("column.%s: %" PRIu64 " bytes (%" PRIu64 " raw)\n", name, z, r);
-    }
-    ws_store_close(st);
+    for (size_t i = 0; i < ncols && ws_corpus_column(c, i, &cs) == 0; i++)
+        printf("column.%s: %" PRIu64 " bytes (%" PRIu64 " raw)\n", cs.name, cs.stored_bytes, cs.raw_bytes);
+    ws_corpus_close(c);
     return ws_cli_close_out(stdout, NULL);
 }
 
@@ -386,13 +359,13 @@ int ws_cmd_verify(int argc, char **argv)
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "verify", help, &store);
     if (rc >= 0) return rc;
-    ws_store *st;
-    if ((rc = ws_store_open(store, 0, &st))) {
+    ws_corpus *c;
+    if ((rc = ws_corpus_open(&c, &store, 1))) {
         if (rc == WS_ECORRUPT) fprintf(stderr, "wirescan verify: %s: CORRUPT\n", store);
         return ws_cli_fail(rc);
     }
-    rc = ws_store_verify(st, stderr);
-    ws_store_close(st);
+    rc = ws_corpus_verify(c, stderr);
+    ws_corpus_close(c);
     if (rc) {
         fprintf(stderr, "wirescan verify: %s: CORRUPT\n", store);
         return ws_cli_fail(rc);

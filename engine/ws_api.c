@@ -84,6 +84,54 @@ void ws_corpus_close(ws_corpus *c)
     if (!c->nrequests) corpus_free(c);
 }
 
+/* 1 when column col of segment si of store sti is where its name first
+ * appears, going from the newest segment (the last store's last) back. */
+static int first_here(const ws_corpus *c, size_t sti, uint32_t si, uint32_t col)
+{
+    const ws_segment *s = c->st[sti]->segs[si];
+    const char *name = s->cols[col].name;
+    for (uint32_t e = 0; e < col; e++)
+        if (!strcmp(s->cols[e].name, name)) return 0;
+    for (size_t t = sti + 1; t < c->nst; t++)
+        for (uint32_t g = 0; g < c->st[t]->nsegs; g++)
+            if (ws_segment_find_column(c->st[t]->segs[g], name) >= 0) return 0;
+    for (uint32_t g = si + 1; g < c->st[sti]->nsegs; g++)
+        if (ws_segment_find_column(c->st[sti]->segs[g], name) >= 0) return 0;
+    return 1;
+}
+
+/* The name of column i in the order ws_corpus_column lists them; NULL
+ * past the end. */
+static const char *column_name(const ws_corpus *c, size_t i)
+{
+    size_t k = 0;
+    for (size_t sti = c->nst; sti-- > 0;)
+        for (uint32_t si = c->st[sti]->nsegs; si-- > 0;)
+            for (uint32_t col = 0; col < c->st[sti]->segs[si]->ncols; col++)
+                if (first_here(c, sti, si, col) && k++ == i) return c->st[sti]->segs[si]->cols[col].name;
+    return NULL;
+}
+
+int ws_corpus_column(const ws_corpus *c, size_t i, ws_column_stats *out)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)
+        return ws_error(WS_EINVAL, "ws_corpus_column: NULL or closed corpus, or NULL out");
+    memset(out, 0, sizeof *out);
+    const char *name = column_name(c, i);
+    if (!name) return ws_error(WS_ENOENT, "ws_corpus_column: no column %zu", i);
+    out->name = name;
+    for (size_t k = 0; k < c->nst; k++)
+        for (uint32_t si = 0; si < c->st[k]->nsegs; si++) {
+            const ws_segment *s = c->st[k]->segs[si];
+            int col = ws_segment_find_column(s, name);
+            for (uint32_t b = 0; col >= 0 && b < s->nblocks; b++) {
+                out->raw_bytes += s->blocks[b].chunks[col].raw_size;
+                out->stored_bytes += s->blocks[b].chunks[col].comp_size;
+            }
+        }
+    return 0;
+}
+
 int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
 {
     if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)

@@ -17,7 +17,7 @@
 
 #include "ws_util.h"
 
-#define WS_FORMAT_VERSION 1u
+#define WS_FORMAT_VERSION ((unsigned)WS_STORE_FORMAT)
 /* Segments carry a minor version in the high 16 bits of their version field
  * (docs/FORMAT.md, "Versioning"): 1.0 segments store 1, 1.1 segments (which
  * may end with a DATEOFF column) store 1 | 1 << 16. Readers take any minor

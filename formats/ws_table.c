@@ -150,6 +150,8 @@ int ws_table_close(ws_table *t)
 
 /* ---- rendering ---- */
 
+size_t ws_date_format(int64_t t, char *buf) { return ws_format_iso8601(t, buf); }
+
 int ws_json_quote(ws_buf *b, const char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

@@ -80,6 +80,15 @@ int ws_error(int err, const char *fmt, ...)
     return err;
 }
 
+int ws_set_error(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t_errbuf, sizeof t_errbuf, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
 void ws_error_clear(void) { t_errbuf[0] = 0; }
 const char *ws_last_error(void) { return t_errbuf; }
 

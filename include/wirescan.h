@@ -64,6 +64,14 @@ WS_API int ws_exit_status(int err);
 /* Detail of the last error set on this thread ("" when none). Borrowed:
  * valid until the next wirescan call on this thread. */
 WS_API const char *ws_last_error(void);
+/* Set this thread's error detail (what ws_last_error returns), printf-style,
+ * and return err: for a client's callbacks (a batch sink, a chart writer)
+ * that fail and want to say why in the same place the library does. */
+WS_API int ws_set_error(int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Allocator hook. All wirescan allocations go through these, so tests can
  * make the Nth allocation fail. Passing NULL restores the libc allocator. */
@@ -126,6 +134,21 @@ typedef struct ws_corpus_info {
 
 /* Totals over the corpus. WS_EINVAL for NULL arguments. */
 WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
+
+/* The store format's major version this library writes (docs/FORMAT.md). */
+#define WS_STORE_FORMAT 1
+
+/* Where a corpus's bytes go, per stored column (id, date, source, title,
+ * body, tokens, tokmeta, then the tag columns): summed by name over every
+ * segment of every store, in the column order of the newest segment, then
+ * columns only older segments have. raw: before compression. */
+typedef struct ws_column_stats {
+    const char *name; /* borrowed from the corpus */
+    uint64_t raw_bytes, stored_bytes;
+} ws_column_stats;
+/* The i-th column (i from 0). WS_ENOENT past the last one; WS_EINVAL for
+ * NULL arguments or a closed corpus. */
+WS_API int ws_corpus_column(const ws_corpus *c, size_t i, ws_column_stats *out);
 
 /* Check every checksum and structural bound of every store of the corpus,
  * decode every column and recount the term frequencies. Each problem is
@@ -384,6 +407,10 @@ WS_API int ws_result_write(const ws_result *r, ws_result_format fmt, int header,
 /* Free a result returned by ws_request_run; NULL-safe. Batches handed to
  * a callback belong to the library and are not freed by the caller. */
 WS_API void ws_result_free(ws_result *r);
+/* A date cell (Unix seconds, UTC) as the CSV and JSON Lines writers print
+ * it (ISO 8601, e.g. 2019-05-10T09:30:00Z) into buf (at least 32 bytes);
+ * returns its length. */
+WS_API size_t ws_date_format(int64_t t, char *buf);
 
 #ifdef __cplusplus
 }
