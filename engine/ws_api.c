@@ -153,7 +153,8 @@ int ws_corpus_verify(const ws_corpus *c, FILE *report)
     {                                                                                                                  \
         prefix "containing", WS_PARAM_LIST, NULL, "WORD",                                                              \
             what "stories that contain WORD anywhere (title or body) after case folding and\n"                         \
-                 "stemming (repeatable: all of them)",                                                                 \
+                 "stemming; WORD may be a pattern ('oil*', '?il': any term it matches) or a\n"                          \
+                 "phrase ('crude oil': consecutive tokens); repeatable: all of them",                                   \
             NULL, 0, 0, 0, "filters"                                                                                   \
     }
 

@@ -487,7 +487,7 @@ Test(scan, bad_filters)
     cr_expect_eq(ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
     cr_expect(strstr(ws_last_error(), "topics, places"), "message lists the tags: %s", ws_last_error());
     ws_filter_init(&o.filter);
-    const char *two[] = {"w01 w02"};
+    const char *two[] = {"w01 w02 w03 w04 w05 w06 w07 w08 w09"}; /* a phrase of more than 8 tokens */
     o.filter.containing = two;
     o.filter.ncontaining = 1;
     cr_expect_eq(ws_test_scan_csv(st, &ws_kernel_tf, &q, &o, &out, NULL), WS_EINVAL);
