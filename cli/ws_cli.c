@@ -24,6 +24,13 @@ int ws_cli_fail(int err)
     return ws_exit_status(err);
 }
 
+int ws_cli_fail_cmd(const char *cmd, int err)
+{
+    const char *d = ws_last_error();
+    fprintf(stderr, "wirescan %s: %s\n", cmd, d && *d ? d : ws_strerror(err));
+    return ws_exit_status(err);
+}
+
 int ws_cli_try(const char *cmd)
 {
     fprintf(stderr, "Try 'wirescan %s --help'.\n", cmd);

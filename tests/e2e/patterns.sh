@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 R="$E2E_DIR/patterns_ref.py"
-ws generate --stories 600 --seed 7 -o "$T/g.jsonl" || fail "generate"
+ws generate --stories 500 --seed 7 -o "$T/g.jsonl" || fail "generate"
 expect_status 0 "ingest" -- ws ingest -q -o "$T/s" "$T/g.jsonl"
 
 # same_threads OUT CMD...: CMD with -j 1, 2, 3 gives the same bytes; OUT gets them.
@@ -107,7 +107,7 @@ note "trends phrase with a pattern = its expansions"
 
 # Errors: clear, naming the option; never a literal.
 expect_status 2 "cooc --term 'u.s*'" -- ws cooc "$T/s" --term 'u.s*'
-grep -F -- "--term 'u.s*'" "$T/last.err" >/dev/null || fail "cooc bad pattern message: $(cat "$T/last.err")"
+grep -F -- "wirescan cooc: --term 'u.s*'" "$T/last.err" >/dev/null || fail "cooc bad pattern message: $(cat "$T/last.err")"
 expect_status 2 "--containing ''" -- ws tf "$T/s" --containing ' '
 grep -F -- "--containing" "$T/last.err" >/dev/null || fail "empty containing message: $(cat "$T/last.err")"
 expect_status 2 "phrase of 9 tokens" -- ws tf "$T/s" --containing 'a b c d e f g h i'
