@@ -222,6 +222,7 @@ extern const ws_kernel ws_kernel_tf;
 extern const ws_kernel ws_kernel_keyness;
 extern const ws_kernel ws_kernel_kwic;
 extern const ws_kernel ws_kernel_dtm;
+extern const ws_kernel ws_kernel_export; /* the stories that pass the filters (wirescan export) */
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 extern const ws_kernel ws_kernel_topics;  /* LDA topic model (ws_k_lda.c) */
 
