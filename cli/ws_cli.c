@@ -311,7 +311,8 @@ int ws_cmd_info(int argc, char **argv)
         "usage: wirescan info STORE\n\n"
         "Summarise a store as 'key: value' lines: stories, undated stories, tokens,\n"
         "distinct terms, date range, segments, blocks, bytes on disk, the size of the\n"
-        "columns before compression and the compression ratio (raw / stored).\n";
+        "columns before compression and the compression ratio (raw / stored), and the\n"
+        "term index (its file and size, against the rest of the store) or none.\n";
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "info", help, &store);
     if (rc >= 0) return rc;
@@ -338,8 +339,8 @@ int ws_cmd_info(int argc, char **argv)
     }
     bytes += st->dict_bytes;
     /* The manifest and the statistics file count too: bytes on disk. */
-    const char *extra[2] = {"MANIFEST", st->stats_name};
-    for (int i = 0; i < 2; i++) {
+    const char *extra[3] = {"MANIFEST", st->stats_name, st->index_name};
+    for (int i = 0; i < 3; i++) {
         char path[4096];
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", store, extra[i] ? extra[i] : "");
@@ -364,6 +365,11 @@ int ws_cmd_info(int argc, char **argv)
     printf("bytes: %" PRIu64 "\n", bytes);
     printf("raw_bytes: %" PRIu64 "\n", raw);
     printf("compression_ratio: %.2f\n", comp ? (double)raw / (double)comp : 0.0);
+    if (st->index_name)
+        printf("index: %s, %" PRIu64 " bytes (%.2f%% of the rest of the store)\n", st->index_name, st->index_bytes,
+               bytes > st->index_bytes ? 100.0 * (double)st->index_bytes / (double)(bytes - st->index_bytes) : 0.0);
+    else
+        printf("index: none (wirescan index STORE adds one)\n");
     /* Per column (by name, over all segments): where the bytes go. */
     for (uint32_t i = 0; st->nsegs && i < st->segs[st->nsegs - 1]->ncols; i++) {
         const char *name = st->segs[st->nsegs - 1]->cols[i].name;
@@ -405,5 +411,36 @@ int ws_cmd_verify(int argc, char **argv)
         return ws_cli_fail(rc);
     }
     printf("%s: ok\n", store);
+    return ws_cli_close_out(stdout, NULL);
+}
+
+int ws_cmd_index(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wirescan index STORE\n\n"
+        "Add the term index (per term, the blocks that hold it; store format 1.2) to a\n"
+        "store written without one, as a commit: the store reads as before until the\n"
+        "new MANIFEST is in place, and as before plus the index after. Ingest keeps the\n"
+        "index up to date from then on. A store that has one is left as it is.\n";
+    const char *store = NULL;
+    int rc = simple_store_args(argc, argv, "index", help, &store);
+    if (rc >= 0) return rc;
+    int lock = ws_store_lock(store, 0, NULL);
+    if (lock < 0) return ws_cli_fail_cmd("index", lock);
+    ws_store *st;
+    if ((rc = ws_store_open(store, 0, &st))) {
+        close(lock);
+        return ws_cli_fail_cmd("index", rc);
+    }
+    int had = st->index_name != NULL;
+    if (!had) {
+        ws_store_cleanup(st);
+        st->build_index = 1;
+        rc = ws_store_commit(st, &st->dict, st->dict.nterms, NULL, 0, 0, 0, 0);
+    }
+    ws_store_close(st);
+    close(lock);
+    if (rc) return ws_cli_fail_cmd("index", rc);
+    printf("%s: %s\n", store, had ? "already has a term index" : "term index added");
     return ws_cli_close_out(stdout, NULL);
 }

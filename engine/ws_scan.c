@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ws_termidx.h"
 #include "ws_termspec.h"
 #include "ws_tokenize.h"
 
@@ -436,6 +437,65 @@ int ws_groups_build(const ws_store *st, ws_by by, const char *tag, ws_groups *g)
     return ws_groups_build_multi(&st, 1, by, tag, g);
 }
 
+/* ---- the term index ---- */
+
+/* acc[b] = 1 for every block of x holding dictionary term id. */
+static void mark_term(const ws_termidx *x, uint32_t id, uint8_t *acc)
+{
+    for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) acc[x->blk[j]] = 1;
+}
+
+/* The blocks of store sti (numbered as its term index numbers them) that
+ * may hold a story for the query: those holding every containing condition
+ * of the main filter (a phrase: the term of its least frequent slot) and,
+ * when the kernel says which terms its rows need, one of those. *ok stays
+ * NULL when the store has no index or nothing limits the blocks. */
+static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const ws_kernel *k, const ws_query *q,
+                        uint8_t **ok)
+{
+    *ok = NULL;
+    const ws_termidx *x = st->tidx;
+    const uint8_t *kmark = k->index_terms ? k->index_terms(q) : NULL;
+    if (!x || ((!c->cont_all || c->never) && !kmark)) return 0;
+    const ws_norm_dict *nd = &q->norm->dicts[sti];
+    const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
+    uint8_t *res = ws_malloc((size_t)nb + 1), *acc = ws_malloc((size_t)nb + 1);
+    if (!res || !acc) {
+        ws_free(res);
+        ws_free(acc);
+        return WS_ENOMEM;
+    }
+    memset(res, 1, (size_t)nb + 1);
+    const cstore *cs = c->cont_all && !c->never ? &c->cs[sti] : NULL;
+    for (size_t kk = 0; cs && kk < c->f->ncontaining; kk++) {
+        memset(acc, 0, (size_t)nb + 1);
+        if (!c->plen[kk]) {
+            for (uint32_t id = 0; id < nt; id++)
+                if (cs->cont[id] >> kk & 1) mark_term(x, id, acc);
+        } else {
+            /* The slot with the fewest postings: every match has one of its terms. */
+            uint64_t best = UINT64_MAX, bj = 0, sum[WS_TERMSPEC_MAX_TOKENS] = {0};
+            for (uint32_t id = 0; id < nt; id++)
+                for (uint32_t j = 0; j < c->plen[kk]; j++)
+                    if (cs->slots[kk][id] >> j & 1) sum[j] += x->off[id + 1] - x->off[id];
+            for (uint32_t j = 0; j < c->plen[kk]; j++)
+                if (sum[j] < best) best = sum[j], bj = j;
+            for (uint32_t id = 0; id < nt; id++)
+                if (cs->slots[kk][id] >> bj & 1) mark_term(x, id, acc);
+        }
+        for (uint32_t b = 0; b < nb; b++) res[b] &= acc[b];
+    }
+    if (kmark) {
+        memset(acc, 0, (size_t)nb + 1);
+        for (uint32_t id = 0; id < nt; id++)
+            if (kmark[nd->key[id]]) mark_term(x, id, acc);
+        for (uint32_t b = 0; b < nb; b++) res[b] &= acc[b];
+    }
+    ws_free(acc);
+    *ok = res;
+    return 0;
+}
+
 /* ---- the scan ---- */
 
 typedef struct task {
@@ -503,8 +563,16 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         qs[j].norm = &views[j];
     }
     size_t ntasks = 0;
+    uint8_t *iok = NULL; /* the current store's blocks the term index allows; NULL: all */
+    uint32_t ib = 0;     /* the store's block number (as its index numbers them) */
     for (size_t j = 0, s = 0; j < nst && !rc; j++)
         for (uint32_t si = 0; si < st[j]->nsegs && !rc; si++, s++) {
+            if (si == 0) {
+                ws_free(iok);
+                ib = 0;
+                rc = index_blocks(st[j], j, &cf[0], k, &qs[j], &iok);
+                if (rc) break;
+            }
             const ws_segment *seg = st[j]->segs[si];
             uint64_t mask = k->columns | ws_groups_columns(q->groups, seg);
             for (uint32_t i = 0; i < nf && !rc; i++) {
@@ -519,9 +587,12 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                     may = 0;
                     for (uint32_t i = 1; i < nf && !may; i++) may = block_may_match(&cf[i], &sf[s * nf + i], m);
                 }
+                if (may && iok && !iok[ib]) may = 0;
+                ib++;
                 if (may) tasks[ntasks++] = (task){seg, b, (uint32_t)s, (uint32_t)j};
             }
         }
+    ws_free(iok);
     stats->blocks_scanned = ntasks;
     if (!rc && (uint64_t)nt > ntasks) nt = ntasks ? (int)ntasks : 1;
 

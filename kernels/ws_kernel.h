@@ -215,6 +215,14 @@ typedef struct ws_kernel {
     /* Names of the side tables the kernel can make (NULL-terminated;
      * NULL: none); it makes those plan->want_table asks for. */
     const char *const *tables;
+    /* Optional: after prepare, a table over the normalised vocabulary
+     * (q->norm->terms.nterms entries; keys, dropped terms included) marking
+     * the terms one of which a story must hold for the kernel to make
+     * anything of it (kwic: the first tokens of its matches); NULL: any
+     * story counts. With a term index the engine then reads only the
+     * blocks holding one of them. Kernels whose results count every story
+     * (totals, marginals) must not set it. */
+    const uint8_t *(*index_terms)(const ws_query *q);
 } ws_kernel;
 
 /* The kernels (one file each). */
