@@ -24,6 +24,13 @@ int ws_cli_fail(int err)
     return ws_exit_status(err);
 }
 
+int ws_cli_fail_cmd(const char *cmd, int err)
+{
+    const char *d = ws_last_error();
+    fprintf(stderr, "wirescan %s: %s\n", cmd, d && *d ? d : ws_strerror(err));
+    return ws_exit_status(err);
+}
+
 int ws_cli_try(const char *cmd)
 {
     fprintf(stderr, "Try 'wirescan %s --help'.\n", cmd);
@@ -304,7 +311,8 @@ int ws_cmd_info(int argc, char **argv)
         "usage: wirescan info STORE\n\n"
         "Summarise a store as 'key: value' lines: stories, undated stories, tokens,\n"
         "distinct terms, date range, segments, blocks, bytes on disk, the size of the\n"
-        "columns before compression and the compression ratio (raw / stored).\n";
+        "columns before compression and the compression ratio (raw / stored), and the\n"
+        "term index (its file and size, against the rest of the store) or none.\n";
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "info", help, &store);
     if (rc >= 0) return rc;
@@ -341,6 +349,14 @@ int ws_cmd_info(int argc, char **argv)
     printf("bytes: %" PRIu64 "\n", in.bytes);
     printf("raw_bytes: %" PRIu64 "\n", raw);
     printf("compression_ratio: %.2f\n", comp ? (double)raw / (double)comp : 0.0);
+    uint32_t ixs = 0;
+    uint64_t ixb = 0;
+    ws_corpus_index_get(c, &ixs, &ixb);
+    if (ixs)
+        printf("index: %" PRIu64 " bytes (%.2f%% of the rest of the store)\n", ixb,
+               in.bytes > ixb ? 100.0 * (double)ixb / (double)(in.bytes - ixb) : 0.0);
+    else
+        printf("index: none (wirescan index STORE adds one)\n");
     /* Per column (by name, over all segments): where the bytes go. */
     for (size_t i = 0; i < ncols && ws_corpus_column(c, i, &cs) == 0; i++)
         printf("column.%s: %" PRIu64 " bytes (%" PRIu64 " raw)\n", cs.name, cs.stored_bytes, cs.raw_bytes);
@@ -374,171 +390,20 @@ int ws_cmd_verify(int argc, char **argv)
     return ws_cli_close_out(stdout, NULL);
 }
 
-/* ------------------------------------------------------------------ */
-/* export                                                              */
-
-static void json_string(FILE *f, ws_str s)
-{
-    static const char hex[] = "0123456789abcdef";
-    putc('"', f);
-    size_t run = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        fwrite(s.p + run, 1, i - run, f);
-        run = i + 1;
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default: fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-        }
-    }
-    if (s.n > run) fwrite(s.p + run, 1, s.n - run, f);
-    putc('"', f);
-}
-
-/* One CSV field through the shared RFC 4180 writer (formats/ws_csv.c). */
-static void csv_field(FILE *f, ws_buf *scratch, ws_str s)
-{
-    scratch->n = 0;
-    if (ws_csv_field(scratch, s) == 0 && scratch->n) fwrite(scratch->p, 1, scratch->n, f);
-}
-
-int ws_cmd_export(int argc, char **argv)
+int ws_cmd_index(int argc, char **argv)
 {
     static const char help[] =
-        "usage: wirescan export STORE [--format jsonl|csv] [-o FILE]\n\n"
-        "Write every story back out, in store order. JSONL keys: id, date (ISO 8601\n"
-        "with the UTC offset it was ingested with, e.g. 2019-05-10T09:30:00+03:00, Z\n"
-        "for UTC; null when unknown), source, title, body, then one key per tag column\n"
-        "(an array of strings). CSV: a header row, the same columns (every tag column\n"
-        "of every segment), RFC 4180 quoting, tag values joined with '|', a '|' or '\\'\n"
-        "inside a value written as '\\|' or '\\\\' (CSV ingest splits them back). The\n"
-        "text is exactly what was ingested: `ingest` of the output (with --tag for\n"
-        "each tag column) gives the same stories, dates and tags.\n";
-    const char *store = NULL, *fmt = "jsonl", *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(help, stdout); return ws_cli_close_out(stdout, NULL); }
-        if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-f")) && i + 1 < argc) fmt = argv[++i];
-        else if (!strncmp(argv[i], "--format=", 9)) fmt = argv[i] + 9;
-        else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "wirescan export: unknown option '%s'\n", argv[i]); return ws_cli_try("export"); }
-        else if (store) { fprintf(stderr, "wirescan export: one STORE only\n"); return ws_cli_try("export"); }
-        else store = argv[i];
-    }
-    int csv = !strcmp(fmt, "csv");
-    if (!store) { fprintf(stderr, "wirescan export: no STORE given\n"); return ws_cli_try("export"); }
-    if (!csv && strcmp(fmt, "jsonl")) { fprintf(stderr, "wirescan export: --format must be jsonl or csv, not '%s'\n", fmt); return ws_cli_try("export"); }
-    ws_store *st;
-    int rc = ws_store_open(store, 0, &st);
-    if (rc) return ws_cli_fail(rc);
-    FILE *f = ws_cli_open_out(out);
-    if (!f) { ws_store_close(st); return ws_exit_status(WS_EIO); }
-    static const char *const base[] = {"id", "date", "source", "title", "body"};
-    ws_block b;
-    memset(&b, 0, sizeof b);
-    ws_buf scratch = {0}, joined = {0}; /* reused for every field and row */
-    char date[48];
-    uint64_t mask = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TITLE) |
-                    WS_COLBIT(WS_C_BODY) | WS_COLBIT_DATEOFF;
-    /* CSV: one header for the whole store, naming every tag column of every
-     * segment (in order of first appearance); each row fills its segment's
-     * columns and leaves the others empty. */
-    const char *hdr[WS_MAX_TAG_COLUMNS * 8];
-    uint32_t nhdr = 0;
-    int at[WS_MAX_TAG_COLUMNS]; /* this segment's tag t -> header column */
-    for (uint32_t si = 0; csv && si < st->nsegs; si++)
-        for (uint32_t c = WS_C_FIRST_TAG; c < st->segs[si]->ncols; c++) {
-            uint32_t h = 0;
-            while (h < nhdr && strcmp(hdr[h], st->segs[si]->cols[c].name)) h++;
-            if (h == nhdr && nhdr < sizeof hdr / sizeof hdr[0]) hdr[nhdr++] = st->segs[si]->cols[c].name;
-        }
-    if (csv) {
-        for (int k = 0; k < 5; k++) fprintf(f, "%s%s", k ? "," : "", base[k]);
-        for (uint32_t h = 0; h < nhdr; h++) {
-            putc(',', f);
-            csv_field(f, &scratch, ws_str_make(hdr[h], strlen(hdr[h])));
-        }
-        fputs("\r\n", f);
-    }
-    for (uint32_t si = 0; si < st->nsegs && !rc; si++) {
-        const ws_segment *s = st->segs[si];
-        uint64_t m = mask;
-        for (uint32_t c = WS_C_FIRST_TAG; c < s->ncols; c++) m |= WS_COLBIT(c);
-        for (uint32_t c = WS_C_FIRST_TAG; csv && c < s->ncols && c - WS_C_FIRST_TAG < WS_MAX_TAG_COLUMNS; c++) {
-            uint32_t h = 0;
-            while (h < nhdr && strcmp(hdr[h], s->cols[c].name)) h++;
-            at[c - WS_C_FIRST_TAG] = (int)h;
-        }
-        for (uint32_t bi = 0; bi < s->nblocks && !rc; bi++) {
-            if ((rc = ws_block_load(&b, &st->dict, s, bi, m))) break;
-            const ws_column_desc *src = &s->cols[WS_C_SOURCE];
-            for (uint32_t r = 0; r < b.nrows; r++) {
-                ws_str fields[5] = {ws_strings_get(&b.id, r), {0}, src->values[b.source[r]], ws_strings_get(&b.title, r),
-                                    ws_strings_get(&b.body, r)};
-                int dated = b.dates[r] != WS_DATE_UNKNOWN;
-                if (dated) fields[1] = ws_str_make(date, ws_format_iso8601_off(b.dates[r], b.dateoff ? b.dateoff[r] : 0, date));
-                else fields[1] = ws_str_make("", 0);
-                if (csv) {
-                    for (int k = 0; k < 5; k++) {
-                        if (k) putc(',', f);
-                        csv_field(f, &scratch, fields[k]);
-                    }
-                } else {
-                    putc('{', f);
-                    for (int k = 0; k < 5; k++) {
-                        fprintf(f, "%s\"%s\":", k ? "," : "", base[k]);
-                        if (k == 1 && !dated) fputs("null", f);
-                        else json_string(f, fields[k]);
-                    }
-                }
-                for (uint32_t h = 0; csv && h < nhdr; h++) {
-                    /* the header's columns, each from this segment's tag of that name */
-                    putc(',', f);
-                    uint32_t t = 0;
-                    while (t < b.ntags && t < WS_MAX_TAG_COLUMNS && at[t] != (int)h) t++;
-                    if (t == b.ntags || t == WS_MAX_TAG_COLUMNS) continue;
-                    const uint32_t *vals;
-                    uint32_t n = ws_block_tags(&b, t, r, &vals);
-                    const ws_column_desc *cd = &s->cols[WS_C_FIRST_TAG + t];
-                    joined.n = 0;
-                    for (uint32_t k = 0; k < n; k++) {
-                        if (k) ws_buf_append(&joined, "|", 1);
-                        ws_str v = cd->values[vals[k]];
-                        for (size_t i = 0; i < v.n; i++) { /* '|' and '\\' escaped: CSV ingest splits on '|' */
-                            if (v.p[i] == '|' || v.p[i] == '\\') ws_buf_append(&joined, "\\", 1);
-                            ws_buf_append(&joined, v.p + i, 1);
-                        }
-                    }
-                    csv_field(f, &scratch, ws_str_make((const char *)joined.p, joined.n));
-                }
-                for (uint32_t t = 0; !csv && t < b.ntags; t++) {
-                    const uint32_t *vals;
-                    uint32_t n = ws_block_tags(&b, t, r, &vals);
-                    const ws_column_desc *cd = &s->cols[WS_C_FIRST_TAG + t];
-                    putc(',', f);
-                    json_string(f, ws_str_make(cd->name, strlen(cd->name)));
-                    fputs(":[", f);
-                    for (uint32_t k = 0; k < n; k++) {
-                        if (k) putc(',', f);
-                        json_string(f, cd->values[vals[k]]);
-                    }
-                    putc(']', f);
-                }
-                fputs(csv ? "\r\n" : "}\n", f);
-            }
-        }
-    }
-    ws_block_free(&b);
-    ws_buf_free(&scratch);
-    ws_buf_free(&joined);
-    ws_store_close(st);
-    int wrc = ws_cli_close_out(f, out);
-    if (rc) return ws_cli_fail(rc);
-    return wrc;
+        "usage: wirescan index STORE\n\n"
+        "Add the term index (per term, the blocks that hold it; store format 1.2) to a\n"
+        "store written without one, as a commit: the store reads as before until the\n"
+        "new MANIFEST is in place, and as before plus the index after. Ingest keeps the\n"
+        "index up to date from then on. A store that has one is left as it is.\n";
+    const char *store = NULL;
+    int rc = simple_store_args(argc, argv, "index", help, &store);
+    if (rc >= 0) return rc;
+    int added = 0;
+    if ((rc = ws_store_add_index(store, &added))) return ws_cli_fail_cmd("index", rc);
+    int had = !added;
+    printf("%s: %s\n", store, had ? "already has a term index" : "term index added");
+    return ws_cli_close_out(stdout, NULL);
 }

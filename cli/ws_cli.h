@@ -11,6 +11,7 @@ int ws_cmd_ingest(int argc, char **argv);
 int ws_cmd_info(int argc, char **argv);
 int ws_cmd_verify(int argc, char **argv);
 int ws_cmd_export(int argc, char **argv);
+int ws_cmd_index(int argc, char **argv);
 /* An analytic subcommand over the kernel of that name, its options derived
  * from the kernel's descriptor (ws_cmd_kernel.c). */
 int ws_cmd_kernel(const char *cmd, int argc, char **argv);
@@ -26,6 +27,8 @@ typedef struct ws_cli_setting {
 int ws_cli_try(const char *cmd);
 /* Print "wirescan: <detail or strerror>" for err and return its exit status. */
 int ws_cli_fail(int err);
+/* The same, naming the command: "wirescan kwic: ...". */
+int ws_cli_fail_cmd(const char *cmd, int err);
 /* Parse a size like 64M, 1G, 4096 (digits, then an optional k/K, m/M or
  * g/G and an optional B; nothing before or after); returns 0 or -1: a sign,
  * spaces, other suffixes, an empty string or an overflow. */

@@ -403,8 +403,8 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     ws_request *q = NULL;
     int rc = 0;
     if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)(argv + optind), (size_t)(argc - optind))))
-        status = ws_cli_fail(rc);
-    if (!status && (rc = ws_request_create(&q, corpus, kernel))) status = ws_cli_fail(rc);
+        status = ws_cli_fail_cmd(cmd, rc);
+    if (!status && (rc = ws_request_create(&q, corpus, kernel))) status = ws_cli_fail_cmd(cmd, rc);
     for (size_t i = 0; !status && i < nset; i++)
         if ((rc = ws_request_set(q, set[i].name, set[i].value ? set[i].value : "1"))) {
             fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
@@ -416,19 +416,19 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             fprintf(stderr, "wirescan dtm: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n");
             status = usage_error(cmd);
         } else if ((rc = ws_dtm_out_open(&dtm, out_path))) {
-            status = ws_cli_fail(rc);
+            status = ws_cli_fail_cmd(cmd, rc);
         }
     }
     ws_trends_chart *chart = NULL;
     if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title)))
-        status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail(rc);
+        status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail_cmd(cmd, rc);
     /* Kernels with side tables (topics) get theirs written to files; the
      * chart of topics is drawn from the prevalence table. */
     int side_chart = chart && ws_kernel_table(kernel, 0);
     side_state ss = {sides, nsides, fmt, side_chart ? chart : NULL};
     for (size_t i = 0; !status && i < nsides; i++)
-        if ((rc = ws_request_want_table(q, sides[i].name))) status = ws_cli_fail(rc);
-    if (!status && side_chart && (rc = ws_request_want_table(q, "prevalence"))) status = ws_cli_fail(rc);
+        if ((rc = ws_request_want_table(q, sides[i].name))) status = ws_cli_fail_cmd(cmd, rc);
+    if (!status && side_chart && (rc = ws_request_want_table(q, "prevalence"))) status = ws_cli_fail_cmd(cmd, rc);
     if (!status && (nsides || side_chart)) ws_request_on_table(q, on_table, &ss);
     if (!status) {
         note_ctx nc = {cmd, quiet};
@@ -458,7 +458,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         }
         /* WS_EINVAL from a run is about the options as a whole (keyness
          * without a target, --from after --to): a usage error. */
-        status = rc ? ws_cli_fail(rc) : 0;
+        status = rc ? ws_cli_fail_cmd(cmd, rc) : 0;
         if (rc == WS_EINVAL) status = usage_error(cmd);
         if (!status && !o.dtm && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
         if (o.f) {
@@ -466,7 +466,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
             status = status ? status : crc;
             if (status && out_path && strcmp(out_path, "-")) unlink(out_path); /* no half-written report */
         }
-        if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail(rc);
+        if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail_cmd(cmd, rc);
         int sst = side_finish(&ss, !status);
         status = status ? status : sst;
     }

@@ -132,6 +132,41 @@ int ws_corpus_column(const ws_corpus *c, size_t i, ws_column_stats *out)
     return 0;
 }
 
+int ws_store_add_index(const char *path, int *added)
+{
+    if (added) *added = 0;
+    if (!path) return ws_error(WS_EINVAL, "ws_store_add_index: NULL path");
+    int lock = ws_store_lock(path, 0, NULL);
+    if (lock < 0) return lock;
+    ws_store *st;
+    int rc = ws_store_open(path, 0, &st);
+    if (rc) {
+        close(lock);
+        return rc;
+    }
+    if (!st->index_name) {
+        ws_store_cleanup(st);
+        st->build_index = 1;
+        rc = ws_store_commit(st, &st->dict, st->dict.nterms, NULL, 0, 0, 0, 0);
+        if (!rc && added) *added = 1;
+    }
+    ws_store_close(st);
+    close(lock);
+    return rc;
+}
+
+int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed) return ws_error(WS_EINVAL, "ws_corpus_index_get: NULL or closed corpus");
+    uint32_t n = 0;
+    uint64_t b = 0;
+    for (size_t k = 0; k < c->nst; k++)
+        if (c->st[k]->index_name) n++, b += c->st[k]->index_bytes;
+    if (stores) *stores = n;
+    if (bytes) *bytes = b;
+    return 0;
+}
+
 int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
 {
     if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)
@@ -148,8 +183,8 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         out->bytes += st->dict_bytes;
         /* The manifest and the statistics file are files of the store too
          * (as `wirescan info` counts them). */
-        const char *extra[2] = {"MANIFEST", st->stats_name};
-        for (int i = 0; i < 2; i++) {
+        const char *extra[3] = {"MANIFEST", st->stats_name, st->index_name};
+        for (int i = 0; i < 3; i++) {
             char path[4096];
             struct stat sb;
             if (extra[i] && snprintf(path, sizeof path, "%s/%s", st->dir, extra[i]) < (int)sizeof path &&
@@ -201,7 +236,8 @@ int ws_corpus_verify(const ws_corpus *c, FILE *report)
     {                                                                                                                  \
         prefix "containing", WS_PARAM_LIST, NULL, "WORD",                                                              \
             what "stories that contain WORD anywhere (title or body) after case folding and\n"                         \
-                 "stemming (repeatable: all of them)",                                                                 \
+                 "stemming; WORD may be a pattern ('oil*', '?il': any term it matches) or a\n"                          \
+                 "phrase ('crude oil': consecutive tokens); repeatable: all of them",                                   \
             NULL, 0, 0, 0, "filters"                                                                                   \
     }
 

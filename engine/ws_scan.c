@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ws_termidx.h"
+#include "ws_termspec.h"
 #include "ws_tokenize.h"
 
 void ws_filter_init(ws_filter *f)
@@ -30,10 +32,11 @@ int ws_filter_is_empty(const ws_filter *f)
 
 /* ---- compiled filters ---- */
 
-/* The containing words in one store's dictionary. */
+/* The containing conditions in one store's dictionary. */
 typedef struct cstore {
-    uint8_t *cont;     /* term id -> bit k when it normalises to containing word k */
-    uint32_t cont_min[WS_SCAN_MAX_CONTAINING]; /* smallest term id of word k */
+    uint8_t *cont;     /* term id -> bit k when condition k is one slot (a word, a pattern) it matches */
+    uint8_t *slots[WS_SCAN_MAX_CONTAINING]; /* phrase k: term id -> bit j when slot j holds it */
+    uint32_t cont_min[WS_SCAN_MAX_CONTAINING]; /* the smallest dictionary prefix that can hold condition k */
 } cstore;
 
 /* One filter, query-wide. */
@@ -41,7 +44,9 @@ typedef struct cfilter {
     const ws_filter *f;
     int dates;
     int never;         /* matches no story anywhere */
-    uint8_t cont_all;  /* every containing word's bit (0: no containing condition) */
+    uint8_t cont_all;  /* every containing condition's bit (0: no containing condition) */
+    uint8_t cont_words; /* the conditions of one slot (the cont table decides them) */
+    uint8_t plen[WS_SCAN_MAX_CONTAINING]; /* phrase k's length (0: not a phrase) */
     size_t nst;
     cstore *cs;        /* per store, when cont_all */
     size_t ntags;      /* distinct tags in f->where */
@@ -56,6 +61,7 @@ typedef struct sfilter {
     int *tag_col;     /* per distinct tag: column, or -1 when the segment lacks it */
     uint8_t **tag_ok; /* per distinct tag: per value of that column */
     const uint8_t *cont; /* the store's containing table (borrowed from the cfilter) */
+    const uint8_t *const *slots; /* the store's phrase tables (borrowed) */
     uint64_t mask;    /* columns the filter reads */
 } sfilter;
 
@@ -70,58 +76,81 @@ static void sfilter_free(sfilter *s, size_t ntags)
 
 static void cfilter_free(cfilter *c)
 {
-    for (size_t i = 0; c->cs && i < c->nst; i++) ws_free(c->cs[i].cont);
+    for (size_t i = 0; c->cs && i < c->nst; i++) {
+        ws_free(c->cs[i].cont);
+        for (size_t k = 0; k < WS_SCAN_MAX_CONTAINING; k++) ws_free(c->cs[i].slots[k]);
+    }
     ws_free(c->cs);
     ws_free(c->tags);
     memset(c, 0, sizeof *c);
 }
 
-/* Normalise each containing word and mark, in every store's dictionary,
- * the ids that carry it. */
+/* Resolve each containing condition through ws_termspec (a word, a
+ * pattern over the normalised vocabulary, a phrase) and mark, in every
+ * store's dictionary, the ids that carry it: a one-slot condition sets its
+ * bit in the cont table, a phrase gets a table of its slots' bits. */
 static int compile_containing(cfilter *c, const ws_store *const *st, size_t nst, const ws_norm *norm)
 {
     const ws_filter *f = c->f;
     if (f->ncontaining > WS_SCAN_MAX_CONTAINING)
         return ws_error(WS_EINVAL, "at most %d words per containing condition", WS_SCAN_MAX_CONTAINING);
-    uint32_t want[WS_SCAN_MAX_CONTAINING];
+    if (!f->ncontaining) return 0;
+    ws_termspec spec[WS_SCAN_MAX_CONTAINING];
+    memset(spec, 0, sizeof spec);
+    uint8_t *kbits = NULL; /* normalised id -> bit j of slot j, per condition */
     ws_tokenizer *tk = ws_tokenizer_create();
     if (!tk) return WS_ENOMEM;
     int rc = 0;
     for (size_t k = 0; k < f->ncontaining && !rc; k++) {
-        const char *w = f->containing[k];
-        ws_tokens t;
-        if ((rc = ws_tokenize(tk, w, strlen(w), &t))) break;
-        if (t.ntok != 1) {
-            if (t.ntok)
-                rc = ws_error(WS_EINVAL,
-                              "--containing '%s': one word per option (it holds %zu; repeat the option to ask for "
-                              "stories with all of them)",
-                              w, t.ntok);
-            else
-                rc = ws_error(WS_EINVAL, "--containing '%s': no word in it", w);
-            break;
-        }
-        rc = ws_norm_lookup(norm, ws_str_make(t.text + t.tok[0].off, t.tok[0].len), &want[k]);
-        if (!rc && want[k] == WS_NORM_DROP) c->never = 1; /* no story has it */
+        rc = ws_termspec_parse(norm, tk, "--containing", f->containing[k], WS_TS_AUTO, &spec[k]);
+        if (!rc && ws_termspec_empty(&spec[k])) c->never = 1; /* no story has it */
+        if (!rc && spec[k].nslots > 1) c->plen[k] = (uint8_t)spec[k].nslots;
+        else if (!rc) c->cont_words |= (uint8_t)(1u << k);
     }
     ws_tokenizer_free(tk);
-    if (rc || c->never || !f->ncontaining) return rc;
-    for (size_t k = 0; k < f->ncontaining; k++) c->cont_all |= (uint8_t)(1u << k);
-    if (!(c->cs = ws_calloc(nst, sizeof *c->cs))) return WS_ENOMEM;
-    c->nst = nst;
-    for (size_t i = 0; i < nst; i++) {
+    if (!rc && !c->never) {
+        for (size_t k = 0; k < f->ncontaining; k++) c->cont_all |= (uint8_t)(1u << k);
+        const uint32_t nv = norm->terms.nterms;
+        kbits = ws_calloc((size_t)nv * f->ncontaining + 1, 1);
+        c->cs = ws_calloc(nst, sizeof *c->cs);
+        if (!kbits || !c->cs) rc = WS_ENOMEM;
+        else c->nst = nst;
+        for (size_t k = 0; k < f->ncontaining && !rc; k++)
+            for (uint32_t j = 0; j < spec[k].nslots; j++)
+                for (uint32_t i = 0; i < spec[k].slot[j].n; i++) kbits[(size_t)spec[k].slot[j].ids[i] * f->ncontaining + k] |= (uint8_t)(1u << j);
+    }
+    for (size_t i = 0; i < c->nst && !rc; i++) {
         cstore *cs = &c->cs[i];
         const ws_norm_dict *nd = &norm->dicts[i];
-        if (!(cs->cont = ws_calloc((size_t)st[i]->dict.nterms + 1, 1))) return WS_ENOMEM;
-        for (size_t k = 0; k < f->ncontaining; k++) cs->cont_min[k] = UINT32_MAX;
-        for (uint32_t id = 0; id < nd->nsrc && id < st[i]->dict.nterms; id++)
-            for (size_t k = 0; k < f->ncontaining; k++)
-                if (nd->key[id] == want[k]) {
-                    cs->cont[id] |= (uint8_t)(1u << k);
-                    if (cs->cont_min[k] == UINT32_MAX) cs->cont_min[k] = id;
-                }
+        const uint32_t nt = st[i]->dict.nterms;
+        if (!(cs->cont = ws_calloc((size_t)nt + 1, 1))) rc = WS_ENOMEM;
+        for (size_t k = 0; k < f->ncontaining && !rc; k++)
+            if (c->plen[k] && !(cs->slots[k] = ws_calloc((size_t)nt + 1, 1))) rc = WS_ENOMEM;
+        if (rc) break;
+        uint32_t smin[WS_SCAN_MAX_CONTAINING][WS_TERMSPEC_MAX_TOKENS];
+        memset(smin, 0xff, sizeof smin);
+        for (uint32_t id = 0; id < nd->nsrc && id < nt; id++) {
+            const uint8_t *kb = kbits + (size_t)nd->key[id] * f->ncontaining;
+            for (size_t k = 0; k < f->ncontaining; k++) {
+                if (!kb[k]) continue;
+                if (c->plen[k]) cs->slots[k][id] = kb[k];
+                else cs->cont[id] |= (uint8_t)(1u << k);
+                for (uint32_t j = 0; j < spec[k].nslots; j++)
+                    if ((kb[k] >> j & 1) && smin[k][j] == UINT32_MAX) smin[k][j] = id;
+            }
+        }
+        /* A segment using a dictionary prefix of fewer terms than the
+         * largest of the slots' first ids cannot hold the condition. */
+        for (size_t k = 0; k < f->ncontaining; k++) {
+            uint32_t m = 0;
+            for (uint32_t j = 0; j < spec[k].nslots; j++)
+                if (smin[k][j] == UINT32_MAX || smin[k][j] > m) m = smin[k][j];
+            cs->cont_min[k] = m;
+        }
     }
-    return 0;
+    ws_free(kbits);
+    for (size_t k = 0; k < WS_SCAN_MAX_CONTAINING; k++) ws_termspec_free(&spec[k]);
+    return rc;
 }
 
 static int tag_column(const ws_segment *s, const char *tag)
@@ -269,6 +298,7 @@ static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, s
     }
     if (c->cont_all) {
         sf->cont = c->cs[sti].cont;
+        sf->slots = (const uint8_t *const *)c->cs[sti].slots;
         for (size_t k = 0; k < f->ncontaining; k++) sf->never |= c->cs[sti].cont_min[k] >= s->dict_terms;
         sf->mask |= WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA);
     }
@@ -310,9 +340,25 @@ static int row_match(const cfilter *c, const sfilter *sf, const ws_block *b, uin
     if (c->cont_all) {
         uint8_t acc = 0;
         const uint32_t *ids = b->ids;
-        for (uint64_t t = b->meta.tok_off[r], e = b->meta.tok_off[r + 1]; t < e && acc != c->cont_all; t++)
-            acc |= sf->cont[ids[t]];
-        if (acc != c->cont_all) return 0;
+        const uint64_t a = b->meta.tok_off[r], e = b->meta.tok_off[r + 1];
+        if (c->cont_words) {
+            for (uint64_t t = a; t < e && acc != c->cont_words; t++) acc |= sf->cont[ids[t]];
+            if (acc != c->cont_words) return 0;
+        }
+        /* Phrases: consecutive tokens of the story (title then body, as
+         * kwic matches them). */
+        for (size_t k = 0; k < f->ncontaining; k++) {
+            const uint32_t len = c->plen[k];
+            if (!len) continue;
+            const uint8_t *sl = sf->slots[k];
+            uint64_t t = a;
+            for (; t + len <= e; t++) {
+                uint32_t j = 0;
+                while (j < len && (sl[ids[t + j]] >> j & 1)) j++;
+                if (j == len) break;
+            }
+            if (t + len > e) return 0;
+        }
     }
     return 1;
 }
@@ -391,6 +437,65 @@ int ws_groups_build(const ws_store *st, ws_by by, const char *tag, ws_groups *g)
     return ws_groups_build_multi(&st, 1, by, tag, g);
 }
 
+/* ---- the term index ---- */
+
+/* acc[b] = 1 for every block of x holding dictionary term id. */
+static void mark_term(const ws_termidx *x, uint32_t id, uint8_t *acc)
+{
+    for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) acc[x->blk[j]] = 1;
+}
+
+/* The blocks of store sti (numbered as its term index numbers them) that
+ * may hold a story for the query: those holding every containing condition
+ * of the main filter (a phrase: the term of its least frequent slot) and,
+ * when the kernel says which terms its rows need, one of those. *ok stays
+ * NULL when the store has no index or nothing limits the blocks. */
+static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const ws_kernel *k, const ws_query *q,
+                        uint8_t **ok)
+{
+    *ok = NULL;
+    const ws_termidx *x = st->tidx;
+    const uint8_t *kmark = k->index_terms ? k->index_terms(q) : NULL;
+    if (!x || ((!c->cont_all || c->never) && !kmark)) return 0;
+    const ws_norm_dict *nd = &q->norm->dicts[sti];
+    const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
+    uint8_t *res = ws_malloc((size_t)nb + 1), *acc = ws_malloc((size_t)nb + 1);
+    if (!res || !acc) {
+        ws_free(res);
+        ws_free(acc);
+        return WS_ENOMEM;
+    }
+    memset(res, 1, (size_t)nb + 1);
+    const cstore *cs = c->cont_all && !c->never ? &c->cs[sti] : NULL;
+    for (size_t kk = 0; cs && kk < c->f->ncontaining; kk++) {
+        memset(acc, 0, (size_t)nb + 1);
+        if (!c->plen[kk]) {
+            for (uint32_t id = 0; id < nt; id++)
+                if (cs->cont[id] >> kk & 1) mark_term(x, id, acc);
+        } else {
+            /* The slot with the fewest postings: every match has one of its terms. */
+            uint64_t best = UINT64_MAX, bj = 0, sum[WS_TERMSPEC_MAX_TOKENS] = {0};
+            for (uint32_t id = 0; id < nt; id++)
+                for (uint32_t j = 0; j < c->plen[kk]; j++)
+                    if (cs->slots[kk][id] >> j & 1) sum[j] += x->off[id + 1] - x->off[id];
+            for (uint32_t j = 0; j < c->plen[kk]; j++)
+                if (sum[j] < best) best = sum[j], bj = j;
+            for (uint32_t id = 0; id < nt; id++)
+                if (cs->slots[kk][id] >> bj & 1) mark_term(x, id, acc);
+        }
+        for (uint32_t b = 0; b < nb; b++) res[b] &= acc[b];
+    }
+    if (kmark) {
+        memset(acc, 0, (size_t)nb + 1);
+        for (uint32_t id = 0; id < nt; id++)
+            if (kmark[nd->key[id]]) mark_term(x, id, acc);
+        for (uint32_t b = 0; b < nb; b++) res[b] &= acc[b];
+    }
+    ws_free(acc);
+    *ok = res;
+    return 0;
+}
+
 /* ---- the scan ---- */
 
 typedef struct task {
@@ -458,8 +563,16 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         qs[j].norm = &views[j];
     }
     size_t ntasks = 0;
+    uint8_t *iok = NULL; /* the current store's blocks the term index allows; NULL: all */
+    uint32_t ib = 0;     /* the store's block number (as its index numbers them) */
     for (size_t j = 0, s = 0; j < nst && !rc; j++)
         for (uint32_t si = 0; si < st[j]->nsegs && !rc; si++, s++) {
+            if (si == 0) {
+                ws_free(iok);
+                ib = 0;
+                rc = index_blocks(st[j], j, &cf[0], k, &qs[j], &iok);
+                if (rc) break;
+            }
             const ws_segment *seg = st[j]->segs[si];
             uint64_t mask = k->columns | ws_groups_columns(q->groups, seg);
             for (uint32_t i = 0; i < nf && !rc; i++) {
@@ -474,9 +587,12 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                     may = 0;
                     for (uint32_t i = 1; i < nf && !may; i++) may = block_may_match(&cf[i], &sf[s * nf + i], m);
                 }
+                if (may && iok && !iok[ib]) may = 0;
+                ib++;
                 if (may) tasks[ntasks++] = (task){seg, b, (uint32_t)s, (uint32_t)j};
             }
         }
+    ws_free(iok);
     stats->blocks_scanned = ntasks;
     if (!rc && (uint64_t)nt > ntasks) nt = ntasks ? (int)ntasks : 1;
 

@@ -15,10 +15,13 @@
  *     (grain or wheat) and usa; values compare after Unicode case folding
  *     (with NFKC) when the query's normalisation folds case, exactly under
  *     keep_case;
- *   - containing: every word occurs in the story (title and body, whatever
- *     the kernel's field), after the query's normalisation: case folding
- *     and stemming apply, stop-word and length rules do not (so
- *     "--containing the" works under --stopwords en).
+ *   - containing: every condition occurs in the story (title and body,
+ *     whatever the kernel's field), after the query's normalisation: case
+ *     folding and stemming apply, stop-word and length rules do not (so
+ *     "--containing the" works under --stopwords en). A condition is a
+ *     ws_termspec (ws_termspec.h): a word, a pattern ("oil*": any term it
+ *     matches) or a phrase ("crude oil": consecutive tokens, title then
+ *     body).
  * Skipping: a block is skipped when its date range or its source list
  * cannot match; a whole segment when a where value, a source or a
  * containing word does not occur in it (segment value lists, and the

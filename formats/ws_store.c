@@ -25,6 +25,7 @@
 #include <zstd.h>
 
 #include "ws_columns.h"
+#include "ws_termidx.h"
 
 /* ------------------------------------------------------------------ */
 /* small I/O helpers                                                   */
@@ -901,8 +902,16 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             m[st->nsegs].bytes = x;
             m[st->nsegs].rows = y;
             st->nsegs++;
+        } else if (sscanf(line, "index %255s %llu%c", a, &x, &extra) == 2 && valid_name(a, "tidx-", ".wsx") &&
+                   !st->index_name) {
+            /* format 1.2: the optional term index */
+            if (!(st->index_name = ws_strndup(a, strlen(a)))) rc = WS_ENOMEM;
+            st->index_bytes = x;
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
+    if (!rc && st->index_name && name_generation(st->index_name) != st->generation)
+        rc = ws_error(WS_ECORRUPT, "%s: generation %llu, but it lists %s", path, (unsigned long long)st->generation,
+                      st->index_name);
     if (!rc && lineno == 0) rc = ws_error(WS_ECORRUPT, "%s: empty manifest", path);
     if (!rc && seen != 31) rc = ws_error(WS_ECORRUPT, "%s: a generation, stories, tokens, terms or stats line is missing", path);
     /* Each file carries the generation that wrote it: stats-G for this
@@ -945,6 +954,29 @@ static int read_small_file(const char *path, char **out, size_t *n, size_t limit
     return 0;
 }
 
+/* Load and check the term index MANIFEST lists (its checksum, and that it
+ * covers exactly the store's dictionary, segments and blocks). */
+static int index_load(ws_store *st)
+{
+    char *p = path_join(st->dir, st->index_name), *data = NULL;
+    size_t n = 0;
+    int rc = p ? read_small_file(p, &data, &n, (size_t)1 << 34) : WS_ENOMEM;
+    if (rc == WS_ENOENT) rc = ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p);
+    if (!rc && n != st->index_bytes) rc = ws_error(WS_ECORRUPT, "%s: size differs from MANIFEST", p);
+    if (!rc && !(st->tidx = ws_calloc(1, sizeof *st->tidx))) rc = WS_ENOMEM;
+    if (!rc) rc = ws_termidx_decode((const uint8_t *)data, n, p, st->tidx);
+    if (!rc) {
+        uint32_t nb = 0;
+        for (uint32_t i = 0; i < st->nsegs; i++) nb += st->segs[i]->nblocks;
+        if (st->tidx->nterms != st->dict.nterms || st->tidx->nsegs != st->nsegs || st->tidx->nblocks != nb)
+            rc = ws_error(WS_ECORRUPT, "%s: covers %u terms, %u segments, %u blocks; the store has %u, %u, %u", p,
+                          st->tidx->nterms, st->tidx->nsegs, st->tidx->nblocks, st->dict.nterms, st->nsegs, nb);
+    }
+    ws_free(data);
+    ws_free(p);
+    return rc;
+}
+
 void ws_store_close(ws_store *st)
 {
     if (!st) return;
@@ -955,6 +987,9 @@ void ws_store_close(ws_store *st)
     ws_free(st->segs);
     ws_free(st->mseg);
     ws_free(st->stats_name);
+    ws_free(st->index_name);
+    ws_termidx_free(st->tidx);
+    ws_free(st->tidx);
     ws_dict_free(&st->dict);
     ws_free(st->dir);
     ws_free(st);
@@ -1059,6 +1094,7 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         p = NULL;
     }
     if (rows != st->nstories) { rc = ws_error(WS_ECORRUPT, "%s: story count disagrees with segments", mpath); goto fail; }
+    if (st->index_name && (rc = index_load(st))) goto fail;
     ws_free(mpath);
     ws_free(text);
     *out = st;
@@ -1109,6 +1145,7 @@ static int listed(const ws_store *st, const char *name)
 {
     if (!strcmp(name, MANIFEST_NAME) || !strcmp(name, DICT_NAME) || !strcmp(name, "LOCK")) return 1;
     if (st->stats_name && !strcmp(name, st->stats_name)) return 1;
+    if (st->index_name && !strcmp(name, st->index_name)) return 1;
     for (uint32_t i = 0; i < st->nsegs; i++)
         if (!strcmp(name, st->mseg[i].name)) return 1;
     return 0;
@@ -1121,12 +1158,14 @@ int ws_store_cleanup(const ws_store *st)
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *n = e->d_name;
-        int ours = !strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "MANIFEST.", 9);
+        int ours = !strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "tidx-", 5) ||
+                   !strncmp(n, "MANIFEST.", 9);
         if (!ours || listed(st, n)) continue;
         /* The statistics file the previous generation listed stays: a
          * reader that read the previous MANIFEST may be about to open it.
          * (Segments are never unlisted, so no reader needs an unlisted one.) */
         if (st->generation >= 2 && valid_name(n, "stats-", ".wst") && name_generation(n) == st->generation - 1) continue;
+        if (st->generation >= 2 && valid_name(n, "tidx-", ".wsx") && name_generation(n) == st->generation - 1) continue;
         char *p = path_join(st->dir, n);
         if (p) unlink(p);
         ws_free(p);
@@ -1258,6 +1297,37 @@ static int manifest_lists(const char *dir, const char *name)
     return yes;
 }
 
+/* Write the term index of the store plus new_seg (may be NULL) as name:
+ * the store's index (when it has one) is reused, only the new segment is
+ * read. */
+static int index_write(const ws_store *st, const ws_dict *dict, const char *new_seg, const char *name, uint64_t *bytes)
+{
+    ws_segment **segs = ws_calloc((size_t)st->nsegs + 2, sizeof *segs), *ns = NULL;
+    if (!segs) return WS_ENOMEM;
+    for (uint32_t i = 0; i < st->nsegs; i++) segs[i] = st->segs[i];
+    uint32_t n = st->nsegs;
+    int rc = 0;
+    if (new_seg) {
+        char *p = path_join(st->dir, new_seg);
+        rc = p ? ws_segment_open(p, &ns) : WS_ENOMEM;
+        ws_free(p);
+        if (!rc) segs[n++] = ns;
+    }
+    ws_termidx x;
+    ws_buf file = {0};
+    if (!rc) rc = ws_termidx_build(dict, segs, n, st->tidx, &x);
+    if (!rc) {
+        rc = ws_termidx_encode(&x, &file);
+        ws_termidx_free(&x);
+    }
+    if (!rc) rc = write_file_atomic(st->dir, name, file.p, file.n, 1);
+    *bytes = file.n;
+    ws_buf_free(&file);
+    ws_segment_close(ns);
+    ws_free(segs);
+    return rc;
+}
+
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
                     uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens)
 {
@@ -1268,6 +1338,18 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     char stats_name[64];
     snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
     if ((rc = stats_write(st, dict, stats_name, nstories, ntokens))) { dict_untear(st); return rc; }
+    char index_name[64] = "";
+    uint64_t index_bytes = 0;
+    if (st->tidx || st->build_index || !st->nsegs) {
+        snprintf(index_name, sizeof index_name, "tidx-%06llu.wsx", (unsigned long long)gen);
+        if ((rc = index_write(st, dict, new_seg, index_name, &index_bytes))) {
+            char *p = path_join(st->dir, stats_name);
+            if (p) unlink(p);
+            ws_free(p);
+            dict_untear(st);
+            return rc;
+        }
+    }
 
     ws_buf m = {0};
     char line[512];
@@ -1280,6 +1362,10 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
         if (!name) continue;
         uint64_t bytes = i < st->nsegs ? st->mseg[i].bytes : seg_bytes, rows = i < st->nsegs ? st->mseg[i].rows : seg_rows;
         k = snprintf(line, sizeof line, "segment %s %llu %llu\n", name, (unsigned long long)bytes, (unsigned long long)rows);
+        rc = ws_buf_append(&m, line, (size_t)k);
+    }
+    if (!rc && index_name[0]) {
+        k = snprintf(line, sizeof line, "index %s %llu\n", index_name, (unsigned long long)index_bytes);
         rc = ws_buf_append(&m, line, (size_t)k);
     }
     if (!rc) {
@@ -1296,6 +1382,8 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
             char *p = path_join(st->dir, stats_name);
             if (p) unlink(p);
             ws_free(p);
+            if (index_name[0] && (p = path_join(st->dir, index_name))) unlink(p);
+            ws_free(p);
             dict_untear(st);
         }
         return rc;
@@ -1309,6 +1397,9 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
         snprintf(old, sizeof old, "stats-%06llu.wst", (unsigned long long)(gen - 2));
         char *p = path_join(st->dir, old);
         if (p) unlink(p);
+        ws_free(p);
+        snprintf(old, sizeof old, "tidx-%06llu.wsx", (unsigned long long)(gen - 2));
+        if ((p = path_join(st->dir, old))) unlink(p);
         ws_free(p);
     }
     return 0;

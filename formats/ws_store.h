@@ -160,6 +160,12 @@ typedef struct ws_store {
     uint32_t nsegs;
     ws_manifest_seg *mseg;
     ws_segment **segs; /* opened segments, nsegs */
+    /* The term index (optional, format 1.2): its file, or NULL when the
+     * store has none; loaded and checked at open. */
+    char *index_name;
+    uint64_t index_bytes;
+    struct ws_termidx *tidx;
+    int build_index; /* set before a commit: write an index even if the store had none */
 } ws_store;
 
 /* Open a store: manifest, dictionary (terms and frequencies) and every
@@ -184,8 +190,9 @@ int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_ou
 void ws_segwriter_abort(ws_segwriter *w);
 
 /* Commit a new generation: append terms [old nterms, new nterms) of dict to
- * terms.wsd, write stats-G.wst, then atomically replace MANIFEST listing the
- * old segments plus new_seg (may be NULL). Temp files are removed on error;
+ * terms.wsd, write stats-G.wst, the term index tidx-G.wsx (when the store
+ * has one, is new, or build_index is set), then atomically replace MANIFEST
+ * listing the old segments plus new_seg (may be NULL). Temp files are removed on error;
  * the published store is untouched until the final rename. */
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
                     uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens);

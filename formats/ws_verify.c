@@ -10,6 +10,7 @@
 
 #include "ws_block.h"
 #include "ws_store.h"
+#include "ws_termidx.h"
 
 int ws_store_verify(const ws_store *st, FILE *report)
 {
@@ -65,6 +66,16 @@ int ws_store_verify(const ws_store *st, FILE *report)
             rc = ws_error(WS_ECORRUPT, "%s: term %u frequencies disagree with the segments", st->stats_name ? st->stats_name : st->dir, t);
     if (!rc && (story != st->nstories || tokens != st->ntokens))
         rc = ws_error(WS_ECORRUPT, "%s: story or token totals disagree with the segments", st->dir);
+    /* The term index (its checksum was checked at open): rebuilt from the
+     * segments, it must list the same blocks. */
+    if (!rc && st->tidx) {
+        ws_termidx x;
+        rc = ws_termidx_build(&st->dict, st->segs, st->nsegs, NULL, &x);
+        if (!rc && !ws_termidx_equal(&x, st->tidx))
+            rc = ws_error(WS_ECORRUPT, "%s/%s: the term index disagrees with the segments", st->dir, st->index_name);
+        ws_termidx_free(&x);
+        if (!rc && report) fprintf(report, "verify: %s/%s: term index ok\n", st->dir, st->index_name);
+    }
     ws_block_free(&b);
     ws_free(cf);
     ws_free(df);

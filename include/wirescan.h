@@ -135,6 +135,18 @@ typedef struct ws_corpus_info {
 /* Totals over the corpus. WS_EINVAL for NULL arguments. */
 WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
 
+/* The term index (store format 1.2: per term, the blocks that hold it):
+ * how many of the corpus's stores have one, and its bytes on disk in all
+ * of them. WS_EINVAL for a NULL or closed corpus. */
+WS_API int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes);
+
+/* Add the term index to the store at path if it has none, as a commit
+ * under the writer lock (readers see the store before or after, never in
+ * between). *added (may be NULL) is 1 when it was added, 0 when the store
+ * had one. Errors: WS_EBUSY (another writer), those of opening the store,
+ * WS_EIO, WS_ENOMEM. */
+WS_API int ws_store_add_index(const char *path, int *added);
+
 /* The store format's major version this library writes (docs/FORMAT.md). */
 #define WS_STORE_FORMAT 1
 

@@ -184,8 +184,10 @@ typedef struct pslot { /* a hash slot, and the record of a count run */
 typedef struct cooc_big {
     uint64_t *freq;   /* n + 1: marginals (the last is the sink of dropped terms) */
     uint32_t *stamp;  /* n + 1: context stamps */
-    uint32_t *tslot;  /* n + 1: target index + 1, 0 for other terms (targets only) */
+    uint8_t *first;   /* n + 1: 1 when the key id is in some target's first slot (targets only) */
     uint64_t *tcnt;   /* ntargets * (n + 1) */
+    uint64_t *tfreq;  /* ntargets: contexts (window: matches) holding the target */
+    uint8_t *thit;    /* ntargets: the target matched in the current context */
     uint64_t *dense;  /* triangle of ndense */
     pslot *slots;     /* hash table, cap slots */
     size_t cap, used, limit, hash_bytes;
@@ -215,8 +217,10 @@ static void big_free(cooc_big *b)
     if (!b) return;
     ws_free(b->freq);
     ws_free(b->stamp);
-    ws_free(b->tslot);
+    ws_free(b->first);
     ws_free(b->tcnt);
+    ws_free(b->tfreq);
+    ws_free(b->thit);
     ws_free(b->dense);
     ws_free(b->slots);
     ws_free(b->runs);
@@ -288,8 +292,11 @@ static void *cooc_init(const ws_query *q)
     cooc_big *b = s->big = ws_calloc(1, sizeof *b);
     int bad = !b || !(b->freq = ws_calloc(v, 8)) || !(b->stamp = ws_calloc(v, 4));
     if (!bad && p->ntargets) {
-        bad = !(b->tslot = ws_calloc(v, 4)) || !(b->tcnt = ws_calloc((size_t)p->ntargets * v, 8));
-        for (uint32_t t = 0; !bad && t < p->ntargets; t++) b->tslot[p->targets[t]] = t + 1;
+        bad = !(b->first = ws_calloc(v, 1)) || !(b->tcnt = ws_calloc((size_t)p->ntargets * v, 8)) ||
+              !(b->tfreq = ws_calloc(p->ntargets, 8)) || !(b->thit = ws_calloc(p->ntargets, 1));
+        for (uint32_t t = 0; !bad && t < p->ntargets; t++)
+            for (uint32_t k = 0; k < p->targets[t].slot[0].n; k++)
+                if (p->targets[t].slot[0].ids[k] < s->n) b->first[p->targets[t].slot[0].ids[k]] = 1;
     }
     if (!bad && !p->ntargets) {
         /* Each table hashes with its own seed. merge() re-inserts one
@@ -523,11 +530,13 @@ static int set_context(cooc_state *s, const uint32_t *c, size_t m)
     uint64_t *freq = b->freq;
     for (size_t i = 0; i < k; i++) freq[list[i]]++;
     if (p->ntargets) {
+        /* The targets the context holds (found by target_matches). */
         for (uint32_t t = 0; t < p->ntargets; t++) {
-            uint32_t tg = p->targets[t];
-            if (stamp[tg] != st) continue;
+            if (!b->thit[t]) continue;
+            b->thit[t] = 0;
+            b->tfreq[t]++;
             uint64_t *row = b->tcnt + (size_t)t * ((size_t)s->n + 1);
-            for (size_t i = 0; i < k; i++) row[list[i]]++; /* its own cell is ignored at finish */
+            for (size_t i = 0; i < k; i++) row[list[i]]++; /* its own terms are ignored at finish */
         }
         return 0;
     }
@@ -575,20 +584,7 @@ static int window_row(cooc_state *s, const uint32_t *c, size_t m)
     uint64_t *freq = b->freq;
     for (size_t i = 0; i < m; i++) freq[c[i]]++;
     s->nctx += m;
-    if (p->ntargets) {
-        const uint32_t *tslot = b->tslot;
-        for (size_t i = 0; i < m; i++) {
-            uint32_t t = tslot[c[i]];
-            if (WS_LIKELY(!t)) continue;
-            uint64_t *row = b->tcnt + (size_t)(t - 1) * ((size_t)s->n + 1);
-            size_t lo = i > w ? i - w : 0, hi = i + w < m ? i + w + 1 : m;
-            /* Position i itself (and other occurrences of the target) lands
-             * in the target's own cell, which finish ignores: a term is not
-             * its own collocate. */
-            for (size_t j = lo; j < hi; j++) row[c[j]]++;
-        }
-        return 0;
-    }
+    if (p->ntargets) return 0; /* target_matches counted the windows */
     uint32_t *drk = (uint32_t *)(void *)s->drk.p;
     const uint32_t *dr = p->dense_rank;
     const uint32_t nd = s->nd;
@@ -611,6 +607,42 @@ static int window_row(cooc_state *s, const uint32_t *c, size_t m)
         }
     }
     return 0;
+}
+
+/* The targets' matches in raw tokens [a, e) of a story, whose kept terms
+ * are c[0..m) (in order). Window contexts: each match adds the kept terms
+ * within K kept tokens before its first token and after its last to the
+ * target's row (the match's own tokens are not its context); document and
+ * sentence contexts: the target is marked for set_context. */
+static void target_matches(cooc_state *s, const ws_query *q, const uint32_t *ids, uint64_t a, uint64_t e,
+                           const uint32_t *c, size_t m)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    const uint32_t *key = q->norm->key, *sink = q->norm->sink, n = s->n;
+    const size_t w = p->window, v = (size_t)n + 1;
+    const int window = p->context == WS_COOC_WINDOW;
+    size_t kept = 0; /* kept tokens before raw token t */
+    for (uint64_t t = a; t < e; kept += sink[ids[t]] != n, t++) {
+        if (WS_LIKELY(!b->first[key[ids[t]]])) continue;
+        for (uint32_t g = 0; g < p->ntargets; g++) {
+            const ws_termspec *sp = &p->targets[g];
+            if (t + sp->nslots > e) continue;
+            uint32_t j = 0;
+            while (j < sp->nslots && ws_termslot_has(&sp->slot[j], key[ids[t + j]])) j++;
+            if (j < sp->nslots) continue;
+            if (!window) {
+                b->thit[g] = 1;
+                continue;
+            }
+            size_t kb = kept; /* kept tokens up to the match's end */
+            for (j = 0; j < sp->nslots; j++) kb += sink[ids[t + j]] != n;
+            uint64_t *row = b->tcnt + (size_t)g * v;
+            for (size_t i = kept > w ? kept - w : 0; i < kept; i++) row[c[i]]++;
+            for (size_t i = kb, hi = kb + w < m ? kb + w : m; i < hi; i++) row[c[i]]++;
+            b->tfreq[g]++;
+        }
+    }
 }
 
 static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
@@ -638,6 +670,7 @@ static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const
                 c[m] = x;
                 m += x != n;
             }
+            if (p->ntargets) target_matches(s, q, ids, lo, hi, c, m);
             rc = p->context == WS_COOC_DOC ? set_context(s, c, m) : window_row(s, c, m);
         } else {
             const uint64_t base = b->meta.tok_off[r];
@@ -654,6 +687,7 @@ static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const
                     c[m] = x;
                     m += x != n;
                 }
+                if (p->ntargets) target_matches(s, q, ids, a, e, c, m);
                 rc = set_context(s, c, m);
             }
         }
@@ -675,8 +709,10 @@ static int cooc_merge(void *into, const void *from_, const ws_query *q)
     a->events += from->events;
     size_t v = (size_t)a->n + 1;
     for (size_t i = 0; i < v; i++) x->freq[i] += y->freq[i];
-    if (p->ntargets)
+    if (p->ntargets) {
         for (size_t i = 0; i < (size_t)p->ntargets * v; i++) x->tcnt[i] += y->tcnt[i];
+        for (uint32_t t = 0; t < p->ntargets; t++) x->tfreq[t] += y->tfreq[t];
+    }
     if (x->dense)
         for (size_t i = 0, nt = tri_size(a->nd); i < nt; i++) x->dense[i] += y->dense[i];
     /* Release the dense arrays of `from` before its hash entries move in,
@@ -760,18 +796,20 @@ typedef struct writer {
     int target_col;
 } writer;
 
-static int write_row(writer *w, uint32_t target, uint32_t id1, uint32_t id2, uint64_t a)
+/* One row: target names the target (collocates) and ft is its frequency;
+ * id2 is NONE for collocates. */
+static int write_row(writer *w, ws_str target, uint64_t ft, uint32_t id1, uint32_t id2, uint64_t a)
 {
     const ws_cooc_params *p = w->p;
     const uint64_t *freq = w->s->big->freq;
     ws_table *out = w->out;
     const ws_norm *nm = w->q->norm;
     int rc = 0;
-    if (w->target_col) rc = ws_table_text(out, ws_norm_term(nm, target));
+    if (w->target_col) rc = ws_table_text(out, target);
     rc = rc ? rc : ws_table_text(out, ws_norm_term(nm, id1));
     if (id2 != NONE) rc = rc ? rc : ws_table_text(out, ws_norm_term(nm, id2));
     rc = rc ? rc : ws_table_int(out, (int64_t)a);
-    uint64_t f1 = freq[id1], f2 = id2 != NONE ? freq[id2] : freq[target];
+    uint64_t f1 = freq[id1], f2 = id2 != NONE ? freq[id2] : ft;
     rc = rc ? rc : ws_table_int(out, (int64_t)f1);
     if (id2 != NONE) rc = rc ? rc : ws_table_int(out, (int64_t)f2);
     double v[WS_COOC_NMEASURES];
@@ -810,6 +848,22 @@ static int write_header(const ws_cooc_params *p, ws_table *out, int targets, int
     return rc;
 }
 
+/* Target t's name in the output. */
+static ws_str target_label(const ws_cooc_params *p, const ws_norm *nm, uint32_t t)
+{
+    if (p->labels && p->labels[t].n) return p->labels[t];
+    const ws_termslot *sl = &p->targets[t].slot[0];
+    return sl->n ? ws_norm_term(nm, sl->ids[0]) : ws_str_make("", 0);
+}
+
+/* 1 when normalised id y is a term of target sp (in any of its slots). */
+static int own_term(const ws_termspec *sp, uint32_t y)
+{
+    for (uint32_t j = 0; j < sp->nslots; j++)
+        if (ws_termslot_has(&sp->slot[j], y)) return 1;
+    return 0;
+}
+
 /* Collocates of the targets: every row is in memory (targets x vocabulary). */
 static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const uint32_t *rank,
                           const uint32_t *byrank)
@@ -818,11 +872,12 @@ static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const
     cooc_big *b = s->big;
     size_t v = (size_t)s->n + 1, nrec = 0, cap = 0;
     orec *recs = NULL;
-    uint32_t *tord = ws_malloc(((size_t)p->ntargets + 1) * 4); /* targets in bytewise order */
+    uint32_t *tord = ws_malloc(((size_t)p->ntargets + 1) * 4); /* targets in bytewise order of labels */
     if (!tord) return ws_error(WS_ENOMEM, "out of memory");
     for (uint32_t t = 0; t < p->ntargets; t++) tord[t] = t;
     for (uint32_t i = 1; i < p->ntargets; i++) /* insertion sort: a handful of targets */
-        for (uint32_t j = i; j > 0 && rank[p->targets[tord[j]]] < rank[p->targets[tord[j - 1]]]; j--) {
+        for (uint32_t j = i; j > 0 && ws_str_cmp(target_label(p, q->norm, tord[j]), target_label(p, q->norm, tord[j - 1])) < 0;
+             j--) {
             uint32_t t = tord[j];
             tord[j] = tord[j - 1];
             tord[j - 1] = t;
@@ -835,10 +890,10 @@ static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const
         uint32_t g0 = p->per_term ? gi : 0, g1 = p->per_term ? gi + 1 : p->ntargets;
         nrec = 0;
         for (uint32_t g = g0; g < g1; g++) {
-            uint32_t t = tord[g], tg = p->targets[t];
+            uint32_t t = tord[g];
             const uint64_t *row = b->tcnt + (size_t)t * v;
             for (uint32_t y = 0; y < s->n; y++) {
-                if (!row[y] || y == tg || row[y] < p->min_count) continue;
+                if (!row[y] || row[y] < p->min_count || own_term(&p->targets[t], y)) continue;
                 if (nrec == cap) {
                     size_t nc = cap ? cap * 2 : 1024;
                     orec *r = ws_realloc(recs, nc * sizeof *r);
@@ -850,14 +905,15 @@ static int finish_targets(cooc_state *s, const ws_query *q, ws_table *out, const
                     cap = nc;
                 }
                 /* r1: the collocate's rank; r2: the target's order. */
-                recs[nrec++] = (orec){rank_key(p, row[y], b->freq[y], b->freq[tg], s->nctx), rank[y], g,
-                                      row[y]};
+                recs[nrec++] = (orec){rank_key(p, row[y], b->freq[y], b->tfreq[t], s->nctx), rank[y], g, row[y]};
             }
         }
         if (rc) break;
         radix_sort((uint8_t *)recs, nrec, sizeof *recs, 0, 16, orec_cmp);
-        for (size_t i = 0; i < nrec && i < top && !rc; i++)
-            rc = write_row(&w, p->targets[tord[recs[i].r2]], byrank[recs[i].r1], NONE, recs[i].count);
+        for (size_t i = 0; i < nrec && i < top && !rc; i++) {
+            uint32_t t = tord[recs[i].r2];
+            rc = write_row(&w, target_label(p, q->norm, t), b->tfreq[t], byrank[recs[i].r1], NONE, recs[i].count);
+        }
         if (!p->per_term) break;
     }
     ws_free(recs);
@@ -942,7 +998,7 @@ static int emit_row(void *arg, const void *rec)
     const orec *r = rec;
     if (!w->left) return 1; /* enough rows: stop the merge */
     w->left--;
-    return write_row(w, NONE, w->byrank[r->r1], w->byrank[r->r2], r->count);
+    return write_row(w, ws_str_make("", 0), 0, w->byrank[r->r1], w->byrank[r->r2], r->count);
 }
 
 static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const uint32_t *rank, const uint32_t *byrank)

@@ -17,6 +17,7 @@
 #define WS_K_COOC_H
 
 #include "ws_kernel.h"
+#include "ws_termspec.h"
 
 typedef enum ws_cooc_context { WS_COOC_DOC, WS_COOC_SENTENCE, WS_COOC_WINDOW } ws_cooc_context;
 
@@ -63,8 +64,19 @@ typedef struct ws_cooc_stats {
 typedef struct ws_cooc_params {
     ws_cooc_context context;
     uint32_t window;          /* WS_COOC_WINDOW: tokens either side (>= 1) */
-    /* Collocates of these normalised term ids (distinct); 0 targets: all pairs. */
-    const uint32_t *targets;
+    /* Collocates of these targets; 0 targets: all pairs. A target is a term
+     * specification (ws_termspec.h): a word, a pattern over the vocabulary
+     * (one target: any of its terms) or a phrase, matched on the stored
+     * tokens' keys (dropped terms included, as kwic matches). Its
+     * collocates are the kept terms of the contexts holding a match
+     * (window: within K kept tokens before the match's first token or
+     * after its last); its frequency is the number of such contexts
+     * (window: of matches); the terms of its own slots are never its
+     * collocates. labels[t] names target t in the output (NULL, or an
+     * empty label: the normalised term of a one-word target). Rows of
+     * several targets follow the labels' bytewise order. */
+    const ws_termspec *targets;
+    const ws_str *labels;
     uint32_t ntargets;
     ws_cooc_measure measure;  /* ranks the output */
     int all_measures;         /* print every measure's column */

@@ -25,8 +25,9 @@ const ws_param_info ws_cooc_param_table[11] = {
     {"window", WS_PARAM_INT, "5", "K", "context: K tokens either side, inside a story (the default, K = 5)", NULL, 1, 1 << 16,
      0, NULL},
     {"term", WS_PARAM_LIST, NULL, "T",
-     "collocates of T (repeatable), normalised like the corpus (case folding, --stem);\n"
-     "without --term: all pairs", NULL, 0, 0, 0, NULL},
+     "collocates of T (repeatable), normalised like the corpus (case folding, --stem):\n"
+     "a word, a pattern over the vocabulary ('oil*', '?il': one target, any of its\n"
+     "terms) or a phrase ('crude oil', up to 8 tokens); without --term: all pairs", NULL, 0, 0, 0, NULL},
     {"measure", WS_PARAM_CHOICE, "count", "M", "order by M (count, pmi, npmi, llr, chi2, tscore, dice, logdice); adds M's column",
      "count|pmi|npmi|llr|chi2|tscore|dice|logdice", 0, 0, 0, NULL},
     {"measures", WS_PARAM_CHOICE, NULL, "all", "'all': print every measure's column", "all", 0, 0, 0, NULL},
@@ -43,7 +44,10 @@ const ws_param_info ws_cooc_param_table[11] = {
 typedef struct cooc_ext {
     ws_cooc_params p;
     ws_cooc_stats stats;
-    uint32_t *tids, *dense_rank;
+    ws_termspec *specs;
+    ws_str *labels;
+    char **label_text;
+    uint32_t *dense_rank;
     const ws_spill_ops *spill;
     size_t nterms_given;
 } cooc_ext;
@@ -52,37 +56,63 @@ void ws_cooc_release(void *v)
 {
     cooc_ext *e = v;
     if (!e) return;
-    ws_free(e->tids);
+    for (uint32_t i = 0; e->specs && i < e->p.ntargets; i++) ws_termspec_free(&e->specs[i]);
+    for (size_t i = 0; e->label_text && i < e->nterms_given; i++) ws_free(e->label_text[i]);
+    ws_free(e->specs);
+    ws_free(e->labels);
+    ws_free(e->label_text);
     ws_free(e->dense_rank);
     ws_free(e);
 }
 
-/* Normalise each --term like --containing does: one token, folded and
- * stemmed as the dictionary was, looked up in the normalised vocabulary.
- * Terms absent from the corpus are noted and left out. */
-static int resolve_terms(const ws_plan *plan, const char *const *terms, size_t nterms, uint32_t *ids, uint32_t *n)
+/* Resolve each --term through ws_termspec (a word, a pattern over the
+ * normalised vocabulary, a phrase). A word is labelled by its normalised
+ * term (as always); a pattern or a phrase by its text with white space
+ * runs shown as one space. Targets matching nothing are noted and left out;
+ * repeats (the same label) count once. */
+static int resolve_terms(const ws_plan *plan, cooc_ext *e, const char *const *terms, size_t nterms)
 {
     ws_tokenizer *tk = ws_tokenizer_create();
     if (!tk) return ws_error(WS_ENOMEM, "out of memory");
     int rc = 0;
-    *n = 0;
+    uint32_t n = 0;
     for (size_t i = 0; i < nterms && !rc; i++) {
-        ws_tokens t;
-        if ((rc = ws_tokenize(tk, terms[i], strlen(terms[i]), &t))) break;
-        if (t.ntok != 1) {
-            rc = ws_error(WS_EINVAL, "--term '%s': %s", terms[i],
-                          t.ntok ? "one word per option (repeat --term for several)" : "no word in it");
-            break;
-        }
-        uint32_t id;
-        if ((rc = ws_norm_lookup(plan->norm, ws_str_make(t.text + t.tok[0].off, t.tok[0].len), &id))) break;
-        if (id == WS_NORM_DROP) {
+        ws_termspec *sp = &e->specs[n];
+        if ((rc = ws_termspec_parse(plan->norm, tk, "--term", terms[i], WS_TS_AUTO, sp))) break;
+        if (ws_termspec_empty(sp)) {
             ws_plan_note(plan, "--term '%s' does not occur in the store", terms[i]);
+            ws_termspec_free(sp);
             continue;
         }
+        ws_str label = ws_str_make("", 0);
+        if (sp->pattern || sp->nslots > 1) {
+            const char *t = terms[i];
+            size_t len = strlen(t), k = 0;
+            char *c = ws_malloc(len + 1);
+            if (!c) {
+                rc = ws_error(WS_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t a = 0; a < len; a++) {
+                int sp_ = t[a] == ' ' || (t[a] >= '\t' && t[a] <= '\r');
+                if (!sp_) c[k++] = t[a];
+                else if (k && c[k - 1] != ' ') c[k++] = ' ';
+            }
+            while (k && c[k - 1] == ' ') k--;
+            c[k] = 0;
+            e->label_text[i] = c;
+            label = ws_str_make(c, k);
+        } else {
+            label = ws_norm_term(plan->norm, sp->slot[0].ids[0]);
+        }
         uint32_t k = 0;
-        while (k < *n && ids[k] != id) k++;
-        if (k == *n) ids[(*n)++] = id;
+        while (k < n && !ws_str_eq(e->labels[k], label)) k++;
+        if (k < n) {
+            ws_termspec_free(sp);
+            continue;
+        }
+        e->labels[n++] = label;
+        e->p.ntargets = n;
     }
     ws_tokenizer_free(tk);
     return rc;
@@ -130,9 +160,14 @@ int ws_cooc_prepare(const ws_plan *plan, const ws_params *prm, ws_query *q, void
     const uint32_t nv = plan->norm->terms.nterms;
     int rc = 0;
     if (nterms) {
-        if (!(e->tids = ws_calloc(nterms + 1, sizeof *e->tids))) return ws_error(WS_ENOMEM, "out of memory");
-        if ((rc = resolve_terms(plan, terms, nterms, e->tids, &p->ntargets))) return rc;
-        p->targets = e->tids;
+        e->nterms_given = nterms;
+        e->specs = ws_calloc(nterms + 1, sizeof *e->specs);
+        e->labels = ws_calloc(nterms + 1, sizeof *e->labels);
+        e->label_text = ws_calloc(nterms + 1, sizeof *e->label_text);
+        if (!e->specs || !e->labels || !e->label_text) return ws_error(WS_ENOMEM, "out of memory");
+        if ((rc = resolve_terms(plan, e, terms, nterms))) return rc;
+        p->targets = e->specs;
+        p->labels = e->labels;
         p->none = p->ntargets == 0;
         p->ntargets_given = (uint32_t)nterms;
     }

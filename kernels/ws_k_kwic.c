@@ -579,6 +579,14 @@ static int kw_finish(void *state, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* Blocks without a token that can start a match yield no row: the engine
+ * reads only those the term index lists for these terms. */
+static const uint8_t *kw_index_terms(const ws_query *q)
+{
+    const kw_plan *pl = q->ext;
+    return pl->first;
+}
+
 const ws_kernel ws_kernel_kwic = {
     .name = "kwic",
     .summary = "keyword in context: every occurrence of a word, pattern or phrase, with its context",
@@ -608,4 +616,5 @@ const ws_kernel ws_kernel_kwic = {
     .merge = kw_merge,
     .finish = kw_finish,
     .free = kw_free,
+    .index_terms = kw_index_terms,
 };

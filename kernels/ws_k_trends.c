@@ -94,6 +94,17 @@ int ws_trends_set_add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm 
     if (rc) return rc;
     if (!t.ntok) return ws_error(WS_EINVAL, "'%.*s' holds no word", (int)len, text);
     if (t.ntok > 64) return ws_error(WS_EINVAL, "'%.*s': a phrase of more than 64 words", (int)len, text);
+    uint32_t ids[64];
+    for (size_t i = 0; i < t.ntok; i++) {
+        if ((rc = ws_norm_lookup(norm, ws_str_make(t.text + t.tok[i].off, t.tok[i].len), &ids[i]))) return rc;
+        if (ids[i] == WS_NORM_DROP) *found = 0;
+    }
+    return ws_trends_set_add_ids(s, ids, (uint32_t)t.ntok, text, len);
+}
+
+int ws_trends_set_add_ids(ws_trends_set *s, const uint32_t *ids, uint32_t nids, const char *text, size_t len)
+{
+    if (!s->ntopics) return ws_error(WS_EINVAL, "a pattern before any topic");
     /* The three arrays share one capacity (npat + 2 covers pat_off's extra entry). */
     uint32_t cap = s->cap_pat;
     if (grow((void **)&s->pat_topic, &cap, s->npat + 2, sizeof *s->pat_topic)) return WS_ENOMEM;
@@ -104,23 +115,18 @@ int ws_trends_set_add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm 
     s->cap_pat = cap;
     if (!s->npat) s->pat_off[0] = 0;
     uint32_t base = s->pat_off[s->npat];
-    if (base + t.ntok > s->cap_ids) {
+    if (base + nids > s->cap_ids) {
         size_t nc = s->cap_ids ? s->cap_ids * 2 : 64;
-        while (nc < base + t.ntok) nc *= 2;
+        while (nc < base + nids) nc *= 2;
         uint32_t *q = ws_realloc(s->pat_ids, nc * sizeof *q);
         if (!q) return ws_error(WS_ENOMEM, "out of memory for topics");
         s->pat_ids = q;
         s->cap_ids = nc;
     }
-    for (size_t i = 0; i < t.ntok; i++) {
-        uint32_t id;
-        if ((rc = ws_norm_lookup(norm, ws_str_make(t.text + t.tok[i].off, t.tok[i].len), &id))) return rc;
-        if (id == WS_NORM_DROP) *found = 0;
-        s->pat_ids[base + i] = id;
-    }
+    memcpy(s->pat_ids + base, ids, (size_t)nids * sizeof *ids);
     if (!(s->pat_text[s->npat] = ws_strndup(text, len))) return ws_error(WS_ENOMEM, "out of memory for topics");
     s->pat_topic[s->npat] = s->ntopics - 1;
-    s->pat_off[s->npat + 1] = base + (uint32_t)t.ntok;
+    s->pat_off[s->npat + 1] = base + nids;
     s->npat++;
     return 0;
 }

@@ -95,6 +95,9 @@ int ws_trends_set_add_topic(ws_trends_set *s, const char *name, size_t len);
  * occur in any dictionary (the pattern can never match). */
 int ws_trends_set_add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *text, size_t len,
                               int *found);
+/* Add a pattern of nids normalised key ids (WS_NORM_DROP: a word that
+ * never occurs) to the last topic; text names it in messages. */
+int ws_trends_set_add_ids(ws_trends_set *s, const uint32_t *ids, uint32_t nids, const char *text, size_t len);
 /* Build the lookup tables over norm's dictionaries. */
 int ws_trends_set_finish(ws_trends_set *s, const ws_norm *norm);
 

@@ -13,7 +13,8 @@ const ws_param_info ws_trends_param_table[14] = {
     {"terms", WS_PARAM_TEXT, NULL, "LIST",
      "comma-separated terms, each a series named as written; an item of several\n"
      "words (quotes optional, needed for commas) is a phrase: consecutive tokens in\n"
-     "one sentence", NULL, 0, 0, 0, NULL},
+     "one sentence; '*' (any run) and '?' (one character) match terms of the\n"
+     "store ('oil*': one series of oil, oils, ...)", NULL, 0, 0, 0, NULL},
     {"topics", WS_PARAM_TEXT, NULL, "FILE",
      "a topic a line: name: term term \"a phrase\"; '#' comments; a story mentions a\n"
      "topic when it has any of its terms or phrases. Terms are matched after case\n"

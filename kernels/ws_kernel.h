@@ -215,6 +215,14 @@ typedef struct ws_kernel {
     /* Names of the side tables the kernel can make (NULL-terminated;
      * NULL: none); it makes those plan->want_table asks for. */
     const char *const *tables;
+    /* Optional: after prepare, a table over the normalised vocabulary
+     * (q->norm->terms.nterms entries; keys, dropped terms included) marking
+     * the terms one of which a story must hold for the kernel to make
+     * anything of it (kwic: the first tokens of its matches); NULL: any
+     * story counts. With a term index the engine then reads only the
+     * blocks holding one of them. Kernels whose results count every story
+     * (totals, marginals) must not set it. */
+    const uint8_t *(*index_terms)(const ws_query *q);
 } ws_kernel;
 
 /* The kernels (one file each). */
@@ -222,6 +230,7 @@ extern const ws_kernel ws_kernel_tf;
 extern const ws_kernel ws_kernel_keyness;
 extern const ws_kernel ws_kernel_kwic;
 extern const ws_kernel ws_kernel_dtm;
+extern const ws_kernel ws_kernel_export; /* the stories that pass the filters (wirescan export) */
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 extern const ws_kernel ws_kernel_topics;  /* LDA topic model (ws_k_lda.c) */
 

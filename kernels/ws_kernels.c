@@ -23,6 +23,7 @@ static const ws_kernel *const kernels[] = {
     &ws_kernel_trends,
     &ws_kernel_kwic,
     &ws_kernel_dtm,
+    &ws_kernel_export,
     &ws_kernel_topics,
 };
 

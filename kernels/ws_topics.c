@@ -2,6 +2,7 @@
  * Topic lists for wirescan trends (formats in ws_topics.h).
  */
 #include "ws_topics.h"
+#include "ws_termspec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,11 +18,61 @@ static int prefixed(int rc, const char *fmt_prefix, const char *a, size_t line)
     return ws_error(rc, "%s%s", fmt_prefix, msg);
 }
 
+/* Term sequences one pattern item may expand to (a pattern over the
+ * vocabulary, or a phrase holding patterns: every combination of the terms
+ * its slots match is one series pattern). */
+#define WS_TOPICS_MAX_EXPANSION 4096
+
+/* An item with '*' or '?': resolved by ws_termspec over the normalised
+ * vocabulary and expanded into one pattern per term sequence it matches
+ * (exact: each occurrence matches exactly one of them). */
+static int add_glob(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *p, size_t n, int *found)
+{
+    char *text = ws_strndup(p, n);
+    if (!text) return ws_error(WS_ENOMEM, "out of memory for topics");
+    ws_termspec sp;
+    int rc = ws_termspec_parse(norm, tk, "pattern", text, WS_TS_PHRASE, &sp);
+    if (rc) {
+        ws_free(text);
+        return rc;
+    }
+    uint64_t total = 1;
+    for (uint32_t j = 0; j < sp.nslots; j++) {
+        total *= sp.slot[j].n;
+        if (total > UINT32_MAX) total = UINT32_MAX;
+    }
+    *found = total > 0;
+    if (total > WS_TOPICS_MAX_EXPANSION) {
+        rc = ws_error(WS_EINVAL,
+                      "'%s' matches more than %d term sequences (%llu); narrow the pattern", text,
+                      WS_TOPICS_MAX_EXPANSION, (unsigned long long)total);
+    } else if (!total) {
+        /* Matches nothing: a pattern that never matches keeps the topic (and its note). */
+        uint32_t none = WS_NORM_DROP;
+        rc = ws_trends_set_add_ids(s, &none, 1, text, n);
+    } else {
+        uint32_t idx[WS_TERMSPEC_MAX_TOKENS] = {0}, ids[WS_TERMSPEC_MAX_TOKENS];
+        for (uint64_t c = 0; c < total && !rc; c++) {
+            for (uint32_t j = 0; j < sp.nslots; j++) ids[j] = sp.slot[j].ids[idx[j]];
+            rc = ws_trends_set_add_ids(s, ids, sp.nslots, text, n);
+            for (uint32_t j = sp.nslots; j-- > 0;) { /* odometer, last slot fastest */
+                if (++idx[j] < sp.slot[j].n) break;
+                idx[j] = 0;
+            }
+        }
+    }
+    ws_termspec_free(&sp);
+    ws_free(text);
+    return rc;
+}
+
 static int add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm *norm, const char *p, size_t n,
                        ws_topics_warn warn, void *ctx)
 {
-    int found;
-    int rc = ws_trends_set_add_pattern(s, tk, norm, p, n, &found);
+    int found, rc;
+    int wild = memchr(p, '*', n) || memchr(p, '?', n);
+    if (wild) rc = add_glob(s, tk, norm, p, n, &found);
+    else rc = ws_trends_set_add_pattern(s, tk, norm, p, n, &found);
     if (!rc && !found && warn) warn(ctx, s->names[s->ntopics - 1], s->pat_text[s->npat - 1]);
     return rc;
 }

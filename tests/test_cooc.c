@@ -237,10 +237,15 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     p.min_count = 1;
     p.threads = threads;
     p.budget = budget;
-    uint32_t tid = 0;
+    ws_termspec spec;
+    memset(&spec, 0, sizeof spec);
     if (target) {
-        tid = term_id(target);
-        p.targets = &tid;
+        (void)term_id(target); /* it occurs */
+        ws_tokenizer *tk = ws_tokenizer_create();
+        cr_assert(tk);
+        cr_assert_eq(ws_termspec_parse(&norm, tk, "--term", target, WS_TS_AUTO, &spec), 0, "%s", ws_last_error());
+        ws_tokenizer_free(tk);
+        p.targets = &spec;
         p.ntargets = 1;
     }
     uint32_t nv = norm.terms.nterms;
@@ -280,6 +285,7 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     }
     free(rank);
     free(f);
+    ws_termspec_free(&spec);
     ws_buf_append(&out, "", 1);
     return (char *)out.p;
 }

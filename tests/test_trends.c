@@ -210,6 +210,39 @@ Test(topics, terms_option)
     ws_dict_free(&d);
 }
 
+/* Patterns expand over the normalised vocabulary into one pattern per term
+ * sequence; a pattern matching nothing keeps its topic and is noted; a bad
+ * pattern is refused with the file and line. */
+Test(topics, patterns_expand)
+{
+    ws_dict d;
+    ws_norm n;
+    setup_norm(&d, &n);
+    ws_trends_set s;
+    ws_trends_set_init(&s);
+    missing[0] = 0;
+    const char *text = "t: ?il \"Bank ?f *\" zz*\n";
+    cr_assert_eq(ws_topics_parse("t.txt", text, strlen(text), &s, &n, note_missing, NULL), 0, "%s", ws_last_error());
+    /* ?il: oil; "Bank ?f *": bank of x for the 9 normalised terms; zz*: none. */
+    cr_assert_eq(s.npat, 1 + 9 + 1);
+    cr_expect_eq(s.pat_ids[s.pat_off[0]], id_of(&n, "oil"));
+    cr_expect_str_eq(s.pat_text[0], "?il");
+    for (uint32_t p = 1; p <= 9; p++) {
+        cr_expect_eq(s.pat_off[p + 1] - s.pat_off[p], 3);
+        cr_expect_eq(s.pat_ids[s.pat_off[p]], id_of(&n, "bank"));
+        cr_expect_eq(s.pat_ids[s.pat_off[p] + 1], id_of(&n, "of"));
+        cr_expect_str_eq(s.pat_text[p], "Bank ?f *");
+    }
+    cr_expect_eq(s.pat_ids[s.pat_off[10]], WS_NORM_DROP, "a pattern matching nothing never matches");
+    cr_expect_str_eq(missing, "t/zz*;");
+    cr_assert_eq(ws_trends_set_finish(&s, &n), 0);
+    ws_trends_set_free(&s);
+    ws_norm_free(&n);
+    ws_dict_free(&d);
+    expect_error("t: u.s*\n", "topics.txt:1: pattern 'u.s*'");
+    expect_error("t: \"* * * * *\"\n", "narrow the pattern");
+}
+
 /* Every allocation failing in turn: a clean WS_ENOMEM (or success once the
  * sweep passes the last allocation), never a crash. */
 Test(topics, failing_allocator)

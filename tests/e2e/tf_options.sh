@@ -192,6 +192,17 @@ cats,2,1" --top 2 --stopwords en --containing THE
 check "containing two words" "term,tf,df
 oil,3,1" --top 1 --containing oil --containing and
 check "containing an unknown word" "term,tf,df" --containing zebra
+# A phrase: consecutive tokens (s1 only: "The cats"); title then body, so
+# s3's "... the OIL" + "Oil and" holds "oil oil". A pattern: s2 alone has conn*.
+check "containing a phrase" "term,tf,df
+cats,2,1
+the,2,1" --top 2 --containing "the cats"
+check "containing a phrase across title and body" "term,tf,df
+oil,3,1" --top 1 --containing "OIL  oil"
+check "containing a pattern" "term,tf,df
+3d,1,1
+42,1,1" --top 2 --containing "conn*"
+check "containing a pattern and a word" "term,tf,df" --containing "conn*" --containing oil
 check "field title" "term,tf,df
 cats,1,1
 connections,1,1
@@ -266,8 +277,10 @@ cats,3,2,2.079441542
 the,3,2,2.079441542" --tfidf --top 3
 
 # Usage errors: exit status 2 and a message.
-expect_status 2 "--containing with two words" -- ws tf "$S" --containing "New York"
-grep -q "one word per option" "$T/last.err" || fail "no clear message for --containing 'New York'"
+expect_status 2 "--containing with nine words" -- ws tf "$S" --containing "a b c d e f g h i"
+grep "more than 8 tokens" "$T/last.err" >/dev/null || fail "no clear message for a phrase of nine words"
+expect_status 2 "--containing a bad pattern" -- ws tf "$S" --containing "u.s*"
+grep "is not one word" "$T/last.err" >/dev/null || fail "no clear message for --containing 'u.s*'"
 expect_status 2 "--where on a tag the store lacks" -- ws tf "$S" --where places=usa
 grep -q "no tag 'places'" "$T/last.err" || fail "no clear message for an unknown tag"
 expect_status 2 "--where without =" -- ws tf "$S" --where topics
