@@ -292,11 +292,17 @@ class _Columns:
                 check(L.result_text_bytes(batch, c, 0, n, buf, total))
                 raw = buf.raw[:total]
                 e = ends.tolist()
-                whole = raw.decode("utf-8", "replace")
-                if len(whole) == total:  # ASCII: byte offsets are character offsets
-                    cells = [whole[a:b] for a, b in zip([0] + e[:-1], e)]
-                else:
+                try:
+                    whole = raw.decode("utf-8")
+                except UnicodeDecodeError:  # not expected (the library repairs text): cell by cell
+                    whole = None
+                if whole is None:
                     cells = [raw[a:b].decode("utf-8", "replace") for a, b in zip([0] + e[:-1], e)]
+                else:
+                    if len(whole) != total:  # not ASCII: byte offsets -> character offsets
+                        lead = (np.frombuffer(raw, dtype=np.uint8) & 0xC0) != 0x80
+                        e = np.concatenate(([0], np.cumsum(lead)))[ends.astype(np.int64)].tolist()
+                    cells = [whole[a:b] for a, b in zip([0] + e[:-1], e)]
                 if nulls.any():
                     for i in np.flatnonzero(nulls).tolist():
                         cells[i] = None
@@ -329,8 +335,11 @@ class _Columns:
                 data[name] = pd.Series(pd.arrays.IntegerArray(vals, nulls))
             else:
                 data[name] = pd.Series(vals, dtype="int64")
-        df = pd.DataFrame(data, columns=self.names or [])
-        return df
+        if not data:
+            return pd.DataFrame()
+        # From the dict alone: passing columns= too makes pandas 1.5 turn a
+        # timezone-aware column into an object array of Timestamps first.
+        return pd.DataFrame(data)
 
 
 # ---------------------------------------------------------------- stores

@@ -162,3 +162,17 @@ def test_dtm_matches_the_cli_files(corpus, tmp_path):
     assert list(r["id"]) == list(rows["id"])
     assert list(c["term"]) == list(cols["term"])
     assert list(c["df"]) == list(cols["df"])
+
+
+def test_non_ascii_text_cells(tmp_path):
+    """Text cells with multi-byte UTF-8 (the package maps byte offsets to
+    character offsets for a batch that is not ASCII) equal the CLI's."""
+    stories = [{"id": "é%d" % i, "source": "Zürich Post" if i % 2 else "plain",
+                "body": "naïve café — Zürich über ünïcödé 東京 x%d ß straße" % i} for i in range(50)]
+    wirescan.ingest(tmp_path / "s", stories, progress=False)
+    with wirescan.open(tmp_path / "s", progress=False) as s:
+        for args, kw in ((["--top", 0], dict(top=0)), (["--top", 0, "--by", "source", "--case"],
+                                                       dict(top=0, by="source", case=True))):
+            header, rows = ws_csv("tf", tmp_path / "s", *args)
+            assert_frame_is_csv(s.tf(**kw), header, rows, "tf %s" % args)
+        assert "東" in set(s.tf(top=0)["term"])
