@@ -20,11 +20,19 @@ THREADS=$(nproc)
 mkdir -p "$OUT"
 [[ -d $ROOT/../shared/corpora/reuters21578 ]] || { echo "no Reuters-21578 in ../shared/corpora" >&2; exit 77; }
 if [[ ! -s $OUT/input.jsonl ]]; then
-  ROOT=$ROOT python3 - "$OUT" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ.get("ROOT", "."), "bench"))
-import python_overhead as p
-p.build_input(sys.argv[1], 10)
+  python3 "$ROOT/tests/tools/reuters2jsonl.py" "$ROOT/../shared/corpora/reuters21578" >"$OUT/r.jsonl"
+  python3 - "$OUT/r.jsonl" "$OUT/input.jsonl" <<'PY'
+import json, re, sys
+raw = open(sys.argv[1], encoding="utf-8").read().splitlines()
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for k in range(10):
+        for line in raw:
+            o = json.loads(line)
+            o["id"] = "%s-%d" % (o["id"], k)
+            m = re.match(r"^(\d{4})(-.*)$", o.get("date") or "")
+            if m:  # no 29 February in Reuters: month and day stay valid
+                o["date"] = "%04d%s" % (int(m.group(1)) + k, m.group(2))
+            out.write(json.dumps(o, ensure_ascii=False) + "\n")
 PY
 fi
 [[ -d $OUT/s ]] || "$WS" ingest -q -o "$OUT/s" --format jsonl "$OUT/input.jsonl"
