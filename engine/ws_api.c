@@ -181,7 +181,7 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         out->terms += st->dict.nterms;
         out->segments += st->nsegs;
         out->bytes += st->dict_bytes;
-        /* The manifest and the statistics file are files of the store too
+        /* The manifest, the statistics file and the term index are files of the store too
          * (as `wirescan info` counts them). */
         const char *extra[3] = {"MANIFEST", st->stats_name, st->index_name};
         for (int i = 0; i < 3; i++) {

@@ -909,7 +909,8 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             st->index_bytes = x;
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
-    if (!rc && st->index_name && name_generation(st->index_name) != st->generation)
+    /* (at most G: the next commit writes tidx-(G+1), never a listed name) */
+    if (!rc && st->index_name && (name_generation(st->index_name) == 0 || name_generation(st->index_name) > st->generation))
         rc = ws_error(WS_ECORRUPT, "%s: generation %llu, but it lists %s", path, (unsigned long long)st->generation,
                       st->index_name);
     if (!rc && lineno == 0) rc = ws_error(WS_ECORRUPT, "%s: empty manifest", path);
