@@ -3,6 +3,7 @@
  * every subcommand shares (errors, sizes, output files).
  */
 #include "ws_cli.h"
+#include "wirescan.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,10 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ws_block.h"
-#include "ws_csv.h"
-#include "ws_ingest.h"
-#include "ws_store.h"
 
 int ws_cli_fail(int err)
 {

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ws_csv.h"
+#include "ws_cli_text.h"
+#include "wirescan.h"
 
 static const char *const base_names[5] = {"id", "date", "source", "title", "body"};
 
@@ -47,13 +48,12 @@ static void json_string(FILE *f, const char *p, size_t n)
 typedef struct ex_out {
     FILE *f;
     int csv, header_done;
-    ws_buf scratch, val;
+    cli_buf val;
 } ex_out;
 
 static void csv_field(ex_out *o, const char *p, size_t n)
 {
-    o->scratch.n = 0;
-    if (ws_csv_field(&o->scratch, ws_str_make(p, n)) == 0 && o->scratch.n) fwrite(o->scratch.p, 1, o->scratch.n, o->f);
+    cli_csv_field(o->f, p, n);
 }
 
 /* A tag cell (values joined with '|', '\|' and '\\' escaped) as a JSON array. */
@@ -72,7 +72,7 @@ static void json_tags(ex_out *o, const char *p, size_t n)
                 continue;
             }
             if (p[i] == '\\' && i + 1 < n) i++;
-            ws_buf_append(&o->val, p + i, 1);
+            cli_buf_append(&o->val, p + i, 1);
         }
     }
     putc(']', o->f);
@@ -123,7 +123,7 @@ static int on_batch(void *ctx, const ws_result *r)
         }
         fputs(o->csv ? "\r\n" : "}\n", o->f);
     }
-    return ferror(o->f) ? ws_error(WS_EIO, "write error") : 0;
+    return ferror(o->f) ? ws_set_error(WS_EIO, "write error") : 0;
 }
 
 static const char help_head[] =
@@ -241,7 +241,7 @@ int ws_cmd_export(int argc, char **argv)
             fprintf(stderr, "wirescan export: %s\n", ws_last_error());
             status = rc == WS_EINVAL ? ws_cli_try("export") : ws_exit_status(rc);
         }
-    ex_out o = {NULL, csv, 0, {0}, {0}};
+    ex_out o = {NULL, csv, 0, {0}};
     if (!status && !(o.f = ws_cli_open_out(out))) status = ws_exit_status(WS_EIO);
     if (!status) {
         rc = ws_request_stream(q, on_batch, &o);
@@ -252,8 +252,7 @@ int ws_cmd_export(int argc, char **argv)
         status = status ? status : crc;
         if (status && out && strcmp(out, "-")) remove(out); /* no half-written export */
     }
-    ws_buf_free(&o.scratch);
-    ws_buf_free(&o.val);
+    cli_buf_free(&o.val);
     ws_request_free(q);
     ws_corpus_close(corpus);
     free(stores), free(set);
