@@ -1,0 +1,252 @@
+/*
+ * MinHash signing, similarity estimates, union-find and the LSH join (see
+ * ws_minhash.h for what is computed and why).
+ */
+#include "ws_minhash.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "ws_util.h"
+
+int ws_mh_hasher_init(ws_mh_hasher *h, const ws_mh_params *p)
+{
+    memset(h, 0, sizeof *h);
+    if (p->perm < 2 || p->perm > WS_MH_MAX_PERM || p->perm % 2 || !p->shingle) return WS_EINVAL;
+    h->p = *p;
+    h->a = ws_malloc(p->perm * sizeof *h->a);
+    h->b = ws_malloc(p->perm * sizeof *h->b);
+    if (!h->a || !h->b) {
+        ws_mh_hasher_free(h);
+        return WS_ENOMEM;
+    }
+    /* The permutations are seeded from XXH3 of (seed, i), so a signature
+     * depends only on the parameters (and is the same on every machine). */
+    for (uint32_t i = 0; i < p->perm; i++) {
+        uint64_t k[2] = {2 * (uint64_t)i, 2 * (uint64_t)i + 1};
+        h->a[i] = XXH3_64bits_withSeed(&k[0], 8, p->seed) | 1u;
+        h->b[i] = XXH3_64bits_withSeed(&k[1], 8, p->seed);
+    }
+    return 0;
+}
+
+void ws_mh_hasher_free(ws_mh_hasher *h)
+{
+    ws_free(h->a);
+    ws_free(h->b);
+    h->a = h->b = NULL;
+}
+
+uint64_t ws_mh_term_hash(const void *s, size_t n)
+{
+    uint64_t v = XXH3_64bits(s, n);
+    return v ? v : 1;
+}
+
+static void put_row(uint8_t *row, uint64_t exact, uint32_t nsh)
+{
+    ws_le64_put(row, exact);
+    ws_le32_put(row + 8, nsh);
+}
+
+uint64_t ws_mh_row_exact(const uint8_t *row) { return ws_le64_get(row); }
+uint32_t ws_mh_row_nsh(const uint8_t *row) { return ws_le32_get(row + 8); }
+
+void ws_mh_sign(const ws_mh_hasher *h, const uint64_t *th, size_t n, uint64_t *scratch, uint32_t *mins, uint8_t *row)
+{
+    const uint32_t P = h->p.perm, N = h->p.shingle;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (th[i]) scratch[m++] = th[i];
+    uint8_t *sig = row + 12;
+    if (!m) {
+        put_row(row, 0, 0);
+        memset(sig, 0xff, 2 * (size_t)P);
+        return;
+    }
+    for (uint32_t i = 0; i < P; i++) mins[i] = UINT32_MAX;
+    size_t nsh = m >= N ? m - N + 1 : 1, w = m >= N ? N : m;
+    const uint64_t *a = h->a, *b = h->b;
+    for (size_t s = 0; s < nsh; s++) {
+        uint64_t x = XXH3_64bits_withSeed(scratch + s, w * 8, h->p.seed);
+        /* The hot loop, written out rather than one seeded XXH3 call per
+         * permutation: P multiply-adds on one hash (which the compiler
+         * unrolls and keeps in registers) cost a few cycles each, where
+         * P hash calls would cost P times the shingle's own hashing. */
+        for (uint32_t i = 0; i < P; i++) {
+            uint32_t v = (uint32_t)((a[i] * x + b[i]) >> 32);
+            mins[i] = v < mins[i] ? v : mins[i];
+        }
+    }
+    put_row(row, XXH3_64bits(scratch, m * 8), nsh > UINT32_MAX ? UINT32_MAX : (uint32_t)nsh);
+    for (uint32_t i = 0; i < P; i++) {
+        sig[2 * i] = (uint8_t)mins[i];
+        sig[2 * i + 1] = (uint8_t)(mins[i] >> 8);
+    }
+}
+
+double ws_mh_similarity(const uint8_t *a, const uint8_t *b, uint32_t perm)
+{
+    uint32_t na = ws_mh_row_nsh(a), nb = ws_mh_row_nsh(b);
+    if (!na || !nb) return 0;
+    if (na == nb && ws_mh_row_exact(a) == ws_mh_row_exact(b)) return 1;
+    const uint8_t *sa = a + 12, *sb = b + 12;
+    uint32_t eq = 0;
+    for (uint32_t i = 0; i < perm; i++) eq += sa[2 * i] == sb[2 * i] && sa[2 * i + 1] == sb[2 * i + 1];
+    double j = (double)eq / perm;
+    double lo = na < nb ? na : nb;
+    double c = j * ((double)na + nb) / ((1 + j) * lo);
+    if (c > 1) c = 1;
+    return c > j ? c : j;
+}
+
+/* ---- union-find ---- */
+
+int ws_uf_init(ws_uf *u, size_t n)
+{
+    u->n = n;
+    u->parent = ws_malloc((n + 1) * sizeof *u->parent);
+    if (!u->parent) return WS_ENOMEM;
+    for (size_t i = 0; i < n; i++) u->parent[i] = (uint32_t)i;
+    return 0;
+}
+
+void ws_uf_free(ws_uf *u)
+{
+    ws_free(u->parent);
+    u->parent = NULL;
+}
+
+uint32_t ws_uf_find(ws_uf *u, uint32_t x)
+{
+    while (u->parent[x] != x) {
+        u->parent[x] = u->parent[u->parent[x]]; /* path halving */
+        x = u->parent[x];
+    }
+    return x;
+}
+
+int ws_uf_union(ws_uf *u, uint32_t x, uint32_t y)
+{
+    x = ws_uf_find(u, x);
+    y = ws_uf_find(u, y);
+    if (x == y) return 0;
+    /* The smaller index (the earlier story) is the root. Without union by
+     * rank trees can grow deeper, but path halving keeps finds short. */
+    if (x < y) u->parent[y] = x;
+    else u->parent[x] = y;
+    return 1;
+}
+
+/* ---- the LSH join ---- */
+
+/* Stable LSD radix sort of idx[0..n) by key[idx] (32 bits, 2 passes of 16). */
+static void radix_sort(uint32_t *idx, uint32_t *tmp, const uint32_t *key, size_t n, uint32_t *count)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        int sh = 16 * pass;
+        memset(count, 0, 65537 * sizeof *count);
+        for (size_t i = 0; i < n; i++) count[((key[idx[i]] >> sh) & 0xffff) + 1]++;
+        for (size_t d = 0; d < 65536; d++) count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++) tmp[count[(key[idx[i]] >> sh) & 0xffff]++] = idx[i];
+        memcpy(idx, tmp, n * sizeof *idx);
+    }
+}
+
+static int within(const ws_mh_item *items, uint32_t later, uint32_t earlier, int64_t window_s)
+{
+    if (!window_s) return 1;
+    int64_t a = items[later].date, b = items[earlier].date;
+    if (a == WS_DATE_UNKNOWN || b == WS_DATE_UNKNOWN) return 1;
+    return a - b <= window_s && b - a <= window_s;
+}
+
+typedef struct exact_key {
+    uint64_t exact;
+    uint32_t nsh, i;
+} exact_key;
+
+static int cmp_exact(const void *x, const void *y)
+{
+    const exact_key *a = x, *b = y;
+    if (a->exact != b->exact) return a->exact < b->exact ? -1 : 1;
+    if (a->nsh != b->nsh) return a->nsh < b->nsh ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+int ws_mh_cluster(const ws_mh_item *items, size_t n, uint32_t perm, double threshold, int64_t window_s, uint32_t *root,
+                  ws_mh_stats *stats)
+{
+    ws_mh_stats st = {0};
+    if (n > UINT32_MAX - 1) return WS_ETOOBIG;
+    ws_uf u;
+    if (ws_uf_init(&u, n)) return WS_ENOMEM;
+    uint32_t *idx = ws_malloc((n + 1) * sizeof *idx), *tmp = ws_malloc((n + 1) * sizeof *tmp);
+    uint32_t *key = ws_malloc((n + 1) * sizeof *key), *count = ws_malloc(65537 * sizeof *count);
+    int rc = idx && tmp && key && count ? 0 : WS_ENOMEM;
+    /* Exact copies: equal hash and length, joined to the previous one of
+     * their run (an earlier story: ties sort by index) within the window. */
+    exact_key *ek = rc ? NULL : ws_malloc((n + 1) * sizeof *ek);
+    if (!rc && !ek) rc = WS_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (ws_mh_row_nsh(items[i].row))
+            ek[m++] = (exact_key){ws_mh_row_exact(items[i].row), ws_mh_row_nsh(items[i].row), (uint32_t)i};
+    if (!rc) qsort(ek, m, sizeof *ek, cmp_exact);
+    for (size_t k = 1; !rc && k < m; k++) {
+        if (ek[k].exact != ek[k - 1].exact || ek[k].nsh != ek[k - 1].nsh) continue;
+        if (within(items, ek[k].i, ek[k - 1].i, window_s)) st.exact_pairs++, ws_uf_union(&u, ek[k].i, ek[k - 1].i);
+    }
+    ws_free(ek);
+    /* Bands. */
+    uint32_t bands = perm / WS_MH_ROWS;
+    for (uint32_t band = 0; !rc && band < bands; band++) {
+        size_t mm = 0;
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *s = ws_mh_row_sig(items[i].row) + 4 * (size_t)band;
+            if (!ws_mh_row_nsh(items[i].row)) continue;
+            key[i] = ws_le32_get(s);
+            idx[mm++] = (uint32_t)i;
+        }
+        radix_sort(idx, tmp, key, mm, count);
+        for (size_t lo = 0, hi; lo < mm; lo = hi) {
+            for (hi = lo + 1; hi < mm && key[idx[hi]] == key[idx[lo]];) hi++;
+            for (size_t p = lo + 1; p < hi; p++) {
+                uint32_t i = idx[p];
+                for (size_t q = p, seen = 0; q-- > lo && seen < WS_MH_LOOKBACK; seen++) {
+                    uint32_t j = idx[q];
+                    /* Dated stories sort first, in date order, so the first
+                     * earlier one out of the window ends the look-back. */
+                    if (!within(items, i, j, window_s)) {
+                        if (items[j].date != WS_DATE_UNKNOWN && items[i].date != WS_DATE_UNKNOWN) break;
+                        continue;
+                    }
+                    if (ws_uf_find(&u, i) == ws_uf_find(&u, j)) continue;
+                    st.candidates++;
+                    if (ws_mh_similarity(items[i].row, items[j].row, perm) >= threshold) {
+                        st.verified++;
+                        ws_uf_union(&u, i, j);
+                    }
+                }
+            }
+        }
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        root[i] = ws_uf_find(&u, (uint32_t)i);
+        st.joined += root[i] != i;
+    }
+    ws_free(idx);
+    ws_free(tmp);
+    ws_free(key);
+    ws_free(count);
+    ws_uf_free(&u);
+    if (stats) *stats = st;
+    return rc;
+}
+
+double ws_mh_candidate_prob(double s, uint32_t rows, uint32_t bands)
+{
+    return 1 - pow(1 - pow(s, rows), bands);
+}
