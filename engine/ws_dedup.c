@@ -125,6 +125,23 @@ out:
     return rc;
 }
 
+int ws_dedup_sign_locked(const char *dir, int threads, const int *cancel, uint32_t *added, ws_store **out)
+{
+    if (added) *added = 0;
+    *out = NULL;
+    ws_store *w = NULL;
+    int rc = ws_store_open(dir, 0, &w);
+    if (!rc) {
+        ws_store_cleanup(w);
+        rc = sign_segments(w, threads, cancel, added);
+    }
+    if (rc && rc != WS_ENOMEM && rc != WS_ECANCELED && rc != WS_ECORRUPT)
+        rc = ws_error(rc, "%s: cannot add MinHash signatures: %s", dir, ws_last_error());
+    if (rc) ws_store_close(w);
+    else *out = w;
+    return rc;
+}
+
 int ws_dedup_sign_store(ws_store *st, int threads, const int *cancel, uint32_t *added)
 {
     if (added) *added = 0;
@@ -136,13 +153,7 @@ int ws_dedup_sign_store(ws_store *st, int threads, const int *cancel, uint32_t *
         return ws_error(WS_EIO, "%s: %u segment(s) have no MinHash signatures and the store cannot be written (%s); "
                                 "run 'wirescan dedup --save %s' where it can be", st->dir, missing, ws_last_error(), st->dir);
     ws_store *w = NULL;
-    int rc = ws_store_open(st->dir, 0, &w);
-    if (!rc) {
-        ws_store_cleanup(w);
-        rc = sign_segments(w, threads, cancel, added);
-    }
-    if (rc && rc != WS_ENOMEM && rc != WS_ECANCELED && rc != WS_ECORRUPT)
-        rc = ws_error(rc, "%s: cannot add MinHash signatures: %s", st->dir, ws_last_error());
+    int rc = ws_dedup_sign_locked(st->dir, threads, cancel, added, &w);
     /* The open corpus learns of the files (segments are matched by name:
      * a commit in between may have added segments, never changed one). */
     for (uint32_t i = 0; !rc && i < st->nsegs; i++)

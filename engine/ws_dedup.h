@@ -17,6 +17,10 @@
  * that cannot be written says so (WS_EIO). */
 int ws_dedup_sign_store(ws_store *st, int threads, const int *cancel, uint32_t *added);
 
+/* The same for the store in dir when the caller holds its lock (ingest,
+ * after its commit); *out receives the store as now published. */
+int ws_dedup_sign_locked(const char *dir, int threads, const int *cancel, uint32_t *added, ws_store **out);
+
 /* Read segment i's signature file of st when it was made with *key: *rows
  * (ws_malloc'ed) or NULL when st keeps none for it or another key. */
 int ws_dedup_load(const ws_store *st, uint32_t i, const ws_mh_params *key, uint8_t **rows);

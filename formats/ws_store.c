@@ -923,6 +923,8 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             if (!(m[st->nsegs].name = ws_strndup(a, strlen(a)))) { rc = WS_ENOMEM; break; }
             m[st->nsegs].bytes = x;
             m[st->nsegs].rows = y;
+            m[st->nsegs].mh = NULL;
+            m[st->nsegs].mh_bytes = 0;
             st->nsegs++;
         } else if (sscanf(line, "minhash %255s %255s %llu%c", a, mhn, &x, &extra) == 3) {
             rc = manifest_minhash(st, a, mhn, x, path, lineno);
