@@ -111,7 +111,7 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         }
         for (uint32_t i = 0; i < st->nsegs; i++) {
             const ws_segment *s = st->segs[i];
-            out->bytes += s->size;
+            out->bytes += s->size + st->mseg[i].mh_bytes;
             out->blocks += s->nblocks;
             for (uint32_t b = 0; b < s->nblocks; b++) {
                 const ws_block_meta *m = &s->blocks[b];

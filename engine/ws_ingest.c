@@ -1363,7 +1363,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
      * --dedup), still under the lock: a second small commit. The stories
      * are in; a failure here only means they are signed later, so it is a
      * warning. */
-    if (!rc && new_seg) {
+    if (!rc && new_seg && !o->no_signatures) {
         ws_store *w = NULL;
         if (ws_dedup_sign_locked(o->store, o->threads, NULL, NULL, &w))
             fprintf(r->log, "wirescan: warning: %s\n", ws_last_error());
