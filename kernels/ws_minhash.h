@@ -8,10 +8,12 @@
  * normalised string (XXH3), so a signature does not depend on the store's
  * term ids and stays valid across appends and stores. A shingle is N
  * consecutive terms (a story shorter than N is one shingle), hashed with
- * XXH3 seeded by the seed. Permutation i maps a shingle hash h to
- * (a_i * h + b_i) >> 32 (multiply-add-shift over 64 bits; a_i odd and b_i
- * drawn from XXH3 of (seed, i)); the signature keeps, per permutation, the
- * low 16 bits of the smallest value (b-bit MinHash: two different minima
+ * XXH3 seeded by the seed and folded to 32 bits, x. Permutation i maps x
+ * to v = a_i x + b_i (mod 2^32), then v ^ (v >> 16): a bijection of the 32-bit
+ * values (a_i odd; a_i, b_i drawn from XXH3 of (seed, i)); since the x are
+ * themselves uniform hash values, the smallest v is equally likely to be
+ * any shingle of the union, which is all MinHash needs. The signature keeps,
+ * per permutation, the low 16 bits of the smallest value (b-bit MinHash: two different minima
  * agree by chance with probability 2^-16, a bias far below the estimate's
  * own error). Besides the signature a story keeps the number of its
  * shingles and an exact hash (XXH3 of its term hashes in order): two
@@ -63,7 +65,7 @@ static inline size_t ws_mh_row_bytes(uint32_t perm) { return 12 + 2 * (size_t)pe
 
 typedef struct ws_mh_hasher {
     ws_mh_params p;
-    uint64_t *a, *b; /* perm coefficients each */
+    uint32_t *a, *b; /* perm coefficients each */
 } ws_mh_hasher;
 
 int ws_mh_hasher_init(ws_mh_hasher *h, const ws_mh_params *p);
