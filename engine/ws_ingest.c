@@ -1360,10 +1360,13 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
         unlink(p);
     }
     /* MinHash signatures of the new stories (format 1.3, for dedup and
-     * --dedup), still under the lock: a second small commit. The stories
-     * are in; a failure here only means they are signed later, so it is a
-     * warning. */
-    if (!rc && new_seg && !o->no_signatures) {
+     * --dedup) when asked for or when the store keeps them already (so an
+     * append signs only its own stories), still under the lock: a second
+     * small commit. The stories are in; a failure here only means they
+     * are signed later, so it is a warning. */
+    int had_sigs = 0;
+    for (uint32_t i = 0; i < r->st->nsegs; i++) had_sigs |= r->st->mseg[i].mh != NULL;
+    if (!rc && new_seg && !o->no_signatures && (o->signatures || had_sigs)) {
         ws_store *w = NULL;
         if (ws_dedup_sign_locked(o->store, o->threads, NULL, NULL, &w))
             fprintf(r->log, "wirescan: warning: %s\n", ws_last_error());

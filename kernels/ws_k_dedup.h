@@ -12,8 +12,8 @@
 enum { WS_DD_REPORT, WS_DD_MASK, WS_DD_SIGN };
 
 /* The default --threshold (chosen by bench/dedup_quality.py, see BENCHMARKS.md). */
-#define WS_DD_DEFAULT_THRESHOLD 0.5
-#define WS_DD_DEFAULT_THRESHOLD_S "0.5"
+#define WS_DD_DEFAULT_THRESHOLD 0.4
+#define WS_DD_DEFAULT_THRESHOLD_S "0.4"
 
 typedef struct ws_dd_seg {
     const ws_segment *seg;

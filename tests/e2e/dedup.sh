@@ -10,9 +10,10 @@
 
 G="$T/g"
 python3 "$E2E_DIR/dedup_gen.py" 16 600 "$G" || fail "generator failed"
-ws ingest -q -o "$T/all" "$G.base.jsonl" "$G.copies.jsonl" "$G.near.jsonl" || fail "ingest all"
+ws ingest -q --signatures -o "$T/all" "$G.base.jsonl" "$G.copies.jsonl" "$G.near.jsonl" || fail "ingest all"
 ws ingest -q -o "$T/base" "$G.base.jsonl" || fail "ingest base"
 ws ingest -q -o "$T/exact" "$G.base.jsonl" "$G.copies.jsonl" || fail "ingest exact"
+grep '^minhash' "$T/exact/MANIFEST" >/dev/null && fail "ingest without --signatures stored signatures"
 grep '^minhash seg-000001.wss mh-000001.wsm ' "$T/all/MANIFEST" >/dev/null || fail "ingest stored no signatures"
 
 # 1. The planted clusters, exactly: every copy with its original, which is
@@ -48,7 +49,7 @@ for r in rows:
     if r["id"] == r["first_id"] or r["id"].startswith("c"):
         assert sim == 1, r
     else:
-        assert 0.5 <= sim <= 1, r
+        assert 0.4 <= sim <= 1, r
 # rows grouped by cluster, in cluster order
 assert [int(r["cluster"]) for r in rows] == sorted(int(r["cluster"]) for r in rows)
 sm = list(csv.DictReader(open(summ)))
@@ -110,8 +111,8 @@ ws ingest -q --no-signatures -o "$T/plain" "$G.base.jsonl" "$G.copies.jsonl" "$G
 grep '^minhash' "$T/plain/MANIFEST" >/dev/null && fail "--no-signatures stored signatures"
 ws dedup "$T/plain" -q -o "$T/fly.csv" 2>"$T/fly.err" || fail "dedup without stored signatures"
 cmp -s "$T/fly.csv" "$T/d.csv" || fail "signatures computed on the fly give another answer"
-# appends: each segment signed once, the same answer as one ingest
-ws ingest -q -o "$T/app" "$G.base.jsonl" || fail "ingest app 1"
+# appends to a store that keeps signatures sign their own stories: each segment signed once, the same answer as one ingest
+ws ingest -q --signatures -o "$T/app" "$G.base.jsonl" || fail "ingest app 1"
 ws ingest -q -o "$T/app" "$G.copies.jsonl" "$G.near.jsonl" || fail "ingest app 2"
 [ "$(grep -c '^minhash' "$T/app/MANIFEST")" = 2 ] || fail "an append did not sign its segment"
 ws dedup "$T/app" -q -o "$T/app.csv" || fail "dedup app"
