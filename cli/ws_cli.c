@@ -138,6 +138,11 @@ static void ingest_help(FILE *f)
             "      --strict            fail on the first bad record; the store is left as it was\n"
             "      --skip-existing     skip stories whose id the store already holds (without\n"
             "                          it they are stored again, and counted in a warning)\n"
+            "      --signatures        also store MinHash signatures of the stories (for dedup\n"
+            "                          and --dedup; about 270 bytes a story). Appends to a store\n"
+            "                          that keeps them sign their stories without it\n"
+            "      --no-signatures     do not sign the new stories, even then (dedup and\n"
+            "                          --dedup add signatures when needed)\n"
             "      --wait              if another ingest is writing STORE, wait for it to finish\n"
             "                          (default: fail at once with exit status 10)\n"
             "      --max-record SIZE   longest accepted line (default 64M; e.g. 512K, 1G)\n"
@@ -195,6 +200,7 @@ int ws_cmd_ingest(int argc, char **argv)
         {"year", required_argument, 0, 1}, {"date-format", required_argument, 0, 1},
         {"encoding", required_argument, 0, 1}, {"wait", no_argument, 0, 1},
         {"skip-existing", no_argument, 0, 1}, {"datelines", required_argument, 0, 1},
+        {"no-signatures", no_argument, 0, 1}, {"signatures", no_argument, 0, 1},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     typedef struct { const char *name, *value; } setting;
     setting *set = calloc((size_t)argc + 1, sizeof *set);

@@ -41,6 +41,8 @@ static const cli_opt cli_opts[] = {
     {"title", required_argument, C_TITLE, "TEXT", "the chart's title (default: what is drawn)", "trends|topics"},
     {"summary", required_argument, C_SUMMARY, "FILE", "write topic,tokens,share,npmi,label (one row per topic) to FILE",
      "topics"},
+    {"summary", required_argument, C_SUMMARY, "FILE",
+     "write cluster,first_id,size,first_date,last_date,sources (one row per\ncluster of copies) to FILE", "dedup"},
     {"doc-topics", required_argument, C_DOC_TOPICS, "FILE", "write id,topic,p (each story's dominant topic) to FILE",
      "topics"},
     {"prevalence", required_argument, C_PREVALENCE, "FILE",

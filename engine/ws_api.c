@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ws_dedup.h"
 #include "ws_scan.h"
 #include "ws_spill.h"
 #include "ws_table.h"
@@ -193,7 +194,7 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         }
         for (uint32_t i = 0; i < st->nsegs; i++) {
             const ws_segment *s = st->segs[i];
-            out->bytes += s->size;
+            out->bytes += s->size + st->mseg[i].mh_bytes;
             out->blocks += s->nblocks;
             for (uint32_t b = 0; b < s->nblocks; b++) {
                 const ws_block_meta *m = &s->blocks[b];
@@ -245,6 +246,12 @@ static const ws_param_info common_params[] = {
     FILTERS("", ""),
     {"field", WS_PARAM_CHOICE, "all", "F", "count words of the title, the body or all (default all)", "all|title|body", 0, 0,
      0, "filters"},
+    {"dedup", WS_PARAM_FLAG, NULL, NULL,
+     "count each cluster of copies once, as its earliest story (wirescan dedup;\n"
+     "signatures are added to a store without them: it must be writable once)", NULL, 0, 1, 0, "filters"},
+    {"dedup-threshold", WS_PARAM_DOUBLE, WS_DD_DEFAULT_THRESHOLD_S, "J",
+     "the similarity that makes a copy for --dedup, in (0, 1] (default " WS_DD_DEFAULT_THRESHOLD_S ")", NULL, 0, 1, 0,
+     "filters"},
     {"case", WS_PARAM_FLAG, NULL, NULL, "keep case (default: Unicode full case folding)", NULL, 0, 1, 0, "normalisation"},
     {"stem", WS_PARAM_TEXT, NULL, "LANG",
      "Snowball stemming: english, russian, german, french, ... or an ISO 639 code\n"
@@ -377,6 +384,9 @@ struct ws_request {
     ws_spill_ops spill_ops;
     size_t fanin;
     int threads;
+    /* stored MinHash records loaded during a run, per segment of the corpus */
+    uint8_t **mh_rows;
+    size_t nmh;
 };
 
 static int check_request(const ws_request *q, const char *fn)
@@ -644,6 +654,36 @@ static int plan_side_table(void *ctx, const char *name, ws_table *t)
     return 0;
 }
 
+static void mh_free(ws_request *q)
+{
+    for (size_t i = 0; i < q->nmh; i++) ws_free(q->mh_rows[i]);
+    ws_free(q->mh_rows);
+    q->mh_rows = NULL;
+    q->nmh = 0;
+}
+
+/* Stored signatures (ws_plan.signatures), read once per run. */
+static int plan_signatures(void *ctx, size_t store, uint32_t seg, const ws_mh_params *key, const uint8_t **rows)
+{
+    ws_request *q = ctx;
+    const ws_corpus *c = q->corpus;
+    *rows = NULL;
+    if (!q->mh_rows) {
+        size_t n = 0;
+        for (size_t j = 0; j < c->nst; j++) n += c->st[j]->nsegs;
+        if (!(q->mh_rows = ws_calloc(n + 1, sizeof *q->mh_rows))) return WS_ENOMEM;
+        q->nmh = n;
+    }
+    size_t k = seg;
+    for (size_t j = 0; j < store && j < c->nst; j++) k += c->st[j]->nsegs;
+    if (store >= c->nst || seg >= c->st[store]->nsegs) return ws_error(WS_EINTERNAL, "no segment %zu/%u", store, seg);
+    ws_free(q->mh_rows[k]);
+    q->mh_rows[k] = NULL;
+    int rc = ws_dedup_load(c->st[store], seg, key, &q->mh_rows[k]);
+    *rows = q->mh_rows[k];
+    return rc;
+}
+
 static void side_free(ws_request *q)
 {
     for (size_t i = 0; i < q->nside; i++) ws_table_free(&q->side[i]);
@@ -833,6 +873,7 @@ typedef struct run_state {
     int have_norm, have_groups;
     void *ext;
     ws_table table;
+    uint64_t *keep; /* --dedup */
 } run_state;
 
 static void run_end(ws_request *q, run_state *r)
@@ -848,6 +889,8 @@ static void run_end(ws_request *q, run_state *r)
     ws_spill_close(q->spill);
     q->spill = NULL;
     side_free(q);
+    mh_free(q);
+    ws_free(r->keep);
 }
 
 /* Run the request into r->table (its sink already set, or none). */
@@ -913,7 +956,25 @@ static int run(ws_request *q, run_state *r)
     plan.progress = plan_progress;
     plan.want_table = plan_want_table;
     plan.side_table = plan_side_table;
+    plan.signatures = plan_signatures;
     q->threads = plan.threads;
+    /* dedup --save, and --dedup on any other command, first add signatures
+     * to the stores that lack them. */
+    int dedup = q->k != &ws_kernel_dedup && ws_params_int(p, "dedup");
+    if ((q->k == &ws_kernel_dedup && ws_params_int(p, "save")) || dedup) {
+        for (size_t i = 0; i < c->nst && !rc; i++) {
+            uint32_t added = 0;
+            rc = ws_dedup_sign_store(c->st[i], plan.threads, &q->cancel, &added);
+            if (!rc && added)
+                ws_plan_note(&plan, "%s: MinHash signatures added for %u segment(s)", c->st[i]->dir, added);
+        }
+        if (rc) return rc;
+    }
+    if (dedup) {
+        double th = ws_params_double(p, "dedup-threshold");
+        if (!(th > 0 && th <= 1)) return ws_error(WS_EINVAL, "--dedup-threshold %g: a similarity in (0, 1]", th);
+        if ((rc = ws_dedup_mask(&plan, &r->base.f, th, &q->cancel, &r->keep))) return rc;
+    }
     if (q->k->prepare && (rc = q->k->prepare(&plan, p, &kq, &r->ext))) return rc;
     ws_filter subsets[2] = {r->target.f, r->ref.f};
     ws_scan_opts so;
@@ -923,6 +984,7 @@ static int run(ws_request *q, run_state *r)
     so.progress = q->progress;
     so.progress_ctx = q->progress_ctx;
     so.cancel = &q->cancel;
+    so.keep = r->keep;
     if (q->k->flags & WS_KF_SUBSETS) {
         so.subsets = subsets;
         so.nsubsets = rgiven ? 2 : 1;

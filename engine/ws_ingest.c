@@ -20,6 +20,7 @@
  * everything else is on disk; a crash or a --strict failure leaves the
  * store as it was.
  */
+#include "ws_dedup.h"
 #include "ws_ingest.h"
 
 #include <errno.h>
@@ -1357,6 +1358,19 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", o->store, new_seg);
         unlink(p);
+    }
+    /* MinHash signatures of the new stories (format 1.3, for dedup and
+     * --dedup) when asked for or when the store keeps them already (so an
+     * append signs only its own stories), still under the lock: a second
+     * small commit. The stories are in; a failure here only means they
+     * are signed later, so it is a warning. */
+    int had_sigs = 0;
+    for (uint32_t i = 0; i < r->st->nsegs; i++) had_sigs |= r->st->mseg[i].mh != NULL;
+    if (!rc && new_seg && !o->no_signatures && (o->signatures || had_sigs)) {
+        ws_store *w = NULL;
+        if (ws_dedup_sign_locked(o->store, o->threads, NULL, NULL, &w))
+            fprintf(r->log, "wirescan: warning: %s\n", ws_last_error());
+        ws_store_close(w);
     }
 out:
     teardown(r);

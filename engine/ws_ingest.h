@@ -19,6 +19,8 @@ typedef struct ws_ingest_opts {
     int threads;        /* 0: all cores */
     int strict;         /* first bad record fails the run; store untouched */
     int wait;           /* wait for another writer's lock instead of failing with WS_EBUSY */
+    int signatures;     /* store MinHash signatures of the new stories (also when the store keeps some already) */
+    int no_signatures;  /* never add them (dedup signs them later) */
     int skip_existing;  /* skip stories whose id the store already holds (else: kept, counted) */
     int level;          /* zstd level for text columns */
     uint32_t block_tokens; /* close a block at this many tokens */

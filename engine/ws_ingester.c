@@ -120,13 +120,16 @@ int ws_ingester_set(ws_ingester *g, const char *name, const char *value)
     unsigned long long v;
     int rc;
     const char *val = value;
-    int is_flag = !strcmp(name, "strict") || !strcmp(name, "wait") || !strcmp(name, "skip-existing");
+    int is_flag = !strcmp(name, "strict") || !strcmp(name, "wait") || !strcmp(name, "skip-existing") ||
+                  !strcmp(name, "no-signatures") || !strcmp(name, "signatures");
     if (!is_flag && !val) return ws_error(WS_EINVAL, "--%s needs a value", name);
     if (is_flag) {
         int on = 0;
         if ((rc = flag(name, val, &on))) return rc;
         if (!strcmp(name, "strict")) o->strict = on;
         else if (!strcmp(name, "wait")) o->wait = on;
+        else if (!strcmp(name, "no-signatures")) o->no_signatures = on;
+        else if (!strcmp(name, "signatures")) o->signatures = on;
         else o->skip_existing = on;
         return 0;
     }

@@ -550,10 +550,13 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     cfilter *cf = ws_calloc(nf, sizeof *cf);
     sfilter *sf = ws_calloc((size_t)nf * nseg + 1, sizeof *sf);
     uint64_t *segmask = ws_calloc(nseg + 1, sizeof *segmask);
+    uint64_t *segbase = ws_calloc(nseg + 1, sizeof *segbase); /* story ordinal of each segment's first row */
     task *tasks = ws_malloc((size_t)(total + 1) * sizeof *tasks);
     ws_norm *views = ws_calloc(nst, sizeof *views);
     ws_query *qs = ws_calloc(nst, sizeof *qs);
-    int rc = cf && sf && segmask && tasks && views && qs ? 0 : WS_ENOMEM;
+    int rc = cf && sf && segmask && segbase && tasks && views && qs ? 0 : WS_ENOMEM;
+    for (size_t j = 0, s = 0, base = 0; j < nst && !rc; j++)
+        for (uint32_t si = 0; si < st[j]->nsegs; si++, s++) segbase[s] = base, base += st[j]->segs[si]->nrows;
     for (uint32_t i = 0; i < nf && !rc; i++)
         rc = compile_filter(&cf[i], i ? &o->subsets[i - 1] : &o->filter, st, nst, q->norm);
     /* Each store's blocks see the query through their own dictionary's remap. */
@@ -656,6 +659,10 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                     for (uint32_t j = 1; j < nf; j++)                                                                  \
                         if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);                     \
                     if (o->rest && !bits) bits = 1u << o->nsubsets;                                                    \
+                }                                                                                                      \
+                if (bits && o->keep) {                                                                                 \
+                    uint64_t ord = segbase[tk->segi] + tk->seg->blocks[tk->block].first_row + row;                     \
+                    if (!((o->keep[ord / 64] >> (ord % 64)) & 1)) bits = 0;                                            \
                 }                                                                                                      \
                 sl[row] = (uint8_t)bits;                                                                               \
                 rows[t] += bits != 0;                                                                                  \
@@ -763,6 +770,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     ws_free(cf);
     ws_free(sf);
     ws_free(segmask);
+    ws_free(segbase);
     ws_free(views);
     ws_free(qs);
     ws_free(tasks);

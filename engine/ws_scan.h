@@ -79,6 +79,10 @@ typedef struct ws_scan_opts {
     const ws_filter *subsets; /* optional, see above */
     uint32_t nsubsets;
     int rest;
+    /* --dedup: a bit per story ordinal (stores in order, then segments,
+     * then rows); stories whose bit is clear are not given to the kernel.
+     * NULL: every story. */
+    const uint64_t *keep;
 } ws_scan_opts;
 
 typedef struct ws_scan_stats {

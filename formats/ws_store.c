@@ -857,6 +857,29 @@ static uint64_t name_generation(const char *name)
     return g;
 }
 
+void ws_store_minhash_name(const char *seg, char *buf, size_t cap)
+{
+    size_t n = strlen(seg);
+    snprintf(buf, cap, "mh-%.*s.wsm", n > 8 ? (int)(n - 8) : 0, seg + 4);
+}
+
+/* A "minhash SEG FILE BYTES" line (format 1.3): after SEG's own line, at
+ * most one per segment, FILE named after SEG. */
+static int manifest_minhash(ws_store *st, const char *seg, const char *mh, unsigned long long bytes, const char *path,
+                            int lineno)
+{
+    char want[300];
+    for (uint32_t i = 0; i < st->nsegs; i++) {
+        if (strcmp(st->mseg[i].name, seg)) continue;
+        ws_store_minhash_name(seg, want, sizeof want);
+        if (st->mseg[i].mh || strcmp(want, mh)) break;
+        if (!(st->mseg[i].mh = ws_strndup(mh, strlen(mh)))) return WS_ENOMEM;
+        st->mseg[i].mh_bytes = bytes;
+        return 0;
+    }
+    return ws_error(WS_ECORRUPT, "%s:%d: bad minhash line", path, lineno);
+}
+
 static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, uint32_t *nterms_out)
 {
     /* The checksum line covers every byte before it. */
@@ -875,7 +898,7 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
     unsigned seen = 0; /* bit per one-off line: generation, stories, tokens, terms, stats */
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
         lineno++;
-        char a[256], extra;
+        char a[256], mhn[256], extra;
         unsigned long long x, y;
         if (lineno == 1) {
             unsigned v;
@@ -901,12 +924,16 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             if (!(m[st->nsegs].name = ws_strndup(a, strlen(a)))) { rc = WS_ENOMEM; break; }
             m[st->nsegs].bytes = x;
             m[st->nsegs].rows = y;
+            m[st->nsegs].mh = NULL;
+            m[st->nsegs].mh_bytes = 0;
             st->nsegs++;
         } else if (sscanf(line, "index %255s %llu%c", a, &x, &extra) == 2 && valid_name(a, "tidx-", ".wsx") &&
                    !st->index_name) {
             /* format 1.2: the optional term index */
             if (!(st->index_name = ws_strndup(a, strlen(a)))) rc = WS_ENOMEM;
             st->index_bytes = x;
+        } else if (sscanf(line, "minhash %255s %255s %llu%c", a, mhn, &x, &extra) == 3) {
+            rc = manifest_minhash(st, a, mhn, x, path, lineno);
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
     /* (at most G: the next commit writes tidx-(G+1), never a listed name) */
@@ -984,6 +1011,7 @@ void ws_store_close(ws_store *st)
     for (uint32_t i = 0; i < st->nsegs; i++) {
         if (st->segs) ws_segment_close(st->segs[i]);
         ws_free(st->mseg[i].name);
+        ws_free(st->mseg[i].mh);
     }
     ws_free(st->segs);
     ws_free(st->mseg);
@@ -1148,7 +1176,7 @@ static int listed(const ws_store *st, const char *name)
     if (st->stats_name && !strcmp(name, st->stats_name)) return 1;
     if (st->index_name && !strcmp(name, st->index_name)) return 1;
     for (uint32_t i = 0; i < st->nsegs; i++)
-        if (!strcmp(name, st->mseg[i].name)) return 1;
+        if (!strcmp(name, st->mseg[i].name) || (st->mseg[i].mh && !strcmp(name, st->mseg[i].mh))) return 1;
     return 0;
 }
 
@@ -1160,7 +1188,7 @@ int ws_store_cleanup(const ws_store *st)
     while ((e = readdir(d))) {
         const char *n = e->d_name;
         int ours = !strncmp(n, "seg-", 4) || !strncmp(n, "stats-", 6) || !strncmp(n, "tidx-", 5) ||
-                   !strncmp(n, "MANIFEST.", 9);
+                   !strncmp(n, "MANIFEST.", 9) || !strncmp(n, "mh-", 3);
         if (!ours || listed(st, n)) continue;
         /* The statistics file the previous generation listed stays: a
          * reader that read the previous MANIFEST may be about to open it.
@@ -1329,6 +1357,59 @@ static int index_write(const ws_store *st, const ws_dict *dict, const char *new_
     return rc;
 }
 
+/* The text of a MANIFEST: st's segments (and their signature files) plus
+ * new_seg (may be NULL), and the term index index_name (NULL or "": none). */
+static int manifest_text(const ws_store *st, uint64_t gen, uint64_t nstories, uint64_t ntokens, uint32_t nterms,
+                         uint64_t dict_bytes, const char *stats_name, const char *new_seg, uint64_t seg_bytes,
+                         uint64_t seg_rows, const char *index_name, uint64_t index_bytes, ws_buf *m)
+{
+    char line[640];
+    int k = snprintf(line, sizeof line, "wirescan-store %u\ngeneration %llu\nstories %llu\ntokens %llu\nterms %u %llu\nstats %s\n",
+                     WS_FORMAT_VERSION, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
+                     nterms, (unsigned long long)dict_bytes, stats_name ? stats_name : "-");
+    int rc = ws_buf_append(m, line, (size_t)k);
+    for (uint32_t i = 0; i <= st->nsegs && !rc; i++) {
+        const char *name = i < st->nsegs ? st->mseg[i].name : new_seg;
+        if (!name) continue;
+        uint64_t bytes = i < st->nsegs ? st->mseg[i].bytes : seg_bytes, rows = i < st->nsegs ? st->mseg[i].rows : seg_rows;
+        k = snprintf(line, sizeof line, "segment %s %llu %llu\n", name, (unsigned long long)bytes, (unsigned long long)rows);
+        rc = ws_buf_append(m, line, (size_t)k);
+    }
+    /* Signature files (format 1.3) after every segment line. */
+    for (uint32_t i = 0; i < st->nsegs && !rc; i++) {
+        if (!st->mseg[i].mh) continue;
+        k = snprintf(line, sizeof line, "minhash %s %s %llu\n", st->mseg[i].name, st->mseg[i].mh,
+                     (unsigned long long)st->mseg[i].mh_bytes);
+        rc = ws_buf_append(m, line, (size_t)k);
+    }
+    /* The term index (format 1.2) just before the checksum. */
+    if (!rc && index_name && index_name[0]) {
+        k = snprintf(line, sizeof line, "index %s %llu\n", index_name, (unsigned long long)index_bytes);
+        rc = ws_buf_append(m, line, (size_t)k);
+    }
+    if (!rc) {
+        k = snprintf(line, sizeof line, "checksum %016llx\n", (unsigned long long)XXH3_64bits(m->p, m->n));
+        rc = ws_buf_append(m, line, (size_t)k);
+    }
+    return rc;
+}
+
+int ws_store_publish(const ws_store *st, const char *name, const void *data, size_t n)
+{
+    return write_file_atomic(st->dir, name, data, n, 1);
+}
+
+int ws_store_commit_minhash(ws_store *st)
+{
+    ws_buf m = {0};
+    int rc = manifest_text(st, st->generation, st->nstories, st->ntokens, st->dict.nterms, st->dict_bytes, st->stats_name,
+                           NULL, 0, 0, st->index_name, st->index_bytes, &m);
+    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
+    if (!rc) rc = fsync_dir(st->dir);
+    ws_buf_free(&m);
+    return rc;
+}
+
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
                     uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens)
 {
@@ -1353,26 +1434,8 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     }
 
     ws_buf m = {0};
-    char line[512];
-    int k = snprintf(line, sizeof line, "wirescan-store %u\ngeneration %llu\nstories %llu\ntokens %llu\nterms %u %llu\nstats %s\n",
-                     WS_FORMAT_VERSION, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
-                     dict->nterms, (unsigned long long)dict_bytes, stats_name);
-    rc = ws_buf_append(&m, line, (size_t)k);
-    for (uint32_t i = 0; i <= st->nsegs && !rc; i++) {
-        const char *name = i < st->nsegs ? st->mseg[i].name : new_seg;
-        if (!name) continue;
-        uint64_t bytes = i < st->nsegs ? st->mseg[i].bytes : seg_bytes, rows = i < st->nsegs ? st->mseg[i].rows : seg_rows;
-        k = snprintf(line, sizeof line, "segment %s %llu %llu\n", name, (unsigned long long)bytes, (unsigned long long)rows);
-        rc = ws_buf_append(&m, line, (size_t)k);
-    }
-    if (!rc && index_name[0]) {
-        k = snprintf(line, sizeof line, "index %s %llu\n", index_name, (unsigned long long)index_bytes);
-        rc = ws_buf_append(&m, line, (size_t)k);
-    }
-    if (!rc) {
-        k = snprintf(line, sizeof line, "checksum %016llx\n", (unsigned long long)XXH3_64bits(m.p, m.n));
-        rc = ws_buf_append(&m, line, (size_t)k);
-    }
+    rc = manifest_text(st, gen, nstories, ntokens, dict->nterms, dict_bytes, stats_name, new_seg, seg_bytes, seg_rows,
+                       index_name, index_bytes, &m);
     if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
     if (!rc) rc = fsync_dir(st->dir);
     ws_buf_free(&m);

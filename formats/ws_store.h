@@ -148,6 +148,8 @@ void ws_dict_free(ws_dict *d);
 typedef struct ws_manifest_seg {
     char *name;
     uint64_t bytes, rows;
+    char *mh;          /* format 1.3: the segment's MinHash signature file (mh-G.wsm), NULL: none */
+    uint64_t mh_bytes;
 } ws_manifest_seg;
 
 typedef struct ws_store {
@@ -196,6 +198,16 @@ void ws_segwriter_abort(ws_segwriter *w);
  * the published store is untouched until the final rename. */
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
                     uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens);
+
+/* Rewrite MANIFEST for the same generation, listing the signature files
+ * now set in st->mseg[].mh (published before with ws_store_publish): adding
+ * optional files changes no story, so the generation stays. */
+int ws_store_commit_minhash(ws_store *st);
+/* Write name in the store directory via name.tmp and an fsync, never
+ * replacing an existing file (WS_EEXIST). */
+int ws_store_publish(const ws_store *st, const char *name, const void *data, size_t n);
+/* The signature file name of segment name seg-G.wss: mh-G.wsm. */
+void ws_store_minhash_name(const char *seg, char *buf, size_t cap);
 
 /* Name (not path) the next segment of this store gets: seg-<generation+1>. */
 void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap);

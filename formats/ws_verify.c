@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ws_block.h"
+#include "ws_mhfile.h"
 #include "ws_store.h"
 #include "ws_termidx.h"
 
@@ -60,6 +61,19 @@ int ws_store_verify(const ws_store *st, FILE *report)
             tokens += b.ntokens;
         }
         if (!rc && report) fprintf(report, "verify: %s: %u blocks ok\n", s->path, s->nblocks);
+        /* Its signature file (format 1.3): size, header and checksum. */
+        const ws_manifest_seg *ms = &st->mseg[i];
+        if (!rc && ms->mh) {
+            char path[4096];
+            ws_mhfile_info info;
+            uint8_t *rows = NULL;
+            snprintf(path, sizeof path, "%s/%s", st->dir, ms->mh);
+            rc = ws_mhfile_read(path, s->nrows, s->size, &info, &rows);
+            ws_free(rows);
+            if (!rc && ws_mhfile_row_bytes(info.perm) * info.rows + WS_MHF_HEADER_SIZE + 8 != ms->mh_bytes)
+                rc = ws_error(WS_ECORRUPT, "%s: size differs from MANIFEST", path);
+            if (!rc && report) fprintf(report, "verify: %s: %llu signatures ok\n", path, (unsigned long long)info.rows);
+        }
     }
     for (uint32_t t = 0; t < d->nterms && !rc; t++)
         if (cf[t] != d->cf[t] || df[t] != d->df[t])

@@ -181,7 +181,7 @@ WS_API int ws_ingester_create(ws_ingester **out, const char *path);
 WS_API void ws_ingester_free(ws_ingester *g);
 /* Set an option by the name `wirescan ingest` gives it (without "--"),
  * value as on the command line ("1" or NULL for flags): format
- * (jsonl|csv|text|reuters), threads, strict, wait, skip-existing, level
+ * (jsonl|csv|text|reuters), threads, strict, wait, skip-existing, signatures, no-signatures, level
  * (1-19), block-tokens, max-record (a size), delimiter, tag (repeatable: a
  * JSONL key or CSV column kept as a tag), field (NAME=KEY, repeatable),
  * tag-from-dir, year, date-format, encoding, datelines (on|off). Errors:

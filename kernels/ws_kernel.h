@@ -15,6 +15,7 @@
 #define WS_KERNEL_H
 
 #include "ws_block.h"
+#include "ws_minhash.h"
 #include "ws_norm.h"
 #include "ws_params.h"
 #include "ws_table.h"
@@ -150,6 +151,12 @@ typedef struct ws_plan {
     /* Hand over a filled side table: the engine takes what *t holds (and
      * leaves *t empty) and delivers it after the main table. */
     int (*side_table)(void *ctx, const char *name, ws_table *t);
+    /* The MinHash records stored for segment seg of store `store` (one per
+     * story, ws_minhash.h) when they were made with parameters *key and the
+     * default normalisation: *rows points to them (valid until the request
+     * ends); NULL when the segment keeps none or others. Errors: a damaged
+     * signature file (WS_ECORRUPT, naming it). */
+    int (*signatures)(void *ctx, size_t store, uint32_t seg, const ws_mh_params *key, const uint8_t **rows);
 } ws_plan;
 
 /* Report a note through plan->note, printf-style. */
@@ -233,6 +240,7 @@ extern const ws_kernel ws_kernel_dtm;
 extern const ws_kernel ws_kernel_export; /* the stories that pass the filters (wirescan export) */
 extern const ws_kernel ws_kernel_decode; /* reads the token columns, counts tokens: for timing the decoder */
 extern const ws_kernel ws_kernel_topics;  /* LDA topic model (ws_k_lda.c) */
+extern const ws_kernel ws_kernel_dedup;   /* copies: MinHash + LSH (ws_k_dedup.c) */
 
 /* Look a kernel up by name; NULL when unknown. */
 const ws_kernel *ws_kernel_find(const char *name);

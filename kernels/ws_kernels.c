@@ -25,6 +25,7 @@ static const ws_kernel *const kernels[] = {
     &ws_kernel_dtm,
     &ws_kernel_export,
     &ws_kernel_topics,
+    &ws_kernel_dedup,
 };
 
 const ws_kernel *ws_kernel_at(size_t i)
