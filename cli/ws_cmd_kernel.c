@@ -151,6 +151,10 @@ static int usage_error(const char *cmd) { return ws_kcmd_usage_error(cmd); }
 int ws_kcmd_batch(void *ctx, const ws_result *batch)
 {
     ws_kcmd *k = ctx;
+    if (!k->dtm && k->atomic && !strcmp(k->cmd, "dtm")) {
+        int rc = ws_dtm_out_open(&k->dtm, k->out_path);
+        if (rc) return rc;
+    }
     if (k->dtm) return ws_dtm_out_add(k->dtm, batch);
     if (!k->f) {
         const char *path = k->out_path;
@@ -459,7 +463,8 @@ int ws_kcmd_setup(ws_kcmd *k, ws_corpus *c)
             fprintf(stderr, "%s: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n", k->prog);
             return usage_error(k->cmd);
         }
-        if ((rc = ws_dtm_out_open(&k->dtm, k->out_path))) return ws_cli_fail(rc);
+        /* A job opens the files when its run delivers the first rows. */
+        if (!k->atomic && (rc = ws_dtm_out_open(&k->dtm, k->out_path))) return ws_cli_fail(rc);
     }
     if (k->ncharts && (rc = ws_trends_chart_create(&k->chart, k->set, k->nset, k->chart_y, k->title)))
         return rc == WS_EINVAL ? usage_error(k->cmd) : ws_cli_fail(rc);

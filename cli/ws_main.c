@@ -17,6 +17,7 @@ static const struct {
     {"info", ws_cmd_info, "summarise a store: stories, dates, tokens, terms, size"},
     {"verify", ws_cmd_verify, "check every checksum and structural bound of a store"},
     {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
+    {"run", ws_cmd_run, "run a job file of analytic commands over one scan, with provenance"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 
