@@ -26,7 +26,8 @@
 #   ngrams --n 2 --top 50
 #   trends --topics TOPICS --bucket month
 #   trends --emerging --bucket month --top 10
-# Timed, whole processes, wall clock: the job is `wirescan run STORE JOB -o
+# Timed, whole processes, wall clock (and CPU seconds, user + system, from
+# GNU time): the job is `wirescan run STORE JOB -o
 # DIR --threads N`; the commands are the 8 `wirescan CMD STORE ... -o FILE
 # --threads N` one after another. Their outputs are compared (cmp) once.
 #
@@ -120,30 +121,39 @@ EOF
 now() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
   if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-run_job() { "$WS_BIN" run store job.txt -o job_out --threads "$THREADS" -q --no-progress >job.log 2>&1 || { cat job.log >&2; exit 1; }; }
+# CPU seconds (user + system) of each process too: on a shared machine they
+# vary less than the wall clock.
+cpu_of() { awk '{ s += $1 + $2 } END { printf "%.3f", s }' "$1"; }
+run_job() {
+  /usr/bin/time -f '%U %S' -o job.cpu "$WS_BIN" run store job.txt -o job_out --threads "$THREADS" -q --no-progress \
+    >job.log 2>&1 || { cat job.log >&2; exit 1; }
+}
 run_cmds() {
   mkdir -p cmd_out
+  : >cmds.cpu
   while read -r cmd rest; do
     # shellcheck disable=SC2086
-    "$WS_BIN" "$cmd" store ${rest/-o /-o cmd_out\/} --threads "$THREADS" -q --no-progress >>cmds.log 2>&1 ||
-      { cat cmds.log >&2; exit 1; }
+    /usr/bin/time -f '%U %S' -a -o cmds.cpu "$WS_BIN" "$cmd" store ${rest/-o /-o cmd_out\/} --threads "$THREADS" -q \
+      --no-progress >>cmds.log 2>&1 || { cat cmds.log >&2; exit 1; }
   done <job.txt
 }
-job_s=() cmd_s=()
+job_s=() cmd_s=() job_c=() cmd_c=()
 for ((i = 0; i <= RUNS; i++)); do
   t0=$(now); run_job; t1=$(now); run_cmds; t2=$(now)
   j=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   c=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
-  if ((i)); then job_s+=("$j"); cmd_s+=("$c"); fi
-  echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up): job $j s, 8 commands $c s" >&2
+  jc=$(cpu_of job.cpu) cc=$(cpu_of cmds.cpu)
+  if ((i)); then job_s+=("$j"); cmd_s+=("$c"); job_c+=("$jc"); cmd_c+=("$cc"); fi
+  echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up): job $j s ($jc CPU s), 8 commands $c s ($cc CPU s)" >&2
 done
 for f in tf_month keyness cooc1 cooc2 cooc3 bigrams trends emerging; do
   cmp -s "job_out/$f.csv" "cmd_out/$f.csv" || die "$f.csv: the job's report differs from the command's"
 done
-jm=$(median "${job_s[@]}") cm=$(median "${cmd_s[@]}")
+jm=$(median "${job_s[@]}") cm=$(median "${cmd_s[@]}") jcm=$(median "${job_c[@]}") ccm=$(median "${cmd_c[@]}")
 ratio=$(awk -v a="$jm" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
+cratio=$(awk -v a="$jcm" -v b="$ccm" 'BEGIN { printf "%.2f", a / b }')
 echo "corpus: $label ($stories stories, $tokens tokens), $THREADS threads, median of $RUNS runs"
-echo "| corpus | stories | tokens | job s | 8 commands s | job / commands |"
-echo "|---|---|---|---|---|---|"
-echo "| $label | $stories | $tokens | $jm | $cm | $ratio |"
+echo "| corpus | stories | tokens | job s | 8 commands s | job / commands | job CPU s | commands CPU s | CPU ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| $label | $stories | $tokens | $jm | $cm | $ratio | $jcm | $ccm | $cratio |"
 echo "reports identical: yes; target job / commands <= 0.40: $(awk -v r="$ratio" 'BEGIN { print (r <= 0.40) ? "met" : "NOT met" }')"

@@ -676,8 +676,7 @@ int ws_cmd_run(int argc, char **argv)
     unsigned long long threads = 0;
     int progress = isatty(2), quiet = 0, c;
     optind = 0;
-    /* "+": options of run come before the stores and the job file */
-    while ((c = getopt_long(argc, argv, "+o:j:qh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
         switch (c) {
         case 'o': dir = optarg; break;
         case 'j':
@@ -691,28 +690,9 @@ int ws_cmd_run(int argc, char **argv)
         default: return ws_cli_try("run");
         }
     }
-    /* Options may also follow the stores and the job file. */
-    int npos = 0;
-    char **pos = calloc((size_t)argc + 1, sizeof *pos);
-    if (!pos) return ws_cli_fail(WS_ENOMEM);
-    for (int i = optind; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) dir = argv[++i];
-        else if (!strncmp(a, "--output=", 9)) dir = a + 9;
-        else if ((!strcmp(a, "-j") || !strcmp(a, "--threads")) && i + 1 < argc) {
-            if (ws_cli_parse_uint("--threads", argv[++i], 4096, &threads)) return free(pos), ws_cli_try("run");
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-        else if (!strcmp(a, "--progress")) progress = 1;
-        else if (!strcmp(a, "--no-progress")) progress = 0;
-        else if (!strcmp(a, "--check") && i + 1 < argc) check = argv[++i];
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "wirescan run: unknown option '%s'\n", a);
-            free(pos);
-            return ws_cli_try("run");
-        } else pos[npos++] = argv[i];
-    }
+    int npos = argc - optind;
+    char **pos = argv + optind;
     if (check) {
-        free(pos);
         if (npos) {
             fprintf(stderr, "wirescan run: --check DIR takes no store or job file\n");
             return ws_cli_try("run");
@@ -721,7 +701,6 @@ int ws_cmd_run(int argc, char **argv)
     }
     if (npos < 2) {
         fprintf(stderr, "wirescan run: give STORE... JOBFILE\n");
-        free(pos);
         return ws_cli_try("run");
     }
     const char *jobpath = pos[npos - 1];
@@ -907,6 +886,5 @@ int ws_cmd_run(int argc, char **argv)
     free(corpora);
     free(notes);
     job_file_free(&jf);
-    free(pos);
     return status;
 }
