@@ -15,6 +15,8 @@ int ws_cmd_index(int argc, char **argv);
 /* An analytic subcommand over the kernel of that name, its options derived
  * from the kernel's descriptor (ws_cmd_kernel.c). */
 int ws_cmd_kernel(const char *cmd, int argc, char **argv);
+/* wirescan run: a job file of analytic commands over one scan (ws_cmd_run.c). */
+int ws_cmd_run(int argc, char **argv);
 
 /* An option as given on the command line: a request parameter and its
  * value (NULL for a flag). */

@@ -18,8 +18,7 @@
 
 #include "wirescan.h"
 #include "ws_cli.h"
-#include "ws_dtm_out.h"
-#include "ws_trends_chart.h"
+#include "ws_kcmd.h"
 
 /* Options of the command line itself (not parameters of the request). */
 enum { C_OUTPUT = 'o', C_HELP = 'h', C_QUIET = 'q', C_FORMAT = 3000, C_PROGRESS, C_NOPROGRESS, C_CHART, C_CHART_Y,
@@ -141,56 +140,47 @@ static void print_help(FILE *f, const char *cmd, const char *kernel)
         if (!cli_opts[i].only) help_line(f, cli_opts[i].name, cli_opts[i].metavar, cli_opts[i].help);
 }
 
-static int usage_error(const char *cmd)
+int ws_kcmd_usage_error(const char *cmd)
 {
     fprintf(stderr, "Try 'wirescan %s --help'.\n", cmd);
     return 2;
 }
 
+static int usage_error(const char *cmd) { return ws_kcmd_usage_error(cmd); }
+
 /* ---- output ---- */
 
-typedef struct out_state {
-    const char *path;
-    ws_result_format fmt;
-    FILE *f;
-    int header_done;
-    ws_trends_chart *chart; /* NULL: no chart */
-    ws_dtm_out *dtm;        /* dtm: the three files of -o PREFIX instead of one table */
-} out_state;
-
-static int out_batch(void *ctx, const ws_result *batch)
+int ws_kcmd_batch(void *ctx, const ws_result *batch)
 {
-    out_state *o = ctx;
-    if (o->dtm) return ws_dtm_out_add(o->dtm, batch);
-    if (!o->f && !(o->f = ws_cli_open_out(o->path))) return WS_EIO;
-    int rc = ws_result_write(batch, o->fmt, !o->header_done, o->f);
-    o->header_done = 1;
-    if (!rc && o->chart) rc = ws_trends_chart_add(o->chart, batch);
+    ws_kcmd *k = ctx;
+    if (!k->dtm && k->atomic && !strcmp(k->cmd, "dtm")) {
+        int rc = ws_dtm_out_open(&k->dtm, k->out_path);
+        if (rc) return rc;
+    }
+    if (k->dtm) return ws_dtm_out_add(k->dtm, batch);
+    if (!k->f) {
+        const char *path = k->out_path;
+        if (k->atomic && path && strcmp(path, "-")) {
+            snprintf(k->out_tmp, sizeof k->out_tmp, "%s.tmp.%ld", path, (long)getpid());
+            path = k->out_tmp;
+        }
+        if (!(k->f = ws_cli_open_out(path))) return WS_EIO;
+    }
+    int rc = ws_result_write(batch, k->fmt, !k->header_done, k->f);
+    k->header_done = 1;
+    if (!rc && k->chart && !k->side_chart) rc = ws_trends_chart_add(k->chart, batch);
     return rc;
 }
 
 /* ---- side tables (topics: --summary, --doc-topics, --prevalence, --model) ---- */
 
-typedef struct side_out {
-    const char *name, *path; /* table name, the file asked for */
-    char tmp[4096];          /* written here, renamed to path when the run succeeds */
-    int written;
-} side_out;
-
-typedef struct side_state {
-    side_out *outs;
-    size_t n;
-    ws_result_format fmt;
-    ws_trends_chart *chart; /* fed the prevalence table */
-} side_state;
-
 static int on_table(void *ctx, const char *name, const ws_result *t)
 {
-    side_state *ss = ctx;
+    ws_kcmd *k = ctx;
     int rc = 0;
-    if (ss->chart && !strcmp(name, "prevalence")) rc = ws_trends_chart_add(ss->chart, t);
-    for (size_t i = 0; i < ss->n && !rc; i++) {
-        side_out *so = &ss->outs[i];
+    if (k->side_chart && !strcmp(name, "prevalence")) rc = ws_trends_chart_add(k->chart, t);
+    for (size_t i = 0; i < k->nsides && !rc; i++) {
+        ws_kcmd_side *so = &k->sides[i];
         if (strcmp(so->name, name)) continue;
         /* A temporary name next to the file: an interrupted run leaves no
          * file under the asked-for name that looks complete. */
@@ -202,7 +192,7 @@ static int on_table(void *ctx, const char *name, const ws_result *t)
         }
         so->written = 1;
         /* the model is always CSV: --infer reads it back */
-        rc = ws_result_write(t, strcmp(name, "model") ? ss->fmt : WS_FORMAT_CSV, 1, f);
+        rc = ws_result_write(t, strcmp(name, "model") ? k->fmt : WS_FORMAT_CSV, 1, f);
         if (fclose(f) && !rc) rc = WS_EIO;
         if (rc) fprintf(stderr, "wirescan: %s: write failed: %s\n", so->tmp, strerror(errno));
     }
@@ -210,11 +200,11 @@ static int on_table(void *ctx, const char *name, const ws_result *t)
 }
 
 /* Publish (ok) or remove the side files. */
-static int side_finish(side_state *ss, int ok)
+static int side_finish(ws_kcmd *k, int ok)
 {
     int status = 0;
-    for (size_t i = 0; i < ss->n; i++) {
-        side_out *so = &ss->outs[i];
+    for (size_t i = 0; i < k->nsides; i++) {
+        ws_kcmd_side *so = &k->sides[i];
         if (!so->written) continue;
         if (ok && !status && rename(so->tmp, so->path)) {
             fprintf(stderr, "wirescan: %s: cannot rename %s to it: %s\n", so->path, so->tmp, strerror(errno));
@@ -306,154 +296,265 @@ static void signals(int on, struct sigaction *old)
     }
 }
 
-/* ---- the command ---- */
+/* ---- one command line: parse, check, set up, finish ---- */
 
-int ws_cmd_kernel(const char *cmd, int argc, char **argv)
+void ws_kcmd_free(ws_kcmd *k)
 {
+    if (k->dtm) ws_dtm_out_close(k->dtm, 0);
+    k->dtm = NULL;
+    ws_trends_chart_free(k->chart);
+    k->chart = NULL;
+    ws_request_free(k->q);
+    k->q = NULL;
+    for (size_t i = 0; i < k->nowned; i++) free(k->owned[i]);
+    k->nowned = 0;
+    free(k->set), free(k->charts), free(k->sides), free(k->stores);
+    k->set = NULL, k->charts = NULL, k->sides = NULL, k->stores = NULL;
+}
+
+int ws_kcmd_parse(ws_kcmd *k, const char *cmd, const char *prog, int argc, char **argv, int in_job)
+{
+    memset(k, 0, sizeof *k);
+    k->cmd = k->kernel = cmd;
+    k->prog = prog;
+    k->chart_y = "share";
+    k->fmt = WS_FORMAT_CSV;
+    k->progress = isatty(2);
     const char *kernel = cmd;
     const ws_param_info *pi;
     size_t nparams = 0;
     while (!ws_kernel_param(kernel, nparams, &pi)) nparams++;
     struct option *lo = calloc(nparams + NCLI + 1, sizeof *lo);
-    ws_cli_setting *set = calloc((size_t)argc + 1, sizeof *set);
-    const char **charts = calloc((size_t)argc + 1, sizeof *charts);
-    side_out *sides = calloc((size_t)argc + 1, sizeof *sides);
-    size_t nsides = 0;
-    if (!lo || !set || !charts || !sides) {
-        free(lo), free(set), free(charts), free(sides);
+    k->set = calloc((size_t)argc + 1, sizeof *k->set);
+    k->charts = calloc((size_t)argc + 1, sizeof *k->charts);
+    k->sides = calloc((size_t)argc + 1, sizeof *k->sides);
+    k->stores = calloc((size_t)argc + 1, sizeof *k->stores);
+    if (!lo || !k->set || !k->charts || !k->sides || !k->stores) {
+        free(lo);
         fprintf(stderr, "wirescan: out of memory\n");
         return ws_exit_status(WS_ENOMEM);
     }
-    size_t nlo = 0, nset = 0, ncharts = 0;
+    size_t nlo = 0;
     for (size_t i = 0; i < nparams; i++) {
         ws_kernel_param(kernel, i, &pi);
         lo[nlo++] = (struct option){pi->name, pi->type == WS_PARAM_FLAG ? no_argument : required_argument, 0, 1000 + (int)i};
     }
     for (size_t i = 0; i < NCLI; i++)
         if (has_cli_opt(&cli_opts[i], cmd)) lo[nlo++] = (struct option){cli_opts[i].name, cli_opts[i].has_arg, 0, cli_opts[i].code};
-    const char *out_path = NULL, *chart_y = "share", *title = NULL;
-    ws_result_format fmt = WS_FORMAT_CSV;
-    int progress = isatty(2), quiet = 0, decode_only = 0, status = 0, c;
+    int status = 0, c;
     /* getopt names argv[0] in its messages: "wirescan tf: unrecognized option". */
-    char prog[64];
-    snprintf(prog, sizeof prog, "wirescan %s", cmd);
-    char *argv0 = argv[0];
-    argv[0] = prog;
-    optind = 1;
+    char *argv0 = argv[0], progbuf[256];
+    snprintf(progbuf, sizeof progbuf, "%s", prog);
+    argv[0] = progbuf;
+    optind = 0; /* a fresh scan (a job parses many lines) */
     while (!status && (c = getopt_long(argc, argv, "n:j:o:hqk:", lo, NULL)) != -1) {
         if (c >= 1000 && c < 1000 + (int)nparams) {
             ws_kernel_param(kernel, (size_t)(c - 1000), &pi);
-            set[nset++] = (ws_cli_setting){pi->name, optarg};
+            k->set[k->nset++] = (ws_cli_setting){pi->name, optarg};
             continue;
         }
         switch (c) {
-        case 'n': set[nset++] = (ws_cli_setting){"top", optarg}; break;
-        case 'j': set[nset++] = (ws_cli_setting){"threads", optarg}; break;
-        case 'k': set[nset++] = (ws_cli_setting){"k", optarg}; break;
-        case C_SUMMARY: sides[nsides++] = (side_out){"summary", optarg, "", 0}; break;
-        case C_DOC_TOPICS: sides[nsides++] = (side_out){"doc-topics", optarg, "", 0}; break;
-        case C_PREVALENCE: sides[nsides++] = (side_out){"prevalence", optarg, "", 0}; break;
-        case C_MODEL: sides[nsides++] = (side_out){"model", optarg, "", 0}; break;
-        case C_OUTPUT: out_path = optarg; break;
+        case 'n': k->set[k->nset++] = (ws_cli_setting){"top", optarg}; break;
+        case 'j': k->set[k->nset++] = (ws_cli_setting){"threads", optarg}; break;
+        case 'k': k->set[k->nset++] = (ws_cli_setting){"k", optarg}; break;
+        case C_SUMMARY: k->sides[k->nsides++] = (ws_kcmd_side){"summary", optarg, "", 0}; break;
+        case C_DOC_TOPICS: k->sides[k->nsides++] = (ws_kcmd_side){"doc-topics", optarg, "", 0}; break;
+        case C_PREVALENCE: k->sides[k->nsides++] = (ws_kcmd_side){"prevalence", optarg, "", 0}; break;
+        case C_MODEL: k->sides[k->nsides++] = (ws_kcmd_side){"model", optarg, "", 0}; break;
+        case C_OUTPUT: k->out_path = optarg; break;
         case C_FORMAT:
-            if (!strcmp(optarg, "csv")) fmt = WS_FORMAT_CSV;
-            else if (!strcmp(optarg, "jsonl")) fmt = WS_FORMAT_JSONL;
+            if (!strcmp(optarg, "csv")) k->fmt = WS_FORMAT_CSV;
+            else if (!strcmp(optarg, "jsonl")) k->fmt = WS_FORMAT_JSONL;
             else {
-                fprintf(stderr, "wirescan %s: --format must be csv or jsonl, got '%s'\n", cmd, optarg);
+                fprintf(stderr, "%s: --format must be csv or jsonl, got '%s'\n", prog, optarg);
                 status = usage_error(cmd);
             }
             break;
-        case C_PROGRESS: progress = 1; break;
-        case C_NOPROGRESS: progress = 0; break;
-        case C_QUIET: quiet = 1; break;
-        case C_CHART: charts[ncharts++] = optarg; break;
+        case C_PROGRESS: k->progress = 1, k->progress_given = 1; break;
+        case C_NOPROGRESS: k->progress = 0, k->progress_given = 1; break;
+        case C_QUIET: k->quiet = 1; break;
+        case C_CHART: k->charts[k->ncharts++] = optarg; break;
         case C_CHART_Y:
             if (strcmp(optarg, "share") && strcmp(optarg, "docs")) {
-                fprintf(stderr, "wirescan %s: --chart-y must be share or docs\n", cmd);
+                fprintf(stderr, "%s: --chart-y must be share or docs\n", prog);
                 status = usage_error(cmd);
             }
-            chart_y = optarg;
+            k->chart_y = optarg;
             break;
-        case C_TITLE: title = optarg; break;
-        case C_DECODE_ONLY: decode_only = 1; break;
+        case C_TITLE: k->title = optarg; break;
+        case C_DECODE_ONLY: k->decode_only = 1; break;
         case C_HELP:
             argv[0] = argv0;
+            free(lo);
+            if (in_job) {
+                fprintf(stderr, "%s: --help in a job file\n", prog);
+                return usage_error(cmd);
+            }
             print_help(stdout, cmd, kernel);
-            free(lo), free(set), free(charts), free(sides);
+            k->helped = 1;
             return ws_cli_close_out(stdout, NULL);
         default: status = usage_error(cmd); /* getopt said what was wrong */
         }
     }
+    for (int i = optind; i < argc; i++) k->stores[k->nstores++] = argv[i];
     argv[0] = argv0;
-    if (!status && title && !ncharts) {
-        fprintf(stderr, "wirescan %s: --title names a chart: give --chart FILE\n", cmd);
+    free(lo);
+    if (!status && k->title && !k->ncharts) {
+        fprintf(stderr, "%s: --title names a chart: give --chart FILE\n", prog);
         status = usage_error(cmd);
     }
-    if (!status && optind >= argc) {
+    if (k->decode_only) k->kernel = "decode";
+    return status;
+}
+
+int ws_kcmd_check(ws_kcmd *k)
+{
+    /* Values are checked before the stores are opened, so a typo is a usage
+     * error whatever the stores. */
+    for (size_t i = 0; i < k->nset; i++)
+        if (ws_param_check(k->cmd, k->set[i].name, k->set[i].value ? k->set[i].value : "1")) {
+            fprintf(stderr, "%s: %s\n", k->prog, ws_last_error());
+            return usage_error(k->cmd);
+        }
+    return 0;
+}
+
+static const char *rebase(ws_kcmd *k, const char *dir, const char *path)
+{
+    if (!path || path[0] == '/' || !strcmp(path, "-") || k->nowned == sizeof k->owned / sizeof k->owned[0]) return path;
+    size_t n = strlen(dir) + strlen(path) + 2;
+    char *p = malloc(n);
+    if (!p) return NULL;
+    snprintf(p, n, "%s/%s", dir, path);
+    k->owned[k->nowned++] = p;
+    return p;
+}
+
+int ws_kcmd_rebase(ws_kcmd *k, const char *dir)
+{
+    if (k->out_path && !(k->out_path = rebase(k, dir, k->out_path))) return WS_ENOMEM;
+    for (size_t i = 0; i < k->ncharts; i++)
+        if (!(k->charts[i] = rebase(k, dir, k->charts[i]))) return WS_ENOMEM;
+    for (size_t i = 0; i < k->nsides; i++)
+        if (!(k->sides[i].path = rebase(k, dir, k->sides[i].path))) return WS_ENOMEM;
+    return 0;
+}
+
+const char *ws_kcmd_output(const ws_kcmd *k, size_t i)
+{
+    if (k->out_path) {
+        if (i == 0) return k->out_path;
+        i--;
+    }
+    if (i < k->ncharts) return k->charts[i];
+    i -= k->ncharts;
+    return i < k->nsides ? k->sides[i].path : NULL;
+}
+
+int ws_kcmd_setup(ws_kcmd *k, ws_corpus *c)
+{
+    int rc;
+    if ((rc = ws_request_create(&k->q, c, k->kernel))) return ws_cli_fail_cmd(k->cmd, rc);
+    for (size_t i = 0; i < k->nset; i++)
+        if ((rc = ws_request_set(k->q, k->set[i].name, k->set[i].value ? k->set[i].value : "1"))) {
+            fprintf(stderr, "%s: %s\n", k->prog, ws_last_error());
+            return rc == WS_EINVAL ? usage_error(k->cmd) : ws_exit_status(rc);
+        }
+    if (!strcmp(k->cmd, "dtm")) {
+        if (!k->out_path || !strcmp(k->out_path, "-")) {
+            fprintf(stderr, "%s: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n", k->prog);
+            return usage_error(k->cmd);
+        }
+        /* A job opens the files when its run delivers the first rows. */
+        if (!k->atomic && (rc = ws_dtm_out_open(&k->dtm, k->out_path))) return ws_cli_fail_cmd(k->cmd, rc);
+    }
+    if (k->ncharts && (rc = ws_trends_chart_create(&k->chart, k->set, k->nset, k->chart_y, k->title)))
+        return rc == WS_EINVAL ? usage_error(k->cmd) : ws_cli_fail_cmd(k->cmd, rc);
+    /* Kernels with side tables (topics) get theirs written to files; the
+     * chart of topics is drawn from the prevalence table. */
+    k->side_chart = k->chart && ws_kernel_table(k->kernel, 0);
+    for (size_t i = 0; i < k->nsides; i++)
+        if ((rc = ws_request_want_table(k->q, k->sides[i].name))) return ws_cli_fail_cmd(k->cmd, rc);
+    if (k->side_chart && (rc = ws_request_want_table(k->q, "prevalence"))) return ws_cli_fail_cmd(k->cmd, rc);
+    if (k->nsides || k->side_chart) ws_request_on_table(k->q, on_table, k);
+    return 0;
+}
+
+int ws_kcmd_finish(ws_kcmd *k, int status)
+{
+    int rc;
+    if (k->dtm) {
+        int drc = ws_dtm_out_close(k->dtm, !status);
+        k->dtm = NULL;
+        if (!status && drc) status = ws_cli_fail_cmd(k->cmd, drc);
+    }
+    const char *path = k->out_path;
+    if (!status && !k->f && !strcmp(k->cmd, "dtm")) path = NULL; /* dtm wrote its own files */
+    else if (!status && !k->f) {
+        /* An empty answer still gets its file (the header alone). */
+        if (k->atomic && path && strcmp(path, "-")) {
+            snprintf(k->out_tmp, sizeof k->out_tmp, "%s.tmp.%ld", path, (long)getpid());
+            k->f = ws_cli_open_out(k->out_tmp);
+        } else {
+            k->f = ws_cli_open_out(path);
+        }
+        if (!k->f) status = ws_exit_status(WS_EIO);
+    }
+    if (k->f) {
+        const char *written = k->atomic && k->out_tmp[0] ? k->out_tmp : path;
+        int crc = ws_cli_close_out(k->f, written);
+        k->f = NULL;
+        status = status ? status : crc;
+        if (status && written && strcmp(written, "-")) unlink(written); /* no half-written report */
+        if (!status && k->atomic && k->out_tmp[0] && rename(k->out_tmp, path)) {
+            fprintf(stderr, "wirescan: %s: cannot rename %s to it: %s\n", path, k->out_tmp, strerror(errno));
+            unlink(k->out_tmp);
+            status = ws_exit_status(WS_EIO);
+        }
+    }
+    if (!status && k->chart && (rc = ws_trends_chart_draw(k->chart, k->charts, k->ncharts))) status = ws_cli_fail_cmd(k->cmd, rc);
+    int sst = side_finish(k, !status);
+    return status ? status : sst;
+}
+
+/* ---- the command ---- */
+
+int ws_cmd_kernel(const char *cmd, int argc, char **argv)
+{
+    char prog[64];
+    snprintf(prog, sizeof prog, "wirescan %s", cmd);
+    ws_kcmd k;
+    int status = ws_kcmd_parse(&k, cmd, prog, argc, argv, 0);
+    if (k.helped) {
+        ws_kcmd_free(&k);
+        return status;
+    }
+    if (!status && !k.nstores) {
         fprintf(stderr, "wirescan %s: no STORE given\n", cmd);
         status = usage_error(cmd);
     }
-    /* Values are checked before the stores are opened, so a typo is a usage
-     * error whatever the stores. */
-    for (size_t i = 0; !status && i < nset; i++)
-        if (ws_param_check(kernel, set[i].name, set[i].value ? set[i].value : "1")) {
-            fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
-            status = usage_error(cmd);
-        }
-    if (decode_only) kernel = "decode";
+    if (!status) status = ws_kcmd_check(&k);
     ws_corpus *corpus = NULL;
-    ws_request *q = NULL;
     int rc = 0;
-    if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)(argv + optind), (size_t)(argc - optind))))
-        status = ws_cli_fail_cmd(cmd, rc);
-    if (!status && (rc = ws_request_create(&q, corpus, kernel))) status = ws_cli_fail_cmd(cmd, rc);
-    for (size_t i = 0; !status && i < nset; i++)
-        if ((rc = ws_request_set(q, set[i].name, set[i].value ? set[i].value : "1"))) {
-            fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
-            status = rc == WS_EINVAL ? usage_error(cmd) : ws_exit_status(rc);
-        }
-    ws_dtm_out *dtm = NULL;
-    if (!status && !strcmp(cmd, "dtm")) {
-        if (!out_path || !strcmp(out_path, "-")) {
-            fprintf(stderr, "wirescan dtm: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n");
-            status = usage_error(cmd);
-        } else if ((rc = ws_dtm_out_open(&dtm, out_path))) {
-            status = ws_cli_fail_cmd(cmd, rc);
-        }
-    }
-    ws_trends_chart *chart = NULL;
-    if (!status && ncharts && (rc = ws_trends_chart_create(&chart, set, nset, chart_y, title)))
-        status = rc == WS_EINVAL ? usage_error(cmd) : ws_cli_fail_cmd(cmd, rc);
-    /* Kernels with side tables (topics) get theirs written to files; the
-     * chart of topics is drawn from the prevalence table. */
-    int side_chart = chart && ws_kernel_table(kernel, 0);
-    side_state ss = {sides, nsides, fmt, side_chart ? chart : NULL};
-    for (size_t i = 0; !status && i < nsides; i++)
-        if ((rc = ws_request_want_table(q, sides[i].name))) status = ws_cli_fail_cmd(cmd, rc);
-    if (!status && side_chart && (rc = ws_request_want_table(q, "prevalence"))) status = ws_cli_fail_cmd(cmd, rc);
-    if (!status && (nsides || side_chart)) ws_request_on_table(q, on_table, &ss);
+    if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)k.stores, k.nstores))) status = ws_cli_fail_cmd(cmd, rc);
+    if (!status) status = ws_kcmd_setup(&k, corpus);
     if (!status) {
-        note_ctx nc = {cmd, quiet};
-        progress_ctx pc = {cmd, progress, quiet, 0, 0};
+        ws_request *q = k.q;
+        note_ctx nc = {cmd, k.quiet};
+        progress_ctx pc = {cmd, k.progress, k.quiet, 0, 0};
         ws_request_on_note(q, on_note, &nc);
-        if (progress || !strcmp(kernel, "topics")) ws_request_on_progress(q, on_progress, &pc);
-        out_state o = {out_path, fmt, NULL, 0, side_chart ? NULL : chart, dtm};
+        if (k.progress || !strcmp(k.kernel, "topics")) ws_request_on_progress(q, on_progress, &pc);
         struct sigaction old[NSIGS];
         g_signal = 0;
         g_running = q;
         signals(1, old);
-        rc = ws_request_stream(q, out_batch, &o);
+        rc = ws_request_stream(q, ws_kcmd_batch, &k);
         g_running = NULL;
         signals(0, old);
-        if (dtm) {
-            int drc = ws_dtm_out_close(dtm, !rc);
-            dtm = NULL;
-            if (!rc && drc) rc = drc;
-        }
         if (rc == WS_ECANCELED && g_signal) {
-            if (o.f && o.f != stdout && out_path) unlink(out_path);
-            side_finish(&ss, 0);
-            ws_request_free(q);
+            if (k.f && k.f != stdout && k.out_path) unlink(k.out_path);
+            side_finish(&k, 0);
+            ws_kcmd_free(&k);
             ws_corpus_close(corpus);
             signal(g_signal, SIG_DFL);
             raise(g_signal);
@@ -462,20 +563,9 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
          * without a target, --from after --to): a usage error. */
         status = rc ? ws_cli_fail_cmd(cmd, rc) : 0;
         if (rc == WS_EINVAL) status = usage_error(cmd);
-        if (!status && !o.dtm && !o.f && !(o.f = ws_cli_open_out(out_path))) status = ws_exit_status(WS_EIO);
-        if (o.f) {
-            int crc = ws_cli_close_out(o.f, out_path);
-            status = status ? status : crc;
-            if (status && out_path && strcmp(out_path, "-")) unlink(out_path); /* no half-written report */
-        }
-        if (!status && chart && (rc = ws_trends_chart_draw(chart, charts, ncharts))) status = ws_cli_fail_cmd(cmd, rc);
-        int sst = side_finish(&ss, !status);
-        status = status ? status : sst;
+        status = ws_kcmd_finish(&k, status);
     }
-    if (dtm) ws_dtm_out_close(dtm, 0);
-    ws_trends_chart_free(chart);
-    ws_request_free(q);
+    ws_kcmd_free(&k);
     ws_corpus_close(corpus);
-    free(lo), free(set), free(charts), free(sides);
     return status;
 }

@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ws_dedup.h"
+#include "ws_run.h"
 #include "ws_scan.h"
 #include "ws_spill.h"
 #include "ws_table.h"
@@ -387,6 +389,8 @@ struct ws_request {
     /* stored MinHash records loaded during a run, per segment of the corpus */
     uint8_t **mh_rows;
     size_t nmh;
+    ws_progress_fn run_progress; /* where this run's progress goes (a job's, or progress) */
+    void *run_progress_ctx;
 };
 
 static int check_request(const ws_request *q, const char *fn)
@@ -489,6 +493,60 @@ int ws_request_cancel(ws_request *q)
 }
 
 uint64_t ws_request_rows(const ws_request *q) { return q && q->magic == REQUEST_MAGIC ? q->rows : 0; }
+
+int ws_request_get(const ws_request *q, const char *name, size_t i, char *buf, size_t cap, int *given)
+{
+    int rc = check_request(q, "ws_request_get");
+    if (rc) return rc;
+    if (!name || !buf || !cap) return ws_error(WS_EINVAL, "ws_request_get: NULL name or buffer");
+    const ws_pval *v = ws_params_get(&q->params, name);
+    if (!v) return ws_error(WS_EINVAL, "unknown parameter '%s' of kernel %s", name, q->k->name);
+    if (given) *given = v->given;
+    buf[0] = 0;
+    const ws_param_info *pi = v->info;
+    if (pi->type == WS_PARAM_LIST) {
+        /* A list left at its default (topics: --stopwords en) reads as it. */
+        if (!v->nlist && pi->def) {
+            if (i) return 0;
+            snprintf(buf, cap, "%s", pi->def);
+            return 1;
+        }
+        if (i >= v->nlist) return 0;
+        snprintf(buf, cap, "%s", v->list[i]);
+        return 1;
+    }
+    if (i) return 0;
+    if (pi->type == WS_PARAM_FLAG) {
+        snprintf(buf, cap, "%s", v->has && v->i ? "true" : "false");
+        return 1;
+    }
+    if (!v->has) return 0;
+    switch (pi->type) {
+    case WS_PARAM_INT:
+    case WS_PARAM_SIZE: snprintf(buf, cap, "%lld", (long long)v->i); break;
+    case WS_PARAM_DOUBLE: snprintf(buf, cap, "%.17g", v->d); break;
+    case WS_PARAM_DATE: {
+        time_t t = (time_t)v->i;
+        struct tm tm;
+        if (!gmtime_r(&t, &tm)) return ws_error(WS_EINVAL, "--%s: date out of range", name);
+        strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        break;
+    }
+    default: snprintf(buf, cap, "%s", v->s ? v->s : ""); break;
+    }
+    return 1;
+}
+
+int ws_corpus_store_state(const ws_corpus *c, size_t i, ws_store_state *out)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)
+        return ws_error(WS_EINVAL, "ws_corpus_store_state: NULL or closed corpus, or NULL out");
+    if (i >= c->nst) return ws_error(WS_ENOENT, "ws_corpus_store_state: the corpus has %zu stores", c->nst);
+    out->path = c->st[i]->dir;
+    out->generation = c->st[i]->generation;
+    out->manifest_checksum = c->st[i]->manifest_sum;
+    return 0;
+}
 
 const char *ws_kernel_table(const char *kernel, size_t i)
 {
@@ -632,7 +690,7 @@ static int plan_parallel_for(void *ctx, size_t n, int (*fn)(void *arg, size_t i,
 static void plan_progress(void *ctx, const ws_progress *p)
 {
     ws_request *q = ctx;
-    if (q->progress) q->progress(q->progress_ctx, p);
+    if (q->run_progress) q->run_progress(q->run_progress_ctx, p);
 }
 
 static int plan_want_table(void *ctx, const char *name)
@@ -874,6 +932,12 @@ typedef struct run_state {
     void *ext;
     ws_table table;
     uint64_t *keep; /* --dedup */
+    /* the prepared query and scan, kept for the scan and the done hook */
+    ws_query kq;
+    ws_plan plan;
+    ws_filter subsets[2];
+    ws_scan_opts so;
+    ws_scan_stats stats;
 } run_state;
 
 static void run_end(ws_request *q, run_state *r)
@@ -893,8 +957,12 @@ static void run_end(ws_request *q, run_state *r)
     ws_free(r->keep);
 }
 
-/* Run the request into r->table (its sink already set, or none). */
-static int run(ws_request *q, run_state *r)
+/* Prepare the request's run into r (r->table's sink already set, or
+ * none): filters, normalisation, grouping, plan, the kernel's prepare
+ * hook and the scan options. threads > 0 overrides the request's thread
+ * count (a shared scan's), columns adds columns the scan will decode
+ * (the block workspace the plan measures). */
+static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t columns)
 {
     const ws_corpus *c = q->corpus;
     const ws_params *p = &q->params;
@@ -925,80 +993,96 @@ static int run(ws_request *q, run_state *r)
     ws_free(dicts);
     if (rc) return rc;
     r->have_norm = 1;
-    ws_query kq;
-    memset(&kq, 0, sizeof kq);
-    kq.norm = &r->norm;
+    r->kq.norm = &r->norm;
     const char *field = ws_params_text(p, "field");
-    kq.field = !strcmp(field, "title") ? 1 : !strcmp(field, "body") ? 2 : 0;
+    r->kq.field = !strcmp(field, "title") ? 1 : !strcmp(field, "body") ? 2 : 0;
     const char *by = (q->k->flags & WS_KF_GROUPS) ? ws_params_text(p, "by") : NULL;
     if (by) {
         const char *tag;
         ws_by b = ws_by_parse(by, &tag);
         if ((rc = ws_groups_build_multi((const ws_store *const *)c->st, c->nst, b, tag, &r->groups))) return rc;
         r->have_groups = 1;
-        kq.groups = &r->groups;
+        r->kq.groups = &r->groups;
     }
     /* The plan: threads, memory, services. */
-    ws_plan plan;
-    memset(&plan, 0, sizeof plan);
-    plan.stores = (const ws_store *const *)c->st;
-    plan.nstores = c->nst;
-    plan.norm = &r->norm;
-    plan.threads = ws_threads_resolve((int)ws_params_int(p, "threads"));
-    plan.mem = ws_params_given(p, "mem") ? (size_t)ws_params_int(p, "mem") : default_mem();
-    plan.resident = plan.mem ? resident_bytes() : 0;
-    plan.block_bytes = block_bytes(c, q->k->columns);
-    plan.ctx = q;
-    plan.read_file = plan_read_file;
-    plan.spill_open = plan_spill_open;
-    plan.note = plan_note;
-    plan.parallel_for = plan_parallel_for;
-    plan.progress = plan_progress;
-    plan.want_table = plan_want_table;
-    plan.side_table = plan_side_table;
-    plan.signatures = plan_signatures;
-    q->threads = plan.threads;
+    ws_plan *plan = &r->plan;
+    plan->stores = (const ws_store *const *)c->st;
+    plan->nstores = c->nst;
+    plan->norm = &r->norm;
+    plan->threads = ws_threads_resolve(threads > 0 ? threads : (int)ws_params_int(p, "threads"));
+    plan->mem = ws_params_given(p, "mem") ? (size_t)ws_params_int(p, "mem") : default_mem();
+    plan->resident = plan->mem ? resident_bytes() : 0;
+    plan->block_bytes = block_bytes(c, q->k->columns | columns);
+    plan->ctx = q;
+    plan->read_file = plan_read_file;
+    plan->spill_open = plan_spill_open;
+    plan->note = plan_note;
+    plan->parallel_for = plan_parallel_for;
+    plan->progress = plan_progress;
+    plan->want_table = plan_want_table;
+    plan->side_table = plan_side_table;
+    plan->signatures = plan_signatures;
+    q->threads = plan->threads;
     /* dedup --save, and --dedup on any other command, first add signatures
      * to the stores that lack them. */
     int dedup = q->k != &ws_kernel_dedup && ws_params_int(p, "dedup");
     if ((q->k == &ws_kernel_dedup && ws_params_int(p, "save")) || dedup) {
         for (size_t i = 0; i < c->nst && !rc; i++) {
             uint32_t added = 0;
-            rc = ws_dedup_sign_store(c->st[i], plan.threads, &q->cancel, &added);
+            rc = ws_dedup_sign_store(c->st[i], plan->threads, &q->cancel, &added);
             if (!rc && added)
-                ws_plan_note(&plan, "%s: MinHash signatures added for %u segment(s)", c->st[i]->dir, added);
+                ws_plan_note(plan, "%s: MinHash signatures added for %u segment(s)", c->st[i]->dir, added);
         }
         if (rc) return rc;
     }
     if (dedup) {
         double th = ws_params_double(p, "dedup-threshold");
         if (!(th > 0 && th <= 1)) return ws_error(WS_EINVAL, "--dedup-threshold %g: a similarity in (0, 1]", th);
-        if ((rc = ws_dedup_mask(&plan, &r->base.f, th, &q->cancel, &r->keep))) return rc;
+        if ((rc = ws_dedup_mask(plan, &r->base.f, th, &q->cancel, &r->keep))) return rc;
     }
-    if (q->k->prepare && (rc = q->k->prepare(&plan, p, &kq, &r->ext))) return rc;
-    ws_filter subsets[2] = {r->target.f, r->ref.f};
-    ws_scan_opts so;
-    memset(&so, 0, sizeof so);
-    so.threads = plan.threads;
-    so.filter = r->base.f;
-    so.progress = q->progress;
-    so.progress_ctx = q->progress_ctx;
-    so.cancel = &q->cancel;
-    so.keep = r->keep;
+    if (q->k->prepare && (rc = q->k->prepare(plan, p, &r->kq, &r->ext))) return rc;
+    ws_filter *subsets = r->subsets;
+    subsets[0] = r->target.f;
+    subsets[1] = r->ref.f;
+    ws_scan_opts *so = &r->so;
+    so->threads = plan->threads;
+    so->filter = r->base.f;
+    so->progress = q->run_progress;
+    so->progress_ctx = q->run_progress_ctx;
+    so->cancel = &q->cancel;
+    so->keep = r->keep;
     if (q->k->flags & WS_KF_SUBSETS) {
-        so.subsets = subsets;
-        so.nsubsets = rgiven ? 2 : 1;
-        so.rest = !rgiven;
+        so->subsets = subsets;
+        so->nsubsets = rgiven ? 2 : 1;
+        so->rest = !rgiven;
     }
-    ws_scan_stats stats;
-    rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &kq, &so, &r->table, &stats);
+    return 0;
+}
+
+/* After the scan (its status rc): the rows, notes, the done hook. */
+static int run_after(ws_request *q, run_state *r, int rc)
+{
+    const ws_scan_stats stats = r->stats;
+    const ws_scan_opts so = r->so;
     q->rows = ws_table_rows(&r->table);
     /* An empty answer to filters that match nothing (a typo in a value, a
      * range outside the corpus) looks like an answer: say so. */
     if (!rc && !stats.stories && (!ws_filter_is_empty(&so.filter) || so.nsubsets))
-        ws_plan_note(&plan, "note: no story matches the filters");
-    if (!rc && q->k->done) q->k->done(r->ext, &plan, &kq);
+        ws_plan_note(&r->plan, "note: no story matches the filters");
+    if (!rc && q->k->done) q->k->done(r->ext, &r->plan, &r->kq);
     return rc;
+}
+
+/* Run the request into r->table (its sink already set, or none). */
+static int run(ws_request *q, run_state *r)
+{
+    q->run_progress = q->progress;
+    q->run_progress_ctx = q->progress_ctx;
+    int rc = run_prepare(q, r, 0, 0);
+    if (rc) return rc;
+    const ws_corpus *c = q->corpus;
+    rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &r->kq, &r->so, &r->table, &r->stats);
+    return run_after(q, r, rc);
 }
 
 int ws_request_run(ws_request *q, ws_result **out)
@@ -1058,3 +1142,90 @@ int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx)
     run_end(q, &r);
     return rc;
 }
+
+/* ---- a run in steps, for jobs (ws_run.h) ---- */
+
+struct ws_run {
+    ws_request *q;
+    run_state r;
+    user_sink u;
+};
+
+int ws_run_begin(ws_request *q, ws_batch_fn fn, void *ctx, int threads, uint64_t columns, ws_progress_fn progress,
+                 void *progress_ctx, ws_run **out)
+{
+    *out = NULL;
+    int rc = check_request(q, "ws_job_run");
+    if (rc) return rc;
+    if (!fn) return ws_error(WS_EINVAL, "ws_job_add: NULL callback");
+    ws_run *w = ws_calloc(1, sizeof *w);
+    if (!w) return ws_error(WS_ENOMEM, "out of memory");
+    w->q = q;
+    w->u = (user_sink){fn, ctx};
+    ws_table_init(&w->r.table);
+    ws_table_set_sink(&w->r.table, 4096, to_user, &w->u);
+    q->rows = 0;
+    q->run_progress = progress ? progress : q->progress;
+    q->run_progress_ctx = progress ? progress_ctx : q->progress_ctx;
+    rc = run_prepare(q, &w->r, threads, columns);
+    /* A job refuses what a scan would refuse before any scan runs. */
+    const ws_store *const *st = (const ws_store *const *)q->corpus->st;
+    if (!rc) rc = ws_filter_check(st, q->corpus->nst, &w->r.so.filter, &w->r.norm);
+    for (uint32_t i = 0; !rc && i < w->r.so.nsubsets; i++)
+        rc = ws_filter_check(st, q->corpus->nst, &w->r.so.subsets[i], &w->r.norm);
+    if (rc) {
+        __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED);
+        run_end(q, &w->r);
+        ws_free(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+const ws_store *const *ws_run_stores(const ws_run *w, size_t *nst)
+{
+    *nst = w->q->corpus->nst;
+    return (const ws_store *const *)w->q->corpus->st;
+}
+
+
+void ws_run_item(ws_run *w, ws_scan_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->k = w->q->k;
+    it->q = &w->r.kq;
+    it->o = &w->r.so;
+    it->out = &w->r.table;
+}
+
+const ws_scan_opts *ws_run_opts(const ws_run *w) { return &w->r.so; }
+ws_scan_stats *ws_run_stats(ws_run *w) { return &w->r.stats; }
+
+int ws_run_scan(ws_run *w)
+{
+    const ws_corpus *c = w->q->corpus;
+    return ws_scan_multi((const ws_store *const *)c->st, c->nst, w->q->k, &w->r.kq, &w->r.so, &w->r.table, &w->r.stats);
+}
+
+int ws_run_end(ws_run *w, int rc)
+{
+    if (!w) return rc;
+    ws_request *q = w->q;
+    rc = run_after(q, &w->r, rc);
+    __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED);
+    if (!rc) rc = side_deliver(q);
+    run_end(q, &w->r);
+    ws_free(w);
+    return rc;
+}
+
+const ws_kernel *ws_request_kernel(const ws_request *q) { return q->k; }
+int ws_request_over_same(const ws_request *a, const ws_request *b) { return a->corpus == b->corpus; }
+/* A request can join a shared scan when its kernel can and it needs no
+ * per-story mask (--dedup clusters stories before its scan). */
+int ws_request_shareable(const ws_request *q)
+{
+    return ws_scan_shareable(q->k) && !(q->k != &ws_kernel_dedup && ws_params_int(&q->params, "dedup"));
+}
+int *ws_request_cancel_flag(ws_request *q) { return &q->cancel; }

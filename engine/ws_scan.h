@@ -116,4 +116,44 @@ int ws_groups_build_multi(const ws_store *const *st, size_t nst, ws_by by, const
  * joined by ", " into buf; for messages. */
 void ws_store_tag_names(const ws_store *const *st, size_t nst, char *buf, size_t cap);
 
+/* ---- several kernels over one scan (a job: ws_job.c) ---- */
+
+/* One kernel of a shared scan: its query (normalisation, grouping, ext
+ * built as for ws_scan_multi), its filters and subsets (o->filter,
+ * o->subsets, o->nsubsets, o->rest; its threads, progress and cancel are
+ * not used), its table; stats, rc and msg are set by the scan. */
+typedef struct ws_scan_item {
+    const ws_kernel *k;
+    ws_query *q;
+    const ws_scan_opts *o;
+    ws_table *out;
+    ws_scan_stats stats;
+    int rc;        /* 0, or the item's error (msg says what) */
+    char msg[512];
+} ws_scan_item;
+
+/* Check that filter f can be applied over the stores (as a scan would
+ * compile it: its tags exist, its containing words are single words),
+ * without scanning: 0 or the error the scan would give. */
+int ws_filter_check(const ws_store *const *st, size_t nst, const ws_filter *f, const ws_norm *norm);
+
+/* 1 when kernel k can share a scan: one pass, rows not in store order, no
+ * late columns (the others run alone: ws_scan_multi). */
+int ws_scan_shareable(const ws_kernel *k);
+
+/* Run items[0..n) over one scan of the stores: every block some item may
+ * need (after its own block skipping) is read and decoded once, with the
+ * union of the columns the items need, and each item selects its rows
+ * with its own filters and feeds its own per-thread states, which merge
+ * in thread order and finish into its table exactly as ws_scan_multi
+ * would: each item's table is the same bytes as its own scan's, for any
+ * thread count. An item that fails (its kernel, its table's sink, a
+ * filter that cannot be applied) stops alone, with its first error in
+ * block order; a block that cannot be read fails every item that needed
+ * it. o gives threads, progress (one report for the whole scan) and
+ * cancel. Returns 0 when every item's outcome is in its rc, WS_ECANCELED
+ * when cancelled (every unfinished item then has rc WS_ECANCELED too),
+ * WS_EINVAL for a kernel that cannot share, WS_ENOMEM. */
+int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, size_t n, const ws_scan_opts *o);
+
 #endif

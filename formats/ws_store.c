@@ -892,6 +892,7 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
     if (sscanf(cl, "checksum %16llx%c", &want, &tailc) != 2 || tailc != '\n' || cl + 26 != text + n)
         return ws_error(WS_ECORRUPT, "%s: bad checksum line", path);
     if (XXH3_64bits(text, (size_t)(cl - text)) != want) return ws_error(WS_ECORRUPT, "%s: checksum mismatch", path);
+    st->manifest_sum = want;
     *cl = 0;
     int lineno = 0, rc = 0;
     unsigned long long nterms = 0;

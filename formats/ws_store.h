@@ -155,6 +155,7 @@ typedef struct ws_manifest_seg {
 typedef struct ws_store {
     char *dir;
     uint64_t generation;
+    uint64_t manifest_sum; /* the XXH3-64 on MANIFEST's checksum line (0: no MANIFEST) */
     uint64_t dict_bytes; /* valid prefix of terms.wsd */
     char *stats_name;    /* NULL for an empty store */
     uint64_t nstories, ntokens;

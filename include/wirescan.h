@@ -162,6 +162,18 @@ typedef struct ws_column_stats {
  * NULL arguments or a closed corpus. */
 WS_API int ws_corpus_column(const ws_corpus *c, size_t i, ws_column_stats *out);
 
+/* What identifies the state of store i of the corpus (0-based, in the
+ * order opened): its path as given, its generation (one more with each
+ * committed ingest) and the XXH3-64 checksum of its MANIFEST. A report
+ * made from the corpus is stale once either changes. Errors: WS_EINVAL
+ * (NULL or closed corpus, NULL out), WS_ENOENT (i past the last store). */
+typedef struct ws_store_state {
+    const char *path; /* borrowed: valid while the corpus is open */
+    uint64_t generation;
+    uint64_t manifest_checksum;
+} ws_store_state;
+WS_API int ws_corpus_store_state(const ws_corpus *c, size_t i, ws_store_state *out);
+
 /* Check every checksum and structural bound of every store of the corpus,
  * decode every column and recount the term frequencies. Each problem is
  * described on report (may be NULL: none), naming file, segment, block and
@@ -302,6 +314,76 @@ WS_API const char *ws_kernel_table(const char *kernel, size_t i);
 
 /* Rows the last run produced. */
 WS_API uint64_t ws_request_rows(const ws_request *q);
+
+/* The value of parameter `name` as the run uses it, the default when it
+ * was not set, as text that ws_request_set accepts back: a flag "true" or
+ * "false", numbers in decimal (sizes in bytes), a date as an ISO 8601 UTC
+ * time (a period resolved: --to 2019 is 2019-12-31T23:59:59Z), a list's
+ * value i (i from 0; other types take i = 0 only). Into buf (cap bytes,
+ * NUL-terminated; truncated when too small). Returns 1 when written, 0
+ * when there is no value i (an unset parameter without default, the end
+ * of a list), WS_EINVAL for an unknown name or NULL arguments. *given
+ * (may be NULL) gets 1 when the caller set the parameter. */
+WS_API int ws_request_get(const ws_request *q, const char *name, size_t i, char *buf, size_t cap, int *given);
+
+/* ================================================================== */
+/* Jobs: several requests, one scan                                    */
+/* ================================================================== */
+
+/* ws_job: requests run together. Those that can share a scan (one pass,
+ * rows not in store order: tf, keyness, cooc, ngrams, trends) and read
+ * the same corpus are served by one pass over its stores: each block is
+ * read and its token ids decoded once, and every request selects its rows
+ * with its own filters and normalisation (a remap of the decoded
+ * dictionary ids) and counts them with its own kernel state. The others
+ * (topics, kwic, dtm: several passes or rows in store order) and
+ * requests over other corpora run after the shared scans, one after
+ * another, as ws_request_stream would run them. Each request's result is
+ * exactly what ws_request_stream gives, for any thread count. */
+typedef struct ws_job ws_job;
+
+/* Create an empty job. Errors: WS_EINVAL (NULL out), WS_ENOMEM. */
+WS_API int ws_job_create(ws_job **out);
+/* Free (NULL-safe). The requests added stay the caller's. */
+WS_API void ws_job_free(ws_job *j);
+/* Add request q: its result goes to fn(ctx) in batches as with
+ * ws_request_stream; its notes, side tables (ws_request_on_table) and
+ * parameters are its own. The request must outlive the job's run and
+ * not be run elsewhere meanwhile; adding one twice is WS_EEXIST. Errors:
+ * WS_EINVAL (NULL argument, a job that has run), WS_ENOMEM. */
+WS_API int ws_job_add(ws_job *j, ws_request *q, ws_batch_fn fn, void *ctx);
+/* Threads of the shared scans and of every request (0, the default: each
+ * request's own `threads`, the largest of them for a shared scan). */
+WS_API int ws_job_set_threads(ws_job *j, int threads);
+/* Progress of the whole job: the reports of the shared scans and of the
+ * requests that run alone (the requests' own progress callbacks are not
+ * called); ws_job_step says which step a report is about. */
+WS_API int ws_job_on_progress(ws_job *j, ws_progress_fn fn, void *ctx);
+/* The step the job is at, from 1 (a scan shared by several requests, or
+ * a request run alone; 0 before the run), and how many steps it has
+ * (known once prepared). Safe to call from the progress callback. */
+WS_API int ws_job_step(const ws_job *j, uint32_t *step, uint32_t *steps);
+/* Prepare every request (filters, normalisation, stop-word and topics
+ * files, tags and groupings: everything checked before a scan) without
+ * reading a block. The first request that fails stops it: its error is
+ * returned and *failed (may be NULL) gets its index (in the order added);
+ * nothing has run then. ws_job_run prepares first when this was not
+ * called. */
+WS_API int ws_job_prepare(ws_job *j, size_t *failed);
+/* Run the job (once). Returns 0 when every request succeeded; otherwise
+ * the error of the first request (in the order added) that failed, with
+ * *failed set to its index. A request that fails at run time stops alone:
+ * the others run on and deliver their results (ws_job_status says which
+ * failed). WS_ECANCELED after ws_job_cancel. */
+WS_API int ws_job_run(ws_job *j, size_t *failed);
+/* Ask a running job to stop (any thread, or a signal handler). */
+WS_API int ws_job_cancel(ws_job *j);
+/* Request i's outcome after ws_job_run: 0, or its error; *detail (may be
+ * NULL) gets its message ("" when none; valid while the job lives).
+ * Requests that never ran (preparing another failed, or cancelled) have
+ * WS_ECANCELED. *shared (may be NULL) gets 1 when it was served by a
+ * shared scan. WS_ENOENT past the end. */
+WS_API int ws_job_status(const ws_job *j, size_t i, const char **detail, int *shared);
 
 /* ================================================================== */
 /* Kernels and their parameters                                        */
