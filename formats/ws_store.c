@@ -907,6 +907,11 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             /* format 1.2: the optional term index */
             if (!(st->index_name = ws_strndup(a, strlen(a)))) rc = WS_ENOMEM;
             st->index_bytes = x;
+        } else if (!strcmp(line, "segmentation chars") && !st->segmentation) {
+            st->segmentation = WS_STORE_SEG_CHARS; /* format 1.4 */
+        } else if (sscanf(line, "segmentation icu-%llu%c", &x, &extra) == 1 && x > 0 && x < 1000 && !st->segmentation) {
+            st->segmentation = WS_STORE_SEG_ICU; /* format 1.4 */
+            st->seg_icu = (unsigned)x;
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
     /* (at most G: the next commit writes tidx-(G+1), never a listed name) */
@@ -1367,6 +1372,11 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     }
     if (!rc && index_name[0]) {
         k = snprintf(line, sizeof line, "index %s %llu\n", index_name, (unsigned long long)index_bytes);
+        rc = ws_buf_append(&m, line, (size_t)k);
+    }
+    if (!rc && st->segmentation == WS_STORE_SEG_CHARS) rc = ws_buf_append(&m, "segmentation chars\n", 19);
+    if (!rc && st->segmentation == WS_STORE_SEG_ICU) {
+        k = snprintf(line, sizeof line, "segmentation icu-%u\n", st->seg_icu);
         rc = ws_buf_append(&m, line, (size_t)k);
     }
     if (!rc) {
