@@ -12,7 +12,7 @@
 #include "ws_tokenize.h"
 #include "ws_util.h"
 
-/* Tokenize s under seg; compare with want[0..nwant) ("|"-separated). */
+/* Tokenize s under seg; compare with want, the tokens "|"-separated. */
 static void expect_words(int seg, const char *s, const char *want)
 {
     ws_tokenizer *t = ws_tokenizer_create();
