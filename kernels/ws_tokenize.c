@@ -641,6 +641,33 @@ int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg)
 
 int ws_tokenizer_segmentation(const ws_tokenizer *t) { return t ? t->seg : WS_SEG_CHARS; }
 
+/* Is cp a letter of a script written without spaces? */
+static int nospace_letter(uint32_t cp)
+{
+    if (cp < 0x0E00) return 0;
+    switch (utf8proc_get_property((utf8proc_int32_t)cp)->category) {
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+        return (cp >= 0x3005 && is_cjk_single(cp)) || is_sea_block(cp);
+    default:
+        return 0;
+    }
+}
+
+int ws_tokens_join_tight(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (!na || !nb || (unsigned char)a[na - 1] < 0x80 || (unsigned char)b[0] < 0x80) return 0;
+    size_t i = na - 1;
+    while (i > 0 && ((unsigned char)a[i] & 0xC0) == 0x80) i--;
+    utf8proc_int32_t ca = -1, cb = -1;
+    if (utf8proc_iterate((const uint8_t *)a + i, (utf8proc_ssize_t)(na - i), &ca) <= 0) return 0;
+    if (utf8proc_iterate((const uint8_t *)b, (utf8proc_ssize_t)nb, &cb) <= 0) return 0;
+    return nospace_letter((uint32_t)ca) && nospace_letter((uint32_t)cb);
+}
+
 int ws_tokenize(ws_tokenizer *t, const char *s, size_t n, ws_tokens *out)
 {
     if (out) memset(out, 0, sizeof *out);

@@ -106,6 +106,13 @@ enum { WS_SEG_CHARS = 0, WS_SEG_ICU = 1 };
 int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg);
 int ws_tokenizer_segmentation(const ws_tokenizer *t);
 
+/* 1 when the words a (a[0..na)) and b (b[0..nb)), shown one after the
+ * other, need no space between them: a ends and b starts with a letter of
+ * a script written without spaces (Han, Hiragana, Katakana, Thai, Lao,
+ * Myanmar, Khmer), as in 经济发展 rather than 经济 发展. For labels of
+ * n-grams and phrases of stores split by WS_SEG_ICU. */
+int ws_tokens_join_tight(const char *a, size_t na, const char *b, size_t nb);
+
 /* Normalise s[0..n) and split it into tokens and sentences (rules above).
  * s may contain any bytes, NUL included; s may be NULL when n == 0.
  * Results in *out are borrowed views into t, valid until the next call on t

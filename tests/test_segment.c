@@ -97,3 +97,14 @@ Test(segment, sentence_starts)
     cr_expect_eq(ws_tokenizer_set_segmentation(t, 7), WS_EINVAL);
     ws_tokenizer_free(t);
 }
+
+Test(segment, join_tight)
+{
+    cr_expect(ws_tokens_join_tight("经济", 6, "发展", 6));
+    cr_expect(ws_tokens_join_tight("の", 3, "ニュース", 12));
+    cr_expect(ws_tokens_join_tight("ภาษา", 12, "ไทย", 9));
+    cr_expect(!ws_tokens_join_tight("nhk", 3, "の", 3));
+    cr_expect(!ws_tokens_join_tight("経済", 6, "2024", 4));
+    cr_expect(!ws_tokens_join_tight("naïve", 6, "café", 5));
+    cr_expect(!ws_tokens_join_tight("", 0, "经济", 6));
+}
