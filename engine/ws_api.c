@@ -286,8 +286,9 @@ static const ws_param_info common_params[] = {
      "Snowball stemming: english, russian, german, french, ... or an ISO 639 code\n"
      "(en, ru, de, fr, ...)", NULL, 0, 0, 0, "normalisation"},
     {"stopwords", WS_PARAM_LIST, NULL, "L",
-     "drop stop words: a bundled list (en/english, ru/russian) or a FILE, UTF-8, one\n"
-     "word per line, '#' comments (repeatable: all lists together; ./en names a file)",
+     "drop stop words: a bundled list (en/english, ru/russian, zh/chinese, ja/japanese)\n"
+     "or a FILE, UTF-8, one word per line, '#' comments (repeatable: all lists\n"
+     "together; ./en names a file)",
      NULL, 0, 0, 0, "normalisation"},
     {"min-length", WS_PARAM_INT, "0", "N", "drop terms shorter than N characters (after folding)", NULL, 0, 1 << 20, 0,
      "normalisation"},

@@ -59,6 +59,16 @@ ws tf "$T/s" --top 0 --containing 中国经济 >"$T/tfc.csv" || fail "tf --conta
 grep -qx '中国,3,2' "$T/tfc.csv" || fail "--containing 中国经济: $(head -n 3 "$T/tfc.csv" | tr '\n' ' ')"
 note "ngrams join 中国经济 without a space; --term and --containing take it as a phrase"
 
+# bundled stop words for Chinese and Japanese: the function words go, the
+# rest of the counts stay as they were
+grep -q '^的,' "$T/tf.csv" && grep -q '^の,' "$T/tf.csv" || fail "the sample lost 的 or の: the stop-word check would be weak"
+ws tf "$T/s" --top 0 --stopwords zh --stopwords ja >"$T/tfs.csv" || fail "tf --stopwords zh --stopwords ja failed"
+for w in 的 了 和 の は を です ます; do grep -q "^$w," "$T/tfs.csv" && fail "--stopwords zh/ja kept '$w'"; done
+grep -qx "$(grep '^经济,' "$T/tf.csv")" "$T/tfs.csv" || fail "--stopwords zh changed 经济's counts"
+expect_status 8 "--stopwords xx" -- ws tf "$T/s" --stopwords xx
+grep -q 'zh/chinese' "$T/last.err" && grep -q 'ja/japanese' "$T/last.err" || fail "--stopwords xx: $(cat "$T/last.err")"
+note "--stopwords zh, ja drop function words; an unknown code names the bundled lists"
+
 ws info "$T/s" >"$T/info" || fail "info failed"
 grep -qx 'segmentation: icu (ICU [0-9]*)' "$T/info" || fail "info: no icu segmentation line ($(grep seg "$T/info"))"
 grep -qx 'segmentation icu-[0-9]*' "$T/s/MANIFEST" || fail "MANIFEST: no segmentation line"
