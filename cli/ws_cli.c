@@ -128,6 +128,12 @@ static void ingest_help(FILE *f)
             "                          tags and, for an undated story, its day; JSONL, CSV\n"
             "                          and text alike. Only the shape place, date and/or\n"
             "                          agency counts (see docs/datelines.md); off: none\n"
+            "      --cjk words|chars   words (default): text in scripts written without spaces\n"
+            "                          (Chinese, Japanese, Thai, Lao, Khmer, Myanmar) is split\n"
+            "                          into words by ICU's dictionaries; chars: one token per\n"
+            "                          Han or kana character (Thai and the others: one token\n"
+            "                          per run), the rule of stores made before. A new store\n"
+            "                          records its rule; appends keep it\n"
             "      --year Y            year for dates read from datelines (\"MOSCOW, May 10\");\n"
             "                          default: a year in the file's path, else none\n"
             "      --date-format FMT   strptime-like format tried first (%%Y %%m %%d %%H %%M %%S %%b ...)\n"
@@ -201,6 +207,7 @@ int ws_cmd_ingest(int argc, char **argv)
         {"encoding", required_argument, 0, 1}, {"wait", no_argument, 0, 1},
         {"skip-existing", no_argument, 0, 1}, {"datelines", required_argument, 0, 1},
         {"no-signatures", no_argument, 0, 1}, {"signatures", no_argument, 0, 1},
+        {"cjk", required_argument, 0, 1},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     typedef struct { const char *name, *value; } setting;
     setting *set = calloc((size_t)argc + 1, sizeof *set);
@@ -315,7 +322,8 @@ int ws_cmd_info(int argc, char **argv)
         "Summarise a store as 'key: value' lines: stories, undated stories, tokens,\n"
         "distinct terms, date range, segments, blocks, bytes on disk, the size of the\n"
         "columns before compression and the compression ratio (raw / stored), and the\n"
-        "term index (its file and size, against the rest of the store) or none.\n";
+        "term index (its file and size, against the rest of the store) or none, and\n"
+        "how words were split (segmentation: icu, or chars).\n";
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "info", help, &store);
     if (rc >= 0) return rc;
@@ -360,6 +368,8 @@ int ws_cmd_info(int argc, char **argv)
                in.bytes > ixb ? 100.0 * (double)ixb / (double)(in.bytes - ixb) : 0.0);
     else
         printf("index: none (wirescan index STORE adds one)\n");
+    char seg[256];
+    if (!ws_corpus_segmentation_get(c, seg, sizeof seg)) printf("segmentation: %s\n", seg);
     /* Per column (by name, over all segments): where the bytes go. */
     for (size_t i = 0; i < ncols && ws_corpus_column(c, i, &cs) == 0; i++)
         printf("column.%s: %" PRIu64 " bytes (%" PRIu64 " raw)\n", cs.name, cs.stored_bytes, cs.raw_bytes);

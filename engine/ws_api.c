@@ -29,6 +29,7 @@
 #include "ws_dedup.h"
 #include "ws_run.h"
 #include "ws_scan.h"
+#include "ws_tokenize.h"
 #include "ws_spill.h"
 #include "ws_table.h"
 
@@ -158,6 +159,41 @@ int ws_store_add_index(const char *path, int *added)
     return rc;
 }
 
+/* The tokenizing rule of the corpus's stores (ws_tokenize.h WS_SEG_*).
+ * Stores split by different rules cannot be queried together: phrases and
+ * kwic's re-tokenizing follow one rule. */
+static int corpus_segmentation(const ws_corpus *c, int *seg)
+{
+    *seg = WS_SEG_CHARS;
+    for (size_t k = 0; k < c->nst; k++) {
+        int s = c->st[k]->segmentation == WS_STORE_SEG_ICU ? WS_SEG_ICU : WS_SEG_CHARS;
+        if (k && s != *seg)
+            return ws_error(WS_EINVAL, "%s and %s split words by different rules (%s, %s): query them separately",
+                            c->st[0]->dir, c->st[k]->dir, *seg == WS_SEG_ICU ? "icu" : "chars",
+                            s == WS_SEG_ICU ? "icu" : "chars");
+        *seg = s;
+    }
+    return 0;
+}
+
+int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !buf || !cap)
+        return ws_error(WS_EINVAL, "ws_corpus_segmentation_get: NULL or closed corpus, or no buffer");
+    buf[0] = 0;
+    for (size_t k = 0; k < c->nst; k++) {
+        const ws_store *st = c->st[k];
+        char one[64];
+        if (st->segmentation == WS_STORE_SEG_ICU) snprintf(one, sizeof one, "icu (ICU %u)", st->seg_icu);
+        else if (st->segmentation == WS_STORE_SEG_CHARS) snprintf(one, sizeof one, "chars");
+        else snprintf(one, sizeof one, "chars (made before word segmentation)");
+        size_t n = strlen(buf);
+        if (k && !strstr(buf, one)) snprintf(buf + n, cap - n, "; %s", one);
+        else if (!k) snprintf(buf, cap, "%s", one);
+    }
+    return 0;
+}
+
 int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes)
 {
     if (!c || c->magic != CORPUS_MAGIC || c->closed) return ws_error(WS_EINVAL, "ws_corpus_index_get: NULL or closed corpus");
@@ -259,8 +295,9 @@ static const ws_param_info common_params[] = {
      "Snowball stemming: english, russian, german, french, ... or an ISO 639 code\n"
      "(en, ru, de, fr, ...)", NULL, 0, 0, 0, "normalisation"},
     {"stopwords", WS_PARAM_LIST, NULL, "L",
-     "drop stop words: a bundled list (en/english, ru/russian) or a FILE, UTF-8, one\n"
-     "word per line, '#' comments (repeatable: all lists together; ./en names a file)",
+     "drop stop words: a bundled list (en/english, ru/russian, zh/chinese, ja/japanese)\n"
+     "or a FILE, UTF-8, one word per line, '#' comments (repeatable: all lists\n"
+     "together; ./en names a file)",
      NULL, 0, 0, 0, "normalisation"},
     {"min-length", WS_PARAM_INT, "0", "N", "drop terms shorter than N characters (after folding)", NULL, 0, 1 << 20, 0,
      "normalisation"},
@@ -993,6 +1030,7 @@ static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t column
     ws_free(dicts);
     if (rc) return rc;
     r->have_norm = 1;
+    if ((rc = corpus_segmentation(c, &r->norm.seg))) return rc;
     r->kq.norm = &r->norm;
     const char *field = ws_params_text(p, "field");
     r->kq.field = !strcmp(field, "title") ? 1 : !strcmp(field, "body") ? 2 : 0;

@@ -37,6 +37,8 @@
 #include "ws_store.h"
 #include "ws_tokenize.h"
 
+#include <unicode/uversion.h>
+
 #define LOCAL_FLAG 0x80000000u
 #define MAX_TOKEN_BYTES 255u /* longer tokens are cut at a code point boundary */
 #define BATCH_BYTES (8u << 20)
@@ -1211,6 +1213,24 @@ static int plan_inputs(run *r)
     return 0;
 }
 
+/* The tokenizing rule for scripts written without spaces (format 1.4): a
+ * new store takes --cjk (words by default); a store that has stories keeps
+ * its own, since ids, phrases and kwic's re-tokenizing must agree across
+ * segments, and a --cjk that contradicts it is refused. */
+static int choose_segmentation(ws_store *st, int cjk)
+{
+    if (!st->generation) {
+        st->segmentation = cjk == WS_INGEST_CJK_CHARS ? WS_STORE_SEG_CHARS : WS_STORE_SEG_ICU;
+        st->seg_icu = U_ICU_VERSION_MAJOR_NUM;
+        return 0;
+    }
+    int icu = st->segmentation == WS_STORE_SEG_ICU;
+    if ((cjk == WS_INGEST_CJK_CHARS && icu) || (cjk == WS_INGEST_CJK_WORDS && !icu))
+        return ws_error(WS_EINVAL, "%s: the store was made with --cjk %s; an append keeps its rule (drop --cjk)", st->dir,
+                        icu ? "words" : "chars");
+    return 0;
+}
+
 static int setup(run *r)
 {
     const ws_ingest_opts *o = r->o;
@@ -1230,6 +1250,10 @@ static int setup(run *r)
         jf.datelines = r->jsonl_datelines;
         r->w[t].parser = ws_jsonl_parser_create(&jf);
         if (!r->w[t].tok || !r->w[t].parser || !r->w[t].cache) return WS_ENOMEM;
+        if (r->st->segmentation == WS_STORE_SEG_ICU) {
+            int rc = ws_tokenizer_set_segmentation(r->w[t].tok, WS_SEG_ICU);
+            if (rc) return rc;
+        }
     }
     for (uint32_t v = 0; v <= r->ntags; v++)
         if (ws_dict_index(&r->values[v])) return WS_ENOMEM;
@@ -1294,6 +1318,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     r->dict = &r->st->dict;
     if ((rc = ws_dict_index(r->dict))) goto out;
     uint32_t old_nterms = r->dict->nterms;
+    if ((rc = choose_segmentation(r->st, o->cjk))) goto out;
     if ((rc = setup(r))) goto out;
 
     ws_store_next_segment_name(r->st, r->seg_name, sizeof r->seg_name);

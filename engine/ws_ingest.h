@@ -32,7 +32,14 @@ typedef struct ws_ingest_opts {
     void *progress_ctx;
     FILE *log;          /* messages (bad records, reader notes); stderr if NULL */
     long max_reports;   /* bad-record messages printed before going quiet */
+    /* --cjk: how a new store splits scripts written without spaces.
+     * 0: not given (a new store: words; an existing one: its own rule),
+     * WS_INGEST_CJK_WORDS (ICU's word break iterator), WS_INGEST_CJK_CHARS
+     * (one token per Han or kana character, the rule before format 1.4). */
+    int cjk;
 } ws_ingest_opts;
+
+enum { WS_INGEST_CJK_WORDS = 1, WS_INGEST_CJK_CHARS = 2 };
 
 typedef struct ws_ingest_stats {
     uint64_t stories, bad, undated, date_bad, invalid_utf8, tokens, bytes_in, new_terms, blocks, seg_bytes;

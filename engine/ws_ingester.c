@@ -154,6 +154,10 @@ int ws_ingester_set(ws_ingester *g, const char *name, const char *value)
         if (!strcmp(val, "tab") || !strcmp(val, "\\t")) o->src.delimiter = '\t';
         else if (strlen(val) == 1 && val[0] != '"' && val[0] != '\n' && val[0] != '\r') o->src.delimiter = val[0];
         else return ws_error(WS_EINVAL, "--delimiter expects one character (or 'tab'), got '%s'", val);
+    } else if (!strcmp(name, "cjk")) {
+        if (!strcmp(val, "words")) o->cjk = WS_INGEST_CJK_WORDS;
+        else if (!strcmp(val, "chars")) o->cjk = WS_INGEST_CJK_CHARS;
+        else return ws_error(WS_EINVAL, "--cjk must be words or chars, got '%s'", val);
     } else if (!strcmp(name, "datelines")) {
         if (!strcmp(val, "on")) o->src.datelines_off = 0;
         else if (!strcmp(val, "off")) o->src.datelines_off = 1;

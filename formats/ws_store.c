@@ -935,6 +935,11 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
             st->index_bytes = x;
         } else if (sscanf(line, "minhash %255s %255s %llu%c", a, mhn, &x, &extra) == 3) {
             rc = manifest_minhash(st, a, mhn, x, path, lineno);
+        } else if (!strcmp(line, "segmentation chars") && !st->segmentation) {
+            st->segmentation = WS_STORE_SEG_CHARS; /* format 1.4 */
+        } else if (sscanf(line, "segmentation icu-%llu%c", &x, &extra) == 1 && x > 0 && x < 1000 && !st->segmentation) {
+            st->segmentation = WS_STORE_SEG_ICU; /* format 1.4 */
+            st->seg_icu = (unsigned)x;
         } else rc = ws_error(WS_ECORRUPT, "%s:%d: unrecognised line", path, lineno);
     }
     /* (at most G: the next commit writes tidx-(G+1), never a listed name) */
@@ -1386,6 +1391,12 @@ static int manifest_text(const ws_store *st, uint64_t gen, uint64_t nstories, ui
     /* The term index (format 1.2) just before the checksum. */
     if (!rc && index_name && index_name[0]) {
         k = snprintf(line, sizeof line, "index %s %llu\n", index_name, (unsigned long long)index_bytes);
+        rc = ws_buf_append(m, line, (size_t)k);
+    }
+    /* The word segmentation rule that made the store (format 1.4). */
+    if (!rc && st->segmentation == WS_STORE_SEG_CHARS) rc = ws_buf_append(m, "segmentation chars\n", 19);
+    if (!rc && st->segmentation == WS_STORE_SEG_ICU) {
+        k = snprintf(line, sizeof line, "segmentation icu-%u\n", st->seg_icu);
         rc = ws_buf_append(m, line, (size_t)k);
     }
     if (!rc) {

@@ -169,7 +169,17 @@ typedef struct ws_store {
     uint64_t index_bytes;
     struct ws_termidx *tidx;
     int build_index; /* set before a commit: write an index even if the store had none */
+    /* How the store's text was split into tokens (format 1.4, MANIFEST's
+     * optional "segmentation" line): WS_STORE_SEG_NONE (no line: a store made
+     * before word segmentation, one token per Han or kana character),
+     * WS_STORE_SEG_CHARS ("segmentation chars": the same rule, chosen), or
+     * WS_STORE_SEG_ICU ("segmentation icu-N": ICU N's word break iterator).
+     * Set before the first commit of a new store. */
+    int segmentation;
+    unsigned seg_icu; /* N for WS_STORE_SEG_ICU */
 } ws_store;
+
+enum { WS_STORE_SEG_NONE = 0, WS_STORE_SEG_CHARS = 1, WS_STORE_SEG_ICU = 2 };
 
 /* Open a store: manifest, dictionary (terms and frequencies) and every
  * segment footer. A directory without a MANIFEST opens as an empty store

@@ -140,6 +140,14 @@ WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
  * of them. WS_EINVAL for a NULL or closed corpus. */
 WS_API int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes);
 
+/* How the corpus's text was split into words (store format 1.4), as text
+ * for people: "icu (ICU 72)" (ICU's word break dictionaries), "chars" (one
+ * token per Han or kana character, chosen with ingest --cjk chars) or
+ * "chars (made before word segmentation)" (a store older than 1.4); stores
+ * that differ are listed "; "-separated. WS_EINVAL for a NULL or closed
+ * corpus or buffer. */
+WS_API int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap);
+
 /* Add the term index to the store at path if it has none, as a commit
  * under the writer lock (readers see the store before or after, never in
  * between). *added (may be NULL) is 1 when it was added, 0 when the store

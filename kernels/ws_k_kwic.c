@@ -201,7 +201,9 @@ static void *kw_init(const ws_query *q)
     if (!s) return NULL;
     s->pl = q->ext;
     s->thr = UINT64_MAX;
-    if (!(s->tk = ws_tokenizer_create())) {
+    /* the stored text is split again here: by the store's rule, so that
+     * token positions match its ids */
+    if (!(s->tk = ws_tokenizer_create()) || ws_tokenizer_set_segmentation(s->tk, q->norm->seg)) {
         kw_free(s);
         return NULL;
     }

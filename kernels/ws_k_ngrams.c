@@ -13,9 +13,12 @@
  *     under --no-numbers. "bank of japan" under --stopwords en gives no
  *     bigram at all, not "bank japan": joining over a gap would invent
  *     sequences that were never written.
- * Han, Hiragana and Katakana characters are single-character tokens (see
- * ws_tokenize.h), so bigrams of Chinese or Japanese text are the usual
- * overlapping character bigrams, within a sentence.
+ * In a store split per character (ingest --cjk chars, or made before format
+ * 1.4) Han, Hiragana and Katakana characters are single-character tokens
+ * (see ws_tokenize.h), so bigrams of Chinese or Japanese text are the usual
+ * overlapping character bigrams, within a sentence. In a store split into
+ * words they are word bigrams, shown without a space between words of
+ * scripts written without spaces (经济发展); the order stays term by term.
  *
  * Ordering. Counts: count descending, then the n-gram's bytes (the terms
  * joined by one space) ascending. Terms never contain a space and every
@@ -54,6 +57,7 @@
 #include <string.h>
 
 #include "ws_k_ngrams.h"
+#include "ws_tokenize.h"
 #include "ws_assoc.h"
 #include "ws_topk.h"
 
@@ -430,9 +434,16 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     ws_buf gram = {0};
     for (size_t i = 0; i < m && !rc; i++) {
         gram.n = 0;
+        ws_str prev = ws_str_make("", 0);
         for (uint32_t j = 0; j < s->n && !rc; j++) {
             ws_str t = ws_norm_term(q->norm, items[i].id[j]);
-            if (j) rc = ws_buf_append(&gram, " ", 1);
+            /* words of Chinese, Japanese, Thai... join without a space in a
+             * store split into words (经济发展); a store split per character
+             * keeps the space its n-grams always had (首 都) */
+            if (j && !(q->norm->seg == WS_SEG_ICU && prev.n &&
+                       ws_tokens_join_tight(prev.p, prev.n, t.p, t.n)))
+                rc = ws_buf_append(&gram, " ", 1);
+            prev = t;
             if (!rc) rc = ws_buf_append(&gram, t.p, t.n);
         }
         rc = rc ? rc : ws_table_text(out, ws_str_make((const char *)gram.p, gram.n));

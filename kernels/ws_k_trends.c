@@ -90,7 +90,8 @@ int ws_trends_set_add_pattern(ws_trends_set *s, ws_tokenizer *tk, const ws_norm 
     *found = 1;
     if (!s->ntopics) return ws_error(WS_EINVAL, "a pattern before any topic");
     ws_tokens t;
-    int rc = ws_tokenize(tk, text, len, &t);
+    int rc = ws_tokenizer_set_segmentation(tk, norm->seg); /* phrases split as the store's text was */
+    if (!rc) rc = ws_tokenize(tk, text, len, &t);
     if (rc) return rc;
     if (!t.ntok) return ws_error(WS_EINVAL, "'%.*s' holds no word", (int)len, text);
     if (t.ntok > 64) return ws_error(WS_EINVAL, "'%.*s': a phrase of more than 64 words", (int)len, text);

@@ -57,6 +57,10 @@ typedef struct ws_norm {
     /* private: what ws_norm_lookup needs to normalise a word as the build did */
     void *stemmer;
     int keep_case;
+    /* The stores' tokenizing rule (ws_tokenize.h WS_SEG_*): words of a
+     * query are split as the store's text was. Set by whoever opens the
+     * stores (0, WS_SEG_CHARS, after ws_norm_build). */
+    int seg;
 } ws_norm;
 
 /* Build the remap for d. Returns 0 or a negative WS_E* code: WS_EINVAL for

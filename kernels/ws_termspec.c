@@ -178,9 +178,10 @@ int ws_termspec_parse(const ws_norm *norm, ws_tokenizer *tk, const char *opt, co
     while (a < n && is_space(text[a])) a++;
     if (a == n) return ws_error(WS_EINVAL, "%s '%s': empty (give a word%s)", opt, text, kind == WS_TS_GLOB ? " pattern" : "");
     int wild = ws_glob_has_wildcard(text);
+    int rc = ws_tokenizer_set_segmentation(tk, norm->seg); /* words split as the store's were */
+    if (rc) return rc;
     if (kind == WS_TS_WORD && wild)
         return ws_error(WS_EINVAL, "%s '%s': patterns ('*', '?') are not accepted here", opt, text);
-    int rc = 0;
     while (a < n && !rc) {
         size_t e = a;
         while (e < n && !is_space(text[e])) e++;

@@ -29,6 +29,8 @@
  */
 #include "ws_tokenize.h"
 
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
 #include <utf8proc.h>
 
 #include "ws_utf8.h"
@@ -49,6 +51,12 @@ struct ws_tokenizer {
      * point (M_* bits). Saves a property lookup per character, and the
      * decompose-and-recompose test for precomposed letters such as й. */
     uint8_t *memo;
+    /* WS_SEG_ICU: runs of dictionary scripts go through ICU's word break
+     * iterator (opened lazily, reused), on a UTF-8 UText whose native
+     * indexes are byte offsets. */
+    int seg;
+    UBreakIterator *brk;
+    UText ut;
 };
 
 #define BMP_SIZE 0x10000u
@@ -84,7 +92,9 @@ enum {
     C_WL = C_WORD | 0,
     C_WS = C_WORD | 1,
     C_MARK = C_WORD | 2,
-    C_CJK = C_WORD | 3 /* a token by itself */
+    C_CJK = C_WORD | 3, /* a token by itself (WS_SEG_CHARS); dictionary script (WS_SEG_ICU) */
+    C_SEA = C_WORD | 4  /* Thai, Lao, Khmer, Myanmar letters: like C_WS, but a
+                         * dictionary script under WS_SEG_ICU */
 };
 
 #define O C_OTHER
@@ -144,6 +154,14 @@ static int is_cjk_single(uint32_t cp)
     return cp >= 0x20000 && cp <= 0x323AF;           /* extensions B-I, compat supplement, G, H */
 }
 
+/* Letters of the South-East Asian scripts written without spaces (Thai,
+ * Lao, Myanmar and its extensions, Khmer and Khmer symbols). */
+static int is_sea_block(uint32_t cp)
+{
+    return (cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) || (cp >= 0x1780 && cp <= 0x17FF) ||
+           (cp >= 0x19E0 && cp <= 0x19FF) || (cp >= 0xA9E0 && cp <= 0xA9FF) || (cp >= 0xAA60 && cp <= 0xAA7F);
+}
+
 /* Class of a non-ASCII code point, from utf8proc. */
 static unsigned classify_cp(uint32_t cp)
 {
@@ -156,7 +174,8 @@ static unsigned classify_cp(uint32_t cp)
         return C_WS;
     case UTF8PROC_CATEGORY_LM:
     case UTF8PROC_CATEGORY_LO:
-        return (cp >= 0x3005 && is_cjk_single(cp)) ? C_CJK : C_WS;
+        if (cp >= 0x3005 && is_cjk_single(cp)) return C_CJK;
+        return is_sea_block(cp) ? C_SEA : C_WS;
     case UTF8PROC_CATEGORY_NL:
         return (cp >= 0x3005 && is_cjk_single(cp)) ? C_CJK : C_OTHER;
     case UTF8PROC_CATEGORY_MN:
@@ -413,6 +432,46 @@ static WS_ALWAYS_INLINE size_t ascii_word_run(const uint8_t *p, size_t n)
     return i;
 }
 
+/* Under WS_SEG_ICU: split the run p[a..b) of dictionary-script letters and
+ * marks into words with ICU's word break iterator, appending each word as a
+ * token (t->tok, *ntok). The run holds word characters only, so every
+ * segment ICU returns is a word. */
+static int icu_words(ws_tokenizer *t, const uint8_t *p, size_t a, size_t b, size_t *ntok)
+{
+    if (b - a > (size_t)INT32_MAX) return ws_error(WS_ETOOBIG, "tokenize: a run of %zu bytes without spaces", b - a);
+    UErrorCode e = U_ZERO_ERROR;
+    utext_openUTF8(&t->ut, (const char *)p + a, (int64_t)(b - a), &e);
+    if (U_SUCCESS(e)) ubrk_setUText(t->brk, &t->ut, &e);
+    if (U_FAILURE(e)) return ws_error(WS_EINTERNAL, "tokenize: ICU word break: %s", u_errorName(e));
+    int32_t prev = ubrk_first(t->brk), next;
+    while ((next = ubrk_next(t->brk)) != UBRK_DONE) {
+        if (next <= prev) break; /* cannot happen: boundaries increase */
+        if (*ntok == t->tok_cap) {
+            int rc = grow_tok(t);
+            if (rc) return rc;
+        }
+        t->tok[*ntok].off = (uint32_t)(a + (size_t)prev);
+        t->tok[*ntok].len = (uint32_t)(next - prev);
+        (*ntok)++;
+        prev = next;
+    }
+    return 0;
+}
+
+/* Under WS_SEG_ICU: is the format character of k bytes at p[i] a ZWNJ or
+ * ZWJ followed by a letter, digit or mark that continues the word (not a
+ * dictionary-script letter, which starts a run of its own)? */
+static int joiner_inside(ws_tokenizer *t, const uint8_t *p, size_t i, size_t k, size_t len)
+{
+    /* U+200C, U+200D: E2 80 8C, E2 80 8D */
+    if (k != 3 || p[i] != 0xE2 || p[i + 1] != 0x80 || (p[i + 2] != 0x8C && p[i + 2] != 0x8D)) return 0;
+    if (i + k >= len) return 0;
+    if (p[i + k] < 0x80) return (k_ascii_class[p[i + k]] & C_WORD) != 0;
+    size_t k2;
+    unsigned c = classify_mb(t, p + i + k, &k2);
+    return (c & C_WORD) && c != C_CJK && c != C_SEA;
+}
+
 /* Split the valid UTF-8 p[0..len) (len <= UINT32_MAX) into t->tok and
  * t->sent. With ascii set p holds ASCII only; the function is inlined into
  * two callers so that the multi-byte branches compile away there. */
@@ -421,6 +480,7 @@ static WS_ALWAYS_INLINE int split(ws_tokenizer *t, const uint8_t *p, size_t len,
 {
     ws_token *tok = t->tok;
     size_t tok_cap = t->tok_cap, ntok = 0, nsent = 0, i = 0;
+    const int icu = !ascii && t->seg == WS_SEG_ICU;
     int gap = G_NONE, para = 0;
     unsigned nl = 0;
     while (i < len) {
@@ -447,7 +507,7 @@ static WS_ALWAYS_INLINE int split(ws_tokenizer *t, const uint8_t *p, size_t len,
             continue;
         }
 
-        if (WS_UNLIKELY(ntok == 0 || para || (gap == G_CLOSED && (cls == C_WS || cls == C_CJK)) ||
+        if (WS_UNLIKELY(ntok == 0 || para || (gap == G_CLOSED && (cls == C_WS || cls == C_CJK || cls == C_SEA)) ||
                         (gap == G_TERM && cls == C_CJK))) {
             if (nsent == t->sent_cap) {
                 int rc = grow_sent(t);
@@ -459,6 +519,22 @@ static WS_ALWAYS_INLINE int split(ws_tokenizer *t, const uint8_t *p, size_t len,
         i += k;
         if (ascii) {
             i += ascii_word_run(p + i, len - i);
+        } else if (icu && (cls == C_CJK || cls == C_SEA)) {
+            /* a run of dictionary-script letters (and their marks): ICU's words */
+            while (i < len && p[i] >= 0x80) {
+                size_t k2;
+                unsigned c2 = classify_mb(t, p + i, &k2);
+                if (c2 != C_CJK && c2 != C_SEA && c2 != C_MARK) break;
+                i += k2;
+            }
+            int rc = icu_words(t, p, start, i, &ntok);
+            if (rc) return rc;
+            tok = t->tok;
+            tok_cap = t->tok_cap;
+            gap = G_NONE;
+            para = 0;
+            nl = 0;
+            continue;
         } else if (cls == C_CJK) {
             /* combining marks stay with the character they follow */
             while (i < len && p[i] >= 0x80) {
@@ -474,7 +550,11 @@ static WS_ALWAYS_INLINE int split(ws_tokenizer *t, const uint8_t *p, size_t len,
                 }
                 size_t k2;
                 unsigned c2 = classify_mb(t, p + i, &k2);
-                if (!(c2 & C_WORD) || c2 == C_CJK) break;
+                if (icu && c2 == C_TRANSP && joiner_inside(t, p, i, k2, len)) {
+                    i += k2; /* ZWNJ/ZWJ inside a word */
+                    continue;
+                }
+                if (!(c2 & C_WORD) || c2 == C_CJK || (icu && c2 == C_SEA)) break;
                 i += k2;
             }
         }
@@ -519,6 +599,8 @@ ws_tokenizer *ws_tokenizer_create(void)
     t->tok = ws_malloc(t->tok_cap * sizeof *t->tok);
     t->sent = ws_malloc(t->sent_cap * sizeof *t->sent);
     t->memo = ws_calloc(BMP_SIZE, 1);
+    UText ut = UTEXT_INITIALIZER;
+    t->ut = ut;
     if (!t->u32 || !t->tok || !t->sent || !t->memo || ws_buf_reserve(&t->norm, 4096)) {
         ws_tokenizer_free(t);
         return NULL;
@@ -535,7 +617,55 @@ void ws_tokenizer_free(ws_tokenizer *t)
     ws_free(t->tok);
     ws_free(t->sent);
     ws_free(t->memo);
+    if (t->brk) ubrk_close(t->brk);
+    utext_close(&t->ut);
     ws_free(t);
+}
+
+int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg)
+{
+    if (!t || (seg != WS_SEG_CHARS && seg != WS_SEG_ICU))
+        return ws_error(WS_EINVAL, "ws_tokenizer_set_segmentation: bad argument");
+    if (seg == WS_SEG_ICU && !t->brk) {
+        UErrorCode e = U_ZERO_ERROR;
+        /* the root locale: ICU's dictionaries pick the words by script */
+        t->brk = ubrk_open(UBRK_WORD, "", NULL, 0, &e);
+        if (U_FAILURE(e)) {
+            t->brk = NULL;
+            return ws_error(WS_EINTERNAL, "tokenize: ICU word break iterator: %s", u_errorName(e));
+        }
+    }
+    t->seg = seg;
+    return 0;
+}
+
+int ws_tokenizer_segmentation(const ws_tokenizer *t) { return t ? t->seg : WS_SEG_CHARS; }
+
+/* Is cp a letter of a script written without spaces? */
+static int nospace_letter(uint32_t cp)
+{
+    if (cp < 0x0E00) return 0;
+    switch (utf8proc_get_property((utf8proc_int32_t)cp)->category) {
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+        return (cp >= 0x3005 && is_cjk_single(cp)) || is_sea_block(cp);
+    default:
+        return 0;
+    }
+}
+
+int ws_tokens_join_tight(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (!na || !nb || (unsigned char)a[na - 1] < 0x80 || (unsigned char)b[0] < 0x80) return 0;
+    size_t i = na - 1;
+    while (i > 0 && ((unsigned char)a[i] & 0xC0) == 0x80) i--;
+    utf8proc_int32_t ca = -1, cb = -1;
+    if (utf8proc_iterate((const uint8_t *)a + i, (utf8proc_ssize_t)(na - i), &ca) <= 0) return 0;
+    if (utf8proc_iterate((const uint8_t *)b, (utf8proc_ssize_t)nb, &cb) <= 0) return 0;
+    return nospace_letter((uint32_t)ca) && nospace_letter((uint32_t)cb);
 }
 
 int ws_tokenize(ws_tokenizer *t, const char *s, size_t n, ws_tokens *out)

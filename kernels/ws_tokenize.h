@@ -86,6 +86,33 @@ ws_tokenizer *ws_tokenizer_create(void);
 /* Frees t and its buffers. NULL-safe. */
 void ws_tokenizer_free(ws_tokenizer *t);
 
+/* Segmentation of scripts written without spaces (store format 1.4).
+ * WS_SEG_CHARS (the default, and the rule of stores made before 1.4): the
+ * rules above. WS_SEG_ICU: a maximal run of Han, Hiragana and Katakana
+ * letters (the one-character blocks above) and of Thai, Lao, Myanmar and
+ * Khmer letters, with the marks that follow them, is split into words by
+ * ICU's word break iterator (UBRK_WORD, root locale: ICU's dictionaries, as
+ * Lucene's ICUTokenizer does), each word one token; a letter of those
+ * scripts ends a token of other letters (so "ABC中文" is ABC, 中文); and a
+ * ZWNJ or ZWJ (U+200C, U+200D) between a word character and a following
+ * letter, digit or mark no longer ends the token. Sentence starts follow
+ * the rules above, the first word of a run standing for its first letter.
+ * Query-side tokenizing must use the store's rule so that phrases and
+ * token positions agree with the store. */
+enum { WS_SEG_CHARS = 0, WS_SEG_ICU = 1 };
+
+/* Set t's segmentation. @return 0, WS_EINVAL, or WS_EINTERNAL when ICU's
+ * break iterator cannot be opened (its data missing). */
+int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg);
+int ws_tokenizer_segmentation(const ws_tokenizer *t);
+
+/* 1 when the words a (a[0..na)) and b (b[0..nb)), shown one after the
+ * other, need no space between them: a ends and b starts with a letter of
+ * a script written without spaces (Han, Hiragana, Katakana, Thai, Lao,
+ * Myanmar, Khmer), as in 经济发展 rather than 经济 发展. For labels of
+ * n-grams and phrases of stores split by WS_SEG_ICU. */
+int ws_tokens_join_tight(const char *a, size_t na, const char *b, size_t nb);
+
 /* Normalise s[0..n) and split it into tokens and sentences (rules above).
  * s may contain any bytes, NUL included; s may be NULL when n == 0.
  * Results in *out are borrowed views into t, valid until the next call on t

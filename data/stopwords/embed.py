@@ -13,7 +13,8 @@ byte, so editing a list without rerunning this script fails the tests.
 import os
 import sys
 
-NAMES = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish"}
+NAMES = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "zh": "chinese",
+         "ja": "japanese"}
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))

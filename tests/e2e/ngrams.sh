@@ -14,7 +14,7 @@ printf '%s\n' \
     '{"id":"1","title":"Peace treaty signed","body":"The peace treaty was signed in Tokyo. Peace treaty talks ended. U.S. officials said the Bank of Japan agreed."}' \
     '{"id":"2","title":"Kuril Islands","body":"Talks on the Kuril Islands continue\n\nhopes fade for a peace treaty"}' \
     '{"id":"3","title":"","body":"Peace treaty? Peace treaty! The peace treaty."}' >"$T/en.jsonl"
-expect_status 0 "ingest en" -- ws ingest -q -o "$T/en" "$T/en.jsonl"
+expect_status 0 "ingest en" -- ws ingest -q --cjk chars -o "$T/en" "$T/en.jsonl"
 
 check() { # NAME EXPECTED-FILE ARGS...: ngrams ARGS on the en store must print EXPECTED
     local name=$1 want=$2
@@ -100,11 +100,11 @@ ws ngrams "$T/en" --case --top 0 >"$T/case.csv" || fail "ngrams --case failed"
 grep -q '^Peace treaty,4,2$' "$T/case.csv" || fail "--case: expected 'Peace treaty,4,2' (got: $(head -n 3 "$T/case.csv" | tr '\n' ' '))"
 grep -q '^peace treaty,3,3$' "$T/case.csv" || fail "--case: expected 'peace treaty,3,3'"
 
-# ---- Chinese and Japanese: one token per character, bigrams within sentences ----
+# ---- Chinese and Japanese under --cjk chars: one token per character, bigrams within sentences ----
 printf '%s\n' \
     '{"id":"c1","title":"北京新闻","body":"北京是中国的首都。东京是日本的首都。"}' \
     '{"id":"j1","title":"東京のニュース","body":"東京は日本の首都です。NHKのニュースをコンピューターで見る。"}' >"$T/cjk.jsonl"
-expect_status 0 "ingest cjk" -- ws ingest -q -o "$T/cjk" "$T/cjk.jsonl"
+expect_status 0 "ingest cjk" -- ws ingest -q --cjk chars -o "$T/cjk" "$T/cjk.jsonl"
 ws ngrams "$T/cjk" --top 0 >"$T/cjk.csv" || fail "ngrams on the CJK store failed"
 # By hand: 首都 twice in c1 and once in j1; ュー in ニュース (title and body)
 # and in コンピューター; 日本 in both stories; 北京 in c1's title and body.
