@@ -19,6 +19,7 @@
 #include "wirescan.h"
 #include "ws_cli.h"
 #include "ws_dtm_out.h"
+#include "ws_mpi.h"
 #include "ws_trends_chart.h"
 
 /* Options of the command line itself (not parameters of the request). */
@@ -236,6 +237,7 @@ static void on_note(void *ctx, const char *line)
     const note_ctx *n = ctx;
     /* -q drops notes about the run; a line starting "note: " is about the
      * answer itself (no story matched the filters) and always shows. */
+    if (ws_mpi_rank() != 0) return; /* rank 0 says it */
     if (!n->quiet || !strncmp(line, "note: ", 6)) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
 }
 
@@ -405,13 +407,18 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)(argv + optind), (size_t)(argc - optind))))
         status = ws_cli_fail_cmd(cmd, rc);
     if (!status && (rc = ws_request_create(&q, corpus, kernel))) status = ws_cli_fail_cmd(cmd, rc);
+    /* Under mpirun: every rank scans its shards, rank 0 writes the report
+     * (and the notes); the others write nothing. */
+    const int remote = ws_mpi_rank() != 0;
+    if (!status && (rc = ws_request_set_dist(q, ws_mpi_dist()))) status = ws_cli_fail_cmd(cmd, rc);
+    if (remote) out_path = "/dev/null", quiet = 1, progress = 0, ncharts = 0;
     for (size_t i = 0; !status && i < nset; i++)
         if ((rc = ws_request_set(q, set[i].name, set[i].value ? set[i].value : "1"))) {
             fprintf(stderr, "wirescan %s: %s\n", cmd, ws_last_error());
             status = rc == WS_EINVAL ? usage_error(cmd) : ws_exit_status(rc);
         }
     ws_dtm_out *dtm = NULL;
-    if (!status && !strcmp(cmd, "dtm")) {
+    if (!status && !strcmp(cmd, "dtm") && !remote) {
         if (!out_path || !strcmp(out_path, "-")) {
             fprintf(stderr, "wirescan dtm: give -o PREFIX (it writes PREFIX.mtx, PREFIX.rows.csv and PREFIX.cols.csv)\n");
             status = usage_error(cmd);

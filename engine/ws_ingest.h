@@ -30,6 +30,10 @@ typedef struct ws_ingest_opts {
     void *progress_ctx;
     FILE *log;          /* messages (bad records, reader notes); stderr if NULL */
     long max_reports;   /* bad-record messages printed before going quiet */
+    /* Sharding (ingest --shards): keep only the stories whose id hashes
+     * (XXH3-64 of the id bytes, mod shard_count) to shard_index; the
+     * others are skipped uncounted. shard_count 0: keep every story. */
+    uint32_t shard_index, shard_count;
 } ws_ingest_opts;
 
 typedef struct ws_ingest_stats {

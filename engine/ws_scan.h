@@ -79,6 +79,8 @@ typedef struct ws_scan_opts {
     const ws_filter *subsets; /* optional, see above */
     uint32_t nsubsets;
     int rest;
+    /* Across processes (ws_dist in wirescan.h); NULL: this process alone. */
+    const ws_dist *dist;
 } ws_scan_opts;
 
 typedef struct ws_scan_stats {
