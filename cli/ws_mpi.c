@@ -19,8 +19,11 @@ static unsigned long long g_sent; /* bytes this rank sent through the collective
 static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
 {
     (void)ctx;
-    if (len > INT_MAX) return ws_set_error(WS_ETOOBIG, "rank %d: a kernel state of %zu bytes exceeds MPI's 2 GiB message", g_rank, len);
     int n = (int)len, *lens = NULL, *offs = NULL, rc = 0;
+    if (len > INT_MAX) { /* send nothing (rank 0 reports the empty message), but take part */
+        rc = ws_set_error(WS_ETOOBIG, "rank %d: a kernel state of %zu bytes exceeds one MPI message (2 GiB)", g_rank, len);
+        n = 0;
+    }
     char *all = NULL;
     if (g_rank == 0) {
         lens = calloc((size_t)g_size, sizeof *lens);
@@ -42,6 +45,7 @@ static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, i
     if (MPI_Gatherv(data, n, MPI_BYTE, all, lens, offs, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
     g_sent += g_rank ? (unsigned long long)n + sizeof n : 0;
     for (int r = 0; g_rank == 0 && !rc && r < g_size; r++) rc = each(arg, r, all + offs[r], (size_t)lens[r]);
+    if (rc && g_rank != 0) return rc;
     if (rc && g_rank == 0 && !ws_last_error()[0]) ws_set_error(rc, "gathering kernel states on rank 0 failed");
     free(all), free(lens), free(offs);
     return rc;

@@ -543,8 +543,9 @@ static int dist_each(void *arg, int rank, const void *data, size_t len)
     uint64_t status, stories, tokens;
     if (ws_varint_get(&at, end, &status) || ws_varint_get(&at, end, &stories) || ws_varint_get(&at, end, &tokens)) {
         if (!d->rc) {
-            d->rc = WS_ECORRUPT;
-            snprintf(d->msg, sizeof d->msg, "rank %d: malformed message", rank);
+            d->rc = len ? WS_ECORRUPT : WS_ETOOBIG;
+            snprintf(d->msg, sizeof d->msg, "rank %d: %s", rank,
+                     len ? "malformed message" : "sent no state (larger than one MPI message?)");
         }
         return 0;
     }
