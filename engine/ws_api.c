@@ -253,10 +253,25 @@ int ws_store_add_index(const char *path, int *added)
 {
     if (added) *added = 0;
     if (!path) return ws_error(WS_EINVAL, "ws_store_add_index: NULL path");
+    /* A shard set: every shard. */
+    char **shards;
+    size_t nshards;
+    int rc = shard_set(path, &shards, &nshards);
+    if (rc) return rc;
+    if (nshards) {
+        for (size_t i = 0; i < nshards; i++) {
+            int one = 0;
+            if (!rc) rc = ws_store_add_index(shards[i], &one);
+            if (added) *added |= one;
+            ws_free(shards[i]);
+        }
+        ws_free(shards);
+        return rc;
+    }
     int lock = ws_store_lock(path, 0, NULL);
     if (lock < 0) return lock;
     ws_store *st;
-    int rc = ws_store_open(path, 0, &st);
+    rc = ws_store_open(path, 0, &st);
     if (rc) {
         close(lock);
         return rc;

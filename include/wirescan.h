@@ -144,7 +144,8 @@ WS_API int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *b
  * under the writer lock (readers see the store before or after, never in
  * between). *added (may be NULL) is 1 when it was added, 0 when the store
  * had one. Errors: WS_EBUSY (another writer), those of opening the store,
- * WS_EIO, WS_ENOMEM. */
+ * WS_EIO, WS_ENOMEM. A shard set (docs/scale-out.md): every shard; *added
+ * is 1 when any shard got one. */
 WS_API int ws_store_add_index(const char *path, int *added);
 
 /* The store format's major version this library writes (docs/FORMAT.md). */

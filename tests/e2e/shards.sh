@@ -11,7 +11,8 @@
 #     process over the shards prints exactly what it prints over the
 #     unsharded store for tf, keyness, ngrams, trends and cooc;
 #   - a set with a missing shard, or one shard there twice, is refused
-#     (status 8 and 5) naming the shard.
+#     (status 8 and 5) naming the shard;
+#   - index and verify take a shard set (every shard).
 . "$(dirname "$0")/lib.sh"
 
 ws generate --stories 600 --seed 11 -o "$T/c.jsonl" || fail "generate"
@@ -89,3 +90,10 @@ cp -r "$T/sh" "$T/extra" && cp -r "$T/extra/shard-001" "$T/extra/shard-004"
 expect_status 5 "a set of 4 holding shard 4" -- ws tf "$T/extra"
 expect_status 2 "ingest --shards 3 into a set of 4" -- ws ingest -q --shards 3 -o "$T/sh" "$T/c.jsonl"
 note "missing, duplicated and surplus shards refused"
+
+# wirescan index and verify take the set too.
+expect_status 0 "index of a shard set" -- ws index "$T/sh"
+grep "already has a term index" "$T/last.out" >/dev/null || fail "index of a shard set: $(cat "$T/last.out")"
+expect_status 0 "verify of a shard set" -- ws verify "$T/sh"
+[ "$(grep -c "shard-00[0-3]/seg-.*blocks ok" "$T/last.err")" = 4 ] || fail "verify did not check 4 shards: $(cat "$T/last.err")"
+note "index and verify take the set"
