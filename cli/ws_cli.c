@@ -4,6 +4,7 @@
  */
 #include "ws_cli.h"
 #include "wirescan.h"
+#include "ws_mpi.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -114,6 +115,10 @@ static void ingest_help(FILE *f)
             "\n"
             "options:\n"
             "  -o, --output STORE      the store directory (required)\n"
+            "      --shards N          write a shard set instead: N stores STORE/shard-000 ..\n"
+            "                          (a story goes to XXH3-64(id) mod N) and STORE/SHARDS;\n"
+            "                          every command takes STORE as all its shards. Under\n"
+            "                          mpirun rank r writes shards r, r+R, ... (docs/scale-out.md)\n"
             "  -f, --format FMT        jsonl, csv, text or reuters (default: detected per input)\n"
             "      --field NAME=KEY    read NAME (id, date, title, body, source) from KEY/column\n"
             "      --tag KEY           keep KEY/column (string or array of strings) as a tag\n"
@@ -189,9 +194,14 @@ static void ingest_note(void *ctx, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
+typedef struct ingest_setting { const char *name, *value; } ingest_setting;
+static int ingest_shards(const char *dir, unsigned nshards, const ingest_setting *set, size_t nset, char **inputs,
+                         int ninputs, int quiet, int progress);
+
 int ws_cmd_ingest(int argc, char **argv)
 {
     int progress = isatty(2), quiet = 0, skip = 0;
+    unsigned nshards = 0;
     const char *store = NULL;
     /* Every option but -o, progress and quiet is the library's: the long
      * name goes to ws_ingester_set as it is. */
@@ -208,8 +218,9 @@ int ws_cmd_ingest(int argc, char **argv)
         {"skip-existing", no_argument, 0, 1}, {"datelines", required_argument, 0, 1},
         {"no-signatures", no_argument, 0, 1}, {"signatures", no_argument, 0, 1},
         {"cjk", required_argument, 0, 1},
+        {"shards", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    typedef struct { const char *name, *value; } setting;
+    typedef ingest_setting setting;
     setting *set = calloc((size_t)argc + 1, sizeof *set);
     if (!set) return ws_cli_fail(WS_ENOMEM);
     size_t nset = 0;
@@ -227,6 +238,17 @@ int ws_cmd_ingest(int argc, char **argv)
         case 'P': progress = 1; break;
         case 'N': progress = 0; break;
         case 'q': quiet = 1; break;
+        case 'S': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || !*optarg || v < 1 || v > 100000) {
+                fprintf(stderr, "wirescan ingest: --shards expects a count from 1 to 100000, got '%s'\n", optarg);
+                free(set);
+                return ws_cli_try("ingest");
+            }
+            nshards = (unsigned)v;
+            break;
+        }
         case 'h': free(set); ingest_help(stdout); return ws_cli_close_out(stdout, NULL);
         default: free(set); return ws_cli_try("ingest");
         }
@@ -235,7 +257,11 @@ int ws_cmd_ingest(int argc, char **argv)
     ws_ingester *g = NULL;
     if (!store) fprintf(stderr, "wirescan ingest: -o STORE is required\n"), status = ws_cli_try("ingest");
     else if (optind >= argc) fprintf(stderr, "wirescan ingest: no INPUT given\n"), status = ws_cli_try("ingest");
-    else if (ws_ingester_create(&g, store)) status = ws_cli_fail(WS_ENOMEM);
+    else if (nshards) {
+        status = ingest_shards(store, nshards, set, nset, argv + optind, argc - optind, quiet, progress);
+        free(set);
+        return status;
+    } else if (ws_ingester_create(&g, store)) status = ws_cli_fail(WS_ENOMEM);
     for (size_t i = 0; !status && i < nset; i++)
         if (ws_ingester_set(g, set[i].name, set[i].value)) {
             fprintf(stderr, "wirescan: %s\n", ws_last_error());
@@ -291,6 +317,150 @@ int ws_cmd_ingest(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
+
+/* ingest --shards N -o DIR: shard i (DIR/shard-00i) keeps the stories
+ * whose id hashes to i (XXH3-64 mod N); under mpirun rank r writes shards
+ * r, r + R, ... Each shard's ingest reads every input (and reports its bad
+ * records). DIR/SHARDS records N once every shard is written. */
+static int ingest_shards(const char *dir, unsigned nshards, const ingest_setting *set, size_t nset, char **inputs,
+                         int ninputs, int quiet, int progress)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/SHARDS", dir);
+    FILE *f = fopen(p, "r");
+    if (f) {
+        long had = 0;
+        char extra;
+        int ok = fscanf(f, "wirescan-shards %ld%c", &had, &extra) == 2;
+        fclose(f);
+        if (!ok || had != (long)nshards) {
+            fprintf(stderr, "wirescan ingest: %s holds a set of %ld shards, not %u\n", dir, had, nshards);
+            return ws_exit_status(WS_EINVAL);
+        }
+    }
+    int status = 0;
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "wirescan ingest: %s: cannot create: %s\n", dir, strerror(errno));
+        status = ws_exit_status(WS_EIO);
+    }
+    uint64_t stories = 0, tokens = 0, bad = 0;
+    int rank = ws_mpi_rank(), size = ws_mpi_size();
+    for (unsigned i = (unsigned)rank; !status && i < nshards; i += (unsigned)size) {
+        char store[4096], spec[32];
+        snprintf(store, sizeof store, "%s/shard-%03u", dir, i);
+        snprintf(spec, sizeof spec, "%u/%u", i, nshards);
+        ws_ingester *g = NULL;
+        int rc = ws_ingester_create(&g, store);
+        if (!rc) rc = ws_ingester_set(g, "shard", spec);
+        for (size_t k = 0; !rc && k < nset; k++) rc = ws_ingester_set(g, set[k].name, set[k].value);
+        for (int k = 0; !rc && k < ninputs; k++) rc = ws_ingester_add_file(g, inputs[k]);
+        if (!rc) ws_ingester_on_note(g, ingest_note, NULL);
+        if (!rc && progress) ws_ingester_on_progress(g, ingest_progress, NULL);
+        ws_ingest_summary s;
+        if (!rc) rc = ws_ingester_run(g, &s);
+        ws_ingester_free(g);
+        if (rc) {
+            fprintf(stderr, "wirescan ingest: shard %u (%s): %s\n", i, store,
+                    ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+            if (size > 1) fprintf(stderr, "wirescan ingest: rank %d failed on shard %u\n", rank, i);
+            status = rc == WS_EINVAL ? ws_cli_try("ingest") : ws_exit_status(rc);
+            break;
+        }
+        stories += s.stories, tokens += s.tokens;
+        if (i == 0) bad = s.bad;
+    }
+    status = ws_mpi_max_status(status);
+    if (!status && rank == 0) {
+        FILE *o = fopen(p, "w");
+        if (!o || fprintf(o, "wirescan-shards %u\n", nshards) < 0 || fclose(o)) {
+            fprintf(stderr, "wirescan ingest: %s: cannot write: %s\n", p, strerror(errno));
+            status = ws_exit_status(WS_EIO);
+        }
+    }
+    if (!status && !quiet)
+        fprintf(stderr, "wirescan: ingested %" PRIu64 " stories (%" PRIu64 " tokens) into %u shard%s in %s%s\n", stories,
+                tokens, nshards, nshards == 1 ? "" : "s", dir, size > 1 ? " (this rank's shards)" : "");
+    if (!status && !quiet && bad) fprintf(stderr, "wirescan: %" PRIu64 " bad records skipped (see the messages above)\n", bad);
+    return status;
+}
+
+/* wirescan shard STORE --into N DIR: export the store's stories (JSONL,
+ * every column; a temporary file in DIR) and ingest them with --shards N,
+ * keeping every tag column and the dateline tags as they are (datelines
+ * off: the export already holds place and agency). */
+int ws_cmd_shard(int argc, char **argv)
+{
+    const char *store = NULL, *dir = NULL, *nstr = NULL;
+    int quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: wirescan shard STORE --into N DIR [-q]\n"
+                   "Split STORE (a store or a shard set) into N shard stores DIR/shard-000 ..\n"
+                   "by story id, as 'wirescan ingest --shards N' would (XXH3-64 of the id mod N).\n"
+                   "Under mpirun the ranks write the shards in parallel (each reads STORE).\n");
+            return ws_cli_close_out(stdout, NULL);
+        }
+        if (!strcmp(argv[i], "--into") && i + 2 < argc) nstr = argv[++i], dir = argv[++i];
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) quiet = 1;
+        else if (argv[i][0] == '-') { fprintf(stderr, "wirescan shard: unknown option '%s'\n", argv[i]); return ws_cli_try("shard"); }
+        else if (store) { fprintf(stderr, "wirescan shard: one STORE only\n"); return ws_cli_try("shard"); }
+        else store = argv[i];
+    }
+    char *end = NULL;
+    unsigned long n = nstr ? strtoul(nstr, &end, 10) : 0;
+    if (!store || !dir || !nstr || *end || n < 1 || n > 100000) {
+        fprintf(stderr, "wirescan shard: give STORE --into N DIR (N from 1 to 100000)\n");
+        return ws_cli_try("shard");
+    }
+    /* The tag columns to keep. */
+    ws_corpus *c = NULL;
+    int rc = ws_corpus_open(&c, &store, 1);
+    if (rc) return ws_cli_fail_cmd("shard", rc);
+    static const char *const fixed[] = {"id", "date", "source", "title", "body", "tokens", "tokmeta", "dateoff"};
+    char **tags = calloc(64, sizeof *tags);
+    size_t ntags = 0;
+    ws_column_stats cs;
+    for (size_t i = 0; tags && ntags < 63 && !ws_corpus_column(c, i, &cs); i++) {
+        int base = 0;
+        for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) base |= !strcmp(cs.name, fixed[k]);
+        if (!base && !(tags[ntags++] = strdup(cs.name))) rc = WS_ENOMEM;
+    }
+    ws_corpus_close(c);
+    if (!tags || rc) {
+        for (size_t i = 0; tags && i < ntags; i++) free(tags[i]);
+        free(tags);
+        return ws_cli_fail_cmd("shard", WS_ENOMEM);
+    }
+    int status = 0;
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "wirescan shard: %s: cannot create: %s\n", dir, strerror(errno));
+        status = ws_exit_status(WS_EIO);
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/.export.%d.jsonl", dir, ws_mpi_rank());
+    if (!status) {
+        char a0[] = "wirescan export", a2[] = "-o", a1[4096];
+        snprintf(a1, sizeof a1, "%s", store);
+        char *ea[] = {a0, a1, a2, tmp, NULL};
+        status = ws_cmd_export(4, ea);
+    }
+    if (!status) {
+        ingest_setting *set = calloc(ntags + 2, sizeof *set);
+        size_t nset = 0;
+        if (!set) status = ws_cli_fail_cmd("shard", WS_ENOMEM);
+        else {
+            set[nset++] = (ingest_setting){"datelines", "off"};
+            for (size_t i = 0; i < ntags; i++) set[nset++] = (ingest_setting){"tag", tags[i]};
+            char *inputs[] = {tmp};
+            status = ingest_shards(dir, (unsigned)n, set, nset, inputs, 1, quiet, 0);
+            free(set);
+        }
+    }
+    unlink(tmp);
+    for (size_t i = 0; i < ntags; i++) free(tags[i]);
+    free(tags);
+    return status;
+}
 
 /* cmd: "info" or "verify" (argv[0] is "wirescan CMD" from main). */
 static int simple_store_args(int argc, char **argv, const char *cmd, const char *help, const char **store)

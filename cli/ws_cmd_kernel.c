@@ -19,6 +19,7 @@
 #include "wirescan.h"
 #include "ws_cli.h"
 #include "ws_kcmd.h"
+#include "ws_mpi.h"
 
 /* Options of the command line itself (not parameters of the request). */
 enum { C_OUTPUT = 'o', C_HELP = 'h', C_QUIET = 'q', C_FORMAT = 3000, C_PROGRESS, C_NOPROGRESS, C_CHART, C_CHART_Y,
@@ -228,6 +229,7 @@ static void on_note(void *ctx, const char *line)
     const note_ctx *n = ctx;
     /* -q drops notes about the run; a line starting "note: " is about the
      * answer itself (no story matched the filters) and always shows. */
+    if (ws_mpi_rank() != 0) return; /* rank 0 says it */
     if (!n->quiet || !strncmp(line, "note: ", 6)) fprintf(stderr, "wirescan %s: %s\n", n->cmd, line);
 }
 
@@ -466,7 +468,7 @@ int ws_kcmd_setup(ws_kcmd *k, ws_corpus *c)
             return usage_error(k->cmd);
         }
         /* A job opens the files when its run delivers the first rows. */
-        if (!k->atomic && (rc = ws_dtm_out_open(&k->dtm, k->out_path))) return ws_cli_fail_cmd(k->cmd, rc);
+        if (!k->atomic && ws_mpi_rank() == 0 && (rc = ws_dtm_out_open(&k->dtm, k->out_path))) return ws_cli_fail_cmd(k->cmd, rc);
     }
     if (k->ncharts && (rc = ws_trends_chart_create(&k->chart, k->set, k->nset, k->chart_y, k->title)))
         return rc == WS_EINVAL ? usage_error(k->cmd) : ws_cli_fail_cmd(k->cmd, rc);
@@ -536,8 +538,13 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     if (!status) status = ws_kcmd_check(&k);
     ws_corpus *corpus = NULL;
     int rc = 0;
+    /* Under mpirun: every rank scans its shards, rank 0 writes the report
+     * (and the notes, charts and side files); the others write nothing. */
+    const int remote = ws_mpi_rank() != 0;
+    if (remote) k.out_path = "/dev/null", k.quiet = 1, k.progress = 0, k.ncharts = 0, k.nsides = 0;
     if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)k.stores, k.nstores))) status = ws_cli_fail_cmd(cmd, rc);
     if (!status) status = ws_kcmd_setup(&k, corpus);
+    if (!status && (rc = ws_request_set_dist(k.q, ws_mpi_dist()))) status = ws_cli_fail_cmd(cmd, rc);
     if (!status) {
         ws_request *q = k.q;
         note_ctx nc = {cmd, k.quiet};

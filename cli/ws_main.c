@@ -7,6 +7,7 @@
 #include "wirescan.h"
 #include "ws_cli.h"
 #include "ws_generate.h"
+#include "ws_mpi.h"
 
 static const struct {
     const char *name;
@@ -19,6 +20,7 @@ static const struct {
     {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
     {"index", ws_cmd_index, "add the term index to a store written without one"},
     {"run", ws_cmd_run, "run a job file of analytic commands over one scan, with provenance"},
+    {"shard", ws_cmd_shard, "split a store into N shard stores by story id (for MPI runs)"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},
 };
 
@@ -54,7 +56,17 @@ static void usage(FILE *f)
             "10 store locked by another writer; 13 cancelled.\n");
 }
 
+static int run_command(int argc, char **argv);
+
+/* Under mpirun or srun every rank runs the same command line; MPI is set
+ * up only then (ws_mpi.h), so a plain start is one process as always. */
 int main(int argc, char **argv)
+{
+    ws_mpi_init(&argc, &argv);
+    return ws_mpi_finish(run_command(argc, argv));
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -22,6 +22,8 @@
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +59,93 @@ static void corpus_free(ws_corpus *c)
     ws_free(c);
 }
 
+static int corpus_open_paths(ws_corpus **out, const char *const *paths, size_t n);
+
+/* ---- shard sets (ingest --shards: DIR/SHARDS and DIR/shard-000 ..) ---- */
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return !stat(p, &sb) && S_ISDIR(sb.st_mode);
+}
+
+/* When dir is a shard set (no MANIFEST of its own; a SHARDS file or
+ * shard-NNN stores), its stores in shard order into *out (ws_malloc'ed,
+ * each string too) and their count into *n; else *n = 0. A set with a
+ * shard missing (of the count SHARDS gives, else of 0 .. the highest) or
+ * given twice (shard-1 beside shard-001) is refused. */
+static int shard_set(const char *dir, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char p[4096];
+    snprintf(p, sizeof p, "%s/MANIFEST", dir);
+    if (!is_dir(dir) || !access(p, F_OK)) return 0;
+    long declared = -1;
+    snprintf(p, sizeof p, "%s/SHARDS", dir);
+    FILE *f = fopen(p, "r");
+    if (f) {
+        char extra;
+        if (fscanf(f, "wirescan-shards %ld%c", &declared, &extra) != 2 || declared < 1 || declared > 100000) {
+            fclose(f);
+            return ws_error(WS_ECORRUPT, "%s: not a shard count (\"wirescan-shards N\")", p);
+        }
+        fclose(f);
+    }
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t cap = 0, have = 0;
+    long *nums = NULL, max = -1;
+    char **names = NULL;
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (strncmp(nm, "shard-", 6) || !nm[6] || strspn(nm + 6, "0123456789") != strlen(nm + 6) || strlen(nm + 6) > 6)
+            continue;
+        if (have == cap) {
+            cap = cap ? 2 * cap : 16;
+            long *n2 = ws_realloc(nums, cap * sizeof *n2);
+            if (n2) nums = n2;
+            char **s2 = n2 ? ws_realloc(names, cap * sizeof *s2) : NULL;
+            if (!s2) { rc = ws_error(WS_ENOMEM, "out of memory"); break; }
+            names = s2;
+        }
+        nums[have] = strtol(nm + 6, NULL, 10);
+        size_t l = strlen(dir) + strlen(nm) + 2;
+        if (!(names[have] = ws_malloc(l))) { rc = ws_error(WS_ENOMEM, "out of memory"); break; }
+        snprintf(names[have], l, "%s/%s", dir, nm);
+        if (nums[have] > max) max = nums[have];
+        have++;
+    }
+    closedir(d);
+    long count = declared > 0 ? declared : max + 1;
+    char **ord = NULL;
+    if (!rc && (have || declared > 0)) {
+        if (!(ord = ws_calloc((size_t)count + 1, sizeof *ord))) rc = ws_error(WS_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < have; i++) {
+            if (nums[i] >= count)
+                rc = ws_error(WS_ECORRUPT, "%s: shard %ld of a set of %ld (%s/SHARDS)", names[i], nums[i], count, dir);
+            else if (ord[nums[i]])
+                rc = ws_error(WS_ECORRUPT, "%s: shard %ld is there twice (%s and %s)", dir, nums[i], ord[nums[i]], names[i]);
+            else ord[nums[i]] = names[i], names[i] = NULL;
+        }
+        for (long i = 0; !rc && i < count; i++)
+            if (!ord[i]) rc = ws_error(WS_ENOENT, "%s: shard %ld of %ld is missing (no %s/shard-%03ld)", dir, i, count, dir, i);
+    }
+    for (size_t i = 0; i < have; i++) ws_free(names[i]);
+    ws_free(names);
+    ws_free(nums);
+    if (rc || !ord) {
+        for (long i = 0; ord && i < count; i++) ws_free(ord[i]);
+        ws_free(ord);
+        return rc;
+    }
+    *out = ord;
+    *n = (size_t)count;
+    return 0;
+}
+
 int ws_corpus_open(ws_corpus **out, const char *const *paths, size_t n)
 {
     if (!out) return ws_error(WS_EINVAL, "ws_corpus_open: NULL out");
@@ -64,6 +153,34 @@ int ws_corpus_open(ws_corpus **out, const char *const *paths, size_t n)
     if (!paths || !n) return ws_error(WS_EINVAL, "ws_corpus_open: no store given");
     for (size_t i = 0; i < n; i++)
         if (!paths[i]) return ws_error(WS_EINVAL, "ws_corpus_open: store path %zu is NULL", i);
+    /* A shard set stands for its stores, in shard order. */
+    size_t total = 0;
+    char ***sets = ws_calloc(n, sizeof *sets);
+    size_t *nset = ws_calloc(n, sizeof *nset);
+    int rc = sets && nset ? 0 : ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = shard_set(paths[i], &sets[i], &nset[i]);
+        total += nset[i] ? nset[i] : 1;
+    }
+    const char **all = rc ? NULL : ws_calloc(total + 1, sizeof *all);
+    if (!rc && !all) rc = ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0, k = 0; !rc && i < n; i++) {
+        if (!nset[i]) all[k++] = paths[i];
+        for (size_t j = 0; j < nset[i]; j++) all[k++] = sets[i][j];
+    }
+    if (!rc) rc = corpus_open_paths(out, all, total);
+    for (size_t i = 0; sets && nset && i < n; i++) {
+        for (size_t j = 0; j < nset[i]; j++) ws_free(sets[i][j]);
+        ws_free(sets[i]);
+    }
+    ws_free(sets);
+    ws_free(nset);
+    ws_free(all);
+    return rc;
+}
+
+static int corpus_open_paths(ws_corpus **out, const char *const *paths, size_t n)
+{
     ws_corpus *c = ws_calloc(1, sizeof *c);
     if (!c || !(c->st = ws_calloc(n, sizeof *c->st))) {
         ws_free(c);
@@ -140,10 +257,25 @@ int ws_store_add_index(const char *path, int *added)
 {
     if (added) *added = 0;
     if (!path) return ws_error(WS_EINVAL, "ws_store_add_index: NULL path");
+    /* A shard set: every shard. */
+    char **shards;
+    size_t nshards;
+    int rc = shard_set(path, &shards, &nshards);
+    if (rc) return rc;
+    if (nshards) {
+        for (size_t i = 0; i < nshards; i++) {
+            int one = 0;
+            if (!rc) rc = ws_store_add_index(shards[i], &one);
+            if (added) *added |= one;
+            ws_free(shards[i]);
+        }
+        ws_free(shards);
+        return rc;
+    }
     int lock = ws_store_lock(path, 0, NULL);
     if (lock < 0) return lock;
     ws_store *st;
-    int rc = ws_store_open(path, 0, &st);
+    rc = ws_store_open(path, 0, &st);
     if (rc) {
         close(lock);
         return rc;
@@ -428,6 +560,7 @@ struct ws_request {
     size_t nmh;
     ws_progress_fn run_progress; /* where this run's progress goes (a job's, or progress) */
     void *run_progress_ctx;
+    ws_dist dist; /* size 0 or 1: this process alone */
 };
 
 static int check_request(const ws_request *q, const char *fn)
@@ -1089,6 +1222,7 @@ static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t column
     so->progress_ctx = q->run_progress_ctx;
     so->cancel = &q->cancel;
     so->keep = r->keep;
+    so->dist = q->dist.size > 1 ? &q->dist : NULL;
     if (q->k->flags & WS_KF_SUBSETS) {
         so->subsets = subsets;
         so->nsubsets = rgiven ? 2 : 1;
@@ -1121,6 +1255,17 @@ static int run(ws_request *q, run_state *r)
     const ws_corpus *c = q->corpus;
     rc = ws_scan_multi((const ws_store *const *)c->st, c->nst, q->k, &r->kq, &r->so, &r->table, &r->stats);
     return run_after(q, r, rc);
+}
+
+int ws_request_set_dist(ws_request *q, const ws_dist *d)
+{
+    int rc = check_request(q, "ws_request_set_dist");
+    if (rc) return rc;
+    if (d && (d->size < 1 || d->rank < 0 || d->rank >= d->size || (d->size > 1 && (!d->gather || !d->bcast_int))))
+        return ws_error(WS_EINVAL, "ws_request_set_dist: rank %d of %d, or a missing collective", d->rank, d->size);
+    memset(&q->dist, 0, sizeof q->dist);
+    if (d) q->dist = *d;
+    return 0;
 }
 
 int ws_request_run(ws_request *q, ws_result **out)

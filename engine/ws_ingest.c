@@ -795,6 +795,7 @@ static int add_pending(run *r)
     for (size_t i = 0; i < r->pend_n; i++) {
         story *s = &stories[i];
         if (s->status != ST_OK) continue;
+        if (o->shard_count > 1 && ws_hash64(s->id.p, s->id.n) % o->shard_count != o->shard_index) continue;
         if (r->have_existing && ws_dict_lookup(&r->existing, s->id, ws_hash64(s->id.p, s->id.n)) != UINT32_MAX) {
             note_existing(r, s->id);
             if (o->skip_existing) continue;

@@ -37,6 +37,10 @@ typedef struct ws_ingest_opts {
      * WS_INGEST_CJK_WORDS (ICU's word break iterator), WS_INGEST_CJK_CHARS
      * (one token per Han or kana character, the rule before format 1.4). */
     int cjk;
+    /* Sharding (ingest --shards): keep only the stories whose id hashes
+     * (XXH3-64 of the id bytes, mod shard_count) to shard_index; the
+     * others are skipped uncounted. shard_count 0: keep every story. */
+    uint32_t shard_index, shard_count;
 } ws_ingest_opts;
 
 enum { WS_INGEST_CJK_WORDS = 1, WS_INGEST_CJK_CHARS = 2 };

@@ -133,7 +133,15 @@ int ws_ingester_set(ws_ingester *g, const char *name, const char *value)
         else o->skip_existing = on;
         return 0;
     }
-    if (!strcmp(name, "threads")) {
+    if (!strcmp(name, "shard")) {
+        /* "I/N": this store is shard I of N (ingest --shards) */
+        unsigned i, n;
+        char extra;
+        if (sscanf(val, "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || n > 100000 || i >= n)
+            return ws_error(WS_EINVAL, "--shard expects I/N with I < N <= 100000, got '%s'", val);
+        o->shard_index = i;
+        o->shard_count = n;
+    } else if (!strcmp(name, "threads")) {
         if ((rc = whole(name, val, 0, 4096, &v))) return rc;
         o->threads = (int)v;
     } else if (!strcmp(name, "level")) {

@@ -523,6 +523,101 @@ int ws_scan(const ws_store *st, const ws_kernel *k, ws_query *q, const ws_scan_o
     return ws_scan_multi(&st, 1, k, q, o, out, stats);
 }
 
+/* ---- across processes (ws_dist) ---- */
+
+/* What a rank sends rank 0: [status][stories][tokens], then the packed
+ * merged state (status 0) or the error's text (status: the WS_E* code). */
+typedef struct dist_in {
+    const ws_kernel *k;
+    const ws_query *q;
+    void *into;        /* rank 0's merged state */
+    int rc;            /* the first failure in rank order */
+    char msg[768];
+    uint64_t stories, tokens;
+} dist_in;
+
+static int dist_each(void *arg, int rank, const void *data, size_t len)
+{
+    dist_in *d = arg;
+    const uint8_t *at = data, *end = at + len;
+    uint64_t status, stories, tokens;
+    if (ws_varint_get(&at, end, &status) || ws_varint_get(&at, end, &stories) || ws_varint_get(&at, end, &tokens)) {
+        if (!d->rc) {
+            d->rc = len ? WS_ECORRUPT : WS_ETOOBIG;
+            snprintf(d->msg, sizeof d->msg, "rank %d: %s", rank,
+                     len ? "malformed message" : "sent no state (larger than one MPI message?)");
+        }
+        return 0;
+    }
+    d->stories += stories;
+    d->tokens += tokens;
+    if (d->rc) return 0; /* an earlier rank failed: the run fails with its error */
+    if (status) {
+        d->rc = -(int)status;
+        snprintf(d->msg, sizeof d->msg, "rank %d: %.*s", rank, (int)(end - at), (const char *)at);
+        return 0;
+    }
+    if (rank == 0) return 0; /* rank 0's own state is the one merged into */
+    void *tmp = d->k->init(d->q);
+    int rc = tmp ? d->k->unpack(tmp, d->q, at, (size_t)(end - at)) : WS_ENOMEM;
+    if (!rc) rc = d->k->merge(d->into, tmp, d->q);
+    if (tmp) d->k->free(tmp);
+    if (rc) {
+        d->rc = rc;
+        snprintf(d->msg, sizeof d->msg, "rank 0: merging rank %d's %s state: %s", rank, d->k->name,
+                 ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+    }
+    return 0;
+}
+
+/* Every rank: send the local result (state or error) to rank 0, which
+ * merges the states in rank order; then every rank learns the outcome.
+ * Returns the run's status; on rank 0, stats and q->nstories become the
+ * totals over all ranks. */
+static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void *state, int rc, ws_scan_stats *stats)
+{
+    ws_buf msg = {0};
+    char text[640];
+    if (rc) snprintf(text, sizeof text, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+    int prc = ws_buf_reserve(&msg, 3 * WS_VARINT_MAX);
+    if (!prc && !rc) {
+        ws_buf_put_varint(&msg, 0);
+        ws_buf_put_varint(&msg, stats->stories);
+        ws_buf_put_varint(&msg, stats->tokens);
+        prc = k->pack(state, q, &msg);
+        if (prc) {
+            rc = prc;
+            snprintf(text, sizeof text, "packing the %s state: %s", k->name,
+                     ws_last_error()[0] ? ws_last_error() : ws_strerror(prc));
+        }
+    }
+    if (rc) { /* the error instead of the state */
+        msg.n = 0;
+        if (!prc || prc == rc) {
+            ws_buf_put_varint(&msg, (uint64_t)-rc);
+            ws_buf_put_varint(&msg, stats->stories);
+            ws_buf_put_varint(&msg, stats->tokens);
+            ws_buf_append(&msg, text, strlen(text));
+        }
+    }
+    dist_in d = {k, q, state, 0, "", 0, 0};
+    int grc = dist->gather(dist->ctx, msg.p, msg.n, dist_each, &d);
+    ws_buf_free(&msg);
+    int status = grc ? grc : d.rc;
+    if (dist->rank == 0 && !grc) {
+        stats->stories = d.stories;
+        stats->tokens = d.tokens;
+        q->nstories = d.stories;
+    }
+    int brc = dist->bcast_int(dist->ctx, &status);
+    if (brc && !status) status = brc;
+    if (!status) return 0;
+    if (dist->rank == 0 && d.rc && !grc) return ws_error(status, "%s", d.msg);
+    if (grc) return ws_error(status, "exchanging kernel states across ranks failed: %s", ws_last_error());
+    if (rc) return ws_error(rc, "rank %d: %s", dist->rank, text);
+    return ws_error(status, "rank %d: the run failed on another rank (rank 0 reports it)", dist->rank);
+}
+
 int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_query *q, const ws_scan_opts *o,
                   ws_table *out, ws_scan_stats *stats)
 {
@@ -531,6 +626,10 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     memset(stats, 0, sizeof *stats);
     if (o->nsubsets > WS_SCAN_MAX_SUBSETS)
         return ws_error(WS_EINVAL, "at most %d subsets in one scan", WS_SCAN_MAX_SUBSETS);
+    if (o->dist && o->dist->size > 1 &&
+        (!k->pack || !k->unpack || k->next_pass || ((k->flags & WS_KF_ORDERED) && k->emit)))
+        return ws_error(WS_EINVAL, "%s does not run across MPI ranks yet: run it in one process (without mpirun, or "
+                                   "mpirun -n 1) over the same stores", k->name);
     if (nst == 0 || q->norm->ndicts != nst)
         return ws_error(WS_EINVAL, "the normalisation covers %u dictionaries, the scan %zu stores", q->norm->ndicts, nst);
     for (size_t i = 0; i < nst; i++)
@@ -592,6 +691,8 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                 }
                 if (may && iok && !iok[ib]) may = 0;
                 ib++;
+                /* Across ranks: store j is scanned by rank j mod size. */
+                if (may && o->dist && (int)(j % (size_t)o->dist->size) != o->dist->rank) may = 0;
                 if (may) tasks[ntasks++] = (task){seg, b, (uint32_t)s, (uint32_t)j};
             }
         }
@@ -743,7 +844,11 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             int first = -1;
             for (int t = 0; t < nt; t++)
                 if (err[t] && err_task[t] <= stop_at && (first < 0 || err_task[t] < err_task[first])) first = t;
-            if (first >= 0) rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
+            if (first >= 0 && o->dist)
+                rc = ws_error(err[first], "shard %s: %s", st[tasks[err_task[first]].sti]->dir,
+                              err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
+            else if (first >= 0)
+                rc = ws_error(err[first], "%s", err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
         }
         stats->stories = stats->tokens = 0;
         for (int t = 0; rows && toks && t < nt; t++) {
@@ -757,7 +862,14 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         if (more < 0) rc = more;
         if (more <= 0) break;
     }
-    if (!rc) rc = k->finish(states[0], q, out);
+    /* Across ranks: every rank gets here, failed or not, so that no rank
+     * waits for one that gave up; only rank 0 makes the table. */
+    int remote = 0;
+    if (o->dist) {
+        rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
+        remote = o->dist->rank != 0;
+    }
+    if (!rc && !remote) rc = k->finish(states[0], q, out);
     if (!rc) rc = ws_table_close(out);
     for (int t = 0; t < nt; t++) {
         if (states && states[t]) k->free(states[t]);

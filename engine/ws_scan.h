@@ -83,6 +83,8 @@ typedef struct ws_scan_opts {
      * then rows); stories whose bit is clear are not given to the kernel.
      * NULL: every story. */
     const uint64_t *keep;
+    /* Across processes (ws_dist in wirescan.h); NULL: this process alone. */
+    const ws_dist *dist;
 } ws_scan_opts;
 
 typedef struct ws_scan_stats {

@@ -152,7 +152,8 @@ WS_API int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap)
  * under the writer lock (readers see the store before or after, never in
  * between). *added (may be NULL) is 1 when it was added, 0 when the store
  * had one. Errors: WS_EBUSY (another writer), those of opening the store,
- * WS_EIO, WS_ENOMEM. */
+ * WS_EIO, WS_ENOMEM. A shard set (docs/scale-out.md): every shard; *added
+ * is 1 when any shard got one. */
 WS_API int ws_store_add_index(const char *path, int *added);
 
 /* The store format's major version this library writes (docs/FORMAT.md). */
@@ -317,6 +318,30 @@ WS_API int ws_request_stream(ws_request *q, ws_batch_fn fn, void *ctx);
 typedef int (*ws_table_fn)(void *ctx, const char *name, const ws_result *table);
 WS_API int ws_request_want_table(ws_request *q, const char *name);
 WS_API int ws_request_on_table(ws_request *q, ws_table_fn fn, void *ctx);
+
+/* A run spread over several processes (MPI ranks; docs/scale-out.md). The
+ * caller owns the transport; the library decides what travels. Every
+ * process opens the same stores (every shard) and makes the same request;
+ * process `rank` scans stores rank, rank + size, ... (store i to rank
+ * i mod size); the kernel states meet on rank 0, merged in rank order,
+ * and only rank 0's run yields rows (the others' runs end with none).
+ * A failure anywhere fails the run in every process, and rank 0's error
+ * names the rank and the store. */
+typedef struct ws_dist {
+    int rank, size;
+    /* Collective. Every rank calls it with its bytes; on rank 0, each(arg,
+     * r, data, len) is called for r = 0 .. size-1 in rank order (on the
+     * other ranks never). Returns 0 or a negative WS_E* error. */
+    int (*gather)(void *ctx, const void *data, size_t len,
+                  int (*each)(void *arg, int rank, const void *data, size_t len), void *arg);
+    /* Collective: rank 0's *v to every rank. Returns 0 or a negative error. */
+    int (*bcast_int)(void *ctx, int *v);
+    void *ctx;
+} ws_dist;
+/* Spread q's runs as d says (copied; d->ctx must outlive the runs); NULL
+ * or size 1: one process, as without. Kernels that cannot merge across
+ * processes yet are refused when size > 1 (WS_EINVAL). */
+WS_API int ws_request_set_dist(ws_request *q, const ws_dist *d);
 /* The side tables kernel `kernel` can make, i from 0; NULL past the end. */
 WS_API const char *ws_kernel_table(const char *kernel, size_t i);
 

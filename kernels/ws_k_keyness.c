@@ -170,6 +170,46 @@ static int kn_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     return 0;
 }
 
+
+/* ---- across processes: nonzero cells as (id gap, t, r), totals first ---- */
+static int kn_pack(const void *p, const ws_query *q, ws_buf *out)
+{
+    (void)q;
+    const kn_state *s = p;
+    if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return WS_ENOMEM;
+    ws_buf_put_varint(out, s->tot_t);
+    ws_buf_put_varint(out, s->tot_r);
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (!s->cells[i].t && !s->cells[i].r) continue;
+        if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;
+        ws_buf_put_varint(out, i - last);
+        ws_buf_put_varint(out, s->cells[i].t);
+        ws_buf_put_varint(out, s->cells[i].r);
+        last = i;
+    }
+    return 0;
+}
+
+static int kn_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len)
+{
+    (void)q;
+    kn_state *s = p;
+    const uint8_t *at = data, *end = data + len;
+    uint64_t a, b, c, id = 0;
+    if (ws_varint_get(&at, end, &s->tot_t) || ws_varint_get(&at, end, &s->tot_r)) goto bad;
+    while (at < end) {
+        if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &c)) goto bad;
+        id += a;
+        if (id >= s->n) goto bad;
+        s->cells[id].t += b;
+        s->cells[id].r += c;
+    }
+    return 0;
+bad:
+    return ws_error(WS_ECORRUPT, "keyness state from another process is malformed");
+}
+
 const ws_kernel ws_kernel_keyness = {
     .name = "keyness",
     .summary = "terms over-represented in a target subcorpus against a reference (G2, log ratio, chi2)",
@@ -200,4 +240,6 @@ const ws_kernel ws_kernel_keyness = {
     .merge = kn_merge,
     .finish = kn_finish,
     .free = kn_free,
+    .pack = kn_pack,
+    .unpack = kn_unpack,
 };

@@ -309,6 +309,46 @@ static int ng_merge(void *into, const void *from, const ws_query *q)
     return 0;
 }
 
+/* ---- across processes: npos, then every counted n-gram as varints ---- */
+static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
+{
+    (void)q;
+    const ng_state *s = p;
+    if (ws_buf_reserve(out, WS_VARINT_MAX)) return WS_ENOMEM;
+    ws_buf_put_varint(out, s->npos);
+    for (size_t i = 0; i <= s->map.mask; i++) {
+        const ng_slot *sl = &s->map.slots[i];
+        if (!sl->count) continue;
+        if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
+        for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->id[k]);
+        ws_buf_put_varint(out, sl->count);
+        ws_buf_put_varint(out, sl->df);
+    }
+    return 0;
+}
+
+static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len)
+{
+    (void)q;
+    ng_state *s = p;
+    const uint8_t *at = data, *end = data + len;
+    if (ws_varint_get(&at, end, &s->npos)) goto bad;
+    while (at < end) {
+        uint64_t id[3], count, df;
+        if (ws_varint_get(&at, end, &id[0]) || ws_varint_get(&at, end, &id[1]) || ws_varint_get(&at, end, &id[2]) ||
+            ws_varint_get(&at, end, &count) || ws_varint_get(&at, end, &df) || !count)
+            goto bad;
+        if (id[0] > UINT32_MAX || id[1] > UINT32_MAX || id[2] > UINT32_MAX) goto bad;
+        ng_slot *d = map_get(&s->map, (uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]);
+        if (!d) return ws_error(WS_ENOMEM, "out of memory unpacking an n-gram table");
+        d->count += count;
+        d->df += df;
+    }
+    return 0;
+bad:
+    return ws_error(WS_ECORRUPT, "ngrams state from another process is malformed");
+}
+
 double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos)
 {
     /* Exactly within [-1, 1] (see the top of the file); ws_assoc_npmi clamps
@@ -512,4 +552,6 @@ const ws_kernel ws_kernel_ngrams = {
     .merge = ng_merge,
     .finish = ng_finish,
     .free = ng_free,
+    .pack = ng_pack,
+    .unpack = ng_unpack,
 };

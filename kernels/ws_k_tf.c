@@ -413,6 +413,86 @@ static int tf_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     return 0;
 }
 
+
+/* ---- across processes: the merged totals as varints ---- */
+
+/* Ungrouped: nonzero terms as (id gap, tf, df); grouped: per group its id,
+ * stories and (term, tf, df) entries. Counts only: merge adds them. */
+static int tf_pack(const void *p, const ws_query *q, ws_buf *out)
+{
+    const tf_state *s = p;
+    if (q->groups) {
+        if (ws_buf_reserve(out, WS_VARINT_MAX)) return WS_ENOMEM;
+        ws_buf_put_varint(out, s->ngs);
+        for (size_t i = 0; i < s->ngs; i++) {
+            const tf_group *g = &s->gs[i];
+            if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;
+            ws_buf_put_varint(out, g->id);
+            ws_buf_put_varint(out, g->stories);
+            ws_buf_put_varint(out, g->terms.used);
+            for (size_t j = 0; j <= g->terms.mask; j++) {
+                const tf_map_slot *sl = &g->terms.slots[j];
+                if (sl->key == EMPTY) continue;
+                if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;
+                ws_buf_put_varint(out, sl->key);
+                ws_buf_put_varint(out, sl->val.tf);
+                ws_buf_put_varint(out, sl->val.df);
+            }
+        }
+        return 0;
+    }
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < s->n; i++) {
+        uint64_t tf = s->cells[i].tf + (s->tot ? s->tot[i].tf : 0), df = s->cells[i].df + (s->tot ? s->tot[i].df : 0);
+        if (!tf && !df) continue;
+        if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;
+        ws_buf_put_varint(out, i - last);
+        ws_buf_put_varint(out, tf);
+        ws_buf_put_varint(out, df);
+        last = i;
+    }
+    return 0;
+}
+
+static int tf_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len)
+{
+    tf_state *s = p;
+    const uint8_t *at = data, *end = data + len;
+    uint64_t a, b, c;
+    if (q->groups) {
+        uint64_t ngs;
+        if (ws_varint_get(&at, end, &ngs)) goto bad;
+        for (uint64_t i = 0; i < ngs; i++) {
+            uint64_t nt;
+            if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &nt)) goto bad;
+            tf_group *g = group_get(s, (uint32_t)a);
+            if (!g) return ws_error(WS_ENOMEM, "out of memory unpacking tf groups");
+            g->stories += b;
+            for (uint64_t j = 0; j < nt; j++) {
+                uint64_t key;
+                if (ws_varint_get(&at, end, &key) || ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b)) goto bad;
+                tf_total *t = tf_map_get(&g->terms, (uint32_t)key, NULL);
+                if (!t) return ws_error(WS_ENOMEM, "out of memory unpacking tf groups");
+                t->tf += a;
+                t->df += b;
+            }
+        }
+        return at == end ? 0 : ws_error(WS_ECORRUPT, "tf state: trailing bytes");
+    }
+    if (!s->tot && !(s->tot = ws_calloc((size_t)s->n + 1, sizeof *s->tot))) return WS_ENOMEM;
+    uint64_t id = 0;
+    while (at < end) {
+        if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &c)) goto bad;
+        id += a;
+        if (id >= s->n) goto bad;
+        s->tot[id].tf += b;
+        s->tot[id].df += c;
+    }
+    return 0;
+bad:
+    return ws_error(WS_ECORRUPT, "tf state from another process is malformed");
+}
+
 const ws_kernel ws_kernel_tf = {
     .name = "tf",
     .summary = "term frequencies: tf, df (and TF-IDF), top N, by time, source or tag",
@@ -433,4 +513,6 @@ const ws_kernel ws_kernel_tf = {
     .merge = tf_merge,
     .finish = tf_finish,
     .free = tf_free,
+    .pack = tf_pack,
+    .unpack = tf_unpack,
 };

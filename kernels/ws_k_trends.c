@@ -585,6 +585,81 @@ static int tr_merge(void *into, const void *from, const ws_query *q)
     return 0;
 }
 
+/* ---- across processes: undated, then the mode's counts as varints ---- */
+static int tr_pack(const void *v, const ws_query *q, ws_buf *out)
+{
+    (void)q;
+    const tr_state *s = v;
+    if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return WS_ENOMEM;
+    ws_buf_put_varint(out, s->undated);
+    if (s->p->mode == WS_TRENDS_EMERGING) {
+        ws_buf_put_varint(out, s->nbs);
+        for (size_t i = 0; i < s->nbs; i++) {
+            const tr_bucket *g = &s->bs[i];
+            if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;
+            ws_buf_put_varint(out, g->id);
+            ws_buf_put_varint(out, g->stories);
+            ws_buf_put_varint(out, g->terms.used);
+            for (size_t k = 0; k <= g->terms.mask; k++) {
+                if (g->terms.slots[k].key == EMPTY) continue;
+                if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return WS_ENOMEM;
+                ws_buf_put_varint(out, g->terms.slots[k].key);
+                ws_buf_put_varint(out, g->terms.slots[k].val);
+            }
+        }
+        return 0;
+    }
+    for (size_t k = 0; k <= s->pairs.mask; k++) {
+        const tr_slot *sl = &s->pairs.slots[k];
+        if (sl->key == EMPTY) continue;
+        if (ws_buf_reserve(out, (1 + (size_t)s->width) * WS_VARINT_MAX)) return WS_ENOMEM;
+        ws_buf_put_varint(out, sl->key);
+        const uint64_t *f = s->counts + sl->val * s->width;
+        for (uint32_t i = 0; i < s->width; i++) ws_buf_put_varint(out, f[i]);
+    }
+    return 0;
+}
+
+static int tr_unpack(void *v, const ws_query *q, const uint8_t *data, size_t len)
+{
+    (void)q;
+    tr_state *s = v;
+    const uint8_t *at = data, *end = data + len;
+    uint64_t a, b, n;
+    if (ws_varint_get(&at, end, &s->undated)) goto bad;
+    if (s->p->mode == WS_TRENDS_EMERGING) {
+        uint64_t nbs;
+        if (ws_varint_get(&at, end, &nbs)) goto bad;
+        for (uint64_t i = 0; i < nbs; i++) {
+            if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &n) || a > UINT32_MAX)
+                goto bad;
+            tr_bucket *g = bucket_get(s, (uint32_t)a);
+            if (!g) return ws_error(WS_ENOMEM, "out of memory unpacking trends buckets");
+            g->stories += b;
+            for (uint64_t k = 0; k < n; k++) {
+                if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b)) goto bad;
+                int fresh;
+                uint64_t *sl = tr_map_get(&g->terms, a, &fresh);
+                if (!sl) return ws_error(WS_ENOMEM, "out of memory unpacking trends terms");
+                *sl += b;
+            }
+        }
+        return at == end ? 0 : ws_error(WS_ECORRUPT, "trends state: trailing bytes");
+    }
+    while (at < end) {
+        if (ws_varint_get(&at, end, &a)) goto bad;
+        uint64_t *c = pair_get(s, a);
+        if (!c) return ws_error(WS_ENOMEM, "out of memory unpacking trends counts");
+        for (uint32_t i = 0; i < s->width; i++) {
+            if (ws_varint_get(&at, end, &b)) goto bad;
+            c[i] += b;
+        }
+    }
+    return 0;
+bad:
+    return ws_error(WS_ECORRUPT, "trends state from another process is malformed");
+}
+
 /* ---- finish ---- */
 
 static uint32_t bucket_step(ws_by by) { return by == WS_BY_WEEK ? 7 : 1; }
@@ -922,4 +997,6 @@ const ws_kernel ws_kernel_trends = {
     .merge = tr_merge,
     .finish = tr_finish,
     .free = tr_free,
+    .pack = tr_pack,
+    .unpack = tr_unpack,
 };

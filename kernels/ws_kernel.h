@@ -230,6 +230,15 @@ typedef struct ws_kernel {
      * blocks holding one of them. Kernels whose results count every story
      * (totals, marginals) must not set it. */
     const uint8_t *(*index_terms)(const ws_query *q);
+    /* Optional, for runs across processes (MPI ranks, docs/scale-out.md):
+     * append a merged state to out in a form unpack reads back into a
+     * fresh state from init, so that merge(into, unpacked) gives what
+     * merging the original would. Every process builds the same
+     * normalisation (it opens every shard's dictionary), so term and
+     * group ids mean the same in every process. NULL: the kernel runs in
+     * one process only (the engine refuses it across ranks). */
+    int (*pack)(const void *state, const ws_query *q, ws_buf *out);
+    int (*unpack)(void *state, const ws_query *q, const uint8_t *data, size_t len);
 } ws_kernel;
 
 /* The kernels (one file each). */

@@ -1,0 +1,131 @@
+/*
+ * MPI for the command line (see ws_mpi.h): detection, the ws_dist
+ * collectives (gather to rank 0, broadcast from it) and the job's end.
+ */
+#include "ws_mpi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef WS_MPI
+#include <limits.h>
+#include <mpi.h>
+
+static int g_on, g_rank, g_size = 1, g_agreed;
+static ws_dist g_dist;
+static unsigned long long g_sent; /* bytes this rank sent through the collectives */
+
+static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
+{
+    (void)ctx;
+    int n = (int)len, *lens = NULL, *offs = NULL, rc = 0;
+    if (len > INT_MAX) { /* send nothing (rank 0 reports the empty message), but take part */
+        rc = ws_set_error(WS_ETOOBIG, "rank %d: a kernel state of %zu bytes exceeds one MPI message (2 GiB)", g_rank, len);
+        n = 0;
+    }
+    char *all = NULL;
+    if (g_rank == 0) {
+        lens = calloc((size_t)g_size, sizeof *lens);
+        offs = calloc((size_t)g_size, sizeof *offs);
+        if (!lens || !offs) rc = WS_ENOMEM;
+    }
+    /* Every rank takes part in both collectives whatever happened, or the others would wait. */
+    if (MPI_Gather(&n, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS) rc = WS_EIO;
+    size_t total = 0;
+    for (int r = 0; g_rank == 0 && lens && offs && r < g_size; r++) {
+        if (total > INT_MAX - (size_t)lens[r]) rc = WS_ETOOBIG;
+        offs[r] = rc ? 0 : (int)total;
+        total += (size_t)lens[r];
+    }
+    if (g_rank == 0 && !rc && !(all = malloc(total + 1))) rc = WS_ENOMEM;
+    if (g_rank == 0 && rc) { /* receive nothing, but still take part */
+        for (int r = 0; lens && offs && r < g_size; r++) lens[r] = offs[r] = 0;
+    }
+    if (MPI_Gatherv(data, n, MPI_BYTE, all, lens, offs, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
+    g_sent += g_rank ? (unsigned long long)n + sizeof n : 0;
+    for (int r = 0; g_rank == 0 && !rc && r < g_size; r++) rc = each(arg, r, all + offs[r], (size_t)lens[r]);
+    if (rc && g_rank != 0) return rc;
+    if (rc && g_rank == 0 && !ws_last_error()[0]) ws_set_error(rc, "gathering kernel states on rank 0 failed");
+    free(all), free(lens), free(offs);
+    return rc;
+}
+
+static int bcast_int(void *ctx, int *v)
+{
+    (void)ctx;
+    int rc = MPI_Bcast(v, 1, MPI_INT, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : WS_EIO;
+    if (!rc) g_agreed = 1;
+    return rc;
+}
+
+static int launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i])) return 1;
+    return 0;
+}
+
+void ws_mpi_init(int *argc, char ***argv)
+{
+    if (!launched()) return;
+    int provided;
+    /* Only the main thread calls MPI (the OpenMP workers never do). */
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return;
+    g_on = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    g_dist = (ws_dist){g_rank, g_size, gather, bcast_int, NULL};
+}
+
+int ws_mpi_finish(int status)
+{
+    if (!g_on) return status;
+    if (getenv("WIRESCAN_MPI_STATS"))
+        fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state\n", g_rank, g_size, g_sent);
+    /* A usage error (2) comes from the same command line on every rank. */
+    if (status && status != 2 && g_size > 1 && !g_agreed) {
+        /* Only this rank may know: the others could be waiting for it. */
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, status);
+    }
+    MPI_Finalize();
+    return status;
+}
+
+int ws_mpi_rank(void) { return g_rank; }
+int ws_mpi_size(void) { return g_size; }
+const ws_dist *ws_mpi_dist(void) { return g_on && g_size > 1 ? &g_dist : NULL; }
+int ws_mpi_agreed(void) { return g_agreed || g_size <= 1; }
+
+int ws_mpi_max_status(int status)
+{
+    if (!g_on || g_size <= 1) return status;
+    int all = status;
+    if (MPI_Allreduce(&status, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS) return status ? status : 1;
+    g_agreed = 1;
+    return all;
+}
+
+#else /* no MPI: one process */
+
+void ws_mpi_init(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i])) {
+            fprintf(stderr, "wirescan: warning: started by an MPI launcher, but this wirescan was built without MPI: "
+                            "every rank runs the whole job alone\n");
+            return;
+        }
+}
+int ws_mpi_finish(int status) { return status; }
+int ws_mpi_rank(void) { return 0; }
+int ws_mpi_size(void) { return 1; }
+const ws_dist *ws_mpi_dist(void) { return NULL; }
+int ws_mpi_agreed(void) { return 1; }
+int ws_mpi_max_status(int status) { return status; }
+
+#endif
