@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# cooc's memory budget: window all-pairs under --mem 16M gives the same
+# cooc's memory budget: window all-pairs under --mem 24M gives the same
 # bytes as the run without a budget, its peak resident memory (measured by
 # /usr/bin/time -v, with the store open and being scanned) stays under
-# 16 MiB, runs were spilled and merged (fan-in 4 forces intermediate
+# 24 MiB, runs were spilled and merged (fan-in 4 forces intermediate
 # levels too), 1 and 2 threads give the same bytes, and the spill folder
 # is removed after a normal run, after an error (an output file that
 # cannot be created) and after SIGTERM in the middle of a run.
@@ -35,30 +35,30 @@ pairs=$(($(wc -l <"$T/free.csv") - 1))
 [ "$pairs" -gt 1000000 ] || fail "only $pairs pairs: the corpus is too small to test spilling"
 
 for n in 1 2; do
-    /usr/bin/time -v "$WS_BIN" cooc "$S" --window 5 --top 0 --mem 16M --tmp "$T/tmp" --fan-in 4 --threads $n \
-        -o "$T/b$n.csv" 2>"$T/b$n.err" || { cat "$T/b$n.err" >&2; fail "cooc --mem 16M --threads $n failed"; }
-    cmp -s "$T/free.csv" "$T/b$n.csv" || fail "--mem 16M --threads $n differs from the run without a budget"
+    /usr/bin/time -v "$WS_BIN" cooc "$S" --window 5 --top 0 --mem 24M --tmp "$T/tmp" --fan-in 4 --threads $n \
+        -o "$T/b$n.csv" 2>"$T/b$n.err" || { cat "$T/b$n.err" >&2; fail "cooc --mem 24M --threads $n failed"; }
+    cmp -s "$T/free.csv" "$T/b$n.csv" || fail "--mem 24M --threads $n differs from the run without a budget"
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/b$n.err")
     [ -n "$rss" ] || fail "no maximum resident set size from /usr/bin/time"
-    [ "$rss" -lt 16384 ] || fail "--mem 16M --threads $n: peak RSS $rss KiB is over 16384 KiB"
+    [ "$rss" -lt 24576 ] || fail "--mem 24M --threads $n: peak RSS $rss KiB is over 24576 KiB"
     runs=$(sed -n 's/.* \([0-9]*\) runs spilled.*/\1/p' "$T/b$n.err")
     levels=$(sed -n 's/.*, \([0-9]*\) intermediate merge levels.*/\1/p' "$T/b$n.err")
-    [ "${runs:-0}" -gt 4 ] || fail "--mem 16M --threads $n spilled ${runs:-no} runs; expected many"
+    [ "${runs:-0}" -gt 4 ] || fail "--mem 24M --threads $n spilled ${runs:-no} runs; expected many"
     [ "${levels:-0}" -gt 0 ] || fail "--fan-in 4 over $runs runs should need intermediate merge levels"
     [ -z "$(ls -A "$T/tmp")" ] || fail "spill files left in $T/tmp: $(ls -A "$T/tmp" | head -3)"
-    note "--mem 16M --threads $n: $pairs pairs identical, peak RSS $rss KiB, $runs runs, $levels levels"
+    note "--mem 24M --threads $n: $pairs pairs identical, peak RSS $rss KiB, $runs runs, $levels levels"
 done
 cmp -s "$T/b1.csv" "$T/b2.csv" || fail "--threads 1 and 2 differ"
 
 # An error after the spill folder exists: the output cannot be created.
-expect_status 4 "unwritable output" -- ws cooc "$S" --mem 16M --tmp "$T/tmp" -o "$T/no/such/dir/x.csv"
+expect_status 4 "unwritable output" -- ws cooc "$S" --mem 24M --tmp "$T/tmp" -o "$T/no/such/dir/x.csv"
 [ -z "$(ls -A "$T/tmp")" ] || fail "spill folder left after an error"
 # A --tmp that does not exist: a clear error.
-expect_status 4 "missing --tmp" -- ws cooc "$S" --mem 16M --tmp "$T/absent"
+expect_status 4 "missing --tmp" -- ws cooc "$S" --mem 24M --tmp "$T/absent"
 grep -q "$T/absent" "$T/last.err" || fail "the error does not name the --tmp folder: $(cat "$T/last.err")"
 
 # SIGTERM while runs are on disk: the handler removes them.
-"$WS_BIN" cooc "$S" --window 5 --top 0 --mem 16M --tmp "$T/tmp" --threads 1 -o "$T/sig.csv" 2>"$T/sig.err" &
+"$WS_BIN" cooc "$S" --window 5 --top 0 --mem 24M --tmp "$T/tmp" --threads 1 -o "$T/sig.csv" 2>"$T/sig.err" &
 pid=$!
 for _ in $(seq 1 200); do
     compgen -G "$T/tmp/*/run-*" >/dev/null && break

@@ -5,11 +5,11 @@
 #     namespace with unshare -rm) holds a store; appends that need more room
 #     than is left fail at every step of the commit in turn (the tmpfs is
 #     filled so that from a few KiB to all the room the append needs is
-#     free); a first ingest into the full tmpfs; cooc --mem 16M spilling
+#     free); a first ingest into the full tmpfs; cooc --mem 24M spilling
 #     into a tmpfs too small for its runs
 #   - injected I/O errors (fiu-run from fiu-utils): write, fsync, rename,
 #     ftruncate and open failures during an append, random write failures,
-#     and write failures while cooc --mem 16M spills
+#     and write failures while cooc --mem 24M spills
 # Each time: a non-zero exit (4 for I/O errors), a message naming the file,
 # no temp file left (*.tmp, spill folders), and the published store byte
 # for byte as it was (verify passes, same files). Parts skip with a message
@@ -97,7 +97,7 @@ rm -f "\$TFS/fill"
 mkdir "\$TFS/spill"
 avail=\$(( \$(df -B1 --output=avail "\$TFS" | tail -1) ))
 head -c \$((avail - 256 * 1024)) /dev/zero >"\$TFS/fill" 2>/dev/null
-rc=0; "\$WS" cooc "\$T/cs" --window 5 --top 0 --mem 16M --tmp "\$TFS/spill" -q -o "\$T/c.csv" 2>"\$T/full.err" || rc=\$?
+rc=0; "\$WS" cooc "\$T/cs" --window 5 --top 0 --mem 24M --tmp "\$TFS/spill" -q -o "\$T/c.csv" 2>"\$T/full.err" || rc=\$?
 [ \$rc = 4 ] || { echo "cooc spill on a full disk: exit \$rc: \$(tail -c 300 "\$T/full.err")"; exit 1; }
 grep -q "\$TFS/spill/.*No space left" "\$T/full.err" || { echo "cooc: message: \$(tail -c 300 "\$T/full.err")"; exit 1; }
 [ -z "\$(ls -A "\$TFS/spill")" ] || { echo "cooc left spill files: \$(ls -R "\$TFS/spill" | head)"; exit 1; }
@@ -178,8 +178,8 @@ done
 note "random write failures: $nrand appends failed cleanly"
 # cooc spill with write failures: the spill folder goes, the error names the run file
 mkdir "$T/spill"
-expect_status 4 "cooc --mem 16M with failing writes" -- fiu-run -x -c "enable_random name=posix/io/rw/write,probability=0.3,failinfo=5" \
-    "$WS_BIN" cooc "$T/cs" --window 5 --top 0 --mem 16M --tmp "$T/spill" -q -o "$T/c.csv"
+expect_status 4 "cooc --mem 24M with failing writes" -- fiu-run -x -c "enable_random name=posix/io/rw/write,probability=0.3,failinfo=5" \
+    "$WS_BIN" cooc "$T/cs" --window 5 --top 0 --mem 24M --tmp "$T/spill" -q -o "$T/c.csv"
 grep -q "$T/spill/.*run-[0-9a-f]*: write failed: Input/output error" "$T/last.err" ||
     fail "cooc spill: message does not name the run file: $(tail -c 400 "$T/last.err")"
 [ -z "$(ls -A "$T/spill")" ] || fail "cooc left its spill folder after a write failure: $(ls -R "$T/spill" | head)"
