@@ -3,6 +3,8 @@
  * every subcommand shares (errors, sizes, output files).
  */
 #include "ws_cli.h"
+
+#include <signal.h>
 #include "wirescan.h"
 #include "ws_mpi.h"
 
@@ -589,4 +591,49 @@ int ws_cmd_index(int argc, char **argv)
     int had = !added;
     printf("%s: %s\n", store, had ? "already has a term index" : "term index added");
     return ws_cli_close_out(stdout, NULL);
+}
+
+/* ---- signals during a run ---- */
+
+static const int g_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define NSIGS (sizeof g_sigs / sizeof g_sigs[0])
+static struct sigaction g_old[NSIGS];
+static volatile sig_atomic_t g_signal;
+static void (*volatile g_cancel)(void *);
+static void *volatile g_cancel_ctx;
+
+static void on_signal(int sig)
+{
+    if (g_signal) { /* a second signal: no more waiting */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    g_signal = sig;
+    if (g_cancel) g_cancel(g_cancel_ctx);
+}
+
+void ws_cli_catch_signals(void (*cancel)(void *), void *ctx)
+{
+    g_signal = 0;
+    g_cancel_ctx = ctx;
+    g_cancel = cancel;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSIGS; i++) sigaction(g_sigs[i], &sa, &g_old[i]);
+}
+
+int ws_cli_release_signals(void)
+{
+    g_cancel = NULL;
+    for (size_t i = 0; i < NSIGS; i++) sigaction(g_sigs[i], &g_old[i], NULL);
+    return (int)g_signal;
+}
+
+void ws_cli_reraise(int sig)
+{
+    signal(sig, SIG_DFL);
+    raise(sig);
 }

@@ -33,6 +33,16 @@ int ws_cli_try(const char *cmd);
 int ws_cli_fail(int err);
 /* The same, naming the command: "wirescan kwic: ...". */
 int ws_cli_fail_cmd(const char *cmd, int err);
+
+/* While a run goes on: the first SIGINT, SIGTERM, SIGHUP or SIGPIPE calls
+ * cancel(ctx) (ws_request_cancel and ws_job_cancel only set a flag, safe in
+ * a handler) so the run stops and cleans up; a second one ends the process
+ * at once. */
+void ws_cli_catch_signals(void (*cancel)(void *), void *ctx);
+/* Restore the handlers; returns the signal that came, 0 for none. */
+int ws_cli_release_signals(void);
+/* After cleaning up: end the process by sig, as if it had not been caught. */
+void ws_cli_reraise(int sig);
 /* Parse a size like 64M, 1G, 4096 (digits, then an optional k/K, m/M or
  * g/G and an optional B; nothing before or after); returns 0 or -1: a sign,
  * spaces, other suffixes, an empty string or an overflow. */

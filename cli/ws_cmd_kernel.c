@@ -270,33 +270,7 @@ static void on_progress(void *ctx, const ws_progress *p)
     fflush(stderr);
 }
 
-static ws_request *volatile g_running; /* the request a signal cancels */
-static volatile sig_atomic_t g_signal;
-static const int g_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-#define NSIGS (sizeof g_sigs / sizeof g_sigs[0])
-
-static void on_signal(int sig)
-{
-    if (g_signal) { /* a second signal: no more waiting */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    g_signal = sig;
-    if (g_running) ws_request_cancel(g_running);
-}
-
-static void signals(int on, struct sigaction *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NSIGS; i++) {
-        if (on) sigaction(g_sigs[i], &sa, &old[i]);
-        else sigaction(g_sigs[i], &old[i], NULL);
-    }
-}
+static void cancel_request(void *q) { ws_request_cancel(q); }
 
 /* ---- one command line: parse, check, set up, finish ---- */
 
@@ -551,20 +525,15 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         progress_ctx pc = {cmd, k.progress, k.quiet, 0, 0};
         ws_request_on_note(q, on_note, &nc);
         if (k.progress || !strcmp(k.kernel, "topics")) ws_request_on_progress(q, on_progress, &pc);
-        struct sigaction old[NSIGS];
-        g_signal = 0;
-        g_running = q;
-        signals(1, old);
+        ws_cli_catch_signals(cancel_request, q);
         rc = ws_request_stream(q, ws_kcmd_batch, &k);
-        g_running = NULL;
-        signals(0, old);
-        if (rc == WS_ECANCELED && g_signal) {
+        int sig = ws_cli_release_signals();
+        if (rc == WS_ECANCELED && sig) {
             if (k.f && k.f != stdout && k.out_path) unlink(k.out_path);
             side_finish(&k, 0);
             ws_kcmd_free(&k);
             ws_corpus_close(corpus);
-            signal(g_signal, SIG_DFL);
-            raise(g_signal);
+            ws_cli_reraise(sig);
         }
         /* WS_EINVAL from a run is about the options as a whole (keyness
          * without a target, --from after --to): a usage error. */

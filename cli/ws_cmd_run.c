@@ -590,33 +590,7 @@ static void on_line_note(void *ctx, const char *line)
     if (!n->quiet || !strncmp(line, "note: ", 6)) fprintf(stderr, "wirescan run: %s: %s\n", n->l->prog, line);
 }
 
-static ws_job *volatile g_job;
-static volatile sig_atomic_t g_signal;
-static const int g_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-#define NSIGS (sizeof g_sigs / sizeof g_sigs[0])
-
-static void on_signal(int sig)
-{
-    if (g_signal) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    g_signal = sig;
-    if (g_job) ws_job_cancel(g_job);
-}
-
-static void signals(int on, struct sigaction *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NSIGS; i++) {
-        if (on) sigaction(g_sigs[i], &sa, &old[i]);
-        else sigaction(g_sigs[i], &old[i], NULL);
-    }
-}
+static void cancel_job(void *j) { ws_job_cancel(j); }
 
 /* mkdir -p of path's folder (with_last: of path itself). */
 static int make_dirs(const char *path, int with_last)
@@ -816,13 +790,9 @@ int ws_cmd_run(int argc, char **argv)
         gethostname(host, sizeof host);
         host[sizeof host - 1] = 0;
         double t0 = mono_s();
-        struct sigaction old[NSIGS];
-        g_signal = 0;
-        g_job = job;
-        signals(1, old);
+        ws_cli_catch_signals(cancel_job, job);
         rc = ws_job_run(job, &failed);
-        g_job = NULL;
-        signals(0, old);
+        int sig = ws_cli_release_signals();
         int first_bad = 0;
         snprintf(logpath, sizeof logpath, "%s/run.log", dir);
         FILE *log = fopen(logpath, "a");
@@ -838,7 +808,7 @@ int ws_cmd_run(int argc, char **argv)
             const char *detail = "";
             int r = ws_job_status(job, i, &detail, &l->shared);
             int st = 0;
-            if (r && !(r == WS_ECANCELED && g_signal)) {
+            if (r && !(r == WS_ECANCELED && sig)) {
                 fprintf(stderr, "%s: %s\n", l->prog, detail[0] ? detail : ws_strerror(r));
                 st = r == WS_EINVAL ? 2 : ws_exit_status(r);
             } else if (r) {
@@ -871,11 +841,10 @@ int ws_cmd_run(int argc, char **argv)
             fprintf(stderr, "wirescan run: %d of %zu reports written to %s (%d from one shared scan), %.1f s\n", nok, jf.n,
                     dir, nshared, secs);
         status = first_bad;
-        if (rc == WS_ECANCELED && g_signal) {
+        if (rc == WS_ECANCELED && sig) {
             ws_job_free(job);
             for (size_t i = 0; i < ncorpora; i++) ws_corpus_close(corpora[i]);
-            signal(g_signal, SIG_DFL);
-            raise(g_signal);
+            ws_cli_reraise(sig);
         }
     }
     ws_job_free(job);
