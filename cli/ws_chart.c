@@ -394,13 +394,10 @@ static double crisp(double v)
     return floor(v) + 0.5;
 }
 
-static void draw_axes(ch_ctx *x)
+/* The horizontal gridlines at the y ticks, across the plot area. */
+static void y_gridlines(ch_ctx *x)
 {
     cairo_t *cr = x->cr;
-    const ws_chart *c = x->c;
-    char buf[64];
-
-    /* gridlines */
     cairo_set_line_width(cr, 1);
     cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
     for (size_t i = 0; i < x->nyt; i++) {
@@ -409,6 +406,16 @@ static void draw_axes(ch_ctx *x)
         cairo_line_to(cr, x->px1, py);
     }
     cairo_stroke(cr);
+}
+
+static void draw_axes(ch_ctx *x)
+{
+    cairo_t *cr = x->cr;
+    const ws_chart *c = x->c;
+    char buf[64];
+
+    /* gridlines */
+    y_gridlines(x);
     cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
     for (size_t i = 0; i < c->nx; i += x->xstride) {
         double px = crisp(xpos(x, i));
@@ -582,14 +589,7 @@ static void panel_axes(ch_ctx *x, int ylabels, int xlabels, double xlmax)
     cairo_t *cr = x->cr;
     const ws_chart *c = x->c;
     char buf[64];
-    cairo_set_line_width(cr, 1);
-    cairo_set_source_rgb(cr, 0.87, 0.87, 0.87);
-    for (size_t i = 0; i < x->nyt; i++) {
-        double py = crisp(ypos(x, x->ylo + (double)i * x->ystep));
-        cairo_move_to(cr, x->px0, py);
-        cairo_line_to(cr, x->px1, py);
-    }
-    cairo_stroke(cr);
+    y_gridlines(x);
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     double ax = crisp(x->px0), ay = crisp(x->py1);
     cairo_move_to(cr, ax, x->py0);

@@ -37,27 +37,6 @@ int ws_cli_try(const char *cmd)
     return 2;
 }
 
-int ws_cli_parse_size(const char *s, size_t *out)
-{
-    char *end;
-    /* Digits first: strtoull would skip spaces and take "-5" as 2^64 - 5. */
-    if (!s || *s < '0' || *s > '9') return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    unsigned long long mul = 1;
-    switch (*end) {
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: break;
-    }
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end || v > SIZE_MAX / mul) return -1;
-    *out = (size_t)(v * mul);
-    return 0;
-}
-
 int ws_cli_parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;

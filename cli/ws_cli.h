@@ -43,10 +43,6 @@ void ws_cli_catch_signals(void (*cancel)(void *), void *ctx);
 int ws_cli_release_signals(void);
 /* After cleaning up: end the process by sig, as if it had not been caught. */
 void ws_cli_reraise(int sig);
-/* Parse a size like 64M, 1G, 4096 (digits, then an optional k/K, m/M or
- * g/G and an optional B; nothing before or after); returns 0 or -1: a sign,
- * spaces, other suffixes, an empty string or an overflow. */
-int ws_cli_parse_size(const char *s, size_t *out);
 /* Parse a non-negative integer option value; prints an error naming opt. */
 int ws_cli_parse_uint(const char *opt, const char *s, unsigned long long max, unsigned long long *out);
 /* Open -o FILE (or stdout when NULL or "-"). */
