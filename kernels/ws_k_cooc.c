@@ -44,6 +44,7 @@
  * itself spill when the result is larger than the budget.
  */
 #include "ws_assoc.h"
+#include "ws_hmap.h"
 #include "ws_k_cooc.h"
 #include "ws_topk.h"
 
@@ -173,9 +174,10 @@ void ws_cooc_dense_plan(const uint64_t *freq, uint32_t nterms, uint32_t k, uint3
 
 /* ---- state ---- */
 
-typedef struct pslot { /* a hash slot, and the record of a count run */
-    uint64_t key, count;
-} pslot;
+/* The pair table (ws_hmap.h): pair key -> count. A slot is also the
+ * record of a spilled count run. */
+WS_HMAP_DEFINE(pmap, uint64_t)
+typedef pmap_slot pslot;
 
 /* What merge() releases on the `from` side: the engine hands merge a const
  * state, but its buffers are dead once folded, and freeing them before the
@@ -189,9 +191,8 @@ typedef struct cooc_big {
     uint64_t *tfreq;  /* ntargets: contexts (window: matches) holding the target */
     uint8_t *thit;    /* ntargets: the target matched in the current context */
     uint64_t *dense;  /* triangle of ndense */
-    pslot *slots;     /* hash table, cap slots */
-    size_t cap, used, limit, hash_bytes;
-    uint64_t seed; /* per table: see cooc_init */
+    pmap tab;         /* sparse pairs (seeded per table: see cooc_init) */
+    size_t hash_bytes; /* the table's share of the budget */
     uint32_t *runs;
     size_t nruns, caprun;
 } cooc_big;
@@ -222,7 +223,7 @@ static void big_free(cooc_big *b)
     ws_free(b->tfreq);
     ws_free(b->thit);
     ws_free(b->dense);
-    ws_free(b->slots);
+    pmap_free(&b->tab);
     ws_free(b->runs);
     ws_free(b);
 }
@@ -238,45 +239,11 @@ static void cooc_free(void *p)
     ws_free(s);
 }
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
-/* Slot index for a hash in a table of any size (not only powers of two,
- * so the table can use its whole share): the hash scaled to [0, cap). */
-static inline size_t slot_of(uint64_t h, size_t cap)
-{
-#if defined(__SIZEOF_INT128__)
-    __extension__ typedef unsigned __int128 u128; /* any capacity */
-    return (size_t)(((u128)h * cap) >> 64);
-#else
-    return (size_t)(((h >> 32) * (uint64_t)cap) >> 32); /* capacities below 2^32 */
-#endif
-}
-
+/* Rehash the pair table into cap slots. */
 static int table_alloc(cooc_big *b, size_t cap)
 {
-    pslot *t = ws_malloc(cap * sizeof *t);
-    if (!t) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence table of %zu slots", cap);
-    memset(t, 0xff, cap * sizeof *t); /* key EMPTY */
-    pslot *old = b->slots;
-    size_t oldcap = b->cap;
-    b->slots = t;
-    b->cap = cap;
-    b->limit = cap / 4 * 3;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (old[i].key == EMPTY) continue;
-        size_t j = slot_of(mix(old[i].key ^ b->seed), cap);
-        while (t[j].key != EMPTY) j = j + 1 == cap ? 0 : j + 1;
-        t[j] = old[i];
-    }
-    ws_free(old);
+    if (!b->tab.slots) return pmap_init(&b->tab, cap, b->tab.seed);
+    if (pmap_t_resize(&b->tab, cap)) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence table of %zu slots", cap);
     return 0;
 }
 
@@ -304,7 +271,7 @@ static void *cooc_init(const ws_query *q)
          * function for all, they would arrive in the other's slot order
          * and pile up into long probe runs (quadratic). The seed only
          * changes where entries sit, never what is counted or printed. */
-        b->seed = mix((uint64_t)(uintptr_t)b + 0x9e3779b97f4a7c15ULL);
+        b->tab.seed = ws_hmap_mix((uint64_t)(uintptr_t)b + 0x9e3779b97f4a7c15ULL);
         if (s->nd) bad = !(b->dense = ws_calloc(tri_size(s->nd) + 1, 8));
         /* The hash table's share: what the thread's part of the budget
          * leaves after the fixed arrays and the triangle. A table may grow
@@ -390,7 +357,7 @@ static int key_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static void key_combine(void *into, const void *from) { ((pslot *)into)->count += ((const pslot *)from)->count; }
+static void key_combine(void *into, const void *from) { ((pslot *)into)->val += ((const pslot *)from)->val; }
 
 static int add_run(cooc_big *b, uint32_t run)
 {
@@ -411,15 +378,12 @@ static int add_run(cooc_big *b, uint32_t run)
  * Reuters; the plain version stays.) */
 static int table_spill(const ws_cooc_params *p, cooc_big *b)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < b->cap; i++)
-        if (b->slots[i].key != EMPTY) b->slots[k++] = b->slots[i];
-    radix_sort((uint8_t *)b->slots, k, sizeof *b->slots, 0, 8, key_cmp);
+    size_t k = pmap_t_compact(&b->tab);
+    radix_sort((uint8_t *)b->tab.slots, k, sizeof(pslot), 0, 8, key_cmp);
     uint32_t run;
-    int rc = p->spill->write(p->spill->ctx, b->slots, k, sizeof(pslot), &run);
+    int rc = p->spill->write(p->spill->ctx, b->tab.slots, k, sizeof(pslot), &run);
     if (!rc) rc = add_run(b, run);
-    memset(b->slots, 0xff, b->cap * sizeof *b->slots);
-    b->used = 0;
+    pmap_t_clear(&b->tab);
     return rc;
 }
 
@@ -427,34 +391,29 @@ static int table_spill(const ws_cooc_params *p, cooc_big *b)
  * always, without spill ops), otherwise spill. */
 static int table_room(const ws_cooc_params *p, cooc_big *b)
 {
-    size_t want = b->cap * 2;
+    size_t want = b->tab.cap * 2;
     if (!p->spill) return table_alloc(b, want);
-    size_t maxcap = b->hash_bytes / sizeof(pslot) - b->cap; /* old + new <= hash_bytes */
+    size_t maxcap = b->hash_bytes / sizeof(pslot) - b->tab.cap; /* old + new <= hash_bytes */
     if (want > maxcap) want = maxcap;
-    if (want > b->cap + b->cap / 4) return table_alloc(b, want);
+    if (want > b->tab.cap + b->tab.cap / 4) return table_alloc(b, want);
     return table_spill(p, b);
 }
 
+/* Count inc for key; a table at its limit grows within its share or
+ * spills (table_room) rather than growing without bound as pmap_get would. */
 static int table_add(const ws_cooc_params *p, cooc_big *b, uint64_t key, uint64_t inc)
 {
-    size_t j = slot_of(mix(key ^ b->seed), b->cap);
-    for (;;) {
-        pslot *sl = &b->slots[j];
-        if (sl->key == key) {
-            sl->count += inc;
-            return 0;
-        }
-        if (sl->key == EMPTY) break;
-        j = j + 1 == b->cap ? 0 : j + 1;
+    pslot *sl = pmap_t_probe(&b->tab, key, pmap_t_hash(&b->tab, key));
+    if (sl->key == key) {
+        sl->val += inc;
+        return 0;
     }
-    if (WS_UNLIKELY(b->used + 1 > b->limit)) {
+    if (WS_UNLIKELY(b->tab.used + 1 > b->tab.limit)) {
         int rc = table_room(p, b);
         if (rc) return rc;
         return table_add(p, b, key, inc);
     }
-    b->slots[j].key = key;
-    b->slots[j].count = inc;
-    b->used++;
+    pmap_t_claim(&b->tab, sl, key)->val = inc;
     return 0;
 }
 
@@ -464,7 +423,7 @@ static int keys_flush(cooc_state *s)
     const uint32_t nk = s->nk;
     s->nk = 0;
 #if defined(__GNUC__)
-    for (uint32_t i = 0; i < nk; i++) __builtin_prefetch(&b->slots[slot_of(mix(s->kbuf[i] ^ b->seed), b->cap)], 1);
+    for (uint32_t i = 0; i < nk; i++) pmap_t_prefetch(&b->tab, pmap_t_hash(&b->tab, s->kbuf[i]));
 #endif
     for (uint32_t i = 0; i < nk; i++) {
         int rc = table_add(s->p, b, s->kbuf[i], 1);
@@ -722,20 +681,16 @@ static int cooc_merge(void *into, const void *from_, const ws_query *q)
     ws_free(y->tcnt);
     y->tcnt = NULL;
     /* Re-insert the smaller table into the larger one. */
-    if (y->slots && y->used > x->used) {
-        pslot *ts = x->slots;
-        size_t tc = x->cap, tu = x->used, tl = x->limit;
-        uint64_t tseed = x->seed;
-        x->slots = y->slots, x->cap = y->cap, x->used = y->used, x->limit = y->limit, x->seed = y->seed;
-        y->slots = ts, y->cap = tc, y->used = tu, y->limit = tl, y->seed = tseed;
+    if (y->tab.slots && y->tab.used > x->tab.used) {
+        pmap t = x->tab;
+        x->tab = y->tab;
+        y->tab = t;
     }
     int rc = 0;
-    for (size_t i = 0; y->slots && i < y->cap && !rc; i++)
-        if (y->slots[i].key != EMPTY) rc = table_add(p, x, y->slots[i].key, y->slots[i].count);
+    for (size_t i = 0; y->tab.slots && i < y->tab.cap && !rc; i++)
+        if (y->tab.slots[i].key != EMPTY) rc = table_add(p, x, y->tab.slots[i].key, y->tab.slots[i].val);
     for (size_t i = 0; i < y->nruns && !rc; i++) rc = add_run(x, y->runs[i]);
-    ws_free(y->slots);
-    y->slots = NULL;
-    y->cap = y->used = 0;
+    pmap_free(&y->tab);
     return rc;
 }
 
@@ -989,7 +944,7 @@ static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
 static int emit_count(void *arg, const void *rec)
 {
     const pslot *ps = rec;
-    return ranker_add(arg, ps->key, ps->count);
+    return ranker_add(arg, ps->key, ps->val);
 }
 
 static int emit_row(void *arg, const void *rec)
@@ -1011,19 +966,15 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const u
     size_t kept = ws_cooc_fixed_bytes(s->n, 0) + tri_size(s->nd) * 8 + ((size_t)s->n + 1) * 8;
     size_t room = p->budget > kept ? p->budget - kept : 1 << 20;
     int rc = 0;
-    if (p->spill && b->nruns && b->used) rc = table_spill(p, b);
-    if (p->spill && b->nruns) { /* the table's memory goes back before merging */
-        ws_free(b->slots);
-        b->slots = NULL;
-        b->cap = b->used = 0;
-    }
+    if (p->spill && b->nruns && b->tab.used) rc = table_spill(p, b);
+    if (p->spill && b->nruns) pmap_free(&b->tab); /* the table's memory goes back before merging */
     ranker rk = {0};
     rk.p = p;
     rk.s = s;
     rk.rank = rank;
     /* While the table is still in memory (nothing spilled), it shares the
      * room with the sort buffer. */
-    size_t tbl = b->slots ? b->cap * sizeof(pslot) : 0;
+    size_t tbl = b->tab.slots ? b->tab.cap * sizeof(pslot) : 0;
     size_t sortcap = (p->budget ? (room > tbl ? room - tbl : 0) / 3 : (size_t)1 << 30) / sizeof(orec);
     if (sortcap < 1024) sortcap = 1024;
     if (q->top && q->top <= sortcap) {
@@ -1053,10 +1004,9 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const u
     if (!rc && b->nruns)
         rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine, room / 8,
                              emit_count, &rk);
-    for (size_t i = 0; !rc && b->slots && i < b->cap; i++)
-        if (b->slots[i].key != EMPTY) rc = ranker_add(&rk, b->slots[i].key, b->slots[i].count);
-    ws_free(b->slots);
-    b->slots = NULL;
+    for (size_t i = 0; !rc && b->tab.slots && i < b->tab.cap; i++)
+        if (b->tab.slots[i].key != EMPTY) rc = ranker_add(&rk, b->tab.slots[i].key, b->tab.slots[i].val);
+    pmap_free(&b->tab);
     if (p->stats) {
         p->stats->pairs = rk.pairs;
         p->stats->runs = b->nruns + rk.nruns;

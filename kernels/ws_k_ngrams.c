@@ -56,26 +56,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ws_hmap.h"
 #include "ws_k_ngrams.h"
 #include "ws_tokenize.h"
 #include "ws_assoc.h"
 #include "ws_topk.h"
 
+typedef struct ng_key {
+    uint32_t id[3]; /* unused ids are 0 */
+} ng_key;
+
 typedef struct ng_slot {
-    uint32_t id[3];   /* unused ids are 0 */
-    uint32_t stamp;   /* last row counted into df */
-    uint64_t count;   /* 0: empty slot */
+    ng_key key;
+    uint32_t stamp; /* last row counted into df */
+    uint64_t count; /* 0: empty slot */
     uint64_t df;
 } ng_slot;
 
-typedef struct ng_map {
-    ng_slot *slots;
-    size_t mask, used, limit; /* grow when used reaches limit (load 0.7) */
-} ng_map;
+static inline uint64_t ng_hash(ng_key k, uint64_t seed)
+{
+    return ws_hmap_mix(((uint64_t)k.id[0] << 32 | k.id[1]) ^ ((uint64_t)k.id[2] * 0x9E3779B97F4A7C15ULL) ^ seed);
+}
+#define NG_MATCH(s, k) ((s)->key.id[0] == (k).id[0] && (s)->key.id[1] == (k).id[1] && (s)->key.id[2] == (k).id[2])
+#define NG_ISEMPTY(s) ((s)->count == 0)
+#define NG_SETKEY(s, k) ((s)->key = (k))
+/* The n-gram table (ws_hmap.h). A claimed slot has count 0 until its
+ * caller counts it, which every caller does at once. */
+WS_HMAP_DEFINE_SLOTS(ng_map, ng_slot, ng_key, ng_hash, NG_MATCH, NG_ISEMPTY, NG_SETKEY, 0)
+
+static inline ng_key ng_key3(uint32_t a, uint32_t b, uint32_t c)
+{
+    ng_key k = {{a, b, c}};
+    return k;
+}
 
 /* An n-gram waiting to be counted (see flush). */
 typedef struct ng_pend {
-    uint32_t id[3];
+    ng_key key;
     uint32_t row;
     uint64_t hash;
 } ng_pend;
@@ -94,78 +111,11 @@ typedef struct ng_state {
     size_t npend;
 } ng_state;
 
-static inline uint64_t ng_hash(uint32_t a, uint32_t b, uint32_t c)
-{
-    uint64_t k = ((uint64_t)a << 32 | b) ^ ((uint64_t)c * 0x9E3779B97F4A7C15ULL);
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static int map_init(ng_map *m, size_t cap)
-{
-    m->slots = ws_calloc(cap, sizeof *m->slots);
-    if (!m->slots) return ws_error(WS_ENOMEM, "out of memory for an n-gram table of %zu slots", cap);
-    m->mask = cap - 1;
-    m->used = 0;
-    m->limit = cap / 10 * 7;
-    return 0;
-}
-
-static int map_grow(ng_map *m)
-{
-    ng_map g;
-    int rc = map_init(&g, (m->mask + 1) * 2);
-    if (rc) return rc;
-    for (size_t i = 0; i <= m->mask; i++) {
-        const ng_slot *s = &m->slots[i];
-        if (!s->count) continue;
-        size_t j = ng_hash(s->id[0], s->id[1], s->id[2]) & g.mask;
-        while (g.slots[j].count) j = (j + 1) & g.mask;
-        g.slots[j] = *s;
-    }
-    g.used = m->used;
-    ws_free(m->slots);
-    *m = g;
-    return 0;
-}
-
-/* The slot of (a, b, c) with hash h, inserted empty (count 0) when absent;
- * NULL when out of memory. The caller sets count to at least 1. The table
- * grows before the probe, so the probe loop is the whole hot path. */
-static inline ng_slot *map_get_h(ng_map *m, uint32_t a, uint32_t b, uint32_t c, uint64_t h)
-{
-    if (WS_UNLIKELY(m->used >= m->limit) && map_grow(m)) return NULL;
-    size_t j = h & m->mask;
-    for (;;) {
-        ng_slot *s = &m->slots[j];
-        if (!s->count) break;
-        if (s->id[0] == a && s->id[1] == b && s->id[2] == c) return s;
-        j = (j + 1) & m->mask;
-    }
-    ng_slot *s = &m->slots[j];
-    s->id[0] = a;
-    s->id[1] = b;
-    s->id[2] = c;
-    s->stamp = 0;
-    s->df = 0;
-    m->used++;
-    return s;
-}
-
-static inline ng_slot *map_get(ng_map *m, uint32_t a, uint32_t b, uint32_t c)
-{
-    return map_get_h(m, a, b, c, ng_hash(a, b, c));
-}
-
 static void ng_free(void *p)
 {
     ng_state *s = p;
     if (!s) return;
-    ws_free(s->map.slots);
+    ng_map_free(&s->map);
     ws_free(s->pend);
     ws_free(s);
 }
@@ -182,7 +132,7 @@ static void *ng_init(const ws_query *q)
     s->n = pr->n;
     s->phrases = pr->phrases;
     s->nterms = q->norm->terms.nterms;
-    int bad = map_init(&s->map, 1024) != 0 || !(s->pend = ws_malloc(PEND * sizeof *s->pend));
+    int bad = ng_map_init(&s->map, 1024, 0) != 0 || !(s->pend = ws_malloc(PEND * sizeof *s->pend));
     if (bad) {
         ng_free(s);
         return NULL;
@@ -201,8 +151,8 @@ static int flush(ng_state *s)
     const size_t np = s->npend;
     s->npend = 0;
     for (size_t i = 0; i < np; i++) {
-        if (i + PREFETCH < np) __builtin_prefetch(&m->slots[pd[i + PREFETCH].hash & m->mask], 1);
-        ng_slot *sl = map_get_h(m, pd[i].id[0], pd[i].id[1], pd[i].id[2], pd[i].hash);
+        if (i + PREFETCH < np) ng_map_prefetch(m, pd[i + PREFETCH].hash);
+        ng_slot *sl = ng_map_get_h(m, pd[i].key, pd[i].hash, NULL);
         if (!sl) return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct so far)", m->used);
         sl->count++;
         sl->df += sl->stamp != pd[i].row;
@@ -215,11 +165,9 @@ static int flush(ng_state *s)
 static inline int add_gram(ng_state *s, uint32_t a, uint32_t b, uint32_t c, uint32_t row)
 {
     ng_pend *p = &s->pend[s->npend++];
-    p->id[0] = a;
-    p->id[1] = b;
-    p->id[2] = c;
+    p->key = ng_key3(a, b, c);
     p->row = row;
-    p->hash = ng_hash(a, b, c);
+    p->hash = ng_map_hash(&s->map, p->key);
     return s->npend == PEND ? flush(s) : 0;
 }
 
@@ -232,7 +180,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     /* Stamps would wrap: forget them (df counts are kept, only "seen in
      * this row" is reset, and no row is open between blocks). */
     if ((uint64_t)s->row + b->nrows >= UINT32_MAX) {
-        for (size_t i = 0; i <= s->map.mask; i++) s->map.slots[i].stamp = 0;
+        for (size_t i = 0; i < s->map.cap; i++) s->map.slots[i].stamp = 0;
         s->row = 0;
     }
     for (uint32_t r = 0; r < b->nrows; r++) {
@@ -288,18 +236,18 @@ static int ng_merge(void *into, const void *from, const ws_query *q)
      * be prefetched as in flush(). */
     size_t idx[PEND];
     uint64_t h[PEND];
-    for (size_t i = 0; i <= b->map.mask;) {
+    for (size_t i = 0; i < b->map.cap;) {
         size_t k = 0;
-        for (; i <= b->map.mask && k < PEND; i++) {
+        for (; i < b->map.cap && k < PEND; i++) {
             const ng_slot *sl = &b->map.slots[i];
             if (!sl->count) continue;
             idx[k] = i;
-            h[k++] = ng_hash(sl->id[0], sl->id[1], sl->id[2]);
+            h[k++] = ng_map_hash(m, sl->key);
         }
         for (size_t j = 0; j < k; j++) {
-            if (j + PREFETCH < k) __builtin_prefetch(&m->slots[h[j + PREFETCH] & m->mask], 1);
+            if (j + PREFETCH < k) ng_map_prefetch(m, h[j + PREFETCH]);
             const ng_slot *sl = &b->map.slots[idx[j]];
-            ng_slot *d = map_get_h(m, sl->id[0], sl->id[1], sl->id[2], h[j]);
+            ng_slot *d = ng_map_get_h(m, sl->key, h[j], NULL);
             if (!d) return ws_error(WS_ENOMEM, "out of memory merging n-gram tables");
             d->count += sl->count;
             d->df += sl->df;
@@ -316,11 +264,11 @@ static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
     const ng_state *s = p;
     if (ws_buf_reserve(out, WS_VARINT_MAX)) return WS_ENOMEM;
     ws_buf_put_varint(out, s->npos);
-    for (size_t i = 0; i <= s->map.mask; i++) {
+    for (size_t i = 0; i < s->map.cap; i++) {
         const ng_slot *sl = &s->map.slots[i];
         if (!sl->count) continue;
         if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
-        for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->id[k]);
+        for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->key.id[k]);
         ws_buf_put_varint(out, sl->count);
         ws_buf_put_varint(out, sl->df);
     }
@@ -339,7 +287,7 @@ static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
             ws_varint_get(&at, end, &count) || ws_varint_get(&at, end, &df) || !count)
             goto bad;
         if (id[0] > UINT32_MAX || id[1] > UINT32_MAX || id[2] > UINT32_MAX) goto bad;
-        ng_slot *d = map_get(&s->map, (uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]);
+        ng_slot *d = ng_map_get(&s->map, ng_key3((uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]), NULL);
         if (!d) return ws_error(WS_ENOMEM, "out of memory unpacking an n-gram table");
         d->count += count;
         d->df += df;
@@ -435,10 +383,10 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
             ws_free(right);
             return ws_error(WS_ENOMEM, "out of memory for the phrase marginals of %u terms", s->nterms);
         }
-        for (size_t i = 0; i <= s->map.mask; i++) {
+        for (size_t i = 0; i < s->map.cap; i++) {
             const ng_slot *sl = &s->map.slots[i];
-            left[sl->id[0]] += sl->count; /* empty slots add 0 */
-            right[sl->id[1]] += sl->count;
+            left[sl->key.id[0]] += sl->count; /* empty slots add 0 */
+            right[sl->key.id[1]] += sl->count;
         }
     }
     ng_item *items = ws_malloc((s->map.used + 1) * sizeof *items);
@@ -448,14 +396,14 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
         return ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", s->map.used);
     }
     size_t n = 0;
-    for (size_t i = 0; i <= s->map.mask; i++) {
+    for (size_t i = 0; i < s->map.cap; i++) {
         const ng_slot *sl = &s->map.slots[i];
         if (sl->count < min_count) continue; /* empty slots too */
         ng_item *it = &items[n++];
-        memcpy(it->id, sl->id, sizeof it->id);
+        memcpy(it->id, sl->key.id, sizeof it->id);
         it->count = sl->count;
         it->df = sl->df;
-        it->score = s->phrases ? ws_ngrams_npmi(sl->count, left[sl->id[0]], right[sl->id[1]], s->npos) : 0;
+        it->score = s->phrases ? ws_ngrams_npmi(sl->count, left[sl->key.id[0]], right[sl->key.id[1]], s->npos) : 0;
     }
     ws_free(left);
     ws_free(right);

@@ -77,7 +77,7 @@ static void *tf_init(const ws_query *q)
     if (!s) return NULL;
     s->n = q->norm->terms.nterms;
     int bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells));
-    if (!bad && q->groups) bad = tf_map_init(&s->groups, 64);
+    if (!bad && q->groups) bad = tf_map_init(&s->groups, 64, 0);
     if (bad) {
         tf_free(s);
         return NULL;
@@ -139,7 +139,7 @@ static tf_group *group_get(tf_state *s, uint32_t id)
     tf_group *g = &s->gs[s->ngs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (tf_map_init(&g->terms, 256)) return NULL;
+    if (tf_map_init(&g->terms, 256, 0)) return NULL;
     t->tf = 1; /* present */
     t->df = s->ngs++;
     return g;
@@ -226,7 +226,7 @@ static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8
 
 static int map_merge(tf_map *into, const tf_map *from)
 {
-    for (size_t i = 0; i <= from->mask; i++) {
+    for (size_t i = 0; i < from->cap; i++) {
         const tf_map_slot *sl = &from->slots[i];
         if (sl->key == EMPTY) continue;
         tf_total *c = tf_map_get(into, sl->key, NULL);
@@ -360,7 +360,7 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
     for (size_t g = 0; !rc && g < s->ngs; g++) {
         const tf_map *m = &s->gs[g].terms;
         size_t n = 0;
-        for (size_t i = 0; i <= m->mask; i++)
+        for (size_t i = 0; i < m->cap; i++)
             if (m->slots[i].key != EMPTY && m->slots[i].val.df >= q->min_df)
                 items[n++] = (tf_item){(uint32_t)m->slots[i].key, m->slots[i].val.tf, m->slots[i].val.df, 0};
         set_tfidf(q, items, n, s->gs[g].stories);
@@ -430,7 +430,7 @@ static int tf_pack(const void *p, const ws_query *q, ws_buf *out)
             ws_buf_put_varint(out, g->id);
             ws_buf_put_varint(out, g->stories);
             ws_buf_put_varint(out, g->terms.used);
-            for (size_t j = 0; j <= g->terms.mask; j++) {
+            for (size_t j = 0; j < g->terms.cap; j++) {
                 const tf_map_slot *sl = &g->terms.slots[j];
                 if (sl->key == EMPTY) continue;
                 if (ws_buf_reserve(out, 3 * WS_VARINT_MAX)) return WS_ENOMEM;

@@ -351,11 +351,11 @@ static void *tr_init(const ws_query *q)
     int bad = 0;
     if (p->mode == WS_TRENDS_EMERGING) {
         s->n = q->norm->terms.nterms;
-        bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells)) || tr_map_init(&s->bmap, 64);
+        bad = !(s->cells = ws_calloc((size_t)s->n + 1, sizeof *s->cells)) || tr_map_init(&s->bmap, 64, 0);
     } else {
         s->nt = p->set->ntopics;
         s->width = 2 * s->nt + 1;
-        bad = tr_map_init(&s->pairs, 64) || !(s->ment = ws_calloc(s->nt + 1, sizeof *s->ment)) ||
+        bad = tr_map_init(&s->pairs, 64, 0) || !(s->ment = ws_calloc(s->nt + 1, sizeof *s->ment)) ||
               !(s->touched = ws_calloc(s->nt + 1, sizeof *s->touched)) ||
               !(s->mpos = ws_calloc(s->nt + 1, sizeof *s->mpos));
     }
@@ -484,7 +484,7 @@ static tr_bucket *bucket_get(tr_state *s, uint32_t id)
     tr_bucket *g = &s->bs[s->nbs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (tr_map_init(&g->terms, 256)) return NULL;
+    if (tr_map_init(&g->terms, 256, 0)) return NULL;
     *sl = s->nbs++;
     return g;
 }
@@ -564,7 +564,7 @@ static int tr_merge(void *into, const void *from, const ws_query *q)
             if (!g) return ws_error(WS_ENOMEM, "out of memory merging trends buckets");
             g->stories += b->bs[i].stories;
             const tr_map *m = &b->bs[i].terms;
-            for (size_t k = 0; k <= m->mask; k++) {
+            for (size_t k = 0; k < m->cap; k++) {
                 if (m->slots[k].key == EMPTY) continue;
                 int fresh;
                 uint64_t *sl = tr_map_get(&g->terms, m->slots[k].key, &fresh);
@@ -574,7 +574,7 @@ static int tr_merge(void *into, const void *from, const ws_query *q)
         }
         return 0;
     }
-    for (size_t k = 0; k <= b->pairs.mask; k++) {
+    for (size_t k = 0; k < b->pairs.cap; k++) {
         const tr_slot *sl = &b->pairs.slots[k];
         if (sl->key == EMPTY) continue;
         uint64_t *c = pair_get(a, sl->key);
@@ -600,7 +600,7 @@ static int tr_pack(const void *v, const ws_query *q, ws_buf *out)
             ws_buf_put_varint(out, g->id);
             ws_buf_put_varint(out, g->stories);
             ws_buf_put_varint(out, g->terms.used);
-            for (size_t k = 0; k <= g->terms.mask; k++) {
+            for (size_t k = 0; k < g->terms.cap; k++) {
                 if (g->terms.slots[k].key == EMPTY) continue;
                 if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return WS_ENOMEM;
                 ws_buf_put_varint(out, g->terms.slots[k].key);
@@ -609,7 +609,7 @@ static int tr_pack(const void *v, const ws_query *q, ws_buf *out)
         }
         return 0;
     }
-    for (size_t k = 0; k <= s->pairs.mask; k++) {
+    for (size_t k = 0; k < s->pairs.cap; k++) {
         const tr_slot *sl = &s->pairs.slots[k];
         if (sl->key == EMPTY) continue;
         if (ws_buf_reserve(out, (1 + (size_t)s->width) * WS_VARINT_MAX)) return WS_ENOMEM;
@@ -686,7 +686,7 @@ static int series_table(tr_state *s, ws_trends_out *o)
     uint32_t *gids = ws_calloc(s->pairs.used + 1, sizeof *gids);
     if (!gids) return ws_error(WS_ENOMEM, "out of memory for the trends table");
     size_t ng = 0;
-    for (size_t k = 0; k <= s->pairs.mask; k++) {
+    for (size_t k = 0; k < s->pairs.cap; k++) {
         const tr_slot *sl = &s->pairs.slots[k];
         if (sl->key == EMPTY) continue;
         uint32_t bk = (uint32_t)(sl->key >> 32);
@@ -730,7 +730,7 @@ static int series_table(tr_state *s, ws_trends_out *o)
         ws_str l = ws_group_label(&tg, bmin + b * step, buf);
         memcpy(o->blabel[b], l.p, l.n < 31 ? l.n : 31);
     }
-    for (size_t k = 0; k <= s->pairs.mask; k++) {
+    for (size_t k = 0; k < s->pairs.cap; k++) {
         const tr_slot *sl = &s->pairs.slots[k];
         if (sl->key == EMPTY) continue;
         uint32_t b = ((uint32_t)(sl->key >> 32) - bmin) / step, g = (uint32_t)sl->key;
@@ -930,7 +930,7 @@ static int emerging_finish(tr_state *s, const ws_query *q, ws_table *out)
         if (!d || !c) continue; /* no baseline to compare with */
         size_t n = 0;
         const tr_map *m = &bk->terms;
-        for (size_t k = 0; k <= m->mask; k++) {
+        for (size_t k = 0; k < m->cap; k++) {
             const tr_slot *sl = &m->slots[k];
             if (sl->key == EMPTY || sl->val < p->min_count) continue;
             uint64_t a = sl->val, base = 0;
