@@ -6,6 +6,17 @@
  * wants the folder gone on SIGINT cancels the request (the cancel flag is
  * checked while runs are written and merged) and the folder is removed on
  * the way out, as on any error.
+ *
+ * Run files are frames of at most FRAME records, each frame a header (two
+ * little-endian u32: records, payload bytes) and a payload. Records whose
+ * size is a multiple of 8 are coded as 64-bit words, each word as the
+ * zigzag varint of its difference from the same word of the record
+ * before (zero at a frame's start): runs are sorted, so keys differ by
+ * little and counts are small, and a co-occurrence run of 16-byte
+ * {pair, count} records shrinks to a fifth or less (BENCHMARKS.md, issue
+ * 19). Hand-written rather than zstd: a varint pass costs a fraction of
+ * zstd's and gets most of the size; zstd over the varints was measured to
+ * save little more (see there). Other record sizes are stored as they are.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ws_spill.h"
@@ -101,6 +112,66 @@ ws_spill_stats ws_spill_get_stats(const ws_spill *sp)
     return s;
 }
 
+/* ---- frames ---- */
+
+#define FRAME 1024u   /* records per frame */
+#define FHEAD 8u      /* frame header bytes */
+
+/* The largest payload of a frame of n records. */
+static size_t frame_max(size_t n, size_t rsize)
+{
+    return rsize % 8 ? n * rsize : n * (rsize / 8) * WS_VARINT_MAX;
+}
+
+static inline uint64_t zigzag(uint64_t d) { return (d << 1) ^ (uint64_t)-(int64_t)(d >> 63); }
+static inline uint64_t unzigzag(uint64_t z) { return (z >> 1) ^ (uint64_t)-(int64_t)(z & 1); }
+
+/* Code n (<= FRAME) records as one frame at dst (frame_max + FHEAD bytes);
+ * returns the frame's bytes. */
+static size_t frame_encode(uint8_t *dst, const uint8_t *recs, size_t n, size_t rsize)
+{
+    uint8_t *o = dst + FHEAD;
+    if (rsize % 8) {
+        memcpy(o, recs, n * rsize);
+        o += n * rsize;
+    } else {
+        const size_t nw = rsize / 8;
+        uint64_t prev[64] = {0}; /* rsize / 8 <= 64: checked by the callers */
+        for (size_t i = 0; i < n; i++)
+            for (size_t w = 0; w < nw; w++) {
+                uint64_t v;
+                memcpy(&v, recs + i * rsize + w * 8, 8);
+                o += ws_varint_put(o, zigzag(v - prev[w]));
+                prev[w] = v;
+            }
+    }
+    ws_le32_put(dst, (uint32_t)n);
+    ws_le32_put(dst + 4, (uint32_t)(o - dst - FHEAD));
+    return (size_t)(o - dst);
+}
+
+/* Decode a payload of len bytes holding n records into out. */
+static int frame_decode(const uint8_t *in, size_t len, size_t n, size_t rsize, uint8_t *out, const char *path)
+{
+    if (rsize % 8) {
+        if (len != n * rsize) return ws_error(WS_EIO, "%s: spill run frame of the wrong size", path);
+        memcpy(out, in, len);
+        return 0;
+    }
+    const size_t nw = rsize / 8;
+    const uint8_t *at = in, *end = in + len;
+    uint64_t prev[64] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (size_t w = 0; w < nw; w++) {
+            uint64_t z;
+            if (ws_varint_get(&at, end, &z)) return ws_error(WS_EIO, "%s: spill run frame is damaged", path);
+            prev[w] += unzigzag(z);
+            memcpy(out + i * rsize + w * 8, &prev[w], 8);
+        }
+    if (at != end) return ws_error(WS_EIO, "%s: spill run frame is damaged", path);
+    return 0;
+}
+
 /* ---- writing ---- */
 
 static int write_all(int fd, const void *p, size_t n, const char *path)
@@ -128,15 +199,62 @@ static int run_create(ws_spill *sp, uint32_t *run, int *fd, char *path)
     return 0;
 }
 
+/* Records coded into frames and written to fd, through a buffer of cap
+ * bytes (at least one frame). */
+typedef struct frame_writer {
+    int fd;
+    const char *path;
+    uint8_t *buf;
+    size_t len, cap;
+    uint64_t bytes;
+} frame_writer;
+
+static int fw_init(frame_writer *fw, int fd, const char *path, size_t cap, size_t rsize)
+{
+    size_t need = FHEAD + frame_max(FRAME, rsize);
+    fw->fd = fd;
+    fw->path = path;
+    fw->len = 0;
+    fw->bytes = 0;
+    fw->cap = cap > need ? cap : need;
+    if (!(fw->buf = ws_malloc(fw->cap))) return ws_error(WS_ENOMEM, "out of memory for a spill write buffer");
+    return 0;
+}
+
+static int fw_flush(frame_writer *fw)
+{
+    int rc = write_all(fw->fd, fw->buf, fw->len, fw->path);
+    fw->bytes += fw->len;
+    fw->len = 0;
+    return rc;
+}
+
+/* Append n (<= FRAME) records as one frame. */
+static int fw_frame(frame_writer *fw, const uint8_t *recs, size_t n, size_t rsize)
+{
+    if (fw->len + FHEAD + frame_max(n, rsize) > fw->cap) {
+        int rc = fw_flush(fw);
+        if (rc) return rc;
+    }
+    fw->len += frame_encode(fw->buf + fw->len, recs, n, rsize);
+    return 0;
+}
+
 int ws_spill_write(ws_spill *sp, const void *recs, size_t n, size_t rsize, uint32_t *run)
 {
     char path[4096 + 16];
+    if (rsize == 0 || rsize > 512) return ws_error(WS_EINVAL, "spill records of %zu bytes", rsize);
     if (cancelled(sp)) return ws_error(WS_ECANCELED, "cancelled");
     int fd, rc = run_create(sp, run, &fd, path);
     if (rc) return rc;
-    rc = write_all(fd, recs, n * rsize, path);
+    frame_writer fw;
+    rc = fw_init(&fw, fd, path, (size_t)1 << 20, rsize);
+    for (size_t i = 0; i < n && !rc; i += FRAME)
+        rc = fw_frame(&fw, (const uint8_t *)recs + i * rsize, n - i < FRAME ? n - i : FRAME, rsize);
+    if (!rc) rc = fw_flush(&fw);
+    ws_free(fw.buf);
     if (close(fd) && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (!rc) atomic_fetch_add(&sp->bytes, (unsigned long long)(n * rsize));
+    if (!rc) atomic_fetch_add(&sp->bytes, (unsigned long long)fw.bytes);
     return rc;
 }
 
@@ -144,32 +262,55 @@ int ws_spill_write(ws_spill *sp, const void *recs, size_t n, size_t rsize, uint3
 
 typedef struct cursor {
     int fd;
-    uint8_t *buf;
+    uint8_t *raw;    /* frames as read: rcap bytes */
+    size_t rlen, rpos, rcap;
+    uint8_t *buf;    /* the current frame's records */
     size_t len, pos; /* bytes in buf, read position */
     uint32_t run;
     char path[4096 + 16];
 } cursor;
 
+/* Have at least want bytes from rpos in raw (fewer at the end of the file);
+ * returns the bytes there. */
+static int raw_fill(cursor *c, size_t want, size_t *have)
+{
+    if (c->rlen - c->rpos < want) {
+        memmove(c->raw, c->raw + c->rpos, c->rlen - c->rpos);
+        c->rlen -= c->rpos;
+        c->rpos = 0;
+        while (c->rlen < c->rcap) {
+            ssize_t r = read(c->fd, c->raw + c->rlen, c->rcap - c->rlen);
+            if (r < 0) {
+                if (errno == EINTR) continue;
+                return ws_error(WS_EIO, "%s: read failed: %s", c->path, strerror(errno));
+            }
+            if (r == 0) break;
+            c->rlen += (size_t)r;
+        }
+    }
+    *have = c->rlen - c->rpos;
+    return 0;
+}
+
 /* Make the cursor's next record available; returns 1 when there is one,
  * 0 at the end, negative on error. */
-static int cursor_fill(cursor *c, size_t cap, size_t rsize)
+static int cursor_fill(cursor *c, size_t rsize)
 {
-    if (c->pos + rsize <= c->len) return 1;
-    size_t keep = c->len - c->pos; /* never a partial record unless the file is short */
-    memmove(c->buf, c->buf + c->pos, keep);
-    c->len = keep;
+    if (c->pos < c->len) return 1;
+    size_t have;
+    int rc = raw_fill(c, FHEAD, &have);
+    if (rc) return rc;
+    if (have == 0) return 0;
+    if (have < FHEAD) return ws_error(WS_EIO, "%s: spill run ends inside a frame", c->path);
+    uint32_t n = ws_le32_get(c->raw + c->rpos), len = ws_le32_get(c->raw + c->rpos + 4);
+    if (n == 0 || n > FRAME || len > frame_max(n, rsize))
+        return ws_error(WS_EIO, "%s: spill run frame header is damaged", c->path);
+    if ((rc = raw_fill(c, FHEAD + len, &have))) return rc;
+    if (have < FHEAD + len) return ws_error(WS_EIO, "%s: spill run ends inside a frame", c->path);
+    if ((rc = frame_decode(c->raw + c->rpos + FHEAD, len, n, rsize, c->buf, c->path))) return rc;
+    c->rpos += FHEAD + len;
+    c->len = (size_t)n * rsize;
     c->pos = 0;
-    while (c->len < cap) {
-        ssize_t r = read(c->fd, c->buf + c->len, cap - c->len);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return ws_error(WS_EIO, "%s: read failed: %s", c->path, strerror(errno));
-        }
-        if (r == 0) break;
-        c->len += (size_t)r;
-    }
-    if (c->len == 0) return 0;
-    if (c->len < rsize) return ws_error(WS_EIO, "%s: spill run ends inside a record", c->path);
     return 1;
 }
 
@@ -207,23 +348,18 @@ static void sift(merger *m, size_t i)
 typedef struct sink {
     ws_spill_emit emit;
     void *arg;
-    int fd;
-    uint8_t *buf;
-    size_t len, cap;
-    char *path;
+    frame_writer fw;
+    uint8_t *frame; /* FRAME records waiting to be coded */
+    size_t n;
 } sink;
 
 static int sink_put(sink *s, const void *rec, size_t rsize)
 {
     if (s->emit) return s->emit(s->arg, rec);
-    if (s->len + rsize > s->cap) {
-        int rc = write_all(s->fd, s->buf, s->len, s->path);
-        if (rc) return rc;
-        s->len = 0;
-    }
-    memcpy(s->buf + s->len, rec, rsize);
-    s->len += rsize;
-    return 0;
+    memcpy(s->frame + s->n * rsize, rec, rsize);
+    if (++s->n < FRAME) return 0;
+    s->n = 0;
+    return fw_frame(&s->fw, s->frame, FRAME, rsize);
 }
 
 /* Merge runs[0..n) (n <= fan-in) into s; deletes them. */
@@ -242,7 +378,8 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
         cursor *c = &m.cur[i];
         c->run = runs[i];
         run_path(sp->dir, runs[i], c->path);
-        if (!(c->buf = ws_malloc(bufcap))) {
+        c->rcap = bufcap > FHEAD + frame_max(FRAME, rsize) ? bufcap : FHEAD + frame_max(FRAME, rsize);
+        if (!(c->buf = ws_malloc((size_t)FRAME * rsize)) || !(c->raw = ws_malloc(c->rcap))) {
             rc = ws_error(WS_ENOMEM, "out of memory for spill read buffers");
             break;
         }
@@ -253,7 +390,7 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
         /* The file stays readable through its descriptor: unlink now so a
          * crash from here on leaves less behind. */
         unlink(c->path);
-        int r = cursor_fill(c, bufcap, rsize);
+        int r = cursor_fill(c, rsize);
         if (r < 0) rc = r;
         else if (r > 0) m.heap[m.nheap++] = i;
     }
@@ -275,7 +412,7 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
             have = 1;
         }
         c->pos += rsize;
-        int r = cursor_fill(c, bufcap, rsize);
+        int r = cursor_fill(c, rsize);
         if (r < 0) {
             rc = r;
             break;
@@ -287,6 +424,7 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
     for (size_t i = 0; m.cur && i < n; i++) {
         if (m.cur[i].fd >= 0) close(m.cur[i].fd);
         ws_free(m.cur[i].buf);
+        ws_free(m.cur[i].raw);
     }
     ws_free(m.cur);
     ws_free(m.heap);
@@ -297,6 +435,7 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
 int ws_spill_merge(ws_spill *sp, const uint32_t *runs, size_t nruns, size_t rsize, ws_spill_cmp cmp,
                    ws_spill_combine combine, size_t fanin, size_t mem, ws_spill_emit emit, void *arg)
 {
+    if (rsize == 0 || rsize > 512) return ws_error(WS_EINVAL, "spill records of %zu bytes", rsize);
     if (fanin < 2) fanin = 2;
     /* A queue of runs with their merge generation; new runs join the end,
      * so every input is merged once per level. */
@@ -315,21 +454,21 @@ int ws_spill_merge(ws_spill *sp, const uint32_t *runs, size_t nruns, size_t rsiz
     while (!rc && tail - head > fanin) {
         char path[4096 + 16];
         sink s = {0};
-        s.path = path;
-        s.cap = bufcap;
         uint32_t run;
-        if ((rc = run_create(sp, &run, &s.fd, path))) break;
-        if (!(s.buf = ws_malloc(s.cap))) rc = ws_error(WS_ENOMEM, "out of memory for a spill write buffer");
+        int fd;
+        if ((rc = run_create(sp, &run, &fd, path))) break;
+        rc = fw_init(&s.fw, fd, path, bufcap, rsize);
+        if (!rc && !(s.frame = ws_malloc((size_t)FRAME * rsize)))
+            rc = ws_error(WS_ENOMEM, "out of memory for a spill write buffer");
         uint32_t g = 0;
         for (size_t i = head; i < head + fanin; i++) g = gen[i] > g ? gen[i] : g;
         if (!rc) rc = merge_level(sp, q + head, fanin, rsize, cmp, combine, bufcap, &s);
-        if (!rc && s.len) rc = write_all(s.fd, s.buf, s.len, path);
-        if (close(s.fd) && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", path, strerror(errno));
-        ws_free(s.buf);
-        if (!rc) {
-            struct stat st;
-            if (!stat(path, &st)) atomic_fetch_add(&sp->bytes, (unsigned long long)st.st_size);
-        }
+        if (!rc && s.n) rc = fw_frame(&s.fw, s.frame, s.n, rsize);
+        if (!rc) rc = fw_flush(&s.fw);
+        if (close(fd) && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", path, strerror(errno));
+        ws_free(s.fw.buf);
+        ws_free(s.frame);
+        if (!rc) atomic_fetch_add(&sp->bytes, (unsigned long long)s.fw.bytes);
         head += fanin;
         q[tail] = run;
         gen[tail++] = g + 1;

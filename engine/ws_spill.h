@@ -21,8 +21,9 @@
  *
  * Records are compared with a caller's function; equal records (cmp == 0)
  * are folded with `combine` when it is given (e.g. summing counts), so a
- * merge of partial counts yields each key once. Run files hold the records
- * as they are in memory (native byte order): they live only as long as the
+ * merge of partial counts yields each key once. Records are at most 512
+ * bytes. Run files hold the records delta- and varint-coded in frames (see
+ * ws_spill.c), words in native byte order: they live only as long as the
  * process.
  */
 #ifndef WS_SPILL_H

@@ -108,7 +108,7 @@ ws_str ws_srcrec_get(const ws_srcrec *r, int field)
 
 int ws_srcrec_tag(ws_srcrec *r, uint32_t tag, const char *s, size_t n, ws_encoding enc)
 {
-    size_t mark = r->text.n, off, len;
+    size_t mark = r->text.n, off = 0, len = 0;
     int rc = put_text(r, s, n, enc, 1, &off, &len);
     if (rc) return rc;
     if (!len) { r->text.n = mark; return 0; }

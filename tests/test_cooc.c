@@ -458,3 +458,157 @@ Test(cooc, spill_merge_levels)
     cr_assert_eq(s.n, 1);
     ws_spill_close(sp);
 }
+
+/* ---- run files: frames, word deltas, damage ---- */
+
+typedef struct rec24 {
+    uint64_t w[3];
+} rec24;
+static int rec24_cmp(const void *x, const void *y)
+{
+    const rec24 *a = x, *b = y;
+    return a->w[0] < b->w[0] ? -1 : a->w[0] > b->w[0];
+}
+typedef struct rec12 {
+    uint32_t k, a, b;
+} rec12;
+static int rec12_cmp(const void *x, const void *y)
+{
+    const rec12 *a = x, *b = y;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+typedef struct collect {
+    uint8_t *p;
+    size_t n, rsize;
+} collect;
+static int collect_emit(void *arg, const void *rec)
+{
+    collect *c = arg;
+    memcpy(c->p + c->n++ * c->rsize, rec, c->rsize);
+    return 0;
+}
+
+static int rec24_cmp_all(const void *x, const void *y)
+{
+    const rec24 *a = x, *b = y;
+    for (int i = 0; i < 3; i++)
+        if (a->w[i] != b->w[i]) return a->w[i] < b->w[i] ? -1 : 1;
+    return 0;
+}
+
+/* Runs of sizes around the frame size (1024 records), words that wrap
+ * (UINT64_MAX, decreasing values), and record sizes that are and are not
+ * multiples of 8 come back exactly: in one merge level in the stable
+ * order (ties: the earlier run first), which a model merge computes
+ * independently; through intermediate levels (fan-in 2) as the same
+ * records. */
+Test(cooc, spill_frames_exact)
+{
+    static const size_t sizes[] = {1, 1023, 1024, 1025, 5000, 2};
+    enum { NR = sizeof sizes / sizeof sizes[0], TOTAL = 1 + 1023 + 1024 + 1025 + 5000 + 2 };
+    static rec24 in24[TOTAL], want24[TOTAL], got24[TOTAL];
+    static rec12 in12[TOTAL], want12[TOTAL], got12[TOTAL];
+    ws_spill *sp;
+    cr_assert_eq(ws_spill_open(dir, NULL, &sp), 0, "%s", ws_last_error());
+    uint32_t r24[NR], r24b[NR], r12[NR];
+    size_t off = 0;
+    for (size_t r = 0; r < NR; r++) {
+        rec24 *a = in24 + off;
+        rec12 *b = in12 + off;
+        for (size_t i = 0; i < sizes[r]; i++) {
+            a[i].w[0] = rnd(3000);
+            a[i].w[1] = i % 7 == 0 ? UINT64_MAX - rnd(5) : (uint64_t)rnd(1000000) << 40;
+            a[i].w[2] = (uint64_t)r * 1000000u + i; /* identifies the record */
+            b[i] = (rec12){(uint32_t)rnd(3000), (uint32_t)rnd(UINT32_MAX), (uint32_t)(r * 1000000u + i)};
+        }
+        /* sorted within the run, stably by insertion order */
+        for (size_t i = 1; i < sizes[r]; i++)
+            for (size_t j = i; j > 0 && rec24_cmp(&a[j - 1], &a[j]) > 0; j--) {
+                rec24 t = a[j];
+                a[j] = a[j - 1];
+                a[j - 1] = t;
+            }
+        for (size_t i = 1; i < sizes[r]; i++)
+            for (size_t j = i; j > 0 && rec12_cmp(&b[j - 1], &b[j]) > 0; j--) {
+                rec12 t = b[j];
+                b[j] = b[j - 1];
+                b[j - 1] = t;
+            }
+        cr_assert_eq(ws_spill_write(sp, a, sizes[r], sizeof *a, &r24[r]), 0, "%s", ws_last_error());
+        cr_assert_eq(ws_spill_write(sp, a, sizes[r], sizeof *a, &r24b[r]), 0, "%s", ws_last_error());
+        cr_assert_eq(ws_spill_write(sp, b, sizes[r], sizeof *b, &r12[r]), 0, "%s", ws_last_error());
+        off += sizes[r];
+    }
+    /* the model: repeatedly take the smallest head, the earliest run on ties */
+    size_t head[NR] = {0}, start[NR];
+    for (size_t r = 0, o = 0; r < NR; o += sizes[r], r++) start[r] = o;
+    for (size_t k = 0; k < TOTAL; k++) {
+        size_t best = NR;
+        for (size_t r = 0; r < NR; r++)
+            if (head[r] < sizes[r] &&
+                (best == NR || rec24_cmp(&in24[start[r] + head[r]], &in24[start[best] + head[best]]) < 0))
+                best = r;
+        want24[k] = in24[start[best] + head[best]++];
+    }
+    memset(head, 0, sizeof head);
+    for (size_t k = 0; k < TOTAL; k++) {
+        size_t best = NR;
+        for (size_t r = 0; r < NR; r++)
+            if (head[r] < sizes[r] &&
+                (best == NR || rec12_cmp(&in12[start[r] + head[r]], &in12[start[best] + head[best]]) < 0))
+                best = r;
+        want12[k] = in12[start[best] + head[best]++];
+    }
+    collect c24 = {(uint8_t *)got24, 0, sizeof(rec24)}, c12 = {(uint8_t *)got12, 0, sizeof(rec12)};
+    cr_assert_eq(ws_spill_merge(sp, r24, NR, sizeof(rec24), rec24_cmp, NULL, 8, 1 << 14, collect_emit, &c24), 0, "%s",
+                 ws_last_error());
+    cr_assert_eq(ws_spill_merge(sp, r12, NR, sizeof(rec12), rec12_cmp, NULL, 8, 1 << 14, collect_emit, &c12), 0, "%s",
+                 ws_last_error());
+    cr_assert_eq(c24.n, TOTAL);
+    cr_assert_eq(c12.n, TOTAL);
+    cr_assert_eq(memcmp(got24, want24, sizeof want24), 0, "24-byte records differ from the model merge");
+    cr_assert_eq(memcmp(got12, want12, sizeof want12), 0, "12-byte records differ from the model merge");
+    /* fan-in 2 over 6 runs: intermediate runs are written as frames too */
+    c24.n = 0;
+    cr_assert_eq(ws_spill_merge(sp, r24b, NR, sizeof(rec24), rec24_cmp, NULL, 2, 1 << 14, collect_emit, &c24), 0,
+                 "%s", ws_last_error());
+    cr_assert_eq(c24.n, TOTAL);
+    cr_assert_gt(ws_spill_get_stats(sp).levels, 0);
+    for (size_t k = 1; k < TOTAL; k++) cr_assert_leq(rec24_cmp(&got24[k - 1], &got24[k]), 0, "out of order at %zu", k);
+    qsort(got24, TOTAL, sizeof *got24, rec24_cmp_all);
+    qsort(want24, TOTAL, sizeof *want24, rec24_cmp_all);
+    cr_assert_eq(memcmp(got24, want24, sizeof want24), 0, "24-byte records through two levels differ");
+    ws_spill_close(sp);
+}
+
+/* Sorted {key, count} runs with dense keys are coded in far fewer bytes
+ * than they hold; a damaged frame header is an error, never wrong data. */
+Test(cooc, spill_frames_size_and_damage)
+{
+    enum { N = 20000 };
+    static kv recs[N];
+    for (size_t i = 0; i < N; i++) recs[i] = (kv){i * 3 + rnd(3), 1 + rnd(4)};
+    ws_spill *sp;
+    cr_assert_eq(ws_spill_open(dir, NULL, &sp), 0, "%s", ws_last_error());
+    uint32_t run;
+    cr_assert_eq(ws_spill_write(sp, recs, N, sizeof(kv), &run), 0, "%s", ws_last_error());
+    ws_spill_stats ss = ws_spill_get_stats(sp);
+    /* a key delta of 1..5 and a count of 1..4 take one varint byte each
+     * (a frame's first key, coded whole, a few more): 2 of the 16 bytes */
+    cr_assert_leq(ss.bytes, (uint64_t)N * 2 + (N / 1024 + 1) * 16, "%llu bytes for %d records",
+                  (unsigned long long)ss.bytes, N);
+    /* damage the first frame's record count (run file run-00000000) */
+    char path[4300];
+    snprintf(path, sizeof path, "%s/run-%08x", ws_spill_dir(sp), run);
+    FILE *f = fopen(path, "r+b");
+    cr_assert(f, "%s", path);
+    uint8_t z[4] = {0, 0, 0, 0};
+    cr_assert_eq(fwrite(z, 1, 4, f), 4);
+    fclose(f);
+    static kv got[N];
+    sink s = {got, 0, 0};
+    int rc = ws_spill_merge(sp, &run, 1, sizeof(kv), kv_cmp, kv_sum, 2, 1 << 16, kv_emit, &s);
+    cr_assert_eq(rc, WS_EIO, "a damaged frame header gave %d", rc);
+    cr_assert(strstr(ws_last_error(), "damaged"), "%s", ws_last_error());
+    ws_spill_close(sp);
+}
