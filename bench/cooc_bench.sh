@@ -36,9 +36,9 @@ JSONL=
 CSV_OUT=
 KEEP=0
 
-die() { echo "cooc_bench: $*" >&2; exit 2; }
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
-is_posint() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+BENCH_NAME=cooc_bench
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 
 while (($#)); do
   case $1 in
@@ -56,44 +56,14 @@ while (($#)); do
 done
 
 # --- tools -------------------------------------------------------------------
-command -v node >/dev/null || die "node not found (DuckDB runs under Node.js 20+; apt-get install nodejs npm)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-((node_major >= 20)) || die "node $(node --version) is too old; @duckdb/node-api wants Node.js 20 or later"
-if [[ ! -d $BENCH/node_modules/@duckdb/node-api ]]; then
-  command -v npm >/dev/null || die "npm not found; cannot install @duckdb/node-api into bench/"
-  echo "cooc_bench: installing @duckdb/node-api into bench/node_modules" >&2
-  (cd "$BENCH" && npm install --no-audit --no-fund --loglevel=error >&2) || die "npm install in $BENCH failed"
-fi
-[[ -x $WS_BIN && ! -d $WS_BIN ]] ||
-  die "wirescan binary '$WS_BIN' not found or not executable: build it (cmake -B build && cmake --build build) or set WS_BIN"
-WS_BIN=$(cd "$(dirname "$WS_BIN")" && pwd)/$(basename "$WS_BIN")
-command -v python3 >/dev/null || die "python3 not found"
+bench_need_duckdb
+bench_need_wirescan
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package time) for peak memory"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cooc_bench.XXXXXX")
-if ((KEEP)); then echo "cooc_bench: work folder $WORK (kept)" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
+bench_workdir "$KEEP"
 
 # --- input -------------------------------------------------------------------
 if [[ -z $JSONL ]]; then
-  corpora=${WS_CORPORA:-$ROOT/../shared/corpora}
-  [[ -d $corpora ]] || corpora=/work/shared/corpora
-  [[ -d $corpora/reuters21578 ]] || die "no Reuters-21578 in $corpora (set WS_CORPORA, or give --jsonl FILE)"
-  echo "cooc_bench: converting Reuters-21578 and replicating it $COPIES times" >&2
-  python3 "$ROOT/tests/tools/reuters2jsonl.py" "$corpora/reuters21578" >"$WORK/reuters.jsonl" 2>/dev/null ||
-    die "reuters2jsonl.py failed"
-  python3 - "$WORK/reuters.jsonl" "$COPIES" >"$WORK/input.jsonl" <<'PY'
-import json, re, sys
-lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
-out = sys.stdout
-for k in range(int(sys.argv[2])):
-    for line in lines:
-        o = json.loads(line)
-        o['id'] = '%s-%d' % (o['id'], k)
-        m = re.match(r'^(\d{4})(-.*)$', o.get('date') or '')
-        if m:  # Reuters has no 29 February, so month and day stay valid in every year
-            o['date'] = '%04d%s' % (int(m.group(1)) + k, m.group(2))
-        out.write(json.dumps(o, ensure_ascii=False) + '\n')
-PY
+  bench_reuters "$WORK/input.jsonl" "$COPIES"
   JSONL="$WORK/input.jsonl"
   label="Reuters-21578 x$COPIES"
 else
@@ -108,27 +78,6 @@ echo "cooc_bench: ingesting $label ($mb MB, $stories stories) into a wirescan st
 echo "cooc_bench: loading it into DuckDB" >&2
 node "$BENCH/duckdb_cooc.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/load.log" 2>&1 ||
   { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
-
-# --- helpers -----------------------------------------------------------------
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-  if (NR % 2) printf "%.4f\n", v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b == 0) print "-"; else printf f "\n", a / b }'; }
-align() { awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
-  if (NF > nf) nf = NF }
-  END { for (r = 1; r <= NR; r++) { line = ""
-    for (i = 1; i <= nf; i++) line = line (i > 1 ? "  " : "") sprintf(i == 1 ? "%-" w[i] "s" : "%" w[i] "s", c[r, i])
-    print line } }'; }
-
-# timed CMD... -> seconds (the command's output goes to $WORK/last.log)
-timed() {
-  local t0 t1
-  t0=$(now)
-  "$@" >"$WORK/last.log" 2>&1 || { echo "cooc_bench: '$*' failed:" >&2; tail -n 20 "$WORK/last.log" >&2; exit 1; }
-  t1=$(now)
-  elapsed "$t0" "$t1"
-}
 
 # --- 1. collocates of one term, document contexts ------------------------------
 ws_t=(); dk_t=(); dk_in=()

@@ -74,19 +74,7 @@ if [[ $CORPUS == reuters ]]; then
   [[ -d $corpora/reuters21578 ]] || die "no Reuters-21578 in $corpora (set WS_CORPORA)"
   echo "jobs_bench: converting Reuters-21578 and replicating it $COPIES times" >&2
   python3 "$ROOT/tests/tools/reuters2jsonl.py" "$corpora/reuters21578" >reuters.jsonl 2>/dev/null || die "reuters2jsonl.py failed"
-  python3 - reuters.jsonl "$COPIES" >input.jsonl <<'PY'
-import json, re, sys
-lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
-out = sys.stdout
-for k in range(int(sys.argv[2])):
-    for line in lines:
-        o = json.loads(line)
-        o['id'] = '%s-%d' % (o['id'], k)
-        m = re.match(r'^(\d{4})(-.*)$', o.get('date') or '')
-        if m:  # Reuters has no 29 February, so month and day stay valid in every year
-            o['date'] = '%04d%s' % (int(m.group(1)) + k, m.group(2))
-        out.write(json.dumps(o, ensure_ascii=False) + '\n')
-PY
+  python3 "$ROOT/bench/replicate_reuters.py" reuters.jsonl "$COPIES" >input.jsonl || die "replicate_reuters.py failed"
   label="Reuters-21578 x$COPIES"
   T1=oil T2=trade T3=grain YEAR=1990
   printf '%s\n' "oil: oil, crude, opec, barrels" "grain: grain, wheat, corn" "money: dollar, yen, currency" \
