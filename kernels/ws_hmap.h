@@ -47,8 +47,10 @@
  * key UINT64_MAX (WS_HMAP_EMPTY) marking an empty slot. Its name_get and
  * name_find return the value (V *) rather than the slot.
  *
- * The ingest dictionary (string keys, built once per ingest) keeps its own
- * table beside the tokenizer.
+ * The term dictionaries keep their own tables: the store's (formats/
+ * ws_store.c, a layer below the kernels) and the ingest's (engine/
+ * ws_ingest.c), both keyed by strings that live in the dictionary's text
+ * and probed by a stored 64-bit hash before any string is compared.
  */
 #ifndef WS_HMAP_H
 #define WS_HMAP_H
