@@ -7,8 +7,8 @@
  * first, the first dated one out of the window ending the look-back; a
  * verified pair is joined when its similarity reaches the threshold;
  * clusters are the connected components, rooted at their earliest story.
- * The reference finds band partners by comparing every pair (quadratic),
- * so it shares nothing with the join's bucketed radix sort. Records are
+ * The reference groups keys with qsort, not the join's bucketed radix sort,
+ * and tests the window on the dates themselves. Records are
  * made by hand (no signing): signature values from a small alphabet give
  * long runs of equal band keys (longer than the look-back), random ones
  * spread the keys over every bucket; sizes from a few stories to several
@@ -66,39 +66,61 @@ static void join(uint32_t *p, uint32_t x, uint32_t y)
     else if (y < x) p[x] = y;
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Runs of equal keys, each in index order: qsort of (key << 32 | index). */
+static size_t runs(const ws_mh_item *it, size_t n, int band, uint64_t *e)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ws_mh_row_nsh(it[i].row))
+            e[m++] = (uint64_t)(band < 0 ? (uint32_t)(ws_mh_row_exact(it[i].row) >> 32) : band_key(it[i].row, (uint32_t)band))
+                         << 32 |
+                     i;
+    qsort(e, m, sizeof *e, cmp_u64);
+    return m;
+}
+
 static void reference(const ws_mh_item *it, size_t n, double thr, int64_t window, uint32_t *root, uint64_t *exact_pairs)
 {
     uint32_t *p = malloc((n + 1) * sizeof *p);
+    uint64_t *e = malloc((n + 1) * sizeof *e);
     for (size_t i = 0; i < n; i++) p[i] = (uint32_t)i;
     *exact_pairs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!ws_mh_row_nsh(it[i].row)) continue;
-        for (size_t j = i; j-- > 0;) {
-            if (!ws_mh_row_nsh(it[j].row) || ws_mh_row_exact(it[j].row) >> 32 != ws_mh_row_exact(it[i].row) >> 32)
-                continue;
+    size_t m = runs(it, n, -1, e);
+    for (size_t x = 0; x < m; x++) {
+        uint32_t i = (uint32_t)e[x];
+        for (size_t y = x; y-- > 0 && e[y] >> 32 == e[x] >> 32;) {
+            uint32_t j = (uint32_t)e[y];
             if (ws_mh_row_exact(it[j].row) != ws_mh_row_exact(it[i].row) ||
                 ws_mh_row_nsh(it[j].row) != ws_mh_row_nsh(it[i].row))
                 continue;
-            if (within(it, i, j, window)) ++*exact_pairs, join(p, (uint32_t)i, (uint32_t)j);
+            if (within(it, i, j, window)) ++*exact_pairs, join(p, i, j);
             break;
         }
     }
-    for (uint32_t band = 0; band < PERM / WS_MH_ROWS; band++)
-        for (size_t i = 0; i < n; i++) {
-            if (!ws_mh_row_nsh(it[i].row)) continue;
-            uint32_t seen = 0;
-            for (size_t j = i; j-- > 0 && seen < WS_MH_LOOKBACK;) {
-                if (!ws_mh_row_nsh(it[j].row) || band_key(it[j].row, band) != band_key(it[i].row, band)) continue;
+    for (int band = 0; band < PERM / (int)WS_MH_ROWS; band++) {
+        m = runs(it, n, band, e);
+        for (size_t x = 0; x < m; x++) {
+            uint32_t i = (uint32_t)e[x], seen = 0;
+            for (size_t y = x; y-- > 0 && e[y] >> 32 == e[x] >> 32 && seen < WS_MH_LOOKBACK;) {
+                uint32_t j = (uint32_t)e[y];
                 seen++;
                 if (!within(it, i, j, window)) {
                     if (it[i].date != WS_DATE_UNKNOWN && it[j].date != WS_DATE_UNKNOWN) break;
                     continue;
                 }
-                if (ws_mh_similarity(it[i].row, it[j].row, PERM) >= thr) join(p, (uint32_t)i, (uint32_t)j);
+                if (ws_mh_similarity(it[i].row, it[j].row, PERM) >= thr) join(p, i, j);
             }
         }
+    }
     for (size_t i = 0; i < n; i++) root[i] = find(p, (uint32_t)i);
     free(p);
+    free(e);
 }
 
 /* n stories: a share of copies of a recent earlier story (exact, or with
@@ -184,8 +206,10 @@ Test(dedup_join, matches_reference_many_buckets)
     check(6000, 0, 100, 0.5, 24 * 3600, 40);
     check(6000, 0, 0, 0.8, 2 * 3600, 40);
     check(20000, 0, 0, 0.4, 0, 40);
-    /* a mixed alphabet: long runs and spread keys together */
+    /* a mixed alphabet: long runs and spread keys together; enough stories
+     * for all 256 buckets */
     check(20000, 50, 500, 0.5, 3 * 3600, 40);
+    check(140000, 0, 1000, 0.5, 6 * 3600, 40);
 }
 
 Test(dedup_join, refuses_unordered_input)
