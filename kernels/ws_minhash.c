@@ -209,8 +209,10 @@ static void node_union(mh_node *u, uint32_t x, uint32_t y)
 
 /* Sorting (key << 32 | index) entries so that equal keys form runs in
  * index (chronological) order. One stable pass scatters the entries by the
- * key's top `bits` bits into buckets that average 256-512 entries; each
- * bucket is then sorted by the rest of the key while it is in cache
+ * key's top `bits` bits into at most 256 buckets (bits grows with the
+ * number of entries up to 8: a few hundred entries a bucket for small sets,
+ * about 4,000 at a million, 32 KB, which L2 holds); each bucket is then
+ * sorted by the rest of the key while it is in cache
  * (three stable counting passes, or insertion sort when small) and its
  * runs are scanned at once. Four 8-bit passes over the whole array, as
  * this was first written, streamed 16 bytes an entry through memory four

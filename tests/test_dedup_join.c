@@ -76,11 +76,11 @@ static int cmp_u64(const void *x, const void *y)
 static size_t runs(const ws_mh_item *it, size_t n, int band, uint64_t *e)
 {
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ws_mh_row_nsh(it[i].row))
-            e[m++] = (uint64_t)(band < 0 ? (uint32_t)(ws_mh_row_exact(it[i].row) >> 32) : band_key(it[i].row, (uint32_t)band))
-                         << 32 |
-                     i;
+    for (size_t i = 0; i < n; i++) {
+        if (!ws_mh_row_nsh(it[i].row)) continue;
+        uint32_t key = band < 0 ? (uint32_t)(ws_mh_row_exact(it[i].row) >> 32) : band_key(it[i].row, (uint32_t)band);
+        e[m++] = (uint64_t)key << 32 | i;
+    }
     qsort(e, m, sizeof *e, cmp_u64);
     return m;
 }
