@@ -40,6 +40,7 @@ typedef struct ws_dd_plan {
     uint64_t *keep;         /* MASK: bit per ordinal, set for stories that count */
     uint8_t *rows;          /* SIGN: nstories records in ordinal order */
     uint64_t nseen, clusters, copies, signed_here;
+    double join_cpu_s;      /* CPU time of ws_mh_cluster (reported under WS_DEDUP_TIMES=1) */
     ws_mh_stats stats;
 } ws_dd_plan;
 

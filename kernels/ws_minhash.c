@@ -179,33 +179,137 @@ int ws_uf_union(ws_uf *u, uint32_t x, uint32_t y)
 
 /* ---- the LSH join ---- */
 
-/* Stable LSD radix sort of (key << 32 | index) pairs by their key, four
- * passes of 8 bits: 256 write streams stay in cache, where one pass of 16
- * bits would scatter over 65,536 of them (a cache miss per entry at a
- * million stories). The pairs carry their keys, so the passes and the run
- * scan read memory in order. */
-static void radix_sort(uint64_t *a, uint64_t *tmp, size_t n, uint32_t *count)
+/* The join's per-story state, packed so that one cache line read serves
+ * both the union-find and the window test of a story (at a million
+ * stories these arrays no longer fit in cache, and these reads are random:
+ * a story's run partners in a band are anywhere in time order).
+ * lo: the earliest index within the window of this story (0 when every
+ * earlier story is: no window, or the story is undated). */
+typedef struct mh_node {
+    uint32_t parent, lo;
+} mh_node;
+
+/* Union-find as ws_uf (the smallest index is every root, path halving). */
+static uint32_t node_find(mh_node *u, uint32_t x)
 {
-    for (int pass = 0; pass < 4; pass++) {
-        int sh = 32 + 8 * pass;
-        memset(count, 0, 257 * sizeof *count);
-        for (size_t i = 0; i < n; i++) count[((a[i] >> sh) & 0xff) + 1]++;
-        for (size_t d = 0; d < 256; d++) count[d + 1] += count[d];
-        for (size_t i = 0; i < n; i++) tmp[count[(a[i] >> sh) & 0xff]++] = a[i];
+    while (u[x].parent != x) {
+        u[x].parent = u[u[x].parent].parent;
+        x = u[x].parent;
+    }
+    return x;
+}
+
+static void node_union(mh_node *u, uint32_t x, uint32_t y)
+{
+    x = node_find(u, x);
+    y = node_find(u, y);
+    if (x < y) u[y].parent = x;
+    else if (y < x) u[x].parent = y;
+}
+
+/* Sorting (key << 32 | index) entries so that equal keys form runs in
+ * index (chronological) order. One stable pass scatters the entries by the
+ * key's top `bits` bits into at most 256 buckets (bits grows with the
+ * number of entries up to 8: a few hundred entries a bucket for small sets,
+ * about 4,000 at a million, 32 KB, which L2 holds); each bucket is then
+ * sorted by the rest of the key while it is in cache
+ * (three stable counting passes, or insertion sort when small) and its
+ * runs are scanned at once. Four 8-bit passes over the whole array, as
+ * this was first written, streamed 16 bytes an entry through memory four
+ * times per band: at a million stories (8 MB an array, no longer in
+ * cache) that made the join grow faster than the number of stories. */
+static unsigned part_bits(size_t n)
+{
+    unsigned b = 0;
+    while (b < 8 && (n >> b) > 512) b++;
+    return b;
+}
+
+/* The bucket of a key: its top `bits` bits (bits <= 8; two shifts so that
+ * bits = 0, one bucket, needs no special case). */
+static inline uint32_t bucket_of(uint32_t key, unsigned bits) { return key >> 24 >> (8 - bits); }
+
+/* Scatter the entries (key[k] << 32 | idx[k], idx NULL: k) by the top
+ * `bits` bits of the key into out; bucket d is out[start[d] ..
+ * start[d + 1]). hist: the number of keys of bucket d at hist[d + 1]
+ * (hist[0] = 0), counted by the caller, or NULL to count them here. */
+static void partition(const uint32_t *key, const uint32_t *idx, size_t n, unsigned bits, const uint32_t *hist,
+                      uint64_t *out, uint32_t *start)
+{
+    size_t nb = (size_t)1 << bits;
+    if (hist) {
+        memcpy(start, hist, (nb + 1) * sizeof *start);
+    } else {
+        memset(start, 0, (nb + 1) * sizeof *start);
+        for (size_t k = 0; k < n; k++) start[bucket_of(key[k], bits) + 1]++;
+    }
+    for (size_t d = 0; d < nb; d++) start[d + 1] += start[d];
+    /* start[d] is now where bucket d begins; scatter with a moving copy */
+    uint32_t pos[256];
+    memcpy(pos, start, nb * sizeof *pos);
+    if (idx)
+        for (size_t k = 0; k < n; k++) out[pos[bucket_of(key[k], bits)]++] = (uint64_t)key[k] << 32 | idx[k];
+    else
+        for (size_t k = 0; k < n; k++) out[pos[bucket_of(key[k], bits)]++] = (uint64_t)key[k] << 32 | k;
+}
+
+/* Sort one bucket a[0..m) by the low `rbits` bits of the key (the top ones
+ * are equal), stably; returns where the result is (a or tmp). Entries are
+ * unique (their indices are), so sorting them as 64-bit numbers is the
+ * stable sort by key: insertion sort does that for small buckets. */
+static uint64_t *sort_bucket(uint64_t *a, uint64_t *tmp, size_t m, unsigned rbits, uint32_t *count)
+{
+    if (m < 32) {
+        for (size_t i = 1; i < m; i++) {
+            uint64_t v = a[i];
+            size_t j = i;
+            for (; j && a[j - 1] > v; j--) a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return a;
+    }
+    unsigned d = (rbits + 2) / 3; /* three passes of d bits (d <= 11) */
+    uint32_t nd = 1u << d, mask = nd - 1;
+    for (unsigned pass = 0; pass < 3 && pass * d < rbits; pass++) {
+        unsigned sh = 32 + pass * d;
+        memset(count, 0, (nd + 1) * sizeof *count);
+        for (size_t i = 0; i < m; i++) count[((a[i] >> sh) & mask) + 1]++;
+        for (uint32_t k = 0; k < nd; k++) count[k + 1] += count[k];
+        for (size_t i = 0; i < m; i++) tmp[count[(a[i] >> sh) & mask]++] = a[i];
         uint64_t *t = a;
         a = tmp, tmp = t;
     }
-    /* four passes: the result is back in the caller's array */
+    return a;
 }
 
-/* The dates are read from a compact copy (8 bytes a story, not the
- * items' 16): the look-back reads them in random order. */
-static int within(const int64_t *dates, uint32_t later, uint32_t earlier, int64_t window_s)
+/* Copy GROUP bands' keys (from `band` on, ng of them) out of the records
+ * into kb (band j of the group at kb[j * nv ..]), counting each band's
+ * bucket sizes into hist (257 a band) on the way; with ek, also the top 32
+ * bits of each exact hash (the first bytes of the same records) and their
+ * bucket sizes (ehist). The records (268 bytes each at the defaults) are
+ * so read once per group of bands rather than once per band, which at a
+ * million stories is the difference between streaming memory and missing
+ * the cache on every record in every band. */
+enum { GROUP = 16 };
+static void extract(const ws_mh_item *items, const uint32_t *vi, size_t nv, uint32_t band, uint32_t ng, unsigned bits,
+                    uint32_t *kb, uint32_t *hist, uint32_t *ek, uint32_t *ehist)
 {
-    if (!window_s) return 1;
-    int64_t a = dates[later], b = dates[earlier];
-    if (a == WS_DATE_UNKNOWN || b == WS_DATE_UNKNOWN) return 1;
-    return a - b <= window_s && b - a <= window_s;
+    memset(hist, 0, GROUP * 257 * sizeof *hist);
+    if (ek) memset(ehist, 0, 257 * sizeof *ehist);
+    for (size_t k = 0; k < nv; k++) {
+        if (k + 8 < nv) __builtin_prefetch(ws_mh_row_sig(items[vi[k + 8]].row) + 4 * (size_t)band);
+        const uint8_t *row = items[vi[k]].row, *sig = ws_mh_row_sig(row) + 4 * (size_t)band;
+        if (ek) {
+            uint32_t key = (uint32_t)(ws_mh_row_exact(row) >> 32);
+            ek[k] = key;
+            ehist[bucket_of(key, bits) + 1]++;
+        }
+        for (uint32_t j = 0; j < ng; j++) {
+            uint32_t key = ws_le32_get(sig + 4 * j);
+            kb[j * nv + k] = key;
+            hist[j * 257 + bucket_of(key, bits) + 1]++;
+        }
+    }
 }
 
 int ws_mh_cluster(const ws_mh_item *items, size_t n, uint32_t perm, double threshold, int64_t window_s, uint32_t *root,
@@ -213,93 +317,128 @@ int ws_mh_cluster(const ws_mh_item *items, size_t n, uint32_t perm, double thres
 {
     ws_mh_stats st = {0};
     if (n > UINT32_MAX - 1) return WS_ETOOBIG;
-    ws_uf u;
-    if (ws_uf_init(&u, n)) return WS_ENOMEM;
-    uint64_t *pk = ws_malloc((n + 1) * sizeof *pk), *tmp = ws_malloc((n + 1) * sizeof *tmp);
-    uint32_t *count = ws_malloc(257 * sizeof *count);
-    int64_t *dates = ws_malloc((n + 1) * sizeof *dates);
-    int rc = pk && tmp && count && dates ? 0 : WS_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++) dates[i] = items[i].date;
-    /* Exact copies: equal hash and length. A radix sort by the hash's top
-     * 32 bits puts them in runs in chronological order; each joins the
-     * latest earlier member with the same full hash and length, when within
-     * the window. */
-    size_t m = 0;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (ws_mh_row_nsh(items[i].row)) pk[m++] = (ws_mh_row_exact(items[i].row) >> 32) << 32 | i;
-    if (!rc) radix_sort(pk, tmp, m, count);
-    for (size_t lo = 0, hi; !rc && lo < m; lo = hi) {
-        for (hi = lo + 1; hi < m && pk[hi] >> 32 == pk[lo] >> 32;) hi++;
-        for (size_t p = lo + 1; p < hi; p++) {
-            uint32_t i = (uint32_t)pk[p];
-            for (size_t q = p; q-- > lo;) {
-                uint32_t j = (uint32_t)pk[q];
-                if (ws_mh_row_exact(items[i].row) != ws_mh_row_exact(items[j].row) ||
-                    ws_mh_row_nsh(items[i].row) != ws_mh_row_nsh(items[j].row))
-                    continue;
-                if (within(dates, i, j, window_s)) st.exact_pairs++, ws_uf_union(&u, i, j);
-                break;
-            }
-        }
-    }
-    /* Band keys are copied out of the records GROUP bands at a time, band
-     * by band in separate arrays: the records (268 bytes each at the
-     * defaults) are then read once per group rather than once per band,
-     * which at a million stories is the difference between streaming
-     * memory and missing the cache on every record in every band. */
-    enum { GROUP = 16 };
+    /* The window test below relies on the chronological order the callers
+     * give: dated stories by date, then the undated ones. */
+    size_t nd = 0;
+    while (nd < n && items[nd].date != WS_DATE_UNKNOWN) nd++;
+    for (size_t i = 1; i < nd; i++)
+        if (items[i].date < items[i - 1].date) return ws_error(WS_EINVAL, "ws_mh_cluster: stories out of date order");
+    for (size_t i = nd; i < n; i++)
+        if (items[i].date != WS_DATE_UNKNOWN)
+            return ws_error(WS_EINVAL, "ws_mh_cluster: an undated story before a dated one");
     uint32_t bands = perm / WS_MH_ROWS;
-    uint32_t *vi = rc ? NULL : ws_malloc((n + 1) * sizeof *vi), *kb = NULL;
+    unsigned bits = 0;
     size_t nv = 0;
-    if (!rc && !vi) rc = WS_ENOMEM;
+    mh_node *u = ws_malloc((n + 1) * sizeof *u);
+    uint32_t *vi = ws_malloc((n + 1) * sizeof *vi), *kb = NULL, *ek = NULL, *start = NULL, *count = NULL, *hist = NULL;
+    uint64_t *pk = NULL, *tmp = NULL;
+    int rc = u && vi ? 0 : WS_ENOMEM;
+    /* lo: with the stories in date order, the ones within the window of a
+     * dated story i are a range ending at i; it starts at lo. */
+    for (size_t i = 0, lo = 0; !rc && i < n; i++) {
+        u[i].parent = (uint32_t)i;
+        if (window_s && i < nd)
+            while (items[i].date - items[lo].date > window_s) lo++;
+        u[i].lo = window_s && i < nd ? (uint32_t)lo : 0;
+    }
     for (size_t i = 0; !rc && i < n; i++)
         if (ws_mh_row_nsh(items[i].row)) vi[nv++] = (uint32_t)i;
-    if (!rc && !(kb = ws_malloc(((size_t)GROUP * nv + 1) * sizeof *kb))) rc = WS_ENOMEM;
-    for (uint32_t band = 0; !rc && band < bands; band++) {
+    const uint32_t *pidx = nv == n ? NULL : vi; /* partition's entries: vi[k], or k when every story counts */
+    if (!rc) {
+        bits = part_bits(nv);
+        kb = ws_malloc(((size_t)GROUP * nv + 1) * sizeof *kb);
+        ek = ws_malloc((nv + 1) * sizeof *ek);
+        start = ws_malloc(2 * 257 * sizeof *start); /* [0, 257): bucket starts; then the exact pass's counts */
+        hist = ws_malloc(GROUP * 257 * sizeof *hist);
+        count = ws_malloc(2049 * sizeof *count);
+        pk = ws_malloc((nv + 1) * sizeof *pk);
+        tmp = ws_malloc((nv + 1) * sizeof *tmp); /* only a bucket's worth is ever touched */
+        if (!kb || !ek || !start || !hist || !count || !pk || !tmp) rc = WS_ENOMEM;
+    }
+    for (uint32_t band = 0; !rc && band < (bands ? bands : 1); band++) {
         uint32_t g = band % GROUP;
         if (!g) {
             uint32_t ng = bands - band < GROUP ? bands - band : GROUP;
-            for (size_t k = 0; k < nv; k++) {
-                const uint8_t *sig = ws_mh_row_sig(items[vi[k]].row) + 4 * (size_t)band;
-                for (uint32_t j = 0; j < ng; j++) kb[j * nv + k] = ws_le32_get(sig + 4 * j);
+            extract(items, vi, nv, band, ng, bits, kb, hist, band ? NULL : ek, start + 257);
+        }
+        if (!band) {
+            /* Exact copies first: equal hash and length. Runs of equal top
+             * 32 bits of the hash, in chronological order; each story joins
+             * the latest earlier member with the same full hash and length,
+             * when within the window. */
+            partition(ek, pidx, nv, bits, start + 257, pk, start);
+            ws_free(ek);
+            ek = NULL;
+            for (size_t d = 0; d < (size_t)1 << bits; d++) {
+                size_t m = start[d + 1] - start[d];
+                if (m < 2) continue;
+                const uint64_t *b = sort_bucket(pk + start[d], tmp, m, 32 - bits, count);
+                for (size_t lo = 0, hi; lo < m; lo = hi) {
+                    for (hi = lo + 1; hi < m && b[hi] >> 32 == b[lo] >> 32;) hi++;
+                    for (size_t p = lo + 1; p < hi; p++) {
+                        uint32_t i = (uint32_t)b[p];
+                        for (size_t q = p; q-- > lo;) {
+                            uint32_t j = (uint32_t)b[q];
+                            if (ws_mh_row_exact(items[i].row) != ws_mh_row_exact(items[j].row) ||
+                                ws_mh_row_nsh(items[i].row) != ws_mh_row_nsh(items[j].row))
+                                continue;
+                            if (j >= u[i].lo) st.exact_pairs++, node_union(u, i, j);
+                            break;
+                        }
+                    }
+                }
             }
         }
-        size_t mm = nv;
-        for (size_t k = 0; k < nv; k++) pk[k] = (uint64_t)kb[g * nv + k] << 32 | vi[k];
-        radix_sort(pk, tmp, mm, count);
-        for (size_t lo = 0, hi; lo < mm; lo = hi) {
-            for (hi = lo + 1; hi < mm && pk[hi] >> 32 == pk[lo] >> 32;) hi++;
-            for (size_t p = lo + 1; p < hi; p++) {
-                uint32_t i = (uint32_t)pk[p];
-                for (size_t q = p, seen = 0; q-- > lo && seen < WS_MH_LOOKBACK; seen++) {
-                    uint32_t j = (uint32_t)pk[q];
-                    /* Dated stories sort first, in date order, so the first
-                     * earlier one out of the window ends the look-back. */
-                    if (!within(dates, i, j, window_s)) {
-                        if (dates[j] != WS_DATE_UNKNOWN && dates[i] != WS_DATE_UNKNOWN) break;
-                        continue;
-                    }
-                    if (ws_uf_find(&u, i) == ws_uf_find(&u, j)) continue;
-                    st.candidates++;
-                    if (ws_mh_similarity(items[i].row, items[j].row, perm) >= threshold) {
-                        st.verified++;
-                        ws_uf_union(&u, i, j);
+        if (band >= bands) break;
+        partition(kb + (size_t)g * nv, pidx, nv, bits, hist + (size_t)g * 257, pk, start);
+        /* Buckets in key order, runs in key order within: the candidates
+         * are met in the order of one sort of the whole band (which the
+         * statistics depend on). */
+        for (size_t d = 0; d < (size_t)1 << bits; d++) {
+            size_t m = start[d + 1] - start[d];
+            if (m < 2) continue;
+            const uint64_t *b = sort_bucket(pk + start[d], tmp, m, 32 - bits, count);
+            /* The members of runs are read in random order: ask for them
+             * all first, so that their cache misses overlap. */
+            for (size_t p = 1; p < m; p++)
+                if (b[p] >> 32 == b[p - 1] >> 32) {
+                    __builtin_prefetch(&u[(uint32_t)b[p]]);
+                    __builtin_prefetch(&u[(uint32_t)b[p - 1]]);
+                }
+            for (size_t lo = 0, hi; lo < m; lo = hi) {
+                for (hi = lo + 1; hi < m && b[hi] >> 32 == b[lo] >> 32;) hi++;
+                for (size_t p = lo + 1; p < hi; p++) {
+                    uint32_t i = (uint32_t)b[p], wlo = u[i].lo;
+                    for (size_t q = p, seen = 0; q-- > lo && seen < WS_MH_LOOKBACK; seen++) {
+                        uint32_t j = (uint32_t)b[q];
+                        /* Dated stories come first, in date order, so the
+                         * first earlier one out of the window ends the
+                         * look-back (j < lo only when both are dated). */
+                        if (j < wlo) break;
+                        if (node_find(u, i) == node_find(u, j)) continue;
+                        st.candidates++;
+                        if (ws_mh_similarity(items[i].row, items[j].row, perm) >= threshold) {
+                            st.verified++;
+                            node_union(u, i, j);
+                        }
                     }
                 }
             }
         }
     }
     for (size_t i = 0; !rc && i < n; i++) {
-        root[i] = ws_uf_find(&u, (uint32_t)i);
+        root[i] = node_find(u, (uint32_t)i);
         st.joined += root[i] != i;
     }
-    ws_free(pk);
-    ws_free(tmp);
-    ws_free(count);
+    ws_free(u);
     ws_free(vi);
     ws_free(kb);
-    ws_free(dates);
-    ws_uf_free(&u);
+    ws_free(ek);
+    ws_free(start);
+    ws_free(hist);
+    ws_free(count);
+    ws_free(pk);
+    ws_free(tmp);
     if (stats) *stats = st;
     return rc;
 }

@@ -26,16 +26,19 @@
  * half its length has J = 0.5 but C = 1.
  *
  * Clustering (ws_mh_cluster). Stories are given in chronological order
- * (the caller sorts by date, then id), so index order is "earlier". Exact
- * copies are joined first (sort by exact hash; consecutive equal ones
- * within the window). Then LSH banding: bands of WS_MH_ROWS values; per
- * band a stable radix sort of the band keys puts each run of equal keys in
- * chronological order; each story is verified against at most
+ * (the caller sorts by date, then id; undated stories last), so index
+ * order is "earlier"; other input is refused (WS_EINVAL). Exact copies are
+ * joined first (runs of equal exact hash; consecutive equal ones within
+ * the window). Then LSH banding: bands of WS_MH_ROWS values; per band the
+ * stories are sorted by band key (stably: each run of equal keys is in
+ * chronological order); each story is verified against at most
  * WS_MH_LOOKBACK earlier members of its run that lie within the window,
  * and accepted pairs are joined in a union-find whose root is always the
  * earliest story. Everything runs in a fixed order, so clusters do not
  * depend on the thread count; cost is linear in the number of stories for
- * each band (radix sort, bounded look-back).
+ * each band: the sort is one scatter into at most 256 buckets by the key's
+ * top bits and three counting passes within each bucket while it is in
+ * cache, and the look-back is bounded.
  */
 #ifndef WS_MINHASH_H
 #define WS_MINHASH_H

@@ -113,8 +113,17 @@ ws dedup "$T/plain" -q -o "$T/fly.csv" 2>"$T/fly.err" || fail "dedup without sto
 cmp -s "$T/fly.csv" "$T/d.csv" || fail "signatures computed on the fly give another answer"
 # appends to a store that keeps signatures sign their own stories: each segment signed once, the same answer as one ingest
 ws ingest -q --signatures -o "$T/app" "$G.base.jsonl" || fail "ingest app 1"
+before=$(stat -c '%i %Y %s' "$T/app/mh-000001.wsm") sum1=$(cksum <"$T/app/mh-000001.wsm")
+sleep 1 # (a rewrite within the same second would keep the mtime)
 ws ingest -q -o "$T/app" "$G.copies.jsonl" "$G.near.jsonl" || fail "ingest app 2"
 [ "$(grep -c '^minhash' "$T/app/MANIFEST")" = 2 ] || fail "an append did not sign its segment"
+# ... and only its own stories: the first file is untouched, the second holds
+# one 268-byte record per appended story (56-byte header, 8-byte checksum)
+[ "$(stat -c '%i %Y %s' "$T/app/mh-000001.wsm")" = "$before" ] && [ "$(cksum <"$T/app/mh-000001.wsm")" = "$sum1" ] ||
+    fail "the append rewrote the first segment's signatures"
+napp=$(cat "$G.copies.jsonl" "$G.near.jsonl" | wc -l)
+[ "$(stat -c %s "$T/app/mh-000002.wsm")" = $((56 + 268 * napp + 8)) ] ||
+    fail "mh-000002.wsm: $(stat -c %s "$T/app/mh-000002.wsm") bytes, want the $napp appended stories'"
 ws dedup "$T/app" -q -o "$T/app.csv" || fail "dedup app"
 cmp -s "$T/app.csv" "$T/d.csv" || fail "appended store clusters differently"
 
