@@ -528,6 +528,7 @@ typedef struct sparse_tw {
     uint64_t *nk;   /* K */
     double *coef;   /* K: (a_k + c_dk) / (n_k + Vb) */
     double *qv;     /* K: q's terms, in wnz order */
+    double *inv;    /* K: 1 / (n_k + Vb) */
     uint16_t *dnz;  /* K */
     uint32_t *cd;   /* K */
 } sparse_tw;
@@ -540,6 +541,7 @@ typedef struct sparse_ws {
     sparse_tw *tw;  /* per thread */
     int nt;
     uint32_t *cut, ncut; /* the shards: runs of documents of about o->shard_tokens tokens */
+    int direct;          /* one shard: the threads' views are the shared counts */
 } sparse_ws;
 
 static void sparse_lists(sparse_ws *x)
@@ -569,18 +571,26 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
     x->zold = ws_malloc((size_t)s->c->ntokens * sizeof *x->zold + 1);
     x->tw = ws_calloc((size_t)nt, sizeof *x->tw);
     if (!x->wnz || !x->wnn || !x->zold || !x->tw) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+    /* One shard: exact sequential SparseLDA on the shared counts, no copies
+     * and no merge (whichever thread runs it, it is the only one). */
+    x->direct = x->ncut == 1;
     for (int t = 0; t < nt; t++) {
         sparse_tw *w = &x->tw[t];
-        w->nkw = ws_malloc(VK * sizeof *w->nkw + 1);
-        w->wnz = ws_malloc(VK * sizeof *w->wnz + 1);
-        w->wnn = ws_calloc((size_t)s->V + 1, sizeof *w->wnn);
+        if (x->direct) {
+            w->nkw = s->nkw, w->wnz = x->wnz, w->wnn = x->wnn;
+        } else {
+            w->nkw = ws_malloc(VK * sizeof *w->nkw + 1);
+            w->wnz = ws_malloc(VK * sizeof *w->wnz + 1);
+            w->wnn = ws_calloc((size_t)s->V + 1, sizeof *w->wnn);
+        }
         w->stamp = ws_calloc((size_t)s->V + 1, sizeof *w->stamp);
         w->nk = ws_malloc(K * sizeof *w->nk);
         w->coef = ws_malloc(K * sizeof *w->coef);
         w->qv = ws_malloc(K * sizeof *w->qv);
+        w->inv = ws_malloc(K * sizeof *w->inv);
         w->dnz = ws_malloc(K * sizeof *w->dnz);
         w->cd = ws_calloc(K, sizeof *w->cd);
-        if (!w->nkw || !w->wnz || !w->wnn || !w->stamp || !w->nk || !w->coef || !w->qv || !w->dnz || !w->cd)
+        if (!w->nkw || !w->wnz || !w->wnn || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->dnz || !w->cd)
             return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler (%d threads x %u words x %u topics)", nt,
                             s->V, K);
     }
@@ -592,8 +602,9 @@ static void sparse_free(sparse_ws *x)
 {
     for (int t = 0; x->tw && t < x->nt; t++) {
         sparse_tw *w = &x->tw[t];
-        ws_free(w->nkw), ws_free(w->wnz), ws_free(w->wnn), ws_free(w->stamp);
-        ws_free(w->nk), ws_free(w->coef), ws_free(w->qv), ws_free(w->dnz), ws_free(w->cd);
+        if (!x->direct) ws_free(w->nkw), ws_free(w->wnz), ws_free(w->wnn);
+        ws_free(w->stamp);
+        ws_free(w->nk), ws_free(w->coef), ws_free(w->qv), ws_free(w->inv), ws_free(w->dnz), ws_free(w->cd);
     }
     ws_free(x->tw);
     ws_free(x->cut);
@@ -620,14 +631,17 @@ static int sparse_shard(void *arg, size_t i, int thread)
     const double b = s->beta, vb = s->vbeta;
     uint32_t *cd = tw->cd;
     uint64_t *nk = tw->nk;
-    double *coef = tw->coef, *qv = tw->qv;
+    double *coef = tw->coef, *qv = tw->qv, *inv = tw->inv;
     /* the shard's view: the shared counts of the end of the last iteration */
     if (++tw->epoch == 0) {
         memset(tw->stamp, 0, s->V * sizeof *tw->stamp);
         tw->epoch = 1;
     }
     memcpy(nk, s->nk, K * sizeof *nk);
-    for (uint64_t p = c->doc_off[x->cut[i]]; p < c->doc_off[x->cut[i + 1]]; p++) {
+    /* 1 / (n_k + Vb), updated with n_k: one division per change instead of
+     * one per bucket term */
+    for (uint32_t k = 0; k < K; k++) inv[k] = 1.0 / ((double)nk[k] + vb);
+    for (uint64_t p = c->doc_off[x->cut[i]]; !x->direct && p < c->doc_off[x->cut[i + 1]]; p++) {
         uint32_t w = c->w[p];
         if (tw->stamp[w] == tw->epoch) continue;
         tw->stamp[w] = tw->epoch;
@@ -644,24 +658,22 @@ static int sparse_shard(void *arg, size_t i, int thread)
             if (!cd[s->z[p]]++) tw->dnz[dn++] = s->z[p];
         double sb = 0, rb = 0;
         for (uint32_t k = 0; k < K; k++) {
-            double den = (double)nk[k] + vb;
-            sb += s->alpha[k] * b / den;
-            rb += cd[k] * b / den;
-            coef[k] = (s->alpha[k] + cd[k]) / den;
+            sb += s->alpha[k] * b * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (s->alpha[k] + cd[k]) * inv[k];
         }
         for (uint64_t p = lo; p < hi; p++) {
             uint32_t w = c->w[p], t = s->z[p];
             uint32_t *row = tw->nkw + (size_t)w * K;
             uint16_t *wl = tw->wnz + (size_t)w * K;
             /* take the token out */
-            double den = (double)nk[t] + vb;
-            sb -= s->alpha[t] * b / den;
-            rb -= cd[t] * b / den;
+            sb -= s->alpha[t] * b * inv[t];
+            rb -= cd[t] * b * inv[t];
             cd[t]--, row[t]--, nk[t]--;
-            den -= 1;
-            sb += s->alpha[t] * b / den;
-            rb += cd[t] * b / den;
-            coef[t] = (s->alpha[t] + cd[t]) / den;
+            inv[t] = 1.0 / ((double)nk[t] + vb);
+            sb += s->alpha[t] * b * inv[t];
+            rb += cd[t] * b * inv[t];
+            coef[t] = (s->alpha[t] + cd[t]) * inv[t];
             if (!row[t]) list_drop(wl, &tw->wnn[w], t);
             if (!cd[t]) list_drop(tw->dnz, &dn, t);
             /* q over the word's topics */
@@ -681,27 +693,26 @@ static int sparse_shard(void *arg, size_t i, int thread)
                 uint32_t j = 0;
                 for (;;) {
                     k = tw->dnz[j];
-                    u -= cd[k] * b / ((double)nk[k] + vb);
+                    u -= cd[k] * b * inv[k];
                     if (u < 0 || ++j == dn) break;
                 }
             } else {
                 u -= rb;
                 for (k = 0; k + 1 < K; k++) {
-                    u -= s->alpha[k] * b / ((double)nk[k] + vb);
+                    u -= s->alpha[k] * b * inv[k];
                     if (u < 0) break;
                 }
             }
             /* and put it back with topic k */
-            den = (double)nk[k] + vb;
-            sb -= s->alpha[k] * b / den;
-            rb -= cd[k] * b / den;
+            sb -= s->alpha[k] * b * inv[k];
+            rb -= cd[k] * b * inv[k];
             if (!row[k]) wl[tw->wnn[w]++] = (uint16_t)k;
             if (!cd[k]) tw->dnz[dn++] = (uint16_t)k;
             cd[k]++, row[k]++, nk[k]++;
-            den += 1;
-            sb += s->alpha[k] * b / den;
-            rb += cd[k] * b / den;
-            coef[k] = (s->alpha[k] + cd[k]) / den;
+            inv[k] = 1.0 / ((double)nk[k] + vb);
+            sb += s->alpha[k] * b * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (s->alpha[k] + cd[k]) * inv[k];
             s->z[p] = (uint16_t)k;
         }
         for (uint32_t j = 0; j < dn; j++) cd[tw->dnz[j]] = 0;
@@ -713,6 +724,12 @@ static int sparse_iteration(sparse_ws *x, const ws_plan *plan)
 {
     sampler *s = x->s;
     const ws_lda_corpus *c = s->c;
+    if (x->direct) {
+        int rc = plan->parallel_for(plan->ctx, 1, sparse_shard, x);
+        for (int t = 0; !rc && t < x->nt; t++)
+            if (x->tw[t].epoch) memcpy(s->nk, x->tw[t].nk, s->K * sizeof *s->nk), x->tw[t].epoch = 0;
+        return rc;
+    }
     memcpy(x->zold, s->z, c->ntokens * sizeof *s->z);
     int rc = plan->parallel_for(plan->ctx, x->ncut, sparse_shard, x);
     if (rc) return rc;
