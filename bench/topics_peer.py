@@ -11,7 +11,10 @@ threads: wirescan -j 2; gensim with workers=1 (one worker process beside the
 master) and BLAS held to one thread. Quality is measured the same way for
 both, here: NMI of each story's dominant topic against its label, and the
 mean NPMI of each topic's top 10 words over document co-occurrence in the
-Python-tokenized stories. Prints one JSON object.
+Python-tokenized stories (one function, one reference corpus, for both;
+wirescan's own --summary NPMI is printed beside it as npmi_own, and any top
+term the reference lacks, which would score -1, is listed). Prints one JSON
+object.
 """
 import collections
 import csv
@@ -63,7 +66,11 @@ ws_dom = {r["id"]: int(r["topic"]) for r in csv.DictReader(open(out + ".doc"))}
 ws_top = collections.defaultdict(list)
 for r in csv.DictReader(open(out + ".top")):
     ws_top[int(r["topic"])].append(r["term"])
-ws_tokens = sum(int(r["tokens"]) for r in csv.DictReader(open(out + ".sum")))
+ws_summary = list(csv.DictReader(open(out + ".sum")))
+ws_tokens = sum(int(r["tokens"]) for r in ws_summary)
+# wirescan's own NPMI (its --summary, over its tokens), to check below that
+# the script computes the same numbers from its own tokenization
+ws_own_npmi = sum(float(r["npmi"]) for r in ws_summary) / len(ws_summary)
 for ext in (".doc", ".top", ".sum"):
     os.unlink(out + ext)
 
@@ -96,6 +103,8 @@ for d, t in enumerate(texts):
     for w in set(t):
         docsets[w].add(d)
 
+missing = set()
+
 def npmi(top):
     vals = []
     for words in top.values():
@@ -103,6 +112,7 @@ def npmi(top):
         for i in range(len(words)):
             for j in range(i + 1, len(words)):
                 a, b = docsets.get(words[i], set()), docsets.get(words[j], set())
+                missing.update(w for w in (words[i], words[j]) if w not in docsets)
                 co = len(a & b)
                 if not co:
                     s.append(-1.0)
@@ -119,8 +129,10 @@ print(json.dumps({
     "stories": D, "k": K,
     "wirescan": {"seconds": round(ws_time, 2), "iterations": iters, "tokens": ws_tokens,
                  "tokens_per_s_per_core": round(ws_tokens * iters / ws_time / 2),
-                 "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3)},
+                 "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3),
+                 "npmi_own": round(ws_own_npmi, 3)},
     "gensim": {"seconds": round(g_time, 2), "passes": passes, "vocabulary": len(dic), "tokens": g_tokens,
                "tokens_per_s_per_core": round(g_tokens * passes / g_time / 2),
                "nmi": round(nmi(labels, g_dom), 3), "npmi": round(npmi(g_top), 3)},
+    "top_terms_not_in_reference": sorted(missing),
 }))
