@@ -666,6 +666,10 @@ static int sparse_shard(void *arg, size_t i, int thread)
             uint32_t w = c->w[p], t = s->z[p];
             uint32_t *row = tw->nkw + (size_t)w * K;
             uint16_t *wl = tw->wnz + (size_t)w * K;
+            if (p + 1 < hi) { /* the next word's row and list: a cache miss each, else */
+                __builtin_prefetch(tw->nkw + (size_t)c->w[p + 1] * K);
+                __builtin_prefetch(tw->wnz + (size_t)c->w[p + 1] * K);
+            }
             /* take the token out */
             sb -= s->alpha[t] * b * inv[t];
             rb -= cd[t] * b * inv[t];
