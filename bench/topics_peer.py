@@ -11,7 +11,12 @@ threads: wirescan -j 2; gensim with workers=1 (one worker process beside the
 master) and BLAS held to one thread. Quality is measured the same way for
 both, here: NMI of each story's dominant topic against its label, and the
 mean NPMI of each topic's top 10 words over document co-occurrence in the
-Python-tokenized stories. Prints one JSON object.
+Python-tokenized stories (one function, one reference corpus, for both;
+wirescan's own --summary NPMI is printed beside it as npmi_own, and any top
+term the reference lacks, which would score -1, is listed). Prints one JSON
+object. Time: wall seconds and CPU seconds (user + system; for gensim its
+master and worker processes): on a shared machine the CPU seconds move
+far less with the load than the wall clock.
 """
 import collections
 import csv
@@ -19,6 +24,7 @@ import json
 import math
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -52,22 +58,35 @@ D = len(texts)
 
 # ---- wirescan ----
 out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "ws_topics_peer_%d" % os.getpid())
+def cpu(who):
+    r = resource.getrusage(who)
+    return r.ru_utime + r.ru_stime
+
+c0 = cpu(resource.RUSAGE_CHILDREN)
 t0 = time.perf_counter()
 res = subprocess.run([ws, "topics", store, "-k", str(K), "-j", "2", "--iterations", str(iters), "--report", "0", "-q",
                       "--doc-topics", out + ".doc", "-o", out + ".top", "--summary", out + ".sum"],
                      capture_output=True, text=True)
 ws_time = time.perf_counter() - t0
+ws_cpu = cpu(resource.RUSAGE_CHILDREN) - c0
 if res.returncode:
     sys.exit("wirescan failed: " + res.stderr)
 ws_dom = {r["id"]: int(r["topic"]) for r in csv.DictReader(open(out + ".doc"))}
 ws_top = collections.defaultdict(list)
 for r in csv.DictReader(open(out + ".top")):
     ws_top[int(r["topic"])].append(r["term"])
-ws_tokens = sum(int(r["tokens"]) for r in csv.DictReader(open(out + ".sum")))
+ws_summary = list(csv.DictReader(open(out + ".sum")))
+ws_tokens = sum(int(r["tokens"]) for r in ws_summary)
+# wirescan's own NPMI (its --summary, over its tokens), to check below that
+# the script computes the same numbers from its own tokenization
+ws_own_npmi = sum(float(r["npmi"]) for r in ws_summary) / len(ws_summary)
 for ext in (".doc", ".top", ".sum"):
     os.unlink(out + ext)
 
 # ---- gensim ----
+# CPU seconds: this process (the master) and its worker processes (reaped
+# when LdaMulticore closes its pool)
+c0 = cpu(resource.RUSAGE_SELF) + cpu(resource.RUSAGE_CHILDREN)
 t0 = time.perf_counter()
 dic = Dictionary(texts)
 dic.filter_extremes(no_below=5, no_above=0.5, keep_n=None)
@@ -79,6 +98,7 @@ for b in bows:
     dist = lda.get_document_topics(b, minimum_probability=0)
     g_dom.append(max(dist, key=lambda x: (x[1], -x[0]))[0] if dist else 0)
 g_time = time.perf_counter() - t0
+g_cpu = cpu(resource.RUSAGE_SELF) + cpu(resource.RUSAGE_CHILDREN) - c0
 g_top = {k: [dic[i] for i, _ in lda.get_topic_terms(k, topn=10)] for k in range(K)}
 g_tokens = sum(sum(c for _, c in b) for b in bows)
 
@@ -96,6 +116,8 @@ for d, t in enumerate(texts):
     for w in set(t):
         docsets[w].add(d)
 
+missing = set()
+
 def npmi(top):
     vals = []
     for words in top.values():
@@ -103,6 +125,7 @@ def npmi(top):
         for i in range(len(words)):
             for j in range(i + 1, len(words)):
                 a, b = docsets.get(words[i], set()), docsets.get(words[j], set())
+                missing.update(w for w in (words[i], words[j]) if w not in docsets)
                 co = len(a & b)
                 if not co:
                     s.append(-1.0)
@@ -117,10 +140,12 @@ def npmi(top):
 
 print(json.dumps({
     "stories": D, "k": K,
-    "wirescan": {"seconds": round(ws_time, 2), "iterations": iters, "tokens": ws_tokens,
+    "wirescan": {"seconds": round(ws_time, 2), "cpu_seconds": round(ws_cpu, 2), "iterations": iters, "tokens": ws_tokens,
                  "tokens_per_s_per_core": round(ws_tokens * iters / ws_time / 2),
-                 "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3)},
-    "gensim": {"seconds": round(g_time, 2), "passes": passes, "vocabulary": len(dic), "tokens": g_tokens,
+                 "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3),
+                 "npmi_own": round(ws_own_npmi, 3)},
+    "gensim": {"seconds": round(g_time, 2), "cpu_seconds": round(g_cpu, 2), "passes": passes, "vocabulary": len(dic), "tokens": g_tokens,
                "tokens_per_s_per_core": round(g_tokens * passes / g_time / 2),
                "nmi": round(nmi(labels, g_dom), 3), "npmi": round(npmi(g_top), 3)},
+    "top_terms_not_in_reference": sorted(missing),
 }))

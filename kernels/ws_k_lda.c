@@ -54,10 +54,13 @@ static const ws_param_info lda_params[] = {
     {"infer", WS_PARAM_TEXT, NULL, "MODEL",
      "no training: assign the topics of MODEL (a file written with --model) to the\nselected stories", NULL, 0, 0, 0,
      NULL},
-    {"sampler", WS_PARAM_CHOICE, "warp", "S",
-     "warp (default: Metropolis-Hastings, O(1) per token, parallel) or gibbs\n(plain collapsed Gibbs, O(K) per token, one thread: the baseline)",
-     "warp|gibbs", 0, 0, 0, NULL},
-    {"mh", WS_PARAM_INT, "2", "N", "Metropolis-Hastings steps per token and phase", NULL, 1, 16, WS_PARAM_HIDDEN, NULL},
+    {"sampler", WS_PARAM_CHOICE, "sparse", "S",
+     "sparse (default: SparseLDA, exact; in parallel over shards of 1M tokens),\n"
+     "warp (WarpLDA's Metropolis-Hastings passes, O(1) per token, parallel) or\n"
+     "gibbs (plain collapsed Gibbs, O(K) per token, one thread)",
+     "sparse|warp|gibbs", 0, 0, 0, NULL},
+    {"mh", WS_PARAM_INT, "2", "N", "Metropolis-Hastings steps per token and phase (warp)", NULL, 1, 3, WS_PARAM_HIDDEN,
+     NULL},
 };
 
 static const char *const lda_tables[] = {"summary", "doc-topics", "prevalence", "model", NULL};
@@ -313,7 +316,8 @@ static int lda_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, voi
     x->o.optimize = (int)ws_params_int(p, "optimize");
     x->o.seed = (uint64_t)ws_params_int(p, "seed");
     x->o.report = (uint32_t)ws_params_int(p, "report");
-    x->o.sampler = !strcmp(ws_params_text(p, "sampler"), "gibbs");
+    const char *smp = ws_params_text(p, "sampler");
+    x->o.sampler = !strcmp(smp, "gibbs") ? WS_LDA_GIBBS : !strcmp(smp, "sparse") ? WS_LDA_SPARSE : WS_LDA_WARP;
     x->o.mh = (uint32_t)ws_params_int(p, "mh");
     x->top = (uint32_t)ws_params_int(p, "top");
     x->min_df = (uint32_t)ws_params_int(p, "min-df");
@@ -917,8 +921,9 @@ const ws_kernel ws_kernel_topics = {
     .name = "topics",
     .summary = "learned topics (LDA): top terms per topic, coherence, prevalence over time",
     .help = "Latent Dirichlet allocation over the selected stories' words, by collapsed\n"
-            "Gibbs sampling with an O(1)-per-token Metropolis-Hastings sampler (WarpLDA),\n"
-            "OpenMP-parallel; for a given --seed the output is byte-identical for any\n"
+            "Gibbs sampling (SparseLDA; --sampler warp: WarpLDA's O(1)-per-token\n"
+            "Metropolis-Hastings passes), OpenMP-parallel over fixed shards of stories;\n"
+            "for a given --seed the output is byte-identical for any\n"
             "--threads. Words: case folded, English stop words left out (--stopwords none\n"
             "keeps them), and terms in fewer than --min-df or more than --max-df of the\n"
             "stories. Output: topic,rank,term,weight (the --top terms of each topic, weight\n"

@@ -2,7 +2,7 @@
  * The topic model (latent Dirichlet allocation) shared by the topics
  * kernel (ws_k_lda.c: passes over the store, outputs, model files) and its
  * sampler (ws_lda_sample.c: WarpLDA-style Metropolis-Hastings collapsed
- * Gibbs sampling, the plain collapsed Gibbs baseline, inference with a
+ * Gibbs sampling, the SparseLDA and plain collapsed Gibbs baselines, inference with a
  * fixed model, log-likelihood and hyperparameter optimisation).
  *
  * The corpus the sampler sees is in memory: D documents (the selected
@@ -26,6 +26,11 @@ typedef struct ws_lda_corpus {
     uint32_t *word_pos;     /* N: positions into w, grouped by word */
 } ws_lda_corpus;
 
+/* Samplers: warp (WarpLDA's MH passes, O(1) per token, parallel), gibbs
+ * (plain collapsed Gibbs, O(K) per token, one thread), sparse (SparseLDA,
+ * one thread: the baseline). */
+enum { WS_LDA_WARP = 0, WS_LDA_GIBBS = 1, WS_LDA_SPARSE = 2 };
+
 typedef struct ws_lda_opts {
     uint32_t k;          /* topics */
     uint32_t iterations;
@@ -33,8 +38,9 @@ typedef struct ws_lda_opts {
     int optimize;        /* re-estimate alpha (asymmetric) and beta */
     uint64_t seed;
     uint32_t report;     /* log-likelihood every N iterations (0: never) */
-    int sampler;         /* 0: warp (MH, O(1) per token), 1: gibbs (plain collapsed Gibbs, O(K)) */
-    uint32_t mh;         /* MH steps per token and phase */
+    int sampler;         /* WS_LDA_WARP, WS_LDA_GIBBS or WS_LDA_SPARSE */
+    uint32_t mh;         /* MH steps per token and phase (warp; at most 3) */
+    uint64_t shard_tokens; /* sparse: tokens per shard (0: the default, 1M) */
 } ws_lda_opts;
 
 /* The model: counts of the final state. */

@@ -1,7 +1,7 @@
 /*
  * The topic sampler (see ws_k_lda.h and docs/topics.md).
  *
- * Default: WarpLDA's scheme (Chen et al., VLDB 2016), written from the
+ * --sampler warp: WarpLDA's scheme (Chen et al., VLDB 2016), written from the
  * paper. Every token keeps its topic z and M pending proposals. An
  * iteration is a document-major pass, then a word-major pass:
  *   doc phase, per document d: count c_dk from the z's of d; for each
@@ -31,8 +31,9 @@
  * Shards (runs of documents or words of about SHARD_TOKENS tokens) are
  * only the units the engine's parallel loop hands to threads.
  *
- * Baseline (--sampler gibbs): plain sequential collapsed Gibbs sampling,
- * O(K) per token, one thread; used to measure the MH sampler against.
+ * --sampler sparse (the default, chosen by measurement: docs/topics.md):
+ * SparseLDA, below. --sampler gibbs: plain sequential collapsed Gibbs
+ * sampling, O(K) per token, one thread, the simplest reference.
  */
 #include <math.h>
 #include <string.h>
@@ -41,6 +42,11 @@
 #include "ws_k_lda.h"
 
 #define SHARD_TOKENS 32768u
+/* SparseLDA's shards are larger: every shard boundary delays the other
+ * shards' changes by an iteration (AD-LDA), which on BBC cost much more
+ * convergence per iteration than the second thread gains (docs/topics.md);
+ * corpora under this size are sampled exactly, in one sequential shard. */
+#define SPARSE_SHARD_TOKENS (1u << 20)
 
 /* ---- random numbers: splitmix64 streams ---- */
 
@@ -135,7 +141,7 @@ void ws_lda_model_free(ws_lda_model *m)
 
 /* Runs of items (documents or words) of about SHARD_TOKENS tokens: off[]
  * gives each item's token range; *cut gets nshards + 1 boundaries. */
-static int make_shards(const uint64_t *off, uint32_t n, uint32_t **cut, uint32_t *nshards)
+static int make_shards_of(const uint64_t *off, uint32_t n, uint32_t **cut, uint32_t *nshards, uint64_t shard_tokens)
 {
     uint32_t cap = 16, ns = 0;
     uint32_t *c = ws_malloc(cap * sizeof *c);
@@ -143,7 +149,7 @@ static int make_shards(const uint64_t *off, uint32_t n, uint32_t **cut, uint32_t
     c[ns++] = 0;
     uint64_t start = off[0];
     for (uint32_t i = 0; i < n; i++)
-        if (off[i + 1] - start >= SHARD_TOKENS || i + 1 == n) {
+        if (off[i + 1] - start >= shard_tokens || i + 1 == n) {
             if (ns + 1 >= cap) {
                 uint32_t *nc = ws_realloc(c, (size_t)cap * 2 * sizeof *c);
                 if (!nc) {
@@ -160,29 +166,45 @@ static int make_shards(const uint64_t *off, uint32_t n, uint32_t **cut, uint32_t
     return 0;
 }
 
+static int make_shards(const uint64_t *off, uint32_t n, uint32_t **cut, uint32_t *nshards)
+{
+    return make_shards_of(off, n, cut, nshards, SHARD_TOKENS);
+}
+
 /* ---- the sampler state ---- */
+
+/* WarpLDA's per-token state, packed in one 64-bit word: the topic in bits
+ * 0-15, pending proposal m in bits 16(m+1) to 16(m+1)+15 (M <= 3). The word
+ * pass reaches a word's tokens through the word-major index, scattered over
+ * the doc-major array: one load and one store per token instead of one per
+ * field and use. */
+#define ST_Z(v) ((uint32_t)((v) & 0xffffu))
+#define ST_P(v, m) ((uint32_t)((v) >> (16 * ((m) + 1))) & 0xffffu)
 
 typedef struct sampler {
     const ws_lda_corpus *c;
     const ws_lda_opts *o;
     uint32_t K, V, M;
-    uint16_t *z, *prop;
+    uint16_t *z;           /* N: gibbs and sparse; warp keeps st and copies to z (sync_z) */
+    uint64_t *st;          /* N: warp's packed topic and proposals */
     uint32_t *nkw;         /* V * K */
     uint64_t *nk;          /* K: the end of the last phase */
     double *alpha, asum, beta, vbeta;
     double *acum;          /* K cumulative alpha, for drawing from alpha */
+    float *af, *nkv;       /* K: alpha and n_k + V beta as floats, for the MH ratios */
     int symmetric;
     uint32_t *dcut, ndshards, *wcut, nwshards;
     uint64_t *part;        /* per shard (the larger count) * K: partial n_k */
     double *llpart;        /* per shard */
     uint32_t *scratch;     /* threads * K */
+    uint64_t *loc, maxn;   /* threads * maxn: a word's token states, gathered */
     uint32_t iter;
 } sampler;
 
-static inline uint32_t draw_alpha(const sampler *s, rng *r)
+static inline uint32_t draw_alpha_u(const sampler *s, uint32_t u32)
 {
-    if (s->symmetric) return rng_below(r, s->K);
-    double u = rng_unit(r) * s->asum;
+    if (s->symmetric) return (uint32_t)(((uint64_t)u32 * s->K) >> 32);
+    double u = (double)u32 * 0x1.0p-32 * s->asum;
     uint32_t lo = 0, hi = s->K - 1;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
@@ -199,9 +221,41 @@ static void alpha_changed(sampler *s)
     for (uint32_t k = 0; k < s->K; k++) {
         a += s->alpha[k];
         s->acum[k] = a;
+        s->af[k] = (float)s->alpha[k];
         if (s->alpha[k] != s->alpha[0]) s->symmetric = 0;
     }
     s->asum = a;
+}
+
+/* A probability as a 32-bit threshold for the upper half of a draw. */
+static inline uint64_t thresh32(double p) { return p >= 1 ? (uint64_t)1 << 32 : (uint64_t)(p * 4294967296.0); }
+
+/* One phase's Metropolis-Hastings steps over n tokens t[0..n) whose
+ * counts (c_dk or c_wk) are in cnt, prior pri (alpha_k, or beta for all k
+ * when pri_one): accept proposal m of each token with
+ * (cnt_t + pri_t) nkv_s / ((cnt_s - 1 + pri_s) nkv_t). Branchless: a
+ * proposal equal to the current topic is always accepted (the ratio is
+ * above 1), which changes nothing, and every step uses one draw, so no
+ * branch depends on a coin. */
+static inline void mh_steps(uint64_t *t, uint64_t n, uint32_t M, uint32_t *cnt, const float *pri, float pri_one,
+                            const float *nkv, rng *r)
+{
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t v = t[j];
+        uint32_t zs = ST_Z(v);
+        for (uint32_t m = 0; m < M; m++) {
+            uint32_t tp = ST_P(v, m);
+            float pt = pri ? pri[tp] : pri_one, ps = pri ? pri[zs] : pri_one;
+            float num = ((float)cnt[tp] + pt) * nkv[zs];
+            float den = ((float)cnt[zs] - 1.0f + ps) * nkv[tp];
+            float u = (float)(uint32_t)(rng_next(r) >> 40) * 0x1.0p-24f;
+            uint32_t acc = u * den < num;
+            cnt[zs] -= acc;
+            cnt[tp] += acc;
+            zs = acc ? tp : zs;
+        }
+        t[j] = (v & ~(uint64_t)0xffff) | zs;
+    }
 }
 
 /* Document phase over shard i. */
@@ -213,33 +267,32 @@ static int doc_shard(void *arg, size_t i, int thread)
     uint32_t *cd = s->scratch + (size_t)thread * K;
     uint64_t *part = s->part + i * K;
     memset(part, 0, K * sizeof *part);
+    memset(cd, 0, K * sizeof *cd); /* the scratch is shared with the other phases */
     for (uint32_t d = s->dcut[i]; d < s->dcut[i + 1]; d++) {
-        uint64_t lo = c->doc_off[d], hi = c->doc_off[d + 1], L = hi - lo;
+        uint64_t lo = c->doc_off[d], L = c->doc_off[d + 1] - lo;
         if (!L) continue;
+        uint64_t *t = s->st + lo;
         rng r = rng_for(s->o->seed, s->iter, 0, d);
-        memset(cd, 0, K * sizeof *cd); /* the scratch is shared with the other phases */
-        for (uint64_t p = lo; p < hi; p++) cd[s->z[p]]++;
-        for (uint64_t p = lo; p < hi; p++) {
-            uint32_t zs = s->z[p];
+        for (uint64_t j = 0; j < L; j++) cd[ST_Z(t[j])]++;
+        mh_steps(t, L, M, cd, s->af, 0, s->nkv, &r);
+        /* new proposals from c_dk + a_k: a random token's topic with
+         * probability L / (L + sum a), else a topic drawn from alpha; one
+         * 64-bit draw gives the coin (upper half) and the pick (lower) */
+        uint64_t thr = thresh32((double)L / ((double)L + s->asum));
+        for (uint64_t j = 0; j < L; j++) {
+            uint64_t v = ST_Z(t[j]);
             for (uint32_t m = 0; m < M; m++) {
-                uint32_t t = s->prop[p * M + m];
-                if (t == zs) continue;
-                double num = ((double)cd[t] + s->alpha[t]) * ((double)s->nk[zs] + s->vbeta);
-                double den = ((double)cd[zs] - 1 + s->alpha[zs]) * ((double)s->nk[t] + s->vbeta);
-                if (rng_unit(&r) * den < num) {
-                    cd[zs]--, cd[t]++;
-                    zs = t;
-                }
+                uint64_t x = rng_next(&r);
+                uint32_t lo32 = (uint32_t)x;
+                uint32_t k = (x >> 32) < thr ? ST_Z(t[((uint64_t)lo32 * L) >> 32]) : draw_alpha_u(s, lo32);
+                v |= (uint64_t)k << (16 * (m + 1));
             }
-            s->z[p] = (uint16_t)zs;
+            t[j] = v; /* the topic bits are unchanged: later picks read the same topics */
         }
-        double pd = (double)L / ((double)L + s->asum);
-        for (uint64_t p = lo; p < hi; p++)
-            for (uint32_t m = 0; m < M; m++)
-                s->prop[p * M + m] = (uint16_t)(rng_unit(&r) < pd ? s->z[lo + rng_below(&r, L)] : draw_alpha(s, &r));
-        for (uint64_t p = lo; p < hi; p++) {
-            part[s->z[p]]++;
-            cd[s->z[p]] = 0;
+        for (uint64_t j = 0; j < L; j++) {
+            uint32_t k = ST_Z(t[j]);
+            part[k]++;
+            cd[k] = 0;
         }
     }
     return 0;
@@ -252,10 +305,12 @@ static int word_shard(void *arg, size_t i, int thread)
     const ws_lda_corpus *c = s->c;
     const uint32_t K = s->K, M = s->M;
     uint32_t *cw = s->scratch + (size_t)thread * K;
+    uint64_t *t = s->loc + (size_t)thread * s->maxn;
     uint64_t *part = s->part + i * K;
+    const float beta = (float)s->beta;
     memset(part, 0, K * sizeof *part);
     for (uint32_t w = s->wcut[i]; w < s->wcut[i + 1]; w++) {
-        uint64_t lo = c->word_off[w], hi = c->word_off[w + 1], n = hi - lo;
+        uint64_t lo = c->word_off[w], n = c->word_off[w + 1] - lo;
         uint32_t *row = s->nkw + (size_t)w * K;
         if (!n) {
             memset(row, 0, K * sizeof *row);
@@ -264,30 +319,40 @@ static int word_shard(void *arg, size_t i, int thread)
         rng r = rng_for(s->o->seed, s->iter, 1, w);
         const uint32_t *pos = c->word_pos + lo;
         memset(cw, 0, K * sizeof *cw);
-        for (uint64_t j = 0; j < n; j++) cw[s->z[pos[j]]]++;
+        /* the gather is the word pass's cost (cache misses): prefetch ahead */
         for (uint64_t j = 0; j < n; j++) {
-            uint32_t p = pos[j], zs = s->z[p];
-            for (uint32_t m = 0; m < M; m++) {
-                uint32_t t = s->prop[(uint64_t)p * M + m];
-                if (t == zs) continue;
-                double num = ((double)cw[t] + s->beta) * ((double)s->nk[zs] + s->vbeta);
-                double den = ((double)cw[zs] - 1 + s->beta) * ((double)s->nk[t] + s->vbeta);
-                if (rng_unit(&r) * den < num) {
-                    cw[zs]--, cw[t]++;
-                    zs = t;
-                }
-            }
-            s->z[p] = (uint16_t)zs;
+            if (j + 16 < n) __builtin_prefetch(s->st + pos[j + 16]);
+            t[j] = s->st[pos[j]];
+            cw[ST_Z(t[j])]++;
         }
-        double pw = (double)n / ((double)n + (double)K * s->beta);
-        for (uint64_t j = 0; j < n; j++)
-            for (uint32_t m = 0; m < M; m++)
-                s->prop[(uint64_t)pos[j] * M + m] =
-                    (uint16_t)(rng_unit(&r) < pw ? s->z[pos[rng_below(&r, n)]] : rng_below(&r, K));
+        mh_steps(t, n, M, cw, NULL, beta, s->nkv, &r);
+        uint64_t thr = thresh32((double)n / ((double)n + (double)K * s->beta));
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t v = ST_Z(t[j]);
+            for (uint32_t m = 0; m < M; m++) {
+                uint64_t x = rng_next(&r);
+                uint32_t lo32 = (uint32_t)x;
+                uint32_t k = (x >> 32) < thr ? ST_Z(t[((uint64_t)lo32 * n) >> 32]) : (uint32_t)(((uint64_t)lo32 * K) >> 32);
+                v |= (uint64_t)k << (16 * (m + 1));
+            }
+            t[j] = v;
+        }
+        for (uint64_t j = 0; j < n; j++) s->st[pos[j]] = t[j];
         memcpy(row, cw, K * sizeof *row);
         for (uint32_t k = 0; k < K; k++) part[k] += cw[k];
     }
     return 0;
+}
+
+/* warp: the topics of st into z (for the log-likelihood, optimisation and the output). */
+static void sync_z(sampler *s)
+{
+    for (uint64_t p = 0; p < s->c->ntokens; p++) s->z[p] = (uint16_t)ST_Z(s->st[p]);
+}
+
+static void nk_changed(sampler *s)
+{
+    for (uint32_t k = 0; k < s->K; k++) s->nkv[k] = (float)((double)s->nk[k] + s->vbeta);
 }
 
 static void sum_parts(sampler *s, uint32_t nshards)
@@ -430,49 +495,315 @@ static void gibbs_sweep(sampler *s, double *p)
     }
 }
 
+/* SparseLDA (Yao, Mimno and McCallum, KDD 2009), written from the paper.
+ * The target of a token splits into three buckets:
+ *   s = sum_k a_k b / (n_k + Vb)              (smoothing: every topic)
+ *   r = sum_k c_dk b / (n_k + Vb)             (the document's topics)
+ *   q = sum_k (a_k + c_dk) c_wk / (n_k + Vb)  (the word's topics)
+ * s and r change by one or two terms per token (kept up to date, both
+ * recomputed at the start of each document so that rounding does not
+ * build up); q is summed over the word's nonzero topics only (a list per
+ * word, wnz/wnn); the document's nonzero topics are a list too (dnz). The
+ * draw almost always falls in q, so a token costs about the number of
+ * topics its word has in use, not K.
+ *
+ * In parallel as AD-LDA (Newman et al., JMLR 2009): the documents are cut
+ * into fixed shards (runs of about SPARSE_SHARD_TOKENS tokens, by the data
+ * alone); within an
+ * iteration every shard samples its documents sequentially against the
+ * word-topic counts of the end of the previous iteration plus its own
+ * changes, in a private copy of the rows it touches, restored from the
+ * shared counts at the start of the shard (so a shard's work never
+ * depends on which thread ran it or what that thread ran before); then
+ * the changes of all shards (old topic -> new topic per token) are
+ * applied to the shared counts. Integer counts: the sum is the same in any
+ * order, and the word lists are rebuilt in topic order, so the state after
+ * every iteration is the same for any thread count. One shard (a corpus
+ * under SPARSE_SHARD_TOKENS tokens) is exact sequential SparseLDA. */
+typedef struct sparse_tw {
+    uint32_t *nkw;  /* V * K: the rows this shard touched */
+    uint16_t *wnz;  /* V * K: each word's nonzero topics */
+    uint32_t *wnn;  /* V */
+    uint32_t *stamp, epoch; /* V: the shard that restored the row */
+    uint64_t *nk;   /* K */
+    double *coef;   /* K: (a_k + c_dk) / (n_k + Vb) */
+    double *qv;     /* K: q's terms, in wnz order */
+    double *inv;    /* K: 1 / (n_k + Vb) */
+    uint16_t *dnz;  /* K */
+    uint32_t *cd;   /* K */
+} sparse_tw;
+
+typedef struct sparse_ws {
+    sampler *s;
+    uint16_t *wnz;  /* V * K: the shared lists, in topic order */
+    uint32_t *wnn;  /* V */
+    uint16_t *zold; /* N: the topics at the start of the iteration */
+    sparse_tw *tw;  /* per thread */
+    int nt;
+    uint32_t *cut, ncut; /* the shards: runs of documents of about o->shard_tokens tokens */
+    int direct;          /* one shard: the threads' views are the shared counts */
+} sparse_ws;
+
+static void sparse_lists(sparse_ws *x)
+{
+    const sampler *s = x->s;
+    for (uint32_t w = 0; w < s->V; w++) {
+        const uint32_t *row = s->nkw + (size_t)w * s->K;
+        uint16_t *l = x->wnz + (size_t)w * s->K;
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < s->K; k++)
+            if (row[k]) l[n++] = (uint16_t)k;
+        x->wnn[w] = n;
+    }
+}
+
+static int sparse_init(sampler *s, sparse_ws *x, int nt)
+{
+    const uint32_t K = s->K;
+    const size_t VK = (size_t)s->V * K;
+    x->s = s;
+    x->nt = nt;
+    int rc = make_shards_of(s->c->doc_off, s->c->ndocs, &x->cut, &x->ncut,
+                            s->o->shard_tokens ? s->o->shard_tokens : SPARSE_SHARD_TOKENS);
+    if (rc) return rc;
+    x->wnz = ws_malloc(VK * sizeof *x->wnz + 1);
+    x->wnn = ws_calloc((size_t)s->V + 1, sizeof *x->wnn);
+    x->zold = ws_malloc((size_t)s->c->ntokens * sizeof *x->zold + 1);
+    x->tw = ws_calloc((size_t)nt, sizeof *x->tw);
+    if (!x->wnz || !x->wnn || !x->zold || !x->tw) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+    /* One shard: exact sequential SparseLDA on the shared counts, no copies
+     * and no merge (whichever thread runs it, it is the only one). */
+    x->direct = x->ncut == 1;
+    for (int t = 0; t < nt; t++) {
+        sparse_tw *w = &x->tw[t];
+        if (x->direct) {
+            w->nkw = s->nkw, w->wnz = x->wnz, w->wnn = x->wnn;
+        } else {
+            w->nkw = ws_malloc(VK * sizeof *w->nkw + 1);
+            w->wnz = ws_malloc(VK * sizeof *w->wnz + 1);
+            w->wnn = ws_calloc((size_t)s->V + 1, sizeof *w->wnn);
+        }
+        w->stamp = ws_calloc((size_t)s->V + 1, sizeof *w->stamp);
+        w->nk = ws_malloc(K * sizeof *w->nk);
+        w->coef = ws_malloc(K * sizeof *w->coef);
+        w->qv = ws_malloc(K * sizeof *w->qv);
+        w->inv = ws_malloc(K * sizeof *w->inv);
+        w->dnz = ws_malloc(K * sizeof *w->dnz);
+        w->cd = ws_calloc(K, sizeof *w->cd);
+        if (!w->nkw || !w->wnz || !w->wnn || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->dnz || !w->cd)
+            return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler (%d threads x %u words x %u topics)", nt,
+                            s->V, K);
+    }
+    sparse_lists(x);
+    return 0;
+}
+
+static void sparse_free(sparse_ws *x)
+{
+    for (int t = 0; x->tw && t < x->nt; t++) {
+        sparse_tw *w = &x->tw[t];
+        if (!x->direct) ws_free(w->nkw), ws_free(w->wnz), ws_free(w->wnn);
+        ws_free(w->stamp);
+        ws_free(w->nk), ws_free(w->coef), ws_free(w->qv), ws_free(w->inv), ws_free(w->dnz), ws_free(w->cd);
+    }
+    ws_free(x->tw);
+    ws_free(x->cut);
+    ws_free(x->wnz);
+    ws_free(x->wnn);
+    ws_free(x->zold);
+}
+
+static inline void list_drop(uint16_t *l, uint32_t *n, uint32_t k)
+{
+    uint32_t i = 0;
+    while (l[i] != k) i++;
+    l[i] = l[--*n];
+}
+
+/* One iteration's sampling of shard i's documents. */
+static int sparse_shard(void *arg, size_t i, int thread)
+{
+    sparse_ws *x = arg;
+    sampler *s = x->s;
+    sparse_tw *tw = &x->tw[thread];
+    const ws_lda_corpus *c = s->c;
+    const uint32_t K = s->K;
+    const double b = s->beta, vb = s->vbeta;
+    uint32_t *cd = tw->cd;
+    uint64_t *nk = tw->nk;
+    double *coef = tw->coef, *qv = tw->qv, *inv = tw->inv;
+    /* the shard's view: the shared counts of the end of the last iteration */
+    if (++tw->epoch == 0) {
+        memset(tw->stamp, 0, s->V * sizeof *tw->stamp);
+        tw->epoch = 1;
+    }
+    memcpy(nk, s->nk, K * sizeof *nk);
+    /* 1 / (n_k + Vb), updated with n_k: one division per change instead of
+     * one per bucket term */
+    for (uint32_t k = 0; k < K; k++) inv[k] = 1.0 / ((double)nk[k] + vb);
+    for (uint64_t p = c->doc_off[x->cut[i]]; !x->direct && p < c->doc_off[x->cut[i + 1]]; p++) {
+        uint32_t w = c->w[p];
+        if (tw->stamp[w] == tw->epoch) continue;
+        tw->stamp[w] = tw->epoch;
+        memcpy(tw->nkw + (size_t)w * K, s->nkw + (size_t)w * K, K * sizeof *tw->nkw);
+        memcpy(tw->wnz + (size_t)w * K, x->wnz + (size_t)w * K, x->wnn[w] * sizeof *tw->wnz);
+        tw->wnn[w] = x->wnn[w];
+    }
+    for (uint32_t d = x->cut[i]; d < x->cut[i + 1]; d++) {
+        uint64_t lo = c->doc_off[d], hi = c->doc_off[d + 1];
+        if (lo == hi) continue;
+        rng r = rng_for(s->o->seed, s->iter, 4, d);
+        uint32_t dn = 0;
+        for (uint64_t p = lo; p < hi; p++)
+            if (!cd[s->z[p]]++) tw->dnz[dn++] = s->z[p];
+        double sb = 0, rb = 0;
+        for (uint32_t k = 0; k < K; k++) {
+            sb += s->alpha[k] * b * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (s->alpha[k] + cd[k]) * inv[k];
+        }
+        for (uint64_t p = lo; p < hi; p++) {
+            uint32_t w = c->w[p], t = s->z[p];
+            uint32_t *row = tw->nkw + (size_t)w * K;
+            uint16_t *wl = tw->wnz + (size_t)w * K;
+            if (p + 1 < hi) { /* the next word's row and list: a cache miss each, else */
+                __builtin_prefetch(tw->nkw + (size_t)c->w[p + 1] * K);
+                __builtin_prefetch(tw->wnz + (size_t)c->w[p + 1] * K);
+            }
+            /* take the token out */
+            sb -= s->alpha[t] * b * inv[t];
+            rb -= cd[t] * b * inv[t];
+            cd[t]--, row[t]--, nk[t]--;
+            inv[t] = 1.0 / ((double)nk[t] + vb);
+            sb += s->alpha[t] * b * inv[t];
+            rb += cd[t] * b * inv[t];
+            coef[t] = (s->alpha[t] + cd[t]) * inv[t];
+            if (!row[t]) list_drop(wl, &tw->wnn[w], t);
+            if (!cd[t]) list_drop(tw->dnz, &dn, t);
+            /* q over the word's topics */
+            double qb = 0;
+            uint32_t wn = tw->wnn[w];
+            for (uint32_t j = 0; j < wn; j++) {
+                qb += coef[wl[j]] * row[wl[j]];
+                qv[j] = qb;
+            }
+            double u = rng_unit(&r) * (sb + rb + qb);
+            uint32_t k;
+            if (u < qb && wn) {
+                uint32_t j = 0;
+                while (j + 1 < wn && qv[j] <= u) j++;
+                k = wl[j];
+            } else if ((u -= qb) < rb && dn) {
+                uint32_t j = 0;
+                for (;;) {
+                    k = tw->dnz[j];
+                    u -= cd[k] * b * inv[k];
+                    if (u < 0 || ++j == dn) break;
+                }
+            } else {
+                u -= rb;
+                for (k = 0; k + 1 < K; k++) {
+                    u -= s->alpha[k] * b * inv[k];
+                    if (u < 0) break;
+                }
+            }
+            /* and put it back with topic k */
+            sb -= s->alpha[k] * b * inv[k];
+            rb -= cd[k] * b * inv[k];
+            if (!row[k]) wl[tw->wnn[w]++] = (uint16_t)k;
+            if (!cd[k]) tw->dnz[dn++] = (uint16_t)k;
+            cd[k]++, row[k]++, nk[k]++;
+            inv[k] = 1.0 / ((double)nk[k] + vb);
+            sb += s->alpha[k] * b * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (s->alpha[k] + cd[k]) * inv[k];
+            s->z[p] = (uint16_t)k;
+        }
+        for (uint32_t j = 0; j < dn; j++) cd[tw->dnz[j]] = 0;
+    }
+    return 0;
+}
+
+static int sparse_iteration(sparse_ws *x, const ws_plan *plan)
+{
+    sampler *s = x->s;
+    const ws_lda_corpus *c = s->c;
+    if (x->direct) {
+        int rc = plan->parallel_for(plan->ctx, 1, sparse_shard, x);
+        for (int t = 0; !rc && t < x->nt; t++)
+            if (x->tw[t].epoch) memcpy(s->nk, x->tw[t].nk, s->K * sizeof *s->nk), x->tw[t].epoch = 0;
+        return rc;
+    }
+    memcpy(x->zold, s->z, c->ntokens * sizeof *s->z);
+    int rc = plan->parallel_for(plan->ctx, x->ncut, sparse_shard, x);
+    if (rc) return rc;
+    for (uint64_t p = 0; p < c->ntokens; p++)
+        if (s->z[p] != x->zold[p]) {
+            uint32_t *row = s->nkw + (size_t)c->w[p] * s->K;
+            row[x->zold[p]]--, row[s->z[p]]++;
+            s->nk[x->zold[p]]--, s->nk[s->z[p]]++;
+        }
+    sparse_lists(x);
+    return 0;
+}
+
 static void sampler_free(sampler *s)
 {
-    ws_free(s->prop);
+    ws_free(s->st);
     ws_free(s->nk);
     ws_free(s->acum);
+    ws_free(s->af);
+    ws_free(s->nkv);
     ws_free(s->dcut);
     ws_free(s->wcut);
     ws_free(s->part);
     ws_free(s->llpart);
     ws_free(s->scratch);
+    ws_free(s->loc);
 }
 
 int ws_lda_train(const ws_lda_env *env, const ws_lda_corpus *c, const ws_lda_opts *o, ws_lda_model *m, uint16_t **zout)
 {
     const ws_plan *plan = env->plan;
     sampler s;
+    sparse_ws sp;
     memset(&s, 0, sizeof s);
+    memset(&sp, 0, sizeof sp);
     memset(m, 0, sizeof *m);
     *zout = NULL;
     s.c = c;
     s.o = o;
     s.K = o->k;
     s.V = c->nwords;
-    s.M = o->mh ? o->mh : 2;
+    s.M = o->mh ? (o->mh > 3 ? 3 : o->mh) : 2;
+    const int warp = o->sampler == WS_LDA_WARP;
     int rc = make_shards(c->doc_off, c->ndocs, &s.dcut, &s.ndshards);
     if (!rc) rc = make_shards(c->word_off, c->nwords, &s.wcut, &s.nwshards);
     if (rc) {
         sampler_free(&s);
         return rc;
     }
+    for (uint32_t v = 0; v < c->nwords; v++)
+        if (c->word_off[v + 1] - c->word_off[v] > s.maxn) s.maxn = c->word_off[v + 1] - c->word_off[v];
     uint32_t nsh = s.ndshards > s.nwshards ? s.ndshards : s.nwshards;
     int nt = env->threads > 0 ? env->threads : 1;
     s.z = ws_malloc((size_t)c->ntokens * sizeof *s.z + 1);
-    s.prop = ws_malloc((size_t)c->ntokens * s.M * sizeof *s.prop + 1);
     s.nkw = ws_calloc((size_t)s.V * s.K + 1, sizeof *s.nkw);
     s.nk = ws_calloc(s.K, sizeof *s.nk);
     s.alpha = ws_malloc(s.K * sizeof *s.alpha);
     s.acum = ws_malloc(s.K * sizeof *s.acum);
+    s.af = ws_malloc(s.K * sizeof *s.af);
+    s.nkv = ws_malloc(s.K * sizeof *s.nkv);
     s.part = ws_calloc((size_t)(nsh + 1) * s.K, sizeof *s.part);
     s.llpart = ws_calloc(nsh + 1, sizeof *s.llpart);
     s.scratch = ws_calloc((size_t)nt * s.K, sizeof *s.scratch);
+    if (warp) {
+        s.st = ws_malloc((size_t)c->ntokens * sizeof *s.st + 1);
+        s.loc = ws_malloc((size_t)nt * s.maxn * sizeof *s.loc + 1);
+    }
     double *gp = ws_malloc(s.K * sizeof *gp);
-    if (!s.z || !s.prop || !s.nkw || !s.nk || !s.alpha || !s.acum || !s.part || !s.llpart || !s.scratch || !gp) {
+    if (!s.z || !s.nkw || !s.nk || !s.alpha || !s.acum || !s.af || !s.nkv || !s.part || !s.llpart || !s.scratch ||
+        !gp || (warp && (!s.st || !s.loc))) {
         ws_free(gp);
         ws_free(s.z), ws_free(s.nkw), ws_free(s.alpha);
         sampler_free(&s);
@@ -493,21 +824,32 @@ int ws_lda_train(const ws_lda_env *env, const ws_lda_corpus *c, const ws_lda_opt
             s.nkw[(size_t)c->w[p] * s.K + k]++;
         }
     }
-    for (uint64_t p = 0; p < c->ntokens; p++)
-        for (uint32_t j = 0; j < s.M; j++) s.prop[p * s.M + j] = s.z[p]; /* nothing pending yet */
+    nk_changed(&s);
+    if (warp)
+        for (uint64_t p = 0; p < c->ntokens; p++) {
+            uint64_t v = s.z[p];
+            for (uint32_t j = 0; j < s.M; j++) v |= (uint64_t)s.z[p] << (16 * (j + 1)); /* nothing pending yet */
+            s.st[p] = v;
+        }
+    if (o->sampler == WS_LDA_SPARSE) rc = sparse_init(&s, &sp, nt);
     double t0 = now_s(), ll = 0;
     for (uint32_t it = 0; it < o->iterations && !rc; it++) {
         s.iter = it;
-        if (o->sampler == 1) {
+        if (o->sampler == WS_LDA_GIBBS) {
             gibbs_sweep(&s, gp);
+        } else if (o->sampler == WS_LDA_SPARSE) {
+            rc = sparse_iteration(&sp, plan);
         } else {
             rc = plan->parallel_for(plan->ctx, s.ndshards, doc_shard, &s);
-            if (!rc) sum_parts(&s, s.ndshards);
+            if (!rc) sum_parts(&s, s.ndshards), nk_changed(&s);
             if (!rc) rc = plan->parallel_for(plan->ctx, s.nwshards, word_shard, &s);
-            if (!rc) sum_parts(&s, s.nwshards);
+            if (!rc) sum_parts(&s, s.nwshards), nk_changed(&s);
         }
-        if (!rc && o->optimize && it + 1 >= 50 && (it + 1) % 10 == 0) rc = optimize(&s);
+        int opt = o->optimize && it + 1 >= 50 && (it + 1) % 10 == 0;
         int rep = o->report && ((it + 1) % o->report == 0 || it + 1 == o->iterations);
+        if (!rc && warp && (opt || rep)) sync_z(&s);
+        if (!rc && opt) rc = optimize(&s);
+        if (!rc && opt) nk_changed(&s);
         if (!rc && rep) rc = loglik(&s, plan, &ll);
         if (!rc && plan->progress) {
             ws_progress pr = {"topics", it + 1, o->iterations, c->ntokens * (it + 1), now_s() - t0,
@@ -516,6 +858,8 @@ int ws_lda_train(const ws_lda_env *env, const ws_lda_corpus *c, const ws_lda_opt
         }
     }
     ws_free(gp);
+    sparse_free(&sp);
+    if (!rc && warp) sync_z(&s);
     if (!rc) {
         m->k = s.K;
         m->v = s.V;

@@ -2,11 +2,15 @@
  * The topic sampler (kernels/ws_lda_sample.c) on planted corpora, through
  * a stand-in for the engine's parallel loop that hands items to "threads"
  * in a scrambled order: two disjoint vocabularies separate into two
- * topics; the state is the same for 1, 2 and 3 threads and for either
- * sampler's seed-fixed streams; inference with the trained model gives the
- * stories their trained topics.
+ * topics (with each sampler: warp, gibbs, sparse in one shard and sparse
+ * over several shards); the state is the same for 1, 2 and 3 threads
+ * (warp, and sparse over several shards, whose changes are merged after
+ * each iteration) and its word-topic counts are those of its topics
+ * (recounted here); inference with the trained model gives the stories
+ * their trained topics.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ws_k_lda.h"
@@ -49,7 +53,7 @@ static void planted(ws_lda_corpus *c, uint32_t D, uint32_t len, uint32_t V)
     cr_assert_eq(ws_lda_index(c), 0);
 }
 
-static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, uint16_t **z)
+static int train_sh(ws_lda_corpus *c, int threads, int sampler, uint64_t shard_tokens, ws_lda_model *m, uint16_t **z)
 {
     fake f = {threads};
     ws_plan plan;
@@ -58,18 +62,42 @@ static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, ui
     plan.parallel_for = fake_pfor;
     plan.threads = threads;
     ws_lda_env env = {&plan, threads};
-    ws_lda_opts o = {.k = 2, .iterations = 40, .alpha = 0.5, .beta = 0.01, .seed = 3, .sampler = sampler, .mh = 2};
+    ws_lda_opts o = {.k = 2, .iterations = 40, .alpha = 0.5, .beta = 0.01, .seed = 3, .sampler = sampler, .mh = 2,
+                     .shard_tokens = shard_tokens};
     return ws_lda_train(&env, c, &o, m, z);
+}
+
+static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, uint16_t **z)
+{
+    return train_sh(c, threads, sampler, 0, m, z);
+}
+
+/* The model's counts recounted from the topics. */
+static void counts_match(const ws_lda_corpus *c, const ws_lda_model *m, const uint16_t *z, const char *what)
+{
+    uint32_t *nkw = calloc((size_t)c->nwords * m->k, sizeof *nkw);
+    uint64_t nk[2] = {0, 0};
+    for (uint64_t p = 0; p < c->ntokens; p++) {
+        nkw[(size_t)c->w[p] * m->k + z[p]]++;
+        nk[z[p]]++;
+    }
+    cr_assert(!memcmp(nkw, m->nkw, (size_t)c->nwords * m->k * sizeof *nkw), "%s: word-topic counts are not the topics'",
+              what);
+    cr_assert(nk[0] == m->nk[0] && nk[1] == m->nk[1], "%s: topic totals are not the topics'", what);
+    free(nkw);
 }
 
 Test(lda, planted_vocabularies_separate)
 {
-    for (int sampler = 0; sampler < 2; sampler++) {
+    /* warp, gibbs, sparse (one shard), sparse over 10 shards of 1,000 tokens */
+    for (int run = 0; run < 4; run++) {
+        int sampler = run < 3 ? run : WS_LDA_SPARSE;
         ws_lda_corpus c;
         planted(&c, 200, 50, 40);
         ws_lda_model m;
         uint16_t *z;
-        cr_assert_eq(train(&c, 2, sampler, &m, &z), 0);
+        cr_assert_eq(train_sh(&c, 2, sampler, run == 3 ? 1000 : 0, &m, &z), 0);
+        counts_match(&c, &m, z, "planted");
         /* every word belongs (almost all its tokens) to one topic, and the
          * two vocabularies to different ones */
         uint32_t topic_of[2] = {9, 9};
@@ -93,20 +121,26 @@ Test(lda, same_state_for_any_thread_count)
 {
     ws_lda_corpus c;
     planted(&c, 300, 40, 30);
-    ws_lda_model m1;
-    uint16_t *z1;
-    cr_assert_eq(train(&c, 1, 0, &m1, &z1), 0);
-    for (int t = 2; t <= 3; t++) {
-        ws_lda_model m;
-        uint16_t *z;
-        cr_assert_eq(train(&c, t, 0, &m, &z), 0);
-        cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "z differs with %d threads", t);
-        cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 2 * sizeof *m.nkw), "counts differ with %d threads", t);
-        ws_free(z);
-        ws_lda_model_free(&m);
+    /* warp; sparse over shards of 1,000 tokens (12 shards, merged after every iteration) */
+    for (int sampler = WS_LDA_WARP; sampler <= WS_LDA_SPARSE; sampler += WS_LDA_SPARSE - WS_LDA_WARP) {
+        ws_lda_model m1;
+        uint16_t *z1;
+        uint64_t sh = sampler == WS_LDA_SPARSE ? 1000 : 0;
+        cr_assert_eq(train_sh(&c, 1, sampler, sh, &m1, &z1), 0);
+        counts_match(&c, &m1, z1, sampler == WS_LDA_SPARSE ? "sparse" : "warp");
+        for (int t = 2; t <= 3; t++) {
+            ws_lda_model m;
+            uint16_t *z;
+            cr_assert_eq(train_sh(&c, t, sampler, sh, &m, &z), 0);
+            cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "sampler %d: z differs with %d threads", sampler, t);
+            cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 2 * sizeof *m.nkw),
+                      "sampler %d: counts differ with %d threads", sampler, t);
+            ws_free(z);
+            ws_lda_model_free(&m);
+        }
+        ws_free(z1);
+        ws_lda_model_free(&m1);
     }
-    ws_free(z1);
-    ws_lda_model_free(&m1);
     ws_lda_corpus_free(&c);
 }
 
