@@ -835,6 +835,10 @@ static int plan_parallel_for(void *ctx, size_t n, int (*fn)(void *arg, size_t i,
 {
     ws_request *q = ctx;
     int nt = q->threads > 0 ? q->threads : 1, rc = 0;
+    /* no more threads than items: an idle thread of the region would only
+     * spin at its end (a one-shard topic model calls this once per
+     * iteration with n = 1) */
+    if ((size_t)nt > n) nt = n ? (int)n : 1;
     size_t first = SIZE_MAX;
     char msg[512] = "";
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
