@@ -11,6 +11,7 @@
  * normalisation that --containing follows, --threads), plus --format and -o.
  */
 #include "ws_cli.h"
+#include "ws_mpi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,17 @@ static const ws_param_info *find_param(const char *name, size_t n)
     return NULL;
 }
 
+/* 1 while ws_cmd_export_local runs: this process exports alone. */
+static int g_local;
+
+int ws_cmd_export_local(int argc, char **argv)
+{
+    g_local = 1;
+    int status = ws_cmd_export(argc, argv);
+    g_local = 0;
+    return status;
+}
+
 int ws_cmd_export(int argc, char **argv)
 {
     const char *fmt = "jsonl", *out = NULL;
@@ -241,6 +253,10 @@ int ws_cmd_export(int argc, char **argv)
             fprintf(stderr, "wirescan export: %s\n", ws_last_error());
             status = rc == WS_EINVAL ? ws_cli_try("export") : ws_exit_status(rc);
         }
+    /* Under mpirun: every rank scans its shards, rank 0 writes the rows of
+     * all in store order (an ordered gather); the others write nothing. */
+    if (!g_local && !status && (rc = ws_request_set_dist(q, ws_mpi_dist()))) status = ws_cli_fail_cmd("export", rc);
+    if (!g_local && ws_mpi_rank() != 0) out = "/dev/null";
     ex_out o = {NULL, csv, 0, {0}};
     if (!status && !(o.f = ws_cli_open_out(out))) status = ws_exit_status(WS_EIO);
     if (!status) {

@@ -1109,6 +1109,69 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* ---- across ranks (collocates of given terms) ----
+ * The contexts, the marginals and the targets' rows, nonzero entries only
+ * (gap, value varints). All pairs do not run across ranks yet (prepare
+ * refuses them: their table would funnel through rank 0). */
+static int put_sparse(ws_buf *out, const uint64_t *a, size_t n)
+{
+    size_t nz = 0;
+    for (size_t i = 0; i < n; i++) nz += a[i] != 0;
+    if (ws_buf_reserve(out, (2 * nz + 1) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
+    ws_buf_put_varint(out, nz);
+    for (size_t i = 0, last = 0; i < n; i++)
+        if (a[i]) {
+            ws_buf_put_varint(out, i - last);
+            ws_buf_put_varint(out, a[i]);
+            last = i;
+        }
+    return 0;
+}
+
+static int get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n)
+{
+    uint64_t nz, gap, val, i = 0;
+    if (ws_varint_get(at, end, &nz)) return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    for (uint64_t k = 0; k < nz; k++) {
+        if (ws_varint_get(at, end, &gap) || ws_varint_get(at, end, &val) || (i += gap) >= n)
+            return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+        a[i] = val;
+    }
+    return 0;
+}
+
+static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    const cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    (void)q;
+    if (!p->ntargets) return ws_error(WS_EINVAL, "all-pairs cooc does not run across MPI ranks yet");
+    size_t v = (size_t)s->n + 1;
+    if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
+    ws_buf_put_varint(out, s->nctx);
+    ws_buf_put_varint(out, s->events);
+    int rc = put_sparse(out, s->big->freq, v);
+    if (!rc) rc = put_sparse(out, s->big->tfreq, p->ntargets);
+    if (!rc) rc = put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
+    return rc;
+}
+
+static int cooc_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    (void)q;
+    const uint8_t *at = data, *end = data + len;
+    size_t v = (size_t)s->n + 1;
+    if (!p->ntargets || ws_varint_get(&at, end, &s->nctx) || ws_varint_get(&at, end, &s->events))
+        return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    int rc = get_sparse(&at, end, s->big->freq, v);
+    if (!rc) rc = get_sparse(&at, end, s->big->tfreq, p->ntargets);
+    if (!rc) rc = get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
+    if (!rc && at != end) rc = ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    return rc;
+}
+
 const ws_kernel ws_kernel_cooc = {
     .name = "cooc",
     .summary = "co-occurrence and collocations in story, sentence or window contexts",
@@ -1133,4 +1196,6 @@ const ws_kernel ws_kernel_cooc = {
     .merge = cooc_merge,
     .finish = cooc_finish,
     .free = cooc_free,
+    .pack = cooc_pack,
+    .unpack = cooc_unpack,
 };

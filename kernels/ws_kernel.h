@@ -95,6 +95,10 @@ typedef struct ws_query {
     /* A kernel's own parameters (cooc, ngrams, trends: see the kernel's
      * header); NULL for kernels that take none. */
     const void *ext;
+    /* WS_KF_ORDERED kernels that stop at a number of rows (kwic --limit):
+     * that number, set by prepare (0: every row). Across ranks, rank 0
+     * stops taking rows there. */
+    uint64_t row_limit;
 } ws_query;
 
 /* Selection bits the engine sets in sel[] when a query has subsets
@@ -128,6 +132,7 @@ typedef struct ws_plan {
     size_t mem;           /* the request's memory budget for the whole process; 0: none */
     size_t resident;      /* bytes the process holds now (stores, dictionaries, normalisation) */
     size_t block_bytes;   /* one thread's block workspace (the largest block's chunks and ids) */
+    int ranks;            /* processes the run is spread over (ws_dist); 0 or 1: this one alone */
     void *ctx;
     /* Read a whole file (a topics file): *data is ws_malloc'ed. Errors name the file. */
     int (*read_file)(void *ctx, const char *path, char **data, size_t *len);
@@ -171,6 +176,9 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
  * (see emit below), so the output is the same for any thread count and
  * never held whole in memory. */
 #define WS_KF_ORDERED 8u
+/* WS_KF_ORDERED: column 0 numbers the stories 1, 2, ... in output order
+ * (dtm); across ranks each rank numbers its own and rank 0 renumbers. */
+#define WS_KF_ROWNUM 16u
 
 typedef struct ws_kernel {
     const char *name;
@@ -236,7 +244,12 @@ typedef struct ws_kernel {
      * merging the original would. Every process builds the same
      * normalisation (it opens every shard's dictionary), so term and
      * group ids mean the same in every process. NULL: the kernel runs in
-     * one process only (the engine refuses it across ranks). */
+     * one process only (the engine refuses it across ranks). Iterative
+     * kernels: after each pass but the last, rank 0's merged state is
+     * packed and unpacked on every rank, where next_pass then runs on it
+     * (so next_pass must leave the merged state as it found it when it
+     * returns 1). Ordered kernels: their rows travel apart (an ordered
+     * gather); pack carries what finish needs beyond them. */
     int (*pack)(const void *state, const ws_query *q, ws_buf *out);
     int (*unpack)(void *state, const ws_query *q, const uint8_t *data, size_t len);
 } ws_kernel;
