@@ -13,8 +13,11 @@
 #include "ws_cli.h"
 #include "ws_mpi.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ws_cli_text.h"
 #include "wirescan.h"
@@ -257,6 +260,14 @@ int ws_cmd_export(int argc, char **argv)
      * all in store order (an ordered gather); the others write nothing. */
     if (!g_local && !status && (rc = ws_request_set_dist(q, ws_mpi_dist()))) status = ws_cli_fail_cmd("export", rc);
     if (!g_local && ws_mpi_rank() != 0) out = "/dev/null";
+    /* Across ranks: a temporary file renamed at the end, so that a job
+     * killed midway leaves no export that looks complete. */
+    const char *final = out;
+    char tmp[4200];
+    if (!g_local && ws_mpi_size() > 1 && out && strcmp(out, "-") && strcmp(out, "/dev/null")) {
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+        out = tmp;
+    }
     ex_out o = {NULL, csv, 0, {0}};
     if (!status && !(o.f = ws_cli_open_out(out))) status = ws_exit_status(WS_EIO);
     if (!status) {
@@ -267,6 +278,11 @@ int ws_cmd_export(int argc, char **argv)
         int crc = ws_cli_close_out(o.f, out);
         status = status ? status : crc;
         if (status && out && strcmp(out, "-")) remove(out); /* no half-written export */
+        if (!status && out != final && rename(out, final)) {
+            fprintf(stderr, "wirescan export: %s: cannot rename %s to it: %s\n", final, out, strerror(errno));
+            remove(out);
+            status = ws_exit_status(WS_EIO);
+        }
     }
     cli_buf_free(&o.val);
     ws_request_free(q);

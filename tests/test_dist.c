@@ -4,7 +4,8 @@
  * and request, joined by an in-memory gather and broadcast. For R = 2 and
  * 3 rank 0's table must be byte for byte the table of one process over the
  * same shard set (tf plain and by month, keyness, ngrams, trends), the
- * other ranks' tables empty; a kernel without a cross-rank merge is
+ * other ranks' tables empty; a kernel needing collectives the ws_dist lacks
+ * (kwic: the ordered gather's send and recv) is
  * refused on every rank; a bad ws_dist is refused. Also: a shard set made
  * with the ingester's "shard" setting holds every story once.
  */
