@@ -130,6 +130,47 @@ static int recv_rows(void *ctx, int from, int (*each)(void *, const void *, size
     return rc;
 }
 
+/* Every rank's buffers to every rank: the lengths (MPI_Alltoall), then
+ * the bytes (MPI_Alltoallv; one rank's bytes to another below 2 GiB, and
+ * all it receives below 2 GiB). */
+static int alltoall(void *ctx, const void *const *data, const size_t *len,
+                    int (*each)(void *, int, const void *, size_t), void *arg)
+{
+    (void)ctx;
+    int rc = 0, n = g_size;
+    int *sc = calloc((size_t)n, sizeof *sc), *so = calloc((size_t)n, sizeof *so);
+    int *rcnt = calloc((size_t)n, sizeof *rcnt), *ro = calloc((size_t)n, sizeof *ro);
+    char *sbuf = NULL, *rbuf = NULL;
+    size_t stot = 0, rtot = 0;
+    if (!sc || !so || !rcnt || !ro) rc = WS_ENOMEM;
+    for (int r = 0; r < n && !rc; r++) {
+        if (len[r] > INT_MAX || stot + len[r] > INT_MAX) rc = ws_set_error(WS_ETOOBIG, "rank %d: more than 2 GiB to exchange", g_rank);
+        else so[r] = (int)stot, sc[r] = (int)len[r], stot += len[r];
+    }
+    if (!rc && !(sbuf = malloc(stot + 1))) rc = WS_ENOMEM;
+    for (int r = 0; r < n && !rc; r++) memcpy(sbuf + so[r], data[r], len[r]);
+    if (rc) /* take part with nothing */
+        for (int r = 0; sc && so && r < n; r++) sc[r] = so[r] = 0;
+    int dummy = 0;
+    if (MPI_Alltoall(sc ? sc : &dummy, 1, MPI_INT, rcnt ? rcnt : &dummy, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS && !rc)
+        rc = WS_EIO;
+    for (int r = 0; rcnt && ro && r < n; r++) {
+        if (rtot + (size_t)rcnt[r] > INT_MAX && !rc) rc = ws_set_error(WS_ETOOBIG, "rank %d: more than 2 GiB to receive", g_rank);
+        ro[r] = rc ? 0 : (int)rtot;
+        rtot += rc ? 0 : (size_t)rcnt[r];
+    }
+    if (!rc && !(rbuf = malloc(rtot + 1))) rc = WS_ENOMEM;
+    if (rc)
+        for (int r = 0; rcnt && ro && r < n; r++) rcnt[r] = ro[r] = 0;
+    if (MPI_Alltoallv(sbuf, sc, so, MPI_BYTE, rbuf, rcnt, ro, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
+    for (int r = 0; sc && r < n; r++)
+        if (r != g_rank) g_sent += (unsigned long long)sc[r];
+    for (int r = 0; !rc && r < n; r++) rc = each(arg, r, rbuf + ro[r], (size_t)rcnt[r]);
+    if (rc && !ws_last_error()[0]) ws_set_error(rc, "rank %d: the exchange of pairs failed", g_rank);
+    free(sc), free(so), free(rcnt), free(ro), free(sbuf), free(rbuf);
+    return rc;
+}
+
 static int launched(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
@@ -150,7 +191,7 @@ void ws_mpi_init(int *argc, char ***argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     g_dist = (ws_dist){g_rank, g_size, gather, bcast_int, NULL, bcast_bytes, max_int,
-                       provided >= MPI_THREAD_SERIALIZED ? send_rows : NULL, recv_rows};
+                       provided >= MPI_THREAD_SERIALIZED ? send_rows : NULL, recv_rows, alltoall};
 }
 
 int ws_mpi_finish(int status)

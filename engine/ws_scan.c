@@ -585,7 +585,8 @@ static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void
         ws_buf_put_varint(&msg, 0);
         ws_buf_put_varint(&msg, stats->stories);
         ws_buf_put_varint(&msg, stats->tokens);
-        prc = k->pack(state, q, &msg);
+        /* Rank 0's own state is the one merged into: it does not travel. */
+        if (dist->rank != 0) prc = k->pack(state, q, &msg);
         if (prc) {
             rc = prc;
             snprintf(text, sizeof text, "packing the %s state: %s", k->name,
@@ -629,6 +630,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         return ws_error(WS_EINVAL, "at most %d subsets in one scan", WS_SCAN_MAX_SUBSETS);
     if (o->dist && o->dist->size > 1 &&
         (!k->pack || !k->unpack || (k->next_pass && (!o->dist->bcast || !o->dist->max_int)) ||
+         (k->exchange && (!o->dist->alltoall || !o->dist->max_int)) ||
          ((k->flags & WS_KF_ORDERED) && k->emit && (!o->dist->send || !o->dist->recv || !o->dist->max_int))))
         return ws_error(WS_EINVAL, "%s does not run across MPI ranks yet: run it in one process (without mpirun, or "
                                    "mpirun -n 1) over the same stores", k->name);
@@ -899,6 +901,11 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         /* Across ranks: every rank gets here, failed or not, so that no
          * rank waits for one that gave up. */
         if (o->dist) {
+            if (k->exchange) { /* collective, when every rank's scan succeeded */
+                int bad = rc != 0, arc = o->dist->max_int(o->dist->ctx, &bad);
+                if (!rc && arc) rc = arc;
+                if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
+            }
             rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
             dist_done = 1;
         }
@@ -917,6 +924,11 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     /* Only rank 0 makes the table. */
     int remote = 0;
     if (o->dist) {
+        if (!dist_done && k->exchange) { /* the others are at the exchange's first step */
+            int bad = rc != 0, arc = o->dist->max_int(o->dist->ctx, &bad);
+            if (!rc && arc) rc = arc;
+            if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
+        }
         if (!dist_done) rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
         remote = o->dist->rank != 0;
     }

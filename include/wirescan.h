@@ -351,6 +351,12 @@ typedef struct ws_dist {
     int (*max_int)(void *ctx, int *v);
     int (*send)(void *ctx, const void *data, size_t len);
     int (*recv)(void *ctx, int from, int (*each)(void *arg, const void *data, size_t len), void *arg);
+    /* Optional, collective: this rank sends data[r] (len[r] bytes) to each
+     * rank r; each(arg, from, data, len) is called for what every rank
+     * sent this one, in rank order (all-pairs cooc: a hash-partitioned
+     * exchange). */
+    int (*alltoall)(void *ctx, const void *const *data, const size_t *len,
+                    int (*each)(void *arg, int from, const void *data, size_t len), void *arg);
 } ws_dist;
 /* Spread q's runs as d says (copied; d->ctx must outlive the runs); NULL
  * or size 1: one process, as without. Kernels that cannot merge across

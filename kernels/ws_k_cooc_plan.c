@@ -156,9 +156,6 @@ int ws_cooc_prepare(const ws_plan *plan, const ws_params *prm, ws_query *q, void
     size_t nterms;
     const char *const *terms = ws_params_list(prm, "term", &nterms);
     if (p->per_term && !nterms) return ws_error(WS_EINVAL, "--per-term needs --term");
-    if (!nterms && plan->ranks > 1)
-        return ws_error(WS_EINVAL, "all-pairs cooc does not run across MPI ranks yet: give --term, or run it in one "
-                                   "process (without mpirun, or mpirun -n 1) over the same stores");
     const int threads = plan->threads;
     const uint32_t nv = plan->norm->terms.nterms;
     int rc = 0;

@@ -252,6 +252,12 @@ typedef struct ws_kernel {
      * gather); pack carries what finish needs beyond them. */
     int (*pack)(const void *state, const ws_query *q, ws_buf *out);
     int (*unpack)(void *state, const ws_query *q, const uint8_t *data, size_t len);
+    /* Optional, across ranks: called on every rank with its merged state
+     * before pack, when every rank's scan succeeded (collective: every
+     * rank calls it). A kernel whose state is too large to gather on rank
+     * 0 (all-pairs cooc) repartitions it here (ws_dist's alltoall) and
+     * packs only what rank 0 needs. NULL: none. */
+    int (*exchange)(void *state, const ws_query *q, const ws_dist *d);
 } ws_kernel;
 
 /* The kernels (one file each). */
