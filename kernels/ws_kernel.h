@@ -248,7 +248,9 @@ typedef struct ws_kernel {
      * kernels: after each pass but the last, rank 0's merged state is
      * packed and unpacked on every rank, where next_pass then runs on it
      * (so next_pass must leave the merged state as it found it when it
-     * returns 1). Ordered kernels: their rows travel apart (an ordered
+     * returns 1, and pack and unpack must go by the state, not by what
+     * next_pass changed in q->ext: rank 0 packs after its next_pass, the
+     * others unpack before theirs). Ordered kernels: their rows travel apart (an ordered
      * gather); pack carries what finish needs beyond them. */
     int (*pack)(const void *state, const ws_query *q, ws_buf *out);
     int (*unpack)(void *state, const ws_query *q, const uint8_t *data, size_t len);
