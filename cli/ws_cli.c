@@ -423,7 +423,7 @@ int ws_cmd_shard(int argc, char **argv)
         char a0[] = "wirescan export", a2[] = "-o", a1[4096];
         snprintf(a1, sizeof a1, "%s", store);
         char *ea[] = {a0, a1, a2, tmp, NULL};
-        status = ws_cmd_export(4, ea);
+        status = ws_cmd_export_local(4, ea);
     }
     if (!status) {
         ingest_setting *set = calloc(ntags + 2, sizeof *set);

@@ -11,6 +11,9 @@ int ws_cmd_ingest(int argc, char **argv);
 int ws_cmd_info(int argc, char **argv);
 int ws_cmd_verify(int argc, char **argv);
 int ws_cmd_export(int argc, char **argv);
+/* The same, in this process alone even under mpirun (wirescan shard: every
+ * rank exports the source store for itself). */
+int ws_cmd_export_local(int argc, char **argv);
 int ws_cmd_index(int argc, char **argv);
 /* wirescan shard STORE --into N DIR: re-shard a store (ws_cli.c). */
 int ws_cmd_shard(int argc, char **argv);

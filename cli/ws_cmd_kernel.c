@@ -516,6 +516,10 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
      * (and the notes, charts and side files); the others write nothing. */
     const int remote = ws_mpi_rank() != 0;
     if (remote) k.out_path = "/dev/null", k.quiet = 1, k.progress = 0, k.ncharts = 0, k.nsides = 0;
+    /* Across ranks rank 0 writes the report to a temporary file renamed at
+     * the end: a job killed midway (a rank died, mpirun ended the others)
+     * leaves no report that looks complete. */
+    if (!remote && ws_mpi_size() > 1) k.atomic = 1;
     if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)k.stores, k.nstores))) status = ws_cli_fail_cmd(cmd, rc);
     if (!status) status = ws_kcmd_setup(&k, corpus);
     if (!status && (rc = ws_request_set_dist(k.q, ws_mpi_dist()))) status = ws_cli_fail_cmd(cmd, rc);

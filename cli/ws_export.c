@@ -11,9 +11,13 @@
  * normalisation that --containing follows, --threads), plus --format and -o.
  */
 #include "ws_cli.h"
+#include "ws_mpi.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ws_cli_text.h"
 #include "wirescan.h"
@@ -180,6 +184,17 @@ static const ws_param_info *find_param(const char *name, size_t n)
     return NULL;
 }
 
+/* 1 while ws_cmd_export_local runs: this process exports alone. */
+static int g_local;
+
+int ws_cmd_export_local(int argc, char **argv)
+{
+    g_local = 1;
+    int status = ws_cmd_export(argc, argv);
+    g_local = 0;
+    return status;
+}
+
 int ws_cmd_export(int argc, char **argv)
 {
     const char *fmt = "jsonl", *out = NULL;
@@ -241,6 +256,18 @@ int ws_cmd_export(int argc, char **argv)
             fprintf(stderr, "wirescan export: %s\n", ws_last_error());
             status = rc == WS_EINVAL ? ws_cli_try("export") : ws_exit_status(rc);
         }
+    /* Under mpirun: every rank scans its shards, rank 0 writes the rows of
+     * all in store order (an ordered gather); the others write nothing. */
+    if (!g_local && !status && (rc = ws_request_set_dist(q, ws_mpi_dist()))) status = ws_cli_fail_cmd("export", rc);
+    if (!g_local && ws_mpi_rank() != 0) out = "/dev/null";
+    /* Across ranks: a temporary file renamed at the end, so that a job
+     * killed midway leaves no export that looks complete. */
+    const char *final = out;
+    char tmp[4200];
+    if (!g_local && ws_mpi_size() > 1 && out && strcmp(out, "-") && strcmp(out, "/dev/null")) {
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
+        out = tmp;
+    }
     ex_out o = {NULL, csv, 0, {0}};
     if (!status && !(o.f = ws_cli_open_out(out))) status = ws_exit_status(WS_EIO);
     if (!status) {
@@ -251,6 +278,11 @@ int ws_cmd_export(int argc, char **argv)
         int crc = ws_cli_close_out(o.f, out);
         status = status ? status : crc;
         if (status && out && strcmp(out, "-")) remove(out); /* no half-written export */
+        if (!status && out != final && rename(out, final)) {
+            fprintf(stderr, "wirescan export: %s: cannot rename %s to it: %s\n", final, out, strerror(errno));
+            remove(out);
+            status = ws_exit_status(WS_EIO);
+        }
     }
     cli_buf_free(&o.val);
     ws_request_free(q);

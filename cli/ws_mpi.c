@@ -11,6 +11,7 @@
 #ifdef WS_MPI
 #include <limits.h>
 #include <mpi.h>
+#include <stdint.h>
 
 static int g_on, g_rank, g_size = 1, g_agreed;
 static ws_dist g_dist;
@@ -59,6 +60,117 @@ static int bcast_int(void *ctx, int *v)
     return rc;
 }
 
+/* Rank 0's bytes to every rank: the length, then the bytes in pieces of
+ * at most 1 GiB (one MPI count is an int). */
+static int bcast_bytes(void *ctx, const void *data, size_t len, int (*each)(void *, const void *, size_t), void *arg)
+{
+    (void)ctx;
+    unsigned long long n = len;
+    if (MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return WS_EIO;
+    char *buf = g_rank == 0 ? (char *)(uintptr_t)data : malloc((size_t)n + 1);
+    int rc = buf ? 0 : WS_ENOMEM;
+    /* Every rank takes part whatever happened (a rank without memory
+     * receives into a small buffer piece by piece and fails after). */
+    char scratch[1 << 16];
+    for (unsigned long long at = 0; at < n;) {
+        size_t piece = n - at > (1u << 30) ? (1u << 30) : (size_t)(n - at);
+        char *into = buf ? buf + at : scratch;
+        if (!buf && piece > sizeof scratch) piece = sizeof scratch;
+        if (MPI_Bcast(into, (int)piece, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
+        at += piece;
+    }
+    if (g_rank == 0) {
+        g_sent += n * (unsigned long long)(g_size - 1) + 8;
+        g_agreed = 1;
+        return rc;
+    }
+    g_agreed = 1;
+    if (!rc) rc = each(arg, buf, (size_t)n);
+    else ws_set_error(rc, "rank %d: out of memory receiving %llu bytes from rank 0", g_rank, n);
+    free(buf);
+    return rc;
+}
+
+static int max_int(void *ctx, int *v)
+{
+    (void)ctx;
+    int all = *v;
+    if (MPI_Allreduce(v, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS) return WS_EIO;
+    *v = all;
+    g_agreed = 1;
+    return 0;
+}
+
+/* Rows to rank 0 (ordered gather). Messages of one rank arrive in the
+ * order they were sent (MPI's non-overtaking rule on one tag). */
+#define TAG_ROWS 7
+static int send_rows(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    if (len > INT_MAX) return ws_set_error(WS_ETOOBIG, "rank %d: a message of %zu bytes exceeds 2 GiB", g_rank, len);
+    if (MPI_Send(data, (int)len, MPI_BYTE, 0, TAG_ROWS, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return ws_set_error(WS_EIO, "rank %d: sending rows to rank 0 failed", g_rank);
+    g_sent += len;
+    return 0;
+}
+
+static int recv_rows(void *ctx, int from, int (*each)(void *, const void *, size_t), void *arg)
+{
+    (void)ctx;
+    MPI_Status st;
+    int n = 0;
+    if (MPI_Probe(from, TAG_ROWS, MPI_COMM_WORLD, &st) != MPI_SUCCESS || MPI_Get_count(&st, MPI_BYTE, &n) != MPI_SUCCESS)
+        return ws_set_error(WS_EIO, "rank 0: receiving rows from rank %d failed", from);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf) return ws_set_error(WS_ENOMEM, "rank 0: out of memory receiving %d bytes from rank %d", n, from);
+    int rc = MPI_Recv(buf, n, MPI_BYTE, from, TAG_ROWS, MPI_COMM_WORLD, MPI_STATUS_IGNORE) == MPI_SUCCESS ? 0 : WS_EIO;
+    if (rc) ws_set_error(rc, "rank 0: receiving rows from rank %d failed", from);
+    else rc = each(arg, buf, (size_t)n);
+    free(buf);
+    return rc;
+}
+
+/* Every rank's buffers to every rank: the lengths (MPI_Alltoall), then
+ * the bytes (MPI_Alltoallv; one rank's bytes to another below 2 GiB, and
+ * all it receives below 2 GiB). */
+static int alltoall(void *ctx, const void *const *data, const size_t *len,
+                    int (*each)(void *, int, const void *, size_t), void *arg)
+{
+    (void)ctx;
+    int rc = 0, n = g_size;
+    int *sc = calloc((size_t)n, sizeof *sc), *so = calloc((size_t)n, sizeof *so);
+    int *rcnt = calloc((size_t)n, sizeof *rcnt), *ro = calloc((size_t)n, sizeof *ro);
+    char *sbuf = NULL, *rbuf = NULL;
+    size_t stot = 0, rtot = 0;
+    if (!sc || !so || !rcnt || !ro) rc = WS_ENOMEM;
+    for (int r = 0; r < n && !rc; r++) {
+        if (len[r] > INT_MAX || stot + len[r] > INT_MAX) rc = ws_set_error(WS_ETOOBIG, "rank %d: more than 2 GiB to exchange", g_rank);
+        else so[r] = (int)stot, sc[r] = (int)len[r], stot += len[r];
+    }
+    if (!rc && !(sbuf = malloc(stot + 1))) rc = WS_ENOMEM;
+    for (int r = 0; r < n && !rc; r++) memcpy(sbuf + so[r], data[r], len[r]);
+    if (rc) /* take part with nothing */
+        for (int r = 0; sc && so && r < n; r++) sc[r] = so[r] = 0;
+    int dummy = 0;
+    if (MPI_Alltoall(sc ? sc : &dummy, 1, MPI_INT, rcnt ? rcnt : &dummy, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS && !rc)
+        rc = WS_EIO;
+    for (int r = 0; rcnt && ro && r < n; r++) {
+        if (rtot + (size_t)rcnt[r] > INT_MAX && !rc) rc = ws_set_error(WS_ETOOBIG, "rank %d: more than 2 GiB to receive", g_rank);
+        ro[r] = rc ? 0 : (int)rtot;
+        rtot += rc ? 0 : (size_t)rcnt[r];
+    }
+    if (!rc && !(rbuf = malloc(rtot + 1))) rc = WS_ENOMEM;
+    if (rc)
+        for (int r = 0; rcnt && ro && r < n; r++) rcnt[r] = ro[r] = 0;
+    if (MPI_Alltoallv(sbuf, sc, so, MPI_BYTE, rbuf, rcnt, ro, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
+    for (int r = 0; sc && r < n; r++)
+        if (r != g_rank) g_sent += (unsigned long long)sc[r];
+    for (int r = 0; !rc && r < n; r++) rc = each(arg, r, rbuf + ro[r], (size_t)rcnt[r]);
+    if (rc && !ws_last_error()[0]) ws_set_error(rc, "rank %d: the exchange of pairs failed", g_rank);
+    free(sc), free(so), free(rcnt), free(ro), free(sbuf), free(rbuf);
+    return rc;
+}
+
 static int launched(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
@@ -70,13 +182,16 @@ static int launched(void)
 void ws_mpi_init(int *argc, char ***argv)
 {
     if (!launched()) return;
-    int provided;
-    /* Only the main thread calls MPI (the OpenMP workers never do). */
-    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return;
+    int provided = 0;
+    /* The collectives run on the main thread; rows of ordered kernels are
+     * sent from whichever OpenMP thread holds the ordered region, one at a
+     * time: serialized. */
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) return;
     g_on = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    g_dist = (ws_dist){g_rank, g_size, gather, bcast_int, NULL};
+    g_dist = (ws_dist){g_rank, g_size, gather, bcast_int, NULL, bcast_bytes, max_int,
+                       provided >= MPI_THREAD_SERIALIZED ? send_rows : NULL, recv_rows, alltoall};
 }
 
 int ws_mpi_finish(int status)

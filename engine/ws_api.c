@@ -1197,11 +1197,18 @@ static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t column
     plan->want_table = plan_want_table;
     plan->side_table = plan_side_table;
     plan->signatures = plan_signatures;
+    plan->ranks = q->dist.size > 1 ? q->dist.size : 1;
     q->threads = plan->threads;
     /* dedup --save, and --dedup on any other command, first add signatures
      * to the stores that lack them. */
     int dedup = q->k != &ws_kernel_dedup && ws_params_int(p, "dedup");
-    if ((q->k == &ws_kernel_dedup && ws_params_int(p, "save")) || dedup) {
+    /* Across ranks every rank would write the same files at once: signing
+     * is left to one process (without stored signatures the stories are
+     * signed from their tokens, in memory). */
+    if (q->dist.size > 1 && q->k == &ws_kernel_dedup && ws_params_int(p, "save"))
+        return ws_error(WS_EINVAL, "dedup --save writes to the stores: run it in one process (without mpirun), then "
+                                   "run across ranks without --save");
+    if (((q->k == &ws_kernel_dedup && ws_params_int(p, "save")) || dedup) && q->dist.size <= 1) {
         for (size_t i = 0; i < c->nst && !rc; i++) {
             uint32_t added = 0;
             rc = ws_dedup_sign_store(c->st[i], plan->threads, &q->cancel, &added);

@@ -10,6 +10,7 @@
  * term; the error of the earliest block wins.
  */
 #include "ws_scan.h"
+#include "ws_scan_dist.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -584,7 +585,8 @@ static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void
         ws_buf_put_varint(&msg, 0);
         ws_buf_put_varint(&msg, stats->stories);
         ws_buf_put_varint(&msg, stats->tokens);
-        prc = k->pack(state, q, &msg);
+        /* Rank 0's own state is the one merged into: it does not travel. */
+        if (dist->rank != 0) prc = k->pack(state, q, &msg);
         if (prc) {
             rc = prc;
             snprintf(text, sizeof text, "packing the %s state: %s", k->name,
@@ -627,7 +629,9 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     if (o->nsubsets > WS_SCAN_MAX_SUBSETS)
         return ws_error(WS_EINVAL, "at most %d subsets in one scan", WS_SCAN_MAX_SUBSETS);
     if (o->dist && o->dist->size > 1 &&
-        (!k->pack || !k->unpack || k->next_pass || ((k->flags & WS_KF_ORDERED) && k->emit)))
+        (!k->pack || !k->unpack || (k->next_pass && (!o->dist->bcast || !o->dist->max_int)) ||
+         (k->exchange && (!o->dist->alltoall || !o->dist->max_int)) ||
+         ((k->flags & WS_KF_ORDERED) && k->emit && (!o->dist->send || !o->dist->recv || !o->dist->max_int))))
         return ws_error(WS_EINVAL, "%s does not run across MPI ranks yet: run it in one process (without mpirun, or "
                                    "mpirun -n 1) over the same stores", k->name);
     if (nst == 0 || q->norm->ndicts != nst)
@@ -719,6 +723,18 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     }
     const int ordered = (k->flags & WS_KF_ORDERED) && k->emit;
     if (!rc && ordered && k->header) rc = k->header(q, out);
+    /* Across ranks, an ordered kernel's rows go through an ordered gather
+     * (ws_scan_dist.h): shards in rounds, rows captured on each rank. */
+    const int dord = ordered && o->dist;
+    ws_ostream os;
+    memset(&os, 0, sizeof os);
+    int dist_done = 0;
+    if (dord) {
+        if (!rc) rc = ws_ostream_open(&os, o->dist, k, q, out, nst);
+        int bad = rc != 0, arc = o->dist->max_int(o->dist->ctx, &bad);
+        if (!rc && arc) rc = arc;
+        if (!rc && bad) rc = ws_error(WS_EIO, "rank %d: another rank failed before the scan", o->dist->rank);
+    }
     /* Iterative kernels (next_pass) scan the same blocks again with fresh
      * states; the statistics are those of the last pass. */
     for (unsigned pass = 0; !rc; pass++) {
@@ -734,6 +750,17 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             double t0 = now_s(), last = t0;
             int shown = 0, stop = 0;
             size_t stop_at = SIZE_MAX;
+            const size_t dsize = dord ? (size_t)o->dist->size : 1;
+            const size_t nrounds = dord ? (nst + dsize - 1) / dsize : 1;
+            for (size_t round = 0, lo = 0, hi = ntasks; round < nrounds; round++) {
+            int has = 1;
+            if (dord) { /* this rank's shard of the round: its tasks are consecutive */
+                size_t j = round * dsize + (size_t)o->dist->rank;
+                has = j < nst;
+                while (lo < ntasks && tasks[lo].sti < j) lo++;
+                for (hi = lo; hi < ntasks && tasks[hi].sti == j; hi++) {}
+            }
+            ws_table *eout = dord ? &os.cap : out;
             /* One block: load, select, consume (and the late columns when the
              * kernel wants them). A macro rather than a function: it reads
              * most of this function's locals. */
@@ -809,7 +836,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                      * (threads run at most a block or so ahead of the writer).
                      * Every iteration enters the ordered region exactly once. */
 #pragma omp for ordered schedule(dynamic, 1)
-                    for (size_t i = 0; i < ntasks; i++) {
+                    for (size_t i = lo; i < hi; i++) {
                         SCAN_TASK(i);
 #pragma omp ordered
                         {
@@ -819,7 +846,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                                 if (err[t]) {
                                     __atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
                                 } else {
-                                    int r = k->emit(states[t], &qs[tasks[i].sti], out);
+                                    int r = k->emit(states[t], &qs[tasks[i].sti], eout);
                                     if (r < 0) {
                                         err[t] = r;
                                         err_task[t] = i;
@@ -838,13 +865,27 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                     for (size_t i = 0; i < ntasks; i++) SCAN_TASK(i);
                 }
             }
+            if (dord) {
+                int failed = 0;
+                for (int t = 0; t < nt; t++) failed |= err[t] != 0 && err_task[t] <= stop_at;
+                int more = ws_ostream_round(&os, round, has, failed);
+                if (more < 0) {
+                    rc = more;
+                    break;
+                }
+                if (more || failed) break;
+                lo = hi;
+            }
+            } /* rounds */
 #undef SCAN_TASK
             if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
             /* The error of the earliest block wins. */
             int first = -1;
             for (int t = 0; t < nt; t++)
                 if (err[t] && err_task[t] <= stop_at && (first < 0 || err_task[t] < err_task[first])) first = t;
-            if (first >= 0 && o->dist)
+            if (rc) {
+                /* the ordered gather failed (its error stands) */
+            } else if (first >= 0 && o->dist)
                 rc = ws_error(err[first], "shard %s: %s", st[tasks[err_task[first]].sti]->dir,
                               err_msg[first][0] ? err_msg[first] : ws_strerror(err[first]));
             else if (first >= 0)
@@ -857,16 +898,38 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         }
         q->nstories = stats->stories;
         for (int t = 1; t < nt && !rc; t++) rc = k->merge(states[0], states[t], q);
+        /* Across ranks: every rank gets here, failed or not, so that no
+         * rank waits for one that gave up. */
+        if (o->dist) {
+            if (k->exchange) { /* collective, when every rank's scan succeeded */
+                int bad = rc != 0, arc = o->dist->max_int(o->dist->ctx, &bad);
+                if (!rc && arc) rc = arc;
+                if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
+            }
+            rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
+            dist_done = 1;
+        }
         if (rc || !k->next_pass) break;
-        int more = k->next_pass(states[0], q, pass);
-        if (more < 0) rc = more;
-        if (more <= 0) break;
+        int more = 0;
+        if (o->dist) {
+            rc = ws_dist_next_pass(o->dist, k, q, &states[0], pass, &more);
+            dist_done = rc != 0 || more == 0;
+        } else {
+            more = k->next_pass(states[0], q, pass);
+            if (more < 0) rc = more;
+        }
+        if (rc || more <= 0) break;
     }
-    /* Across ranks: every rank gets here, failed or not, so that no rank
-     * waits for one that gave up; only rank 0 makes the table. */
+    if (dord) ws_ostream_close(&os);
+    /* Only rank 0 makes the table. */
     int remote = 0;
     if (o->dist) {
-        rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
+        if (!dist_done && k->exchange) { /* the others are at the exchange's first step */
+            int bad = rc != 0, arc = o->dist->max_int(o->dist->ctx, &bad);
+            if (!rc && arc) rc = arc;
+            if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
+        }
+        if (!dist_done) rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
         remote = o->dist->rank != 0;
     }
     if (!rc && !remote) rc = k->finish(states[0], q, out);

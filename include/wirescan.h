@@ -337,10 +337,31 @@ typedef struct ws_dist {
     /* Collective: rank 0's *v to every rank. Returns 0 or a negative error. */
     int (*bcast_int)(void *ctx, int *v);
     void *ctx;
+    /* Optional (NULL: kernels that need them are refused across ranks).
+     * bcast, collective: rank 0's bytes to every rank; each(arg, data, len)
+     * is called on the other ranks (never on rank 0). max_int, collective:
+     * every rank's *v becomes the largest over all ranks. send: this rank
+     * (never 0) sends rank 0 one message; recv: rank 0 receives the next
+     * message of rank `from` (in the order it was sent) and hands it to
+     * each. Multi-pass kernels need bcast and max_int; ordered kernels
+     * (rows in store order) need all four; send may be called from any one
+     * thread at a time. */
+    int (*bcast)(void *ctx, const void *data, size_t len, int (*each)(void *arg, const void *data, size_t len),
+                 void *arg);
+    int (*max_int)(void *ctx, int *v);
+    int (*send)(void *ctx, const void *data, size_t len);
+    int (*recv)(void *ctx, int from, int (*each)(void *arg, const void *data, size_t len), void *arg);
+    /* Optional, collective: this rank sends data[r] (len[r] bytes) to each
+     * rank r; each(arg, from, data, len) is called for what every rank
+     * sent this one, in rank order (all-pairs cooc: a hash-partitioned
+     * exchange). */
+    int (*alltoall)(void *ctx, const void *const *data, const size_t *len,
+                    int (*each)(void *arg, int from, const void *data, size_t len), void *arg);
 } ws_dist;
 /* Spread q's runs as d says (copied; d->ctx must outlive the runs); NULL
  * or size 1: one process, as without. Kernels that cannot merge across
- * processes yet are refused when size > 1 (WS_EINVAL). */
+ * processes, or that need a collective d lacks, are refused when size > 1
+ * (WS_EINVAL). */
 WS_API int ws_request_set_dist(ws_request *q, const ws_dist *d);
 /* The side tables kernel `kernel` can make, i from 0; NULL past the end. */
 WS_API const char *ws_kernel_table(const char *kernel, size_t i);

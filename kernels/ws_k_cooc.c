@@ -1059,6 +1059,130 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* ---- across ranks ----
+ * Collocates of given terms: pack/unpack carry the contexts, the
+ * marginals and the targets' rows (nonzero entries: gap, value varints).
+ * All pairs: ws_k_cooc_dist.c exchanges the pairs by hash partition
+ * (exchange) through the three hooks below; pack then carries a rank's
+ * candidates for the report (pairs only) and unpack reads them back. */
+static int put_sparse(ws_buf *out, const uint64_t *a, size_t n)
+{
+    size_t nz = 0;
+    for (size_t i = 0; i < n; i++) nz += a[i] != 0;
+    if (ws_buf_reserve(out, (2 * nz + 1) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
+    ws_buf_put_varint(out, nz);
+    for (size_t i = 0, last = 0; i < n; i++)
+        if (a[i]) {
+            ws_buf_put_varint(out, i - last);
+            ws_buf_put_varint(out, a[i]);
+            last = i;
+        }
+    return 0;
+}
+
+static int get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n)
+{
+    uint64_t nz, gap, val, i = 0;
+    if (ws_varint_get(at, end, &nz)) return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    for (uint64_t k = 0; k < nz; k++) {
+        if (ws_varint_get(at, end, &gap) || ws_varint_get(at, end, &val) || (i += gap) >= n)
+            return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+        a[i] = val;
+    }
+    return 0;
+}
+
+ws_cooc_view ws_cooc_state_view(void *state)
+{
+    cooc_state *s = state;
+    return (ws_cooc_view){s->p, s->n, &s->nctx, &s->events, s->big->freq};
+}
+
+typedef struct take_ctx {
+    int (*fn)(void *arg, uint64_t key, uint64_t count);
+    void *arg;
+} take_ctx;
+
+static int take_rec(void *arg, const void *rec)
+{
+    const take_ctx *t = arg;
+    const pslot *ps = rec;
+    return t->fn(t->arg, ps->key, ps->count);
+}
+
+int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    int rc = 0;
+    if (s->nd && b->dense) {
+        uint32_t *ids = ws_malloc(((size_t)s->nd + 1) * 4);
+        if (!ids) return ws_error(WS_ENOMEM, "out of memory");
+        for (uint32_t i = 0; i < s->n; i++)
+            if (p->dense_rank[i] != NONE) ids[p->dense_rank[i]] = i;
+        for (uint32_t hi = 1; !rc && hi < s->nd; hi++)
+            for (uint32_t lo = 0; lo < hi && !rc; lo++) {
+                uint64_t a = b->dense[(size_t)hi * (hi - 1) / 2 + lo];
+                if (a) rc = fn(arg, pair_key(ids[lo], ids[hi]), a);
+            }
+        ws_free(ids);
+    }
+    /* From here on the pairs live in the hash table alone. */
+    ws_free(b->dense);
+    b->dense = NULL;
+    s->nd = 0;
+    if (!rc && b->nruns) {
+        if (b->used) rc = table_spill(p, b);
+        take_ctx t = {fn, arg};
+        if (!rc) rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine,
+                                      p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
+        b->nruns = 0;
+    }
+    for (size_t i = 0; !rc && b->slots && i < b->cap; i++)
+        if (b->slots[i].key != EMPTY) rc = fn(arg, b->slots[i].key, b->slots[i].count);
+    if (b->slots) memset(b->slots, 0xff, b->cap * sizeof *b->slots);
+    b->used = 0;
+    return rc;
+}
+
+int ws_cooc_pairs_put(void *state, uint64_t key, uint64_t count)
+{
+    cooc_state *s = state;
+    return table_add(s->p, s->big, key, count);
+}
+
+static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    const cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    if (!p->ntargets) return ws_cooc_pack_pairs((void *)(uintptr_t)state, q, out); /* the state goes after */
+    size_t v = (size_t)s->n + 1;
+    if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
+    ws_buf_put_varint(out, s->nctx);
+    ws_buf_put_varint(out, s->events);
+    int rc = put_sparse(out, s->big->freq, v);
+    if (!rc) rc = put_sparse(out, s->big->tfreq, p->ntargets);
+    if (!rc) rc = put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
+    return rc;
+}
+
+static int cooc_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    const uint8_t *at = data, *end = data + len;
+    size_t v = (size_t)s->n + 1;
+    if (!p->ntargets) return ws_cooc_unpack_pairs(state, q, data, len);
+    if (ws_varint_get(&at, end, &s->nctx) || ws_varint_get(&at, end, &s->events))
+        return ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    int rc = get_sparse(&at, end, s->big->freq, v);
+    if (!rc) rc = get_sparse(&at, end, s->big->tfreq, p->ntargets);
+    if (!rc) rc = get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
+    if (!rc && at != end) rc = ws_error(WS_ECORRUPT, "cooc: a malformed state");
+    return rc;
+}
+
 const ws_kernel ws_kernel_cooc = {
     .name = "cooc",
     .summary = "co-occurrence and collocations in story, sentence or window contexts",
@@ -1083,4 +1207,7 @@ const ws_kernel ws_kernel_cooc = {
     .merge = cooc_merge,
     .finish = cooc_finish,
     .free = cooc_free,
+    .pack = cooc_pack,
+    .unpack = cooc_unpack,
+    .exchange = ws_cooc_exchange,
 };

@@ -118,4 +118,26 @@ uint32_t ws_cooc_dense_size(size_t budget, int threads, uint32_t nterms);
  * id), rank[id] = 0..k-1 in that order, UINT32_MAX for the others. */
 void ws_cooc_dense_plan(const uint64_t *freq, uint32_t nterms, uint32_t k, uint32_t *rank);
 
+/* Across ranks, all pairs (ws_k_cooc_dist.c; docs/scale-out.md): the
+ * pairs are exchanged by a hash of the pair, each rank merges its
+ * partition, and each sends rank 0 only its candidates for the report.
+ * The hooks into a cooc state (ws_k_cooc.c) that it needs: */
+typedef struct ws_cooc_view {
+    const ws_cooc_params *p;
+    uint32_t n;           /* vocabulary */
+    uint64_t *nctx, *events;
+    uint64_t *freq;       /* n + 1 marginals */
+} ws_cooc_view;
+ws_cooc_view ws_cooc_state_view(void *state);
+/* Every (pair key, total) the state holds (triangle, table, spilled runs;
+ * keys min << 32 | max of normalised ids), once each; the state is left
+ * with an empty hash table and no triangle. */
+int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg);
+/* Add count to pair key (the hash table, spilling within the budget). */
+int ws_cooc_pairs_put(void *state, uint64_t key, uint64_t count);
+/* The kernel's exchange, pack and unpack for all pairs. */
+int ws_cooc_exchange(void *state, const ws_query *q, const ws_dist *d);
+int ws_cooc_pack_pairs(void *state, const ws_query *q, ws_buf *out);
+int ws_cooc_unpack_pairs(void *state, const ws_query *q, const uint8_t *data, size_t len);
+
 #endif

@@ -299,6 +299,62 @@ static int dd_merge(void *into, const void *from, const ws_query *q)
     return rc;
 }
 
+/* ---- across ranks ----
+ * Every rank's stories (ordinal, date, id, source, MinHash record) go to
+ * rank 0, which clusters them as one process would: finish orders them
+ * by date, id and store ordinal, so the rank order of arrival does not
+ * matter. The records are small (perm / 2 * 8 bytes a story) next to the
+ * stories' text a rank reads. */
+static int dd_pack(const void *v, const ws_query *q, ws_buf *out)
+{
+    const dd_state *s = v;
+    (void)q;
+    size_t rb = ws_mh_row_bytes(s->pl->mp.perm);
+    int rc = ws_buf_reserve(out, WS_VARINT_MAX);
+    if (!rc) ws_buf_put_varint(out, s->n);
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        const dd_rec *r = &s->recs[i];
+        if ((rc = ws_buf_reserve(out, 4 * WS_VARINT_MAX + r->id_len + r->src_len))) break;
+        ws_buf_put_varint(out, r->ord);
+        ws_buf_put_varint(out, ((uint64_t)r->date << 1) ^ (uint64_t)(r->date >> 63));
+        ws_buf_put_varint(out, r->id_len);
+        ws_buf_put_varint(out, r->src_len);
+        memcpy(out->p + out->n, s->text.p + r->id_off, r->id_len);
+        out->n += r->id_len;
+        memcpy(out->p + out->n, s->text.p + r->src_off, r->src_len);
+        out->n += r->src_len;
+    }
+    if (!rc) rc = ws_buf_append(out, s->rows.p, s->n * rb);
+    return rc ? ws_error(WS_ENOMEM, "out of memory packing the dedup state") : 0;
+}
+
+static int dd_unpack(void *v, const ws_query *q, const uint8_t *data, size_t len)
+{
+    dd_state *s = v;
+    (void)q;
+    size_t rb = ws_mh_row_bytes(s->pl->mp.perm);
+    const uint8_t *at = data, *end = data + len;
+    uint64_t n;
+    if (ws_varint_get(&at, end, &n) || n > len) return ws_error(WS_ECORRUPT, "dedup: a malformed state");
+    if (n && !(s->recs = ws_calloc((size_t)n, sizeof *s->recs))) return ws_error(WS_ENOMEM, "out of memory");
+    s->cap = (size_t)n;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t ord, date, il, sl;
+        if (ws_varint_get(&at, end, &ord) || ws_varint_get(&at, end, &date) || ws_varint_get(&at, end, &il) ||
+            ws_varint_get(&at, end, &sl) || il + sl > (uint64_t)(end - at))
+            return ws_error(WS_ECORRUPT, "dedup: a malformed state");
+        dd_rec *r = &s->recs[s->n++];
+        r->ord = ord;
+        r->date = (int64_t)(date >> 1) ^ -(int64_t)(date & 1);
+        int rc = put_text(&s->text, ws_str_make((const char *)at, (size_t)il), &r->id_off, &r->id_len);
+        if (!rc) rc = put_text(&s->text, ws_str_make((const char *)at + il, (size_t)sl), &r->src_off, &r->src_len);
+        if (rc) return rc;
+        at += il + sl;
+    }
+    if ((uint64_t)(end - at) != n * rb) return ws_error(WS_ECORRUPT, "dedup: a malformed state");
+    return ws_buf_append(&s->rows, at, (size_t)(n * rb));
+}
+
 /* ---- finishing ---- */
 
 static ws_str rec_id(const dd_state *s, const dd_rec *r) { return ws_str_make((const char *)s->text.p + r->id_off, r->id_len); }
@@ -600,5 +656,7 @@ const ws_kernel ws_kernel_dedup = {
     .merge = dd_merge,
     .finish = dd_finish,
     .free = dd_free,
+    .pack = dd_pack,
+    .unpack = dd_unpack,
     .tables = dedup_tables,
 };

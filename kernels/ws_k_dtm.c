@@ -301,6 +301,33 @@ static int dtm_finish(void *state, const ws_query *q, ws_table *out)
     return 0;
 }
 
+/* Across ranks: the document frequencies of pass 0 (pass 1's rows
+ * travel in the ordered gather, numbered again by rank 0). */
+static int dtm_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    const dtm_state *s = state;
+    (void)q;
+    if (!s->df) return 0; /* a state of pass 1 (rank 0 packs after next_pass) */
+    int rc = ws_buf_reserve(out, ((size_t)s->pl->nterms + 1) * WS_VARINT_MAX);
+    if (rc) return ws_error(rc, "out of memory packing the dtm state");
+    for (uint32_t i = 0; i < s->pl->nterms; i++) ws_buf_put_varint(out, s->df[i]);
+    return 0;
+}
+
+static int dtm_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    dtm_state *s = state;
+    (void)q;
+    const uint8_t *at = data, *end = data + len;
+    if (!s->df) return len ? ws_error(WS_ECORRUPT, "dtm: an unexpected state") : 0;
+    for (uint32_t i = 0; i < s->pl->nterms; i++) {
+        uint64_t v;
+        if (ws_varint_get(&at, end, &v)) return ws_error(WS_ECORRUPT, "dtm: a malformed state");
+        s->df[i] = v;
+    }
+    return at == end ? 0 : ws_error(WS_ECORRUPT, "dtm: a malformed state");
+}
+
 const ws_kernel ws_kernel_dtm = {
     .name = "dtm",
     .summary = "document-term matrix for R and Python (Matrix Market, with row and column files)",
@@ -315,7 +342,7 @@ const ws_kernel ws_kernel_dtm = {
             "empty), streamed in store order.",
     .params = dtm_params,
     .nparams = sizeof dtm_params / sizeof dtm_params[0],
-    .flags = WS_KF_ORDERED,
+    .flags = WS_KF_ORDERED | WS_KF_ROWNUM,
     .columns = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) |
                WS_COLBIT(WS_C_TOKMETA),
     .header = dtm_header,
@@ -328,4 +355,6 @@ const ws_kernel ws_kernel_dtm = {
     .next_pass = dtm_next_pass,
     .finish = dtm_finish,
     .free = dtm_free,
+    .pack = dtm_pack,
+    .unpack = dtm_unpack,
 };

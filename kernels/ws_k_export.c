@@ -240,6 +240,20 @@ static int ex_finish(void *state, const ws_query *q, ws_table *out)
     return 0;
 }
 
+/* Across ranks the rows travel in the ordered gather; the states hold
+ * nothing more. */
+static int ex_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    (void)state, (void)q, (void)out;
+    return 0;
+}
+
+static int ex_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    (void)state, (void)q, (void)data;
+    return len ? ws_error(WS_ECORRUPT, "export: an unexpected state") : 0;
+}
+
 const ws_kernel ws_kernel_export = {
     .name = "export",
     .summary = "the stories that pass the filters, in store order",
@@ -262,4 +276,6 @@ const ws_kernel ws_kernel_export = {
     .merge = ex_merge,
     .finish = ex_finish,
     .free = ex_free,
+    .pack = ex_pack,
+    .unpack = ex_unpack,
 };

@@ -138,6 +138,8 @@ static int add_specs(kw_plan *pl, const ws_plan *plan, ws_tokenizer *tk, const w
     return 0;
 }
 
+static int kept_back(const kw_plan *pl);
+
 static int kw_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
 {
     *ext = NULL;
@@ -170,6 +172,7 @@ static int kw_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
         for (uint32_t i = 0; i < plan->stores[k]->nsegs; i++, j++)
             pl->segs[j] = (kw_seg){plan->stores[k]->segs[i], &plan->stores[k]->dict};
     q->ext = pl;
+    if (!kept_back(pl)) q->row_limit = pl->limit; /* across ranks, rank 0 stops there */
     return 0;
 }
 
@@ -581,6 +584,60 @@ static int kw_finish(void *state, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* Across ranks: the match count and the rows held back (sorting,
+ * sampling); streamed rows travel in the ordered gather. */
+static int kw_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    const kw_state *s = state;
+    (void)q;
+    int rc = ws_buf_reserve(out, 2 * WS_VARINT_MAX);
+    if (!rc) {
+        ws_buf_put_varint(out, s->matches);
+        ws_buf_put_varint(out, s->nrows);
+    }
+    for (size_t i = 0; i < s->nrows && !rc; i++) {
+        const kw_row *r = &s->rows[i];
+        size_t n = 0;
+        for (int k = 0; k < 6; k++) n += r->len[k];
+        if ((rc = ws_buf_reserve(out, 14 * WS_VARINT_MAX + n))) break;
+        const uint64_t v[] = {r->seg, r->block, r->row, r->pos, r->spec, r->hash, (uint64_t)r->date,
+                              r->len[0], r->len[1], r->len[2], r->len[3], r->len[4], r->len[5]};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) ws_buf_put_varint(out, v[k]);
+        memcpy(out->p + out->n, r->blob, n);
+        out->n += n;
+    }
+    return rc ? ws_error(rc, "out of memory packing kwic rows") : 0;
+}
+
+static int kw_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    kw_state *s = state;
+    (void)q;
+    const uint8_t *at = data, *end = data + len;
+    uint64_t matches, n;
+    if (ws_varint_get(&at, end, &matches) || ws_varint_get(&at, end, &n) || n > len)
+        return ws_error(WS_ECORRUPT, "kwic: a malformed state");
+    s->matches = matches;
+    if (n && !(s->rows = ws_calloc((size_t)n, sizeof *s->rows))) return ws_error(WS_ENOMEM, "out of memory unpacking kwic rows");
+    s->caprows = (size_t)n;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v[13];
+        for (int k = 0; k < 13; k++)
+            if (ws_varint_get(&at, end, &v[k])) return ws_error(WS_ECORRUPT, "kwic: a malformed state");
+        kw_row *r = &s->rows[s->nrows];
+        uint64_t bytes = 0;
+        for (int k = 0; k < 6; k++) bytes += r->len[k] = (uint32_t)v[7 + k];
+        if (bytes > (uint64_t)(end - at)) return ws_error(WS_ECORRUPT, "kwic: a malformed state");
+        r->seg = (uint32_t)v[0], r->block = (uint32_t)v[1], r->row = (uint32_t)v[2], r->pos = (uint32_t)v[3];
+        r->spec = (uint32_t)v[4], r->hash = v[5], r->date = (int64_t)v[6];
+        if (!(r->blob = ws_malloc((size_t)bytes + 1))) return ws_error(WS_ENOMEM, "out of memory unpacking kwic rows");
+        memcpy(r->blob, at, (size_t)bytes);
+        at += bytes;
+        s->nrows++;
+    }
+    return at == end ? 0 : ws_error(WS_ECORRUPT, "kwic: a malformed state");
+}
+
 /* Blocks without a token that can start a match yield no row: the engine
  * reads only those the term index lists for these terms. */
 static const uint8_t *kw_index_terms(const ws_query *q)
@@ -618,5 +675,7 @@ const ws_kernel ws_kernel_kwic = {
     .merge = kw_merge,
     .finish = kw_finish,
     .free = kw_free,
+    .pack = kw_pack,
+    .unpack = kw_unpack,
     .index_terms = kw_index_terms,
 };

@@ -582,6 +582,99 @@ static int lda_next_pass(void *merged, const ws_query *q, unsigned pass)
     return build_corpus(x, s);
 }
 
+/* ---- across ranks ----
+ * Pass 0: the document frequencies (rank 0's merged ones come back to
+ * every rank, which then builds the same vocabulary). Pass 1: every
+ * rank's stories (ids, dates, vocabulary ids) go to rank 0, which puts
+ * the blocks in store order and trains the one sampler there: the corpus,
+ * and so the model, are those of one process over the same shards. */
+static int lda_pack(const void *state, const ws_query *q, ws_buf *out)
+{
+    const lda_state *s = state;
+    const lda_ext *x = s->x;
+    (void)q;
+    int rc = 0;
+    if (s->df) { /* pass 0 (next_pass may have ended it already on rank 0) */
+        if ((rc = ws_buf_reserve(out, ((size_t)x->nnorm + 1) * WS_VARINT_MAX))) return ws_error(rc, "out of memory");
+        for (uint32_t i = 0; i < x->nnorm; i++) ws_buf_put_varint(out, s->df[i]);
+        return 0;
+    }
+    const chunks *ck = s->ck;
+    if ((rc = ws_buf_reserve(out, WS_VARINT_MAX))) return ws_error(rc, "out of memory");
+    ws_buf_put_varint(out, ck->nch);
+    for (size_t i = 0; i < ck->nch && !rc; i++) {
+        const chunk *c = &ck->ch[i];
+        uint64_t ntok = c->off[c->nrows], nid = c->idoff[c->nrows];
+        if ((rc = ws_buf_reserve(out, (4 + 3 * (size_t)c->nrows + ntok) * WS_VARINT_MAX + nid))) break;
+        ws_buf_put_varint(out, c->key);
+        ws_buf_put_varint(out, c->nrows);
+        for (uint32_t r = 0; r < c->nrows; r++) {
+            ws_buf_put_varint(out, c->off[r + 1] - c->off[r]);
+            ws_buf_put_varint(out, c->idoff[r + 1] - c->idoff[r]);
+            ws_buf_put_varint(out, ((uint64_t)c->dates[r] << 1) ^ (uint64_t)(c->dates[r] >> 63));
+        }
+        for (uint64_t k = 0; k < ntok; k++) ws_buf_put_varint(out, c->w[k]);
+        memcpy(out->p + out->n, c->ids, nid);
+        out->n += nid;
+    }
+    return rc ? ws_error(rc, "out of memory packing the topics state") : 0;
+}
+
+static int lda_unpack(void *state, const ws_query *q, const uint8_t *data, size_t len)
+{
+    lda_state *s = state;
+    const lda_ext *x = s->x;
+    (void)q;
+    const uint8_t *at = data, *end = data + len;
+    uint64_t v;
+    if (s->df) {
+        for (uint32_t i = 0; i < x->nnorm; i++) {
+            if (ws_varint_get(&at, end, &v)) return ws_error(WS_ECORRUPT, "topics: a malformed state");
+            s->df[i] = (uint32_t)v;
+        }
+        return at == end ? 0 : ws_error(WS_ECORRUPT, "topics: a malformed state");
+    }
+    uint64_t nch;
+    if (ws_varint_get(&at, end, &nch) || nch > len) return ws_error(WS_ECORRUPT, "topics: a malformed state");
+    chunks *ck = s->ck;
+    if (nch && !(ck->ch = ws_calloc((size_t)nch, sizeof *ck->ch))) return ws_error(WS_ENOMEM, "out of memory");
+    ck->capch = (size_t)nch;
+    for (uint64_t i = 0; i < nch; i++) {
+        chunk *c = &ck->ch[ck->nch];
+        uint64_t key, n;
+        if (ws_varint_get(&at, end, &key) || ws_varint_get(&at, end, &n) || n > len)
+            return ws_error(WS_ECORRUPT, "topics: a malformed state");
+        c->key = key;
+        c->off = ws_malloc(((size_t)n + 1) * sizeof *c->off);
+        c->idoff = ws_malloc(((size_t)n + 1) * sizeof *c->idoff);
+        c->dates = ws_malloc(((size_t)n + 1) * sizeof *c->dates);
+        ck->nch++; /* freed with the state from here on */
+        if (!c->off || !c->idoff || !c->dates) return ws_error(WS_ENOMEM, "out of memory");
+        c->nrows = (uint32_t)n;
+        c->off[0] = c->idoff[0] = 0;
+        for (uint64_t r = 0; r < n; r++) {
+            uint64_t nt, ni, d;
+            if (ws_varint_get(&at, end, &nt) || ws_varint_get(&at, end, &ni) || ws_varint_get(&at, end, &d))
+                return ws_error(WS_ECORRUPT, "topics: a malformed state");
+            c->off[r + 1] = c->off[r] + nt;
+            c->idoff[r + 1] = c->idoff[r] + ni;
+            c->dates[r] = (int64_t)(d >> 1) ^ -(int64_t)(d & 1);
+        }
+        uint64_t ntok = c->off[n], nid = c->idoff[n];
+        if (ntok > len || nid > len) return ws_error(WS_ECORRUPT, "topics: a malformed state");
+        if (!(c->w = ws_malloc((size_t)ntok * sizeof *c->w + 1)) || !(c->ids = ws_malloc((size_t)nid + 1)))
+            return ws_error(WS_ENOMEM, "out of memory");
+        for (uint64_t k = 0; k < ntok; k++) {
+            if (ws_varint_get(&at, end, &v)) return ws_error(WS_ECORRUPT, "topics: a malformed state");
+            c->w[k] = (uint32_t)v;
+        }
+        if (nid > (uint64_t)(end - at)) return ws_error(WS_ECORRUPT, "topics: a malformed state");
+        memcpy(c->ids, at, (size_t)nid);
+        at += nid;
+    }
+    return at == end ? 0 : ws_error(WS_ECORRUPT, "topics: a malformed state");
+}
+
 /* ---- outputs ---- */
 
 typedef struct tw {
@@ -943,5 +1036,7 @@ const ws_kernel ws_kernel_topics = {
     .next_pass = lda_next_pass,
     .finish = lda_finish,
     .free = lda_free,
+    .pack = lda_pack,
+    .unpack = lda_unpack,
     .tables = lda_tables,
 };

@@ -95,6 +95,10 @@ typedef struct ws_query {
     /* A kernel's own parameters (cooc, ngrams, trends: see the kernel's
      * header); NULL for kernels that take none. */
     const void *ext;
+    /* WS_KF_ORDERED kernels that stop at a number of rows (kwic --limit):
+     * that number, set by prepare (0: every row). Across ranks, rank 0
+     * stops taking rows there. */
+    uint64_t row_limit;
 } ws_query;
 
 /* Selection bits the engine sets in sel[] when a query has subsets
@@ -128,6 +132,7 @@ typedef struct ws_plan {
     size_t mem;           /* the request's memory budget for the whole process; 0: none */
     size_t resident;      /* bytes the process holds now (stores, dictionaries, normalisation) */
     size_t block_bytes;   /* one thread's block workspace (the largest block's chunks and ids) */
+    int ranks;            /* processes the run is spread over (ws_dist); 0 or 1: this one alone */
     void *ctx;
     /* Read a whole file (a topics file): *data is ws_malloc'ed. Errors name the file. */
     int (*read_file)(void *ctx, const char *path, char **data, size_t *len);
@@ -171,6 +176,9 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
  * (see emit below), so the output is the same for any thread count and
  * never held whole in memory. */
 #define WS_KF_ORDERED 8u
+/* WS_KF_ORDERED: column 0 numbers the stories 1, 2, ... in output order
+ * (dtm); across ranks each rank numbers its own and rank 0 renumbers. */
+#define WS_KF_ROWNUM 16u
 
 typedef struct ws_kernel {
     const char *name;
@@ -236,9 +244,22 @@ typedef struct ws_kernel {
      * merging the original would. Every process builds the same
      * normalisation (it opens every shard's dictionary), so term and
      * group ids mean the same in every process. NULL: the kernel runs in
-     * one process only (the engine refuses it across ranks). */
+     * one process only (the engine refuses it across ranks). Iterative
+     * kernels: after each pass but the last, rank 0's merged state is
+     * packed and unpacked on every rank, where next_pass then runs on it
+     * (so next_pass must leave the merged state as it found it when it
+     * returns 1, and pack and unpack must go by the state, not by what
+     * next_pass changed in q->ext: rank 0 packs after its next_pass, the
+     * others unpack before theirs). Ordered kernels: their rows travel apart (an ordered
+     * gather); pack carries what finish needs beyond them. */
     int (*pack)(const void *state, const ws_query *q, ws_buf *out);
     int (*unpack)(void *state, const ws_query *q, const uint8_t *data, size_t len);
+    /* Optional, across ranks: called on every rank with its merged state
+     * before pack, when every rank's scan succeeded (collective: every
+     * rank calls it). A kernel whose state is too large to gather on rank
+     * 0 (all-pairs cooc) repartitions it here (ws_dist's alltoall) and
+     * packs only what rank 0 needs. NULL: none. */
+    int (*exchange)(void *state, const ws_query *q, const ws_dist *d);
 } ws_kernel;
 
 /* The kernels (one file each). */

@@ -4,7 +4,8 @@
  * and request, joined by an in-memory gather and broadcast. For R = 2 and
  * 3 rank 0's table must be byte for byte the table of one process over the
  * same shard set (tf plain and by month, keyness, ngrams, trends), the
- * other ranks' tables empty; a kernel without a cross-rank merge is
+ * other ranks' tables empty; a kernel needing collectives the ws_dist lacks
+ * (kwic: the ordered gather's send and recv) is
  * refused on every rank; a bad ws_dist is refused. Also: a shard set made
  * with the ingester's "shard" setting holds every story once.
  */
@@ -137,7 +138,7 @@ static void *run_rank(void *arg)
     if (!j->rc) j->rc = ws_request_create(&q, c, j->kernel);
     for (size_t i = 0; !j->rc && j->params[i]; i += 2) j->rc = ws_request_set(q, j->params[i], j->params[i + 1]);
     if (!j->rc && j->f) {
-        ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j};
+        ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j, NULL, NULL, NULL, NULL, NULL};
         j->rc = ws_request_set_dist(q, &d);
     }
     if (!j->rc) j->rc = ws_request_run(q, &res);
@@ -215,9 +216,9 @@ Test(dist, refused_and_bad)
     ws_request *q;
     cr_assert_eq(ws_corpus_open(&c, paths, 1), 0);
     cr_assert_eq(ws_request_create(&q, c, "tf"), 0);
-    ws_dist bad = {2, 2, f_gather, f_bcast, NULL};
+    ws_dist bad = {2, 2, f_gather, f_bcast, NULL, NULL, NULL, NULL, NULL, NULL};
     cr_expect_eq(ws_request_set_dist(q, &bad), WS_EINVAL);
-    ws_dist nocoll = {0, 2, NULL, NULL, NULL};
+    ws_dist nocoll = {0, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     cr_expect_eq(ws_request_set_dist(q, &nocoll), WS_EINVAL);
     cr_expect_eq(ws_request_set_dist(q, NULL), 0);
     ws_request_free(q);

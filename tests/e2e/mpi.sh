@@ -5,8 +5,7 @@
 # over the unsharded store) for tf (plain, --by month, --tfidf), keyness,
 # ngrams (bigrams, --phrases), trends (series by section, emerging, bursts);
 # ranks really split the work (WIRESCAN_MPI_STATS: every rank but 0 sends
-# state); a kernel that cannot merge across ranks yet (kwic) is refused
-# with status 2 and no report; a rank whose shard is damaged fails the job:
+# state); a rank whose shard is damaged fails the job:
 # non-zero exit, the message names the rank, the shard and the reason, and
 # no report file is left. Also: ingest --shards under mpirun -n 2 writes
 # the same shard stores as one process. Skips when mpirun is absent or the
@@ -70,11 +69,6 @@ same "2" "trends --emerging" trends --emerging --bucket month
 # (600 stories may hold no burst: the header is all this must print)
 MIN=1 same "3" "trends --bursts" trends --bursts --topics "$T/topics.txt" --bucket week
 note "tf, keyness, ngrams, trends: mpirun -n 1, 2, 3 = one process"
-
-# A kernel without a cross-rank merge is refused, not run wrongly.
-expect_status 2 "kwic under mpirun -n 2" -- mpi 2 "$WS_BIN" kwic "$T/sh" --term said -o "$T/k.out"
-grep "does not run across MPI ranks" "$T/last.err" >/dev/null || fail "kwic refusal: $(cat "$T/last.err")"
-[ ! -e "$T/k.out" ] || fail "kwic refused but wrote a report"
 
 # A damaged shard: the rank that scans it fails the job.
 cp -r "$T/sh" "$T/bad"
