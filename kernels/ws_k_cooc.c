@@ -1107,7 +1107,7 @@ static int take_rec(void *arg, const void *rec)
 {
     const take_ctx *t = arg;
     const pslot *ps = rec;
-    return t->fn(t->arg, ps->key, ps->count);
+    return t->fn(t->arg, ps->key, ps->val);
 }
 
 int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg)
@@ -1133,16 +1133,15 @@ int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t 
     b->dense = NULL;
     s->nd = 0;
     if (!rc && b->nruns) {
-        if (b->used) rc = table_spill(p, b);
+        if (b->tab.used) rc = table_spill(p, b);
         take_ctx t = {fn, arg};
         if (!rc) rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine,
                                       p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
         b->nruns = 0;
     }
-    for (size_t i = 0; !rc && b->slots && i < b->cap; i++)
-        if (b->slots[i].key != EMPTY) rc = fn(arg, b->slots[i].key, b->slots[i].count);
-    if (b->slots) memset(b->slots, 0xff, b->cap * sizeof *b->slots);
-    b->used = 0;
+    for (size_t i = 0; !rc && b->tab.slots && i < b->tab.cap; i++)
+        if (b->tab.slots[i].key != EMPTY) rc = fn(arg, b->tab.slots[i].key, b->tab.slots[i].val);
+    if (b->tab.slots) pmap_t_clear(&b->tab);
     return rc;
 }
 
