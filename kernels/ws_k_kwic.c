@@ -82,7 +82,8 @@ typedef struct kw_state {
     uint64_t thr;    /* sampling: the K-th smallest hash after the last prune */
     uint32_t segord; /* of the block being consumed */
     ws_tokenizer *tk;
-    ws_buf title, spans, blob, key;
+    ws_buf title, body, spans, blob, key;
+    ws_buf comp, raw[2]; /* the block's title and body chunks, undecoded text */
 } kw_state;
 
 static const ws_param_info kwic_params[] = {
@@ -189,6 +190,10 @@ static void kw_free(void *v)
     ws_free(s->pend);
     ws_tokenizer_free(s->tk);
     ws_buf_free(&s->title);
+    ws_buf_free(&s->body);
+    ws_buf_free(&s->comp);
+    ws_buf_free(&s->raw[0]);
+    ws_buf_free(&s->raw[1]);
     ws_buf_free(&s->spans);
     ws_buf_free(&s->blob);
     ws_buf_free(&s->key);
@@ -472,25 +477,121 @@ static int render(kw_state *s, const ws_query *q, const ws_block *b, const kw_ma
     return 0;
 }
 
+/* ---- the text of matching stories only ----
+ *
+ * The title and body chunks are read undecoded (zstd-decompressed only):
+ * rebuilding a whole block's text (ws_col_decode_text) to show a few
+ * stories cost most of a kwic run. Rows without a match are skipped by
+ * walking their codes; a matching row in gap form (TEXT mode 1, the usual
+ * one) is rebuilt from its ids and gaps, which gives every token's bytes
+ * without tokenizing again; a row stored raw (mode 0) is tokenized as
+ * before. */
+
+static int text_bad(const ws_block *b, int f, const char *what)
+{
+    return ws_error(WS_ECORRUPT, "%s: block %u column %s: %s", b->seg->path, b->index, f ? "body" : "title", what);
+}
+
+/* Tokens of field f of row r (title: the first ntitle of the row). */
+static uint64_t field_ntok(const ws_block *b, int f, uint32_t r)
+{
+    uint64_t all = b->meta.tok_off[r + 1] - b->meta.tok_off[r];
+    return f ? all - b->meta.ntitle[r] : b->meta.ntitle[r];
+}
+
+/* Step *pp over one row of field f. */
+static int text_skip(const ws_block *b, int f, uint32_t r, const uint8_t **pp, const uint8_t *end)
+{
+    uint64_t mode, n;
+    if (ws_varint_get(pp, end, &mode) || mode > WS_TEXT_GAPS) return text_bad(b, f, "text mode");
+    if (mode == WS_TEXT_RAW) {
+        if (ws_varint_get(pp, end, &n) || n > (uint64_t)(end - *pp)) return text_bad(b, f, "text length");
+        *pp += n;
+        return 0;
+    }
+    for (uint64_t t = 0, nt = field_ntok(b, f, r); t <= nt; t++) {
+        uint64_t code;
+        if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+        if (code > 1) {
+            if (code - 1 > (uint64_t)(end - *pp)) return text_bad(b, f, "text gap length");
+            *pp += code - 1;
+        }
+    }
+    return 0;
+}
+
+/* Row r of field f at *pp: its text and token spans (appended to s->spans);
+ * *ntok is the tokens found. */
+static int text_row(kw_state *s, const ws_dict *d, const ws_block *b, int f, uint32_t r, const uint8_t **pp,
+                    const uint8_t *end, uint32_t *ntok, const char **text)
+{
+    uint64_t mode, n;
+    if (ws_varint_get(pp, end, &mode) || mode > WS_TEXT_GAPS) return text_bad(b, f, "text mode");
+    if (mode == WS_TEXT_RAW) {
+        if (ws_varint_get(pp, end, &n) || n > (uint64_t)(end - *pp)) return text_bad(b, f, "text length");
+        ws_str t = ws_str_make((const char *)*pp, (size_t)n);
+        *pp += n;
+        return field_spans(s, t, ntok, text, !f);
+    }
+    ws_buf *o = f ? &s->body : &s->title;
+    o->n = 0;
+    uint64_t nt = field_ntok(b, f, r), first = b->meta.tok_off[r] + (f ? b->meta.ntitle[r] : 0);
+    int rc = ws_buf_reserve(&s->spans, (size_t)nt * sizeof(span));
+    if (rc) return rc;
+    span *sp = (span *)(void *)(s->spans.p + s->spans.n);
+    for (uint64_t t = 0;; t++) {
+        uint64_t code;
+        if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+        if (code == 0) rc = ws_buf_append(o, " ", 1);
+        else if (code > 1) {
+            if (code - 1 > (uint64_t)(end - *pp)) return text_bad(b, f, "text gap length");
+            rc = ws_buf_append(o, *pp, (size_t)(code - 1));
+            *pp += code - 1;
+        }
+        if (rc) return rc;
+        if (t == nt) break;
+        uint32_t id = b->ids[first + t];
+        if (id >= d->nterms) return text_bad(b, f, "text term id");
+        ws_str w = ws_dict_term(d, id);
+        sp[t] = (span){(uint32_t)o->n, (uint32_t)w.n};
+        if ((rc = ws_buf_append(o, w.p, w.n))) return rc;
+    }
+    s->spans.n += (size_t)nt * sizeof(span);
+    *ntok = (uint32_t)nt;
+    *text = (const char *)o->p;
+    return 0;
+}
+
 static int kw_consume_late(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     kw_state *s = state;
     const kw_plan *pl = s->pl;
+    const ws_dict *d = pl->segs[s->segord].dict;
     (void)sel;
     int rc = 0;
+    const uint8_t *p[2], *end[2];
+    uint32_t at[2] = {0, 0}; /* the row each field's cursor is at */
+    for (int f = 0; f < 2 && !rc; f++) {
+        rc = ws_segment_read_chunk(b->seg, b->index, f ? WS_C_BODY : WS_C_TITLE, &s->comp, &s->raw[f]);
+        p[f] = s->raw[f].p;
+        end[f] = p[f] + s->raw[f].n;
+    }
     for (size_t i = 0; i < s->npend && !rc;) {
         uint32_t r = s->pend[i].row;
         row_text rt;
         s->spans.n = 0;
         uint32_t nt = 0, nb = 0;
-        rc = field_spans(s, ws_strings_get(&b->title, r), &nt, &rt.text[0], 1);
-        if (!rc) rc = field_spans(s, ws_strings_get(&b->body, r), &nb, &rt.text[1], 0);
+        for (int f = 0; f < 2 && !rc; f++) {
+            for (; at[f] < r && !rc; at[f]++) rc = text_skip(b, f, at[f], &p[f], end[f]);
+            if (!rc) rc = text_row(s, d, b, f, r, &p[f], end[f], f ? &nb : &nt, &rt.text[f]);
+            at[f]++;
+        }
         if (rc) break;
         rt.tok = (const span *)(const void *)s->spans.p;
         rt.ntok = nt + nb;
         rt.ntitle = nt;
         if (nt != b->meta.ntitle[r] || rt.ntok != b->meta.tok_off[r + 1] - b->meta.tok_off[r])
-            if ((rc = dict_text(s, pl->segs[s->segord].dict, b, r, &rt))) break;
+            if ((rc = dict_text(s, d, b, r, &rt))) break;
         for (; i < s->npend && s->pend[i].row == r && !rc; i++) rc = render(s, q, b, &s->pend[i], &rt);
     }
     s->npend = 0;
@@ -603,9 +704,10 @@ const ws_kernel ws_kernel_kwic = {
     .params = kwic_params,
     .nparams = sizeof kwic_params / sizeof kwic_params[0],
     .flags = WS_KF_ORDERED,
-    .columns = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) |
-               WS_COLBIT(WS_C_TOKMETA),
-    .late_columns = WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY),
+    .columns = WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    /* ids only for blocks with a match; title and body are read by
+     * kw_consume_late itself, for the matching rows only */
+    .late_columns = WS_COLBIT(WS_C_ID),
     .wants_late = kw_wants_late,
     .consume_late = kw_consume_late,
     .header = kw_header,
