@@ -509,14 +509,22 @@ static int text_skip(const ws_block *b, int f, uint32_t r, const uint8_t **pp, c
         *pp += n;
         return 0;
     }
+    const uint8_t *p = *pp;
     for (uint64_t t = 0, nt = field_ntok(b, f, r); t <= nt; t++) {
         uint64_t code;
-        if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+        if (WS_LIKELY(p < end && *p < 0x80)) { /* one-byte codes: nearly all */
+            code = *p++;
+        } else {
+            *pp = p;
+            if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+            p = *pp;
+        }
         if (code > 1) {
-            if (code - 1 > (uint64_t)(end - *pp)) return text_bad(b, f, "text gap length");
-            *pp += code - 1;
+            if (code - 1 > (uint64_t)(end - p)) return text_bad(b, f, "text gap length");
+            p += code - 1;
         }
     }
+    *pp = p;
     return 0;
 }
 

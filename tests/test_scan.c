@@ -352,7 +352,7 @@ static int word_model(const story *s, const void *arg) { return has_word(s, *(co
 Test(scan, term_index)
 {
     cr_assert_not_null(st->tidx, "a new store and its append carry a term index");
-    const ws_termidx *x = st->tidx;
+    ws_termidx *x = st->tidx;
     cr_assert_eq(x->nsegs, 2);
     cr_assert_eq(x->nterms, st->dict.nterms);
     ws_block b;
