@@ -7,11 +7,13 @@
  *
  * How it reads little. Matching looks only at the token ids (a table over
  * the normalised vocabulary says which ids can start a match), so most
- * blocks of a rare term's scan are decided without their text; the text
- * columns are the kernel's late columns, decoded only for blocks that hold
- * a match (ws_kernel.h). For a matching story, its title and body are
- * tokenized again (the same tokenizer as ingest, so the k-th token found is
- * the k-th stored id) to find each token's bytes; context spans from the
+ * blocks of a rare term's scan are decided without their text; the id
+ * column is the kernel's late column (ws_kernel.h), and the title and body
+ * chunks are read, undecoded, only for blocks that hold a match. A matching
+ * story's title and body are rebuilt from their token ids and stored gaps,
+ * which gives each token's bytes (a field stored raw is tokenized again by
+ * the ingest tokenizer, so the k-th token found is the k-th stored id);
+ * context spans from the
  * first to the last byte of its tokens, across the title/body boundary
  * (joined by one space), with every run of white space (space, tab, LF,
  * CR, FF, VT) shown as one space. The text is the stored text in NFKC
