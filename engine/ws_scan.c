@@ -445,32 +445,6 @@ static void mark_term(const ws_termidx *x, uint32_t id, uint8_t *acc)
     for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) acc[x->blk[j]] = 1;
 }
 
-/* Story postings (index version 2): set in acc (a bitmap over the store's
- * rows, bfirst[b] the row number of block b's first row) the rows of every
- * block of term id that may hold it: its listed rows, or all the block's
- * rows where they are not listed. */
-static int mark_rows(ws_termidx *x, uint32_t id, const uint64_t *bfirst, uint64_t *acc, ws_buf *tmp)
-{
-    const uint8_t *p, *e;
-    int rc = ws_termidx_rows(x, id, &p, &e);
-    if (rc <= 0) return rc;
-    for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) {
-        uint32_t b = x->blk[j], nr = (uint32_t)(bfirst[b + 1] - bfirst[b]), k;
-        if ((rc = ws_buf_reserve(tmp, ((size_t)nr + 1) * 4))) return rc;
-        uint32_t *rows = (uint32_t *)(void *)tmp->p;
-        if ((rc = ws_termidx_entry(&p, e, nr, rows, &k)))
-            return ws_error(rc, "%s: term %u, block %u: %s", x->path, id, b, ws_last_error());
-        if (!k)
-            for (uint64_t r = bfirst[b]; r < bfirst[b + 1]; r++) acc[r / 64] |= 1ull << (r % 64);
-        for (uint32_t i = 0; i < k; i++) {
-            uint64_t r = bfirst[b] + rows[i];
-            acc[r / 64] |= 1ull << (r % 64);
-        }
-    }
-    if (p != e) return ws_error(WS_ECORRUPT, "%s: term %u: story postings longer than its blocks", x->path, id);
-    return 0;
-}
-
 /* With story postings: *rows = the store's rows (bit r of the bitmap; rows
  * numbered across its segments) that may hold every containing condition
  * of the main filter (a phrase: a term of its least frequent slot, which
@@ -483,14 +457,8 @@ static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws
     const ws_norm_dict *nd = &q->norm->dicts[sti];
     const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
     (void)nd;
-    uint64_t *bfirst = ws_malloc(((size_t)nb + 1) * sizeof *bfirst), nrows = 0;
+    uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs), nrows = bfirst ? bfirst[nb] : 0;
     if (!bfirst) return WS_ENOMEM;
-    for (uint32_t i = 0, b = 0; i < st->nsegs; i++)
-        for (uint32_t k = 0; k < st->segs[i]->nblocks && b < nb; k++, b++) {
-            bfirst[b] = nrows;
-            nrows += st->segs[i]->blocks[k].nrows;
-        }
-    bfirst[nb] = nrows;
     const size_t nw = (size_t)(nrows / 64 + 1);
     uint64_t *res = ws_malloc(nw * 8), *acc = ws_malloc(nw * 8);
     ws_buf tmp = {0};
@@ -501,7 +469,7 @@ static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws
         memset(acc, 0, nw * 8);
         if (!c->plen[kk]) {
             for (uint32_t id = 0; id < nt && !rc; id++)
-                if (cs->cont[id] >> kk & 1) rc = mark_rows(x, id, bfirst, acc, &tmp);
+                if (cs->cont[id] >> kk & 1) rc = ws_termidx_mark_rows(x, id, bfirst, acc, &tmp);
         } else {
             uint64_t best = UINT64_MAX, bj = 0, sum[WS_TERMSPEC_MAX_TOKENS] = {0};
             for (uint32_t id = 0; id < nt; id++)
@@ -510,7 +478,7 @@ static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws
             for (uint32_t j = 0; j < c->plen[kk]; j++)
                 if (sum[j] < best) best = sum[j], bj = j;
             for (uint32_t id = 0; id < nt && !rc; id++)
-                if (cs->slots[kk][id] >> bj & 1) rc = mark_rows(x, id, bfirst, acc, &tmp);
+                if (cs->slots[kk][id] >> bj & 1) rc = ws_termidx_mark_rows(x, id, bfirst, acc, &tmp);
         }
         for (size_t w = 0; w < nw; w++) res[w] &= acc[w];
     }

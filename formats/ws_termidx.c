@@ -12,6 +12,7 @@
  */
 #include "ws_termidx.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
 #include <zstd.h>
@@ -320,7 +321,9 @@ static int decode_blocks(const uint8_t *frame, uint64_t c, uint64_t r, uint32_t 
     return rc;
 }
 
-int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_termidx *out)
+/* own: the caller's allocation of all, kept (not copied) for the story
+ * postings when the decode succeeds; NULL: copy them. */
+static int decode_impl(const uint8_t *all, size_t size, const char *path, ws_termidx *out, uint8_t *own)
 {
     memset(out, 0, sizeof *out);
     if (size < WS_IDX_HEADER_SIZE + 8) return ws_error(WS_ECORRUPT, "%s: term index has a bad size", path);
@@ -352,12 +355,14 @@ int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_term
     if (!rc && ver == 2) {
         /* the directory and frames stay compressed until asked for */
         out->nimg = size - 8 - (size_t)(hs + c);
-        out->img = ws_malloc(out->nimg + 1);
+        out->img_at = (size_t)(hs + c);
+        out->img = own ? own : ws_malloc(size + 1);
         out->gdec = ws_calloc((size_t)ng + 1, sizeof *out->gdec);
         out->gtoff = ws_calloc((size_t)ng + 1, sizeof *out->gtoff);
         out->path = ws_strndup(path, strlen(path));
         if (!out->img || !out->gdec || !out->gtoff || !out->path) rc = WS_ENOMEM;
-        else memcpy(out->img, all + hs + c, out->nimg);
+        else if (!own) memcpy(out->img, all, size);
+        if (rc && own) out->img = NULL; /* still the caller's */
         out->ngroups = ng;
         out->nrows_listed = ws_le64_get(all + 48);
     }
@@ -371,15 +376,26 @@ int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_term
     return rc;
 }
 
+int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_termidx *out)
+{
+    return decode_impl(all, size, path, out, NULL);
+}
+
+int ws_termidx_decode_owned(uint8_t *all, size_t size, const char *path, ws_termidx *out, int *kept)
+{
+    int rc = decode_impl(all, size, path, out, all);
+    *kept = !rc && out->img == all;
+    return rc;
+}
+
 /* Decompress group g and find its terms' entries. */
 static int load_group(ws_termidx *x, uint32_t g)
 {
-    const uint8_t *d = x->img + 16 * (size_t)g;
-    /* the directory's offsets count from the start of the file; img starts
-     * at the directory, which the first frame follows */
-    uint64_t first = ws_le64_get(x->img); /* the first frame's file offset */
-    uint64_t o = ws_le64_get(d) - first + 16 * (uint64_t)x->ngroups, c = ws_le32_get(d + 8), r = ws_le32_get(d + 12);
-    if (o + c > x->nimg) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", x->path);
+    /* img is the whole file; the directory starts at img_at and its
+     * offsets count from the start of the file */
+    const uint8_t *d = x->img + x->img_at + 16 * (size_t)g;
+    uint64_t o = ws_le64_get(d), c = ws_le32_get(d + 8), r = ws_le32_get(d + 12);
+    if (o < x->img_at || o + c > x->img_at + x->nimg) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", x->path);
     uint8_t *raw = ws_malloc((size_t)r + 1);
     uint64_t *toff = ws_malloc(2 * (WS_IDX_GROUP + 1) * sizeof *toff);
     if (!raw || !toff) {
@@ -464,4 +480,44 @@ int ws_termidx_equal(ws_termidx *a, ws_termidx *b)
         if (ea - pa != eb - pb || memcmp(pa, pb, (size_t)(ea - pa))) return 0;
     }
     return 1;
+}
+
+uint64_t *ws_termidx_block_firsts(const ws_termidx *x, ws_segment *const *segs, uint32_t nsegs)
+{
+    uint64_t *bfirst = ws_malloc(((size_t)x->nblocks + 1) * sizeof *bfirst), nrows = 0;
+    if (!bfirst) return NULL;
+    uint32_t b = 0;
+    for (uint32_t i = 0; i < nsegs && i < x->nsegs; i++)
+        for (uint32_t k = 0; k < segs[i]->nblocks && b < x->nblocks; k++, b++) {
+            bfirst[b] = nrows;
+            nrows += segs[i]->blocks[k].nrows;
+        }
+    for (; b <= x->nblocks; b++) bfirst[b] = nrows;
+    return bfirst;
+}
+
+int ws_termidx_mark_rows(ws_termidx *x, uint32_t id, const uint64_t *bfirst, uint64_t *acc, ws_buf *tmp)
+{
+    const uint8_t *p, *e;
+    int rc = ws_termidx_rows(x, id, &p, &e);
+    if (rc <= 0) return rc;
+    for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) {
+        uint32_t b = x->blk[j], nr = (uint32_t)(bfirst[b + 1] - bfirst[b]), k;
+        if ((rc = ws_buf_reserve(tmp, ((size_t)nr + 1) * 4))) return rc;
+        uint32_t *rows = (uint32_t *)(void *)tmp->p;
+        if ((rc = ws_termidx_entry(&p, e, nr, rows, &k))) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", ws_last_error());
+            return ws_error(rc, "%s: term %u, block %u: %s", x->path ? x->path : "term index", id, b, why);
+        }
+        if (!k)
+            for (uint64_t r = bfirst[b]; r < bfirst[b + 1]; r++) acc[r / 64] |= 1ull << (r % 64);
+        for (uint32_t i = 0; i < k; i++) {
+            uint64_t r = bfirst[b] + rows[i];
+            acc[r / 64] |= 1ull << (r % 64);
+        }
+    }
+    if (p != e)
+        return ws_error(WS_ECORRUPT, "%s: term %u: story postings longer than its blocks", x->path ? x->path : "term index", id);
+    return 0;
 }

@@ -40,8 +40,8 @@ typedef struct ws_termidx {
     uint64_t *roff;
     uint8_t *rows;
     /* loaded lazily from a file: the group frames and their decoded form */
-    uint8_t *img;       /* the directory and frames (a copy of the file's bytes) */
-    size_t nimg;
+    uint8_t *img;       /* the file's bytes (kept or copied) */
+    size_t img_at, nimg; /* where the directory starts; bytes of directory and frames */
     uint32_t ngroups;
     uint8_t **gdec;     /* per group: decoded frame (NULL until asked for) */
     uint64_t **gtoff;   /* per group: WS_IDX_GROUP + 1 offsets of its terms' entries */
@@ -58,6 +58,9 @@ int ws_termidx_encode(ws_termidx *x, ws_buf *file);
 /* Check and decode a file image (version 1 or 2); errors (WS_ECORRUPT,
  * WS_EVERSION) name path. The story postings stay compressed until asked for. */
 int ws_termidx_decode(const uint8_t *data, size_t n, const char *path, ws_termidx *out);
+/* The same, keeping the caller's buffer all (ws_malloc'd) instead of a copy
+ * of it: *kept = 1 when x now owns it (ws_termidx_free frees it). */
+int ws_termidx_decode_owned(uint8_t *all, size_t size, const char *path, ws_termidx *out, int *kept);
 /* Term t's story postings: *p .. *end hold one entry per block of its
  * block list (see above). Returns 1 with them, 0 when x has none (version
  * 1), or a negative error (a damaged frame). Not thread-safe: decodes and
@@ -66,6 +69,15 @@ int ws_termidx_rows(ws_termidx *x, uint32_t t, const uint8_t **p, const uint8_t 
 /* Read one entry: *k rows into rows[] (room for nrows: the block's rows),
  * each below nrows; *k = 0 for a block whose rows are not listed. */
 int ws_termidx_entry(const uint8_t **p, const uint8_t *end, uint32_t nrows, uint32_t *rows, uint32_t *k);
+/* Row numbers across the store (segments in order, then blocks) of each
+ * block's first row, for the x->nblocks blocks, then the rows in all
+ * (x->nblocks + 1 entries); NULL when out of memory. */
+uint64_t *ws_termidx_block_firsts(const ws_termidx *x, ws_segment *const *segs, uint32_t nsegs);
+/* Version 2: set in acc (a bitmap over the store's rows, bfirst from
+ * ws_termidx_block_firsts) the rows of every block of term id that may hold
+ * it: its listed rows, or all the block's rows where they are not listed.
+ * tmp is scratch. Version 1: sets nothing, returns 0. */
+int ws_termidx_mark_rows(ws_termidx *x, uint32_t id, const uint64_t *bfirst, uint64_t *acc, ws_buf *tmp);
 /* 1 when a and b list the same blocks (and, when both have them, the same
  * stories) for every term; a negative error when one cannot be read. */
 int ws_termidx_equal(ws_termidx *a, ws_termidx *b);

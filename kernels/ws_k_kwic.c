@@ -35,6 +35,7 @@
 #include <stdlib.h>
 
 #include "ws_kernel.h"
+#include "ws_termidx.h"
 #include "ws_termspec.h"
 
 #define KW_MAX_SPECS 64
@@ -45,6 +46,8 @@ enum { SORT_STORE, SORT_LEFT, SORT_RIGHT };
 typedef struct kw_seg {
     const ws_segment *seg;
     const ws_dict *dict;
+    const uint64_t *rows; /* its store's rows that hold a term that can start a match (NULL: unknown) */
+    uint64_t rowbase;     /* the store's row number of the segment's first row */
 } kw_seg;
 
 typedef struct kw_plan {
@@ -57,6 +60,8 @@ typedef struct kw_plan {
     int sort;
     kw_seg *segs;
     uint32_t nsegs;
+    uint64_t **rowbits; /* per store (story postings), owned */
+    size_t nstores;
     uint64_t matches; /* set by done from the merged state */
 } kw_plan;
 
@@ -118,6 +123,8 @@ static void kw_release(void *v)
     for (uint32_t i = 0; i < pl->nspecs; i++) ws_termspec_free(&pl->specs[i]);
     ws_free(pl->first);
     ws_free(pl->segs);
+    for (size_t k = 0; pl->rowbits && k < pl->nstores; k++) ws_free(pl->rowbits[k]);
+    ws_free(pl->rowbits);
     ws_free(pl);
 }
 
@@ -138,6 +145,33 @@ static int add_specs(kw_plan *pl, const ws_plan *plan, ws_tokenizer *tk, const w
             ws_plan_note(plan, "%s '%s' %s", opt, v[i],
                          s->pattern ? "matches no term of the dictionary" : "does not occur in the store");
     }
+    return 0;
+}
+
+/* With story postings (a version 2 term index): the rows of store k that
+ * hold a term that can start a match; the others are not looked at. */
+static int story_rows(kw_plan *pl, const ws_plan *plan, size_t k)
+{
+    const ws_store *st = plan->stores[k];
+    ws_termidx *x = st->tidx;
+    if (!x || x->version < 2 || k >= plan->norm->ndicts) return 0;
+    const ws_norm_dict *nd = &plan->norm->dicts[k];
+    uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs);
+    if (!bfirst) return ws_error(WS_ENOMEM, "out of memory");
+    size_t nw = (size_t)(bfirst[x->nblocks] / 64 + 1);
+    uint64_t *bits = ws_calloc(nw, 8);
+    ws_buf tmp = {0};
+    int rc = bits ? 0 : ws_error(WS_ENOMEM, "out of memory");
+    const uint32_t nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
+    for (uint32_t id = 0; id < nt && !rc; id++)
+        if (nd->key[id] < pl->nterms && pl->first[nd->key[id]]) rc = ws_termidx_mark_rows(x, id, bfirst, bits, &tmp);
+    ws_free(bfirst);
+    ws_buf_free(&tmp);
+    if (rc) {
+        ws_free(bits);
+        return rc;
+    }
+    pl->rowbits[k] = bits;
     return 0;
 }
 
@@ -169,9 +203,16 @@ static int kw_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     }
     for (size_t k = 0; k < plan->nstores; k++) pl->nsegs += plan->stores[k]->nsegs;
     if (!(pl->segs = ws_calloc((size_t)pl->nsegs + 1, sizeof *pl->segs))) return ws_error(WS_ENOMEM, "out of memory");
-    for (size_t k = 0, j = 0; k < plan->nstores; k++)
-        for (uint32_t i = 0; i < plan->stores[k]->nsegs; i++, j++)
-            pl->segs[j] = (kw_seg){plan->stores[k]->segs[i], &plan->stores[k]->dict};
+    if (!(pl->rowbits = ws_calloc(plan->nstores + 1, sizeof *pl->rowbits))) return ws_error(WS_ENOMEM, "out of memory");
+    pl->nstores = plan->nstores;
+    for (size_t k = 0, j = 0; k < plan->nstores; k++) {
+        if ((rc = story_rows(pl, plan, k))) return rc;
+        uint64_t base = 0;
+        for (uint32_t i = 0; i < plan->stores[k]->nsegs; i++, j++) {
+            pl->segs[j] = (kw_seg){plan->stores[k]->segs[i], &plan->stores[k]->dict, pl->rowbits[k], base};
+            base += plan->stores[k]->segs[i]->nrows;
+        }
+    }
     q->ext = pl;
     return 0;
 }
@@ -289,8 +330,10 @@ static int kw_consume(void *state, const ws_query *q, const ws_block *b, const u
     /* The sample's threshold: once K rows are held (after a prune), only
      * smaller hashes can enter. */
     uint64_t thr = s->thr;
+    const uint64_t *rb = pl->segs[so].rows, r0 = rb ? pl->segs[so].rowbase + b->seg->blocks[b->index].first_row : 0;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
+        if (rb && !((rb[(r0 + r) / 64] >> ((r0 + r) % 64)) & 1)) continue; /* no term that starts a match */
         uint64_t lo, hi, base = b->meta.tok_off[r];
         ws_query_span(q, b, r, &lo, &hi);
         for (uint64_t t = lo; t < hi; t++) {
