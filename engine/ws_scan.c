@@ -456,7 +456,6 @@ static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws
     if (!x || x->version < 2 || !c->cont_all || c->never) return 0;
     const ws_norm_dict *nd = &q->norm->dicts[sti];
     const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
-    (void)nd;
     uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs), nrows = bfirst ? bfirst[nb] : 0;
     if (!bfirst) return WS_ENOMEM;
     const size_t nw = (size_t)(nrows / 64 + 1);
@@ -720,9 +719,8 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     uint64_t **irows = rc ? NULL : ws_calloc(nst, sizeof *irows), *segloc = rc ? NULL : ws_calloc(nseg + 1, sizeof *segloc);
     if (!rc && (!irows || !segloc)) rc = WS_ENOMEM;
     for (size_t j = 0, s = 0; j < nst && !rc; j++)
-        for (uint32_t si = 0, loc = 0; si < st[j]->nsegs && !rc; si++, s++) {
-            segloc[s] = loc;
-            loc += (uint32_t)st[j]->segs[si]->nrows;
+        for (uint32_t si = 0; si < st[j]->nsegs && !rc; si++, s++) {
+            segloc[s] = si ? segloc[s - 1] + st[j]->segs[si - 1]->nrows : 0;
             if (si == 0) {
                 ws_free(iok);
                 ib = 0;
