@@ -234,7 +234,7 @@ int ws_termidx_encode(ws_termidx *x, ws_buf *file)
                 graw.n += (size_t)(e - p);
             }
         }
-        if (!rc) rc = ws_zstd_compress(graw.p, graw.n, 3, &gcomp);
+        if (!rc) rc = ws_zstd_compress(graw.p, graw.n, 9, &gcomp); /* 9: 5 % smaller than 3 for 20 % more time */
         if (!rc && (gcomp.n >= UINT32_MAX || graw.n >= UINT32_MAX)) rc = ws_error(WS_ETOOBIG, "term index: group too large");
         if (!rc) {
             ws_le64_put(dir.p + dir.n, fstart + frames.n);
