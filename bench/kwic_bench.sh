@@ -7,7 +7,10 @@
 #     (bench/duckdb_kwic.mjs: the same matches with 5 words of context);
 #   tf --containing opec against a full-scan tf of the same store, and the
 #     same with the index removed (a store written before it);
-#   the index's size against the rest of the store (wirescan info).
+#   the index's size against the rest of the store (wirescan info);
+#   with WS_BASE=OLD_BINARY, the same queries by that build on a store it
+#   wrote itself ("before", in the same run), and by this build on that
+#   store (a 1.2 store: its index has blocks only).
 # Usage: bench/kwic_bench.sh [OUT_DIR]   (WS_BIN: the binary; default build/wirescan)
 # Not a test: prints a table of seconds (median of RUNS=3 runs) on stdout.
 set -euo pipefail
@@ -36,6 +39,8 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 PY
 fi
 [[ -d $OUT/s ]] || "$WS" ingest -q -o "$OUT/s" --format jsonl "$OUT/input.jsonl"
+BASE=${WS_BASE:-}
+[[ -z $BASE || -d $OUT/base ]] || "$BASE" ingest -q -o "$OUT/base" --format jsonl "$OUT/input.jsonl" 2>/dev/null
 if [[ ! -d $OUT/old ]]; then # the same store without the index
   cp -r "$OUT/s" "$OUT/old"
   rm "$OUT"/old/tidx-*.wsx
@@ -68,3 +73,13 @@ time_ws "ws_tf_containing_opec" "$WS" tf "$OUT/s" --containing opec --top 100
 time_ws "ws_tf_containing_opec_noindex" "$WS" tf "$OUT/old" --containing opec --top 100
 time_ws "ws_tf_containing_rare" "$WS" tf "$OUT/s" --containing unocal --top 100
 time_ws "ws_tf_containing_rare_noindex" "$WS" tf "$OUT/old" --containing unocal --top 100
+if [[ -n $BASE ]]; then
+  echo "# before: $BASE on its own store ($(du -sb "$OUT/base" | cut -f1) bytes; $("$BASE" info "$OUT/base" | grep -E '^index:'))"
+  time_ws "base_kwic_opec" "$BASE" kwic "$OUT/base" --term opec
+  time_ws "base_kwic_crude_oil" "$BASE" kwic "$OUT/base" --phrase 'crude oil'
+  time_ws "base_tf_full" "$BASE" tf "$OUT/base" --top 100
+  time_ws "base_tf_containing_opec" "$BASE" tf "$OUT/base" --containing opec --top 100
+  time_ws "base_tf_containing_rare" "$BASE" tf "$OUT/base" --containing unocal --top 100
+  time_ws "ws_on_v1_kwic_opec" "$WS" kwic "$OUT/base" --term opec
+  time_ws "ws_on_v1_tf_containing_opec" "$WS" tf "$OUT/base" --containing opec --top 100
+fi

@@ -558,17 +558,18 @@ int ws_cmd_index(int argc, char **argv)
 {
     static const char help[] =
         "usage: wirescan index STORE\n\n"
-        "Add the term index (per term, the blocks that hold it; store format 1.2) to a\n"
-        "store written without one, as a commit: the store reads as before until the\n"
-        "new MANIFEST is in place, and as before plus the index after. Ingest keeps the\n"
-        "index up to date from then on. A store that has one is left as it is.\n";
+        "Add the term index (per term, the blocks and stories that hold it; store format\n"
+        "1.5) to a store written without one, as a commit: the store reads as before until\n"
+        "the new MANIFEST is in place, and as before plus the index after. Ingest keeps the\n"
+        "index up to date from then on. An index of format 1.2 (blocks only) is rebuilt\n"
+        "with story postings; a store that has a 1.5 index is left as it is.\n";
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "index", help, &store);
     if (rc >= 0) return rc;
     int added = 0;
     if ((rc = ws_store_add_index(store, &added))) return ws_cli_fail_cmd("index", rc);
-    int had = !added;
-    printf("%s: %s\n", store, had ? "already has a term index" : "term index added");
+    printf("%s: %s\n", store,
+           !added ? "already has a term index" : added & 1 ? "term index added" : "term index rebuilt with story postings");
     return ws_cli_close_out(stdout, NULL);
 }
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ws_termidx.h"
 #include "ws_dedup.h"
 #include "ws_run.h"
 #include "ws_scan.h"
@@ -280,11 +281,14 @@ int ws_store_add_index(const char *path, int *added)
         close(lock);
         return rc;
     }
-    if (!st->index_name) {
+    /* No index, or a version 1 index (blocks only, store format 1.2-1.4):
+     * (re)built with story postings (1.5). */
+    int old = st->index_name && st->tidx && st->tidx->version < 2;
+    if (!st->index_name || old) {
         ws_store_cleanup(st);
         st->build_index = 1;
         rc = ws_store_commit(st, &st->dict, st->dict.nterms, NULL, 0, 0, 0, 0);
-        if (!rc && added) *added = 1;
+        if (!rc && added) *added = old ? 2 : 1;
     }
     ws_store_close(st);
     close(lock);

@@ -446,6 +446,53 @@ static void mark_term(const ws_termidx *x, uint32_t id, uint8_t *acc)
     for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) acc[x->blk[j]] = 1;
 }
 
+/* With story postings: *rows = the store's rows (bit r of the bitmap; rows
+ * numbered across its segments) that may hold every containing condition
+ * of the main filter (a phrase: a term of its least frequent slot, which
+ * every match has). Only prunes: a row it keeps is still checked. */
+static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws_query *q, uint64_t **rows)
+{
+    *rows = NULL;
+    ws_termidx *x = st->tidx;
+    if (!x || x->version < 2 || !c->cont_all || c->never) return 0;
+    const ws_norm_dict *nd = &q->norm->dicts[sti];
+    const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
+    uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs), nrows = bfirst ? bfirst[nb] : 0;
+    if (!bfirst) return WS_ENOMEM;
+    const size_t nw = (size_t)(nrows / 64 + 1);
+    uint64_t *res = ws_malloc(nw * 8), *acc = ws_malloc(nw * 8);
+    ws_buf tmp = {0};
+    int rc = res && acc ? 0 : WS_ENOMEM;
+    if (!rc) memset(res, 0xff, nw * 8);
+    const cstore *cs = &c->cs[sti];
+    for (size_t kk = 0; kk < c->f->ncontaining && !rc; kk++) {
+        memset(acc, 0, nw * 8);
+        if (!c->plen[kk]) {
+            for (uint32_t id = 0; id < nt && !rc; id++)
+                if (cs->cont[id] >> kk & 1) rc = ws_termidx_mark_rows(x, id, bfirst, acc, &tmp);
+        } else {
+            uint64_t best = UINT64_MAX, bj = 0, sum[WS_TERMSPEC_MAX_TOKENS] = {0};
+            for (uint32_t id = 0; id < nt; id++)
+                for (uint32_t j = 0; j < c->plen[kk]; j++)
+                    if (cs->slots[kk][id] >> j & 1) sum[j] += x->off[id + 1] - x->off[id];
+            for (uint32_t j = 0; j < c->plen[kk]; j++)
+                if (sum[j] < best) best = sum[j], bj = j;
+            for (uint32_t id = 0; id < nt && !rc; id++)
+                if (cs->slots[kk][id] >> bj & 1) rc = ws_termidx_mark_rows(x, id, bfirst, acc, &tmp);
+        }
+        for (size_t w = 0; w < nw; w++) res[w] &= acc[w];
+    }
+    ws_free(bfirst);
+    ws_free(acc);
+    ws_buf_free(&tmp);
+    if (rc) {
+        ws_free(res);
+        return rc;
+    }
+    *rows = res;
+    return 0;
+}
+
 /* The blocks of store sti (numbered as its term index numbers them) that
  * may hold a story for the query: those holding every containing condition
  * of the main filter (a phrase: the term of its least frequent slot) and,
@@ -671,12 +718,18 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     size_t ntasks = 0;
     uint8_t *iok = NULL; /* the current store's blocks the term index allows; NULL: all */
     uint32_t ib = 0;     /* the store's block number (as its index numbers them) */
+    /* per store: the rows its story postings allow (NULL: all); per
+     * segment: the store's row number of its first row */
+    uint64_t **irows = rc ? NULL : ws_calloc(nst, sizeof *irows), *segloc = rc ? NULL : ws_calloc(nseg + 1, sizeof *segloc);
+    if (!rc && (!irows || !segloc)) rc = WS_ENOMEM;
     for (size_t j = 0, s = 0; j < nst && !rc; j++)
         for (uint32_t si = 0; si < st[j]->nsegs && !rc; si++, s++) {
+            segloc[s] = si ? segloc[s - 1] + st[j]->segs[si - 1]->nrows : 0;
             if (si == 0) {
                 ws_free(iok);
                 ib = 0;
                 rc = index_blocks(st[j], j, &cf[0], k, &qs[j], &iok);
+                if (!rc) rc = index_rows(st[j], j, &cf[0], &qs[j], &irows[j]);
                 if (rc) break;
             }
             const ws_segment *seg = st[j]->segs[si];
@@ -780,7 +833,13 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         if (!r) r = ws_buf_reserve(&sel[t], b->nrows);                                                                 \
         if (!r) {                                                                                                      \
             uint8_t *sl = sel[t].p;                                                                                    \
+            const uint64_t *irw = irows[tk->sti];                                                                      \
+            const uint64_t ir0 = segloc[tk->segi] + tk->seg->blocks[tk->block].first_row;                              \
             for (uint32_t row = 0; row < b->nrows; row++) {                                                            \
+                if (irw && !((irw[(ir0 + row) / 64] >> ((ir0 + row) % 64)) & 1)) { /* no posting: no match */          \
+                    sl[row] = 0;                                                                                       \
+                    continue;                                                                                          \
+                }                                                                                                      \
                 unsigned bits = row_match(&c[0], &f[0], b, row);                                                       \
                 if (bits && subsets) {                                                                                 \
                     bits = 0;                                                                                          \
@@ -946,6 +1005,9 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     ws_free(sf);
     ws_free(segmask);
     ws_free(segbase);
+    for (size_t j = 0; irows && j < nst; j++) ws_free(irows[j]);
+    ws_free(irows);
+    ws_free(segloc);
     ws_free(views);
     ws_free(qs);
     ws_free(tasks);

@@ -998,7 +998,9 @@ static int index_load(ws_store *st)
     if (rc == WS_ENOENT) rc = ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p);
     if (!rc && n != st->index_bytes) rc = ws_error(WS_ECORRUPT, "%s: size differs from MANIFEST", p);
     if (!rc && !(st->tidx = ws_calloc(1, sizeof *st->tidx))) rc = WS_ENOMEM;
-    if (!rc) rc = ws_termidx_decode((const uint8_t *)data, n, p, st->tidx);
+    int kept = 0; /* a version 2 index keeps the file's bytes: not copied */
+    if (!rc) rc = ws_termidx_decode_owned((uint8_t *)data, n, p, st->tidx, &kept);
+    if (kept) data = NULL;
     if (!rc) {
         uint32_t nb = 0;
         for (uint32_t i = 0; i < st->nsegs; i++) nb += st->segs[i]->nblocks;

@@ -1,12 +1,18 @@
 /*
- * The term index (see ws_termidx.h). Built with two passes over the
- * (term, block) pairs: count per term, then fill, so each term's block list
- * comes out increasing without sorting (blocks are visited in order).
- * Encoded as, per term, a varint count and varint gaps between block
- * numbers, compressed with zstd.
+ * The term index (see ws_termidx.h). Block lists are built with two passes
+ * over the (term, block) pairs: count per term, then fill, so each term's
+ * block list comes out increasing without sorting (blocks are visited in
+ * order). Story postings are built block by block: the rows of each term
+ * found in the block, counted then filled the same way, appended as one
+ * entry to the term's buffer. Encoded as, per term, a varint count and
+ * varint gaps between block numbers (one zstd frame), then the story
+ * postings in zstd frames of WS_IDX_GROUP terms each behind a directory,
+ * so that a reader decompresses only the groups of the terms it is asked
+ * about.
  */
 #include "ws_termidx.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <xxhash.h>
 #include <zstd.h>
@@ -18,13 +24,100 @@ void ws_termidx_free(ws_termidx *x)
     if (!x) return;
     ws_free(x->off);
     ws_free(x->blk);
+    ws_free(x->roff);
+    ws_free(x->rows);
+    for (uint32_t g = 0; g < x->ngroups; g++) {
+        if (x->gdec) ws_free(x->gdec[g]);
+        if (x->gtoff) ws_free(x->gtoff[g]);
+    }
+    ws_free(x->gdec);
+    ws_free(x->gtoff);
+    ws_free(x->img);
+    ws_free(x->path);
     memset(x, 0, sizeof *x);
 }
 
-int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, const ws_termidx *prev,
-                     ws_termidx *out)
+static int oom(void) { return ws_error(WS_ENOMEM, "out of memory building the term index"); }
+
+/* One block's story postings: every term of the block gets one entry. */
+typedef struct rowpass {
+    uint64_t *rstamp; /* per term: the last row (key) it was seen in */
+    uint32_t *rcnt;   /* per term: rows of the block holding it, then fill cursor */
+    ws_buf touched;   /* term ids of the block, in first-seen order */
+    ws_buf rows;      /* the rows, grouped by term */
+    uint64_t key;     /* increases for every row of every pass */
+} rowpass;
+
+static int block_rows(rowpass *rp, const ws_block *b, ws_buf *tb, uint64_t *listed)
+{
+    const uint32_t nr = b->nrows;
+    rp->touched.n = 0;
+    uint32_t ntouch = 0, total = 0;
+    for (uint32_t r = 0; r < nr; r++) {
+        uint64_t key = ++rp->key;
+        for (uint64_t t = b->meta.tok_off[r]; t < b->meta.tok_off[r + 1]; t++) {
+            uint32_t id = b->ids[t];
+            if (rp->rstamp[id] >= key - r) { /* seen in this block */
+                if (rp->rstamp[id] == key) continue;
+            } else {
+                if (ws_buf_reserve(&rp->touched, 4)) return oom();
+                memcpy(rp->touched.p + rp->touched.n, &id, 4);
+                rp->touched.n += 4;
+                ntouch++;
+                rp->rcnt[id] = 0;
+            }
+            rp->rstamp[id] = key;
+            rp->rcnt[id]++;
+            total++;
+        }
+    }
+    /* counts -> start offsets, then fill in row order */
+    const uint32_t *tids = (const uint32_t *)(const void *)rp->touched.p;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < ntouch; i++) {
+        uint32_t c = rp->rcnt[tids[i]];
+        rp->rcnt[tids[i]] = at;
+        at += c;
+    }
+    rp->rows.n = 0;
+    if (ws_buf_reserve(&rp->rows, ((size_t)total + 1) * 4)) return oom();
+    uint32_t *rows = (uint32_t *)(void *)rp->rows.p;
+    for (uint32_t r = 0; r < nr; r++) {
+        uint64_t key = ++rp->key;
+        for (uint64_t t = b->meta.tok_off[r]; t < b->meta.tok_off[r + 1]; t++) {
+            uint32_t id = b->ids[t];
+            if (rp->rstamp[id] == key) continue;
+            rp->rstamp[id] = key;
+            rows[rp->rcnt[id]++] = r;
+        }
+    }
+    /* rcnt[id] is now the end of id's rows; the start is the previous term's end */
+    uint32_t start = 0;
+    for (uint32_t i = 0; i < ntouch; i++) {
+        uint32_t id = tids[i], end = rp->rcnt[id], k = end - start;
+        ws_buf *o = &tb[id];
+        if ((uint64_t)k * WS_IDX_ROWS_DENSE > nr) {
+            if (ws_buf_reserve(o, WS_VARINT_MAX)) return oom();
+            ws_buf_put_varint(o, 0); /* too many to be worth listing */
+        } else {
+            if (ws_buf_reserve(o, ((size_t)k + 1) * WS_VARINT_MAX)) return oom();
+            ws_buf_put_varint(o, k);
+            uint32_t last = 0;
+            for (uint32_t j = start; j < end; j++) {
+                ws_buf_put_varint(o, rows[j] - last);
+                last = rows[j];
+            }
+            *listed += k;
+        }
+        start = end;
+    }
+    return 0;
+}
+
+int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, ws_termidx *out)
 {
     memset(out, 0, sizeof *out);
+    if (prev && prev->version < 2) prev = NULL; /* no story postings to reuse: rebuilt whole */
     const uint32_t nt = d->nterms;
     uint32_t s0 = prev ? prev->nsegs : 0, nblocks = 0, base = 0;
     if (prev && (prev->nsegs > nsegs || prev->nterms > nt))
@@ -34,10 +127,22 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
     if (prev && prev->nblocks != base) return ws_error(WS_EINTERNAL, "term index: block counts differ");
     uint32_t *stamp = ws_calloc((size_t)nt + 1, sizeof *stamp);
     uint32_t *cnt = ws_calloc((size_t)nt + 2, sizeof *cnt);
+    ws_buf *tb = ws_calloc((size_t)nt + 1, sizeof *tb); /* per term: its story postings */
+    rowpass rp;
+    memset(&rp, 0, sizeof rp);
+    rp.rstamp = ws_calloc((size_t)nt + 1, sizeof *rp.rstamp);
+    rp.rcnt = ws_calloc((size_t)nt + 1, sizeof *rp.rcnt);
     ws_buf pairs = {0}; /* (term, block) for the new blocks, in block order */
     ws_block b;
     memset(&b, 0, sizeof b);
-    int rc = stamp && cnt ? 0 : ws_error(WS_ENOMEM, "out of memory building the term index");
+    int rc = stamp && cnt && tb && rp.rstamp && rp.rcnt ? 0 : oom();
+    uint64_t listed = prev ? prev->nrows_listed : 0;
+    for (uint32_t t = 0; prev && t < prev->nterms && !rc; t++) {
+        const uint8_t *p, *e;
+        int got = ws_termidx_rows(prev, t, &p, &e);
+        if (got < 0) rc = got;
+        else if (e > p) rc = ws_buf_append(&tb[t], p, (size_t)(e - p)) ? oom() : 0;
+    }
     uint32_t bn = base;
     for (uint32_t i = s0; i < nsegs && !rc; i++)
         for (uint32_t k = 0; k < segs[i]->nblocks && !rc; k++, bn++) {
@@ -51,8 +156,9 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
                 if (stamp[id] == bn + 1) continue;
                 stamp[id] = bn + 1;
                 uint32_t pr[2] = {id, bn};
-                if (ws_buf_append(&pairs, pr, sizeof pr)) rc = ws_error(WS_ENOMEM, "out of memory building the term index");
+                if (ws_buf_append(&pairs, pr, sizeof pr)) rc = oom();
             }
+            if (!rc) rc = block_rows(&rp, &b, tb, &listed);
         }
     ws_block_free(&b);
     size_t np = pairs.n / 8, total = np + (prev ? prev->off[prev->nterms] : 0);
@@ -63,7 +169,8 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
         for (size_t i = 0; i < np; i++) cnt[pp[2 * i] + 1]++;
         out->off = ws_malloc(((size_t)nt + 1) * sizeof *out->off);
         out->blk = ws_malloc((total + 1) * sizeof *out->blk);
-        if (!out->off || !out->blk) rc = ws_error(WS_ENOMEM, "out of memory building the term index");
+        out->roff = ws_malloc(((size_t)nt + 1) * sizeof *out->roff);
+        if (!out->off || !out->blk || !out->roff) rc = oom();
         for (uint32_t t = 0; !rc && t <= nt; t++) out->off[t] = (t ? out->off[t - 1] : 0) + cnt[t];
         if (!rc) {
             uint32_t *fill = cnt; /* reused: next free slot per term */
@@ -71,11 +178,25 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
             for (uint32_t t = 0; prev && t < prev->nterms; t++)
                 for (uint32_t j = prev->off[t]; j < prev->off[t + 1]; j++) out->blk[fill[t]++] = prev->blk[j];
             for (size_t i = 0; i < np; i++) out->blk[fill[pp[2 * i]]++] = pp[2 * i + 1];
+            uint64_t rn = 0;
+            for (uint32_t t = 0; t < nt; t++) out->roff[t] = rn, rn += tb[t].n;
+            out->roff[nt] = rn;
+            if (!(out->rows = ws_malloc(rn + 1))) rc = oom();
+            for (uint32_t t = 0; !rc && t < nt; t++)
+                if (tb[t].n) memcpy(out->rows + out->roff[t], tb[t].p, tb[t].n);
+            out->version = 2;
             out->nterms = nt;
             out->nsegs = nsegs;
             out->nblocks = nblocks;
+            out->nrows_listed = listed;
         }
     }
+    for (uint32_t t = 0; tb && t < nt; t++) ws_buf_free(&tb[t]);
+    ws_free(tb);
+    ws_free(rp.rstamp);
+    ws_free(rp.rcnt);
+    ws_buf_free(&rp.touched);
+    ws_buf_free(&rp.rows);
     ws_free(stamp);
     ws_free(cnt);
     ws_buf_free(&pairs);
@@ -83,10 +204,11 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
     return rc;
 }
 
-int ws_termidx_encode(const ws_termidx *x, ws_buf *file)
+int ws_termidx_encode(ws_termidx *x, ws_buf *file)
 {
-    ws_buf raw = {0}, comp = {0};
+    ws_buf raw = {0}, comp = {0}, dir = {0}, frames = {0}, graw = {0}, gcomp = {0};
     size_t total = x->off[x->nterms];
+    const uint32_t ng = (x->nterms + WS_IDX_GROUP - 1) / WS_IDX_GROUP;
     int rc = ws_buf_reserve(&raw, ((size_t)x->nterms + total) * WS_VARINT_MAX + 1);
     for (uint32_t t = 0; t < x->nterms && !rc; t++) {
         ws_buf_put_varint(&raw, x->off[t + 1] - x->off[t]);
@@ -97,50 +219,75 @@ int ws_termidx_encode(const ws_termidx *x, ws_buf *file)
         }
     }
     if (!rc) rc = ws_zstd_compress(raw.p, raw.n, 3, &comp);
+    if (!rc) rc = ws_buf_reserve(&dir, (size_t)ng * 16 + 1);
+    const uint64_t fstart = WS_IDX_HEADER2_SIZE + comp.n + (uint64_t)ng * 16;
+    for (uint32_t g = 0; g < ng && !rc; g++) {
+        graw.n = 0;
+        for (uint32_t t = g * WS_IDX_GROUP; t < x->nterms && t < (g + 1) * WS_IDX_GROUP && !rc; t++) {
+            const uint8_t *p = NULL, *e = NULL;
+            int got = ws_termidx_rows(x, t, &p, &e);
+            if (got < 0) rc = got;
+            else if (!got) rc = ws_error(WS_EINTERNAL, "term index: no story postings to write");
+            else if (!(rc = ws_buf_reserve(&graw, WS_VARINT_MAX + (size_t)(e - p)))) {
+                ws_buf_put_varint(&graw, (uint64_t)(e - p));
+                if (e > p) memcpy(graw.p + graw.n, p, (size_t)(e - p));
+                graw.n += (size_t)(e - p);
+            }
+        }
+        if (!rc) rc = ws_zstd_compress(graw.p, graw.n, 9, &gcomp); /* 9: 5 % smaller than 3 for 20 % more time */
+        if (!rc && (gcomp.n >= UINT32_MAX || graw.n >= UINT32_MAX)) rc = ws_error(WS_ETOOBIG, "term index: group too large");
+        if (!rc) {
+            ws_le64_put(dir.p + dir.n, fstart + frames.n);
+            ws_le32_put(dir.p + dir.n + 8, (uint32_t)gcomp.n);
+            ws_le32_put(dir.p + dir.n + 12, (uint32_t)graw.n);
+            dir.n += 16;
+            rc = ws_buf_append(&frames, gcomp.p, gcomp.n);
+        }
+    }
     file->n = 0;
-    if (!rc) rc = ws_buf_reserve(file, WS_IDX_HEADER_SIZE + comp.n + 8);
+    if (!rc) rc = ws_buf_reserve(file, WS_IDX_HEADER2_SIZE + comp.n + dir.n + frames.n + 8);
     if (!rc) {
         uint8_t *h = file->p;
-        memset(h, 0, WS_IDX_HEADER_SIZE);
+        memset(h, 0, WS_IDX_HEADER2_SIZE);
         memcpy(h, WS_IDX_MAGIC, 8);
-        ws_le32_put(h + 8, 1); /* version */
+        ws_le32_put(h + 8, 2); /* version */
         ws_le32_put(h + 12, x->nterms);
         ws_le32_put(h + 16, x->nsegs);
         ws_le32_put(h + 20, x->nblocks);
         ws_le64_put(h + 24, total);
         ws_le64_put(h + 32, comp.n);
         ws_le64_put(h + 40, raw.n);
-        memcpy(h + WS_IDX_HEADER_SIZE, comp.p, comp.n);
-        file->n = WS_IDX_HEADER_SIZE + comp.n;
+        ws_le64_put(h + 48, x->nrows_listed);
+        ws_le32_put(h + 56, WS_IDX_GROUP);
+        ws_le32_put(h + 60, ng);
+        file->n = WS_IDX_HEADER2_SIZE;
+        memcpy(file->p + file->n, comp.p, comp.n), file->n += comp.n;
+        if (dir.n) memcpy(file->p + file->n, dir.p, dir.n), file->n += dir.n;
+        if (frames.n) memcpy(file->p + file->n, frames.p, frames.n), file->n += frames.n;
         ws_le64_put(file->p + file->n, XXH3_64bits(file->p, file->n));
         file->n += 8;
     }
     ws_buf_free(&raw);
     ws_buf_free(&comp);
+    ws_buf_free(&dir);
+    ws_buf_free(&frames);
+    ws_buf_free(&graw);
+    ws_buf_free(&gcomp);
     return rc;
 }
 
-int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_termidx *out)
+/* The block lists (one zstd frame at all + hsize, c bytes, r raw). */
+static int decode_blocks(const uint8_t *frame, uint64_t c, uint64_t r, uint32_t nt, uint32_t nb, uint64_t total,
+                         const char *path, ws_termidx *out)
 {
-    memset(out, 0, sizeof *out);
-    if (size < WS_IDX_HEADER_SIZE + 8) return ws_error(WS_ECORRUPT, "%s: term index has a bad size", path);
-    if (XXH3_64bits(all, size - 8) != ws_le64_get(all + size - 8))
-        return ws_error(WS_ECORRUPT, "%s: checksum mismatch", path);
-    if (memcmp(all, WS_IDX_MAGIC, 8)) return ws_error(WS_ECORRUPT, "%s: not a term index (bad magic)", path);
-    uint32_t ver = ws_le32_get(all + 8);
-    if (ver != 1) return ws_error(WS_EVERSION, "%s: term index version %u, this build reads 1", path, ver);
-    uint32_t nt = ws_le32_get(all + 12), nb = ws_le32_get(all + 20);
-    uint64_t total = ws_le64_get(all + 24), c = ws_le64_get(all + 32), r = ws_le64_get(all + 40);
-    if (c != size - WS_IDX_HEADER_SIZE - 8 || total > (uint64_t)nt * nb || r > (total + nt) * 5 + 16)
-        return ws_error(WS_ECORRUPT, "%s: bad term index header", path);
     ws_buf raw = {0};
     int rc = 0;
-    unsigned long long fcs = ZSTD_getFrameContentSize(all + WS_IDX_HEADER_SIZE, (size_t)c);
-    if (fcs != r || ZSTD_findFrameCompressedSize(all + WS_IDX_HEADER_SIZE, (size_t)c) != c)
+    unsigned long long fcs = ZSTD_getFrameContentSize(frame, (size_t)c);
+    if (fcs != r || ZSTD_findFrameCompressedSize(frame, (size_t)c) != c)
         rc = ws_error(WS_ECORRUPT, "%s: bad zstd frame", path);
     if (!rc) rc = ws_buf_reserve(&raw, (size_t)r + 1);
     if (!rc) {
-        size_t got = ZSTD_decompress(raw.p, (size_t)r, all + WS_IDX_HEADER_SIZE, (size_t)c);
+        size_t got = ZSTD_decompress(raw.p, (size_t)r, frame, (size_t)c);
         if (ZSTD_isError(got) || got != r) rc = ws_error(WS_ECORRUPT, "%s: zstd frame does not decode", path);
         raw.n = (size_t)r;
     }
@@ -169,20 +316,208 @@ int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_term
         }
     }
     if (!rc && (p != end || k != total)) rc = ws_error(WS_ECORRUPT, "%s: trailing bytes or wrong total", path);
+    if (!rc) out->off[nt] = (uint32_t)k;
+    ws_buf_free(&raw);
+    return rc;
+}
+
+/* own: the caller's allocation of all, kept (not copied) for the story
+ * postings when the decode succeeds; NULL: copy them. */
+static int decode_impl(const uint8_t *all, size_t size, const char *path, ws_termidx *out, uint8_t *own)
+{
+    memset(out, 0, sizeof *out);
+    if (size < WS_IDX_HEADER_SIZE + 8) return ws_error(WS_ECORRUPT, "%s: term index has a bad size", path);
+    if (XXH3_64bits(all, size - 8) != ws_le64_get(all + size - 8))
+        return ws_error(WS_ECORRUPT, "%s: checksum mismatch", path);
+    if (memcmp(all, WS_IDX_MAGIC, 8)) return ws_error(WS_ECORRUPT, "%s: not a term index (bad magic)", path);
+    uint32_t ver = ws_le32_get(all + 8);
+    if (ver != 1 && ver != 2) return ws_error(WS_EVERSION, "%s: term index version %u, this build reads 1 and 2", path, ver);
+    uint32_t nt = ws_le32_get(all + 12), nb = ws_le32_get(all + 20);
+    uint64_t total = ws_le64_get(all + 24), c = ws_le64_get(all + 32), r = ws_le64_get(all + 40);
+    const size_t hs = ver == 1 ? WS_IDX_HEADER_SIZE : WS_IDX_HEADER2_SIZE;
+    if (size < hs + 8 || c > size - hs - 8 || (ver == 1 && c != size - hs - 8) || total > (uint64_t)nt * nb ||
+        r > (total + nt) * 5 + 16)
+        return ws_error(WS_ECORRUPT, "%s: bad term index header", path);
+    uint32_t ng = 0;
+    if (ver == 2) {
+        ng = ws_le32_get(all + 60);
+        uint64_t dir = hs + c, fr = dir + (uint64_t)ng * 16;
+        if (ws_le32_get(all + 56) != WS_IDX_GROUP || ng != (nt + WS_IDX_GROUP - 1) / WS_IDX_GROUP || fr > size - 8)
+            return ws_error(WS_ECORRUPT, "%s: bad term index header", path);
+        for (uint32_t g = 0; g < ng; g++) { /* frames contiguous, from the directory's end to the checksum */
+            uint64_t o = ws_le64_get(all + dir + 16 * (uint64_t)g), fc = ws_le32_get(all + dir + 16 * (uint64_t)g + 8);
+            if (o != fr || fc > size - 8 - fr) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", path);
+            fr += fc;
+        }
+        if (fr != size - 8) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", path);
+    }
+    int rc = decode_blocks(all + hs, c, r, nt, nb, total, path, out);
+    if (!rc && ver == 2) {
+        /* the directory and frames stay compressed until asked for */
+        out->nimg = size - 8 - (size_t)(hs + c);
+        out->img_at = (size_t)(hs + c);
+        out->img = own ? own : ws_malloc(size + 1);
+        out->gdec = ws_calloc((size_t)ng + 1, sizeof *out->gdec);
+        out->gtoff = ws_calloc((size_t)ng + 1, sizeof *out->gtoff);
+        out->path = ws_strndup(path, strlen(path));
+        if (!out->img || !out->gdec || !out->gtoff || !out->path) rc = WS_ENOMEM;
+        else if (!own) memcpy(out->img, all, size);
+        if (rc && own) out->img = NULL; /* still the caller's */
+        out->ngroups = ng;
+        out->nrows_listed = ws_le64_get(all + 48);
+    }
     if (!rc) {
-        out->off[nt] = (uint32_t)k;
+        out->version = ver;
         out->nterms = nt;
         out->nsegs = ws_le32_get(all + 16);
         out->nblocks = nb;
     }
-    ws_buf_free(&raw);
     if (rc) ws_termidx_free(out);
     return rc;
 }
 
-int ws_termidx_equal(const ws_termidx *a, const ws_termidx *b)
+int ws_termidx_decode(const uint8_t *all, size_t size, const char *path, ws_termidx *out)
+{
+    return decode_impl(all, size, path, out, NULL);
+}
+
+int ws_termidx_decode_owned(uint8_t *all, size_t size, const char *path, ws_termidx *out, int *kept)
+{
+    int rc = decode_impl(all, size, path, out, all);
+    *kept = !rc && out->img == all;
+    return rc;
+}
+
+/* Decompress group g and find its terms' entries. */
+static int load_group(ws_termidx *x, uint32_t g)
+{
+    /* img is the whole file; the directory starts at img_at and its
+     * offsets count from the start of the file */
+    const uint8_t *d = x->img + x->img_at + 16 * (size_t)g;
+    uint64_t o = ws_le64_get(d), c = ws_le32_get(d + 8), r = ws_le32_get(d + 12);
+    if (o < x->img_at || o + c > x->img_at + x->nimg) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", x->path);
+    uint8_t *raw = ws_malloc((size_t)r + 1);
+    uint64_t *toff = ws_malloc(2 * (WS_IDX_GROUP + 1) * sizeof *toff);
+    if (!raw || !toff) {
+        ws_free(raw);
+        ws_free(toff);
+        return WS_ENOMEM;
+    }
+    int rc = 0;
+    unsigned long long fcs = ZSTD_getFrameContentSize(x->img + o, (size_t)c);
+    if (fcs != r || ZSTD_findFrameCompressedSize(x->img + o, (size_t)c) != c) rc = 1;
+    if (!rc) {
+        size_t got = ZSTD_decompress(raw, (size_t)r, x->img + o, (size_t)c);
+        if (ZSTD_isError(got) || got != r) rc = 1;
+    }
+    const uint8_t *p = raw, *end = raw + r;
+    for (uint32_t i = 0, t = g * WS_IDX_GROUP; !rc && i < WS_IDX_GROUP && t < x->nterms; i++, t++) {
+        uint64_t len;
+        if (ws_varint_get(&p, end, &len) || len > (uint64_t)(end - p)) rc = 1;
+        else {
+            toff[2 * i] = (uint64_t)(p - raw);
+            toff[2 * i + 1] = (uint64_t)(p - raw) + len;
+            p += len;
+        }
+    }
+    if (!rc && p != end) rc = 1;
+    if (rc) {
+        ws_free(raw);
+        ws_free(toff);
+        return ws_error(WS_ECORRUPT, "%s: story postings of terms %u..: bad frame", x->path, g * WS_IDX_GROUP);
+    }
+    x->gdec[g] = raw;
+    x->gtoff[g] = toff;
+    return 0;
+}
+
+int ws_termidx_rows(ws_termidx *x, uint32_t t, const uint8_t **p, const uint8_t **end)
+{
+    if (t >= x->nterms) return ws_error(WS_EINVAL, "term index: no term %u", t);
+    if (x->roff) {
+        *p = x->rows + x->roff[t];
+        *end = x->rows + x->roff[t + 1];
+        return 1;
+    }
+    if (!x->img) return 0;
+    uint32_t g = t / WS_IDX_GROUP, i = t % WS_IDX_GROUP;
+    if (!x->gdec[g]) {
+        int rc = load_group(x, g);
+        if (rc) return rc;
+    }
+    *p = x->gdec[g] + x->gtoff[g][2 * i];
+    *end = x->gdec[g] + x->gtoff[g][2 * i + 1];
+    return 1;
+}
+
+int ws_termidx_entry(const uint8_t **p, const uint8_t *end, uint32_t nrows, uint32_t *rows, uint32_t *k)
+{
+    uint64_t n, g, last = 0;
+    *k = 0;
+    if (ws_varint_get(p, end, &n) || n > nrows) return ws_error(WS_ECORRUPT, "term index: bad story count");
+    for (uint64_t j = 0; j < n; j++) {
+        if (ws_varint_get(p, end, &g) || (j && !g) || last + g >= nrows)
+            return ws_error(WS_ECORRUPT, "term index: bad story list");
+        last += g;
+        rows[j] = (uint32_t)last;
+    }
+    *k = (uint32_t)n;
+    return 0;
+}
+
+int ws_termidx_equal(ws_termidx *a, ws_termidx *b)
 {
     if (a->nterms != b->nterms || a->nblocks != b->nblocks || a->nsegs != b->nsegs) return 0;
     if (memcmp(a->off, b->off, ((size_t)a->nterms + 1) * sizeof *a->off)) return 0;
-    return !memcmp(a->blk, b->blk, (size_t)a->off[a->nterms] * sizeof *a->blk);
+    if (memcmp(a->blk, b->blk, (size_t)a->off[a->nterms] * sizeof *a->blk)) return 0;
+    if (a->version < 2 || b->version < 2) return 1;
+    if (a->nrows_listed != b->nrows_listed) return 0;
+    for (uint32_t t = 0; t < a->nterms; t++) {
+        const uint8_t *pa, *ea, *pb, *eb;
+        int ra = ws_termidx_rows(a, t, &pa, &ea), rb = ra < 0 ? 0 : ws_termidx_rows(b, t, &pb, &eb);
+        if (ra < 0) return ra;
+        if (rb < 0) return rb;
+        if (ea - pa != eb - pb || memcmp(pa, pb, (size_t)(ea - pa))) return 0;
+    }
+    return 1;
+}
+
+uint64_t *ws_termidx_block_firsts(const ws_termidx *x, ws_segment *const *segs, uint32_t nsegs)
+{
+    uint64_t *bfirst = ws_malloc(((size_t)x->nblocks + 1) * sizeof *bfirst), nrows = 0;
+    if (!bfirst) return NULL;
+    uint32_t b = 0;
+    for (uint32_t i = 0; i < nsegs && i < x->nsegs; i++)
+        for (uint32_t k = 0; k < segs[i]->nblocks && b < x->nblocks; k++, b++) {
+            bfirst[b] = nrows;
+            nrows += segs[i]->blocks[k].nrows;
+        }
+    for (; b <= x->nblocks; b++) bfirst[b] = nrows;
+    return bfirst;
+}
+
+int ws_termidx_mark_rows(ws_termidx *x, uint32_t id, const uint64_t *bfirst, uint64_t *acc, ws_buf *tmp)
+{
+    const uint8_t *p, *e;
+    int rc = ws_termidx_rows(x, id, &p, &e);
+    if (rc <= 0) return rc;
+    for (uint32_t j = x->off[id]; j < x->off[id + 1]; j++) {
+        uint32_t b = x->blk[j], nr = (uint32_t)(bfirst[b + 1] - bfirst[b]), k;
+        if ((rc = ws_buf_reserve(tmp, ((size_t)nr + 1) * 4))) return rc;
+        uint32_t *rows = (uint32_t *)(void *)tmp->p;
+        if ((rc = ws_termidx_entry(&p, e, nr, rows, &k))) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", ws_last_error());
+            return ws_error(rc, "%s: term %u, block %u: %s", x->path ? x->path : "term index", id, b, why);
+        }
+        if (!k)
+            for (uint64_t r = bfirst[b]; r < bfirst[b + 1]; r++) acc[r / 64] |= 1ull << (r % 64);
+        for (uint32_t i = 0; i < k; i++) {
+            uint64_t r = bfirst[b] + rows[i];
+            acc[r / 64] |= 1ull << (r % 64);
+        }
+    }
+    if (p != e)
+        return ws_error(WS_ECORRUPT, "%s: term %u: story postings longer than its blocks", x->path ? x->path : "term index", id);
+    return 0;
 }

@@ -85,7 +85,9 @@ int ws_store_verify(const ws_store *st, FILE *report)
     if (!rc && st->tidx) {
         ws_termidx x;
         rc = ws_termidx_build(&st->dict, st->segs, st->nsegs, NULL, &x);
-        if (!rc && !ws_termidx_equal(&x, st->tidx))
+        int eq = rc ? 0 : ws_termidx_equal(&x, st->tidx);
+        if (eq < 0) rc = eq;
+        else if (!rc && !eq)
             rc = ws_error(WS_ECORRUPT, "%s/%s: the term index disagrees with the segments", st->dir, st->index_name);
         ws_termidx_free(&x);
         if (!rc && report) fprintf(report, "verify: %s/%s: term index ok\n", st->dir, st->index_name);

@@ -148,12 +148,13 @@ WS_API int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *b
  * corpus or buffer. */
 WS_API int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap);
 
-/* Add the term index to the store at path if it has none, as a commit
- * under the writer lock (readers see the store before or after, never in
- * between). *added (may be NULL) is 1 when it was added, 0 when the store
- * had one. Errors: WS_EBUSY (another writer), those of opening the store,
- * WS_EIO, WS_ENOMEM. A shard set (docs/scale-out.md): every shard; *added
- * is 1 when any shard got one. */
+/* Add the term index to the store at path if it has none, or rebuild a
+ * version 1 index (store format 1.2: blocks only) with story postings
+ * (1.5), as a commit under the writer lock (readers see the store before or
+ * after, never in between). *added (may be NULL) is 1 when it was added, 2
+ * when it was rebuilt, 0 when the store had a current one. Errors: WS_EBUSY
+ * (another writer), those of opening the store, WS_EIO, WS_ENOMEM. A shard
+ * set (docs/scale-out.md): every shard; *added is the OR over shards. */
 WS_API int ws_store_add_index(const char *path, int *added);
 
 /* The store format's major version this library writes (docs/FORMAT.md). */

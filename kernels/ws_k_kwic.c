@@ -7,11 +7,13 @@
  *
  * How it reads little. Matching looks only at the token ids (a table over
  * the normalised vocabulary says which ids can start a match), so most
- * blocks of a rare term's scan are decided without their text; the text
- * columns are the kernel's late columns, decoded only for blocks that hold
- * a match (ws_kernel.h). For a matching story, its title and body are
- * tokenized again (the same tokenizer as ingest, so the k-th token found is
- * the k-th stored id) to find each token's bytes; context spans from the
+ * blocks of a rare term's scan are decided without their text; the id
+ * column is the kernel's late column (ws_kernel.h), and the title and body
+ * chunks are read, undecoded, only for blocks that hold a match. A matching
+ * story's title and body are rebuilt from their token ids and stored gaps,
+ * which gives each token's bytes (a field stored raw is tokenized again by
+ * the ingest tokenizer, so the k-th token found is the k-th stored id);
+ * context spans from the
  * first to the last byte of its tokens, across the title/body boundary
  * (joined by one space), with every run of white space (space, tab, LF,
  * CR, FF, VT) shown as one space. The text is the stored text in NFKC
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 
 #include "ws_kernel.h"
+#include "ws_termidx.h"
 #include "ws_termspec.h"
 
 #define KW_MAX_SPECS 64
@@ -43,6 +46,8 @@ enum { SORT_STORE, SORT_LEFT, SORT_RIGHT };
 typedef struct kw_seg {
     const ws_segment *seg;
     const ws_dict *dict;
+    const uint64_t *rows; /* its store's rows that hold a term that can start a match (NULL: unknown) */
+    uint64_t rowbase;     /* the store's row number of the segment's first row */
 } kw_seg;
 
 typedef struct kw_plan {
@@ -55,6 +60,8 @@ typedef struct kw_plan {
     int sort;
     kw_seg *segs;
     uint32_t nsegs;
+    uint64_t **rowbits; /* per store (story postings), owned */
+    size_t nstores;
     uint64_t matches; /* set by done from the merged state */
 } kw_plan;
 
@@ -82,7 +89,8 @@ typedef struct kw_state {
     uint64_t thr;    /* sampling: the K-th smallest hash after the last prune */
     uint32_t segord; /* of the block being consumed */
     ws_tokenizer *tk;
-    ws_buf title, spans, blob, key;
+    ws_buf title, body, spans, blob, key;
+    ws_buf comp, raw[2]; /* the block's title and body chunks, undecoded text */
 } kw_state;
 
 static const ws_param_info kwic_params[] = {
@@ -115,6 +123,8 @@ static void kw_release(void *v)
     for (uint32_t i = 0; i < pl->nspecs; i++) ws_termspec_free(&pl->specs[i]);
     ws_free(pl->first);
     ws_free(pl->segs);
+    for (size_t k = 0; pl->rowbits && k < pl->nstores; k++) ws_free(pl->rowbits[k]);
+    ws_free(pl->rowbits);
     ws_free(pl);
 }
 
@@ -139,6 +149,33 @@ static int add_specs(kw_plan *pl, const ws_plan *plan, ws_tokenizer *tk, const w
 }
 
 static int kept_back(const kw_plan *pl);
+
+/* With story postings (a version 2 term index): the rows of store k that
+ * hold a term that can start a match; the others are not looked at. */
+static int story_rows(kw_plan *pl, const ws_plan *plan, size_t k)
+{
+    const ws_store *st = plan->stores[k];
+    ws_termidx *x = st->tidx;
+    if (!x || x->version < 2 || k >= plan->norm->ndicts) return 0;
+    const ws_norm_dict *nd = &plan->norm->dicts[k];
+    uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs);
+    if (!bfirst) return ws_error(WS_ENOMEM, "out of memory");
+    size_t nw = (size_t)(bfirst[x->nblocks] / 64 + 1);
+    uint64_t *bits = ws_calloc(nw, 8);
+    ws_buf tmp = {0};
+    int rc = bits ? 0 : ws_error(WS_ENOMEM, "out of memory");
+    const uint32_t nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
+    for (uint32_t id = 0; id < nt && !rc; id++)
+        if (nd->key[id] < pl->nterms && pl->first[nd->key[id]]) rc = ws_termidx_mark_rows(x, id, bfirst, bits, &tmp);
+    ws_free(bfirst);
+    ws_buf_free(&tmp);
+    if (rc) {
+        ws_free(bits);
+        return rc;
+    }
+    pl->rowbits[k] = bits;
+    return 0;
+}
 
 static int kw_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
 {
@@ -168,9 +205,16 @@ static int kw_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     }
     for (size_t k = 0; k < plan->nstores; k++) pl->nsegs += plan->stores[k]->nsegs;
     if (!(pl->segs = ws_calloc((size_t)pl->nsegs + 1, sizeof *pl->segs))) return ws_error(WS_ENOMEM, "out of memory");
-    for (size_t k = 0, j = 0; k < plan->nstores; k++)
-        for (uint32_t i = 0; i < plan->stores[k]->nsegs; i++, j++)
-            pl->segs[j] = (kw_seg){plan->stores[k]->segs[i], &plan->stores[k]->dict};
+    if (!(pl->rowbits = ws_calloc(plan->nstores + 1, sizeof *pl->rowbits))) return ws_error(WS_ENOMEM, "out of memory");
+    pl->nstores = plan->nstores;
+    for (size_t k = 0, j = 0; k < plan->nstores; k++) {
+        if ((rc = story_rows(pl, plan, k))) return rc;
+        uint64_t base = 0;
+        for (uint32_t i = 0; i < plan->stores[k]->nsegs; i++, j++) {
+            pl->segs[j] = (kw_seg){plan->stores[k]->segs[i], &plan->stores[k]->dict, pl->rowbits[k], base};
+            base += plan->stores[k]->segs[i]->nrows;
+        }
+    }
     q->ext = pl;
     if (!kept_back(pl)) q->row_limit = pl->limit; /* across ranks, rank 0 stops there */
     return 0;
@@ -192,6 +236,10 @@ static void kw_free(void *v)
     ws_free(s->pend);
     ws_tokenizer_free(s->tk);
     ws_buf_free(&s->title);
+    ws_buf_free(&s->body);
+    ws_buf_free(&s->comp);
+    ws_buf_free(&s->raw[0]);
+    ws_buf_free(&s->raw[1]);
     ws_buf_free(&s->spans);
     ws_buf_free(&s->blob);
     ws_buf_free(&s->key);
@@ -285,8 +333,10 @@ static int kw_consume(void *state, const ws_query *q, const ws_block *b, const u
     /* The sample's threshold: once K rows are held (after a prune), only
      * smaller hashes can enter. */
     uint64_t thr = s->thr;
+    const uint64_t *rb = pl->segs[so].rows, r0 = rb ? pl->segs[so].rowbase + b->seg->blocks[b->index].first_row : 0;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
+        if (rb && !((rb[(r0 + r) / 64] >> ((r0 + r) % 64)) & 1)) continue; /* no term that starts a match */
         uint64_t lo, hi, base = b->meta.tok_off[r];
         ws_query_span(q, b, r, &lo, &hi);
         for (uint64_t t = lo; t < hi; t++) {
@@ -475,25 +525,129 @@ static int render(kw_state *s, const ws_query *q, const ws_block *b, const kw_ma
     return 0;
 }
 
+/* ---- the text of matching stories only ----
+ *
+ * The title and body chunks are read undecoded (zstd-decompressed only):
+ * rebuilding a whole block's text (ws_col_decode_text) to show a few
+ * stories cost most of a kwic run. Rows without a match are skipped by
+ * walking their codes; a matching row in gap form (TEXT mode 1, the usual
+ * one) is rebuilt from its ids and gaps, which gives every token's bytes
+ * without tokenizing again; a row stored raw (mode 0) is tokenized as
+ * before. */
+
+static int text_bad(const ws_block *b, int f, const char *what)
+{
+    return ws_error(WS_ECORRUPT, "%s: block %u column %s: %s", b->seg->path, b->index, f ? "body" : "title", what);
+}
+
+/* Tokens of field f of row r (title: the first ntitle of the row). */
+static uint64_t field_ntok(const ws_block *b, int f, uint32_t r)
+{
+    uint64_t all = b->meta.tok_off[r + 1] - b->meta.tok_off[r];
+    return f ? all - b->meta.ntitle[r] : b->meta.ntitle[r];
+}
+
+/* Step *pp over one row of field f. */
+static int text_skip(const ws_block *b, int f, uint32_t r, const uint8_t **pp, const uint8_t *end)
+{
+    uint64_t mode, n;
+    if (ws_varint_get(pp, end, &mode) || mode > WS_TEXT_GAPS) return text_bad(b, f, "text mode");
+    if (mode == WS_TEXT_RAW) {
+        if (ws_varint_get(pp, end, &n) || n > (uint64_t)(end - *pp)) return text_bad(b, f, "text length");
+        *pp += n;
+        return 0;
+    }
+    const uint8_t *p = *pp;
+    for (uint64_t t = 0, nt = field_ntok(b, f, r); t <= nt; t++) {
+        uint64_t code;
+        if (WS_LIKELY(p < end && *p < 0x80)) { /* one-byte codes: nearly all */
+            code = *p++;
+        } else {
+            *pp = p;
+            if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+            p = *pp;
+        }
+        if (code > 1) {
+            if (code - 1 > (uint64_t)(end - p)) return text_bad(b, f, "text gap length");
+            p += code - 1;
+        }
+    }
+    *pp = p;
+    return 0;
+}
+
+/* Row r of field f at *pp: its text and token spans (appended to s->spans);
+ * *ntok is the tokens found. */
+static int text_row(kw_state *s, const ws_dict *d, const ws_block *b, int f, uint32_t r, const uint8_t **pp,
+                    const uint8_t *end, uint32_t *ntok, const char **text)
+{
+    uint64_t mode, n;
+    if (ws_varint_get(pp, end, &mode) || mode > WS_TEXT_GAPS) return text_bad(b, f, "text mode");
+    if (mode == WS_TEXT_RAW) {
+        if (ws_varint_get(pp, end, &n) || n > (uint64_t)(end - *pp)) return text_bad(b, f, "text length");
+        ws_str t = ws_str_make((const char *)*pp, (size_t)n);
+        *pp += n;
+        return field_spans(s, t, ntok, text, !f);
+    }
+    ws_buf *o = f ? &s->body : &s->title;
+    o->n = 0;
+    uint64_t nt = field_ntok(b, f, r), first = b->meta.tok_off[r] + (f ? b->meta.ntitle[r] : 0);
+    int rc = ws_buf_reserve(&s->spans, (size_t)nt * sizeof(span));
+    if (rc) return rc;
+    span *sp = (span *)(void *)(s->spans.p + s->spans.n);
+    for (uint64_t t = 0;; t++) {
+        uint64_t code;
+        if (ws_varint_get(pp, end, &code)) return text_bad(b, f, "text gap");
+        if (code == 0) rc = ws_buf_append(o, " ", 1);
+        else if (code > 1) {
+            if (code - 1 > (uint64_t)(end - *pp)) return text_bad(b, f, "text gap length");
+            rc = ws_buf_append(o, *pp, (size_t)(code - 1));
+            *pp += code - 1;
+        }
+        if (rc) return rc;
+        if (t == nt) break;
+        uint32_t id = b->ids[first + t];
+        if (id >= d->nterms) return text_bad(b, f, "text term id");
+        ws_str w = ws_dict_term(d, id);
+        sp[t] = (span){(uint32_t)o->n, (uint32_t)w.n};
+        if ((rc = ws_buf_append(o, w.p, w.n))) return rc;
+    }
+    s->spans.n += (size_t)nt * sizeof(span);
+    *ntok = (uint32_t)nt;
+    *text = (const char *)o->p;
+    return 0;
+}
+
 static int kw_consume_late(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     kw_state *s = state;
     const kw_plan *pl = s->pl;
+    const ws_dict *d = pl->segs[s->segord].dict;
     (void)sel;
     int rc = 0;
+    const uint8_t *p[2], *end[2];
+    uint32_t at[2] = {0, 0}; /* the row each field's cursor is at */
+    for (int f = 0; f < 2 && !rc; f++) {
+        rc = ws_segment_read_chunk(b->seg, b->index, f ? WS_C_BODY : WS_C_TITLE, &s->comp, &s->raw[f]);
+        p[f] = s->raw[f].p;
+        end[f] = p[f] + s->raw[f].n;
+    }
     for (size_t i = 0; i < s->npend && !rc;) {
         uint32_t r = s->pend[i].row;
         row_text rt;
         s->spans.n = 0;
         uint32_t nt = 0, nb = 0;
-        rc = field_spans(s, ws_strings_get(&b->title, r), &nt, &rt.text[0], 1);
-        if (!rc) rc = field_spans(s, ws_strings_get(&b->body, r), &nb, &rt.text[1], 0);
+        for (int f = 0; f < 2 && !rc; f++) {
+            for (; at[f] < r && !rc; at[f]++) rc = text_skip(b, f, at[f], &p[f], end[f]);
+            if (!rc) rc = text_row(s, d, b, f, r, &p[f], end[f], f ? &nb : &nt, &rt.text[f]);
+            at[f]++;
+        }
         if (rc) break;
         rt.tok = (const span *)(const void *)s->spans.p;
         rt.ntok = nt + nb;
         rt.ntitle = nt;
         if (nt != b->meta.ntitle[r] || rt.ntok != b->meta.tok_off[r + 1] - b->meta.tok_off[r])
-            if ((rc = dict_text(s, pl->segs[s->segord].dict, b, r, &rt))) break;
+            if ((rc = dict_text(s, d, b, r, &rt))) break;
         for (; i < s->npend && s->pend[i].row == r && !rc; i++) rc = render(s, q, b, &s->pend[i], &rt);
     }
     s->npend = 0;
@@ -660,9 +814,10 @@ const ws_kernel ws_kernel_kwic = {
     .params = kwic_params,
     .nparams = sizeof kwic_params / sizeof kwic_params[0],
     .flags = WS_KF_ORDERED,
-    .columns = WS_COLBIT(WS_C_ID) | WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) |
-               WS_COLBIT(WS_C_TOKMETA),
-    .late_columns = WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY),
+    .columns = WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    /* ids only for blocks with a match; title and body are read by
+     * kw_consume_late itself, for the matching rows only */
+    .late_columns = WS_COLBIT(WS_C_ID),
     .wants_late = kw_wants_late,
     .consume_late = kw_consume_late,
     .header = kw_header,

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "ws_ingest.h"
 #include "ws_scan.h"
@@ -352,7 +353,7 @@ static int word_model(const story *s, const void *arg) { return has_word(s, *(co
 Test(scan, term_index)
 {
     cr_assert_not_null(st->tidx, "a new store and its append carry a term index");
-    const ws_termidx *x = st->tidx;
+    ws_termidx *x = st->tidx;
     cr_assert_eq(x->nsegs, 2);
     cr_assert_eq(x->nterms, st->dict.nterms);
     ws_block b;
@@ -416,6 +417,154 @@ Test(scan, term_index)
         cr_expect(strstr(ws_last_error(), "img") != NULL, "message names the file: %s", ws_last_error());
         img.p[i] ^= 0x20;
     }
+    ws_buf_free(&img);
+}
+
+/* Story postings (index version 2): for every term and every block the
+ * index lists, the entry names exactly the rows holding the term, or none
+ * when more than 1 in WS_IDX_ROWS_DENSE rows hold it. A version 1 image
+ * (blocks only, as a 1.2 store has) made here by hand decodes, has no
+ * postings, answers every query as the version 2 index and no index do,
+ * and a build over it makes the full version 2 index. A group frame
+ * damaged under a valid checksum is reported when its terms are read. */
+Test(scan, story_postings)
+{
+    ws_termidx *x = st->tidx;
+    cr_assert_eq(x->version, 2);
+    ws_block b;
+    memset(&b, 0, sizeof b);
+    uint32_t bn = 0, *rows = NULL, *seen = calloc(st->dict.nterms, sizeof *seen);
+    cr_assert(seen);
+    uint64_t listed = 0, dense = 0;
+    const uint8_t **at = calloc(st->dict.nterms, sizeof *at), **end = calloc(st->dict.nterms, sizeof *end);
+    cr_assert(at && end);
+    for (uint32_t id = 0; id < st->dict.nterms; id++) cr_assert_eq(ws_termidx_rows(x, id, &at[id], &end[id]), 1);
+    for (uint32_t i = 0; i < st->nsegs; i++)
+        for (uint32_t k = 0; k < st->segs[i]->nblocks; k++, bn++) {
+            cr_assert_eq(ws_block_load(&b, &st->dict, st->segs[i], k, WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA)), 0);
+            rows = realloc(rows, (b.nrows + 1) * sizeof *rows);
+            cr_assert(rows);
+            for (uint32_t id = 0; id < st->dict.nterms; id++) {
+                uint32_t j = x->off[id];
+                while (j < x->off[id + 1] && x->blk[j] != bn) j++;
+                if (j == x->off[id + 1]) continue;
+                /* entries come in block order: this block's is next */
+                uint32_t n;
+                cr_assert_eq(ws_termidx_entry(&at[id], end[id], b.nrows, rows, &n), 0, "term %u block %u", id, bn);
+                uint32_t truth = 0, next = 0;
+                for (uint32_t r = 0; r < b.nrows; r++) {
+                    int has = 0;
+                    for (uint64_t t = b.meta.tok_off[r]; t < b.meta.tok_off[r + 1] && !has; t++) has = b.ids[t] == id;
+                    truth += (uint32_t)has;
+                    if (n && has) {
+                        cr_assert_lt(next, n, "term %u block %u: row %u missing", id, bn, r);
+                        cr_assert_eq(rows[next], r, "term %u block %u: row %u listed, %u holds it", id, bn, rows[next], r);
+                        next++;
+                    }
+                }
+                cr_assert_gt(truth, 0);
+                if (n) {
+                    cr_assert_eq(next, n, "term %u block %u: rows listed that do not hold it", id, bn);
+                    cr_assert_leq((uint64_t)n * WS_IDX_ROWS_DENSE, b.nrows);
+                    listed += n;
+                } else {
+                    cr_assert_gt((uint64_t)truth * WS_IDX_ROWS_DENSE, b.nrows, "term %u block %u: %u rows not listed", id, bn, truth);
+                    dense++;
+                }
+                seen[id]++;
+            }
+        }
+    for (uint32_t id = 0; id < st->dict.nterms; id++) {
+        cr_assert_eq(at[id], end[id], "term %u: entries past its blocks", id);
+        cr_assert_eq(seen[id], x->off[id + 1] - x->off[id]);
+    }
+    cr_assert_eq(listed, x->nrows_listed);
+    cr_assert_gt(listed, 0, "no story listed (weak test)");
+    cr_assert_gt(dense, 0, "no block too dense to list (weak test)");
+    ws_block_free(&b);
+    free(rows);
+    free(seen);
+    free(at);
+    free(end);
+
+    /* A version 1 image: header, the block lists' zstd frame, XXH3. */
+    ws_buf raw = {0}, comp = {0}, img = {0};
+    cr_assert_eq(ws_buf_reserve(&raw, ((size_t)x->nterms + x->off[x->nterms]) * WS_VARINT_MAX + 1), 0);
+    for (uint32_t t = 0; t < x->nterms; t++) {
+        ws_buf_put_varint(&raw, x->off[t + 1] - x->off[t]);
+        for (uint32_t j = x->off[t], last = 0; j < x->off[t + 1]; last = x->blk[j], j++) ws_buf_put_varint(&raw, x->blk[j] - last);
+    }
+    cr_assert_eq(ws_zstd_compress(raw.p, raw.n, 3, &comp), 0);
+    cr_assert_eq(ws_buf_reserve(&img, WS_IDX_HEADER_SIZE + comp.n + 8), 0);
+    memset(img.p, 0, WS_IDX_HEADER_SIZE);
+    memcpy(img.p, WS_IDX_MAGIC, 8);
+    ws_le32_put(img.p + 8, 1);
+    ws_le32_put(img.p + 12, x->nterms);
+    ws_le32_put(img.p + 16, x->nsegs);
+    ws_le32_put(img.p + 20, x->nblocks);
+    ws_le64_put(img.p + 24, x->off[x->nterms]);
+    ws_le64_put(img.p + 32, comp.n);
+    ws_le64_put(img.p + 40, raw.n);
+    memcpy(img.p + WS_IDX_HEADER_SIZE, comp.p, comp.n);
+    img.n = WS_IDX_HEADER_SIZE + comp.n;
+    ws_le64_put(img.p + img.n, XXH3_64bits(img.p, img.n));
+    img.n += 8;
+    ws_termidx v1;
+    cr_assert_eq(ws_termidx_decode(img.p, img.n, "v1", &v1), 0, "%s", ws_last_error());
+    cr_expect_eq(v1.version, 1);
+    const uint8_t *p, *e;
+    cr_expect_eq(ws_termidx_rows(&v1, 0, &p, &e), 0, "a version 1 index has no story postings");
+    cr_expect_eq(ws_termidx_equal(&v1, x), 1, "the same blocks");
+
+    ws_query q;
+    ws_scan_opts o;
+    query_init(&q, &o);
+    static const char *const conds[][2] = {{"w37", NULL}, {"w33", NULL}, {"w05", NULL}, {"w35", "w02"}, {"w0*", "w3?"}, {"w31 w02", NULL}};
+    for (size_t c = 0; c < sizeof conds / sizeof conds[0]; c++) {
+        const char *cw[2] = {conds[c][0], conds[c][1]};
+        o.filter.containing = cw;
+        o.filter.ncontaining = cw[1] ? 2 : 1;
+        char *a = run(&ws_kernel_tf, &q, &o, NULL);
+        st->tidx = &v1;
+        char *m = run(&ws_kernel_tf, &q, &o, NULL);
+        st->tidx = NULL;
+        char *n = run(&ws_kernel_tf, &q, &o, NULL);
+        st->tidx = x;
+        cr_expect_str_eq(a, m, "%s: version 1 and 2 indexes answer differently", cw[0]);
+        cr_expect_str_eq(a, n, "%s: the postings change the answer", cw[0]);
+        cr_expect(strchr(a, '\n') && strchr(a, '\n')[1], "%s: an empty answer (weak test)", cw[0]);
+        free(a);
+        free(m);
+        free(n);
+    }
+    ws_norm_free(&norm);
+
+    ws_termidx full;
+    cr_assert_eq(ws_termidx_build(&st->dict, st->segs, st->nsegs, &v1, &full), 0, "%s", ws_last_error());
+    cr_expect_eq(full.version, 2);
+    cr_expect_eq(ws_termidx_equal(&full, x), 1, "a build over a version 1 index is the whole version 2 index");
+    ws_termidx_free(&full);
+    ws_termidx_free(&v1);
+
+    /* Round trip; then a group frame damaged under a recomputed checksum. */
+    ws_buf f2 = {0};
+    cr_assert_eq(ws_termidx_encode(x, &f2), 0);
+    ws_termidx y;
+    cr_assert_eq(ws_termidx_decode(f2.p, f2.n, "img2", &y), 0, "%s", ws_last_error());
+    cr_expect_eq(ws_termidx_equal(x, &y), 1, "encode/decode keeps every posting");
+    ws_termidx_free(&y);
+    size_t frames = WS_IDX_HEADER2_SIZE + ws_le64_get(f2.p + 32) + 16 * (size_t)ws_le32_get(f2.p + 60);
+    cr_assert_lt(frames + 12, f2.n - 8);
+    f2.p[frames + 6] ^= 0x41; /* inside the first group's frame */
+    ws_le64_put(f2.p + f2.n - 8, XXH3_64bits(f2.p, f2.n - 8));
+    cr_assert_eq(ws_termidx_decode(f2.p, f2.n, "img2", &y), 0, "the frames are checked when read");
+    int eq = ws_termidx_equal(x, &y);
+    cr_expect(eq != 1, "a damaged frame compares equal");
+    if (eq < 0) cr_expect(strstr(ws_last_error(), "img2") != NULL, "message names the file: %s", ws_last_error());
+    ws_termidx_free(&y);
+    ws_buf_free(&f2);
+    ws_buf_free(&raw);
+    ws_buf_free(&comp);
     ws_buf_free(&img);
 }
 
