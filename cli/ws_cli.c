@@ -494,7 +494,7 @@ int ws_cmd_info(int argc, char **argv)
         return ws_cli_fail(rc);
     }
     printf("store: %s\n", store);
-    printf("format: %u\n", (unsigned)WS_STORE_FORMAT);
+    printf("format: %u\n", (unsigned)in.format);
     printf("stories: %" PRIu64 "\n", in.stories);
     printf("undated: %" PRIu64 "\n", in.undated);
     printf("tokens: %" PRIu64 "\n", in.tokens);

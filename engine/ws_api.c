@@ -352,6 +352,7 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         out->terms += st->dict.nterms;
         out->segments += st->nsegs;
         out->bytes += st->dict_bytes;
+        if (st->format > out->format) out->format = st->format;
         /* The manifest, the statistics file and the term index are files of the store too
          * (as `wirescan info` counts them). */
         const char *extra[3] = {"MANIFEST", st->stats_name, st->index_name};

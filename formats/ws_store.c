@@ -209,9 +209,11 @@ static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t
         uint16_t nlen = rd_u16(&r);
         const uint8_t *name = rd_bytes(&r, nlen);
         if (!name || zero) return corrupt(s, "column descriptor");
-        /* 1.1: the last column may hold the dates' UTC offsets */
-        int dateoff = type == WS_COL_DATEOFF && s->minor >= 1 && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
-        if (c < WS_C_FIRST_TAG ? type != fixed_types[c] : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
+        /* 1.1 (and 2.0): the last column may hold the dates' UTC offsets */
+        int dateoff = type == WS_COL_DATEOFF && (s->minor >= 1 || s->major >= 2) && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
+        /* 2.0: the token column is TOKIDS2 */
+        uint8_t want = c == WS_C_TOKIDS && s->major >= 2 ? WS_COL_TOKIDS2 : c < WS_C_FIRST_TAG ? fixed_types[c] : 0;
+        if (c < WS_C_FIRST_TAG ? type != want : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
         if (!(s->cols[c].name = ws_strndup((const char *)name, nlen))) return WS_ENOMEM;
         s->cols[c].type = type;
     }
@@ -336,11 +338,14 @@ int ws_segment_open(const char *path, ws_segment **out)
                       hv & 0xFFFF, hv >> 16, tv & 0xFFFF, tv >> 16);
         goto fail;
     }
-    if ((hv & 0xFFFF) != WS_FORMAT_VERSION || hv >> 16 > WS_FORMAT_MINOR) {
-        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u", path, hv & 0xFFFF,
-                      hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR);
+    if ((hv & 0xFFFF) == WS_FORMAT_VERSION ? hv >> 16 > WS_FORMAT_MINOR
+                                           : (hv & 0xFFFF) != WS_FORMAT2_VERSION || hv >> 16 > WS_FORMAT2_MINOR) {
+        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u and %u.%u", path,
+                      hv & 0xFFFF, hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR, WS_FORMAT2_VERSION,
+                      WS_FORMAT2_MINOR);
         goto fail;
     }
+    s->major = hv & 0xFFFF;
     s->minor = hv >> 16;
     if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
         rc = ws_error(WS_ECORRUPT, "%s: unknown flags", path);
@@ -407,7 +412,7 @@ struct ws_segwriter {
     uint32_t *nvals;
     uint32_t nblocks;
     uint64_t rows, toks;
-    uint32_t version; /* 1.1 when a DATEOFF column is written, else 1.0 */
+    uint32_t version; /* 2.0 with a TOKIDS2 column; else 1.1 when a DATEOFF column is written, else 1.0 */
 };
 
 static void put32(ws_buf *b, uint32_t v) { uint8_t t[4]; ws_le32_put(t, v); ws_buf_append(b, t, 4); }
@@ -435,6 +440,8 @@ int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, 
     w->version = WS_SEG_VERSION(0);
     for (uint32_t c = 0; c < ncols; c++)
         if (types[c] == WS_COL_DATEOFF) w->version = WS_SEG_VERSION(1);
+    for (uint32_t c = 0; c < ncols; c++)
+        if (types[c] == WS_COL_TOKIDS2) w->version = WS_FORMAT2_VERSION | WS_FORMAT2_MINOR << 16;
     for (uint32_t c = 0; c < ncols; c++)
         if (!(w->names[c] = ws_strndup(names[c], strlen(names[c])))) { ws_segwriter_abort(w); return WS_ENOMEM; }
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -904,7 +911,10 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
         if (lineno == 1) {
             unsigned v;
             if (sscanf(line, "wirescan-store %u%c", &v, &extra) != 1 || v == 0) rc = ws_error(WS_ECORRUPT, "%s:1: not a wirescan manifest", path);
-            else if (v != WS_FORMAT_VERSION) rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u", path, v, WS_FORMAT_VERSION);
+            else if (v != WS_FORMAT_VERSION && v != WS_FORMAT2_VERSION)
+                rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u and %u", path, v, WS_FORMAT_VERSION,
+                              WS_FORMAT2_VERSION);
+            else st->format = v;
         } else if (sscanf(line, "generation %llu%c", &x, &extra) == 1 && !(seen & 1)) { st->generation = x; seen |= 1; }
         else if (sscanf(line, "stories %llu%c", &x, &extra) == 1 && !(seen & 2)) { st->nstories = x; seen |= 2; }
         else if (sscanf(line, "tokens %llu%c", &x, &extra) == 1 && !(seen & 4)) { st->ntokens = x; seen |= 4; }
@@ -1079,6 +1089,10 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         }
         if (rc) goto fail;
         if ((rc = dict_grow(&st->dict, 1, 1))) goto fail;
+        /* A new store. WS_WRITE_FORMAT=1 makes it a 1.x store (tests of
+         * reading and upgrading 1.x stores build them so). */
+        const char *wf = getenv("WS_WRITE_FORMAT");
+        st->format = wf && !strcmp(wf, "1") ? WS_FORMAT_VERSION : WS_STORE_FORMAT;
         ws_free(mpath);
         *out = st;
         return 0;
@@ -1118,6 +1132,10 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         const ws_segment *s = st->segs[i];
         if (s->size != st->mseg[i].bytes || s->nrows != st->mseg[i].rows) {
             rc = ws_error(WS_ECORRUPT, "%s: size or rows differ from MANIFEST", p);
+            goto fail;
+        }
+        if (s->major != st->format) {
+            rc = ws_error(WS_ECORRUPT, "%s: segment format %u in a store of format %u", p, s->major, st->format);
             goto fail;
         }
         if (s->dict_terms > st->dict.nterms) {
@@ -1371,7 +1389,7 @@ static int manifest_text(const ws_store *st, uint64_t gen, uint64_t nstories, ui
 {
     char line[640];
     int k = snprintf(line, sizeof line, "wirescan-store %u\ngeneration %llu\nstories %llu\ntokens %llu\nterms %u %llu\nstats %s\n",
-                     WS_FORMAT_VERSION, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
+                     st->format, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
                      nterms, (unsigned long long)dict_bytes, stats_name ? stats_name : "-");
     int rc = ws_buf_append(m, line, (size_t)k);
     for (uint32_t i = 0; i <= st->nsegs && !rc; i++) {

@@ -130,6 +130,7 @@ typedef struct ws_corpus_info {
     uint64_t segments, blocks, bytes;         /* bytes: every file of the stores */
     int64_t first_date, last_date;            /* Unix seconds; INT64_MIN when no story is dated */
     uint32_t nstores;
+    uint32_t format; /* the highest store format major version among the stores (1 or 2) */
 } ws_corpus_info;
 
 /* Totals over the corpus. WS_EINVAL for NULL arguments. */
@@ -156,8 +157,19 @@ WS_API int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap)
  * is 1 when any shard got one. */
 WS_API int ws_store_add_index(const char *path, int *added);
 
-/* The store format's major version this library writes (docs/FORMAT.md). */
-#define WS_STORE_FORMAT 1
+/* The store format's major version this library writes for a new store
+ * (docs/FORMAT.md); it reads 1.x stores too, and appends to them in 1.x
+ * (ws_store_upgrade rewrites one as 2.0). */
+#define WS_STORE_FORMAT 2
+
+/* Rewrite the 1.x store at path as format 2.0 (every segment's token column
+ * re-encoded, other chunks copied), as one commit under the writer lock:
+ * readers see the old store until the new MANIFEST is in place, the new one
+ * after; the old files are removed then. *upgraded (may be NULL) is 1 when
+ * rewritten, 0 when the store was 2.0 already. Errors: WS_EBUSY (another
+ * writer), those of opening the store, WS_ECORRUPT (a damaged chunk),
+ * WS_EIO, WS_ENOMEM. A shard set: every shard. */
+WS_API int ws_store_upgrade(const char *path, int *upgraded);
 
 /* Where a corpus's bytes go, per stored column (id, date, source, title,
  * body, tokens, tokmeta, then the tag columns): summed by name over every
