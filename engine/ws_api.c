@@ -34,6 +34,7 @@
 #include "ws_tokenize.h"
 #include "ws_spill.h"
 #include "ws_table.h"
+#include "ws_upgrade.h"
 
 /* ---- corpora ---- */
 
@@ -289,6 +290,28 @@ int ws_store_add_index(const char *path, int *added)
     ws_store_close(st);
     close(lock);
     return rc;
+}
+
+int ws_store_upgrade(const char *path, int *upgraded)
+{
+    if (upgraded) *upgraded = 0;
+    if (!path) return ws_error(WS_EINVAL, "ws_store_upgrade: NULL path");
+    /* A shard set: every shard. */
+    char **shards;
+    size_t nshards;
+    int rc = shard_set(path, &shards, &nshards);
+    if (rc) return rc;
+    if (nshards) {
+        for (size_t i = 0; i < nshards; i++) {
+            int one = 0;
+            if (!rc) rc = ws_upgrade_store(shards[i], &one);
+            if (upgraded) *upgraded |= one;
+            ws_free(shards[i]);
+        }
+        ws_free(shards);
+        return rc;
+    }
+    return ws_upgrade_store(path, upgraded);
 }
 
 /* The tokenizing rule of the corpus's stores (ws_tokenize.h WS_SEG_*).

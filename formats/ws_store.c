@@ -1498,3 +1498,82 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     }
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* format 2.0: the upgrade commit                                      */
+
+int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes, char *const *new_mh,
+                            const uint64_t *new_mh_bytes)
+{
+    /* A store without segments has nothing to rewrite: only its MANIFEST
+     * changes, in the same generation. */
+    int empty = st->nsegs == 0;
+    uint64_t gen = st->generation + st->nsegs;
+    char stats_name[64] = "", index_name[64] = "";
+    uint64_t index_bytes = 0;
+    int rc = 0;
+    if (empty) {
+        if (st->stats_name) snprintf(stats_name, sizeof stats_name, "%s", st->stats_name);
+        if (st->index_name) snprintf(index_name, sizeof index_name, "%s", st->index_name);
+        index_bytes = st->index_bytes;
+    } else if (st->stats_name) {
+        snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
+        rc = stats_write(st, &st->dict, stats_name, st->nstories, st->ntokens);
+    }
+    /* The term index lists blocks by number across the store: the same
+     * blocks in the same order, so the same bytes under the new name. */
+    if (!rc && !empty && st->index_name) {
+        snprintf(index_name, sizeof index_name, "tidx-%06llu.wsx", (unsigned long long)gen);
+        char *p = path_join(st->dir, st->index_name), *data = NULL;
+        size_t n = 0;
+        rc = p ? read_small_file(p, &data, &n, (size_t)1 << 40) : WS_ENOMEM;
+        if (!rc) rc = write_file_atomic(st->dir, index_name, data, n, 1);
+        index_bytes = n;
+        ws_free(p);
+        ws_free(data);
+    }
+    ws_manifest_seg *old = st->mseg, *nw = NULL;
+    if (!rc && st->nsegs && !(nw = ws_calloc(st->nsegs, sizeof *nw))) rc = WS_ENOMEM;
+    for (uint32_t i = 0; !rc && i < st->nsegs; i++) {
+        nw[i] = old[i];
+        nw[i].name = new_names[i];
+        nw[i].bytes = new_bytes[i];
+        nw[i].mh = new_mh[i];
+        nw[i].mh_bytes = new_mh[i] ? new_mh_bytes[i] : 0;
+    }
+    ws_buf m = {0};
+    if (!rc) {
+        unsigned old_format = st->format;
+        st->mseg = nw;
+        st->format = WS_FORMAT2_VERSION;
+        rc = manifest_text(st, gen, st->nstories, st->ntokens, st->dict.nterms, st->dict_bytes,
+                           st->stats_name ? stats_name : NULL, NULL, 0, 0, index_name, index_bytes, &m);
+        st->mseg = old;
+        st->format = old_format;
+    }
+    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
+    if (!rc) rc = fsync_dir(st->dir);
+    ws_buf_free(&m);
+    ws_free(nw);
+    char *p;
+    if (rc) {
+        /* As in ws_store_commit: a failed directory fsync may leave the new
+         * MANIFEST live; keep its files then. */
+        if (!empty && (!stats_name[0] || !manifest_lists(st->dir, stats_name))) {
+            if (stats_name[0] && (p = path_join(st->dir, stats_name))) unlink(p), ws_free(p);
+            if (index_name[0] && (p = path_join(st->dir, index_name))) unlink(p), ws_free(p);
+        }
+        return rc;
+    }
+    /* The old store's files: no MANIFEST lists them now. A reader that read
+     * the old MANIFEST holds them open or, finding one gone, reads the new
+     * MANIFEST (ws_store_open retries). */
+    for (uint32_t i = 0; i < st->nsegs; i++) {
+        if ((p = path_join(st->dir, old[i].name))) unlink(p);
+        ws_free(p);
+        if (old[i].mh && (p = path_join(st->dir, old[i].mh))) unlink(p), ws_free(p);
+    }
+    if (!empty && st->stats_name && (p = path_join(st->dir, st->stats_name))) unlink(p), ws_free(p);
+    if (!empty && st->index_name && (p = path_join(st->dir, st->index_name))) unlink(p), ws_free(p);
+    return 0;
+}

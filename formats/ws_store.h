@@ -243,10 +243,13 @@ void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap);
  * K = generation + 1 + i) of new_bytes[i] bytes, and each signature file by
  * its copy for the new segment, as one commit of generation
  * generation + nsegs: statistics and term index rewritten under that
- * generation's names, MANIFEST saying "wirescan-store 2". Files of the
+ * generation's names, MANIFEST saying "wirescan-store 2". new_mh[i] (NULL
+ * when segment i has none) is the published signature file of new segment
+ * i, new_mh_bytes[i] its size. Files of the
  * old store are removed after the MANIFEST rename; on an error before it,
  * the new files are removed and the store is as it was. */
-int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes);
+int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes, char *const *new_mh,
+                            const uint64_t *new_mh_bytes);
 
 /* Remove files in the store directory that the manifest does not list
  * (left by an interrupted writer). */
