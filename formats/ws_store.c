@@ -1575,5 +1575,14 @@ int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t
     }
     if (!empty && st->stats_name && (p = path_join(st->dir, st->stats_name))) unlink(p), ws_free(p);
     if (!empty && st->index_name && (p = path_join(st->dir, st->index_name))) unlink(p), ws_free(p);
+    /* and the previous generation's, kept by the last commit for readers of
+     * the MANIFEST before it: such a reader retries with the new one */
+    if (!empty && st->generation >= 2) {
+        char old_name[64];
+        snprintf(old_name, sizeof old_name, "stats-%06llu.wst", (unsigned long long)(st->generation - 1));
+        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
+        snprintf(old_name, sizeof old_name, "tidx-%06llu.wsx", (unsigned long long)(st->generation - 1));
+        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
+    }
     return 0;
 }
