@@ -494,7 +494,9 @@ int ws_cmd_info(int argc, char **argv)
         return ws_cli_fail(rc);
     }
     printf("store: %s\n", store);
-    printf("format: %u\n", (unsigned)in.format);
+    unsigned format = 0;
+    ws_corpus_format_get(c, &format);
+    printf("format: %u\n", format);
     printf("stories: %" PRIu64 "\n", in.stories);
     printf("undated: %" PRIu64 "\n", in.undated);
     printf("tokens: %" PRIu64 "\n", in.tokens);

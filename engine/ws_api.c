@@ -361,6 +361,16 @@ int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes)
     return 0;
 }
 
+int ws_corpus_format_get(const ws_corpus *c, unsigned *format)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !format)
+        return ws_error(WS_EINVAL, "ws_corpus_format_get: NULL or closed corpus, or NULL format");
+    *format = 0;
+    for (size_t k = 0; k < c->nst; k++)
+        if (c->st[k]->format > *format) *format = c->st[k]->format;
+    return 0;
+}
+
 int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
 {
     if (!c || c->magic != CORPUS_MAGIC || c->closed || !out)
@@ -375,7 +385,6 @@ int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out)
         out->terms += st->dict.nterms;
         out->segments += st->nsegs;
         out->bytes += st->dict_bytes;
-        if (st->format > out->format) out->format = st->format;
         /* The manifest, the statistics file and the term index are files of the store too
          * (as `wirescan info` counts them). */
         const char *extra[3] = {"MANIFEST", st->stats_name, st->index_name};

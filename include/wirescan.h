@@ -130,11 +130,14 @@ typedef struct ws_corpus_info {
     uint64_t segments, blocks, bytes;         /* bytes: every file of the stores */
     int64_t first_date, last_date;            /* Unix seconds; INT64_MIN when no story is dated */
     uint32_t nstores;
-    uint32_t format; /* the highest store format major version among the stores (1 or 2) */
 } ws_corpus_info;
 
 /* Totals over the corpus. WS_EINVAL for NULL arguments. */
 WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
+
+/* The store format major version of the corpus's stores (docs/FORMAT.md):
+ * 1 or 2, the highest when they differ. WS_EINVAL for NULL arguments. */
+WS_API int ws_corpus_format_get(const ws_corpus *c, unsigned *format);
 
 /* The term index (store format 1.2: per term, the blocks that hold it):
  * how many of the corpus's stores have one, and its bytes on disk in all
