@@ -264,7 +264,9 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
     uint32_t *tab = (uint32_t *)(void *)dict->p;
     for (uint64_t c = 0; c < L; c++) {
         uint64_t v;
-        if (ws_varint_get(&p, end, &v)) return bad("token dictionary");
+        /* most gaps take one byte: read those without the general loop */
+        if (WS_LIKELY(p < end && *p < 0x80)) v = *p++;
+        else if (ws_varint_get(&p, end, &v)) return bad("token dictionary");
         int first = c == 0 || (c & (c - 1)) == 0;
         if (!first) v += (uint64_t)tab[c - 1] + 1;
         if (v >= dict_terms) return bad("token id beyond the dictionary");
