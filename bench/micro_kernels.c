@@ -25,7 +25,10 @@
  *              character). Reference: memcpy of the same input bytes.
  *
  * Every figure is the median of --reps repetitions (after one untimed
- * warm-up), single-threaded. The table (markdown) goes to stdout.
+ * warm-up), single-threaded, timed in the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID): on a shared machine wall time also counts the
+ * time other jobs hold the core, which made repetitions differ by 5x. The
+ * table (markdown) goes to stdout.
  *
  * Usage: micro_kernels STORE [--blocks N] [--reps N] [--text-mb N]
  */
