@@ -4,11 +4,15 @@
  * on the same machine, so a figure reads as "how far from the hardware"
  * rather than as an absolute speed that means nothing on a shared VM.
  *
- *   decode     ws_col_decode_tokids over the token chunks of a store's first
- *              blocks (the loop behind every scan). References: memcpy of
+ *   decode     the token ids of a store's first blocks (whatever format the
+ *              store has), encoded both ways: format 1's varints
+ *              (ws_col_decode_tokids) and format 2.0's TOKIDS2
+ *              (ws_tok2_decode, formats/ws_codec.h), each decoded block by
+ *              block (the loop behind every scan). References: memcpy of
  *              the same output bytes (4 per id, block by block, as the
- *              decoder writes them), and ZSTD_decompress of the same
- *              compressed chunks (the step before it in a scan).
+ *              decoders write them), and ZSTD_decompress (level 3, as
+ *              ingest writes token chunks) of each encoding's chunks: the
+ *              step before it in a scan where the chunk is compressed.
  *   count      tf-style dense counting of the decoded ids (the cell update
  *              of kernels/ws_k_tf.c: tf, df by row stamp) into an array over
  *              the dictionary. Reference: memcpy of the ids' bytes.
@@ -21,7 +25,10 @@
  *              character). Reference: memcpy of the same input bytes.
  *
  * Every figure is the median of --reps repetitions (after one untimed
- * warm-up), single-threaded. The table (markdown) goes to stdout.
+ * warm-up), single-threaded, timed in the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID): on a shared machine wall time also counts the
+ * time other jobs hold the core, which made repetitions differ by 5x. The
+ * table (markdown) goes to stdout.
  *
  * Usage: micro_kernels STORE [--blocks N] [--reps N] [--text-mb N]
  */
@@ -33,12 +40,14 @@
 
 #include "wirescan.h"
 #include "ws_block.h"
+#include "ws_codec.h"
 #include "ws_columns.h"
 #include "ws_store.h"
 #include "ws_tokenize.h"
 
 typedef struct chunk {
-    ws_buf comp, raw, meta; /* compressed and raw token chunk; raw tokmeta chunk */
+    ws_buf comp, raw, meta; /* v1 token chunk, compressed and raw; raw tokmeta chunk */
+    ws_buf comp2, raw2;     /* the same ids as TOKIDS2 (format 2.0), compressed and raw */
     uint64_t ntok;
     uint32_t nrows;
 } chunk;
@@ -49,7 +58,7 @@ static volatile uint64_t g_sink;
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -83,6 +92,8 @@ typedef struct tok_ctx {
     uint32_t *cells; /* count: 3 words per term (tf, df, stamp), as ws_k_tf.c */
     ws_tokmeta_buf mbuf;
     ws_tokmeta_view *meta; /* nch */
+    ws_buf dict;           /* TOKIDS2 block dictionary */
+    int v2;                /* run_zstd: the TOKIDS2 chunks */
 } tok_ctx;
 
 static double run_decode(void *p)
@@ -92,6 +103,20 @@ static double run_decode(void *p)
     uint32_t *o = c->ids;
     for (size_t i = 0; i < c->nch; i++) {
         if (ws_col_decode_tokids(c->ch[i].raw.p, c->ch[i].raw.n, c->ch[i].ntok, c->dict_terms, o)) return -1;
+        o += c->ch[i].ntok;
+    }
+    double t1 = now_s();
+    g_sink += c->ids[0];
+    return t1 - t0;
+}
+
+static double run_decode2(void *p)
+{
+    tok_ctx *c = p;
+    double t0 = now_s();
+    uint32_t *o = c->ids;
+    for (size_t i = 0; i < c->nch; i++) {
+        if (ws_tok2_decode(c->ch[i].raw2.p, c->ch[i].raw2.n, c->ch[i].ntok, c->dict_terms, &c->dict, o)) return -1;
         o += c->ch[i].ntok;
     }
     double t1 = now_s();
@@ -118,8 +143,9 @@ static double run_zstd(void *p)
     tok_ctx *c = p;
     double t0 = now_s();
     for (size_t i = 0; i < c->nch; i++) {
-        size_t r = ZSTD_decompress(c->zout.p, c->zout.cap, c->ch[i].comp.p, c->ch[i].comp.n);
-        if (ZSTD_isError(r) || r != c->ch[i].raw.n) return -1;
+        const ws_buf *z = c->v2 ? &c->ch[i].comp2 : &c->ch[i].comp, *r0 = c->v2 ? &c->ch[i].raw2 : &c->ch[i].raw;
+        size_t r = ZSTD_decompress(c->zout.p, c->zout.cap, z->p, z->n);
+        if (ZSTD_isError(r) || r != r0->n) return -1;
     }
     double t1 = now_s();
     g_sink += c->zout.p[0];
@@ -292,20 +318,29 @@ int main(int argc, char **argv)
     if (!tc.ch || !tc.meta) return fail("chunks", WS_ENOMEM);
     tc.nch = nch;
     tc.dict_terms = seg->dict_terms;
-    uint64_t ntok = 0, rawbytes = 0, compbytes = 0;
+    uint64_t ntok = 0, rawbytes = 0, compbytes = 0, raw2bytes = 0, comp2bytes = 0;
     size_t maxraw = 0;
     ws_buf scratch = {0};
+    ws_block tb = {0};
     for (size_t i = 0; i < nch; i++) {
         chunk *c = &tc.ch[i];
-        if ((rc = ws_segment_read_chunk(seg, (uint32_t)i, WS_C_TOKIDS, &c->comp, &c->raw))) return fail("tokens chunk", rc);
+        /* The block's ids as the store holds them, then both encodings. */
+        if ((rc = ws_block_load(&tb, &st->dict, seg, (uint32_t)i, WS_COLBIT(WS_C_TOKIDS)))) return fail("tokens", rc);
+        if ((rc = ws_col_encode_tokids(tb.ids, tb.ntokens, &c->raw)) || (rc = ws_tok2_encode(tb.ids, tb.ntokens, &c->raw2)) ||
+            (rc = ws_zstd_compress(c->raw.p, c->raw.n, 3, &c->comp)) || (rc = ws_zstd_compress(c->raw2.p, c->raw2.n, 3, &c->comp2)))
+            return fail("encoding tokens", rc);
         if ((rc = ws_segment_read_chunk(seg, (uint32_t)i, WS_C_TOKMETA, &scratch, &c->meta))) return fail("tokmeta chunk", rc);
         c->ntok = seg->blocks[i].ntokens;
         c->nrows = seg->blocks[i].nrows;
         ntok += c->ntok;
         rawbytes += c->raw.n;
         compbytes += c->comp.n;
+        raw2bytes += c->raw2.n;
+        comp2bytes += c->comp2.n;
         if (c->raw.n > maxraw) maxraw = c->raw.n;
+        if (c->raw2.n > maxraw) maxraw = c->raw2.n;
     }
+    ws_block_free(&tb);
     tc.ids = malloc(ntok * sizeof *tc.ids);
     tc.copy = malloc(ntok * sizeof *tc.copy);
     tc.cells = calloc((size_t)seg->dict_terms * 3, sizeof *tc.cells);
@@ -350,10 +385,13 @@ int main(int argc, char **argv)
 
     /* ---- measure ---- */
     double t_dec = median_of(run_decode, &tc, reps);
+    double t_dec2 = median_of(run_decode2, &tc, reps);
     double t_cpy = median_of(run_memcpy_ids, &tc, reps);
     double t_zst = median_of(run_zstd, &tc, reps);
+    tc.v2 = 1;
+    double t_zst2 = median_of(run_zstd, &tc, reps);
     double t_cnt = median_of(run_count, &tc, reps);
-    if (t_dec < 0 || t_cpy < 0 || t_zst < 0 || t_cnt < 0) return fail("token chunks", WS_ECORRUPT);
+    if (t_dec < 0 || t_dec2 < 0 || t_cpy < 0 || t_zst < 0 || t_zst2 < 0 || t_cnt < 0) return fail("token chunks", WS_ECORRUPT);
     text_ctx *tx[3] = {&ascii, &cyr, &cjk};
     const char *tname[3] = {"tokenize ASCII", "tokenize Cyrillic", "tokenize CJK"};
     double t_tok[3], t_tcp[3];
@@ -363,10 +401,11 @@ int main(int argc, char **argv)
         if (t_tok[i] < 0) return fail(tname[i], WS_EINTERNAL);
     }
 
-    printf("%s, %zu blocks of %s: %.2f M token ids, token chunks %.1f MB raw / %.1f MB zstd; "
+    printf("%s, %zu blocks of %s: %.2f M token ids, token chunks v1 %.2f MB raw / %.2f MB zstd, "
+           "v2 (TOKIDS2) %.2f MB raw / %.2f MB zstd; "
            "%zu stories' bodies (%.1f MB ASCII); single thread, median of %d after a warm-up\n\n",
            ws_version(), nch, dir, (double)ntok / 1e6, (double)rawbytes / 1e6, (double)compbytes / 1e6,
-           ascii.nstories, (double)ascii.text.n / 1e6, reps);
+           (double)raw2bytes / 1e6, (double)comp2bytes / 1e6, ascii.nstories, (double)ascii.text.n / 1e6, reps);
     printf("| kernel | items | MB | median ms | M items/s | GB/s | memcpy GB/s, same bytes | kernel / memcpy speed "
            "| note |\n");
     printf("|---|---|---|---|---|---|---|---|---|\n");
@@ -377,6 +416,12 @@ int main(int argc, char **argv)
     snprintf(note, sizeof note, "same compressed bytes (%.1f MB -> %.1f MB raw); GB/s of raw output",
              (double)compbytes / 1e6, (double)rawbytes / 1e6);
     row("ZSTD_decompress token chunks", "ids", (double)ntok, (double)rawbytes, t_zst, 0, note);
+    snprintf(note, sizeof note, "TOKIDS2 (format 2.0); %.2fx the time of ZSTD_decompress of v1's chunks, %.2fx v1's decode",
+             t_dec2 / t_zst, t_dec2 / t_dec);
+    row("decode token ids v2", "ids", (double)ntok, (double)ntok * 4, t_dec2, t_cpy, note);
+    snprintf(note, sizeof note, "zstd over TOKIDS2 (%.2f MB -> %.2f MB raw); GB/s of raw output", (double)comp2bytes / 1e6,
+             (double)raw2bytes / 1e6);
+    row("ZSTD_decompress v2 token chunks", "ids", (double)ntok, (double)raw2bytes, t_zst2, 0, note);
     row("count ids (tf cells)", "ids", (double)ntok, (double)ntok * 4, t_cnt, t_cpy, "dense tf/df/stamp cells over the dictionary");
     const char *tnote[3] = {"the bodies, non-ASCII bytes left out", "letters mapped to Cyrillic (2-byte UTF-8)",
                             "letters mapped to Han ideographs, no spaces (1 token per character)"};
@@ -392,11 +437,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nch; i++) {
         ws_buf_free(&tc.ch[i].comp);
         ws_buf_free(&tc.ch[i].raw);
+        ws_buf_free(&tc.ch[i].comp2);
+        ws_buf_free(&tc.ch[i].raw2);
         ws_buf_free(&tc.ch[i].meta);
         ws_tokmeta_buf_free(&mb[i]);
     }
     ws_buf_free(&scratch);
     ws_buf_free(&tc.zout);
+    ws_buf_free(&tc.dict);
     free(mb);
     free(tc.ch);
     free(tc.meta);

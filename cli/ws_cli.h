@@ -15,6 +15,7 @@ int ws_cmd_export(int argc, char **argv);
  * rank exports the source store for itself). */
 int ws_cmd_export_local(int argc, char **argv);
 int ws_cmd_index(int argc, char **argv);
+int ws_cmd_upgrade(int argc, char **argv);
 /* wirescan shard STORE --into N DIR: re-shard a store (ws_cli.c). */
 int ws_cmd_shard(int argc, char **argv);
 /* An analytic subcommand over the kernel of that name, its options derived

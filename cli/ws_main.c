@@ -19,6 +19,7 @@ static const struct {
     {"verify", ws_cmd_verify, "check every checksum and structural bound of a store"},
     {"export", ws_cmd_export, "write a store's stories back out as JSONL or CSV"},
     {"index", ws_cmd_index, "add the term index to a store written without one"},
+    {"upgrade", ws_cmd_upgrade, "rewrite a format 1.x store as format 2.0"},
     {"run", ws_cmd_run, "run a job file of analytic commands over one scan, with provenance"},
     {"shard", ws_cmd_shard, "split a store into N shard stores by story id (for MPI runs)"},
     {"generate", ws_generate_main, "write a synthetic news corpus with planted topics (JSONL)"},

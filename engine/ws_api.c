@@ -35,6 +35,7 @@
 #include "ws_tokenize.h"
 #include "ws_spill.h"
 #include "ws_table.h"
+#include "ws_upgrade.h"
 
 /* ---- corpora ---- */
 
@@ -295,6 +296,28 @@ int ws_store_add_index(const char *path, int *added)
     return rc;
 }
 
+int ws_store_upgrade(const char *path, int *upgraded)
+{
+    if (upgraded) *upgraded = 0;
+    if (!path) return ws_error(WS_EINVAL, "ws_store_upgrade: NULL path");
+    /* A shard set: every shard. */
+    char **shards;
+    size_t nshards;
+    int rc = shard_set(path, &shards, &nshards);
+    if (rc) return rc;
+    if (nshards) {
+        for (size_t i = 0; i < nshards; i++) {
+            int one = 0;
+            if (!rc) rc = ws_upgrade_store(shards[i], &one);
+            if (upgraded) *upgraded |= one;
+            ws_free(shards[i]);
+        }
+        ws_free(shards);
+        return rc;
+    }
+    return ws_upgrade_store(path, upgraded);
+}
+
 /* The tokenizing rule of the corpus's stores (ws_tokenize.h WS_SEG_*).
  * Stores split by different rules cannot be queried together: phrases and
  * kwic's re-tokenizing follow one rule. */
@@ -339,6 +362,16 @@ int ws_corpus_index_get(const ws_corpus *c, uint32_t *stores, uint64_t *bytes)
         if (c->st[k]->index_name) n++, b += c->st[k]->index_bytes;
     if (stores) *stores = n;
     if (bytes) *bytes = b;
+    return 0;
+}
+
+int ws_corpus_format_get(const ws_corpus *c, unsigned *format)
+{
+    if (!c || c->magic != CORPUS_MAGIC || c->closed || !format)
+        return ws_error(WS_EINVAL, "ws_corpus_format_get: NULL or closed corpus, or NULL format");
+    *format = 0;
+    for (size_t k = 0; k < c->nst; k++)
+        if (c->st[k]->format > *format) *format = c->st[k]->format;
     return 0;
 }
 

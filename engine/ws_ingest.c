@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "ws_block.h"
+#include "ws_codec.h"
 #include "ws_columns.h"
 #include "ws_dateline.h"
 #include "ws_store.h"
@@ -635,7 +636,11 @@ static int add_story(run *r, story *s, int par)
             ws_buf_put_varint(&b->tags[t], vi);
         }
     }
-    if ((rc = ws_col_encode_tokids(s->ids, s->ntok, &b->tokids))) return rc;
+    /* Format 2.0 codes the token column per block (ws_codec.h): keep the ids
+     * as they are until the block closes. 1.x: varints, story by story. */
+    if ((rc = r->st->format >= 2 ? ws_buf_append(&b->tokids, s->ids, (size_t)s->ntok * 4)
+                                 : ws_col_encode_tokids(s->ids, s->ntok, &b->tokids)))
+        return rc;
     uint32_t sent_off[2] = {0, s->nsent};
     if ((rc = ws_col_encode_tokmeta(&s->ntok, &s->ntitle, sent_off, s->sent, 1, &b->tokmeta))) return rc;
     b->nrows++;
@@ -672,10 +677,12 @@ static int close_block(run *r)
 }
 
 /* Raw bytes of column c of a closed block (strings: lengths then bytes). */
-static int block_raw(blockb *b, uint32_t c, uint32_t ncols, ws_buf *out)
+static int block_raw(blockb *b, uint32_t c, uint32_t ncols, unsigned format, ws_buf *out)
 {
     out->n = 0;
     const ws_buf *src = NULL;
+    if (c == WS_C_TOKIDS && format >= 2)
+        return ws_tok2_encode((const uint32_t *)(const void *)b->tokids.p, b->tokids.n / 4, out);
     if (c == WS_C_ID) {
         int rc = ws_buf_append(out, b->len[0].p, b->len[0].n);
         return rc ? rc : ws_buf_append(out, b->dat[0].p, b->dat[0].n);
@@ -705,7 +712,7 @@ static int flush_closed(run *r)
         blockb *b = r->closed[j / ncols];
         uint32_t c = (uint32_t)(j % ncols);
         int lv = (c == WS_C_TITLE || c == WS_C_BODY) ? level : 3;
-        int rc = block_raw(b, c, ncols, &b->raw[c]);
+        int rc = block_raw(b, c, ncols, r->st->format, &b->raw[c]);
         if (!rc && b->raw[c].n > WS_MAX_CHUNK_RAW) rc = ws_error(WS_ETOOBIG, "a block column exceeds 1 GiB; lower --block-tokens");
         if (!rc) rc = ws_zstd_compress(b->raw[c].p, b->raw[c].n, lv, &b->comp[c]);
         b->raw_size[c] = (uint32_t)b->raw[c].n;
@@ -1328,6 +1335,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     for (uint32_t c = 0; c < r->ncols; c++) {
         names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : c == r->ncols - 1 ? "dateoff" : r->tag_names[c - WS_C_FIRST_TAG];
         types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : c == r->ncols - 1 ? WS_COL_DATEOFF : WS_COL_MULTI;
+        if (c == WS_C_TOKIDS && r->st->format >= 2) types[c] = WS_COL_TOKIDS2; /* format 2.0 */
     }
     size_t dl = strlen(o->store);
     char *seg_path = ws_malloc(dl + sizeof r->seg_name + 2);

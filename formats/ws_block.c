@@ -4,6 +4,8 @@
  */
 #include "ws_block.h"
 
+#include "ws_codec.h"
+
 #include <stdio.h>
 
 static int annotate(int rc, const ws_segment *s, uint32_t block, uint32_t col)
@@ -69,8 +71,10 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
                 rc = ws_col_decode_dict(p, n, m->nrows, s->cols[WS_C_SOURCE].nvalues, b->source);
             break;
         case WS_C_TOKIDS:
+            /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
             if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
-                rc = ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
+                rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
+                                                       : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
             break;
         case WS_C_TOKMETA: rc = ws_col_decode_tokmeta(p, n, m->nrows, m->ntokens, &b->meta_buf, &b->meta); break;
         default: {
@@ -106,6 +110,7 @@ void ws_block_free(ws_block *b)
     ws_buf_free(&b->dates_buf);
     ws_buf_free(&b->source_buf);
     ws_buf_free(&b->ids_buf);
+    ws_buf_free(&b->tok_dict);
     ws_buf_free(&b->dateoff_raw);
     ws_buf_free(&b->dateoff_buf);
     for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) {

@@ -37,6 +37,7 @@ typedef struct ws_block {
     ws_buf text_title, text_body;
     ws_buf offs_id, offs_title, offs_body, dates_buf, source_buf, ids_buf, tag_off_buf[WS_MAX_TAG_COLUMNS];
     ws_buf dateoff_raw, dateoff_buf;
+    ws_buf tok_dict; /* TOKIDS2 (format 2.0): the block's dictionary table */
     ws_tokmeta_buf meta_buf;
 } ws_block;
 

@@ -209,9 +209,11 @@ static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t
         uint16_t nlen = rd_u16(&r);
         const uint8_t *name = rd_bytes(&r, nlen);
         if (!name || zero) return corrupt(s, "column descriptor");
-        /* 1.1: the last column may hold the dates' UTC offsets */
-        int dateoff = type == WS_COL_DATEOFF && s->minor >= 1 && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
-        if (c < WS_C_FIRST_TAG ? type != fixed_types[c] : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
+        /* 1.1 (and 2.0): the last column may hold the dates' UTC offsets */
+        int dateoff = type == WS_COL_DATEOFF && (s->minor >= 1 || s->major >= 2) && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
+        /* 2.0: the token column is TOKIDS2 */
+        uint8_t want = c == WS_C_TOKIDS && s->major >= 2 ? WS_COL_TOKIDS2 : c < WS_C_FIRST_TAG ? fixed_types[c] : 0;
+        if (c < WS_C_FIRST_TAG ? type != want : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
         if (!(s->cols[c].name = ws_strndup((const char *)name, nlen))) return WS_ENOMEM;
         s->cols[c].type = type;
     }
@@ -336,11 +338,14 @@ int ws_segment_open(const char *path, ws_segment **out)
                       hv & 0xFFFF, hv >> 16, tv & 0xFFFF, tv >> 16);
         goto fail;
     }
-    if ((hv & 0xFFFF) != WS_FORMAT_VERSION || hv >> 16 > WS_FORMAT_MINOR) {
-        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u", path, hv & 0xFFFF,
-                      hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR);
+    if ((hv & 0xFFFF) == WS_FORMAT_VERSION ? hv >> 16 > WS_FORMAT_MINOR
+                                           : (hv & 0xFFFF) != WS_FORMAT2_VERSION || hv >> 16 > WS_FORMAT2_MINOR) {
+        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u and %u.%u", path,
+                      hv & 0xFFFF, hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR, WS_FORMAT2_VERSION,
+                      WS_FORMAT2_MINOR);
         goto fail;
     }
+    s->major = hv & 0xFFFF;
     s->minor = hv >> 16;
     if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
         rc = ws_error(WS_ECORRUPT, "%s: unknown flags", path);
@@ -407,7 +412,7 @@ struct ws_segwriter {
     uint32_t *nvals;
     uint32_t nblocks;
     uint64_t rows, toks;
-    uint32_t version; /* 1.1 when a DATEOFF column is written, else 1.0 */
+    uint32_t version; /* 2.0 with a TOKIDS2 column; else 1.1 when a DATEOFF column is written, else 1.0 */
 };
 
 static void put32(ws_buf *b, uint32_t v) { uint8_t t[4]; ws_le32_put(t, v); ws_buf_append(b, t, 4); }
@@ -435,6 +440,8 @@ int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, 
     w->version = WS_SEG_VERSION(0);
     for (uint32_t c = 0; c < ncols; c++)
         if (types[c] == WS_COL_DATEOFF) w->version = WS_SEG_VERSION(1);
+    for (uint32_t c = 0; c < ncols; c++)
+        if (types[c] == WS_COL_TOKIDS2) w->version = WS_FORMAT2_VERSION | WS_FORMAT2_MINOR << 16;
     for (uint32_t c = 0; c < ncols; c++)
         if (!(w->names[c] = ws_strndup(names[c], strlen(names[c])))) { ws_segwriter_abort(w); return WS_ENOMEM; }
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -904,7 +911,10 @@ static int manifest_parse(ws_store *st, char *text, size_t n, const char *path, 
         if (lineno == 1) {
             unsigned v;
             if (sscanf(line, "wirescan-store %u%c", &v, &extra) != 1 || v == 0) rc = ws_error(WS_ECORRUPT, "%s:1: not a wirescan manifest", path);
-            else if (v != WS_FORMAT_VERSION) rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u", path, v, WS_FORMAT_VERSION);
+            else if (v != WS_FORMAT_VERSION && v != WS_FORMAT2_VERSION)
+                rc = ws_error(WS_EVERSION, "%s: store format %u, this build reads %u and %u", path, v, WS_FORMAT_VERSION,
+                              WS_FORMAT2_VERSION);
+            else st->format = v;
         } else if (sscanf(line, "generation %llu%c", &x, &extra) == 1 && !(seen & 1)) { st->generation = x; seen |= 1; }
         else if (sscanf(line, "stories %llu%c", &x, &extra) == 1 && !(seen & 2)) { st->nstories = x; seen |= 2; }
         else if (sscanf(line, "tokens %llu%c", &x, &extra) == 1 && !(seen & 4)) { st->ntokens = x; seen |= 4; }
@@ -1081,6 +1091,10 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         }
         if (rc) goto fail;
         if ((rc = dict_grow(&st->dict, 1, 1))) goto fail;
+        /* A new store. WS_WRITE_FORMAT=1 makes it a 1.x store (tests of
+         * reading and upgrading 1.x stores build them so). */
+        const char *wf = getenv("WS_WRITE_FORMAT");
+        st->format = wf && !strcmp(wf, "1") ? WS_FORMAT_VERSION : WS_STORE_FORMAT;
         ws_free(mpath);
         *out = st;
         return 0;
@@ -1120,6 +1134,10 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         const ws_segment *s = st->segs[i];
         if (s->size != st->mseg[i].bytes || s->nrows != st->mseg[i].rows) {
             rc = ws_error(WS_ECORRUPT, "%s: size or rows differ from MANIFEST", p);
+            goto fail;
+        }
+        if (s->major != st->format) {
+            rc = ws_error(WS_ECORRUPT, "%s: segment format %u in a store of format %u", p, s->major, st->format);
             goto fail;
         }
         if (s->dict_terms > st->dict.nterms) {
@@ -1373,7 +1391,7 @@ static int manifest_text(const ws_store *st, uint64_t gen, uint64_t nstories, ui
 {
     char line[640];
     int k = snprintf(line, sizeof line, "wirescan-store %u\ngeneration %llu\nstories %llu\ntokens %llu\nterms %u %llu\nstats %s\n",
-                     WS_FORMAT_VERSION, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
+                     st->format, (unsigned long long)gen, (unsigned long long)nstories, (unsigned long long)ntokens,
                      nterms, (unsigned long long)dict_bytes, stats_name ? stats_name : "-");
     int rc = ws_buf_append(m, line, (size_t)k);
     for (uint32_t i = 0; i <= st->nsegs && !rc; i++) {
@@ -1479,6 +1497,94 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
         snprintf(old, sizeof old, "tidx-%06llu.wsx", (unsigned long long)(gen - 2));
         if ((p = path_join(st->dir, old))) unlink(p);
         ws_free(p);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* format 2.0: the upgrade commit                                      */
+
+int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes, char *const *new_mh,
+                            const uint64_t *new_mh_bytes)
+{
+    /* A store without segments has nothing to rewrite: only its MANIFEST
+     * changes, in the same generation. */
+    int empty = st->nsegs == 0;
+    uint64_t gen = st->generation + st->nsegs;
+    char stats_name[64] = "", index_name[64] = "";
+    uint64_t index_bytes = 0;
+    int rc = 0;
+    if (empty) {
+        if (st->stats_name) snprintf(stats_name, sizeof stats_name, "%s", st->stats_name);
+        if (st->index_name) snprintf(index_name, sizeof index_name, "%s", st->index_name);
+        index_bytes = st->index_bytes;
+    } else if (st->stats_name) {
+        snprintf(stats_name, sizeof stats_name, "stats-%06llu.wst", (unsigned long long)gen);
+        rc = stats_write(st, &st->dict, stats_name, st->nstories, st->ntokens);
+    }
+    /* The term index lists blocks by number across the store: the same
+     * blocks in the same order, so the same bytes under the new name. */
+    if (!rc && !empty && st->index_name) {
+        snprintf(index_name, sizeof index_name, "tidx-%06llu.wsx", (unsigned long long)gen);
+        char *p = path_join(st->dir, st->index_name), *data = NULL;
+        size_t n = 0;
+        rc = p ? read_small_file(p, &data, &n, (size_t)1 << 40) : WS_ENOMEM;
+        if (!rc) rc = write_file_atomic(st->dir, index_name, data, n, 1);
+        index_bytes = n;
+        ws_free(p);
+        ws_free(data);
+    }
+    ws_manifest_seg *old = st->mseg, *nw = NULL;
+    if (!rc && st->nsegs && !(nw = ws_calloc(st->nsegs, sizeof *nw))) rc = WS_ENOMEM;
+    for (uint32_t i = 0; !rc && i < st->nsegs; i++) {
+        nw[i] = old[i];
+        nw[i].name = new_names[i];
+        nw[i].bytes = new_bytes[i];
+        nw[i].mh = new_mh[i];
+        nw[i].mh_bytes = new_mh[i] ? new_mh_bytes[i] : 0;
+    }
+    ws_buf m = {0};
+    if (!rc) {
+        unsigned old_format = st->format;
+        st->mseg = nw;
+        st->format = WS_FORMAT2_VERSION;
+        rc = manifest_text(st, gen, st->nstories, st->ntokens, st->dict.nterms, st->dict_bytes,
+                           st->stats_name ? stats_name : NULL, NULL, 0, 0, index_name, index_bytes, &m);
+        st->mseg = old;
+        st->format = old_format;
+    }
+    if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
+    if (!rc) rc = fsync_dir(st->dir);
+    ws_buf_free(&m);
+    ws_free(nw);
+    char *p;
+    if (rc) {
+        /* As in ws_store_commit: a failed directory fsync may leave the new
+         * MANIFEST live; keep its files then. */
+        if (!empty && (!stats_name[0] || !manifest_lists(st->dir, stats_name))) {
+            if (stats_name[0] && (p = path_join(st->dir, stats_name))) unlink(p), ws_free(p);
+            if (index_name[0] && (p = path_join(st->dir, index_name))) unlink(p), ws_free(p);
+        }
+        return rc;
+    }
+    /* The old store's files: no MANIFEST lists them now. A reader that read
+     * the old MANIFEST holds them open or, finding one gone, reads the new
+     * MANIFEST (ws_store_open retries). */
+    for (uint32_t i = 0; i < st->nsegs; i++) {
+        if ((p = path_join(st->dir, old[i].name))) unlink(p);
+        ws_free(p);
+        if (old[i].mh && (p = path_join(st->dir, old[i].mh))) unlink(p), ws_free(p);
+    }
+    if (!empty && st->stats_name && (p = path_join(st->dir, st->stats_name))) unlink(p), ws_free(p);
+    if (!empty && st->index_name && (p = path_join(st->dir, st->index_name))) unlink(p), ws_free(p);
+    /* and the previous generation's, kept by the last commit for readers of
+     * the MANIFEST before it: such a reader retries with the new one */
+    if (!empty && st->generation >= 2) {
+        char old_name[64];
+        snprintf(old_name, sizeof old_name, "stats-%06llu.wst", (unsigned long long)(st->generation - 1));
+        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
+        snprintf(old_name, sizeof old_name, "tidx-%06llu.wsx", (unsigned long long)(st->generation - 1));
+        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
     }
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The on-disk store (format v1, specified in docs/FORMAT.md).
+ * The on-disk store (formats 1.x and 2.0, specified in docs/FORMAT.md).
  *
  * A store is a directory:
  *   MANIFEST          text, replaced atomically; lists the live files
@@ -17,13 +17,22 @@
 
 #include "ws_util.h"
 
-#define WS_FORMAT_VERSION ((unsigned)WS_STORE_FORMAT)
+/* Version 1: the dictionary and statistics files (unchanged by 2.0), and
+ * the segments and MANIFEST of a 1.x store. */
+#define WS_FORMAT_VERSION 1u
 /* Segments carry a minor version in the high 16 bits of their version field
  * (docs/FORMAT.md, "Versioning"): 1.0 segments store 1, 1.1 segments (which
  * may end with a DATEOFF column) store 1 | 1 << 16. Readers take any minor
  * up to theirs; older readers refuse newer minors as an unknown version. */
 #define WS_FORMAT_MINOR 1u
 #define WS_SEG_VERSION(minor) (WS_FORMAT_VERSION | (uint32_t)(minor) << 16)
+/* Format 2.0 (issue 19): segments whose token column is TOKIDS2
+ * (ws_codec.h) store version 2, and the MANIFEST of a store of them says
+ * "wirescan-store 2". Every segment of a store has its MANIFEST's major
+ * version; 1.x stores stay 1.x when appended to (wirescan upgrade rewrites
+ * them). WS_STORE_FORMAT (wirescan.h) is what new stores get. */
+#define WS_FORMAT2_VERSION 2u
+#define WS_FORMAT2_MINOR 0u
 #define WS_SEG_MAGIC "WSCANSEG"
 #define WS_DIC_MAGIC "WSCANDIC"
 #define WS_STA_MAGIC "WSCANSTA"
@@ -45,7 +54,8 @@ enum ws_coltype {
     WS_COL_TOKIDS = 5, /* all rows' term ids in order */
     WS_COL_TOKMETA = 6, /* per-row token count, title length, sentence starts */
     WS_COL_TEXT = 7,    /* per-row text, as gaps between the row's tokens or raw */
-    WS_COL_DATEOFF = 8  /* format 1.1: per-row UTC offset of the date, minutes east */
+    WS_COL_DATEOFF = 8, /* format 1.1: per-row UTC offset of the date, minutes east */
+    WS_COL_TOKIDS2 = 9  /* format 2.0: the token column as TOKIDS2 (ws_codec.h), in place of TOKIDS */
 };
 
 /* Fixed column order of format v1; tag columns follow WS_C_TOKMETA. A 1.1
@@ -85,7 +95,8 @@ typedef struct ws_segment {
     uint64_t size;
     uint32_t ncols;      /* fixed and tag columns (a DATEOFF column is not counted) */
     int32_t dateoff_col; /* index of the DATEOFF column (== ncols), -1 when none: all dates UTC */
-    uint32_t minor;      /* format minor version of the file (0 or 1) */
+    uint32_t major;      /* format major version of the file: 1, or 2 (token column TOKIDS2) */
+    uint32_t minor;      /* format minor version of the file (1.0 or 1.1; 2.0) */
     ws_column_desc *cols;
     uint32_t nblocks;
     ws_block_meta *blocks;
@@ -177,6 +188,10 @@ typedef struct ws_store {
      * Set before the first commit of a new store. */
     int segmentation;
     unsigned seg_icu; /* N for WS_STORE_SEG_ICU */
+    /* The store's format major version (MANIFEST's first line; every
+     * segment has it): 1 or 2. A new store gets WS_STORE_FORMAT, or 1 when
+     * the environment has WS_WRITE_FORMAT=1 (tests build 1.x stores so). */
+    unsigned format;
 } ws_store;
 
 enum { WS_STORE_SEG_NONE = 0, WS_STORE_SEG_CHARS = 1, WS_STORE_SEG_ICU = 2 };
@@ -222,6 +237,19 @@ void ws_store_minhash_name(const char *seg, char *buf, size_t cap);
 
 /* Name (not path) the next segment of this store gets: seg-<generation+1>. */
 void ws_store_next_segment_name(const ws_store *st, char *buf, size_t cap);
+
+/* Format 2.0 (wirescan upgrade): replace every segment of st (a 1.x
+ * store) by new_names[i] (published, nsegs of them, named seg-K.wss with
+ * K = generation + 1 + i) of new_bytes[i] bytes, and each signature file by
+ * its copy for the new segment, as one commit of generation
+ * generation + nsegs: statistics and term index rewritten under that
+ * generation's names, MANIFEST saying "wirescan-store 2". new_mh[i] (NULL
+ * when segment i has none) is the published signature file of new segment
+ * i, new_mh_bytes[i] its size. Files of the
+ * old store are removed after the MANIFEST rename; on an error before it,
+ * the new files are removed and the store is as it was. */
+int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes, char *const *new_mh,
+                            const uint64_t *new_mh_bytes);
 
 /* Remove files in the store directory that the manifest does not list
  * (left by an interrupted writer). */

@@ -135,6 +135,10 @@ typedef struct ws_corpus_info {
 /* Totals over the corpus. WS_EINVAL for NULL arguments. */
 WS_API int ws_corpus_info_get(const ws_corpus *c, ws_corpus_info *out);
 
+/* The store format major version of the corpus's stores (docs/FORMAT.md):
+ * 1 or 2, the highest when they differ. WS_EINVAL for NULL arguments. */
+WS_API int ws_corpus_format_get(const ws_corpus *c, unsigned *format);
+
 /* The term index (store format 1.2: per term, the blocks that hold it):
  * how many of the corpus's stores have one, and its bytes on disk in all
  * of them. WS_EINVAL for a NULL or closed corpus. */
@@ -157,8 +161,19 @@ WS_API int ws_corpus_segmentation_get(const ws_corpus *c, char *buf, size_t cap)
  * set (docs/scale-out.md): every shard; *added is the OR over shards. */
 WS_API int ws_store_add_index(const char *path, int *added);
 
-/* The store format's major version this library writes (docs/FORMAT.md). */
-#define WS_STORE_FORMAT 1
+/* The store format's major version this library writes for a new store
+ * (docs/FORMAT.md); it reads 1.x stores too, and appends to them in 1.x
+ * (ws_store_upgrade rewrites one as 2.0). */
+#define WS_STORE_FORMAT 2
+
+/* Rewrite the 1.x store at path as format 2.0 (every segment's token column
+ * re-encoded, other chunks copied), as one commit under the writer lock:
+ * readers see the old store until the new MANIFEST is in place, the new one
+ * after; the old files are removed then. *upgraded (may be NULL) is 1 when
+ * rewritten, 0 when the store was 2.0 already. Errors: WS_EBUSY (another
+ * writer), those of opening the store, WS_ECORRUPT (a damaged chunk),
+ * WS_EIO, WS_ENOMEM. A shard set: every shard. */
+WS_API int ws_store_upgrade(const char *path, int *upgraded);
 
 /* Where a corpus's bytes go, per stored column (id, date, source, title,
  * body, tokens, tokmeta, then the tag columns): summed by name over every

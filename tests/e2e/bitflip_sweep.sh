@@ -44,6 +44,8 @@ expect_status 0 "append" -- "$WS_BIN" ingest -q -o "$S" --tag topics "$T/b.jsonl
 expect_status 0 "verify of the intact store" -- "$BIN" verify "$S"
 [ "$(info_value "$S" stories)" = 7 ] || fail "store should hold 7 stories"
 [ "$(info_value "$S" segments)" = 2 ] || fail "store should have 2 segments"
+# format 2.0 unless WS_WRITE_FORMAT=1 (bitflip_sweep_v1.sh)
+[ "$(head -n1 "$S/MANIFEST")" = "wirescan-store ${WS_WRITE_FORMAT:-2}" ] || fail "store format: $(head -n1 "$S/MANIFEST")"
 nseg=$(ls "$S"/seg-*.wss | wc -l)
 [ "$nseg" = 2 ] || fail "expected 2 segment files, found $nseg"
 ls "$S"/stats-*.wst >/dev/null 2>&1 || fail "no stats-*.wst file in the store"

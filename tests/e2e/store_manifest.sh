@@ -92,16 +92,20 @@ for f in seg-000002.wss seg-000001.wss stats-000002.wst terms.wsd; do
 done
 
 # -- files of a newer format version: 9, naming the file
-for f in seg-000001.wss stats-000002.wst terms.wsd; do
-    fresh; python3 "$EDIT" version "$T/c/$f" 2 || fail "setting the version of $f"
-    check "version 2 $f" 9 "$f"
+# (segments and MANIFEST are at 2 since format 2.0: 3 is the newer one; the
+# dictionary and statistics files are still version 1)
+for f in seg-000001.wss:3 stats-000002.wst:2 terms.wsd:2; do
+    v=${f#*:} f=${f%:*}
+    fresh; python3 "$EDIT" version "$T/c/$f" "$v" || fail "setting the version of $f"
+    check "version $v $f" 9 "$f"
 done
-fresh; man '^wirescan-store 1$=>wirescan-store 2'
-check "version 2 MANIFEST" 9 MANIFEST
+fresh; man '^wirescan-store 2$=>wirescan-store 3'
+check "version 3 MANIFEST" 9 MANIFEST
 # a segment whose two ends disagree about the version is damaged, not newer
+# (a 2.0 segment whose header says 1)
 fresh; python3 - "$T/c/seg-000001.wss" <<'PY'
 import struct, sys
-p = sys.argv[1]; d = bytearray(open(p, "rb").read()); struct.pack_into("<I", d, 8, 2); open(p, "wb").write(d)
+p = sys.argv[1]; d = bytearray(open(p, "rb").read()); struct.pack_into("<I", d, 8, 1); open(p, "wb").write(d)
 PY
 check "segment versions disagree" 5 seg-000001.wss
 

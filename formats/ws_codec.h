@@ -1,0 +1,25 @@
+/*
+ * The token column of store format 2.0 (docs/FORMAT.md, "Format 2.0: the
+ * token column TOKIDS2"): per block, a dictionary of the block's distinct
+ * term ids, most frequent first, and the tokens as one- or two-byte codes
+ * into it, with the lengths in a control stream apart. Chosen by
+ * measurement (BENCHMARKS.md, "Token column v2"): decoding is a byte
+ * shuffle per 8 codes and a table lookup per id, without a branch per id,
+ * and the bytes stay aligned so that zstd on top (as for every chunk)
+ * keeps the column no larger than format 1's varints.
+ */
+#ifndef WS_CODEC_H
+#define WS_CODEC_H
+
+#include "ws_util.h"
+
+/* Append the TOKIDS2 raw bytes of a block's n ids to out. */
+int ws_tok2_encode(const uint32_t *ids, uint64_t n, ws_buf *out);
+
+/* Decode exactly ntokens ids, each < dict_terms, into out. dict is the
+ * caller's scratch for the block dictionary (grown as needed). Everything
+ * is checked: a damaged chunk is WS_ECORRUPT ("column data: ..."), never
+ * an out-of-bounds read or an id at or beyond dict_terms. */
+int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict, uint32_t *out);
+
+#endif
