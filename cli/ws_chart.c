@@ -34,6 +34,7 @@
  */
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <dlfcn.h>
 #include <pango/pangocairo.h>
 #include <errno.h>
 #include <math.h>
@@ -70,6 +71,83 @@ const char *__lsan_default_options(void)
     return "print_suppressions=0";
 }
 #endif
+
+/* ---- Pango, loaded when the first chart is drawn ----
+ *
+ * Why not linked: Pango brings HarfBuzz, GLib, GObject, FriBidi and more,
+ * and loading them (relocations, GLib's constructors) added about 2.5 ms
+ * of CPU to the start of every wirescan process, charts or not; tests run
+ * thousands of processes. The functions used are looked up by dlsym in
+ * libpangocairo (and the libraries it depends on); the calls below keep
+ * their names through the macros. Charts are drawn by one thread. */
+#define PANGO_FUNCS(X)                                                                                   \
+    X(PangoLayout *, pango_cairo_create_layout, (cairo_t *))                                            \
+    X(void, pango_cairo_update_layout, (cairo_t *, PangoLayout *))                                      \
+    X(void, pango_cairo_show_layout, (cairo_t *, PangoLayout *))                                        \
+    X(void, pango_cairo_context_set_font_options, (PangoContext *, const cairo_font_options_t *))       \
+    X(PangoFontDescription *, pango_font_description_from_string, (const char *))                       \
+    X(void, pango_font_description_free, (PangoFontDescription *))                                      \
+    X(void, pango_font_description_set_absolute_size, (PangoFontDescription *, double))                 \
+    X(void, pango_font_description_set_weight, (PangoFontDescription *, PangoWeight))                   \
+    X(void, pango_layout_set_font_description, (PangoLayout *, const PangoFontDescription *))           \
+    X(PangoContext *, pango_layout_get_context, (PangoLayout *))                                        \
+    X(void, pango_layout_context_changed, (PangoLayout *))                                              \
+    X(void, pango_layout_set_text, (PangoLayout *, const char *, int))                                  \
+    X(void, pango_layout_get_extents, (PangoLayout *, PangoRectangle *, PangoRectangle *))              \
+    X(int, pango_layout_get_baseline, (PangoLayout *))                                                  \
+    X(PangoFontMetrics *, pango_context_get_metrics,                                                    \
+      (PangoContext *, const PangoFontDescription *, PangoLanguage *))                                  \
+    X(int, pango_font_metrics_get_ascent, (PangoFontMetrics *))                                         \
+    X(int, pango_font_metrics_get_descent, (PangoFontMetrics *))                                        \
+    X(void, pango_font_metrics_unref, (PangoFontMetrics *))                                             \
+    X(void, g_object_unref, (gpointer))
+#define PG_DECL(ret, name, args) static ret(*pg_##name) args;
+PANGO_FUNCS(PG_DECL)
+#undef PG_DECL
+static int pg_loaded; /* 0: not tried, 1: loaded, negative: the error */
+
+static int pango_load(void)
+{
+    if (pg_loaded) return pg_loaded > 0 ? 0 : pg_loaded;
+    static const char LIB[] = "libpangocairo-1.0.so.0";
+    void *h = dlopen(LIB, RTLD_NOW | RTLD_LOCAL); /* kept open for the process */
+    if (!h) {
+        pg_loaded = ws_set_error(WS_ENOENT, "chart: cannot load Pango (%s): %s; install libpango-1.0-0 (Debian)", LIB,
+                                 dlerror());
+        return pg_loaded;
+    }
+    void *f;
+#define PG_LOAD(ret, name, args)                                                                        \
+    if (!(f = dlsym(h, #name))) {                                                                      \
+        pg_loaded = ws_set_error(WS_ENOENT, "chart: %s has no %s", LIB, #name);                         \
+        return pg_loaded;                                                                               \
+    }                                                                                                   \
+    memcpy(&pg_##name, &f, sizeof f); /* POSIX: a function's address as void * */
+    PANGO_FUNCS(PG_LOAD)
+#undef PG_LOAD
+    pg_loaded = 1;
+    return 0;
+}
+/* the drawing code below calls the loaded functions by their own names */
+#define pango_cairo_create_layout pg_pango_cairo_create_layout
+#define pango_cairo_update_layout pg_pango_cairo_update_layout
+#define pango_cairo_show_layout pg_pango_cairo_show_layout
+#define pango_cairo_context_set_font_options pg_pango_cairo_context_set_font_options
+#define pango_font_description_from_string pg_pango_font_description_from_string
+#define pango_font_description_free pg_pango_font_description_free
+#define pango_font_description_set_absolute_size pg_pango_font_description_set_absolute_size
+#define pango_font_description_set_weight pg_pango_font_description_set_weight
+#define pango_layout_set_font_description pg_pango_layout_set_font_description
+#define pango_layout_get_context pg_pango_layout_get_context
+#define pango_layout_context_changed pg_pango_layout_context_changed
+#define pango_layout_set_text pg_pango_layout_set_text
+#define pango_layout_get_extents pg_pango_layout_get_extents
+#define pango_layout_get_baseline pg_pango_layout_get_baseline
+#define pango_context_get_metrics pg_pango_context_get_metrics
+#define pango_font_metrics_get_ascent pg_pango_font_metrics_get_ascent
+#define pango_font_metrics_get_descent pg_pango_font_metrics_get_descent
+#define pango_font_metrics_unref pg_pango_font_metrics_unref
+#define g_object_unref pg_g_object_unref
 
 /* Canvas size: pixels in the PNG, CSS pixels (user units) in the SVG. */
 #define CH_W 960
@@ -690,6 +768,8 @@ static int draw(cairo_t *cr, const ws_chart *c)
     ch_ctx x = {0};
     x.cr = cr;
     x.c = c;
+    int rc = pango_load();
+    if (rc) return rc;
     x.lay = pango_cairo_create_layout(cr);
     x.font = pango_font_description_from_string("sans-serif");
     if (!x.lay || !x.font) {
