@@ -12,6 +12,7 @@ mode="${1:-run}"
 
 PKGS=(build-essential cmake pkg-config python3 zstd fiu-utils
       libzstd-dev libxxhash-dev libutf8proc-dev libjansson-dev libcriterion-dev libstemmer-dev libcairo2-dev libicu-dev time
+      libpango1.0-dev fonts-noto-cjk fonts-tlwg-garuda-ttf   # chart text: Pango, and fonts with Han, kana and Thai (cli/ws_chart.c)
       libopenmpi-dev openmpi-bin   # MPI scale-out (docs/scale-out.md); optional at build time
       clang libclang-rt-14-dev libomp-14-dev   # clang, its sanitizer runtimes and LLVM's OpenMP: the ThreadSanitizer build
       python3-pandas python3-scipy python3-matplotlib python3-pytest   # the Python package (python/wirescan), its tests and docs

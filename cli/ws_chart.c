@@ -9,9 +9,12 @@
  * surface, packaged in Debian (libcairo2-dev), and it draws in-process.
  * gnuplot would need a subprocess and a temporary data file, and a
  * hand-written SVG would still leave PNG needing a rasteriser; with cairo
- * both formats come from the same calls. Text uses cairo's "toy" API with
- * the fontconfig family "sans-serif": enough for labels and legends, no
- * Pango dependency. cairo's SVG output depends only on the drawing (glyphs
+ * both formats come from the same calls. Text is laid out by Pango
+ * (pangocairo) in the fontconfig family "sans-serif": cairo's "toy" text
+ * API takes one font and has no fallback, so Chinese, Japanese or Thai
+ * terms came out as empty boxes; Pango shapes each run of a script with a
+ * font that has it (fonts-noto-cjk for Han and kana, installed by
+ * setup.sh). cairo's SVG output depends only on the drawing (glyphs
  * are emitted as <symbol> outlines with ids numbered per document) except
  * for one id taken from a process-wide counter, which is renumbered (see
  * stable_surface_id), so the same chart gives the same bytes on the same
@@ -31,6 +34,8 @@
  */
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <dlfcn.h>
+#include <pango/pangocairo.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,9 +46,11 @@
 #include "ws_cli_text.h"
 #include "wirescan.h"
 
-/* Sanitizer builds: fontconfig (which cairo's text API loads) loses a few
- * allocations while parsing its configuration, and LeakSanitizer would
- * fail every process that draws a chart at exit. Not ours to fix. */
+/* Sanitizer builds: fontconfig (which Pango loads) loses a few allocations
+ * while parsing its configuration, and Pango, HarfBuzz and GLib keep
+ * process-lifetime caches (the default font map, type registrations) that
+ * are never freed; LeakSanitizer would fail every process that draws a
+ * chart at exit. Not ours to fix. */
 #if defined(__SANITIZE_ADDRESS__) /* gcc */
 #define WS_CHART_ASAN 1
 #elif defined(__has_feature) /* clang */
@@ -55,7 +62,8 @@
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-    return "leak:libfontconfig.so\n";
+    return "leak:libfontconfig.so\nleak:libpango\nleak:libharfbuzz.so\nleak:libglib-2.0.so\n"
+           "leak:libgobject-2.0.so\nleak:libcairo.so\n";
 }
 const char *__lsan_default_options(void);
 const char *__lsan_default_options(void)
@@ -63,6 +71,83 @@ const char *__lsan_default_options(void)
     return "print_suppressions=0";
 }
 #endif
+
+/* ---- Pango, loaded when the first chart is drawn ----
+ *
+ * Why not linked: Pango brings HarfBuzz, GLib, GObject, FriBidi and more,
+ * and loading them (relocations, GLib's constructors) added about 2.5 ms
+ * of CPU to the start of every wirescan process, charts or not; tests run
+ * thousands of processes. The functions used are looked up by dlsym in
+ * libpangocairo (and the libraries it depends on); the calls below keep
+ * their names through the macros. Charts are drawn by one thread. */
+#define PANGO_FUNCS(X)                                                                                   \
+    X(PangoLayout *, pango_cairo_create_layout, (cairo_t *))                                            \
+    X(void, pango_cairo_update_layout, (cairo_t *, PangoLayout *))                                      \
+    X(void, pango_cairo_show_layout, (cairo_t *, PangoLayout *))                                        \
+    X(void, pango_cairo_context_set_font_options, (PangoContext *, const cairo_font_options_t *))       \
+    X(PangoFontDescription *, pango_font_description_from_string, (const char *))                       \
+    X(void, pango_font_description_free, (PangoFontDescription *))                                      \
+    X(void, pango_font_description_set_absolute_size, (PangoFontDescription *, double))                 \
+    X(void, pango_font_description_set_weight, (PangoFontDescription *, PangoWeight))                   \
+    X(void, pango_layout_set_font_description, (PangoLayout *, const PangoFontDescription *))           \
+    X(PangoContext *, pango_layout_get_context, (PangoLayout *))                                        \
+    X(void, pango_layout_context_changed, (PangoLayout *))                                              \
+    X(void, pango_layout_set_text, (PangoLayout *, const char *, int))                                  \
+    X(void, pango_layout_get_extents, (PangoLayout *, PangoRectangle *, PangoRectangle *))              \
+    X(int, pango_layout_get_baseline, (PangoLayout *))                                                  \
+    X(PangoFontMetrics *, pango_context_get_metrics,                                                    \
+      (PangoContext *, const PangoFontDescription *, PangoLanguage *))                                  \
+    X(int, pango_font_metrics_get_ascent, (PangoFontMetrics *))                                         \
+    X(int, pango_font_metrics_get_descent, (PangoFontMetrics *))                                        \
+    X(void, pango_font_metrics_unref, (PangoFontMetrics *))                                             \
+    X(void, g_object_unref, (gpointer))
+#define PG_DECL(ret, name, args) static ret(*pg_##name) args;
+PANGO_FUNCS(PG_DECL)
+#undef PG_DECL
+static int pg_loaded; /* 0: not tried, 1: loaded, negative: the error */
+
+static int pango_load(void)
+{
+    if (pg_loaded) return pg_loaded > 0 ? 0 : pg_loaded;
+    static const char LIB[] = "libpangocairo-1.0.so.0";
+    void *h = dlopen(LIB, RTLD_NOW | RTLD_LOCAL); /* kept open for the process */
+    if (!h) {
+        pg_loaded = ws_set_error(WS_ENOENT, "chart: cannot load Pango (%s): %s; install libpango-1.0-0 (Debian)", LIB,
+                                 dlerror());
+        return pg_loaded;
+    }
+    void *f;
+#define PG_LOAD(ret, name, args)                                                                        \
+    if (!(f = dlsym(h, #name))) {                                                                      \
+        pg_loaded = ws_set_error(WS_ENOENT, "chart: %s has no %s", LIB, #name);                         \
+        return pg_loaded;                                                                               \
+    }                                                                                                   \
+    memcpy(&pg_##name, &f, sizeof f); /* POSIX: a function's address as void * */
+    PANGO_FUNCS(PG_LOAD)
+#undef PG_LOAD
+    pg_loaded = 1;
+    return 0;
+}
+/* the drawing code below calls the loaded functions by their own names */
+#define pango_cairo_create_layout pg_pango_cairo_create_layout
+#define pango_cairo_update_layout pg_pango_cairo_update_layout
+#define pango_cairo_show_layout pg_pango_cairo_show_layout
+#define pango_cairo_context_set_font_options pg_pango_cairo_context_set_font_options
+#define pango_font_description_from_string pg_pango_font_description_from_string
+#define pango_font_description_free pg_pango_font_description_free
+#define pango_font_description_set_absolute_size pg_pango_font_description_set_absolute_size
+#define pango_font_description_set_weight pg_pango_font_description_set_weight
+#define pango_layout_set_font_description pg_pango_layout_set_font_description
+#define pango_layout_get_context pg_pango_layout_get_context
+#define pango_layout_context_changed pg_pango_layout_context_changed
+#define pango_layout_set_text pg_pango_layout_set_text
+#define pango_layout_get_extents pg_pango_layout_get_extents
+#define pango_layout_get_baseline pg_pango_layout_get_baseline
+#define pango_context_get_metrics pg_pango_context_get_metrics
+#define pango_font_metrics_get_ascent pg_pango_font_metrics_get_ascent
+#define pango_font_metrics_get_descent pg_pango_font_metrics_get_descent
+#define pango_font_metrics_unref pg_pango_font_metrics_unref
+#define g_object_unref pg_g_object_unref
 
 /* Canvas size: pixels in the PNG, CSS pixels (user units) in the SVG. */
 #define CH_W 960
@@ -117,6 +202,9 @@ static const struct {
 
 typedef struct ch_ctx {
     cairo_t *cr;
+    PangoLayout *lay;          /* the text being measured or drawn */
+    PangoFontDescription *font; /* the current font (ch_font) */
+    double ascent, descent;    /* of the current font, in user units */
     const ws_chart *c;
     cli_buf clean; /* sanitised text */
     cli_buf fit;   /* text cut to a width; what ch_fit returns */
@@ -137,18 +225,28 @@ typedef struct ch_ctx {
 
 /* ---- text ---- */
 
+/* Select "sans-serif" at size user units (absolute, so that neither the
+ * surface's resolution nor Pango's 96 dpi default scale it) for what
+ * follows; Pango falls back to other installed fonts per script. */
 static void ch_font(ch_ctx *x, double size, int bold)
 {
-    cairo_select_font_face(x->cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(x->cr, size);
+    pango_font_description_set_absolute_size(x->font, size * PANGO_SCALE);
+    pango_font_description_set_weight(x->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_layout_set_font_description(x->lay, x->font);
+    PangoFontMetrics *m = pango_context_get_metrics(pango_layout_get_context(x->lay), x->font, NULL);
+    x->ascent = (double)pango_font_metrics_get_ascent(m) / PANGO_SCALE;
+    x->descent = (double)pango_font_metrics_get_descent(m) / PANGO_SCALE;
+    pango_font_metrics_unref(m);
 }
 
+/* Lay s out in x->lay (on one line) and return its advance width. */
 static double ch_width(ch_ctx *x, const char *s)
 {
-    cairo_text_extents_t e;
-    cairo_text_extents(x->cr, s, &e);
-    return e.x_advance;
+    PangoRectangle logical;
+    pango_cairo_update_layout(x->cr, x->lay); /* the current transformation decides the metrics */
+    pango_layout_set_text(x->lay, s, -1);
+    pango_layout_get_extents(x->lay, NULL, &logical);
+    return (double)logical.width / PANGO_SCALE;
 }
 
 /* s as valid UTF-8 (bad bytes become U+FFFD, which cairo would otherwise
@@ -207,16 +305,11 @@ static const char *ch_fit(ch_ctx *x, const char *s, double maxw)
  * letters : at py. */
 static void ch_text_at(ch_ctx *x, const char *s, double px, double py, double ax, int vmid)
 {
-    cairo_text_extents_t e;
-    cairo_text_extents(x->cr, s, &e);
-    double dy = 0;
-    if (vmid) {
-        cairo_font_extents_t fe;
-        cairo_font_extents(x->cr, &fe);
-        dy = fe.ascent * 0.36; /* about half a cap height */
-    }
-    cairo_move_to(x->cr, px - ax * e.x_advance, py + dy);
-    cairo_show_text(x->cr, s);
+    double w = ch_width(x, s);
+    double dy = vmid ? x->ascent * 0.36 : 0; /* about half a cap height */
+    double base = (double)pango_layout_get_baseline(x->lay) / PANGO_SCALE;
+    cairo_move_to(x->cr, px - ax * w, py + dy - base); /* Pango draws from the layout's top left */
+    pango_cairo_show_layout(x->cr, x->lay);
 }
 
 /* ---- axes ---- */
@@ -311,12 +404,10 @@ static void layout(ch_ctx *x)
 {
     const ws_chart *c = x->c;
     char buf[64];
-    cairo_font_extents_t fe;
 
     y_range(x, 5.0);
     ch_font(x, FS_TICK, 0);
-    cairo_font_extents(x->cr, &fe);
-    double tick_h = fe.ascent + fe.descent;
+    double tick_h = x->ascent + x->descent;
     double ytw = 0;
     for (size_t i = 0; i < x->nyt; i++) {
         y_tick_label(x, i, buf, sizeof buf);
@@ -448,19 +539,17 @@ static void draw_axes(ch_ctx *x)
         y_tick_label(x, i, buf, sizeof buf);
         ch_text_at(x, buf, ax - 8, ypos(x, x->ylo + (double)i * x->ystep), 1.0, 1);
     }
-    cairo_font_extents_t fe;
-    cairo_font_extents(cr, &fe);
     for (size_t i = 0; i < c->nx; i += x->xstride) {
         const char *s = ch_fit(x, xlabel_raw(c, i), XLABEL_MAXW);
         double px = xpos(x, i);
         if (x->xrot) {
             cairo_save(cr);
-            cairo_translate(cr, px + fe.ascent * 0.35, ay + 10);
+            cairo_translate(cr, px + x->ascent * 0.35, ay + 10);
             cairo_rotate(cr, -M_PI / 4);
             ch_text_at(x, s, 0, 0, 1.0, 0);
             cairo_restore(cr);
         } else {
-            ch_text_at(x, s, px, ay + 8 + fe.ascent, 0.5, 0);
+            ch_text_at(x, s, px, ay + 8 + x->ascent, 0.5, 0);
         }
     }
 
@@ -602,8 +691,6 @@ static void panel_axes(ch_ctx *x, int ylabels, int xlabels, double xlmax)
     }
     cairo_stroke(cr);
     ch_font(x, FS_TICK, 0);
-    cairo_font_extents_t fe;
-    cairo_font_extents(cr, &fe);
     for (size_t i = 0; ylabels && i < x->nyt; i++) {
         y_tick_label(x, i, buf, sizeof buf);
         ch_text_at(x, buf, ax - 6, ypos(x, x->ylo + (double)i * x->ystep), 1.0, 1);
@@ -615,7 +702,7 @@ static void panel_axes(ch_ctx *x, int ylabels, int xlabels, double xlmax)
         double w = ch_width(x, t), l = xpos(x, i) - w / 2;
         l = fmin(l, x->px1 + PANEL_GAP / 2 - 2 - w);
         l = fmax(l, x->px0 - PANEL_GAP / 2);
-        ch_text_at(x, t, l, ay + 6 + fe.ascent, 0, 0);
+        ch_text_at(x, t, l, ay + 6 + x->ascent, 0, 0);
     }
 }
 
@@ -681,6 +768,24 @@ static int draw(cairo_t *cr, const ws_chart *c)
     ch_ctx x = {0};
     x.cr = cr;
     x.c = c;
+    int rc = pango_load();
+    if (rc) return rc;
+    x.lay = pango_cairo_create_layout(cr);
+    x.font = pango_font_description_from_string("sans-serif");
+    if (!x.lay || !x.font) {
+        if (x.lay) g_object_unref(x.lay);
+        pango_font_description_free(x.font);
+        return WS_ENOMEM;
+    }
+    /* The same glyph positions on every surface: no hinting of metrics
+     * (cairo's image surface would otherwise round advances to pixels, so
+     * the PNG and the SVG would lay text out differently). */
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(pango_layout_get_context(x.lay), fo);
+    cairo_font_options_destroy(fo);
+    pango_layout_context_changed(x.lay);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     if (multiples(c)) {
@@ -693,6 +798,8 @@ static int draw(cairo_t *cr, const ws_chart *c)
     }
     cli_buf_free(&x.clean);
     cli_buf_free(&x.fit);
+    g_object_unref(x.lay);
+    pango_font_description_free(x.font);
     return x.err;
 }
 

@@ -464,7 +464,9 @@ static const ws_param_info common_params[] = {
      "Snowball stemming: english, russian, german, french, ... or an ISO 639 code\n"
      "(en, ru, de, fr, ...)", NULL, 0, 0, 0, "normalisation"},
     {"stopwords", WS_PARAM_LIST, NULL, "L",
-     "drop stop words: a bundled list (en/english, ru/russian, zh/chinese, ja/japanese)\n"
+     "drop stop words: a bundled list, by ISO 639-1 code or English name (en/english,\n"
+     "de/german, zh/chinese, ja/japanese, ...: every --stem language but serbian,\n"
+     "tamil, yiddish; an unknown name lists them all)\n"
      "or a FILE, UTF-8, one word per line, '#' comments (repeatable: all lists\n"
      "together; ./en names a file)",
      NULL, 0, 0, 0, "normalisation"},
@@ -1115,7 +1117,7 @@ static int load_stop_words(const ws_params *p, stop_words *sw)
             char *data = NULL;
             size_t len = 0;
             if (read_whole(a, &data, &len)) {
-                char why[256], known[256];
+                char why[256], known[1024]; /* about 30 lists of up to 20 bytes each */
                 snprintf(why, sizeof why, "%s", ws_last_error());
                 size_t n = 0;
                 known[0] = 0;

@@ -33,6 +33,7 @@
 #include <unicode/utext.h>
 #include <utf8proc.h>
 
+#include "ws_cjdict.h"
 #include "ws_utf8.h"
 #include "ws_util.h"
 
@@ -57,6 +58,12 @@ struct ws_tokenizer {
     int seg;
     UBreakIterator *brk;
     UText ut;
+    /* Runs of BMP Han and kana go to ws_cjdict instead, which computes
+     * ICU's words several times faster (NULL: ICU does all runs). */
+    ws_cjdict *cj;
+    int no_cj;     /* ws__tokenizer_use_cjdict(t, 0): tests compare with ICU */
+    uint32_t *cps; /* the run's code points for ws_cjdict */
+    size_t cps_cap;
 };
 
 #define BMP_SIZE 0x10000u
@@ -432,6 +439,43 @@ static WS_ALWAYS_INLINE size_t ascii_word_run(const uint8_t *p, size_t n)
     return i;
 }
 
+/* Under WS_SEG_ICU: the words of the run p[a..b) from ws_cjdict when every
+ * code point of it is one ws_cjdict handles (all three UTF-8 bytes long),
+ * appended as in icu_words. Returns 0 when done, 1 when the run is not for
+ * ws_cjdict (nothing appended), or a negative WS_E* code. */
+static int cjdict_words(ws_tokenizer *t, const uint8_t *p, size_t a, size_t b, size_t *ntok)
+{
+    size_t n = 0;
+    if ((b - a) % 3) return 1;
+    if ((b - a) / 3 > t->cps_cap) {
+        size_t cap = t->cps_cap ? t->cps_cap : 256;
+        while (cap < (b - a) / 3) cap *= 2;
+        uint32_t *c = ws_realloc(t->cps, cap * sizeof *c);
+        if (!c) return ws_error(WS_ENOMEM, "tokenize: out of memory for a run of %zu bytes", b - a);
+        t->cps = c;
+        t->cps_cap = cap;
+    }
+    for (size_t i = a; i < b; i += 3) {
+        if ((p[i] & 0xF0) != 0xE0) return 1;
+        uint32_t cp = ((uint32_t)(p[i] & 0x0F) << 12) | ((uint32_t)(p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3Fu);
+        if (!ws_cjdict_handles(cp)) return 1;
+        t->cps[n++] = cp;
+    }
+    const uint32_t *ends;
+    size_t nw;
+    int rc = ws_cjdict_split(t->cj, t->cps, n, &ends, &nw);
+    if (rc) return rc;
+    uint32_t prev = 0;
+    for (size_t w = 0; w < nw; w++) {
+        if (*ntok == t->tok_cap && (rc = grow_tok(t))) return rc;
+        t->tok[*ntok].off = (uint32_t)(a + 3 * (size_t)prev);
+        t->tok[*ntok].len = 3 * (ends[w] - prev);
+        (*ntok)++;
+        prev = ends[w];
+    }
+    return 0;
+}
+
 /* Under WS_SEG_ICU: split the run p[a..b) of dictionary-script letters and
  * marks into words with ICU's word break iterator, appending each word as a
  * token (t->tok, *ntok). The run holds word characters only, so every
@@ -439,6 +483,10 @@ static WS_ALWAYS_INLINE size_t ascii_word_run(const uint8_t *p, size_t n)
 static int icu_words(ws_tokenizer *t, const uint8_t *p, size_t a, size_t b, size_t *ntok)
 {
     if (b - a > (size_t)INT32_MAX) return ws_error(WS_ETOOBIG, "tokenize: a run of %zu bytes without spaces", b - a);
+    if (t->cj && !t->no_cj) {
+        int rc = cjdict_words(t, p, a, b, ntok);
+        if (rc <= 0) return rc; /* done, or an error */
+    }
     UErrorCode e = U_ZERO_ERROR;
     utext_openUTF8(&t->ut, (const char *)p + a, (int64_t)(b - a), &e);
     if (U_SUCCESS(e)) ubrk_setUText(t->brk, &t->ut, &e);
@@ -619,6 +667,8 @@ void ws_tokenizer_free(ws_tokenizer *t)
     ws_free(t->memo);
     if (t->brk) ubrk_close(t->brk);
     utext_close(&t->ut);
+    ws_cjdict_close(t->cj);
+    ws_free(t->cps);
     ws_free(t);
 }
 
@@ -634,12 +684,20 @@ int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg)
             t->brk = NULL;
             return ws_error(WS_EINTERNAL, "tokenize: ICU word break iterator: %s", u_errorName(e));
         }
+        t->cj = ws_cjdict_open(); /* NULL: ICU does every run (same words, slower) */
     }
     t->seg = seg;
     return 0;
 }
 
 int ws_tokenizer_segmentation(const ws_tokenizer *t) { return t ? t->seg : WS_SEG_CHARS; }
+
+int ws__tokenizer_use_cjdict(ws_tokenizer *t, int on)
+{
+    if (!t) return 0;
+    t->no_cj = !on;
+    return t->cj != NULL;
+}
 
 /* Is cp a letter of a script written without spaces? */
 static int nospace_letter(uint32_t cp)

@@ -105,6 +105,10 @@ enum { WS_SEG_CHARS = 0, WS_SEG_ICU = 1 };
  * break iterator cannot be opened (its data missing). */
 int ws_tokenizer_set_segmentation(ws_tokenizer *t, int seg);
 int ws_tokenizer_segmentation(const ws_tokenizer *t);
+/* Testing: on = 0 makes WS_SEG_ICU hand every run to ICU's break iterator,
+ * not the faster ws_cjdict (ws_cjdict.h), which gives the same words.
+ * Returns whether ws_cjdict is loaded (after WS_SEG_ICU was set). */
+int ws__tokenizer_use_cjdict(ws_tokenizer *t, int on);
 
 /* 1 when the words a (a[0..na)) and b (b[0..nb)), shown one after the
  * other, need no space between them: a ends and b starts with a letter of

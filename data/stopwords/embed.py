@@ -14,7 +14,11 @@ import os
 import sys
 
 NAMES = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "zh": "chinese",
-         "ja": "japanese"}
+         "ja": "japanese", "da": "danish", "nl": "dutch", "fi": "finnish", "hu": "hungarian", "it": "italian",
+         "ne": "nepali", "no": "norwegian", "pt": "portuguese", "sv": "swedish", "tr": "turkish", "ar": "arabic",
+         "hy": "armenian", "eu": "basque", "ca": "catalan", "el": "greek", "hi": "hindi", "id": "indonesian",
+         "ga": "irish", "lt": "lithuanian", "ro": "romanian"}
+WIDTH = 100  # bytes of list text per C source line (UTF-8 kept as is)
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(os.path.dirname(here))
@@ -22,23 +26,32 @@ out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "kernels", "ws_st
 
 
 def c_string(data):
-    """The bytes as C string literal lines (one per input line)."""
-    lines = []
+    """The bytes as C string literal lines: the input's lines, each ending
+    in \\n, packed up to WIDTH bytes a source line (so that the generated
+    file stays short). UTF-8 is kept as is (C11 string literals carry it
+    through); quotes, backslashes and control bytes are escaped."""
+    pieces = []
     for line in data.split(b"\n"):
-        s = ""
+        s = b""
         for b in line:
             if b in (0x22, 0x5C):
-                s += "\\" + chr(b)
-            elif 0x20 <= b < 0x7F:
-                s += chr(b)
+                s += b"\\" + bytes([b])
+            elif b < 0x20 or b == 0x7F:
+                s += b"\\%03o" % b  # octal: never swallows a following hex digit
             else:
-                s += "\\%03o" % b  # octal: never swallows a following hex digit
-        lines.append(s)
+                s += bytes([b])
+        pieces.append(s)
     # every line but the last ends with \n (the last is empty for a file ending in LF)
-    parts = ['    "%s\\n"' % s for s in lines[:-1]]
-    if lines[-1]:
-        parts.append('    "%s"' % lines[-1])
-    return "\n".join(parts) if parts else '    ""'
+    pieces = [s + b"\\n" for s in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+    out, cur = [], b""
+    for s in pieces:
+        if cur and len(cur) + len(s) > WIDTH:
+            out.append(cur)
+            cur = b""
+        cur += s
+    if cur:
+        out.append(cur)
+    return "\n".join('    "%s"' % o.decode("utf-8") for o in out) if out else '    ""'
 
 
 codes = sorted(f[:-4] for f in os.listdir(here) if f.endswith(".txt"))
@@ -66,7 +79,7 @@ for c in codes:
 src.append("    {NULL, NULL, NULL, 0},")
 src.append("};")
 text = "\n".join(src) + "\n"
-with open(out + ".tmp", "w", encoding="ascii") as f:
+with open(out + ".tmp", "w", encoding="utf-8") as f:
     f.write(text)
 os.replace(out + ".tmp", out)
 print("embed.py: wrote %s (%s)" % (out, ", ".join(codes)))
