@@ -34,68 +34,13 @@
 #define MAXTOK 60
 #define SENT 6 /* a body sentence every SENT tokens */
 
-typedef struct story {
-    int ntitle, ntok;
-    int tok[MAXTOK];
-} story;
+#include "ws_test_words.h"
 
-static story S[NSTORY];
-static char dir[256];
-static ws_store *st;
 static ws_norm norm;
-
-static uint64_t rng = 7;
-static uint32_t rnd(uint32_t n)
-{
-    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng >> 33) % n;
-}
 
 static void setup(void)
 {
-    rng = 7;
-    for (int i = 0; i < NSTORY; i++) {
-        story *s = &S[i];
-        s->ntok = (int)rnd(MAXTOK);
-        s->ntitle = s->ntok ? (int)rnd(5) : 0;
-        if (s->ntitle > s->ntok) s->ntitle = s->ntok;
-        for (int k = 0; k < s->ntok; k++) s->tok[k] = (int)(rnd(NWORD) * rnd(NWORD) / NWORD);
-    }
-    snprintf(dir, sizeof dir, "/tmp/ws-test-cooc.%d", (int)getpid());
-    char cmd[600], in[300], store[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", dir, dir);
-    cr_assert_eq(system(cmd), 0);
-    snprintf(in, sizeof in, "%s/a.jsonl", dir);
-    snprintf(store, sizeof store, "%s/store", dir);
-    FILE *f = fopen(in, "w");
-    cr_assert_not_null(f);
-    for (int i = 0; i < NSTORY; i++) {
-        story *s = &S[i];
-        fprintf(f, "{\"id\": \"%d\", \"title\": \"", i);
-        for (int k = 0; k < s->ntitle; k++) fprintf(f, "%sw%03d", k ? " " : "", s->tok[k]);
-        fprintf(f, "\", \"body\": \"");
-        for (int k = s->ntitle; k < s->ntok; k++) {
-            int start = k > s->ntitle && (k - s->ntitle) % SENT == 0;
-            fprintf(f, "%s%c%03d", k == s->ntitle ? "" : start ? ". " : " ", start ? 'W' : 'w', s->tok[k]);
-        }
-        fprintf(f, "\"}\n");
-    }
-    fclose(f);
-    const char *inputs[] = {in};
-    ws_ingest_opts o;
-    ws_ingest_opts_default(&o);
-    o.store = store;
-    o.inputs = inputs;
-    o.ninputs = 1;
-    o.threads = 2;
-    o.block_tokens = 500; /* many blocks for the threads */
-    FILE *log = fopen("/dev/null", "w");
-    o.log = log;
-    ws_ingest_stats is;
-    int rc = ws_ingest(&o, &is);
-    fclose(log);
-    cr_assert_eq(rc, 0, "ingest: %s", ws_last_error());
-    cr_assert_eq(ws_store_open(store, 0, &st), 0, "%s", ws_last_error());
+    tw_build("cooc", 7, 4, 500);
     ws_norm_opts no = {0};
     cr_assert_eq(ws_norm_build(&norm, &st->dict, &no), 0);
 }
@@ -103,11 +48,7 @@ static void setup(void)
 static void teardown(void)
 {
     ws_norm_free(&norm);
-    ws_store_close(st);
-    st = NULL;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+    tw_remove();
 }
 
 TestSuite(cooc, .init = setup, .fini = teardown, .timeout = 120);
