@@ -1,6 +1,7 @@
 /*
- * Store files: segments (read, write, validate), the append-only term
- * dictionary, the per-generation term statistics and the manifest.
+ * Store files: the append-only term dictionary, the per-generation term
+ * statistics, the manifest, and the commits that publish them (segments are
+ * read and written in ws_segment.c, file helpers in ws_fileio.c).
  *
  * Every byte of every file is covered by a check: segment chunks by their
  * XXH3-64 in the footer, the footer by the trailer's XXH3, header and trailer
@@ -25,547 +26,8 @@
 #include <zstd.h>
 
 #include "ws_columns.h"
+#include "ws_fileio.h"
 #include "ws_termidx.h"
-
-/* ------------------------------------------------------------------ */
-/* small I/O helpers                                                   */
-
-static int write_all(int fd, const void *buf, size_t n, const char *path)
-{
-    const uint8_t *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return ws_error(WS_EIO, "%s: write failed: %s", path, strerror(errno));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path)
-{
-    uint8_t *p = buf;
-    while (n) {
-        ssize_t r = pread(fd, p, n, (off_t)off);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return ws_error(WS_EIO, "%s: read failed at byte %" PRIu64 ": %s", path, off, strerror(errno));
-        }
-        if (r == 0) return ws_error(WS_ECORRUPT, "%s: unexpected end of file at byte %" PRIu64, path, off);
-        p += r;
-        n -= (size_t)r;
-        off += (uint64_t)r;
-    }
-    return 0;
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = ws_malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-    return p;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return ws_error(WS_EIO, "%s: cannot open directory: %s", dir, strerror(errno));
-    int rc = 0;
-    if (fsync(fd) != 0 && errno != EINVAL) rc = ws_error(WS_EIO, "%s: fsync failed: %s", dir, strerror(errno));
-    close(fd);
-    return rc;
-}
-
-/* Give the finished temp file tmp its final name, never replacing a file
- * that already has that name: a commit must not overwrite a live file,
- * whatever a damaged or hand-made MANIFEST claims. link() fails with EEXIST
- * atomically; where the file system has no hard links, an exclusive create
- * reserves the name first and the rename then replaces only that
- * reservation. */
-static int publish_noreplace(const char *tmp, const char *final)
-{
-    if (link(tmp, final) == 0) {
-        unlink(tmp);
-        return 0;
-    }
-    if (errno == EEXIST) return ws_error(WS_EEXIST, "%s: already exists; refusing to overwrite it", final);
-    if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP && errno != ENOSYS && errno != EMLINK)
-        return ws_error(WS_EIO, "%s: cannot publish %s: %s", final, tmp, strerror(errno));
-    int fd = open(final, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ws_error(errno == EEXIST ? WS_EEXIST : WS_EIO, "%s: %s", final,
-                        errno == EEXIST ? "already exists; refusing to overwrite it" : strerror(errno));
-    close(fd);
-    if (rename(tmp, final) != 0) {
-        int rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
-        unlink(final);
-        return rc;
-    }
-    return 0;
-}
-
-int ws_zstd_compress(const void *src, size_t n, int level, ws_buf *out)
-{
-    size_t bound = ZSTD_compressBound(n);
-    out->n = 0;
-    int rc = ws_buf_reserve(out, bound);
-    if (rc) return rc;
-    size_t r = ZSTD_compress(out->p, bound, src, n, level);
-    if (ZSTD_isError(r)) return ws_error(WS_EINTERNAL, "zstd compression failed: %s", ZSTD_getErrorName(r));
-    out->n = r;
-    return 0;
-}
-
-/* Verify and decompress one zstd frame whose exact sizes are known. */
-static int zstd_unpack(const uint8_t *src, size_t n, uint64_t raw_size, ws_buf *out, const char *what)
-{
-    if (raw_size > WS_MAX_CHUNK_RAW) return ws_error(WS_ECORRUPT, "%s: declared size %" PRIu64 " too large", what, raw_size);
-    unsigned long long fcs = ZSTD_getFrameContentSize(src, n);
-    if (fcs != raw_size) return ws_error(WS_ECORRUPT, "%s: frame size does not match footer", what);
-    if (ZSTD_findFrameCompressedSize(src, n) != n) return ws_error(WS_ECORRUPT, "%s: not exactly one zstd frame", what);
-    out->n = 0;
-    int rc = ws_buf_reserve(out, (size_t)raw_size + 1);
-    if (rc) return rc;
-    size_t r = ZSTD_decompress(out->p, (size_t)raw_size, src, n);
-    if (ZSTD_isError(r) || r != raw_size) return ws_error(WS_ECORRUPT, "%s: zstd frame does not decode", what);
-    out->n = (size_t)raw_size;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* bounded little-endian reader for footers and headers                */
-
-typedef struct rd {
-    const uint8_t *p, *end;
-    int bad;
-} rd;
-
-static int rd_need(rd *r, uint64_t n)
-{
-    if (r->bad || (uint64_t)(r->end - r->p) < n) { r->bad = 1; return 0; }
-    return 1;
-}
-static uint8_t rd_u8(rd *r) { if (!rd_need(r, 1)) return 0; return *r->p++; }
-static uint16_t rd_u16(rd *r) { if (!rd_need(r, 2)) return 0; uint16_t v = (uint16_t)(r->p[0] | r->p[1] << 8); r->p += 2; return v; }
-static uint32_t rd_u32(rd *r) { if (!rd_need(r, 4)) return 0; uint32_t v = ws_le32_get(r->p); r->p += 4; return v; }
-static uint64_t rd_u64(rd *r) { if (!rd_need(r, 8)) return 0; uint64_t v = ws_le64_get(r->p); r->p += 8; return v; }
-static const uint8_t *rd_bytes(rd *r, uint64_t n) { if (!rd_need(r, n)) return NULL; const uint8_t *p = r->p; r->p += n; return p; }
-static uint64_t rd_left(const rd *r) { return r->bad ? 0 : (uint64_t)(r->end - r->p); }
-
-/* ------------------------------------------------------------------ */
-/* segments: reading                                                   */
-
-static void segment_free_parts(ws_segment *s)
-{
-    if (s->cols) {
-        for (uint32_t c = 0; c < s->ncols + (s->dateoff_col >= 0); c++) {
-            ws_free(s->cols[c].name);
-            ws_free(s->cols[c].values);
-            ws_free(s->cols[c].values_buf);
-        }
-    }
-    if (s->blocks) {
-        for (uint32_t b = 0; b < s->nblocks; b++) {
-            ws_free(s->blocks[b].sources);
-            ws_free(s->blocks[b].chunks);
-        }
-    }
-    ws_free(s->cols);
-    ws_free(s->blocks);
-}
-
-void ws_segment_close(ws_segment *s)
-{
-    if (!s) return;
-    segment_free_parts(s);
-    if (s->fd >= 0) close(s->fd);
-    ws_free(s->path);
-    ws_free(s);
-}
-
-static int corrupt(const ws_segment *s, const char *what)
-{
-    return ws_error(WS_ECORRUPT, "%s: corrupt footer: %s", s->path, what);
-}
-
-static int parse_footer(ws_segment *s, const uint8_t *f, uint64_t flen, uint64_t footer_off)
-{
-    rd r = {f, f + flen, 0};
-    s->ncols = rd_u32(&r);
-    if (s->ncols < WS_C_FIRST_TAG || s->ncols > 1024 || rd_left(&r) < (uint64_t)s->ncols * 4) return corrupt(s, "column count");
-    if (!(s->cols = ws_calloc(s->ncols, sizeof *s->cols))) return WS_ENOMEM;
-    static const uint8_t fixed_types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
-                                                        WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
-    for (uint32_t c = 0; c < s->ncols; c++) {
-        uint8_t type = rd_u8(&r);
-        uint8_t zero = rd_u8(&r);
-        uint16_t nlen = rd_u16(&r);
-        const uint8_t *name = rd_bytes(&r, nlen);
-        if (!name || zero) return corrupt(s, "column descriptor");
-        /* 1.1 (and 2.0): the last column may hold the dates' UTC offsets */
-        int dateoff = type == WS_COL_DATEOFF && (s->minor >= 1 || s->major >= 2) && c == s->ncols - 1 && c >= WS_C_FIRST_TAG;
-        /* 2.0: the token column is TOKIDS2 */
-        uint8_t want = c == WS_C_TOKIDS && s->major >= 2 ? WS_COL_TOKIDS2 : c < WS_C_FIRST_TAG ? fixed_types[c] : 0;
-        if (c < WS_C_FIRST_TAG ? type != want : type != WS_COL_MULTI && !dateoff) return corrupt(s, "column type");
-        if (!(s->cols[c].name = ws_strndup((const char *)name, nlen))) return WS_ENOMEM;
-        s->cols[c].type = type;
-    }
-    s->nblocks = rd_u32(&r);
-    uint64_t min_block = 44 + (uint64_t)s->ncols * 24;
-    if (r.bad || rd_left(&r) / min_block < s->nblocks) return corrupt(s, "block count");
-    if (s->nblocks && !(s->blocks = ws_calloc(s->nblocks, sizeof *s->blocks))) return WS_ENOMEM;
-    uint64_t expect_off = WS_SEG_HEADER_SIZE, rows = 0, toks = 0;
-    for (uint32_t b = 0; b < s->nblocks; b++) {
-        ws_block_meta *m = &s->blocks[b];
-        m->nrows = rd_u32(&r);
-        m->undated = rd_u32(&r);
-        m->min_date = (int64_t)rd_u64(&r);
-        m->max_date = (int64_t)rd_u64(&r);
-        m->ntokens = rd_u64(&r);
-        m->first_row = rd_u64(&r);
-        m->nsources = rd_u32(&r);
-        if (r.bad || m->nrows == 0 || m->undated > m->nrows || m->first_row != rows) return corrupt(s, "block statistics");
-        if (m->undated < m->nrows ? (m->min_date > m->max_date || m->min_date == WS_DATE_UNKNOWN)
-                                  : (m->min_date != WS_DATE_UNKNOWN || m->max_date != WS_DATE_UNKNOWN))
-            return corrupt(s, "block date range");
-        if (m->nsources > m->nrows || rd_left(&r) / 4 < m->nsources) return corrupt(s, "block source list");
-        if (m->nsources && !(m->sources = ws_malloc((size_t)m->nsources * 4))) return WS_ENOMEM;
-        for (uint32_t i = 0; i < m->nsources; i++) {
-            m->sources[i] = rd_u32(&r);
-            if (i && m->sources[i] <= m->sources[i - 1]) return corrupt(s, "block source list order");
-        }
-        if (rd_left(&r) / 24 < s->ncols) return corrupt(s, "chunk table");
-        if (!(m->chunks = ws_calloc(s->ncols, sizeof *m->chunks))) return WS_ENOMEM;
-        for (uint32_t c = 0; c < s->ncols; c++) {
-            ws_chunk_ref *ch = &m->chunks[c];
-            ch->offset = rd_u64(&r);
-            ch->comp_size = rd_u32(&r);
-            ch->raw_size = rd_u32(&r);
-            ch->xxh3 = rd_u64(&r);
-            if (ch->offset != expect_off || ch->comp_size == 0 || ch->raw_size > WS_MAX_CHUNK_RAW ||
-                ch->comp_size > footer_off - expect_off)
-                return corrupt(s, "chunk offset or size");
-            expect_off += ch->comp_size;
-        }
-        rows += m->nrows;
-        toks += m->ntokens;
-    }
-    if (expect_off != footer_off) return corrupt(s, "chunks do not fill the file");
-    for (uint32_t c = 0; c < s->ncols; c++) {
-        ws_column_desc *cd = &s->cols[c];
-        if (cd->type != WS_COL_DICT && cd->type != WS_COL_MULTI) continue;
-        cd->nvalues = rd_u32(&r);
-        if (r.bad || rd_left(&r) / 4 < cd->nvalues) return corrupt(s, "value list");
-        /* First pass: sizes, bounded by the footer itself. */
-        const uint8_t *save = r.p;
-        uint64_t total = 0;
-        for (uint32_t i = 0; i < cd->nvalues; i++) {
-            uint32_t len = rd_u32(&r);
-            if (!rd_bytes(&r, len)) return corrupt(s, "value list entry");
-            total += len;
-        }
-        r.p = save;
-        if (!(cd->values = ws_calloc(cd->nvalues ? cd->nvalues : 1, sizeof *cd->values))) return WS_ENOMEM;
-        if (!(cd->values_buf = ws_malloc((size_t)total + 1))) return WS_ENOMEM;
-        char *dst = cd->values_buf;
-        for (uint32_t i = 0; i < cd->nvalues; i++) {
-            uint32_t len = rd_u32(&r);
-            const uint8_t *v = rd_bytes(&r, len);
-            if (len) memcpy(dst, v, len);
-            cd->values[i] = ws_str_make(dst, len);
-            dst += len;
-        }
-    }
-    for (uint32_t b = 0; b < s->nblocks; b++) {
-        const ws_block_meta *m = &s->blocks[b];
-        if (m->nsources && m->sources[m->nsources - 1] >= s->cols[WS_C_SOURCE].nvalues) return corrupt(s, "source index");
-    }
-    s->dict_terms = rd_u32(&r);
-    s->nrows = rd_u64(&r);
-    s->ntokens = rd_u64(&r);
-    if (r.bad || rd_left(&r) != 0) return corrupt(s, "trailing bytes or truncated footer");
-    if (s->nrows != rows || s->ntokens != toks) return corrupt(s, "totals do not match blocks");
-    if (s->cols[s->ncols - 1].type == WS_COL_DATEOFF) {
-        /* hidden from ncols: every column below ncols stays a fixed or tag one */
-        s->ncols--;
-        s->dateoff_col = (int32_t)s->ncols;
-    }
-    return 0;
-}
-
-int ws_segment_open(const char *path, ws_segment **out)
-{
-    *out = NULL;
-    ws_segment *s = ws_calloc(1, sizeof *s);
-    if (!s) return WS_ENOMEM;
-    s->fd = -1;
-    s->dateoff_col = -1;
-    int rc = WS_ENOMEM;
-    uint8_t *footer = NULL;
-    if (!(s->path = ws_strndup(path, strlen(path)))) goto fail;
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        rc = ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open segment: %s", path, strerror(errno));
-        goto fail;
-    }
-    struct stat sb;
-    if (fstat(s->fd, &sb) != 0) { rc = ws_error(WS_EIO, "%s: stat failed: %s", path, strerror(errno)); goto fail; }
-    s->size = (uint64_t)sb.st_size;
-    if (s->size < WS_SEG_HEADER_SIZE + WS_SEG_TRAILER_SIZE) {
-        rc = ws_error(WS_ECORRUPT, "%s: truncated segment (%" PRIu64 " bytes)", path, s->size);
-        goto fail;
-    }
-    uint8_t head[WS_SEG_HEADER_SIZE], tail[WS_SEG_TRAILER_SIZE];
-    if ((rc = pread_all(s->fd, head, sizeof head, 0, path))) goto fail;
-    if ((rc = pread_all(s->fd, tail, sizeof tail, s->size - sizeof tail, path))) goto fail;
-    if (memcmp(head, WS_SEG_MAGIC, 8) != 0 || memcmp(tail + 32, WS_SEG_MAGIC, 8) != 0) {
-        rc = ws_error(WS_ECORRUPT, "%s: bad magic: not a wirescan segment", path);
-        goto fail;
-    }
-    /* A newer version says so at both ends; ends that disagree, or an
-     * impossible version, are damage. The low 16 bits are the major
-     * version, the high 16 the minor (1.1 added DATEOFF). */
-    uint32_t hv = ws_le32_get(head + 8), tv = ws_le32_get(tail + 24);
-    if (hv != tv || (hv & 0xFFFF) == 0) {
-        rc = ws_error(WS_ECORRUPT, "%s: bad segment format version (%u.%u at the start, %u.%u at the end)", path,
-                      hv & 0xFFFF, hv >> 16, tv & 0xFFFF, tv >> 16);
-        goto fail;
-    }
-    if ((hv & 0xFFFF) == WS_FORMAT_VERSION ? hv >> 16 > WS_FORMAT_MINOR
-                                           : (hv & 0xFFFF) != WS_FORMAT2_VERSION || hv >> 16 > WS_FORMAT2_MINOR) {
-        rc = ws_error(WS_EVERSION, "%s: segment format version %u.%u, this build reads %u.0 to %u.%u and %u.%u", path,
-                      hv & 0xFFFF, hv >> 16, WS_FORMAT_VERSION, WS_FORMAT_VERSION, WS_FORMAT_MINOR, WS_FORMAT2_VERSION,
-                      WS_FORMAT2_MINOR);
-        goto fail;
-    }
-    s->major = hv & 0xFFFF;
-    s->minor = hv >> 16;
-    if (ws_le32_get(head + 12) != 0 || ws_le32_get(tail + 28) != 0) {
-        rc = ws_error(WS_ECORRUPT, "%s: unknown flags", path);
-        goto fail;
-    }
-    uint64_t foff = ws_le64_get(tail), flen = ws_le64_get(tail + 8), fsum = ws_le64_get(tail + 16);
-    if (foff < WS_SEG_HEADER_SIZE || flen > s->size || foff > s->size - WS_SEG_TRAILER_SIZE - flen ||
-        foff + flen + WS_SEG_TRAILER_SIZE != s->size) {
-        rc = ws_error(WS_ECORRUPT, "%s: footer position out of bounds", path);
-        goto fail;
-    }
-    if (!(footer = ws_malloc((size_t)flen))) { rc = WS_ENOMEM; goto fail; }
-    if ((rc = pread_all(s->fd, footer, (size_t)flen, foff, path))) goto fail;
-    if (XXH3_64bits(footer, (size_t)flen) != fsum) {
-        rc = ws_error(WS_ECORRUPT, "%s: footer checksum mismatch", path);
-        goto fail;
-    }
-    if ((rc = parse_footer(s, footer, flen, foff))) goto fail;
-    ws_free(footer);
-    *out = s;
-    return 0;
-fail:
-    ws_free(footer);
-    ws_segment_close(s);
-    return rc;
-}
-
-int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out)
-{
-    if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
-        return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
-    const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
-    comp->n = 0;
-    int rc = ws_buf_reserve(comp, ch->comp_size);
-    if (rc) return rc;
-    if ((rc = pread_all(s->fd, comp->p, ch->comp_size, ch->offset, s->path))) return rc;
-    comp->n = ch->comp_size;
-    if (XXH3_64bits(comp->p, ch->comp_size) != ch->xxh3)
-        return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
-    char what[256];
-    snprintf(what, sizeof what, "%s: block %u column %s", s->path, block, s->cols[col].name);
-    return zstd_unpack(comp->p, comp->n, ch->raw_size, out, what);
-}
-
-int ws_segment_find_column(const ws_segment *s, const char *name)
-{
-    for (uint32_t c = 0; c < s->ncols; c++)
-        if (strcmp(s->cols[c].name, name) == 0) return (int)c;
-    return -1;
-}
-
-/* ------------------------------------------------------------------ */
-/* segments: writing                                                   */
-
-struct ws_segwriter {
-    char *path, *tmp;
-    int fd;
-    uint64_t off;
-    uint32_t ncols;
-    ws_buf footer_blocks; /* serialized block entries */
-    uint8_t *types;
-    char **names;
-    ws_str **vals;
-    uint32_t *nvals;
-    uint32_t nblocks;
-    uint64_t rows, toks;
-    uint32_t version; /* 2.0 with a TOKIDS2 column; else 1.1 when a DATEOFF column is written, else 1.0 */
-};
-
-static void put32(ws_buf *b, uint32_t v) { uint8_t t[4]; ws_le32_put(t, v); ws_buf_append(b, t, 4); }
-static void put64(ws_buf *b, uint64_t v) { uint8_t t[8]; ws_le64_put(t, v); ws_buf_append(b, t, 8); }
-
-int ws_segwriter_create(const char *path, uint32_t ncols, const uint8_t *types, const char *const *names,
-                        ws_segwriter **out)
-{
-    *out = NULL;
-    ws_segwriter *w = ws_calloc(1, sizeof *w);
-    if (!w) return WS_ENOMEM;
-    w->fd = -1;
-    w->ncols = ncols;
-    size_t pl = strlen(path);
-    w->path = ws_strndup(path, pl);
-    w->tmp = ws_malloc(pl + 5);
-    w->types = ws_malloc(ncols);
-    w->names = ws_calloc(ncols, sizeof *w->names);
-    w->vals = ws_calloc(ncols, sizeof *w->vals);
-    w->nvals = ws_calloc(ncols, sizeof *w->nvals);
-    if (!w->path || !w->tmp || !w->types || !w->names || !w->vals || !w->nvals) { ws_segwriter_abort(w); return WS_ENOMEM; }
-    memcpy(w->tmp, path, pl);
-    memcpy(w->tmp + pl, ".tmp", 5);
-    memcpy(w->types, types, ncols);
-    w->version = WS_SEG_VERSION(0);
-    for (uint32_t c = 0; c < ncols; c++)
-        if (types[c] == WS_COL_DATEOFF) w->version = WS_SEG_VERSION(1);
-    for (uint32_t c = 0; c < ncols; c++)
-        if (types[c] == WS_COL_TOKIDS2) w->version = WS_FORMAT2_VERSION | WS_FORMAT2_MINOR << 16;
-    for (uint32_t c = 0; c < ncols; c++)
-        if (!(w->names[c] = ws_strndup(names[c], strlen(names[c])))) { ws_segwriter_abort(w); return WS_ENOMEM; }
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (w->fd < 0) {
-        int rc = ws_error(WS_EIO, "%s: cannot create: %s", w->tmp, strerror(errno));
-        ws_segwriter_abort(w);
-        return rc;
-    }
-    uint8_t head[WS_SEG_HEADER_SIZE];
-    memcpy(head, WS_SEG_MAGIC, 8);
-    ws_le32_put(head + 8, w->version);
-    ws_le32_put(head + 12, 0);
-    int rc = write_all(w->fd, head, sizeof head, w->tmp);
-    if (rc) { ws_segwriter_abort(w); return rc; }
-    w->off = WS_SEG_HEADER_SIZE;
-    *out = w;
-    return 0;
-}
-
-int ws_segwriter_add_block(ws_segwriter *w, const ws_block_meta *m, const ws_buf *chunks, const uint32_t *raw_sizes)
-{
-    ws_buf *f = &w->footer_blocks;
-    int rc = ws_buf_reserve(f, 48 + (size_t)m->nsources * 4 + (size_t)w->ncols * 24);
-    if (rc) return rc;
-    put32(f, m->nrows);
-    put32(f, m->undated);
-    put64(f, (uint64_t)m->min_date);
-    put64(f, (uint64_t)m->max_date);
-    put64(f, m->ntokens);
-    put64(f, w->rows);
-    put32(f, m->nsources);
-    for (uint32_t i = 0; i < m->nsources; i++) put32(f, m->sources[i]);
-    for (uint32_t c = 0; c < w->ncols; c++) {
-        put64(f, w->off);
-        put32(f, (uint32_t)chunks[c].n);
-        put32(f, raw_sizes[c]);
-        put64(f, XXH3_64bits(chunks[c].p, chunks[c].n));
-        if ((rc = write_all(w->fd, chunks[c].p, chunks[c].n, w->tmp))) return rc;
-        w->off += chunks[c].n;
-    }
-    w->nblocks++;
-    w->rows += m->nrows;
-    w->toks += m->ntokens;
-    return 0;
-}
-
-int ws_segwriter_set_values(ws_segwriter *w, uint32_t col, const ws_str *values, uint32_t n)
-{
-    if (col >= w->ncols) return ws_error(WS_EINVAL, "no column %u", col);
-    w->vals[col] = (ws_str *)(uintptr_t)values; /* borrowed until finish */
-    w->nvals[col] = n;
-    return 0;
-}
-
-int ws_segwriter_finish(ws_segwriter *w, uint32_t dict_terms, uint64_t *bytes_out)
-{
-    ws_buf f = {0};
-    int rc = ws_buf_reserve(&f, 64);
-    /* finish frees w on every path, as the callers rely on */
-    if (rc) { ws_segwriter_abort(w); return rc; }
-    put32(&f, w->ncols);
-    for (uint32_t c = 0; c < w->ncols; c++) {
-        size_t nl = strlen(w->names[c]);
-        uint8_t t[4] = {w->types[c], 0, (uint8_t)nl, (uint8_t)(nl >> 8)};
-        ws_buf_append(&f, t, 4);
-        ws_buf_append(&f, w->names[c], nl);
-    }
-    put32(&f, w->nblocks);
-    ws_buf_append(&f, w->footer_blocks.p, w->footer_blocks.n);
-    for (uint32_t c = 0; c < w->ncols; c++) {
-        if (w->types[c] != WS_COL_DICT && w->types[c] != WS_COL_MULTI) continue;
-        put32(&f, w->nvals[c]);
-        for (uint32_t i = 0; i < w->nvals[c]; i++) {
-            put32(&f, (uint32_t)w->vals[c][i].n);
-            ws_buf_append(&f, w->vals[c][i].p, w->vals[c][i].n);
-        }
-    }
-    put32(&f, dict_terms);
-    put64(&f, w->rows);
-    put64(&f, w->toks);
-    /* ws_buf_append reports ENOMEM through its return, checked here once. */
-    if (f.n < 64 || (rc = ws_buf_reserve(&f, WS_SEG_TRAILER_SIZE))) {
-        ws_buf_free(&f);
-        ws_segwriter_abort(w);
-        return rc ? rc : WS_ENOMEM;
-    }
-    uint8_t tail[WS_SEG_TRAILER_SIZE];
-    ws_le64_put(tail, w->off);
-    ws_le64_put(tail + 8, f.n);
-    ws_le64_put(tail + 16, XXH3_64bits(f.p, f.n));
-    ws_le32_put(tail + 24, w->version);
-    ws_le32_put(tail + 28, 0);
-    memcpy(tail + 32, WS_SEG_MAGIC, 8);
-    rc = write_all(w->fd, f.p, f.n, w->tmp);
-    if (!rc) rc = write_all(w->fd, tail, sizeof tail, w->tmp);
-    uint64_t total = w->off + f.n + sizeof tail;
-    ws_buf_free(&f);
-    if (!rc && fsync(w->fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", w->tmp, strerror(errno));
-    if (!rc && close(w->fd) != 0) rc = ws_error(WS_EIO, "%s: close failed: %s", w->tmp, strerror(errno));
-    w->fd = -1;
-    if (!rc) rc = publish_noreplace(w->tmp, w->path);
-    if (rc) { ws_segwriter_abort(w); return rc; }
-    if (bytes_out) *bytes_out = total;
-    ws_free(w->tmp);
-    w->tmp = NULL;
-    ws_segwriter_abort(w); /* frees; the file is published under its name */
-    return 0;
-}
-
-void ws_segwriter_abort(ws_segwriter *w)
-{
-    if (!w) return;
-    if (w->fd >= 0) close(w->fd);
-    if (w->tmp) unlink(w->tmp);
-    for (uint32_t c = 0; w->names && c < w->ncols; c++) ws_free(w->names[c]);
-    ws_free(w->names);
-    ws_free(w->types);
-    ws_free(w->vals);
-    ws_free(w->nvals);
-    ws_buf_free(&w->footer_blocks);
-    ws_free(w->path);
-    ws_free(w->tmp);
-    ws_free(w);
-}
 
 /* ------------------------------------------------------------------ */
 /* dictionary                                                          */
@@ -724,7 +186,7 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
     while (off < bytes && !rc) {
         uint8_t h[WS_DIC_HEADER_SIZE];
         if (bytes - off < sizeof h) { rc = ws_error(WS_ECORRUPT, "%s: truncated record at byte %" PRIu64, path, off); break; }
-        if ((rc = pread_all(fd, h, sizeof h, off, path))) break;
+        if ((rc = ws_file_pread_all(fd, h, sizeof h, off, path))) break;
         uint32_t n = ws_le32_get(h + 12), csz = ws_le32_get(h + 24), rsz = ws_le32_get(h + 28);
         if (memcmp(h, WS_DIC_MAGIC, 8) || csz > bytes - off - sizeof h || csz == 0) {
             rc = ws_error(WS_ECORRUPT, "%s: bad dictionary record header at byte %" PRIu64, path, off);
@@ -732,7 +194,7 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
         }
         comp.n = 0;
         if ((rc = ws_buf_reserve(&comp, csz))) break;
-        if ((rc = pread_all(fd, comp.p, csz, off + sizeof h, path))) break;
+        if ((rc = ws_file_pread_all(fd, comp.p, csz, off + sizeof h, path))) break;
         XXH3_state_t st;
         XXH3_64bits_reset(&st);
         XXH3_64bits_update(&st, h, 32);
@@ -755,7 +217,7 @@ static int dict_load(ws_dict *d, const char *path, uint64_t bytes, uint32_t expe
             rc = ws_error(WS_ECORRUPT, "%s: bad dictionary record header at byte %" PRIu64, path, off);
             break;
         }
-        if ((rc = zstd_unpack(comp.p, csz, rsz, &raw, path))) break;
+        if ((rc = ws_zstd_unpack(comp.p, csz, rsz, &raw, path))) break;
         const uint8_t *p = raw.p, *end = raw.p + raw.n;
         uint64_t *lens = ws_malloc(((size_t)n + 1) * sizeof *lens);
         if (!lens) { rc = WS_ENOMEM; break; }
@@ -804,7 +266,7 @@ static int stats_load(ws_dict *d, const char *path, uint64_t *nstories, uint64_t
     }
     size_t size = (size_t)sb.st_size;
     if (!(all = ws_malloc(size))) { rc = WS_ENOMEM; goto out; }
-    if ((rc = pread_all(fd, all, size, 0, path))) goto out;
+    if ((rc = ws_file_pread_all(fd, all, size, 0, path))) goto out;
     if (XXH3_64bits(all, size - 8) != ws_le64_get(all + size - 8)) { rc = ws_error(WS_ECORRUPT, "%s: checksum mismatch", path); goto out; }
     uint32_t ver = ws_le32_get(all + 8);
     if (!memcmp(all, WS_STA_MAGIC, 8) && ver > WS_FORMAT_VERSION) {
@@ -820,7 +282,7 @@ static int stats_load(ws_dict *d, const char *path, uint64_t *nstories, uint64_t
     *ntokens = ws_le64_get(all + 24);
     uint64_t rsz = ws_le64_get(all + 40);
     if (rsz > (uint64_t)d->nterms * 20 + 1) { rc = ws_error(WS_ECORRUPT, "%s: bad statistics size", path); goto out; }
-    if ((rc = zstd_unpack(all + WS_STA_HEADER_SIZE, size - WS_STA_HEADER_SIZE - 8, rsz, &raw, path))) goto out;
+    if ((rc = ws_zstd_unpack(all + WS_STA_HEADER_SIZE, size - WS_STA_HEADER_SIZE - 8, rsz, &raw, path))) goto out;
     const uint8_t *p = raw.p, *end = raw.p + raw.n;
     for (uint32_t i = 0; i < d->nterms; i++) {
         if (ws_varint_get(&p, end, &d->cf[i]) || ws_varint_get(&p, end, &d->df[i]) || d->df[i] > d->cf[i] ||
@@ -989,7 +451,7 @@ static int read_small_file(const char *path, char **out, size_t *n, size_t limit
     }
     char *buf = ws_malloc((size_t)sb.st_size + 1);
     if (!buf) { close(fd); return WS_ENOMEM; }
-    int rc = pread_all(fd, buf, (size_t)sb.st_size, 0, path);
+    int rc = ws_file_pread_all(fd, buf, (size_t)sb.st_size, 0, path);
     close(fd);
     if (rc) { ws_free(buf); return rc; }
     buf[sb.st_size] = 0;
@@ -1002,7 +464,7 @@ static int read_small_file(const char *path, char **out, size_t *n, size_t limit
  * covers exactly the store's dictionary, segments and blocks). */
 static int index_load(ws_store *st)
 {
-    char *p = path_join(st->dir, st->index_name), *data = NULL;
+    char *p = ws_path_join(st->dir, st->index_name), *data = NULL;
     size_t n = 0;
     int rc = p ? read_small_file(p, &data, &n, (size_t)1 << 34) : WS_ENOMEM;
     if (rc == WS_ENOENT) rc = ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p);
@@ -1077,7 +539,7 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
     if (!st) return WS_ENOMEM;
     int rc = WS_ENOMEM;
     char *mpath = NULL, *text = NULL, *p = NULL;
-    if (!(st->dir = ws_strndup(dir, strlen(dir))) || !(mpath = path_join(dir, MANIFEST_NAME))) goto fail;
+    if (!(st->dir = ws_strndup(dir, strlen(dir))) || !(mpath = ws_path_join(dir, MANIFEST_NAME))) goto fail;
     size_t n = 0;
     rc = read_small_file(mpath, &text, &n, 64u << 20);
     if (rc == WS_ENOENT) {
@@ -1106,13 +568,13 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
     uint32_t nterms = 0;
     if ((rc = manifest_parse(st, text, n, mpath, &nterms))) goto fail;
     if ((rc = dict_grow(&st->dict, nterms + 1, 1))) goto fail;
-    if (!(p = path_join(dir, DICT_NAME))) { rc = WS_ENOMEM; goto fail; }
+    if (!(p = ws_path_join(dir, DICT_NAME))) { rc = WS_ENOMEM; goto fail; }
     if ((rc = dict_load(&st->dict, p, st->dict_bytes, nterms))) goto fail;
     ws_free(p);
     p = NULL;
     if (st->stats_name) {
         uint64_t ns = 0, nt = 0;
-        if (!(p = path_join(dir, st->stats_name))) { rc = WS_ENOMEM; goto fail; }
+        if (!(p = ws_path_join(dir, st->stats_name))) { rc = WS_ENOMEM; goto fail; }
         if ((rc = stats_load(&st->dict, p, &ns, &nt))) goto fail;
         if (ns != st->nstories || nt != st->ntokens) { rc = ws_error(WS_ECORRUPT, "%s: totals disagree with MANIFEST", p); goto fail; }
         ws_free(p);
@@ -1124,7 +586,7 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
     if (st->nsegs && !(st->segs = ws_calloc(st->nsegs, sizeof *st->segs))) { rc = WS_ENOMEM; goto fail; }
     uint64_t rows = 0;
     for (uint32_t i = 0; i < st->nsegs; i++) {
-        if (!(p = path_join(dir, st->mseg[i].name))) { rc = WS_ENOMEM; goto fail; }
+        if (!(p = ws_path_join(dir, st->mseg[i].name))) { rc = WS_ENOMEM; goto fail; }
         if ((rc = ws_segment_open(p, &st->segs[i]))) {
             /* Listed but gone: the store is damaged (5), like a missing
              * dictionary or statistics file. */
@@ -1176,7 +638,7 @@ int ws_store_open(const char *dir, int allow_missing, ws_store **out)
         rc = store_open_once(dir, allow_missing, out, &used, &ulen);
         int again = 0;
         if (rc && rc != WS_ENOMEM && used && attempt < 100) {
-            char *mpath = path_join(dir, MANIFEST_NAME);
+            char *mpath = ws_path_join(dir, MANIFEST_NAME);
             char saved[1024];
             snprintf(saved, sizeof saved, "%s", ws_last_error());
             int r2 = mpath ? read_small_file(mpath, &now, &nlen, 64u << 20) : WS_ENOMEM;
@@ -1221,7 +683,7 @@ int ws_store_cleanup(const ws_store *st)
          * (Segments are never unlisted, so no reader needs an unlisted one.) */
         if (st->generation >= 2 && valid_name(n, "stats-", ".wst") && name_generation(n) == st->generation - 1) continue;
         if (st->generation >= 2 && valid_name(n, "tidx-", ".wsx") && name_generation(n) == st->generation - 1) continue;
-        char *p = path_join(st->dir, n);
+        char *p = ws_path_join(st->dir, n);
         if (p) unlink(p);
         ws_free(p);
     }
@@ -1233,17 +695,17 @@ int ws_store_cleanup(const ws_store *st)
  * replace an existing file of that name. */
 static int write_file_atomic(const char *dir, const char *name, const void *data, size_t n, int noreplace)
 {
-    char *final = path_join(dir, name);
+    char *final = ws_path_join(dir, name);
     char *tmp = final ? ws_malloc(strlen(final) + 5) : NULL;
     if (!tmp) { ws_free(final); return WS_ENOMEM; }
     sprintf(tmp, "%s.tmp", final);
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) rc = ws_error(WS_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    if (!rc) rc = write_all(fd, data, n, tmp);
+    if (!rc) rc = ws_file_write_all(fd, data, n, tmp);
     if (!rc && fsync(fd) != 0) rc = ws_error(WS_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
     if (fd >= 0 && close(fd) != 0 && !rc) rc = ws_error(WS_EIO, "%s: close failed: %s", tmp, strerror(errno));
-    if (!rc && noreplace) rc = publish_noreplace(tmp, final);
+    if (!rc && noreplace) rc = ws_publish_noreplace(tmp, final);
     else if (!rc && rename(tmp, final) != 0) rc = ws_error(WS_EIO, "%s: rename failed: %s", final, strerror(errno));
     if (rc) unlink(tmp);
     ws_free(tmp);
@@ -1253,7 +715,7 @@ static int write_file_atomic(const char *dir, const char *name, const void *data
 
 static int dict_append(ws_store *st, const ws_dict *d, uint32_t from, uint64_t *new_bytes)
 {
-    char *path = path_join(st->dir, DICT_NAME);
+    char *path = ws_path_join(st->dir, DICT_NAME);
     if (!path) return WS_ENOMEM;
     int rc = 0;
     ws_buf raw = {0}, comp = {0};
@@ -1284,7 +746,7 @@ static int dict_append(ws_store *st, const ws_dict *d, uint32_t from, uint64_t *
     XXH3_64bits_update(&xs, comp.p, comp.n);
     ws_le64_put(h + 32, XXH3_64bits_digest(&xs));
     if (lseek(fd, (off_t)st->dict_bytes, SEEK_SET) < 0) { rc = ws_error(WS_EIO, "%s: seek failed", path); goto out; }
-    if ((rc = write_all(fd, h, sizeof h, path)) || (rc = write_all(fd, comp.p, comp.n, path))) goto out;
+    if ((rc = ws_file_write_all(fd, h, sizeof h, path)) || (rc = ws_file_write_all(fd, comp.p, comp.n, path))) goto out;
     if (fsync(fd) != 0) { rc = ws_error(WS_EIO, "%s: fsync failed: %s", path, strerror(errno)); goto out; }
     *new_bytes = st->dict_bytes + sizeof h + comp.n;
 out:
@@ -1331,7 +793,7 @@ out:
  * extra bytes anyway, and the next writer would cut them too.) */
 static void dict_untear(const ws_store *st)
 {
-    char *p = path_join(st->dir, DICT_NAME);
+    char *p = ws_path_join(st->dir, DICT_NAME);
     if (!p) return;
     if (st->dict_bytes || st->generation) {
         if (truncate(p, (off_t)st->dict_bytes) != 0) { /* best effort */ }
@@ -1344,7 +806,7 @@ static void dict_untear(const ws_store *st)
 /* Does the MANIFEST now on disk mention name? (after a failed commit) */
 static int manifest_lists(const char *dir, const char *name)
 {
-    char *p = path_join(dir, MANIFEST_NAME), *text = NULL;
+    char *p = ws_path_join(dir, MANIFEST_NAME), *text = NULL;
     size_t n = 0;
     int yes = p && read_small_file(p, &text, &n, 64u << 20) == 0 && strstr(text, name) != NULL;
     ws_free(p);
@@ -1363,7 +825,7 @@ static int index_write(const ws_store *st, const ws_dict *dict, const char *new_
     uint32_t n = st->nsegs;
     int rc = 0;
     if (new_seg) {
-        char *p = path_join(st->dir, new_seg);
+        char *p = ws_path_join(st->dir, new_seg);
         rc = p ? ws_segment_open(p, &ns) : WS_ENOMEM;
         ws_free(p);
         if (!rc) segs[n++] = ns;
@@ -1437,7 +899,7 @@ int ws_store_commit_minhash(ws_store *st)
     int rc = manifest_text(st, st->generation, st->nstories, st->ntokens, st->dict.nterms, st->dict_bytes, st->stats_name,
                            NULL, 0, 0, st->index_name, st->index_bytes, &m);
     if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
-    if (!rc) rc = fsync_dir(st->dir);
+    if (!rc) rc = ws_fsync_dir(st->dir);
     ws_buf_free(&m);
     return rc;
 }
@@ -1457,7 +919,7 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     if (st->tidx || st->build_index || !st->nsegs) {
         snprintf(index_name, sizeof index_name, "tidx-%06llu.wsx", (unsigned long long)gen);
         if ((rc = index_write(st, dict, new_seg, index_name, &index_bytes))) {
-            char *p = path_join(st->dir, stats_name);
+            char *p = ws_path_join(st->dir, stats_name);
             if (p) unlink(p);
             ws_free(p);
             dict_untear(st);
@@ -1469,16 +931,16 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     rc = manifest_text(st, gen, nstories, ntokens, dict->nterms, dict_bytes, stats_name, new_seg, seg_bytes, seg_rows,
                        index_name, index_bytes, &m);
     if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
-    if (!rc) rc = fsync_dir(st->dir);
+    if (!rc) rc = ws_fsync_dir(st->dir);
     ws_buf_free(&m);
     if (rc) {
         /* Whether the rename happened is unknown only if the directory
          * fsync failed; then the new MANIFEST may be live: keep its files. */
         if (!manifest_lists(st->dir, stats_name)) {
-            char *p = path_join(st->dir, stats_name);
+            char *p = ws_path_join(st->dir, stats_name);
             if (p) unlink(p);
             ws_free(p);
-            if (index_name[0] && (p = path_join(st->dir, index_name))) unlink(p);
+            if (index_name[0] && (p = ws_path_join(st->dir, index_name))) unlink(p);
             ws_free(p);
             dict_untear(st);
         }
@@ -1491,11 +953,11 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
     if (gen >= 3) {
         char old[64];
         snprintf(old, sizeof old, "stats-%06llu.wst", (unsigned long long)(gen - 2));
-        char *p = path_join(st->dir, old);
+        char *p = ws_path_join(st->dir, old);
         if (p) unlink(p);
         ws_free(p);
         snprintf(old, sizeof old, "tidx-%06llu.wsx", (unsigned long long)(gen - 2));
-        if ((p = path_join(st->dir, old))) unlink(p);
+        if ((p = ws_path_join(st->dir, old))) unlink(p);
         ws_free(p);
     }
     return 0;
@@ -1526,7 +988,7 @@ int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t
      * blocks in the same order, so the same bytes under the new name. */
     if (!rc && !empty && st->index_name) {
         snprintf(index_name, sizeof index_name, "tidx-%06llu.wsx", (unsigned long long)gen);
-        char *p = path_join(st->dir, st->index_name), *data = NULL;
+        char *p = ws_path_join(st->dir, st->index_name), *data = NULL;
         size_t n = 0;
         rc = p ? read_small_file(p, &data, &n, (size_t)1 << 40) : WS_ENOMEM;
         if (!rc) rc = write_file_atomic(st->dir, index_name, data, n, 1);
@@ -1554,7 +1016,7 @@ int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t
         st->format = old_format;
     }
     if (!rc) rc = write_file_atomic(st->dir, MANIFEST_NAME, m.p, m.n, 0);
-    if (!rc) rc = fsync_dir(st->dir);
+    if (!rc) rc = ws_fsync_dir(st->dir);
     ws_buf_free(&m);
     ws_free(nw);
     char *p;
@@ -1562,8 +1024,8 @@ int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t
         /* As in ws_store_commit: a failed directory fsync may leave the new
          * MANIFEST live; keep its files then. */
         if (!empty && (!stats_name[0] || !manifest_lists(st->dir, stats_name))) {
-            if (stats_name[0] && (p = path_join(st->dir, stats_name))) unlink(p), ws_free(p);
-            if (index_name[0] && (p = path_join(st->dir, index_name))) unlink(p), ws_free(p);
+            if (stats_name[0] && (p = ws_path_join(st->dir, stats_name))) unlink(p), ws_free(p);
+            if (index_name[0] && (p = ws_path_join(st->dir, index_name))) unlink(p), ws_free(p);
         }
         return rc;
     }
@@ -1571,20 +1033,20 @@ int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t
      * the old MANIFEST holds them open or, finding one gone, reads the new
      * MANIFEST (ws_store_open retries). */
     for (uint32_t i = 0; i < st->nsegs; i++) {
-        if ((p = path_join(st->dir, old[i].name))) unlink(p);
+        if ((p = ws_path_join(st->dir, old[i].name))) unlink(p);
         ws_free(p);
-        if (old[i].mh && (p = path_join(st->dir, old[i].mh))) unlink(p), ws_free(p);
+        if (old[i].mh && (p = ws_path_join(st->dir, old[i].mh))) unlink(p), ws_free(p);
     }
-    if (!empty && st->stats_name && (p = path_join(st->dir, st->stats_name))) unlink(p), ws_free(p);
-    if (!empty && st->index_name && (p = path_join(st->dir, st->index_name))) unlink(p), ws_free(p);
+    if (!empty && st->stats_name && (p = ws_path_join(st->dir, st->stats_name))) unlink(p), ws_free(p);
+    if (!empty && st->index_name && (p = ws_path_join(st->dir, st->index_name))) unlink(p), ws_free(p);
     /* and the previous generation's, kept by the last commit for readers of
      * the MANIFEST before it: such a reader retries with the new one */
     if (!empty && st->generation >= 2) {
         char old_name[64];
         snprintf(old_name, sizeof old_name, "stats-%06llu.wst", (unsigned long long)(st->generation - 1));
-        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
+        if ((p = ws_path_join(st->dir, old_name))) unlink(p), ws_free(p);
         snprintf(old_name, sizeof old_name, "tidx-%06llu.wsx", (unsigned long long)(st->generation - 1));
-        if ((p = path_join(st->dir, old_name))) unlink(p), ws_free(p);
+        if ((p = ws_path_join(st->dir, old_name))) unlink(p), ws_free(p);
     }
     return 0;
 }
