@@ -200,9 +200,11 @@ void ws_mpi_init(int *argc, char ***argv)
 int ws_mpi_finish(int status)
 {
     if (!g_on) return status;
-    if (getenv("WIRESCAN_MPI_STATS"))
-        fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state%s%.0llu%s\n", g_rank, g_size, g_sent,
-                g_rounds ? " in " : "", g_rounds, g_rounds ? " exchange rounds" : "");
+    if (getenv("WIRESCAN_MPI_STATS")) {
+        char rounds[48] = "";
+        if (g_rounds) snprintf(rounds, sizeof rounds, " in %llu exchange rounds", g_rounds);
+        fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state%s\n", g_rank, g_size, g_sent, rounds);
+    }
     /* A usage error (2) comes from the same command line on every rank. */
     if (status && status != 2 && g_size > 1 && !g_agreed) {
         /* Only this rank may know: the others could be waiting for it. */
