@@ -16,6 +16,7 @@
 static int g_on, g_rank, g_size = 1, g_agreed;
 static ws_dist g_dist;
 static unsigned long long g_sent; /* bytes this rank sent through the collectives */
+static unsigned long long g_rounds; /* all-to-all exchanges this rank took part in */
 
 static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
 {
@@ -132,11 +133,13 @@ static int recv_rows(void *ctx, int from, int (*each)(void *, const void *, size
 
 /* Every rank's buffers to every rank: the lengths (MPI_Alltoall), then
  * the bytes (MPI_Alltoallv; one rank's bytes to another below 2 GiB, and
- * all it receives below 2 GiB). */
+ * all it receives below 2 GiB: all-pairs cooc keeps each round far below
+ * that, see ws_k_cooc_dist.c). One call is one round. */
 static int alltoall(void *ctx, const void *const *data, const size_t *len,
                     int (*each)(void *, int, const void *, size_t), void *arg)
 {
     (void)ctx;
+    g_rounds++;
     int rc = 0, n = g_size;
     int *sc = calloc((size_t)n, sizeof *sc), *so = calloc((size_t)n, sizeof *so);
     int *rcnt = calloc((size_t)n, sizeof *rcnt), *ro = calloc((size_t)n, sizeof *ro);
@@ -197,8 +200,11 @@ void ws_mpi_init(int *argc, char ***argv)
 int ws_mpi_finish(int status)
 {
     if (!g_on) return status;
-    if (getenv("WIRESCAN_MPI_STATS"))
-        fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state\n", g_rank, g_size, g_sent);
+    if (getenv("WIRESCAN_MPI_STATS")) {
+        char rounds[48] = "";
+        if (g_rounds) snprintf(rounds, sizeof rounds, " in %llu exchange rounds", g_rounds);
+        fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state%s\n", g_rank, g_size, g_sent, rounds);
+    }
     /* A usage error (2) comes from the same command line on every rank. */
     if (status && status != 2 && g_size > 1 && !g_agreed) {
         /* Only this rank may know: the others could be waiting for it. */

@@ -1145,6 +1145,61 @@ int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t 
     return rc;
 }
 
+/* As take, but the state's pairs are first set apart (the table spilled
+ * as a run, or moved aside without spill ops; the runs list and the
+ * triangle detached), so fn may add pairs to the same state with
+ * ws_cooc_pairs_put while the old ones stream out (the bounded exchange:
+ * received pairs go into the emptied table, which spills within its share
+ * as in one process). Dense pairs come first, then the merged runs in key
+ * order, then (without spill ops) the set-apart table. */
+int ws_cooc_pairs_stream(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg)
+{
+    cooc_state *s = state;
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
+    int rc = 0;
+    pmap old = {0};
+    if (b->tab.used) {
+        if (p->spill) {
+            rc = table_spill(p, b);
+        } else { /* no budget: the table moves aside, a small one takes its place */
+            old = b->tab;
+            memset(&b->tab, 0, sizeof b->tab);
+            b->tab.seed = ws_hmap_mix(old.seed + 0x9e3779b97f4a7c15ULL);
+            rc = table_alloc(b, 4096);
+        }
+    }
+    uint32_t *runs = b->runs;
+    size_t nruns = b->nruns;
+    b->runs = NULL, b->nruns = b->caprun = 0;
+    uint64_t *dense = b->dense;
+    uint32_t nd = s->nd;
+    b->dense = NULL, s->nd = 0; /* puts go to the hash table from here on */
+    if (!rc && nd && dense) {
+        uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
+        if (!ids) rc = ws_error(WS_ENOMEM, "out of memory");
+        for (uint32_t i = 0; ids && i < s->n; i++)
+            if (p->dense_rank[i] != NONE) ids[p->dense_rank[i]] = i;
+        for (uint32_t hi = 1; !rc && hi < nd; hi++)
+            for (uint32_t lo = 0; lo < hi && !rc; lo++) {
+                uint64_t a = dense[(size_t)hi * (hi - 1) / 2 + lo];
+                if (a) rc = fn(arg, pair_key(ids[lo], ids[hi]), a);
+            }
+        ws_free(ids);
+    }
+    ws_free(dense);
+    if (!rc && nruns) {
+        take_ctx t = {fn, arg};
+        rc = p->spill->merge(p->spill->ctx, runs, nruns, sizeof(pslot), key_cmp, key_combine,
+                             p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
+    }
+    ws_free(runs);
+    for (size_t i = 0; !rc && old.slots && i < old.cap; i++)
+        if (old.slots[i].key != EMPTY) rc = fn(arg, old.slots[i].key, old.slots[i].val);
+    if (old.slots) pmap_free(&old);
+    return rc;
+}
+
 int ws_cooc_pairs_put(void *state, uint64_t key, uint64_t count)
 {
     cooc_state *s = state;

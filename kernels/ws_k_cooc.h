@@ -59,6 +59,8 @@ typedef struct ws_cooc_stats {
     uint64_t pair_events;  /* pair increments counted (all pairs) */
     uint64_t pairs;        /* distinct pairs after merging */
     uint64_t runs;         /* runs spilled (count tables and output sort) */
+    uint64_t rounds;       /* across ranks: rounds of the all-pairs exchange */
+    uint64_t xsent;        /* across ranks: pair bytes this rank packed for the exchange */
 } ws_cooc_stats;
 
 typedef struct ws_cooc_params {
@@ -95,6 +97,11 @@ typedef struct ws_cooc_params {
     int none;                       /* --term given but none occurs: nothing to count, header only */
     uint32_t ntargets_given;        /* --term options given (for the header when none occurs) */
     ws_cooc_stats *stats;           /* may be NULL */
+    /* Across ranks (all pairs): the bytes of pairs one rank packs per
+     * exchange round, at most round_bytes / ranks to any one rank (the
+     * plan counts three times this in --mem: the packed buffers, the
+     * transport's send copy and what one round receives). */
+    size_t round_bytes;
 } ws_cooc_params;
 
 extern const ws_kernel ws_kernel_cooc;
@@ -133,6 +140,9 @@ ws_cooc_view ws_cooc_state_view(void *state);
  * keys min << 32 | max of normalised ids), once each; the state is left
  * with an empty hash table and no triangle. */
 int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg);
+/* As take, but fn may call ws_cooc_pairs_put on the same state (those
+ * pairs are not streamed): the pairs held at the call are set apart first. */
+int ws_cooc_pairs_stream(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg);
 /* Add count to pair key (the hash table, spilling within the budget). */
 int ws_cooc_pairs_put(void *state, uint64_t key, uint64_t count);
 /* The kernel's exchange, pack and unpack for all pairs. */

@@ -5,11 +5,11 @@
  *   1. marginals: every rank's contexts, pair events and marginal counts
  *      are summed on rank 0 and sent back to every rank (vocabulary-sized:
  *      small next to the pairs);
- *   2. exchange (ws_dist alltoall): each rank streams its merged pairs
- *      (dense triangle, hash table, spilled runs) into one buffer per
- *      rank by a hash of the pair key; each rank adds what it receives
- *      into its own table (spilling within --mem as in one process), so
- *      each pair's total ends up on exactly one rank;
+ *   2. exchange (ws_dist alltoall, in rounds of bounded buffers): each
+ *      rank streams its merged pairs (dense triangle, spilled runs) into
+ *      one buffer per rank by a hash of the pair key; each rank adds what
+ *      it receives into its own emptied table (spilling within --mem as
+ *      in one process), so each pair's total ends up on exactly one rank;
  *   3. candidates (pack, ranks > 0): a rank ranks its partition with the
  *      global marginals and sends rank 0 only the pairs that can be in the
  *      report: with --top N, those whose rank key is at most the N-th
@@ -87,22 +87,25 @@ static int set_each(void *arg, const void *data, size_t len)
     return get_counts(data, (const uint8_t *)data + len, arg, 0);
 }
 
-/* ---- 2. exchange ---- */
+/* ---- 2. exchange ----
+ * In rounds, so that its buffers stay within --mem whatever the size of
+ * the table: the rank's pairs stream out in key order (ws_cooc_pairs_stream)
+ * into one buffer per rank; when one of them holds round_bytes / ranks, a
+ * round runs: every rank sends what it has packed and adds what it gets into
+ * its emptied table (which spills as in one process), then an all-reduce max
+ * of "more to come" (1), "done" (0) or "failed" (2) decides whether another
+ * round follows. A rank that is done takes part in the others' rounds with
+ * nothing to send; a failure anywhere ends the rounds on every rank. */
 
 typedef struct part_ctx {
+    void *state;
+    const ws_dist *d;
     ws_buf *out;
-    int size;
+    size_t cap;     /* bytes per destination before a round runs */
+    int rc;         /* this rank's first error */
+    int stopped;    /* a failure somewhere ended the rounds */
+    uint64_t rounds, sent;
 } part_ctx;
-
-static int part_pair(void *arg, uint64_t key, uint64_t count)
-{
-    part_ctx *c = arg;
-    ws_buf *b = &c->out[mixh(key) % (uint64_t)c->size];
-    if (ws_buf_reserve(b, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory partitioning pairs");
-    ws_buf_put_varint(b, key);
-    ws_buf_put_varint(b, count);
-    return 0;
-}
 
 static int recv_pairs(void *arg, int from, const void *data, size_t len)
 {
@@ -113,6 +116,57 @@ static int recv_pairs(void *arg, int from, const void *data, size_t len)
             return ws_error(WS_ECORRUPT, "cooc: malformed pairs from rank %d", from);
         int rc = ws_cooc_pairs_put(arg, key, count);
         if (rc) return rc;
+    }
+    return 0;
+}
+
+/* One round, collective. more: 1 when this rank has pairs left after this
+ * round. Returns 1 when some rank has (another round follows). */
+static int round_run(part_ctx *c, int more)
+{
+    const ws_dist *d = c->d;
+    const void *data[64], **dp = data;
+    size_t lens[64], *lp = lens;
+    static const uint8_t none = 0;
+    if (d->size > 64) {
+        dp = ws_calloc((size_t)d->size, sizeof *dp);
+        lp = ws_calloc((size_t)d->size, sizeof *lp);
+        if ((!dp || !lp) && !c->rc) c->rc = ws_error(WS_ENOMEM, "out of memory");
+    }
+    if (dp && lp) {
+        for (int r = 0; r < d->size; r++) {
+            dp[r] = !c->rc && c->out[r].p ? c->out[r].p : &none;
+            lp[r] = !c->rc ? c->out[r].n : 0;
+            c->sent += lp[r];
+        }
+        int arc = d->alltoall(d->ctx, dp, lp, recv_pairs, c->state);
+        if (!c->rc) c->rc = arc;
+    } /* (without them this rank cannot take part: the job then fails through mpirun) */
+    if (dp != data) ws_free(dp);
+    if (lp != lens) ws_free(lp);
+    for (int r = 0; r < d->size; r++) c->out[r].n = 0;
+    c->rounds++;
+    int flag = c->rc ? 2 : more, mrc = d->max_int(d->ctx, &flag);
+    if (mrc) {
+        if (!c->rc) c->rc = mrc;
+        flag = 2;
+    }
+    if (flag == 2) c->stopped = 1;
+    return flag == 1;
+}
+
+static int part_pair(void *arg, uint64_t key, uint64_t count)
+{
+    part_ctx *c = arg;
+    ws_buf *b = &c->out[mixh(key) % (uint64_t)c->d->size];
+    /* (reserved at the start: cap plus one pair, so this never grows) */
+    if (ws_buf_reserve(b, 2 * WS_VARINT_MAX)) return c->rc = ws_error(WS_ENOMEM, "out of memory partitioning pairs");
+    ws_buf_put_varint(b, key);
+    ws_buf_put_varint(b, count);
+    if (b->n >= c->cap) {
+        round_run(c, 1);
+        if (c->rc) return c->rc;
+        if (c->stopped) return ws_error(WS_EIO, "rank %d: the exchange of pairs failed on another rank", c->d->rank);
     }
     return 0;
 }
@@ -144,26 +198,27 @@ int ws_cooc_exchange(void *state, const ws_query *q, const ws_dist *d)
     ws_free(sc.sum.freq);
     ws_buf_free(&mine);
     ws_buf_free(&tot);
-    /* 2. the pairs to the rank their hash names */
-    ws_buf *out = ws_calloc((size_t)d->size, sizeof *out);
-    const void **data = ws_calloc((size_t)d->size, sizeof *data);
-    size_t *len = ws_calloc((size_t)d->size, sizeof *len);
-    if (!rc && (!out || !data || !len)) rc = ws_error(WS_ENOMEM, "out of memory");
-    part_ctx pc = {out, d->size};
-    if (!rc) rc = ws_cooc_pairs_take(state, part_pair, &pc);
-    static const uint8_t none = 0;
-    for (int r = 0; len && data && r < d->size; r++) {
-        data[r] = !rc && out[r].p ? out[r].p : &none;
-        len[r] = !rc ? out[r].n : 0;
-    }
-    if (len && data) { /* (without them this rank cannot take part: the job then fails through mpirun) */
-        int arc = d->alltoall(d->ctx, data, len, recv_pairs, state);
-        if (!rc) rc = arc;
-    }
-    for (int r = 0; out && r < d->size; r++) ws_buf_free(&out[r]);
-    ws_free(out);
-    ws_free(data);
-    ws_free(len);
+    /* 2. the pairs to the rank their hash names, in rounds */
+    size_t round = v.p->round_bytes ? v.p->round_bytes : (size_t)256 << 20;
+    size_t cap = round / (size_t)d->size;
+    if (cap < 256) cap = 256;
+    part_ctx pc = {state, d, ws_calloc((size_t)d->size, sizeof(ws_buf)), cap, rc, 0, 0, 0};
+    if (!pc.out && !pc.rc) pc.rc = ws_error(WS_ENOMEM, "out of memory");
+    for (int r = 0; pc.out && !pc.rc && r < d->size; r++)
+        if (ws_buf_reserve(&pc.out[r], cap + 2 * WS_VARINT_MAX)) pc.rc = ws_error(WS_ENOMEM, "out of memory for the exchange buffers");
+    if (pc.out) {
+        if (!pc.rc) {
+            int src = ws_cooc_pairs_stream(state, part_pair, &pc);
+            if (!pc.rc) pc.rc = src;
+        }
+        /* this rank's last round, then the others' until every rank is done */
+        if (!pc.stopped)
+            while (round_run(&pc, 0) && !pc.stopped) {}
+    } /* (without them this rank cannot take part: the job then fails through mpirun) */
+    for (int r = 0; pc.out && r < d->size; r++) ws_buf_free(&pc.out[r]);
+    ws_free(pc.out);
+    if (v.p->stats) v.p->stats->rounds = pc.rounds, v.p->stats->xsent = pc.sent;
+    rc = pc.rc;
     /* every rank learns whether all went well */
     int bad = rc != 0, mrc = d->max_int(d->ctx, &bad);
     if (rc) return rc;

@@ -190,6 +190,19 @@ int ws_cooc_prepare(const ws_plan *plan, const ws_params *prm, ws_query *q, void
         }
         kbudget = mem - fixed - blocks - margin;
     }
+    if (plan->ranks > 1 && !nterms) {
+        /* All pairs across ranks: the exchange runs in rounds of at most
+         * round_bytes packed per rank. Its buffers (the packed pairs, the
+         * transport's copy, one round received) live beside the table,
+         * so under --mem they come out of the kernel's budget: a 24th
+         * per round, an eighth in all. Without --mem, rounds of 256 MiB.
+         * Either way a round stays far below MPI's 2 GiB int counts. */
+        size_t round = mem ? kbudget / 24 : (size_t)256 << 20;
+        if (round < ((size_t)16 << 10)) round = (size_t)16 << 10;
+        if (round > ((size_t)1 << 30)) round = (size_t)1 << 30;
+        if (mem) kbudget -= 3 * round < kbudget / 2 ? 3 * round : kbudget / 2;
+        p->round_bytes = round;
+    }
     p->budget = kbudget;
     p->threads = threads;
     p->stats = &e->stats;
@@ -262,6 +275,13 @@ void ws_cooc_done(void *v, const ws_plan *plan, const ws_query *q)
     uint32_t levels = 0;
     if (e->spill) e->spill->stats(e->spill->ctx, &runs, &bytes, &levels);
     char a[32];
+    if (e->stats.rounds) {
+        char x[32], r[32];
+        fmt_size(x, sizeof x, (double)e->stats.xsent);
+        fmt_size(r, sizeof r, (double)e->p.round_bytes);
+        ws_plan_note(plan, "exchange across %d ranks: %" PRIu64 " rounds of at most %s packed per rank (%s of pairs packed by rank 0)",
+                     plan->ranks, e->stats.rounds, r, x);
+    }
     fmt_size(a, sizeof a, (double)bytes);
     ws_plan_note(plan,
                  "%" PRIu64 " pair occurrences, %" PRIu64 " distinct pairs listed; %" PRIu64

@@ -87,6 +87,21 @@ mpi 3 "$WS_BIN" cooc --window 3 --mem 1M -j 2 "$T/sh" -o "$T/r.out" >"$T/mem.log
 least=$(grep -o 'give at least [0-9.]* MiB' "$T/mem.log" | awk '{ if ($4 > m) m = $4 } END { printf "%d", m + 4 }')
 [ "${least:-0}" -gt 4 ] || fail "no least budget in: $(head -c 600 "$T/mem.log")"
 same "2 3" 2 "cooc all pairs --mem ${least}M" cooc --window 3 --top 100 --mem "${least}M" --tmp "$T/spill"
+# the exchange ran in several bounded rounds (its buffers count in --mem:
+# rounds of a 24th of the kernel's budget, far less than the pairs here),
+# every rank in the same number, and still the bytes of one process
+ws cooc --window 3 --top 0 --min-count 2 "$T/sh" -j 1 -o "$T/rref.out" 2>/dev/null || fail "cooc all pairs, one process"
+for r in 2 3; do
+    WIRESCAN_MPI_STATS=1 mpi "$r" "$WS_BIN" cooc --window 3 --top 0 --min-count 2 --mem "${least}M" --tmp "$T/spill" -j 1 \
+        "$T/sh" -o "$T/rr.out" 2>"$T/rr.err" || { cat "$T/rr.err" >&2; fail "cooc all pairs --mem ${least}M, mpirun -n $r failed"; }
+    cmp -s "$T/rref.out" "$T/rr.out" || fail "cooc all pairs --top 0 --mem ${least}M, mpirun -n $r: differs from one process"
+    rounds=$(sed -n "s/^wirescan: rank 0 of $r: sent [0-9]* bytes of kernel state in \([0-9]*\) exchange rounds$/\1/p" "$T/rr.err")
+    [ "${rounds:-0}" -gt 1 ] || fail "cooc --mem ${least}M, mpirun -n $r: ${rounds:-no} exchange rounds: $(cat "$T/rr.err")"
+    [ "$(grep -c "of $r: sent [0-9]* bytes of kernel state in $rounds exchange rounds" "$T/rr.err")" = "$r" ] ||
+        fail "cooc --mem ${least}M, mpirun -n $r: the ranks ran different numbers of rounds: $(cat "$T/rr.err")"
+    grep "exchange across $r ranks: $rounds rounds of at most" "$T/rr.err" >/dev/null ||
+        fail "cooc --mem ${least}M, mpirun -n $r: no note of the rounds: $(cat "$T/rr.err")"
+done
 note "export, kwic, dtm, topics, dedup, cooc (--term and all pairs): mpirun -n 1, 2, 3 = one process"
 
 # dedup found the planted copies (so the comparison above was not of empty reports)
