@@ -219,25 +219,32 @@ int ws_corpus_column(const ws_corpus *c, size_t i, ws_column_stats *out)
     return 0;
 }
 
+/* When path is a shard set, fn on every shard (stopping at the first
+ * error; *flags gets the shards' flags or'ed) and *done = 1. */
+static int each_shard(const char *path, int (*fn)(const char *, int *), int *flags, int *done)
+{
+    char **shards;
+    size_t nshards;
+    *done = 0;
+    int rc = shard_set(path, &shards, &nshards);
+    if (rc || !nshards) return rc;
+    for (size_t i = 0; i < nshards; i++) {
+        int one = 0;
+        if (!rc) rc = fn(shards[i], &one);
+        if (flags) *flags |= one;
+        ws_free(shards[i]);
+    }
+    ws_free(shards);
+    *done = 1;
+    return rc;
+}
+
 int ws_store_add_index(const char *path, int *added)
 {
     if (added) *added = 0;
     if (!path) return ws_error(WS_EINVAL, "ws_store_add_index: NULL path");
-    /* A shard set: every shard. */
-    char **shards;
-    size_t nshards;
-    int rc = shard_set(path, &shards, &nshards);
-    if (rc) return rc;
-    if (nshards) {
-        for (size_t i = 0; i < nshards; i++) {
-            int one = 0;
-            if (!rc) rc = ws_store_add_index(shards[i], &one);
-            if (added) *added |= one;
-            ws_free(shards[i]);
-        }
-        ws_free(shards);
-        return rc;
-    }
+    int set, rc = each_shard(path, ws_store_add_index, added, &set);
+    if (rc || set) return rc;
     int lock = ws_store_lock(path, 0, NULL);
     if (lock < 0) return lock;
     ws_store *st;
@@ -264,21 +271,8 @@ int ws_store_upgrade(const char *path, int *upgraded)
 {
     if (upgraded) *upgraded = 0;
     if (!path) return ws_error(WS_EINVAL, "ws_store_upgrade: NULL path");
-    /* A shard set: every shard. */
-    char **shards;
-    size_t nshards;
-    int rc = shard_set(path, &shards, &nshards);
-    if (rc) return rc;
-    if (nshards) {
-        for (size_t i = 0; i < nshards; i++) {
-            int one = 0;
-            if (!rc) rc = ws_upgrade_store(shards[i], &one);
-            if (upgraded) *upgraded |= one;
-            ws_free(shards[i]);
-        }
-        ws_free(shards);
-        return rc;
-    }
+    int set, rc = each_shard(path, ws_upgrade_store, upgraded, &set);
+    if (rc || set) return rc;
     return ws_upgrade_store(path, upgraded);
 }
 

@@ -12,21 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ws_fileio.h"
 #include "ws_store.h"
 
 #define MANIFEST_NAME "MANIFEST"
 #define DICT_NAME "terms.wsd"
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = ws_malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-    return p;
-}
 
 int ws_store_lock(const char *dir, int wait, int *created)
 {
@@ -36,7 +26,7 @@ int ws_store_lock(const char *dir, int wait, int *created)
     } else if (errno != EEXIST) {
         return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot create store directory: %s", dir, strerror(errno));
     }
-    char *p = path_join(dir, "LOCK");
+    char *p = ws_path_join(dir, "LOCK");
     if (!p) return WS_ENOMEM;
     int rc = 0, fd = -1;
     for (int tries = 0; !rc; tries++) {
