@@ -905,7 +905,7 @@ static int write_svg(const char *path, const ws_chart *c)
     }
     if (fclose(f) != 0 && !rc) rc = ws_set_error(WS_EIO, "chart %s: write failed: %s", path, strerror(errno));
     cli_buf_free(&k.buf);
-    if (rc) unlink(path); /* we created it; leave no half-written chart */
+    if (rc) cli_remove_partial(path); /* leave no half-written chart */
     return rc;
 }
 
@@ -933,7 +933,7 @@ static int write_png(const char *path, const ws_chart *c)
     cairo_surface_destroy(sf);
     if (!rc && st != CAIRO_STATUS_SUCCESS) rc = cairo_err(st, path);
     if (rc == WS_ENOMEM) rc = ws_set_error(WS_ENOMEM, "chart %s: out of memory", path);
-    if (rc) unlink(path);
+    if (rc) cli_remove_partial(path);
     return rc;
 }
 

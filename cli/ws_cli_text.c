@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wirescan.h"
 
@@ -104,4 +106,16 @@ void cli_csv_field(FILE *f, const char *p, size_t n)
         putc(p[i], f);
     }
     putc('"', f);
+}
+
+int cli_renamable(const char *path)
+{
+    struct stat sb;
+    return path && strcmp(path, "-") && (lstat(path, &sb) != 0 || S_ISREG(sb.st_mode));
+}
+
+void cli_remove_partial(const char *path)
+{
+    struct stat sb;
+    if (path && strcmp(path, "-") && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) unlink(path);
 }

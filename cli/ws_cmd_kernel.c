@@ -18,6 +18,7 @@
 
 #include "wirescan.h"
 #include "ws_cli.h"
+#include "ws_cli_text.h"
 #include "ws_kcmd.h"
 #include "ws_mpi.h"
 
@@ -175,6 +176,7 @@ int ws_kcmd_batch(void *ctx, const ws_result *batch)
 
 /* ---- side tables (topics: --summary, --doc-topics, --prevalence, --model) ---- */
 
+
 static int on_table(void *ctx, const char *name, const ws_result *t)
 {
     ws_kcmd *k = ctx;
@@ -185,7 +187,8 @@ static int on_table(void *ctx, const char *name, const ws_result *t)
         if (strcmp(so->name, name)) continue;
         /* A temporary name next to the file: an interrupted run leaves no
          * file under the asked-for name that looks complete. */
-        snprintf(so->tmp, sizeof so->tmp, "%s.tmp.%ld", so->path, (long)getpid());
+        if (cli_renamable(so->path)) snprintf(so->tmp, sizeof so->tmp, "%s.tmp.%ld", so->path, (long)getpid());
+        else snprintf(so->tmp, sizeof so->tmp, "%s", so->path); /* written in place */
         FILE *f = fopen(so->tmp, "wb");
         if (!f) {
             fprintf(stderr, "wirescan: %s: cannot create: %s\n", so->tmp, strerror(errno));
@@ -207,11 +210,12 @@ static int side_finish(ws_kcmd *k, int ok)
     for (size_t i = 0; i < k->nsides; i++) {
         ws_kcmd_side *so = &k->sides[i];
         if (!so->written) continue;
-        if (ok && !status && rename(so->tmp, so->path)) {
+        int in_place = !strcmp(so->tmp, so->path);
+        if (ok && !status && !in_place && rename(so->tmp, so->path)) {
             fprintf(stderr, "wirescan: %s: cannot rename %s to it: %s\n", so->path, so->tmp, strerror(errno));
             status = ws_exit_status(WS_EIO);
         }
-        if (!ok || status) unlink(so->tmp);
+        if ((!ok || status) && !in_place) unlink(so->tmp);
         so->written = 0;
     }
     return status;
@@ -481,7 +485,7 @@ int ws_kcmd_finish(ws_kcmd *k, int status)
         int crc = ws_cli_close_out(k->f, written);
         k->f = NULL;
         status = status ? status : crc;
-        if (status && written && strcmp(written, "-")) unlink(written); /* no half-written report */
+        if (status) cli_remove_partial(written); /* no half-written report */
         if (!status && k->atomic && k->out_tmp[0] && rename(k->out_tmp, path)) {
             fprintf(stderr, "wirescan: %s: cannot rename %s to it: %s\n", path, k->out_tmp, strerror(errno));
             unlink(k->out_tmp);
@@ -519,7 +523,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
     /* Across ranks rank 0 writes the report to a temporary file renamed at
      * the end: a job killed midway (a rank died, mpirun ended the others)
      * leaves no report that looks complete. */
-    if (!remote && ws_mpi_size() > 1) k.atomic = 1;
+    if (!remote && ws_mpi_size() > 1 && cli_renamable(k.out_path)) k.atomic = 1;
     if (!status && (rc = ws_corpus_open(&corpus, (const char *const *)k.stores, k.nstores))) status = ws_cli_fail_cmd(cmd, rc);
     if (!status) status = ws_kcmd_setup(&k, corpus);
     if (!status && (rc = ws_request_set_dist(k.q, ws_mpi_dist()))) status = ws_cli_fail_cmd(cmd, rc);
@@ -533,7 +537,7 @@ int ws_cmd_kernel(const char *cmd, int argc, char **argv)
         rc = ws_request_stream(q, ws_kcmd_batch, &k);
         int sig = ws_cli_release_signals();
         if (rc == WS_ECANCELED && sig) {
-            if (k.f && k.f != stdout && k.out_path) unlink(k.out_path);
+            if (k.f && k.f != stdout) cli_remove_partial(k.atomic && k.out_tmp[0] ? k.out_tmp : k.out_path);
             side_finish(&k, 0);
             ws_kcmd_free(&k);
             ws_corpus_close(corpus);

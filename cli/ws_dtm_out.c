@@ -158,7 +158,7 @@ int ws_dtm_out_close(ws_dtm_out *o, int ok)
     if (o->cells) fclose(o->cells);
     unlink(o->path[3]);
     if (!ok || rc)
-        for (int i = 0; i < 3; i++) unlink(o->path[i]);
+        for (int i = 0; i < 3; i++) cli_remove_partial(o->path[i]);
     dtm_free(o);
     return rc;
 }

@@ -264,7 +264,7 @@ int ws_cmd_export(int argc, char **argv)
      * killed midway leaves no export that looks complete. */
     const char *final = out;
     char tmp[4200];
-    if (!g_local && ws_mpi_size() > 1 && out && strcmp(out, "-") && strcmp(out, "/dev/null")) {
+    if (!g_local && ws_mpi_size() > 1 && cli_renamable(out)) {
         snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
         out = tmp;
     }
@@ -277,7 +277,7 @@ int ws_cmd_export(int argc, char **argv)
     if (o.f) {
         int crc = ws_cli_close_out(o.f, out);
         status = status ? status : crc;
-        if (status && out && strcmp(out, "-")) remove(out); /* no half-written export */
+        if (status) cli_remove_partial(out); /* no half-written export */
         if (!status && out != final && rename(out, final)) {
             fprintf(stderr, "wirescan export: %s: cannot rename %s to it: %s\n", final, out, strerror(errno));
             remove(out);
