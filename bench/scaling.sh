@@ -142,7 +142,7 @@ for c in "${CMDS[@]}"; do
   for ((r = 0; r < RUNS; r++)); do
     # alternate the order of thread counts run by run
     order=("${THREADS[@]}")
-    ((r % 2)) && order=($(printf '%s\n' "${THREADS[@]}" | tac))
+    if ((r % 2)); then mapfile -t order < <(printf '%s\n' "${THREADS[@]}" | tac); fi
     for t in "${order[@]}"; do
       out="$WORK/out.$c.$t"
       rm -rf "$out"
