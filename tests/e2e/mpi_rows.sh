@@ -132,6 +132,8 @@ for cmd in "export" "topics -k 3 --iterations 5" "kwic --term said" "dtm"; do
         grep -E "rank $want: shard [^ ]*shard-002: .*(checksum|corrupt|damaged)" "$T/b.log" >/dev/null ||
             fail "$cmd, damaged shard 2, mpirun -n $r: no message naming rank $want, the shard and the reason: $(head -c 1500 "$T/b.log")"
         ls "$T"/bad.out* >/dev/null 2>&1 && fail "$cmd, damaged shard 2, mpirun -n $r: a report was written"
+        # the other ranks write to /dev/null: a failed rank must not remove it
+        [ -c /dev/null ] || fail "$cmd, damaged shard 2, mpirun -n $r: /dev/null is no longer a character device"
     done
 done
 note "a damaged shard fails export, topics, kwic, dtm across ranks: rank, shard, reason; no report"
