@@ -88,10 +88,11 @@ static inline uint64_t ws_hmap_mix1(uint64_t k)
 
 /* The slot of hash h in a table of cap slots: its low bits when cap is a
  * power of two (mask = cap - 1), else h scaled to [0, cap). Why not always
- * scale: scaling keeps slot order monotonic in h, so moving a table's
- * entries in slot order into a smaller table with the same hash piles them
- * into one probe run (quadratic); low bits spread them. Tables of any size
- * are seeded per table for that reason (cooc). */
+ * scale: a mask is one instruction. Either way, tables that merge (one
+ * table's entries moved in slot order into another) must hash with
+ * different seeds: with the same hash the entries arrive in the other's
+ * slot order and pile into ever longer probe runs (quadratic; ngrams with
+ * 2 threads hung on 200k stories before its tables were seeded). */
 static inline size_t ws_hmap_home(uint64_t h, size_t mask, size_t cap)
 {
     if (mask) return (size_t)h & mask;
