@@ -139,7 +139,10 @@ static tf_group *group_get(tf_state *s, uint32_t id)
     tf_group *g = &s->gs[s->ngs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (tf_map_init(&g->terms, 256, 0)) return NULL;
+    /* seeded per table: merge() moves one thread's table into another in
+     * slot order, which with one hash for all piles into long probe runs
+     * (see ws_hmap.h); the seed never changes what is counted or printed */
+    if (tf_map_init(&g->terms, 256, ws_hmap_mix((uint64_t)(uintptr_t)g + 0x9e3779b97f4a7c15ULL))) return NULL;
     t->tf = 1; /* present */
     t->df = s->ngs++;
     return g;

@@ -484,7 +484,10 @@ static tr_bucket *bucket_get(tr_state *s, uint32_t id)
     tr_bucket *g = &s->bs[s->nbs];
     memset(g, 0, sizeof *g);
     g->id = id;
-    if (tr_map_init(&g->terms, 256, 0)) return NULL;
+    /* seeded per table: merge() moves one thread's table into another in
+     * slot order, which with one hash for all piles into long probe runs
+     * (see ws_hmap.h); the seed never changes what is counted or printed */
+    if (tr_map_init(&g->terms, 256, ws_hmap_mix((uint64_t)(uintptr_t)g + 0x9e3779b97f4a7c15ULL))) return NULL;
     *sl = s->nbs++;
     return g;
 }
