@@ -83,8 +83,8 @@ static const ws_param_info common_params[] = {
      "(en, ru, de, fr, ...)", NULL, 0, 0, 0, "normalisation"},
     {"stopwords", WS_PARAM_LIST, NULL, "L",
      "drop stop words: a bundled list, by ISO 639-1 code or English name (en/english,\n"
-     "de/german, zh/chinese, ja/japanese, ...: every --stem language but serbian,\n"
-     "tamil, yiddish; an unknown name lists them all)\n"
+     "de/german, zh/chinese, ja/japanese, ...: one for every --stem language;\n"
+     "an unknown name lists them all)\n"
      "or a FILE, UTF-8, one word per line, '#' comments (repeatable: all lists\n"
      "together; ./en names a file)",
      NULL, 0, 0, 0, "normalisation"},

@@ -17,7 +17,8 @@ NAMES = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es":
          "ja": "japanese", "da": "danish", "nl": "dutch", "fi": "finnish", "hu": "hungarian", "it": "italian",
          "ne": "nepali", "no": "norwegian", "pt": "portuguese", "sv": "swedish", "tr": "turkish", "ar": "arabic",
          "hy": "armenian", "eu": "basque", "ca": "catalan", "el": "greek", "hi": "hindi", "id": "indonesian",
-         "ga": "irish", "lt": "lithuanian", "ro": "romanian"}
+         "ga": "irish", "lt": "lithuanian", "ro": "romanian", "sr": "serbian", "ta": "tamil",
+         "yi": "yiddish"}
 WIDTH = 100  # bytes of list text per C source line (UTF-8 kept as is)
 
 here = os.path.dirname(os.path.abspath(__file__))

@@ -4,8 +4,9 @@
 # story is written here from two words of the list (read from the data
 # file, case folded in Python) and one word that is in no list; tf with
 # --stopwords CODE must keep only that word, and tf without it must show
-# all three. Also: a language the stemmers know but no list covers (tamil)
-# and an unknown code are refused, naming every bundled list.
+# all three. Also: words with combining marks (Tamil vowel signs, Yiddish
+# points) and Serbian Cyrillic are dropped whole; an unknown code is
+# refused, naming every bundled list.
 . "$(dirname "$0")/lib.sh"
 
 D="$WS_SRC/data/stopwords"
@@ -54,13 +55,38 @@ while read -r code name w1 w2; do
 done <"$T/lists"
 note "$i bundled lists: each drops two of its words, by code and by name"
 
-for bad in ta tamil xx; do
+for bad in xx klingon porter; do
     expect_status 8 "--stopwords $bad" -- ws tf "$T/st_en" --stopwords "$bad"
     while read -r code name _; do
         grep -q "$code/$name" "$T/last.err" || fail "--stopwords $bad: the error does not name $code/$name: $(cat "$T/last.err")"
     done <"$T/lists"
 done
-note "--stopwords ta (a stemmer without a list) and xx: refused, naming all $i lists"
+note "--stopwords xx, klingon, porter: refused, naming all $i lists"
+# every language of the stemmers has a list
+for lang in serbian tamil yiddish; do grep -q " $lang " "$T/lists" || fail "no bundled list for $lang"; done
+
+# words with marks and other scripts, which the check above leaves out: a
+# story of stop words and one kept word per language (the kept word's
+# absence from the list is checked in Python first)
+while IFS='|' read -r code text keep; do
+    python3 - "$D/$code.txt" "$keep" <<'PY' || fail "$code: '$keep' is in the list"
+import sys, unicodedata
+words = {unicodedata.normalize("NFKC", l.split("#")[0].strip()).casefold() for l in open(sys.argv[1], encoding="utf-8")}
+sys.exit(1 if sys.argv[2] in words else 0)
+PY
+    printf '{"id":"m","date":"2024-01-01","body":"%s %s"}\n' "$text" "$keep" >"$T/m_$code.jsonl"
+    ws ingest -q -o "$T/m_$code" "$T/m_$code.jsonl" 2>"$T/err" || fail "ingest m_$code: $(cat "$T/err")"
+    ws tf "$T/m_$code" --top 0 >"$T/m_all.csv" || fail "tf m_$code failed"
+    [ "$(wc -l <"$T/m_all.csv")" -gt 4 ] || fail "m_$code: too few tokens: $(tr '\n' ' ' <"$T/m_all.csv")"
+    ws tf "$T/m_$code" --top 0 --stopwords "$code" >"$T/m.csv" || fail "tf m_$code --stopwords failed"
+    printf 'term,tf,df\n%s,1,1\n' "$keep" | cmp -s - "$T/m.csv" ||
+        fail "--stopwords $code on '$text $keep': $(tr '\n' ' ' <"$T/m.csv")"
+done <<'EOF'
+ta|அவர்கள் ஒரு வேண்டும் மற்றும் என்று உள்ளது|வீடு
+yi|דאָס איז אַ און פֿון װאָס דאס װי ווי|הויז
+sr|Ово је и његов Šta je to između|кућа
+EOF
+note "Tamil with vowel signs, pointed and unpointed Yiddish with ligatures, Serbian in both scripts: dropped whole"
 
 # a file works as before
 printf '# mine\n%s\n' "$KEEP" >"$T/mine.txt"
