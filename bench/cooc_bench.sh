@@ -12,8 +12,10 @@
 #      DuckDB: distinct (story, term) pairs from regexp_split_to_array(
 #      lower(title||' '||body), '[^a-z0-9]+') joined on the stories that
 #      contain T, counted per collocate (bench/duckdb_cooc.mjs).
-#    ratio = DuckDB s / wirescan s (above 1: wirescan is faster). wirescan
-#    does more: Unicode tokens and case folding, df of every term, sorting.
+#    ratio = DuckDB s / wirescan s (above 1: wirescan is faster); ratio (CPU)
+#    the same for CPU seconds (user + system, GNU time), steadier on a shared
+#    machine. wirescan does more: Unicode tokens and case folding, df of every
+#    term, sorting.
 # 2. All pairs in windows of 5 (--top 100), without a budget (--mem 0) and
 #    with --mem SIZE (default 64M, small enough to spill on this corpus):
 #    seconds (median of 3), pair occurrences counted per second, peak
@@ -80,18 +82,21 @@ node "$BENCH/duckdb_cooc.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/l
   { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
 
 # --- 1. collocates of one term, document contexts ------------------------------
-ws_t=(); dk_t=(); dk_in=()
+ws_t=(); dk_t=(); dk_in=(); ws_c=(); dk_c=()
 echo "cooc_bench: collocates of '$TERM_': warm-up + $RUNS runs, $THREADS threads" >&2
 for ((i = 0; i <= RUNS; i++)); do
   a=$(timed "$WS_BIN" cooc "$WORK/store" --doc --term "$TERM_" --top 0 -q --threads "$THREADS" --no-progress \
       -o "$WORK/ws.csv")
+  ac=$(last_cpu)
   k=$(timed node "$BENCH/duckdb_cooc.mjs" query "$WORK/duck.db" "$THREADS" "$TERM_")
+  kc=$(last_cpu)
   kin=$(sed -nE 's/.*elapsed_s=([^ ]+).*/\1/p' "$WORK/last.log")
   dk_line=$(grep '^elapsed_s=' "$WORK/last.log")
-  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); fi
-  echo "cooc_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan $a s, DuckDB $k s (inside: $kin s)" >&2
+  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); ws_c+=("$ac"); dk_c+=("$kc"); fi
+  echo "cooc_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan $a s (CPU $ac s), DuckDB $k s (inside: $kin s, CPU $kc s)" >&2
 done
 ws_med=$(median "${ws_t[@]}"); dk_med=$(median "${dk_t[@]}"); dk_in_med=$(median "${dk_in[@]}")
+ws_cmed=$(median "${ws_c[@]}"); dk_cmed=$(median "${dk_c[@]}")
 ws_rows=$(($(wc -l <"$WORK/ws.csv") - 1))
 dk_rows=$(sed -nE 's/.*collocates=([^ ]+).*/\1/p' <<<"$dk_line")
 dk_version=$(sed -nE 's/.*duckdb=([^ ]+).*/\1/p' <<<"$dk_line")
@@ -118,8 +123,8 @@ IFS='|' read -r pb_s pb_occ pb_rss pb_runs <<<"$(pairs "$MEM")"
 cmp -s "$WORK/pairs_0.csv" "$WORK/pairs_$MEM.csv" || die "all pairs with --mem $MEM differ from --mem 0"
 
 HEADER=("input" "MB" "stories" "term" "wirescan s" "DuckDB process s" "DuckDB inside s" "ratio (process)"
-        "ratio (inside)" "collocates ws/duckdb")
-ROW="$label|$mb|$stories|$TERM_|$ws_med|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)|$ws_rows/$dk_rows"
+        "ratio (inside)" "collocates ws/duckdb" "wirescan CPU s" "DuckDB CPU s" "ratio (CPU)")
+ROW="$label|$mb|$stories|$TERM_|$ws_med|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)|$ws_rows/$dk_rows|$ws_cmed|$dk_cmed|$(div "$dk_cmed" "$ws_cmed" %.1f)"
 PHEADER=("all pairs, window 5" "s" "pair occurrences" "Mpairs/s" "peak RSS MiB" "runs spilled")
 PROW0="--mem 0|$p0_s|$p0_occ|$(div "$p0_occ" "$(awk -v s="$p0_s" 'BEGIN { print s * 1e6 }')" %.1f)|$(div "$p0_rss" 1024 %.1f)|$p0_runs"
 PROWB="--mem $MEM|$pb_s|$pb_occ|$(div "$pb_occ" "$(awk -v s="$pb_s" 'BEGIN { print s * 1e6 }')" %.1f)|$(div "$pb_rss" 1024 %.1f)|$pb_runs"

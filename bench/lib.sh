@@ -60,10 +60,17 @@ align() { awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i)
     for (i = 1; i <= nf; i++) line = line (i > 1 ? "  " : "") sprintf(i == 1 ? "%-" w[i] "s" : "%" w[i] "s", c[r, i])
     print line } }'; }
 
+# timed CMD...: the wall-clock seconds of CMD (output in $WORK/last.log); its
+# CPU seconds (user + system, GNU time, children included) are left in
+# $WORK/last.cpu for last_cpu. On a shared machine the CPU seconds are the
+# steadier measure: waiting for a core adds to the wall clock only.
 timed() {
   local t0 t1
   t0=$(now)
-  "$@" >"$WORK/last.log" 2>&1 || { echo "$BENCH_NAME: '$*' failed:" >&2; tail -n 20 "$WORK/last.log" >&2; exit 1; }
+  /usr/bin/time -f '%U %S' -o "$WORK/last.time" "$@" >"$WORK/last.log" 2>&1 ||
+    { echo "$BENCH_NAME: '$*' failed:" >&2; tail -n 20 "$WORK/last.log" >&2; exit 1; }
   t1=$(now)
+  awk '{ printf "%.4f\n", $1 + $2 }' "$WORK/last.time" >"$WORK/last.cpu"
   elapsed "$t0" "$t1"
 }
+last_cpu() { cat "$WORK/last.cpu"; }

@@ -28,7 +28,9 @@
 #                 lower(title||' '||body), '[^a-z0-9]+')) w FROM t)
 #               WHERE w <> '' GROUP BY w
 # DuckDB's figure inside its process (connect to close) is reported too.
-# ratio = DuckDB process s / wirescan s (above 1: wirescan is faster). wirescan
+# ratio = DuckDB process s / wirescan s (above 1: wirescan is faster); ratio
+# (CPU) = the same for CPU seconds (user + system of the whole process, GNU
+# time), the steadier figure on a shared machine. wirescan
 # does more work than the query: Unicode tokens (not ASCII runs), case folding
 # by the full Unicode rules, df as well as tf, and a sorted CSV.
 #
@@ -87,19 +89,22 @@ node "$BENCH/duckdb_tf.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/loa
   { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
 
 # --- runs --------------------------------------------------------------------
-ws_t=(); dec_t=(); dk_t=(); dk_in=()
+ws_t=(); dec_t=(); dk_t=(); dk_in=(); ws_c=(); dk_c=()
 echo "tf_bench: warm-up + $RUNS runs, $THREADS threads" >&2
 for ((i = 0; i <= RUNS; i++)); do
   a=$(timed "$WS_BIN" tf "$WORK/store" --top 0 --threads "$THREADS" --no-progress -o "$WORK/ws.csv")
+  ac=$(last_cpu)
   d=$(timed "$WS_BIN" tf "$WORK/store" --decode-only --threads "$THREADS" --no-progress -o "$WORK/dec.csv")
   k=$(timed node "$BENCH/duckdb_tf.mjs" query "$WORK/duck.db" "$THREADS")
+  kc=$(last_cpu)
   kin=$(sed -nE 's/.*elapsed_s=([^ ]+).*/\1/p' "$WORK/last.log")
   dk_line=$(grep '^elapsed_s=' "$WORK/last.log")
-  if ((i > 0)); then ws_t+=("$a"); dec_t+=("$d"); dk_t+=("$k"); dk_in+=("$kin"); fi
-  echo "tf_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan tf $a s, decode-only $d s, DuckDB $k s (inside: $kin s)" >&2
+  if ((i > 0)); then ws_t+=("$a"); dec_t+=("$d"); dk_t+=("$k"); dk_in+=("$kin"); ws_c+=("$ac"); dk_c+=("$kc"); fi
+  echo "tf_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan tf $a s (CPU $ac s), decode-only $d s, DuckDB $k s (inside: $kin s, CPU $kc s)" >&2
 done
 
 ws_med=$(median "${ws_t[@]}"); dec_med=$(median "${dec_t[@]}"); dk_med=$(median "${dk_t[@]}"); dk_in_med=$(median "${dk_in[@]}")
+ws_cmed=$(median "${ws_c[@]}"); dk_cmed=$(median "${dk_c[@]}")
 tokens=$(tail -n 1 "$WORK/dec.csv" | cut -d, -f2)
 ws_terms=$(($(wc -l <"$WORK/ws.csv") - 1))
 dk_terms=$(sed -nE 's/.*terms=([^ ]+).*/\1/p' <<<"$dk_line")
@@ -108,8 +113,8 @@ dk_version=$(sed -nE 's/.*duckdb=([^ ]+).*/\1/p' <<<"$dk_line")
 ws_tok=$(awk -F, 'NR > 1 { s += $2 } END { print s + 0 }' "$WORK/ws.csv")
 
 HEADER=("input" "MB" "stories" "tokens" "wirescan tf s" "decode-only s" "kernel share" "Mtokens/s"
-        "DuckDB process s" "DuckDB inside s" "ratio (process)" "ratio (inside)")
-ROW="$label|$mb|$stories|$tokens|$ws_med|$dec_med|$(awk -v a="$ws_med" -v d="$dec_med" 'BEGIN { printf "%.0f%%", 100 * (a - d) / a }')|$(div "$tokens" "$(awk -v s="$ws_med" 'BEGIN { print s * 1e6 }')" %.1f)|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)"
+        "DuckDB process s" "DuckDB inside s" "ratio (process)" "ratio (inside)" "wirescan CPU s" "DuckDB CPU s" "ratio (CPU)")
+ROW="$label|$mb|$stories|$tokens|$ws_med|$dec_med|$(awk -v a="$ws_med" -v d="$dec_med" 'BEGIN { printf "%.0f%%", 100 * (a - d) / a }')|$(div "$tokens" "$(awk -v s="$ws_med" 'BEGIN { print s * 1e6 }')" %.1f)|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)|$ws_cmed|$dk_cmed|$(div "$dk_cmed" "$ws_cmed" %.1f)"
 {
   echo
   echo "tf: wirescan ($WS_BIN) vs DuckDB $dk_version (@duckdb/node-api), whole process vs whole process"

@@ -31,7 +31,9 @@
 #                 '[^a-z0-9]+'), [TERMS])) AS docs, count(*) AS total
 #               FROM t WHERE date IS NOT NULL GROUP BY m ORDER BY m
 # DuckDB's figure inside its process (connect to close) is reported too.
-# ratio = DuckDB process s / wirescan s (above 1: wirescan is faster). The
+# ratio = DuckDB process s / wirescan s (above 1: wirescan is faster); ratio
+# (CPU) the same for CPU seconds (user + system, GNU time), steadier on a
+# shared machine. The
 # stories counted by both are printed: they differ only where tokenisation
 # does (Unicode tokens and full case folding in wirescan, ASCII runs in the
 # query). wirescan also counts mentions, zero-fills months and writes share.
@@ -94,19 +96,22 @@ node "$BENCH/duckdb_trends.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK
 
 # --- runs --------------------------------------------------------------------
 echo "topic: ${TERMS//,/ }" >"$WORK/topics.txt"
-ws_t=(); dk_t=(); dk_in=()
+ws_t=(); dk_t=(); dk_in=(); ws_c=(); dk_c=()
 echo "trends_bench: warm-up + $RUNS runs, $THREADS threads, topic: ${TERMS//,/ }" >&2
 for ((i = 0; i <= RUNS; i++)); do
   a=$(timed "$WS_BIN" trends "$WORK/store" --topics "$WORK/topics.txt" --threads "$THREADS" --no-progress -o "$WORK/ws.csv")
+  ac=$(last_cpu)
   k=$(timed node "$BENCH/duckdb_trends.mjs" query "$WORK/duck.db" "$THREADS" "$TERMS")
+  kc=$(last_cpu)
   kin=$(sed -nE 's/.*elapsed_s=([^ ]+).*/\1/p' "$WORK/last.log")
   dk_line=$(grep '^elapsed_s=' "$WORK/last.log")
-  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); fi
-  echo "trends_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan trends $a s, DuckDB $k s (inside: $kin s)" >&2
+  if ((i > 0)); then ws_t+=("$a"); dk_t+=("$k"); dk_in+=("$kin"); ws_c+=("$ac"); dk_c+=("$kc"); fi
+  echo "trends_bench:   $( ((i)) && echo "run $i" || echo warm-up): wirescan trends $a s (CPU $ac s), DuckDB $k s (inside: $kin s, CPU $kc s)" >&2
 done
 node "$BENCH/duckdb_trends.mjs" query "$WORK/duck.db" "$THREADS" "$TERMS" "$WORK/duck.csv" >/dev/null
 
 ws_med=$(median "${ws_t[@]}"); dk_med=$(median "${dk_t[@]}"); dk_in_med=$(median "${dk_in[@]}")
+ws_cmed=$(median "${ws_c[@]}"); dk_cmed=$(median "${dk_c[@]}")
 ws_docs=$(awk -F, 'NR > 1 { s += $3 } END { print s + 0 }' "$WORK/ws.csv")
 ws_total=$(awk -F, 'NR > 1 { s += $5 } END { print s + 0 }' "$WORK/ws.csv")
 ws_months=$(awk -F, 'NR > 1 && $5 > 0 { n++ } END { print n + 0 }' "$WORK/ws.csv")
@@ -116,8 +121,8 @@ dk_months=$(($(wc -l <"$WORK/duck.csv") - 1))
 dk_version=$(sed -nE 's/.*duckdb=([^ ]+).*/\1/p' <<<"$dk_line")
 
 HEADER=("input" "MB" "stories" "wirescan trends s" "stories/s" "DuckDB process s" "DuckDB inside s"
-        "ratio (process)" "ratio (inside)")
-ROW="$label|$mb|$stories|$ws_med|$(div "$stories" "$ws_med" %.0f)|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)"
+        "ratio (process)" "ratio (inside)" "wirescan CPU s" "DuckDB CPU s" "ratio (CPU)")
+ROW="$label|$mb|$stories|$ws_med|$(div "$stories" "$ws_med" %.0f)|$dk_med|$dk_in_med|$(div "$dk_med" "$ws_med" %.1f)|$(div "$dk_in_med" "$ws_med" %.1f)|$ws_cmed|$dk_cmed|$(div "$dk_cmed" "$ws_cmed" %.1f)"
 {
   echo
   echo "trends: wirescan ($WS_BIN) vs DuckDB $dk_version (@duckdb/node-api), whole process vs whole process"
