@@ -29,6 +29,8 @@
 # creation to close); "DuckDB proc s" is the whole node process, start-up and
 # library loading included. ratio = DuckDB s / wirescan s (above 1: wirescan is
 # faster); size ratio = DuckDB db bytes / store bytes (above 1: store is smaller).
+# CPU s are user + system seconds of the whole process (GNU time) and ratio
+# (CPU) = DuckDB CPU s / ws CPU s: the steadier figure on a shared machine.
 # MB are 10^6 bytes of the input file.
 set -euo pipefail
 
@@ -142,13 +144,13 @@ align() { awk -F'|' '{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i)
     print line } }'; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf f "\n", a / b }'; }
 
-# run_ws FILE STORE LOG -> prints "seconds maxrss_kb"
+# run_ws FILE STORE LOG -> prints "seconds maxrss_kb cpu_s" (cpu: user + system, GNU time)
 run_ws() {
-  local file=$1 store=$2 log=$3 t0 t1 rss=-
+  local file=$1 store=$2 log=$3 t0 t1 rss=- cpu=-
   rm -rf "$store"
   t0=$(now)
   if ((HAVE_GNU_TIME)); then
-    /usr/bin/time -f '%M' -o "$log.rss" "$WS_BIN" ingest -o "$store" --threads "$THREADS" "$file" >"$log" 2>&1 || {
+    /usr/bin/time -f '%M %U %S' -o "$log.rss" "$WS_BIN" ingest -o "$store" --threads "$THREADS" "$file" >"$log" 2>&1 || {
       echo "ingest_bench: '$WS_BIN ingest -o $store --threads $THREADS $file' failed; its output:" >&2
       tail -n 20 "$log" >&2; exit 1; }
   else
@@ -157,23 +159,23 @@ run_ws() {
       tail -n 20 "$log" >&2; exit 1; }
   fi
   t1=$(now)
-  ((HAVE_GNU_TIME)) && rss=$(tail -n 1 "$log.rss")
-  echo "$(elapsed "$t0" "$t1") $rss"
+  ((HAVE_GNU_TIME)) && read -r rss cpu < <(tail -n 1 "$log.rss" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }')
+  echo "$(elapsed "$t0" "$t1") $rss $cpu"
 }
 
-# run_duck FILE DB LOG -> prints "inscript_s process_s rows db_bytes maxrss_kb version"
+# run_duck FILE DB LOG -> prints "inscript_s process_s rows db_bytes maxrss_kb version cpu_s"
 run_duck() {
-  local file=$1 db=$2 log=$3 t0 t1 rss=- line
+  local file=$1 db=$2 log=$3 t0 t1 rss=- line cpu=-
   t0=$(now)
   if ((HAVE_GNU_TIME)); then
-    /usr/bin/time -f '%M' -o "$log.rss" node "$BENCH/duckdb_load.mjs" --mode "$DUCKDB_MODE" "$file" "$db" "$THREADS" >"$log" 2>&1 || {
+    /usr/bin/time -f '%M %U %S' -o "$log.rss" node "$BENCH/duckdb_load.mjs" --mode "$DUCKDB_MODE" "$file" "$db" "$THREADS" >"$log" 2>&1 || {
       echo "ingest_bench: DuckDB load of $file failed:" >&2; tail -n 20 "$log" >&2; exit 1; }
   else
     node "$BENCH/duckdb_load.mjs" --mode "$DUCKDB_MODE" "$file" "$db" "$THREADS" >"$log" 2>&1 || {
       echo "ingest_bench: DuckDB load of $file failed:" >&2; tail -n 20 "$log" >&2; exit 1; }
   fi
   t1=$(now)
-  ((HAVE_GNU_TIME)) && rss=$(tail -n 1 "$log.rss")
+  ((HAVE_GNU_TIME)) && read -r rss cpu < <(tail -n 1 "$log.rss" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }')
   line=$(grep '^elapsed_s=' "$log" | tail -n 1)
   [[ -n $line ]] || { echo "ingest_bench: no result line from duckdb_load.mjs:" >&2; cat "$log" >&2; exit 1; }
   local es rows dbb ver
@@ -181,12 +183,13 @@ run_duck() {
   rows=$(sed -E 's/.*rows=([^ ]+).*/\1/' <<<"$line")
   dbb=$(sed -E 's/.*db_bytes=([^ ]+).*/\1/' <<<"$line")
   ver=$(sed -E 's/.*duckdb=([^ ]+).*/\1/' <<<"$line")
-  echo "$es $(elapsed "$t0" "$t1") $rows $dbb $rss $ver"
+  echo "$es $(elapsed "$t0" "$t1") $rows $dbb $rss $ver $cpu"
 }
 
 # --- runs --------------------------------------------------------------------
 HEADER=(input MB stories "wirescan s" "ws MB/s" "stories/s" "DuckDB s" "DuckDB MB/s" "ratio"
-        "store bytes" "DuckDB db bytes" "size ratio" "DuckDB proc s" "ws RSS MB" "DuckDB RSS MB")
+        "store bytes" "DuckDB db bytes" "size ratio" "DuckDB proc s" "ws RSS MB" "DuckDB RSS MB"
+        "ws CPU s" "DuckDB CPU s" "ratio (CPU)")
 ROWS=()
 DUCK_VERSION=unknown
 
@@ -205,28 +208,29 @@ for file in "${INPUTS[@]}"; do
   mb=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1e6 }')
   store="$WORK/store"; db="$WORK/duck.duckdb"
   t=-
-  ws_t=(); ws_rss=(); dk_t=(); dk_p=(); dk_rss=(); store_bytes=-; db_bytes=-; rows=-
+  ws_t=(); ws_rss=(); dk_t=(); dk_p=(); dk_rss=(); ws_c=(); dk_c=(); wc=-; store_bytes=-; db_bytes=-; rows=-
   echo "ingest_bench: $name ($mb MB, $stories stories): warm-up + $RUNS runs, $THREADS threads" >&2
   for ((i = 0; i <= RUNS; i++)); do
     if ((!DUCKDB_ONLY)); then
       out=$(run_ws "$file" "$store" "$WORK/ws.log")
-      read -r t rss <<<"$out"
+      read -r t rss wc <<<"$out"
       store_bytes=$(tree_bytes "$store")
-      if ((i > 0)); then ws_t+=("$t"); ws_rss+=("$rss"); fi
+      if ((i > 0)); then ws_t+=("$t"); ws_rss+=("$rss"); ws_c+=("$wc"); fi
     fi
     out=$(run_duck "$file" "$db" "$WORK/duck.log")
-    read -r es ps rows db_bytes rss DUCK_VERSION <<<"$out"
-    if ((i > 0)); then dk_t+=("$es"); dk_p+=("$ps"); dk_rss+=("$rss"); fi
+    read -r es ps rows db_bytes rss DUCK_VERSION dc <<<"$out"
+    if ((i > 0)); then dk_t+=("$es"); dk_p+=("$ps"); dk_rss+=("$rss"); dk_c+=("$dc"); fi
     if ((i == 0)); then label="warm-up"; else label="run $i"; fi
-    echo "ingest_bench:   $label: wirescan $t s, DuckDB $es s (process $ps s)" >&2
+    echo "ingest_bench:   $label: wirescan $t s (CPU $wc s), DuckDB $es s (process $ps s, CPU $dc s)" >&2
   done
   if [[ $rows != "$stories" ]]; then
     echo "ingest_bench: warning: $name: DuckDB loaded $rows rows, the file has $stories non-empty lines" >&2
   fi
-  if ((DUCKDB_ONLY)); then ws_med=-; ws_rss_med=-; else
-    ws_med=$(median "${ws_t[@]}"); ws_rss_med=$(median "${ws_rss[@]}"); fi
+  if ((DUCKDB_ONLY)); then ws_med=-; ws_rss_med=-; ws_cmed=-; else
+    ws_med=$(median "${ws_t[@]}"); ws_rss_med=$(median "${ws_rss[@]}"); ws_cmed=$(median "${ws_c[@]}"); fi
+  dk_cmed=$(median "${dk_c[@]}")
   dk_med=$(median "${dk_t[@]}"); dk_pmed=$(median "${dk_p[@]}"); dk_rss_med=$(median "${dk_rss[@]}")
-  ROWS+=("$name|$mb|$stories|$ws_med|$(div "$mb" "$ws_med")|$(div "$stories" "$ws_med" %.0f)|$dk_med|$(div "$mb" "$dk_med")|$(div "$dk_med" "$ws_med")|$store_bytes|$db_bytes|$(div "$db_bytes" "$store_bytes")|$dk_pmed|$(to_mb "$ws_rss_med")|$(to_mb "$dk_rss_med")")
+  ROWS+=("$name|$mb|$stories|$ws_med|$(div "$mb" "$ws_med")|$(div "$stories" "$ws_med" %.0f)|$dk_med|$(div "$mb" "$dk_med")|$(div "$dk_med" "$ws_med")|$store_bytes|$db_bytes|$(div "$db_bytes" "$store_bytes")|$dk_pmed|$(to_mb "$ws_rss_med")|$(to_mb "$dk_rss_med")|$ws_cmed|$dk_cmed|$(div "$dk_cmed" "$ws_cmed")")
   rm -rf "$store" "$db" "$db.wal"
 done
 
