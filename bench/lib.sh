@@ -74,3 +74,32 @@ timed() {
   elapsed "$t0" "$t1"
 }
 last_cpu() { cat "$WORK/last.cpu"; }
+
+# bench_peer_input MJS: the set-up shared by the benchmarks against DuckDB
+# (untimed): the tools, the work folder, the input (--jsonl FILE, or
+# Reuters-21578 replicated COPIES times), a wirescan store of it in
+# $WORK/store and a DuckDB database in $WORK/duck.db loaded by
+# bench/MJS's `load`. Sets JSONL, label, bytes, stories and mb. Reads
+# KEEP, JSONL, COPIES, THREADS and WS_BIN.
+bench_peer_input() {
+  local mjs=$1
+  [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian package time, which ./setup.sh installs)"
+  bench_need_duckdb
+  bench_need_wirescan
+  bench_workdir "$KEEP"
+  if [[ -z $JSONL ]]; then
+    bench_reuters "$WORK/input.jsonl" "$COPIES"
+    JSONL="$WORK/input.jsonl"
+    label="Reuters-21578 x$COPIES"
+  else
+    label=$(basename "$JSONL")
+  fi
+  bytes=$(stat -c %s "$JSONL")
+  stories=$(grep -c '[^[:space:]]' "$JSONL" || true)
+  mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+  echo "$BENCH_NAME: ingesting $label ($mb MB, $stories stories) into a wirescan store" >&2
+  "$WS_BIN" ingest -q --no-progress -o "$WORK/store" --threads "$THREADS" "$JSONL" >&2 || die "wirescan ingest failed"
+  echo "$BENCH_NAME: loading it into DuckDB" >&2
+  node "$BENCH/$mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/load.log" 2>&1 ||
+    { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
+}

@@ -65,28 +65,8 @@ while (($#)); do
   esac
 done
 
-# --- tools -------------------------------------------------------------------
-bench_need_duckdb
-bench_need_wirescan
-bench_workdir "$KEEP"
-
-# --- input -------------------------------------------------------------------
-if [[ -z $JSONL ]]; then
-  bench_reuters "$WORK/input.jsonl" "$COPIES"
-  JSONL="$WORK/input.jsonl"
-  label="Reuters-21578 x$COPIES"
-else
-  label=$(basename "$JSONL")
-fi
-bytes=$(stat -c %s "$JSONL")
-stories=$(grep -c '[^[:space:]]' "$JSONL" || true)
-mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
-
-echo "tf_bench: ingesting $label ($mb MB, $stories stories) into a wirescan store" >&2
-"$WS_BIN" ingest -q --no-progress -o "$WORK/store" --threads "$THREADS" "$JSONL" >&2 || die "wirescan ingest failed"
-echo "tf_bench: loading it into DuckDB" >&2
-node "$BENCH/duckdb_tf.mjs" load "$JSONL" "$WORK/duck.db" "$THREADS" >"$WORK/load.log" 2>&1 ||
-  { cat "$WORK/load.log" >&2; die "DuckDB load failed"; }
+# --- tools, input, store and database (untimed) -------------------------------
+bench_peer_input duckdb_tf.mjs
 
 # --- runs --------------------------------------------------------------------
 ws_t=(); dec_t=(); dk_t=(); dk_in=(); ws_c=(); dk_c=()
