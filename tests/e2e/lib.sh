@@ -100,3 +100,20 @@ store_bytes() {
     done
     echo "$total"
 }
+
+# reuters_need: set REUTERS to Reuters-21578 in the shared corpora, or skip
+# the test when it is absent (../shared/corpora is not distributed).
+reuters_need() {
+    REUTERS="$CORPORA/reuters21578"
+    [ -d "$REUTERS" ] || skip "corpus folder $REUTERS is absent (../shared/corpora is not distributed with the repo)"
+    compgen -G "$REUTERS/reut2-*.xml" >/dev/null || compgen -G "$REUTERS/reut2-*.sgm" >/dev/null ||
+        skip "no reut2-*.xml or reut2-*.sgm files in $REUTERS"
+}
+
+# reuters_jsonl OUT: Reuters-21578 as JSONL in OUT (tests/tools/reuters2jsonl.py),
+# after reuters_need.
+reuters_jsonl() {
+    reuters_need
+    python3 "$WS_SRC/tests/tools/reuters2jsonl.py" "$REUTERS" >"$1" 2>"$T/conv.err" ||
+        { cat "$T/conv.err" >&2; fail "reuters2jsonl.py failed"; }
+}

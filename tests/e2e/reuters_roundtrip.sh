@@ -9,10 +9,7 @@
 #   - the store (sum of its file sizes) is at most half the JSONL size
 . "$(dirname "$0")/lib.sh"
 
-REUTERS="$CORPORA/reuters21578"
-[ -d "$REUTERS" ] || skip "corpus folder $REUTERS is absent (../shared/corpora is not distributed with the repo)"
-compgen -G "$REUTERS/reut2-*.xml" >/dev/null || compgen -G "$REUTERS/reut2-*.sgm" >/dev/null ||
-    skip "no reut2-*.xml or reut2-*.sgm files in $REUTERS"
+reuters_need
 
 TOOLS="$WS_SRC/tests/tools"
 R="$T/r.jsonl"

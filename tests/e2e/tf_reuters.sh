@@ -17,15 +17,9 @@
 # stores queried together giving the same bytes as the one store.
 . "$(dirname "$0")/lib.sh"
 
-REUTERS="$CORPORA/reuters21578"
-[ -d "$REUTERS" ] || skip "corpus folder $REUTERS is absent (../shared/corpora is not distributed with the repo)"
-compgen -G "$REUTERS/reut2-*.xml" >/dev/null || compgen -G "$REUTERS/reut2-*.sgm" >/dev/null ||
-    skip "no reut2-*.xml or reut2-*.sgm files in $REUTERS"
-
 R="$T/r.jsonl"
 S="$T/store"
-python3 "$WS_SRC/tests/tools/reuters2jsonl.py" "$REUTERS" >"$R" 2>"$T/conv.err" ||
-    { cat "$T/conv.err" >&2; fail "reuters2jsonl.py failed"; }
+reuters_jsonl "$R"
 expect_status 0 "ingest of Reuters" -- ws ingest -q -o "$S" --tag topics --tag places "$R"
 # The same corpus in small blocks (about 140), for the thread-count checks.
 expect_status 0 "ingest of Reuters in small blocks" -- \
