@@ -64,17 +64,46 @@ typedef struct idcount {
     uint32_t id, count;
 } idcount;
 
-static int by_count_then_id(const void *a, const void *b)
+/* Stable LSD radix sort of a[0..n) by key(a[i]) (11-bit digits, only as
+ * many passes as the largest key needs), tmp of n entries as scratch.
+ * Hand-written because it replaced qsort with a comparator call per
+ * comparison, which was 7.8% of ingest's CPU on 100k generated stories
+ * (perf): a block has tens of thousands of distinct ids to rank. */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+static uint32_t key_id(idcount e) { return e.id; }
+static uint32_t key_count_desc(idcount e) { return ~e.count; }
+static void radix_sort(idcount *a, idcount *tmp, uint32_t n, uint32_t (*key)(idcount))
 {
-    const idcount *x = a, *y = b;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int by_id(const void *a, const void *b)
-{
-    const idcount *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
+    if (n < 64) { /* insertion sort, also stable */
+        for (uint32_t i = 1; i < n; i++) {
+            idcount e = a[i];
+            uint32_t k = key(e), j = i;
+            for (; j > 0 && key(a[j - 1]) > k; j--) a[j] = a[j - 1];
+            a[j] = e;
+        }
+        return;
+    }
+    uint32_t mx = 0, mn = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = key(a[i]);
+        mx = k > mx ? k : mx;
+        mn = k < mn ? k : mn;
+    }
+    uint32_t hist[RADIX_SIZE];
+    /* Digits above the highest bit in which keys differ are all equal. */
+    for (unsigned shift = 0; shift < 32 && n > 1 && ((mx ^ mn) >> shift); shift += RADIX_BITS) {
+        memset(hist, 0, sizeof hist);
+        for (uint32_t i = 0; i < n; i++) hist[key(a[i]) >> shift & (RADIX_SIZE - 1)]++;
+        uint32_t sum = 0;
+        for (uint32_t d = 0; d < RADIX_SIZE; d++) {
+            uint32_t c = hist[d];
+            hist[d] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++) tmp[hist[key(a[i]) >> shift & (RADIX_SIZE - 1)]++] = a[i];
+        memcpy(a, tmp, (size_t)n * sizeof *a);
+    }
 }
 
 static inline uint32_t hash32(uint32_t v) { return (v * 2654435761u) ^ (v >> 15); }
@@ -103,12 +132,20 @@ int ws_tok2_encode(const uint32_t *ids, uint64_t n, ws_buf *out)
         code[i] = slot[h] - 1; /* first-appearance index for now */
     }
     /* Frequency ranks, then each power-of-two group by id; map old index -> code. */
-    idcount *s = ws_malloc((L ? L : 1) * sizeof *s);
+    idcount *s = ws_malloc((L ? L : 1) * sizeof *s), *tmp = ws_malloc((L ? L : 1) * sizeof *tmp);
     map = ws_malloc((L ? L : 1) * sizeof *map);
-    if (!s || !map) { ws_free(s); rc = WS_ENOMEM; goto out; }
+    if (!s || !tmp || !map) {
+        ws_free(s);
+        ws_free(tmp);
+        rc = WS_ENOMEM;
+        goto out;
+    }
     for (uint32_t i = 0; i < L; i++) s[i] = (idcount){d[i].id, d[i].count};
-    qsort(s, L, sizeof *s, by_count_then_id);
-    for (uint32_t g = 1; g < L; g <<= 1) qsort(s + g, (L - g < g ? L - g : g), sizeof *s, by_id);
+    /* Count descending, ties by id (stable passes: id first, then count). */
+    radix_sort(s, tmp, L, key_id);
+    radix_sort(s, tmp, L, key_count_desc);
+    for (uint32_t g = 1; g < L; g <<= 1) radix_sort(s + g, tmp, L - g < g ? L - g : g, key_id);
+    ws_free(tmp);
     /* The hash table finds each id's first-appearance index again. */
     for (uint32_t c = 0; c < L; c++) {
         size_t h = hash32(s[c].id) & (cap - 1);
