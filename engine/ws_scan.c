@@ -627,6 +627,26 @@ static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void
     ws_buf msg = {0};
     char text[640];
     if (rc) snprintf(text, sizeof text, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+    if ((k->flags & WS_KF_TREE) && dist->alltoall && dist->max_int) {
+        /* count tables: a tree, so that rank 0 receives log2(ranks) states */
+        ws_dist_outcome to;
+        to.stories = stats->stories;
+        to.tokens = stats->tokens;
+        int trc = ws_dist_tree(dist, k, q, state, rc, text, &to);
+        int status = trc ? trc : to.rc;
+        if (dist->rank == 0 && !trc) {
+            stats->stories = to.stories;
+            stats->tokens = to.tokens;
+            q->nstories = to.stories;
+        }
+        int brc = dist->bcast_int(dist->ctx, &status);
+        if (brc && !status) status = brc;
+        if (!status) return 0;
+        if (dist->rank == 0 && to.rc && !trc) return ws_error(status, "rank %d: %s", to.rank, to.msg);
+        if (trc) return ws_error(status, "exchanging kernel states across ranks failed: %s", ws_last_error());
+        if (rc) return ws_error(rc, "rank %d: %s", dist->rank, text);
+        return ws_error(status, "rank %d: the run failed on another rank (rank 0 reports it)", dist->rank);
+    }
     int prc = ws_buf_reserve(&msg, 3 * WS_VARINT_MAX);
     if (!prc && !rc) {
         ws_buf_put_varint(&msg, 0);

@@ -373,6 +373,9 @@ typedef struct ws_dist {
      * exchange). */
     int (*alltoall)(void *ctx, const void *const *data, const size_t *len,
                     int (*each)(void *arg, int from, const void *data, size_t len), void *arg);
+    /* Optional: the most bytes a rank sends another in one alltoall round
+     * of a tree reduction of kernel states (0: 256 MiB). */
+    size_t round_bytes;
 } ws_dist;
 /* Spread q's runs as d says (copied; d->ctx must outlive the runs); NULL
  * or size 1: one process, as without. Kernels that cannot merge across

@@ -232,7 +232,7 @@ const ws_kernel ws_kernel_keyness = {
             "  chi2                   Pearson's chi-squared of the 2x2 table, no Yates correction",
     .params = kn_params,
     .nparams = sizeof kn_params / sizeof kn_params[0],
-    .flags = WS_KF_SUBSETS,
+    .flags = WS_KF_SUBSETS | WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = kn_prepare,
     .init = kn_init,

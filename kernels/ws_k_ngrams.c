@@ -498,6 +498,7 @@ const ws_kernel ws_kernel_ngrams = {
             "log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), within [-1, 1].",
     .params = ng_params,
     .nparams = sizeof ng_params / sizeof ng_params[0],
+    .flags = WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ng_prepare,
     .release = ws_free,

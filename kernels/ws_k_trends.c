@@ -990,7 +990,7 @@ const ws_kernel ws_kernel_trends = {
             "--bursts: burst intervals of each topic. See docs/trends.md.",
     .params = ws_trends_param_table,
     .nparams = sizeof ws_trends_param_table / sizeof ws_trends_param_table[0],
-    .flags = WS_KF_GROUPS,
+    .flags = WS_KF_GROUPS | WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
     .prepare = ws_trends_prepare,
     .done = ws_trends_done,

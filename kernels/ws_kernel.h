@@ -179,6 +179,10 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
 /* WS_KF_ORDERED: column 0 numbers the stories 1, 2, ... in output order
  * (dtm); across ranks each rank numbers its own and rank 0 renumbers. */
 #define WS_KF_ROWNUM 16u
+/* Across ranks the states merge by a binary tree (docs/scale-out.md):
+ * a rank packs a state into which other ranks' unpacked states were
+ * merged, so pack must carry everything merge adds up (count tables). */
+#define WS_KF_TREE 32u
 
 typedef struct ws_kernel {
     const char *name;
