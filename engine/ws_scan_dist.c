@@ -376,10 +376,9 @@ static void tree_fold(const ws_dist *d, const ws_kernel *k, ws_query *q, void *s
         snprintf(o->msg, sizeof o->msg, "%.*s", (int)(end - at), (const char *)at);
         return;
     }
-    void *tmp = k->init(q);
-    int rc = tmp ? k->unpack(tmp, q, at, (size_t)(end - at)) : WS_ENOMEM;
-    if (!rc) rc = k->merge(state, tmp, q);
-    if (tmp) k->free(tmp);
+    /* WS_KF_TREE: unpack adds into the merged state itself (no second
+     * table: what a merge of an unpacked copy would add). */
+    int rc = k->unpack(state, q, at, (size_t)(end - at));
     if (rc) {
         snprintf(text, sizeof text, "merging rank %d's %s state: %.400s", from, k->name,
                  ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));

@@ -197,7 +197,9 @@ static int kn_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
     kn_state *s = p;
     const uint8_t *at = data, *end = data + len;
     uint64_t a, b, c, id = 0;
-    if (ws_varint_get(&at, end, &s->tot_t) || ws_varint_get(&at, end, &s->tot_r)) goto bad;
+    if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b)) goto bad;
+    s->tot_t += a; /* (added: a merged state takes it too, WS_KF_TREE) */
+    s->tot_r += b;
     while (at < end) {
         if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &c)) goto bad;
         id += a;

@@ -286,7 +286,9 @@ static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
     (void)q;
     ng_state *s = p;
     const uint8_t *at = data, *end = data + len;
-    if (ws_varint_get(&at, end, &s->npos)) goto bad;
+    uint64_t npos;
+    if (ws_varint_get(&at, end, &npos)) goto bad;
+    s->npos += npos; /* (added: a merged state takes it too, WS_KF_TREE) */
     while (at < end) {
         uint64_t id[3], count, df;
         if (ws_varint_get(&at, end, &id[0]) || ws_varint_get(&at, end, &id[1]) || ws_varint_get(&at, end, &id[2]) ||
