@@ -1,6 +1,7 @@
 /*
- * Scans across processes: the passes of iterative kernels and the ordered
- * gather of row-streaming kernels (see ws_scan_dist.h).
+ * Scans across processes: the passes of iterative kernels, the ordered
+ * gather of row-streaming kernels and the binary-tree reduction of count
+ * tables (see ws_scan_dist.h).
  *
  * Rows travel as frames, several to a message:
  *   'R' varint len, then rows: per cell a byte (0: NULL, 1: a value) and

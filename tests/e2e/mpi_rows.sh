@@ -5,7 +5,10 @@
 # pass-0 state goes back to every rank; the corpus is gathered on rank 0,
 # which trains the sampler), dedup and cooc --term (states gathered and
 # merged on rank 0), all-pairs cooc (pairs exchanged by hash partition,
-# also under a --mem that spills; rank 0 gets candidates). A generated corpus with planted copies, sharded 4
+# also under a --mem that spills; rank 0 gets candidates), and the count
+# tables of tf, keyness, ngrams and trends by a binary tree (4 ranks: a
+# merged state sent on; WIRESCAN_MPI_ROUND=1K: many rounds, the same on
+# every rank; failures up the tree). A generated corpus with planted copies, sharded 4
 # ways; `mpirun --oversubscribe -n R` for R = 1, 2, 3 (threads 1 and 2)
 # must print byte for byte what one process prints over the same shards.
 # Faults: a damaged shard fails export and topics naming the rank, the
