@@ -301,8 +301,9 @@ int ws_cmd_ingest(int argc, char **argv)
 
 /* ingest --shards N -o DIR: shard i (DIR/shard-00i) keeps the stories
  * whose id hashes to i (XXH3-64 mod N); under mpirun rank r writes shards
- * r, r + R, ... Each shard's ingest reads every input (and reports its bad
- * records). DIR/SHARDS records N once every shard is written. */
+ * r, r + R, ... in one pass over the inputs (each parsed once per rank,
+ * bad records reported once). DIR/SHARDS records N once every shard is
+ * written. */
 static int ingest_shards(const char *dir, unsigned nshards, const ingest_setting *set, size_t nset, char **inputs,
                          int ninputs, int quiet, int progress)
 {
@@ -326,13 +327,19 @@ static int ingest_shards(const char *dir, unsigned nshards, const ingest_setting
     }
     uint64_t stories = 0, tokens = 0, bad = 0;
     int rank = ws_mpi_rank(), size = ws_mpi_size();
-    for (unsigned i = (unsigned)rank; !status && i < nshards; i += (unsigned)size) {
-        char store[4096], spec[32];
-        snprintf(store, sizeof store, "%s/shard-%03u", dir, i);
-        snprintf(spec, sizeof spec, "%u/%u", i, nshards);
+    /* One pass over the inputs writes all of this rank's shards (r, r + R, ...). */
+    size_t cap = 32 + (size_t)(nshards / (unsigned)size + 1) * 8;
+    char *spec = malloc(cap);
+    if (!status && !spec) status = ws_cli_fail(WS_ENOMEM);
+    size_t at = 0;
+    unsigned mine = 0;
+    for (unsigned i = (unsigned)rank; spec && i < nshards; i += (unsigned)size, mine++)
+        at += (size_t)snprintf(spec + at, cap - at, "%s%u", at ? "," : "", i);
+    if (spec) snprintf(spec + at, cap - at, "/%u", nshards);
+    if (!status && mine) {
         ws_ingester *g = NULL;
-        int rc = ws_ingester_create(&g, store);
-        if (!rc) rc = ws_ingester_set(g, "shard", spec);
+        int rc = ws_ingester_create(&g, dir);
+        if (!rc) rc = ws_ingester_set(g, "shards", spec);
         for (size_t k = 0; !rc && k < nset; k++) rc = ws_ingester_set(g, set[k].name, set[k].value);
         for (int k = 0; !rc && k < ninputs; k++) rc = ws_ingester_add_file(g, inputs[k]);
         if (!rc) ws_ingester_on_note(g, ingest_note, NULL);
@@ -341,15 +348,15 @@ static int ingest_shards(const char *dir, unsigned nshards, const ingest_setting
         if (!rc) rc = ws_ingester_run(g, &s);
         ws_ingester_free(g);
         if (rc) {
-            fprintf(stderr, "wirescan ingest: shard %u (%s): %s\n", i, store,
+            fprintf(stderr, "wirescan ingest: shards %s of %s: %s\n", spec, dir,
                     ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
-            if (size > 1) fprintf(stderr, "wirescan ingest: rank %d failed on shard %u\n", rank, i);
+            if (size > 1) fprintf(stderr, "wirescan ingest: rank %d failed on its shards\n", rank);
             status = rc == WS_EINVAL ? ws_cli_try("ingest") : ws_exit_status(rc);
-            break;
+        } else {
+            stories = s.stories, tokens = s.tokens, bad = s.bad;
         }
-        stories += s.stories, tokens += s.tokens;
-        if (i == 0) bad = s.bad;
     }
+    free(spec);
     status = ws_mpi_max_status(status);
     if (!status && rank == 0) {
         FILE *o = fopen(p, "w");

@@ -37,6 +37,7 @@
 #include "wirescan.h"
 #include "ws_cli.h"
 #include "ws_kcmd.h"
+#include "ws_mpi.h"
 
 static const char run_help[] =
     "usage: wirescan run STORE... JOBFILE [-o DIR] [--threads N] [--progress] [-q]\n"
@@ -725,6 +726,18 @@ int ws_cmd_run(int argc, char **argv)
             }
         }
     }
+    /* Under mpirun every rank runs the job (the shared scans and the lines
+     * that run alone) over its shards, and rank 0 writes the reports, their
+     * .meta.json and run.log (docs/scale-out.md); the others write nothing. */
+    const int remote = ws_mpi_rank() != 0;
+    if (remote) {
+        quiet = 1, progress = 0;
+        for (size_t i = 0; i < jf.n; i++) {
+            ws_kcmd *k = &jf.lines[i].k;
+            if (!jf.lines[i].parsed) continue;
+            k->out_path = "/dev/null", k->quiet = 1, k->progress = 0, k->ncharts = 0, k->nsides = 0, k->atomic = 0;
+        }
+    }
     /* 2. The stores: the command line's, and each distinct --store list. */
     size_t nmain = (size_t)npos - 1;
     ws_corpus **corpora = calloc(jf.n + 1, sizeof *corpora);
@@ -762,6 +775,10 @@ int ws_cmd_run(int argc, char **argv)
     for (size_t i = 0; i < jf.n && !status; i++) {
         jline *l = &jf.lines[i];
         if ((status = ws_kcmd_setup(&l->k, l->corpus))) break;
+        if ((rc = ws_request_set_dist(l->k.q, ws_mpi_dist()))) {
+            status = ws_cli_fail(rc);
+            break;
+        }
         if (threads) {
             char t[32];
             snprintf(t, sizeof t, "%llu", threads);
@@ -781,8 +798,8 @@ int ws_cmd_run(int argc, char **argv)
     }
     /* 4. Run, then publish each line's report (or remove it) and its
      * provenance. */
-    if (!status) status = make_dirs(dir, 1);
-    for (size_t i = 0; i < jf.n && !status; i++)
+    if (!status && !remote) status = make_dirs(dir, 1);
+    for (size_t i = 0; i < jf.n && !status && !remote; i++)
         for (size_t a = 0; a < jf.lines[i].nouts && !status; a++) status = make_dirs(ws_kcmd_output(&jf.lines[i].k, a), 0);
     if (!status) {
         char start[32], host[256] = "?", logpath[4200];
@@ -795,7 +812,7 @@ int ws_cmd_run(int argc, char **argv)
         int sig = ws_cli_release_signals();
         int first_bad = 0;
         snprintf(logpath, sizeof logpath, "%s/run.log", dir);
-        FILE *log = fopen(logpath, "a");
+        FILE *log = remote ? NULL : fopen(logpath, "a");
         if (log) {
             fprintf(log, "# wirescan %s run started %s on %s (pid %ld)\ncommand: wirescan", ws_version(), start, host,
                     (long)getpid());
@@ -815,7 +832,7 @@ int ws_cmd_run(int argc, char **argv)
                 st = ws_exit_status(r);
             }
             st = ws_kcmd_finish(&l->k, st);
-            if (!st) st = write_meta(jobpath, l, dir);
+            if (!st && !remote) st = write_meta(jobpath, l, dir);
             l->status = st;
             if (st && !first_bad) first_bad = st;
             nok += !st;
@@ -834,7 +851,7 @@ int ws_cmd_run(int argc, char **argv)
             fprintf(log, "finished %s after %.3f s: %d of %zu reports written, %d from the shared scan\n", end, secs, nok,
                     jf.n, nshared);
             if (fclose(log)) fprintf(stderr, "wirescan run: %s: write failed: %s\n", logpath, strerror(errno));
-        } else {
+        } else if (!remote) {
             fprintf(stderr, "wirescan run: %s: cannot append: %s\n", logpath, strerror(errno));
         }
         if (progress && !quiet)

@@ -194,7 +194,20 @@ void ws_mpi_init(int *argc, char ***argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
     g_dist = (ws_dist){g_rank, g_size, gather, bcast_int, NULL, bcast_bytes, max_int,
-                       provided >= MPI_THREAD_SERIALIZED ? send_rows : NULL, recv_rows, alltoall};
+                       provided >= MPI_THREAD_SERIALIZED ? send_rows : NULL, recv_rows, alltoall, 0};
+    /* The bytes one rank sends another in one round of the states' tree
+     * (a small value forces many rounds: tests, docs/scale-out.md). */
+    const char *rb = getenv("WIRESCAN_MPI_ROUND");
+    if (rb && *rb) {
+        char *end;
+        unsigned long long v = strtoull(rb, &end, 10);
+        if (*end == 'K' || *end == 'k') v <<= 10, end++;
+        else if (*end == 'M' || *end == 'm') v <<= 20, end++;
+        if (*end || !v || v > (1ull << 30))
+            fprintf(stderr, "wirescan: WIRESCAN_MPI_ROUND=%s is not a size from 1 to 1G bytes (ignored)\n", rb);
+        else
+            g_dist.round_bytes = (size_t)v;
+    }
 }
 
 int ws_mpi_finish(int status)

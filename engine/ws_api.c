@@ -1072,7 +1072,12 @@ int ws_run_end(ws_run *w, int rc)
 }
 
 const ws_kernel *ws_request_kernel(const ws_request *q) { return q->k; }
-int ws_request_over_same(const ws_request *a, const ws_request *b) { return a->corpus == b->corpus; }
+/* (and the same ranks: a shared scan runs across the ranks of its first request) */
+int ws_request_over_same(const ws_request *a, const ws_request *b)
+{
+    return a->corpus == b->corpus && a->dist.size == b->dist.size && a->dist.rank == b->dist.rank &&
+           a->dist.ctx == b->dist.ctx;
+}
 /* A request can join a shared scan when its kernel can and it needs no
  * per-story mask (--dedup clusters stories before its scan). */
 int ws_request_shareable(const ws_request *q)

@@ -294,6 +294,17 @@ static void blockb_free(blockb *b)
 
 typedef struct run {
     const ws_ingest_opts *o;
+    /* One pass into several shards (o->nshards): the lead parses and holds
+     * the dictionary the lookups read; every shard's store, dictionary
+     * (the lead's terms, its own cf/df), value lists, blocks and segment
+     * are in a run of its own, outs[i] (outs[0] is the lead). route[h]:
+     * the run of shard h, NULL for the shards this pass does not write. */
+    struct run *lead, **outs, **route;
+    uint32_t nouts;
+    char *path; /* an out's store path (owned) */
+    int lock, created;
+    uint32_t old_nterms;
+    int committed;
     ws_ingest_stats *stats;
     FILE *log;
     ws_store *st;
@@ -587,7 +598,7 @@ static int add_story(run *r, story *s, int par)
     int rc;
     ws_dict *d = r->dict;
     if (s->has_new) {
-        const lterms *lt = &r->w[s->tid].lt_[par];
+        const lterms *lt = &r->lead->w[s->tid].lt_[par];
         for (uint32_t i = 0; i < s->ntok; i++) {
             uint32_t id = s->ids[i];
             if (id & LOCAL_FLAG) s->ids[i] = lt->map[id & ~LOCAL_FLAG];
@@ -802,15 +813,48 @@ static int add_pending(run *r)
     for (size_t i = 0; i < r->pend_n; i++) {
         story *s = &stories[i];
         if (s->status != ST_OK) continue;
-        if (o->shard_count > 1 && ws_hash64(s->id.p, s->id.n) % o->shard_count != o->shard_index) continue;
-        if (r->have_existing && ws_dict_lookup(&r->existing, s->id, ws_hash64(s->id.p, s->id.n)) != UINT32_MAX) {
-            note_existing(r, s->id);
+        run *t = r; /* the store the story goes to */
+        if (r->route) {
+            if (!(t = r->route[ws_hash64(s->id.p, s->id.n) % o->shard_count])) continue;
+        } else if (o->shard_count > 1 && ws_hash64(s->id.p, s->id.n) % o->shard_count != o->shard_index) {
+            continue;
+        }
+        if (t->have_existing && ws_dict_lookup(&t->existing, s->id, ws_hash64(s->id.p, s->id.n)) != UINT32_MAX) {
+            note_existing(t, s->id);
             if (o->skip_existing) continue;
         }
-        int rc = add_story(r, s, r->pend_par);
+        int rc = add_story(t, s, r->pend_par);
         if (rc) return rc;
-        if (r->open->ntokens >= o->block_tokens || r->open->nrows >= o->block_rows)
-            if ((rc = close_block(r))) return rc;
+        if (t->open->ntokens >= o->block_tokens || t->open->nrows >= o->block_rows)
+            if ((rc = close_block(t))) return rc;
+    }
+    return 0;
+}
+
+/* Phases 3 and 4 for every store of the pass. */
+static int flush_all(run *r)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = flush_closed(r->outs[i]);
+    return rc;
+}
+
+/* One pass into several shards: the terms phase 2a gave the lead's
+ * dictionary, given in the same order to every other shard's (they hold
+ * the same terms: each shard's dictionary has every term of the input, as
+ * when each shard's ingest read every input). */
+static int sync_terms(run *r)
+{
+    const ws_dict *ld = r->dict;
+    for (uint32_t i = 1; i < r->nouts; i++) {
+        ws_dict *d = r->outs[i]->dict;
+        while (d->nterms < ld->nterms) {
+            uint32_t want = d->nterms, got;
+            ws_str t = ws_dict_term(ld, want);
+            int rc = ws_dict_intern(d, t, ws_hash64(t.p, t.n), &got);
+            if (rc) return rc;
+            if (got != want) return ws_error(WS_EINTERNAL, "%s: the shards' dictionaries went apart", r->outs[i]->path);
+        }
     }
     return 0;
 }
@@ -821,7 +865,7 @@ static int drain_pending(run *r)
     if (!r->pend_have) return 0;
     r->pend_have = 0;
     int rc = add_pending(r);
-    return rc ? rc : flush_closed(r);
+    return rc ? rc : flush_all(r);
 }
 
 /* One batch. Its parallel phase (1) runs beside the in-order phase 2b of
@@ -878,7 +922,7 @@ static int process_batch(run *r, line_ref *lines, size_t nlines)
         }
     }
     if (brc) return brc == WS_ENOMEM ? WS_ENOMEM : ws_error(brc, "%s", r->pend_err);
-    int rc = r->pend_have ? flush_closed(r) : 0;
+    int rc = r->pend_have ? flush_all(r) : 0;
     r->pend_have = 0;
     if (rc) return rc;
     for (size_t i = 0; i < nlines; i++) {
@@ -904,6 +948,7 @@ static int process_batch(run *r, line_ref *lines, size_t nlines)
             fprintf(r->log, "%s:%llu: note: date could not be read; story kept undated\n", file, (unsigned long long)s->line);
         if ((rc = resolve_new(r, s, par))) return rc;
     }
+    if (r->nouts > 1 && (rc = sync_terms(r))) return rc;
     r->pend_have = 1;
     r->pend_par = par;
     r->pend_n = nlines;
@@ -1305,111 +1350,218 @@ static void teardown(run *r)
     ws_store_close(r->st);
 }
 
-int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
+/* Open an out's store (locked), its dictionary and value lists; the lead
+ * also gets its workers (setup). */
+static int open_out(run *t)
 {
-    run R, *r = &R;
-    memset(r, 0, sizeof *r);
-    memset(stats, 0, sizeof *stats);
-    r->o = o;
-    r->stats = stats;
-    r->log = o->log ? o->log : stderr;
-    r->t0 = r->last_progress = now_s();
-    int rc = plan_inputs(r), lock = -1, created = 0;
-    if (!rc && (lock = ws_store_lock(o->store, o->wait, &created)) < 0) rc = lock;
-    if (rc) {
-        teardown(r);
+    const ws_ingest_opts *o = t->o;
+    run *lead = t->lead;
+    int rc = 0;
+    if ((t->lock = ws_store_lock(t->path, o->wait, &t->created)) < 0) {
+        rc = t->lock;
+        t->lock = -1;
         return rc;
     }
-    if ((rc = ws_store_open(o->store, 1, &r->st))) goto out;
-    ws_store_cleanup(r->st);
-    if ((rc = load_existing_ids(r))) goto out;
-    r->dict = &r->st->dict;
-    if ((rc = ws_dict_index(r->dict))) goto out;
-    uint32_t old_nterms = r->dict->nterms;
-    if ((rc = choose_segmentation(r->st, o->cjk))) goto out;
-    if ((rc = setup(r))) goto out;
+    if ((rc = ws_store_open(t->path, 1, &t->st))) return rc;
+    ws_store_cleanup(t->st);
+    if ((rc = load_existing_ids(t))) return rc;
+    t->dict = &t->st->dict;
+    if ((rc = ws_dict_index(t->dict))) return rc;
+    t->old_nterms = t->dict->nterms;
+    if ((rc = choose_segmentation(t->st, o->cjk))) return rc;
+    if (t == lead) return setup(t);
+    /* Another shard of the pass: the lead's terms, tags and threads. */
+    if (t->st->segmentation != lead->st->segmentation)
+        return ws_error(WS_ECORRUPT,
+                        "%s splits scripts without spaces otherwise than %s (not a shard set written by ingest --shards)",
+                        t->path, lead->path);
+    const ws_dict *ld = lead->dict;
+    int same = t->dict->nterms == ld->nterms;
+    for (uint32_t k = 0; same && k < ld->nterms; k++) {
+        ws_str a = ws_dict_term(ld, k), b = ws_dict_term(t->dict, k);
+        same = a.n == b.n && !memcmp(a.p, b.p, a.n);
+    }
+    if (!same)
+        return ws_error(WS_ECORRUPT, "%s: its dictionary differs from %s's (not a shard set written by ingest --shards)",
+                        t->path, lead->path);
+    t->ntags = lead->ntags;
+    t->ncols = lead->ncols;
+    t->nthreads = lead->nthreads;
+    for (uint32_t v = 0; v <= t->ntags; v++)
+        if (ws_dict_index(&t->values[v])) return WS_ENOMEM;
+    if (!(t->pool = ws_calloc(4, sizeof *t->pool)) || !(t->open = take_block(t))) return WS_ENOMEM;
+    return 0;
+}
 
-    ws_store_next_segment_name(r->st, r->seg_name, sizeof r->seg_name);
+static int open_segment(run *t)
+{
+    const run *lead = t->lead;
+    ws_store_next_segment_name(t->st, t->seg_name, sizeof t->seg_name);
     const char *names[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
     uint8_t types[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
-    for (uint32_t c = 0; c < r->ncols; c++) {
-        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : c == r->ncols - 1 ? "dateoff" : r->tag_names[c - WS_C_FIRST_TAG];
-        types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : c == r->ncols - 1 ? WS_COL_DATEOFF : WS_COL_MULTI;
-        if (c == WS_C_TOKIDS && r->st->format >= 2) types[c] = WS_COL_TOKIDS2; /* format 2.0 */
+    for (uint32_t c = 0; c < t->ncols; c++) {
+        names[c] = c < WS_C_FIRST_TAG ? fixed_names[c] : c == t->ncols - 1 ? "dateoff" : lead->tag_names[c - WS_C_FIRST_TAG];
+        types[c] = c < WS_C_FIRST_TAG ? fixed_types[c] : c == t->ncols - 1 ? WS_COL_DATEOFF : WS_COL_MULTI;
+        if (c == WS_C_TOKIDS && t->st->format >= 2) types[c] = WS_COL_TOKIDS2; /* format 2.0 */
     }
-    size_t dl = strlen(o->store);
-    char *seg_path = ws_malloc(dl + sizeof r->seg_name + 2);
-    if (!seg_path) { rc = WS_ENOMEM; goto out; }
-    sprintf(seg_path, "%s/%s", o->store, r->seg_name);
-    rc = ws_segwriter_create(seg_path, r->ncols, types, names, &r->seg);
+    size_t dl = strlen(t->path);
+    char *seg_path = ws_malloc(dl + sizeof t->seg_name + 2);
+    if (!seg_path) return WS_ENOMEM;
+    sprintf(seg_path, "%s/%s", t->path, t->seg_name);
+    int rc = ws_segwriter_create(seg_path, t->ncols, types, names, &t->seg);
     ws_free(seg_path);
-    if (rc) goto out;
+    return rc;
+}
 
-    for (size_t i = 0; i < o->ninputs && !rc; i++)
-        rc = r->fmts[i] == WS_FMT_JSONL ? ingest_file(r, o->inputs[i]) : ingest_source(r, o->inputs[i], r->fmts[i]);
-    if (!rc) rc = drain_pending(r);
-    if (!rc) rc = close_block(r);
-    if (!rc) rc = flush_closed(r);
-    progress(r, 1);
-    if (rc) goto out;
+/* An ingest that keeps nothing changes nothing. It fails, unless every
+ * story was skipped as already present (--skip-existing: nothing new is
+ * not an error). Returns 1 for "nothing to commit", 0 or an error. */
+static int check_kept(const run *t, uint64_t bad)
+{
+    const ws_ingest_stats *stats = t->stats;
+    if (stats->stories) return 0;
+    if (stats->existing && !bad) return 1; /* rc 0, no commit */
+    if (bad && stats->existing)
+        return ws_error(WS_EFORMAT, "no story ingested: %llu records were bad and %llu already in the store; nothing was "
+                        "written to %s", (unsigned long long)bad, (unsigned long long)stats->existing, t->path);
+    if (bad)
+        return ws_error(WS_EFORMAT, "no story ingested: all %llu records were bad; nothing was written to %s",
+                        (unsigned long long)bad, t->path);
+    return ws_error(WS_EFORMAT, "no story ingested: the input holds no records; nothing was written to %s", t->path);
+}
 
-    /* An ingest that keeps nothing changes nothing. It fails, unless every
-     * story was skipped as already present (--skip-existing: nothing new
-     * is not an error). */
-    if (!stats->stories) {
-        if (stats->existing && !stats->bad) goto out; /* rc 0, no commit */
-        if (stats->bad && stats->existing)
-            rc = ws_error(WS_EFORMAT, "no story ingested: %llu records were bad and %llu already in the store; nothing was "
-                          "written to %s", (unsigned long long)stats->bad, (unsigned long long)stats->existing, o->store);
-        else if (stats->bad)
-            rc = ws_error(WS_EFORMAT, "no story ingested: all %llu records were bad; nothing was written to %s",
-                          (unsigned long long)stats->bad, o->store);
-        else
-            rc = ws_error(WS_EFORMAT, "no story ingested: the input holds no records; nothing was written to %s", o->store);
-        goto out;
-    }
-    const char *new_seg = NULL;
+/* Finish an out's segment, commit it, sign its stories when asked. */
+static int commit_out(run *t)
+{
+    const ws_ingest_opts *o = t->o;
+    ws_ingest_stats *stats = t->stats;
+    int rc = 0;
     uint64_t seg_bytes = 0;
-    if (stats->stories) {
-        ws_str *vals[1 + WS_MAX_TAG_COLUMNS] = {0};
-        for (uint32_t v = 0; v <= r->ntags && !rc; v++) {
-            ws_dict *vd = &r->values[v];
-            if (!(vals[v] = ws_calloc(vd->nterms + 1, sizeof *vals[v]))) { rc = WS_ENOMEM; break; }
-            for (uint32_t k = 0; k < vd->nterms; k++) vals[v][k] = ws_dict_term(vd, k);
-            rc = ws_segwriter_set_values(r->seg, v == 0 ? WS_C_SOURCE : WS_C_FIRST_TAG + v - 1, vals[v], vd->nterms);
-        }
-        if (!rc) rc = ws_segwriter_finish(r->seg, r->dict->nterms, &seg_bytes);
-        else ws_segwriter_abort(r->seg); /* a value list failed: finish never ran */
-        r->seg = NULL; /* finish frees it, on success or failure */
-        for (uint32_t v = 0; v <= r->ntags; v++) ws_free(vals[v]);
-        if (rc) goto out;
-        new_seg = r->seg_name;
+    ws_str *vals[1 + WS_MAX_TAG_COLUMNS] = {0};
+    for (uint32_t v = 0; v <= t->ntags && !rc; v++) {
+        ws_dict *vd = &t->values[v];
+        if (!(vals[v] = ws_calloc(vd->nterms + 1, sizeof *vals[v]))) { rc = WS_ENOMEM; break; }
+        for (uint32_t k = 0; k < vd->nterms; k++) vals[v][k] = ws_dict_term(vd, k);
+        rc = ws_segwriter_set_values(t->seg, v == 0 ? WS_C_SOURCE : WS_C_FIRST_TAG + v - 1, vals[v], vd->nterms);
     }
-    stats->new_terms = r->dict->nterms - old_nterms;
+    if (!rc) rc = ws_segwriter_finish(t->seg, t->dict->nterms, &seg_bytes);
+    else ws_segwriter_abort(t->seg); /* a value list failed: finish never ran */
+    t->seg = NULL; /* finish frees it, on success or failure */
+    for (uint32_t v = 0; v <= t->ntags; v++) ws_free(vals[v]);
+    if (rc) return rc;
+    const char *new_seg = t->seg_name;
+    stats->new_terms = t->dict->nterms - t->old_nterms;
     stats->seg_bytes = seg_bytes;
-    rc = ws_store_commit(r->st, r->dict, old_nterms, new_seg, seg_bytes, stats->stories, stats->stories, stats->tokens);
-    if (rc && new_seg) {
+    rc = ws_store_commit(t->st, t->dict, t->old_nterms, new_seg, seg_bytes, stats->stories, stats->stories, stats->tokens);
+    if (rc) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/%s", o->store, new_seg);
+        snprintf(p, sizeof p, "%s/%s", t->path, new_seg);
         unlink(p);
+        return rc;
     }
+    t->committed = 1;
     /* MinHash signatures of the new stories (format 1.3, for dedup and
      * --dedup) when asked for or when the store keeps them already (so an
      * append signs only its own stories), still under the lock: a second
      * small commit. The stories are in; a failure here only means they
      * are signed later, so it is a warning. */
     int had_sigs = 0;
-    for (uint32_t i = 0; i < r->st->nsegs; i++) had_sigs |= r->st->mseg[i].mh != NULL;
-    if (!rc && new_seg && !o->no_signatures && (o->signatures || had_sigs)) {
+    for (uint32_t i = 0; i < t->st->nsegs; i++) had_sigs |= t->st->mseg[i].mh != NULL;
+    if (!o->no_signatures && (o->signatures || had_sigs)) {
         ws_store *w = NULL;
-        if (ws_dedup_sign_locked(o->store, o->threads, NULL, NULL, &w))
-            fprintf(r->log, "wirescan: warning: %s\n", ws_last_error());
+        if (ws_dedup_sign_locked(t->path, o->threads, NULL, NULL, &w))
+            fprintf(t->log, "wirescan: warning: %s\n", ws_last_error());
         ws_store_close(w);
     }
-out:
-    teardown(r);
-    /* A failed first ingest leaves nothing behind, not even LOCK. */
-    if (rc) ws_store_unlock_discard(o->store, lock, created);
+    return 0;
+}
+
+/* Release an out; a failed first ingest leaves nothing behind, not even
+ * LOCK (a shard committed before another failed stays). */
+static void close_out(run *t, int rc)
+{
+    const char *path = t->path;
+    int lock = t->lock, created = t->created, committed = t->committed;
+    teardown(t);
+    if (lock < 0) return;
+    if (rc && !committed) ws_store_unlock_discard(path, lock, created);
     else close(lock);
+}
+
+int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
+{
+    run R, *r = &R;
+    memset(r, 0, sizeof *r);
+    memset(stats, 0, sizeof *stats);
+    r->o = o;
+    r->lead = r;
+    r->lock = -1;
+    r->log = o->log ? o->log : stderr;
+    r->t0 = r->last_progress = now_s();
+    const uint32_t n = o->nshards ? o->nshards : 1;
+    ws_ingest_stats *ss = o->nshards ? ws_calloc(n, sizeof *ss) : stats;
+    run **outs = ws_calloc(n, sizeof *outs);
+    int rc = ss && outs ? 0 : WS_ENOMEM;
+    if (!rc && o->nshards && !(r->route = ws_calloc(o->shard_count, sizeof *r->route))) rc = WS_ENOMEM;
+    r->stats = ss;
+    r->outs = outs;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        run *t = i ? ws_calloc(1, sizeof *t) : r;
+        if (!t) { rc = WS_ENOMEM; break; }
+        outs[r->nouts++] = t;
+        t->o = o, t->lead = r, t->log = r->log, t->lock = -1, t->stats = &ss[i];
+        if (o->nshards) {
+            if (o->shards[i] >= o->shard_count || r->route[o->shards[i]]) {
+                rc = ws_error(WS_EINVAL, "shard %u of %u: not a shard, or given twice", o->shards[i], o->shard_count);
+                break;
+            }
+            r->route[o->shards[i]] = t;
+            size_t cap = strlen(o->store) + 32;
+            if (!(t->path = ws_malloc(cap))) { rc = WS_ENOMEM; break; }
+            snprintf(t->path, cap, "%s/shard-%03u", o->store, o->shards[i]);
+        } else if (!(t->path = ws_strndup(o->store, strlen(o->store)))) {
+            rc = WS_ENOMEM;
+        }
+    }
+    if (!rc) rc = plan_inputs(r);
+    for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = open_out(outs[i]);
+    for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = open_segment(outs[i]);
+    for (size_t i = 0; i < o->ninputs && !rc; i++)
+        rc = r->fmts[i] == WS_FMT_JSONL ? ingest_file(r, o->inputs[i]) : ingest_source(r, o->inputs[i], r->fmts[i]);
+    if (!rc) rc = drain_pending(r);
+    for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = close_block(outs[i]);
+    if (!rc) rc = flush_all(r);
+    if (r->nouts) progress(r, 1);
+    /* every store keeps a story, or nothing is committed */
+    int nothing = 0;
+    for (uint32_t i = 0; i < r->nouts && !rc; i++) {
+        int k = check_kept(outs[i], ss[0].bad);
+        if (k < 0) rc = k;
+        else nothing |= k;
+    }
+    for (uint32_t i = 0; i < r->nouts && !rc; i++)
+        if (outs[i]->stats->stories) rc = commit_out(outs[i]);
+    (void)nothing;
+    if (o->nshards) { /* the totals (bad records and input bytes: counted once, by the lead) */
+        for (uint32_t i = 0; i < r->nouts; i++) {
+            const ws_ingest_stats *x = &ss[i];
+            stats->stories += x->stories, stats->undated += x->undated, stats->date_bad += x->date_bad;
+            stats->invalid_utf8 += x->invalid_utf8, stats->tokens += x->tokens, stats->blocks += x->blocks;
+            stats->seg_bytes += x->seg_bytes, stats->existing += x->existing;
+            stats->dateline_no_year += x->dateline_no_year;
+            if (!stats->existing_ids[0]) memcpy(stats->existing_ids, x->existing_ids, sizeof stats->existing_ids);
+        }
+        stats->bad = ss[0].bad, stats->bytes_in = ss[0].bytes_in, stats->new_terms = ss[0].new_terms;
+    }
+    for (uint32_t i = r->nouts; i-- > 0;) {
+        char *path = outs[i]->path;
+        close_out(outs[i], rc);
+        ws_free(path);
+        if (i) ws_free(outs[i]);
+    }
+    if (!r->nouts) teardown(r);
+    ws_free(outs);
+    ws_free(r->route);
+    if (ss != stats) ws_free(ss);
     return rc;
 }

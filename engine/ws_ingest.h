@@ -41,6 +41,14 @@ typedef struct ws_ingest_opts {
      * (XXH3-64 of the id bytes, mod shard_count) to shard_index; the
      * others are skipped uncounted. shard_count 0: keep every story. */
     uint32_t shard_index, shard_count;
+    /* One pass into several shards of a set (nshards > 0): store is the
+     * set's folder, and shard shards[i] (< shard_count) is written to
+     * store/shard-NNN; every input is read and parsed once and each story
+     * goes to the shard its id hashes to (the stories of shards not listed
+     * are skipped). Each shard's store is the bytes its own ingest (with
+     * shard_index) would write. The stats are the totals. */
+    const uint32_t *shards;
+    uint32_t nshards;
 } ws_ingest_opts;
 
 enum { WS_INGEST_CJK_WORDS = 1, WS_INGEST_CJK_CHARS = 2 };

@@ -40,6 +40,7 @@ struct ws_ingester {
     void *note_ctx;
     ws_buf pending; /* a note line not yet ended */
     int ran;
+    uint32_t *shards; /* "shards": the shards of one pass */
 };
 
 static char *keep(ws_ingester *g, const char *s)
@@ -82,6 +83,7 @@ void ws_ingester_free(ws_ingester *g)
     for (size_t i = 0; i < g->nstrs; i++) ws_free(g->strs[i]);
     ws_free(g->strs);
     ws_free(g->inputs);
+    ws_free(g->shards);
     ws_buf_free(&g->line);
     ws_buf_free(&g->pending);
     ws_free(g);
@@ -140,6 +142,34 @@ int ws_ingester_set(ws_ingester *g, const char *name, const char *value)
         if (sscanf(val, "%u/%u%c", &i, &n, &extra) != 2 || n == 0 || n > 100000 || i >= n)
             return ws_error(WS_EINVAL, "--shard expects I/N with I < N <= 100000, got '%s'", val);
         o->shard_index = i;
+        o->shard_count = n;
+    } else if (!strcmp(name, "shards")) {
+        /* "I,J,.../N": one pass writes shards I, J, ... of N, the ingester's
+         * path being the set's folder (ingest --shards) */
+        const char *slash = strrchr(val, '/');
+        unsigned n;
+        char extra;
+        if (!slash || sscanf(slash + 1, "%u%c", &n, &extra) != 1 || n == 0 || n > 100000)
+            return ws_error(WS_EINVAL, "shards expects I,J,.../N with each I < N <= 100000, got '%s'", val);
+        size_t cnt = 1;
+        for (const char *c = val; c < slash; c++) cnt += *c == ',';
+        uint32_t *list = ws_calloc(cnt, sizeof *list);
+        if (!list) return ws_error(WS_ENOMEM, "out of memory");
+        size_t k = 0;
+        for (const char *c = val; c < slash && k < cnt; k++) {
+            char *end;
+            unsigned long i = strtoul(c, &end, 10);
+            if (end == c || i >= n || (*end != ',' && end != slash)) {
+                ws_free(list);
+                return ws_error(WS_EINVAL, "shards expects I,J,.../N with each I < N <= 100000, got '%s'", val);
+            }
+            list[k] = (uint32_t)i;
+            c = end + (end < slash);
+        }
+        ws_free(g->shards);
+        g->shards = list;
+        o->shards = list;
+        o->nshards = (uint32_t)k;
         o->shard_count = n;
     } else if (!strcmp(name, "threads")) {
         if ((rc = whole(name, val, 0, 4096, &v))) return rc;

@@ -289,6 +289,8 @@ int ws_job_run(ws_job *j, size_t *failed)
         o.progress = j->progress ? job_progress : NULL;
         o.progress_ctx = j;
         o.cancel = &j->cancel;
+        /* across the ranks the group's requests share (ws_request_over_same) */
+        o.dist = ws_run_opts(j->items[idx[0]].run)->dist;
         size_t nst;
         const ws_store *const *st = ws_run_stores(j->items[idx[0]].run, &nst);
         ws_error_clear();

@@ -627,6 +627,26 @@ static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void
     ws_buf msg = {0};
     char text[640];
     if (rc) snprintf(text, sizeof text, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+    if ((k->flags & WS_KF_TREE) && dist->alltoall && dist->max_int) {
+        /* count tables: a tree, so that rank 0 receives log2(ranks) states */
+        ws_dist_outcome to;
+        to.stories = stats->stories;
+        to.tokens = stats->tokens;
+        int trc = ws_dist_tree(dist, k, q, state, rc, text, &to);
+        int status = trc ? trc : to.rc;
+        if (dist->rank == 0 && !trc) {
+            stats->stories = to.stories;
+            stats->tokens = to.tokens;
+            q->nstories = to.stories;
+        }
+        int brc = dist->bcast_int(dist->ctx, &status);
+        if (brc && !status) status = brc;
+        if (!status) return 0;
+        if (dist->rank == 0 && to.rc && !trc) return ws_error(status, "rank %d: %s", to.rank, to.msg);
+        if (trc) return ws_error(status, "exchanging kernel states across ranks failed: %s", ws_last_error());
+        if (rc) return ws_error(rc, "rank %d: %s", dist->rank, text);
+        return ws_error(status, "rank %d: the run failed on another rank (rank 0 reports it)", dist->rank);
+    }
     int prc = ws_buf_reserve(&msg, 3 * WS_VARINT_MAX);
     if (!prc && !rc) {
         ws_buf_put_varint(&msg, 0);
@@ -1044,6 +1064,7 @@ typedef struct shared_item {
     cfilter *cf;
     sfilter *sf; /* nseg * nf */
     int live;    /* compiled and not failed before the scan */
+    int coll;    /* across ranks: compiled on every rank alike, so it takes part in the merge's collectives */
 } shared_item;
 
 static void item_fail(ws_scan_item *it, int rc, const char *msg)
@@ -1084,6 +1105,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             return ws_error(WS_EINVAL, "kernel %s cannot share a scan (it runs alone)", items[j].k->name);
     }
     if (!n) return 0;
+    const ws_dist *dist = o->dist && o->dist->size > 1 ? o->dist : NULL;
     int nt = ws_threads_resolve(o->threads);
     uint64_t total = 0;
     size_t nseg = 0;
@@ -1112,6 +1134,12 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             item_fail(it, WS_EINVAL, "the normalisation covers another number of dictionaries than the scan has stores");
             continue;
         }
+        if (dist && (!it->k->pack || !it->k->unpack || (it->k->exchange && (!dist->alltoall || !dist->max_int)))) {
+            char m[160];
+            snprintf(m, sizeof m, "%s does not run across MPI ranks yet: run it in one process over the same stores", it->k->name);
+            item_fail(it, WS_EINVAL, m);
+            continue;
+        }
         x->nf = 1 + io->nsubsets;
         x->subsets = io->nsubsets > 0 || io->rest;
         x->cf = ws_calloc(x->nf, sizeof *x->cf);
@@ -1131,7 +1159,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
                 for (uint32_t i = 0; i < x->nf && !r; i++) r = compile_segment(&x->sf[g * x->nf + i], &x->cf[i], st[s]->segs[si], s);
         if (r == WS_ENOMEM) rc = r;
         else if (r) item_fail(it, r, ws_last_error());
-        else x->live = 1;
+        else x->live = x->coll = 1;
         for (size_t s = 0; s < nst; s++) {
             views[s * n + j] = ws_norm_view(it->q->norm, (uint32_t)s);
             qs[s * n + j] = *it->q;
@@ -1144,6 +1172,8 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     for (size_t s = 0, g = 0; s < nst && !rc; s++)
         for (uint32_t si = 0; si < st[s]->nsegs; si++, g++) {
             const ws_segment *seg = st[s]->segs[si];
+            /* Across ranks: store s is scanned by rank s mod size. */
+            if (dist && (int)(s % (size_t)dist->size) != dist->rank) continue;
             for (uint32_t b = 0; b < seg->nblocks; b++) {
                 const ws_block_meta *m = &seg->blocks[b];
                 int any = 0;
@@ -1262,28 +1292,67 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
     }
     if (!rc && cancel_seen) rc = ws_error(WS_ECANCELED, "cancelled");
-    /* Each item: its earliest error in block order, or merge and finish. */
-    for (size_t j = 0; j < n && !rc; j++) {
+    /* Each item: its earliest error in block order, or merge and finish.
+     * Across ranks every item compiled alike on every rank takes part in
+     * the merge's collectives, failed or not, in item order (a rank that
+     * failed sends its error instead of its state), and only rank 0
+     * finishes. */
+    for (size_t j = 0; j < n; j++) {
         ws_scan_item *it = &items[j];
-        if (!xs[j].live) continue;
+        const int coll = dist && xs && xs[j].coll;
+        if (!coll && (rc || !xs[j].live)) continue;
+        int r = rc ? rc : it->rc;
+        if (!r && !xs[j].live) r = WS_ENOMEM;
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", rc ? ws_last_error() : it->rc ? it->msg : "out of memory for per-thread state");
         int first = -1;
-        for (int t = 0; t < nt; t++) {
+        for (int t = 0; !r && t < nt; t++) {
             size_t e = (size_t)t * n + j;
             if (err[e] && (first < 0 || err_task[e] < err_task[(size_t)first * n + j])) first = t;
         }
         if (first >= 0) {
             size_t e = (size_t)first * n + j;
-            item_fail(it, ws_error(err[e], "%s", err_msg[e][0] ? err_msg[e] : ws_strerror(err[e])), err_msg[e]);
-            continue;
+            r = err[e];
+            if (dist)
+                snprintf(msg, sizeof msg, "shard %s: %.400s", st[tasks[err_task[e]].sti]->dir,
+                         err_msg[e][0] ? err_msg[e] : ws_strerror(err[e]));
+            else
+                snprintf(msg, sizeof msg, "%s", err_msg[e][0] ? err_msg[e] : ws_strerror(err[e]));
         }
-        for (int t = 0; t < nt; t++) {
+        for (int t = 0; !r && t < nt; t++) {
             it->stats.stories += rows[(size_t)t * n + j];
             it->stats.tokens += toks[(size_t)t * n + j];
         }
-        it->q->nstories = it->stats.stories;
+        if (!r) it->q->nstories = it->stats.stories;
         ws_error_clear(); /* the sink's messages are this item's */
-        int r = 0;
-        for (int t = 1; t < nt && !r; t++) r = it->k->merge(states[j], states[(size_t)t * n + j], it->q);
+        for (int t = 1; t < nt && !r; t++) {
+            r = it->k->merge(states[j], states[(size_t)t * n + j], it->q);
+            if (r) snprintf(msg, sizeof msg, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(r));
+        }
+        if (coll) {
+            if (r) ws_error(r, "%s", msg); /* what dist_merge sends */
+            else ws_error_clear();
+            void *state = !r && states ? states[j] : NULL;
+            if (it->k->exchange) { /* collective, when every rank's scan succeeded */
+                int bad = r != 0, arc = dist->max_int(dist->ctx, &bad);
+                if (!r && arc) r = arc;
+                if (!r && !bad) r = it->k->exchange(state, it->q, dist);
+                if (r) snprintf(msg, sizeof msg, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(r));
+                if (r) ws_error(r, "%s", msg);
+            }
+            r = dist_merge(dist, it->k, it->q, r ? NULL : state, r, &it->stats);
+            it->rc = 0; /* the outcome across ranks replaces this rank's own */
+            if (r) snprintf(msg, sizeof msg, "%s", ws_last_error());
+            if (!r && dist->rank != 0) {
+                r = ws_table_close(it->out);
+                if (r) item_fail(it, r, ws_last_error());
+                continue;
+            }
+        }
+        if (r) {
+            item_fail(it, ws_error(r, "%s", msg), msg);
+            continue;
+        }
         if (!r) r = it->k->finish(states[j], it->q, it->out);
         if (!r) r = ws_table_close(it->out);
         if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");

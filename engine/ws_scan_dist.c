@@ -1,6 +1,7 @@
 /*
- * Scans across processes: the passes of iterative kernels and the ordered
- * gather of row-streaming kernels (see ws_scan_dist.h).
+ * Scans across processes: the passes of iterative kernels, the ordered
+ * gather of row-streaming kernels and the binary-tree reduction of count
+ * tables (see ws_scan_dist.h).
  *
  * Rows travel as frames, several to a message:
  *   'R' varint len, then rows: per cell a byte (0: NULL, 1: a value) and
@@ -321,4 +322,147 @@ int ws_dist_next_pass(const ws_dist *d, const ws_kernel *k, ws_query *q, void **
     if (bad) return ws_error(WS_EIO, "rank %d: the run failed on another rank before pass %u", d->rank, pass + 2);
     *more = 1;
     return 0;
+}
+
+/* ---- a binary-tree reduction of kernel states ----
+ * A state travels as [status][stories][tokens][failing rank], then the
+ * packed state (status 0) or the failure's message (status: -WS_E*). */
+
+typedef struct tree_rx {
+    ws_buf *in;
+    int from; /* the child this rank receives from, or -1 */
+    int rc;
+} tree_rx;
+
+static int tree_take(void *arg, int from, const void *data, size_t len)
+{
+    tree_rx *x = arg;
+    if (from != x->from || !len || x->rc) return 0;
+    if (ws_buf_append(x->in, data, len)) x->rc = WS_ENOMEM;
+    return 0;
+}
+
+static void tree_fail(ws_dist_outcome *o, int rc, int rank, const char *msg)
+{
+    if (o->rc) return;
+    o->rc = rc;
+    o->rank = rank;
+    snprintf(o->msg, sizeof o->msg, "%s", msg);
+}
+
+/* A child's message into this rank's outcome and state. */
+static void tree_fold(const ws_dist *d, const ws_kernel *k, ws_query *q, void *state, int from, const tree_rx *x,
+                      ws_dist_outcome *o)
+{
+    char text[600];
+    if (x->rc) {
+        snprintf(text, sizeof text, "out of memory receiving rank %d's %s state", from, k->name);
+        tree_fail(o, WS_ENOMEM, d->rank, text);
+        return;
+    }
+    const uint8_t *at = x->in->p, *end = at + x->in->n;
+    uint64_t status, stories, tokens, frank;
+    if (!at || ws_varint_get(&at, end, &status) || ws_varint_get(&at, end, &stories) || ws_varint_get(&at, end, &tokens) ||
+        ws_varint_get(&at, end, &frank) || frank >= (uint64_t)d->size || status > 1000) {
+        snprintf(text, sizeof text, "rank %d's %s state is malformed", from, k->name);
+        tree_fail(o, WS_ECORRUPT, d->rank, text);
+        return;
+    }
+    o->stories += stories;
+    o->tokens += tokens;
+    if (o->rc) return; /* a lower rank failed: its failure stands */
+    if (status) {
+        o->rc = -(int)status;
+        o->rank = (int)frank;
+        snprintf(o->msg, sizeof o->msg, "%.*s", (int)(end - at), (const char *)at);
+        return;
+    }
+    /* WS_KF_TREE: unpack adds into the merged state itself (no second
+     * table: what a merge of an unpacked copy would add). */
+    int rc = k->unpack(state, q, at, (size_t)(end - at));
+    if (rc) {
+        snprintf(text, sizeof text, "merging rank %d's %s state: %.400s", from, k->name,
+                 ws_last_error()[0] ? ws_last_error() : ws_strerror(rc));
+        tree_fail(o, rc, d->rank, text);
+    }
+}
+
+/* This rank's message for its parent. */
+static void tree_pack(const ws_dist *d, const ws_kernel *k, ws_query *q, void *state, ws_dist_outcome *o, ws_buf *b)
+{
+    b->n = 0;
+    int prc = o->rc ? 0 : ws_buf_reserve(b, 4 * WS_VARINT_MAX);
+    if (!o->rc && !prc) {
+        ws_buf_put_varint(b, 0);
+        ws_buf_put_varint(b, o->stories);
+        ws_buf_put_varint(b, o->tokens);
+        ws_buf_put_varint(b, 0);
+        prc = k->pack(state, q, b);
+        if (prc) {
+            char text[600];
+            snprintf(text, sizeof text, "packing the %s state: %.400s", k->name,
+                     ws_last_error()[0] ? ws_last_error() : ws_strerror(prc));
+            tree_fail(o, prc, d->rank, text);
+        }
+    } else if (prc) {
+        tree_fail(o, prc, d->rank, "out of memory packing the state");
+    }
+    if (o->rc) {
+        b->n = 0;
+        size_t len = strlen(o->msg);
+        if (!ws_buf_reserve(b, 4 * WS_VARINT_MAX + len)) {
+            ws_buf_put_varint(b, (uint64_t)-o->rc);
+            ws_buf_put_varint(b, o->stories);
+            ws_buf_put_varint(b, o->tokens);
+            ws_buf_put_varint(b, (uint64_t)o->rank);
+            memcpy(b->p + b->n, o->msg, len);
+            b->n += len;
+        } /* (else an empty message: the parent reports it malformed) */
+    }
+}
+
+int ws_dist_tree(const ws_dist *d, const ws_kernel *k, ws_query *q, void *state, int rc, const char *text,
+                 ws_dist_outcome *o)
+{
+    o->rc = 0;
+    o->rank = d->rank;
+    o->msg[0] = 0;
+    if (rc) tree_fail(o, rc, d->rank, text && text[0] ? text : ws_strerror(rc));
+    const size_t size = (size_t)d->size, me = (size_t)d->rank;
+    const size_t cap = d->round_bytes ? d->round_bytes : WS_TREE_ROUND;
+    const void **data = ws_calloc(size, sizeof *data);
+    size_t *lens = ws_calloc(size, sizeof *lens);
+    ws_buf msg = {0}, in = {0};
+    static const uint8_t none = 0;
+    int trc = 0;
+    if (!data || !lens) tree_fail(o, WS_ENOMEM, d->rank, "out of memory");
+    for (size_t step = 1; step < size && !trc; step <<= 1) {
+        const int send = me % (2 * step) == step, recv = me % (2 * step) == 0 && me + step < size;
+        if (send) tree_pack(d, k, q, state, o, &msg);
+        /* every rank learns how many rounds this step's largest state needs */
+        int n = send ? (int)(msg.n / cap + 1) : 0;
+        if ((trc = d->max_int(d->ctx, &n))) break;
+        tree_rx x = {&in, recv ? (int)(me + step) : -1, 0};
+        in.n = 0;
+        for (int i = 0; i < n && !trc; i++) {
+            for (size_t r = 0; r < size; r++) {
+                if (data) data[r] = &none;
+                if (lens) lens[r] = 0;
+            }
+            size_t off = (size_t)i * cap;
+            if (send && data && lens && off < msg.n) {
+                data[me - step] = msg.p + off;
+                lens[me - step] = msg.n - off < cap ? msg.n - off : cap;
+            }
+            /* (without the arrays this rank cannot take part: mpirun then ends the job) */
+            if (data && lens) trc = d->alltoall(d->ctx, data, lens, tree_take, &x);
+        }
+        if (recv && !trc) tree_fold(d, k, q, state, (int)(me + step), &x, o);
+        if (send) ws_buf_free(&msg); /* sent: this rank only takes part from now on */
+    }
+    ws_buf_free(&msg);
+    ws_buf_free(&in);
+    ws_free(data);
+    ws_free(lens);
+    return trc;
 }

@@ -58,4 +58,30 @@ int ws_ostream_round(ws_ostream *s, size_t g, int has, int status);
  * and next_pass has run on it everywhere. Collective. */
 int ws_dist_next_pass(const ws_dist *d, const ws_kernel *k, ws_query *q, void **merged, unsigned pass, int *more);
 
+/* The outcome of merging every rank's kernel state, as rank 0 knows it. */
+typedef struct ws_dist_outcome {
+    int rc;                  /* the first failure in rank order, or 0 */
+    int rank;                /* the rank it names */
+    char msg[640];           /* its message (without "rank N: ") */
+    uint64_t stories, tokens; /* the sums over all ranks */
+} ws_dist_outcome;
+
+/* Default bytes a rank sends another in one round of the tree (see
+ * ws_dist.round_bytes). */
+#define WS_TREE_ROUND ((size_t)256 << 20)
+
+/* WS_KF_TREE kernels: a binary-tree reduction of the ranks' states into
+ * rank 0's (needs d->alltoall and d->max_int). At step s = 1, 2, 4, ...
+ * rank r with r mod 2s == s sends its state (its own, into which its
+ * children's were merged) to rank r - s, which unpacks and merges it:
+ * rank 0 receives ceil(log2 size) states instead of size - 1, and no
+ * message exceeds d->round_bytes (a state travels in as many alltoall
+ * rounds as it needs, every rank taking part). rc and text: this rank's
+ * scan status and message; o->stories and o->tokens: its counts. On rank
+ * 0, *o ends with the totals and the first failure in rank order (the
+ * failing rank's own message travels up the tree). Returns 0 or the
+ * transport's error. Collective. */
+int ws_dist_tree(const ws_dist *d, const ws_kernel *k, ws_query *q, void *state, int rc, const char *text,
+                 ws_dist_outcome *o);
+
 #endif

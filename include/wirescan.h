@@ -221,8 +221,12 @@ WS_API void ws_ingester_free(ws_ingester *g);
  * (jsonl|csv|text|reuters), threads, strict, wait, skip-existing, signatures, no-signatures, level
  * (1-19), block-tokens, max-record (a size), delimiter, tag (repeatable: a
  * JSONL key or CSV column kept as a tag), field (NAME=KEY, repeatable),
- * tag-from-dir, year, date-format, encoding, datelines (on|off). Errors:
- * WS_EINVAL naming the option and the value (ws_last_error). */
+ * tag-from-dir, year, date-format, encoding, datelines (on|off); shard
+ * ("I/N": keep only the stories of shard I of N) or shards ("I,J,.../N":
+ * path is a shard set's folder, and one pass over the inputs writes its
+ * shards I, J, ... as PATH/shard-NNN, each the store that shard's own
+ * ingest would write). Errors: WS_EINVAL naming the option and the value
+ * (ws_last_error). */
 WS_API int ws_ingester_set(ws_ingester *g, const char *name, const char *value);
 /* Add an input: a file, a folder (text and mail folders, Reuters files) or
  * "-" for standard input. Errors: WS_EINVAL, WS_ENOMEM. */
@@ -373,6 +377,9 @@ typedef struct ws_dist {
      * exchange). */
     int (*alltoall)(void *ctx, const void *const *data, const size_t *len,
                     int (*each)(void *arg, int from, const void *data, size_t len), void *arg);
+    /* Optional: the most bytes a rank sends another in one alltoall round
+     * of a tree reduction of kernel states (0: 256 MiB). */
+    size_t round_bytes;
 } ws_dist;
 /* Spread q's runs as d says (copied; d->ctx must outlive the runs); NULL
  * or size 1: one process, as without. Kernels that cannot merge across

@@ -197,7 +197,9 @@ static int kn_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
     kn_state *s = p;
     const uint8_t *at = data, *end = data + len;
     uint64_t a, b, c, id = 0;
-    if (ws_varint_get(&at, end, &s->tot_t) || ws_varint_get(&at, end, &s->tot_r)) goto bad;
+    if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b)) goto bad;
+    s->tot_t += a; /* (added: a merged state takes it too, WS_KF_TREE) */
+    s->tot_r += b;
     while (at < end) {
         if (ws_varint_get(&at, end, &a) || ws_varint_get(&at, end, &b) || ws_varint_get(&at, end, &c)) goto bad;
         id += a;
@@ -232,7 +234,7 @@ const ws_kernel ws_kernel_keyness = {
             "  chi2                   Pearson's chi-squared of the 2x2 table, no Yates correction",
     .params = kn_params,
     .nparams = sizeof kn_params / sizeof kn_params[0],
-    .flags = WS_KF_SUBSETS,
+    .flags = WS_KF_SUBSETS | WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = kn_prepare,
     .init = kn_init,

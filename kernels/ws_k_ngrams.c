@@ -286,7 +286,9 @@ static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
     (void)q;
     ng_state *s = p;
     const uint8_t *at = data, *end = data + len;
-    if (ws_varint_get(&at, end, &s->npos)) goto bad;
+    uint64_t npos;
+    if (ws_varint_get(&at, end, &npos)) goto bad;
+    s->npos += npos; /* (added: a merged state takes it too, WS_KF_TREE) */
     while (at < end) {
         uint64_t id[3], count, df;
         if (ws_varint_get(&at, end, &id[0]) || ws_varint_get(&at, end, &id[1]) || ws_varint_get(&at, end, &id[2]) ||
@@ -498,6 +500,7 @@ const ws_kernel ws_kernel_ngrams = {
             "log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), within [-1, 1].",
     .params = ng_params,
     .nparams = sizeof ng_params / sizeof ng_params[0],
+    .flags = WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ng_prepare,
     .release = ws_free,

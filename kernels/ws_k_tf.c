@@ -508,7 +508,7 @@ const ws_kernel ws_kernel_tf = {
             "values counts in each.",
     .params = tf_params,
     .nparams = sizeof tf_params / sizeof tf_params[0],
-    .flags = WS_KF_GROUPS,
+    .flags = WS_KF_GROUPS | WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = tf_prepare,
     .init = tf_init,

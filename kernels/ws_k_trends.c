@@ -629,7 +629,8 @@ static int tr_unpack(void *v, const ws_query *q, const uint8_t *data, size_t len
     tr_state *s = v;
     const uint8_t *at = data, *end = data + len;
     uint64_t a, b, n;
-    if (ws_varint_get(&at, end, &s->undated)) goto bad;
+    if (ws_varint_get(&at, end, &a)) goto bad;
+    s->undated += a; /* (added: a merged state takes it too, WS_KF_TREE) */
     if (s->p->mode == WS_TRENDS_EMERGING) {
         uint64_t nbs;
         if (ws_varint_get(&at, end, &nbs)) goto bad;
@@ -990,7 +991,7 @@ const ws_kernel ws_kernel_trends = {
             "--bursts: burst intervals of each topic. See docs/trends.md.",
     .params = ws_trends_param_table,
     .nparams = sizeof ws_trends_param_table / sizeof ws_trends_param_table[0],
-    .flags = WS_KF_GROUPS,
+    .flags = WS_KF_GROUPS | WS_KF_TREE,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
     .prepare = ws_trends_prepare,
     .done = ws_trends_done,

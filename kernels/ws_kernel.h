@@ -179,6 +179,12 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
 /* WS_KF_ORDERED: column 0 numbers the stories 1, 2, ... in output order
  * (dtm); across ranks each rank numbers its own and rank 0 renumbers. */
 #define WS_KF_ROWNUM 16u
+/* Across ranks the states merge by a binary tree (docs/scale-out.md):
+ * a rank packs a state into which other ranks' states were added, so
+ * pack must carry everything merge adds up (count tables), and unpack
+ * must add what it reads into any state, not only a fresh one (the tree
+ * unpacks straight into the merged state: no second table in memory). */
+#define WS_KF_TREE 32u
 
 typedef struct ws_kernel {
     const char *name;

@@ -138,7 +138,7 @@ static void *run_rank(void *arg)
     if (!j->rc) j->rc = ws_request_create(&q, c, j->kernel);
     for (size_t i = 0; !j->rc && j->params[i]; i += 2) j->rc = ws_request_set(q, j->params[i], j->params[i + 1]);
     if (!j->rc && j->f) {
-        ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j, NULL, NULL, NULL, NULL, NULL};
+        ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j, NULL, NULL, NULL, NULL, NULL, 0};
         j->rc = ws_request_set_dist(q, &d);
     }
     if (!j->rc) j->rc = ws_request_run(q, &res);
@@ -216,9 +216,9 @@ Test(dist, refused_and_bad)
     ws_request *q;
     cr_assert_eq(ws_corpus_open(&c, paths, 1), 0);
     cr_assert_eq(ws_request_create(&q, c, "tf"), 0);
-    ws_dist bad = {2, 2, f_gather, f_bcast, NULL, NULL, NULL, NULL, NULL, NULL};
+    ws_dist bad = {2, 2, f_gather, f_bcast, NULL, NULL, NULL, NULL, NULL, NULL, 0};
     cr_expect_eq(ws_request_set_dist(q, &bad), WS_EINVAL);
-    ws_dist nocoll = {0, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    ws_dist nocoll = {0, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
     cr_expect_eq(ws_request_set_dist(q, &nocoll), WS_EINVAL);
     cr_expect_eq(ws_request_set_dist(q, NULL), 0);
     ws_request_free(q);

@@ -33,6 +33,22 @@ expect_status 0 "mpirun -n 2 ingest --shards 4" -- mpi 2 "$WS_BIN" ingest -q --t
 for i in 0 1 2 3; do same_store "$T/sh/shard-00$i" "$T/shm/shard-00$i" "shard $i from mpirun -n 2 vs one process"; done
 [ "$(cat "$T/shm/SHARDS")" = "wirescan-shards 4" ] || fail "SHARDS after the MPI ingest"
 note "ingest --shards 4 under mpirun -n 2 = one process"
+# One process writes its shards in one pass over the input; under
+# mpirun -n 4 each rank writes one shard alone (a pass per shard, as every
+# shard's ingest read the whole input before): the same stores, also from
+# CSV input (the other readers' path) and appended to.
+expect_status 0 "mpirun -n 4 ingest --shards 4" -- mpi 4 "$WS_BIN" ingest -q --tag section --block-tokens 16384 --shards 4 -j 1 -o "$T/sh4" "$T/c.jsonl"
+for i in 0 1 2 3; do same_store "$T/sh/shard-00$i" "$T/sh4/shard-00$i" "shard $i: one pass vs its own pass"; done
+ws export "$T/one" --format csv --fields id,date,source,title,body,section -o "$T/c.csv" || fail "export csv"
+head -c 200000 "$T/c.jsonl" | head -n -1 >"$T/more.jsonl"
+sed -i 's/"id":"\([^"]*\)"/"id":"\1-more"/' "$T/more.jsonl"
+for d in csv1 csv3; do
+    if [ $d = csv1 ]; then run=(ws); else run=(mpi 3 "$WS_BIN"); fi
+    expect_status 0 "$d: ingest --shards 3 of CSV" -- "${run[@]}" ingest -q --tag section --shards 3 -j 1 -o "$T/$d" "$T/c.csv"
+    expect_status 0 "$d: append to the set" -- "${run[@]}" ingest -q --tag section --shards 3 -j 1 -o "$T/$d" "$T/more.jsonl"
+done
+for i in 0 1 2; do same_store "$T/csv1/shard-00$i" "$T/csv3/shard-00$i" "CSV and append, shard $i: one pass vs its own pass"; done
+note "ingest --shards: one pass per process = a pass per shard (JSONL, CSV, append)"
 
 from=$(ws export "$T/one" --fields date -f csv | sed -n 300p | cut -c1-10)
 # same RANKS NAME ARGS...: one process over the store and over the shards,

@@ -5,7 +5,10 @@
 # pass-0 state goes back to every rank; the corpus is gathered on rank 0,
 # which trains the sampler), dedup and cooc --term (states gathered and
 # merged on rank 0), all-pairs cooc (pairs exchanged by hash partition,
-# also under a --mem that spills; rank 0 gets candidates). A generated corpus with planted copies, sharded 4
+# also under a --mem that spills; rank 0 gets candidates), and the count
+# tables of tf, keyness, ngrams and trends by a binary tree (4 ranks: a
+# merged state sent on; WIRESCAN_MPI_ROUND=1K: many rounds, the same on
+# every rank; failures up the tree). A generated corpus with planted copies, sharded 4
 # ways; `mpirun --oversubscribe -n R` for R = 1, 2, 3 (threads 1 and 2)
 # must print byte for byte what one process prints over the same shards.
 # Faults: a damaged shard fails export and topics naming the rank, the
@@ -105,6 +108,55 @@ for r in 2 3; do
         fail "cooc --mem ${least}M, mpirun -n $r: no note of the rounds: $(cat "$T/rr.err")"
 done
 note "export, kwic, dtm, topics, dedup, cooc (--term and all pairs): mpirun -n 1, 2, 3 = one process"
+
+# Count tables (tf, keyness, ngrams, trends) merge by a binary tree: with
+# 4 ranks rank 3 sends to rank 2, which merges and sends the merged state
+# on to rank 0 (a state packed after a merge); with 3, rank 2 sends to 0.
+from=$(ws export "$T/sh" --fields date -f csv | sort | sed -n 250p | cut -c1-10)
+same "4" 2 "tf (tree of 4 ranks)" tf --top 40
+same "4" 1 "tf --by month --tfidf (tree)" tf --by month --tfidf --top 5
+same "3 4" 2 "keyness (tree)" keyness --target-from "$from" --top 30
+same "4" 1 "ngrams --phrases (tree)" ngrams --phrases --top 30
+same "4" 2 "trends --by section (tree)" trends --terms said,that --bucket month --by section
+same "3 4" 1 "trends --emerging (tree)" trends --emerging --bucket month
+# A round budget far below the states (WIRESCAN_MPI_ROUND=1K): each state
+# crosses in many rounds, every rank takes part in the same number, the
+# bytes are still one process's; rank 2 of 4 sends more than rank 3 (its
+# own state merged with rank 3's) and rank 0 sends nothing.
+for spec in "tf --by month --top 0" "ngrams --top 0" "trends --emerging --bucket month"; do
+    # shellcheck disable=SC2086
+    ws $spec "$T/sh" -j 1 -o "$T/tref.out" 2>/dev/null || fail "$spec: one process"
+    for r in 2 3 4; do
+        # shellcheck disable=SC2086
+        WIRESCAN_MPI_STATS=1 WIRESCAN_MPI_ROUND=1K mpi "$r" "$WS_BIN" $spec "$T/sh" -j 2 -o "$T/t.out" 2>"$T/t.err" ||
+            { cat "$T/t.err" >&2; fail "$spec, 1K rounds, mpirun -n $r failed"; }
+        cmp -s "$T/tref.out" "$T/t.out" || fail "$spec, 1K rounds, mpirun -n $r: differs from one process"
+        rounds=$(sed -n "s/^wirescan: rank 0 of $r: sent 0 bytes of kernel state in \([0-9]*\) exchange rounds$/\1/p" "$T/t.err")
+        [ "${rounds:-0}" -gt $((r * 2)) ] || fail "$spec, 1K rounds, mpirun -n $r: ${rounds:-no} rounds: $(cat "$T/t.err")"
+        [ "$(grep -c "of $r: sent [0-9]* bytes of kernel state in $rounds exchange rounds" "$T/t.err")" = "$r" ] ||
+            fail "$spec, 1K rounds, mpirun -n $r: the ranks ran different numbers of rounds: $(cat "$T/t.err")"
+        if [ "$r" = 4 ]; then
+            sent() { sed -n "s/^wirescan: rank $1 of 4: sent \([0-9]*\) bytes.*/\1/p" "$T/t.err"; }
+            [ "$(sent 2)" -gt "$(sent 3)" ] && [ "$(sent 2)" -gt "$(sent 1)" ] ||
+                fail "$spec, mpirun -n 4: rank 2 did not send the merged state of ranks 2 and 3: $(cat "$T/t.err")"
+        fi
+    done
+done
+# a failure travels up the tree: a damaged shard 3 (rank 3 of 4, whose
+# parent is rank 2) and shard 2 (rank 2, rank 3 fine) fail tf naming the rank
+for s in 3 2; do
+    rm -rf "$T/tbad" && cp -r "$T/sh" "$T/tbad"
+    seg=$(ls "$T/tbad/shard-00$s"/seg-*.wss | head -n 1)
+    size=$(stat -c %s "$seg")
+    printf '\377\377\377\377\377\377\377\377' | dd of="$seg" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null || fail "dd"
+    rc=0
+    mpi 4 "$WS_BIN" tf "$T/tbad" -o "$T/tbad.out" >"$T/b.log" 2>&1 || rc=$?
+    [ $rc -ne 0 ] || fail "tf, damaged shard $s, mpirun -n 4: exit status 0"
+    grep -E "rank $s: shard [^ ]*shard-00$s: .*(checksum|corrupt|damaged)" "$T/b.log" >/dev/null ||
+        fail "tf, damaged shard $s, mpirun -n 4: no message naming rank $s, the shard and the reason: $(head -c 1500 "$T/b.log")"
+    ls "$T"/tbad.out* >/dev/null 2>&1 && fail "tf, damaged shard $s, mpirun -n 4: a report was written"
+done
+note "tf, keyness, ngrams, trends: a tree of 4 ranks and 1K rounds = one process; failures name the rank"
 
 # dedup found the planted copies (so the comparison above was not of empty reports)
 ws dedup "$T/sh" -o "$T/dd.csv" 2>/dev/null || fail "dedup"

@@ -48,6 +48,21 @@ for i in 0 1 2 3; do
 done
 note "the shard of a story depends on its id only"
 
+# One pass over the input for all shards: a bad record is reported once
+# (not once a shard) and counted once; a set whose shards' dictionaries
+# differ (a shard ingested into alone) is refused before anything is
+# written.
+{ head -n 40 "$T/c.jsonl"; echo '{"id": broken'; } >"$T/bad1.jsonl"
+expect_status 0 "ingest --shards 4 with a bad record" -- ws ingest --shards 4 -o "$T/b1" "$T/bad1.jsonl"
+[ "$(grep -c 'bad1.jsonl:41:' "$T/last.err")" = 1 ] || fail "the bad record was reported $(grep -c 'bad1.jsonl:41:' "$T/last.err") times: $(cat "$T/last.err")"
+grep "1 bad records skipped" "$T/last.err" >/dev/null || fail "bad record count: $(cat "$T/last.err")"
+ws generate --stories 5 --seed 77 -o "$T/x.jsonl" 2>/dev/null || fail "generate"
+expect_status 0 "ingest into one shard alone" -- ws ingest -q -o "$T/b1/shard-002" "$T/x.jsonl"
+before=$(cat "$T"/b1/shard-00[013]/MANIFEST | md5sum)
+expect_status 5 "ingest --shards 4 into a set with a shard apart" -- ws ingest -q --shards 4 -o "$T/b1" "$T/half.jsonl"
+grep "shard-002: its dictionary differs" "$T/last.err" >/dev/null || fail "no refusal naming the shard: $(cat "$T/last.err")"
+[ "$(cat "$T"/b1/shard-00[013]/MANIFEST | md5sum)" = "$before" ] || fail "a refused ingest changed the other shards"
+
 # wirescan shard: re-shard the unsharded store; the same assignment.
 expect_status 0 "shard --into 4" -- ws shard "$T/one" --into 4 "$T/re" -q
 for i in 0 1 2 3; do
