@@ -32,7 +32,10 @@ static inline uint32_t ws_lda_topic_bits(uint32_t K)
 }
 
 /* Whether a word of max_count tokens fits the packed count. */
-static inline int ws_lda_rows_fit(uint32_t tb, uint64_t max_count) { return tb < 32 && max_count < ((uint64_t)1 << (32 - tb)); }
+static inline int ws_lda_rows_fit(uint32_t tb, uint64_t max_count)
+{
+    return tb < 32 && max_count < ((uint64_t)1 << (32 - tb));
+}
 
 /* Take one token out of entry i of row e (n entries in use): the entry
  * moves down past larger ones, and leaves the row (n shrinks) when its
@@ -47,21 +50,19 @@ static inline uint32_t ws_lda_row_dec_at(uint32_t *e, uint32_t *n, uint32_t tb, 
     return i;
 }
 
-/* Take one token of topic t (which must be in the row) out of row e. */
-static inline void ws_lda_row_dec(uint32_t *e, uint32_t *n, uint32_t tb, uint32_t t)
-{
-    const uint32_t mask = (1u << tb) - 1;
-    uint32_t i = 0;
-    while ((e[i] & mask) != t) i++;
-    ws_lda_row_dec_at(e, n, tb, i);
-}
-
 /* Add one token to entry i: it moves up past smaller ones. */
 static inline void ws_lda_row_inc_at(uint32_t *e, uint32_t i, uint32_t tb)
 {
     uint32_t v = e[i] + (1u << tb);
     while (i > 0 && e[i - 1] < v) e[i] = e[i - 1], i--;
     e[i] = v;
+}
+
+/* Move one token from entry i to entry j (j != i) of row e. */
+static inline void ws_lda_row_move(uint32_t *e, uint32_t *n, uint32_t tb, uint32_t i, uint32_t j)
+{
+    uint32_t f = ws_lda_row_dec_at(e, n, tb, i); /* entries i+1 .. f moved up by one */
+    ws_lda_row_inc_at(e, j > i && j <= f ? j - 1 : j, tb);
 }
 
 /* Add one token of topic k (in the row or not). */
@@ -78,7 +79,7 @@ static inline void ws_lda_row_inc(uint32_t *e, uint32_t *n, uint32_t tb, uint32_
 static inline uint32_t ws_lda_row_build(uint32_t *e, const uint32_t *cnt, uint32_t K, uint32_t tb)
 {
     uint32_t n = 0;
-    for (uint32_t k = K; k-- > 0;) /* larger topics first: ties are then in order */
+    for (uint32_t k = K; k-- > 0;) /* larger topics first: equal counts need no move */
         if (cnt[k]) {
             uint32_t v = cnt[k] << tb | k, i = n++;
             while (i > 0 && e[i - 1] < v) e[i] = e[i - 1], i--;

@@ -503,10 +503,12 @@ static void gibbs_sweep(sampler *s, double *p)
  *   q = sum_k (a_k + c_dk) c_wk / (n_k + Vb)  (the word's topics)
  * s and r change by one or two terms per token (kept up to date, both
  * recomputed at the start of each document so that rounding does not
- * build up); q is summed over the word's nonzero topics only (a list per
- * word, wnz/wnn); the document's nonzero topics are a list too (dnz). The
- * draw almost always falls in q, so a token costs about the number of
- * topics its word has in use, not K.
+ * build up); q is summed over the word's nonzero topics only (by default
+ * a packed row per word sorted by count, ws_lda_rows.h; else, for counts
+ * too large to pack, a dense row and a topic list, wnz/wnn); the
+ * document's nonzero topics are a list too (dnz). The draw almost always
+ * falls in q, so a token costs about the number of topics its word has in
+ * use, not K.
  *
  * In parallel as AD-LDA (Newman et al., JMLR 2009): the documents are cut
  * into fixed shards (runs of about SPARSE_SHARD_TOKENS tokens, by the data
@@ -518,7 +520,8 @@ static void gibbs_sweep(sampler *s, double *p)
  * depends on which thread ran it or what that thread ran before); then
  * the changes of all shards (old topic -> new topic per token) are
  * applied to the shared counts. Integer counts: the sum is the same in any
- * order, and the word lists are rebuilt in topic order, so the state after
+ * order, and the word rows are rebuilt from them (packed rows: in the one
+ * order the counts define; lists: in topic order), so the state after
  * every iteration is the same for any thread count. One shard (a corpus
  * under SPARSE_SHARD_TOKENS tokens) is exact sequential SparseLDA. */
 typedef struct sparse_tw {
@@ -845,7 +848,7 @@ static int sparse_shard(void *arg, size_t i, int thread)
         for (uint64_t p = lo; p < hi; p++) {
             const uint32_t w = c->w[p], t = z[p];
             uint32_t *e = re + roff[w];
-            if (p + 1 < hi) __builtin_prefetch(re + roff[c->w[p + 1]]); /* the next row: a cache miss, else */
+            if (p + 2 < hi) __builtin_prefetch(re + roff[c->w[p + 2]]); /* the next row: a cache miss, else */
             /* take the token out, saving what it changes (its row entry
              * is counted one less in the word bucket below, and changed
              * only if the token moves) */
@@ -897,9 +900,12 @@ static int sparse_shard(void *arg, size_t i, int thread)
                 continue;
             }
             /* it moves: t's row entry down, k's up */
-            uint32_t ft = ws_lda_row_dec_at(e, &rn[w], tb, pt);
-            if (jk == UINT32_MAX) ws_lda_row_inc(e, &rn[w], tb, k);
-            else ws_lda_row_inc_at(e, jk > pt && jk <= ft ? jk - 1 : jk, tb);
+            if (jk == UINT32_MAX) {
+                ws_lda_row_dec_at(e, &rn[w], tb, pt);
+                ws_lda_row_inc(e, &rn[w], tb, k);
+            } else {
+                ws_lda_row_move(e, &rn[w], tb, pt, jk);
+            }
             if (!cd[t]) list_drop(dnz, &dn, t);
             invm[t] = nk[t] ? 1.0 / ((double)nk[t] - 1 + vb) : 0;
             sb -= ab[k] * inv[k];
