@@ -5,23 +5,27 @@
 # line per run (bench/topics_peer.py says what is measured and how).
 #
 #   bench/topics.sh [ITERATIONS [PASSES]]   (defaults 200 Gibbs iterations, 10 gensim passes)
-# Environment: WS_BIN (default build/wirescan), CORPORA (default ../shared/corpora).
+# Environment: WS_BIN (default build/wirescan), CORPORA (default ../shared/corpora),
+# SEEDS (default 1; e.g. "1 2 3": one run of both tools per seed, the seed
+# of both, for medians of the CPU ratio and the spread of the quality).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WS=${WS_BIN:-$PWD/build/wirescan}
 CORPORA=${CORPORA:-$PWD/../shared/corpora}
 ITER=${1:-200}
 PASSES=${2:-10}
+SEEDS=${SEEDS:-1}
 W=$(mktemp -d "${TMPDIR:-/tmp}/ws-topics-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 /usr/bin/python3 -c 'import gensim' || { echo "bench/topics.sh: python3-gensim is not installed (./setup.sh bench)" >&2; exit 1; }
 
+# the stores first, then one round of runs per seed (a round is complete
+# even when the bench is cut short)
+RUNS=()
 if [ -d "$CORPORA/bbc/business" ]; then
     "$WS" ingest -q -o "$W/bbc" --tag-from-dir category "$CORPORA/bbc" 2>/dev/null
     "$WS" export "$W/bbc" -o "$W/bbc.jsonl"
-    for k in 5 20; do
-        echo "bbc k=$k: $(/usr/bin/python3 bench/topics_peer.py "$WS" "$W/bbc" "$W/bbc.jsonl" category $k "$ITER" "$PASSES")"
-    done
+    RUNS+=("bbc category 5" "bbc category 20")
 fi
 if ls "$CORPORA"/reuters21578/reut2-*.xml >/dev/null 2>&1; then
     "$WS" ingest -q -o "$W/reu-all" "$CORPORA"/reuters21578/reut2-*.xml 2>/dev/null
@@ -36,5 +40,12 @@ with open(sys.argv[2], "w") as out:
             out.write(line)
 PY
     "$WS" ingest -q -o "$W/reu" --tag topics "$W/reu.jsonl"
-    echo "reuters k=20: $(/usr/bin/python3 bench/topics_peer.py "$WS" "$W/reu" "$W/reu.jsonl" topics 20 "$ITER" "$PASSES")"
+    RUNS+=("reu topics 20")
 fi
+for seed in $SEEDS; do
+    for run in "${RUNS[@]}"; do
+        set -- $run
+        name=$1; [ "$name" = reu ] && name=reuters
+        echo "$name k=$3: $(TOPICS_SEED=$seed /usr/bin/python3 bench/topics_peer.py "$WS" "$W/$1" "$W/$1.jsonl" "$2" "$3" "$ITER" "$PASSES")"
+    done
+done

@@ -14,7 +14,7 @@ mean NPMI of each topic's top 10 words over document co-occurrence in the
 Python-tokenized stories (one function, one reference corpus, for both;
 wirescan's own --summary NPMI is printed beside it as npmi_own, and any top
 term the reference lacks, which would score -1, is listed). Prints one JSON
-object. Time: wall seconds and CPU seconds (user + system; for gensim its
+object. Environment: TOPICS_SEED (default 1), the seed of both tools. Time: wall seconds and CPU seconds (user + system; for gensim its
 master and worker processes): on a shared machine the CPU seconds move
 far less with the load than the wall clock.
 """
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 
+seed = int(os.environ.get("TOPICS_SEED", "1"))  # both tools' seed (wirescan --seed, gensim random_state)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -64,7 +65,7 @@ def cpu(who):
 
 c0 = cpu(resource.RUSAGE_CHILDREN)
 t0 = time.perf_counter()
-res = subprocess.run([ws, "topics", store, "-k", str(K), "-j", "2", "--iterations", str(iters), "--report", "0", "-q",
+res = subprocess.run([ws, "topics", store, "-k", str(K), "-j", "2", "--iterations", str(iters), "--seed", str(seed), "--report", "0", "-q",
                       "--doc-topics", out + ".doc", "-o", out + ".top", "--summary", out + ".sum"],
                      capture_output=True, text=True)
 ws_time = time.perf_counter() - t0
@@ -92,7 +93,7 @@ dic = Dictionary(texts)
 dic.filter_extremes(no_below=5, no_above=0.5, keep_n=None)
 bows = [dic.doc2bow(t) for t in texts]
 lda = LdaMulticore(bows, id2word=dic, num_topics=K, workers=1, passes=passes, iterations=50, chunksize=2000,
-                   random_state=1)
+                   random_state=seed)
 g_dom = []
 for b in bows:
     dist = lda.get_document_topics(b, minimum_probability=0)
@@ -139,7 +140,7 @@ def npmi(top):
     return sum(vals) / len(vals)
 
 print(json.dumps({
-    "stories": D, "k": K,
+    "stories": D, "k": K, "seed": seed,
     "wirescan": {"seconds": round(ws_time, 2), "cpu_seconds": round(ws_cpu, 2), "iterations": iters, "tokens": ws_tokens,
                  "tokens_per_s_per_core": round(ws_tokens * iters / ws_time / 2),
                  "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3),

@@ -41,6 +41,8 @@ typedef struct ws_lda_opts {
     int sampler;         /* WS_LDA_WARP, WS_LDA_GIBBS or WS_LDA_SPARSE */
     uint32_t mh;         /* MH steps per token and phase (warp; at most 3) */
     uint64_t shard_tokens; /* sparse: tokens per shard (0: the default, 1M) */
+    int dense_rows;        /* sparse: dense word-topic rows instead of packed sorted ones (ws_lda_rows.h; the
+                            * fallback when a count could overflow a packed entry; tests) */
 } ws_lda_opts;
 
 /* The model: counts of the final state. */

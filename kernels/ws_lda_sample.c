@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "ws_k_lda.h"
+#include "ws_lda_rows.h"
 
 #define SHARD_TOKENS 32768u
 /* SparseLDA's shards are larger: every shard boundary delays the other
@@ -502,10 +503,12 @@ static void gibbs_sweep(sampler *s, double *p)
  *   q = sum_k (a_k + c_dk) c_wk / (n_k + Vb)  (the word's topics)
  * s and r change by one or two terms per token (kept up to date, both
  * recomputed at the start of each document so that rounding does not
- * build up); q is summed over the word's nonzero topics only (a list per
- * word, wnz/wnn); the document's nonzero topics are a list too (dnz). The
- * draw almost always falls in q, so a token costs about the number of
- * topics its word has in use, not K.
+ * build up); q is summed over the word's nonzero topics only (by default
+ * a packed row per word sorted by count, ws_lda_rows.h; else, for counts
+ * too large to pack, a dense row and a topic list, wnz/wnn); the
+ * document's nonzero topics are a list too (dnz). The draw almost always
+ * falls in q, so a token costs about the number of topics its word has in
+ * use, not K.
  *
  * In parallel as AD-LDA (Newman et al., JMLR 2009): the documents are cut
  * into fixed shards (runs of about SPARSE_SHARD_TOKENS tokens, by the data
@@ -517,13 +520,17 @@ static void gibbs_sweep(sampler *s, double *p)
  * depends on which thread ran it or what that thread ran before); then
  * the changes of all shards (old topic -> new topic per token) are
  * applied to the shared counts. Integer counts: the sum is the same in any
- * order, and the word lists are rebuilt in topic order, so the state after
+ * order, and the word rows are rebuilt from them (packed rows: in the one
+ * order the counts define; lists: in topic order), so the state after
  * every iteration is the same for any thread count. One shard (a corpus
  * under SPARSE_SHARD_TOKENS tokens) is exact sequential SparseLDA. */
 typedef struct sparse_tw {
-    uint32_t *nkw;  /* V * K: the rows this shard touched */
-    uint16_t *wnz;  /* V * K: each word's nonzero topics */
+    uint32_t *nkw;  /* V * K: the rows this shard touched (dense rows) */
+    uint16_t *wnz;  /* V * K: each word's nonzero topics (dense rows) */
     uint32_t *wnn;  /* V */
+    uint32_t *re, *rn; /* packed rows (ws_lda_rows.h): entries (roff), entries in use (V) */
+    double *invm;   /* K: 1 / (n_k - 1 + Vb) (packed rows) */
+    double *ab;     /* K: a_k b (packed rows) */
     uint32_t *stamp, epoch; /* V: the shard that restored the row */
     uint64_t *nk;   /* K */
     double *coef;   /* K: (a_k + c_dk) / (n_k + Vb) */
@@ -535,7 +542,11 @@ typedef struct sparse_tw {
 
 typedef struct sparse_ws {
     sampler *s;
-    uint16_t *wnz;  /* V * K: the shared lists, in topic order */
+    int packed;     /* packed sorted rows (ws_lda_rows.h), else dense rows and topic lists */
+    uint32_t tb;    /* packed: topic bits */
+    uint64_t *roff; /* packed: V + 1, row w's slots (min(K, tokens of w)) */
+    uint32_t *re, *rn; /* packed: the shared rows (entries, entries in use) */
+    uint16_t *wnz;  /* V * K: the shared lists, in topic order (dense rows) */
     uint32_t *wnn;  /* V */
     uint16_t *zold; /* N: the topics at the start of the iteration */
     sparse_tw *tw;  /* per thread */
@@ -547,6 +558,11 @@ typedef struct sparse_ws {
 static void sparse_lists(sparse_ws *x)
 {
     const sampler *s = x->s;
+    if (x->packed) {
+        for (uint32_t w = 0; w < s->V; w++)
+            x->rn[w] = ws_lda_row_build(x->re + x->roff[w], s->nkw + (size_t)w * s->K, s->K, x->tb);
+        return;
+    }
     for (uint32_t w = 0; w < s->V; w++) {
         const uint32_t *row = s->nkw + (size_t)w * s->K;
         uint16_t *l = x->wnz + (size_t)w * s->K;
@@ -557,40 +573,89 @@ static void sparse_lists(sparse_ws *x)
     }
 }
 
+/* Packed rows sampled in place (one shard): their counts into the dense
+ * word-topic table (for the log-likelihood, optimisation, the model). */
+static void sparse_dense(sparse_ws *x)
+{
+    const sampler *s = x->s;
+    if (!x->packed || !x->direct) return;
+    const uint32_t mask = (1u << x->tb) - 1;
+    memset(s->nkw, 0, (size_t)s->V * s->K * sizeof *s->nkw);
+    for (uint32_t w = 0; w < s->V; w++) {
+        const uint32_t *e = x->re + x->roff[w];
+        uint32_t *row = s->nkw + (size_t)w * s->K;
+        for (uint32_t j = 0; j < x->rn[w]; j++) row[e[j] & mask] = e[j] >> x->tb;
+    }
+}
+
 static int sparse_init(sampler *s, sparse_ws *x, int nt)
 {
+    const ws_lda_corpus *c = s->c;
     const uint32_t K = s->K;
     const size_t VK = (size_t)s->V * K;
     x->s = s;
     x->nt = nt;
-    int rc = make_shards_of(s->c->doc_off, s->c->ndocs, &x->cut, &x->ncut,
+    int rc = make_shards_of(c->doc_off, c->ndocs, &x->cut, &x->ncut,
                             s->o->shard_tokens ? s->o->shard_tokens : SPARSE_SHARD_TOKENS);
     if (rc) return rc;
-    x->wnz = ws_malloc(VK * sizeof *x->wnz + 1);
-    x->wnn = ws_calloc((size_t)s->V + 1, sizeof *x->wnn);
-    x->zold = ws_malloc((size_t)s->c->ntokens * sizeof *x->zold + 1);
+    x->tb = ws_lda_topic_bits(K);
+    uint64_t maxn = 0;
+    for (uint32_t w = 0; w < s->V; w++)
+        if (c->word_off[w + 1] - c->word_off[w] > maxn) maxn = c->word_off[w + 1] - c->word_off[w];
+    /* packed rows unless a word's count could overflow an entry (huge
+     * corpora with many topics) or the caller asks for dense rows */
+    x->packed = !s->o->dense_rows && ws_lda_rows_fit(x->tb, maxn);
+    size_t slots = 0;
+    if (x->packed) {
+        x->roff = ws_malloc(((size_t)s->V + 1) * sizeof *x->roff);
+        if (!x->roff) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+        for (uint32_t w = 0; w < s->V; w++) {
+            uint64_t n = c->word_off[w + 1] - c->word_off[w];
+            x->roff[w] = slots;
+            slots += n < K ? n : K;
+        }
+        x->roff[s->V] = slots;
+        x->re = ws_malloc(slots * sizeof *x->re + 1);
+        x->rn = ws_calloc((size_t)s->V + 1, sizeof *x->rn);
+        if (!x->re || !x->rn) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+    } else {
+        x->wnz = ws_malloc(VK * sizeof *x->wnz + 1);
+        x->wnn = ws_calloc((size_t)s->V + 1, sizeof *x->wnn);
+        if (!x->wnz || !x->wnn) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+    }
+    x->zold = ws_malloc((size_t)c->ntokens * sizeof *x->zold + 1);
     x->tw = ws_calloc((size_t)nt, sizeof *x->tw);
-    if (!x->wnz || !x->wnn || !x->zold || !x->tw) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
+    if (!x->zold || !x->tw) return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler");
     /* One shard: exact sequential SparseLDA on the shared counts, no copies
      * and no merge (whichever thread runs it, it is the only one). */
     x->direct = x->ncut == 1;
     for (int t = 0; t < nt; t++) {
         sparse_tw *w = &x->tw[t];
-        if (x->direct) {
-            w->nkw = s->nkw, w->wnz = x->wnz, w->wnn = x->wnn;
+        int ok;
+        if (x->packed && x->direct) {
+            w->re = x->re, w->rn = x->rn, ok = 1;
+        } else if (x->packed) {
+            w->re = ws_malloc(slots * sizeof *w->re + 1);
+            w->rn = ws_calloc((size_t)s->V + 1, sizeof *w->rn);
+            ok = w->re && w->rn;
+        } else if (x->direct) {
+            w->nkw = s->nkw, w->wnz = x->wnz, w->wnn = x->wnn, ok = 1;
         } else {
             w->nkw = ws_malloc(VK * sizeof *w->nkw + 1);
             w->wnz = ws_malloc(VK * sizeof *w->wnz + 1);
             w->wnn = ws_calloc((size_t)s->V + 1, sizeof *w->wnn);
+            ok = w->nkw && w->wnz && w->wnn;
         }
         w->stamp = ws_calloc((size_t)s->V + 1, sizeof *w->stamp);
         w->nk = ws_malloc(K * sizeof *w->nk);
         w->coef = ws_malloc(K * sizeof *w->coef);
         w->qv = ws_malloc(K * sizeof *w->qv);
         w->inv = ws_malloc(K * sizeof *w->inv);
+        w->invm = ws_malloc(K * sizeof *w->invm);
+        w->ab = ws_malloc(K * sizeof *w->ab);
         w->dnz = ws_malloc(K * sizeof *w->dnz);
         w->cd = ws_calloc(K, sizeof *w->cd);
-        if (!w->nkw || !w->wnz || !w->wnn || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->dnz || !w->cd)
+        if (!ok || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->invm || !w->ab || !w->dnz || !w->cd)
             return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler (%d threads x %u words x %u topics)", nt,
                             s->V, K);
     }
@@ -602,12 +667,16 @@ static void sparse_free(sparse_ws *x)
 {
     for (int t = 0; x->tw && t < x->nt; t++) {
         sparse_tw *w = &x->tw[t];
-        if (!x->direct) ws_free(w->nkw), ws_free(w->wnz), ws_free(w->wnn);
+        if (!x->direct) ws_free(w->nkw), ws_free(w->wnz), ws_free(w->wnn), ws_free(w->re), ws_free(w->rn);
         ws_free(w->stamp);
         ws_free(w->nk), ws_free(w->coef), ws_free(w->qv), ws_free(w->inv), ws_free(w->dnz), ws_free(w->cd);
+        ws_free(w->invm), ws_free(w->ab);
     }
     ws_free(x->tw);
     ws_free(x->cut);
+    ws_free(x->roff);
+    ws_free(x->re);
+    ws_free(x->rn);
     ws_free(x->wnz);
     ws_free(x->wnn);
     ws_free(x->zold);
@@ -620,8 +689,9 @@ static inline void list_drop(uint16_t *l, uint32_t *n, uint32_t k)
     l[i] = l[--*n];
 }
 
-/* One iteration's sampling of shard i's documents. */
-static int sparse_shard(void *arg, size_t i, int thread)
+/* One iteration's sampling of shard i's documents: dense rows (the
+ * fallback, see sparse_init). */
+static int sparse_shard_dense(void *arg, size_t i, int thread)
 {
     sparse_ws *x = arg;
     sampler *s = x->s;
@@ -724,18 +794,149 @@ static int sparse_shard(void *arg, size_t i, int thread)
     return 0;
 }
 
+/* One iteration's sampling of shard i's documents, packed rows (the
+ * default): the same target as sparse_shard_dense, with three savings.
+ * The word bucket walks the word's packed row, largest terms first.
+ * 1 / (n_k - 1 + Vb) is cached beside 1 / (n_k + Vb), so taking a token
+ * out costs no division. And a token that keeps its topic (most of them,
+ * once the chain has settled) puts back the buckets it saved instead of
+ * updating them again: no division and no rounding drift; a token that
+ * moves costs two divisions. */
+static int sparse_shard(void *arg, size_t i, int thread)
+{
+    sparse_ws *x = arg;
+    sampler *s = x->s;
+    sparse_tw *tw = &x->tw[thread];
+    const ws_lda_corpus *c = s->c;
+    const uint32_t K = s->K, tb = x->tb, mask = (1u << tb) - 1;
+    const uint64_t *roff = x->roff;
+    const double b = s->beta, vb = s->vbeta, *alpha = s->alpha;
+    uint32_t *cd = tw->cd, *re = tw->re, *rn = tw->rn;
+    uint16_t *dnz = tw->dnz, *z = s->z;
+    uint64_t *nk = tw->nk;
+    double *coef = tw->coef, *qv = tw->qv, *inv = tw->inv, *invm = tw->invm, *ab = tw->ab;
+    if (++tw->epoch == 0) {
+        memset(tw->stamp, 0, s->V * sizeof *tw->stamp);
+        tw->epoch = 1;
+    }
+    memcpy(nk, s->nk, K * sizeof *nk);
+    for (uint32_t k = 0; k < K; k++) {
+        inv[k] = 1.0 / ((double)nk[k] + vb);
+        invm[k] = nk[k] ? 1.0 / ((double)nk[k] - 1 + vb) : 0; /* read only while n_k >= 1 */
+        ab[k] = alpha[k] * b;
+    }
+    for (uint64_t p = c->doc_off[x->cut[i]]; !x->direct && p < c->doc_off[x->cut[i + 1]]; p++) {
+        uint32_t w = c->w[p];
+        if (tw->stamp[w] == tw->epoch) continue;
+        tw->stamp[w] = tw->epoch;
+        memcpy(re + roff[w], x->re + roff[w], x->rn[w] * sizeof *re);
+        rn[w] = x->rn[w];
+    }
+    for (uint32_t d = x->cut[i]; d < x->cut[i + 1]; d++) {
+        uint64_t lo = c->doc_off[d], hi = c->doc_off[d + 1];
+        if (lo == hi) continue;
+        rng r = rng_for(s->o->seed, s->iter, 4, d);
+        uint32_t dn = 0;
+        for (uint64_t p = lo; p < hi; p++)
+            if (!cd[z[p]]++) dnz[dn++] = z[p];
+        double sb = 0, rb = 0;
+        for (uint32_t k = 0; k < K; k++) {
+            sb += ab[k] * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (alpha[k] + cd[k]) * inv[k];
+        }
+        for (uint64_t p = lo; p < hi; p++) {
+            const uint32_t w = c->w[p], t = z[p];
+            uint32_t *e = re + roff[w];
+            if (p + 2 < hi) __builtin_prefetch(re + roff[c->w[p + 2]]); /* the next row: a cache miss, else */
+            /* take the token out, saving what it changes (its row entry
+             * is counted one less in the word bucket below, and changed
+             * only if the token moves) */
+            const double sb0 = sb, rb0 = rb, cf0 = coef[t], it0 = inv[t], it1 = invm[t];
+            sb += ab[t] * (it1 - it0);
+            rb += b * ((double)(cd[t] - 1) * it1 - (double)cd[t] * it0);
+            cd[t]--, nk[t]--;
+            inv[t] = it1;
+            coef[t] = (alpha[t] + cd[t]) * it1;
+            /* the word bucket over the row, largest terms first; t's entry is
+             * at pt (branchless: no exit depends on the data but the length) */
+            const uint32_t wn = rn[w];
+            double qb = 0;
+            uint32_t pt = 0;
+            for (uint32_t j = 0; j < wn; j++) {
+                const uint32_t v = e[j], tj = v & mask, own = tj == t;
+                pt = own ? j : pt;
+                qb += coef[tj] * (double)(int32_t)((v >> tb) - own);
+                qv[j] = qb;
+            }
+            double u = rng_unit(&r) * (sb + rb + qb);
+            uint32_t k, jk = UINT32_MAX;
+            if (u < qb) {
+                /* the first term whose running sum passes u: never a term of
+                 * weight 0 (t's, when its count was 1), as qv[wn - 1] > u */
+                jk = 0;
+                for (uint32_t j = 0; j + 1 < wn; j++) jk += qv[j] <= u;
+                k = e[jk] & mask;
+            } else if ((u -= qb) < rb && dn) {
+                /* t stays listed with c_dt = 0 until it is known to move: a
+                 * term of 0, never passed (but at the end, by rounding: then
+                 * the token stays, a valid state) */
+                uint32_t j = 0;
+                for (;;) {
+                    k = dnz[j];
+                    u -= cd[k] * b * inv[k];
+                    if (u < 0 || ++j == dn) break;
+                }
+            } else {
+                u -= rb;
+                for (k = 0; k + 1 < K; k++) {
+                    u -= ab[k] * inv[k];
+                    if (u < 0) break;
+                }
+            }
+            if (k == t) { /* it stays: put back what was saved */
+                sb = sb0, rb = rb0, coef[t] = cf0, inv[t] = it0; /* invm[t] is it1 still */
+                cd[t]++, nk[t]++;
+                continue;
+            }
+            /* it moves: t's row entry down, k's up */
+            if (jk == UINT32_MAX) {
+                ws_lda_row_dec_at(e, &rn[w], tb, pt);
+                ws_lda_row_inc(e, &rn[w], tb, k);
+            } else {
+                ws_lda_row_move(e, &rn[w], tb, pt, jk);
+            }
+            if (!cd[t]) list_drop(dnz, &dn, t);
+            invm[t] = nk[t] ? 1.0 / ((double)nk[t] - 1 + vb) : 0;
+            sb -= ab[k] * inv[k];
+            rb -= cd[k] * b * inv[k];
+            if (!cd[k]) dnz[dn++] = (uint16_t)k;
+            cd[k]++, nk[k]++;
+            invm[k] = inv[k];
+            inv[k] = 1.0 / ((double)nk[k] + vb);
+            sb += ab[k] * inv[k];
+            rb += cd[k] * b * inv[k];
+            coef[k] = (alpha[k] + cd[k]) * inv[k];
+            z[p] = (uint16_t)k;
+        }
+        for (uint32_t j = 0; j < dn; j++) cd[dnz[j]] = 0;
+    }
+    return 0;
+}
+
 static int sparse_iteration(sparse_ws *x, const ws_plan *plan)
 {
     sampler *s = x->s;
     const ws_lda_corpus *c = s->c;
+    int (*shard)(void *, size_t, int) = x->packed ? sparse_shard : sparse_shard_dense;
     if (x->direct) {
-        int rc = plan->parallel_for(plan->ctx, 1, sparse_shard, x);
+        int rc = plan->parallel_for(plan->ctx, 1, shard, x);
         for (int t = 0; !rc && t < x->nt; t++)
             if (x->tw[t].epoch) memcpy(s->nk, x->tw[t].nk, s->K * sizeof *s->nk), x->tw[t].epoch = 0;
         return rc;
     }
     memcpy(x->zold, s->z, c->ntokens * sizeof *s->z);
-    int rc = plan->parallel_for(plan->ctx, x->ncut, sparse_shard, x);
+    int rc = plan->parallel_for(plan->ctx, x->ncut, shard, x);
     if (rc) return rc;
     for (uint64_t p = 0; p < c->ntokens; p++)
         if (s->z[p] != x->zold[p]) {
@@ -848,6 +1049,7 @@ int ws_lda_train(const ws_lda_env *env, const ws_lda_corpus *c, const ws_lda_opt
         int opt = o->optimize && it + 1 >= 50 && (it + 1) % 10 == 0;
         int rep = o->report && ((it + 1) % o->report == 0 || it + 1 == o->iterations);
         if (!rc && warp && (opt || rep)) sync_z(&s);
+        if (!rc && o->sampler == WS_LDA_SPARSE && (opt || rep)) sparse_dense(&sp);
         if (!rc && opt) rc = optimize(&s);
         if (!rc && opt) nk_changed(&s);
         if (!rc && rep) rc = loglik(&s, plan, &ll);
@@ -858,6 +1060,7 @@ int ws_lda_train(const ws_lda_env *env, const ws_lda_corpus *c, const ws_lda_opt
         }
     }
     ws_free(gp);
+    if (!rc && o->sampler == WS_LDA_SPARSE) sparse_dense(&sp);
     sparse_free(&sp);
     if (!rc && warp) sync_z(&s);
     if (!rc) {

@@ -6,7 +6,8 @@
  * over several shards); the state is the same for 1, 2 and 3 threads
  * (warp, and sparse over several shards, whose changes are merged after
  * each iteration) and its word-topic counts are those of its topics
- * (recounted here); inference with the trained model gives the stories
+ * (recounted here), also with 7 topics and with SparseLDA's dense-row
+ * fallback; inference with the trained model gives the stories
  * their trained topics.
  */
 #include <criterion/criterion.h>
@@ -53,7 +54,8 @@ static void planted(ws_lda_corpus *c, uint32_t D, uint32_t len, uint32_t V)
     cr_assert_eq(ws_lda_index(c), 0);
 }
 
-static int train_sh(ws_lda_corpus *c, int threads, int sampler, uint64_t shard_tokens, ws_lda_model *m, uint16_t **z)
+static int train_k(ws_lda_corpus *c, int threads, int sampler, uint64_t shard_tokens, int dense_rows, uint32_t k,
+                   ws_lda_model *m, uint16_t **z)
 {
     fake f = {threads};
     ws_plan plan;
@@ -62,9 +64,14 @@ static int train_sh(ws_lda_corpus *c, int threads, int sampler, uint64_t shard_t
     plan.parallel_for = fake_pfor;
     plan.threads = threads;
     ws_lda_env env = {&plan, threads};
-    ws_lda_opts o = {.k = 2, .iterations = 40, .alpha = 0.5, .beta = 0.01, .seed = 3, .sampler = sampler, .mh = 2,
-                     .shard_tokens = shard_tokens};
+    ws_lda_opts o = {.k = k, .iterations = 40, .alpha = 0.5, .beta = 0.01, .seed = 3, .sampler = sampler, .mh = 2,
+                     .shard_tokens = shard_tokens, .dense_rows = dense_rows};
     return ws_lda_train(&env, c, &o, m, z);
+}
+
+static int train_sh(ws_lda_corpus *c, int threads, int sampler, uint64_t shard_tokens, ws_lda_model *m, uint16_t **z)
+{
+    return train_k(c, threads, sampler, shard_tokens, 0, 2, m, z);
 }
 
 static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, uint16_t **z)
@@ -76,27 +83,29 @@ static int train(ws_lda_corpus *c, int threads, int sampler, ws_lda_model *m, ui
 static void counts_match(const ws_lda_corpus *c, const ws_lda_model *m, const uint16_t *z, const char *what)
 {
     uint32_t *nkw = calloc((size_t)c->nwords * m->k, sizeof *nkw);
-    uint64_t nk[2] = {0, 0};
+    uint64_t *nk = calloc(m->k, sizeof *nk);
     for (uint64_t p = 0; p < c->ntokens; p++) {
         nkw[(size_t)c->w[p] * m->k + z[p]]++;
         nk[z[p]]++;
     }
     cr_assert(!memcmp(nkw, m->nkw, (size_t)c->nwords * m->k * sizeof *nkw), "%s: word-topic counts are not the topics'",
               what);
-    cr_assert(nk[0] == m->nk[0] && nk[1] == m->nk[1], "%s: topic totals are not the topics'", what);
+    cr_assert(!memcmp(nk, m->nk, m->k * sizeof *nk), "%s: topic totals are not the topics'", what);
     free(nkw);
+    free(nk);
 }
 
 Test(lda, planted_vocabularies_separate)
 {
-    /* warp, gibbs, sparse (one shard), sparse over 10 shards of 1,000 tokens */
-    for (int run = 0; run < 4; run++) {
+    /* warp, gibbs, sparse (one shard), sparse over 10 shards of 1,000
+     * tokens; sparse with dense rows (the fallback), one shard and 10 */
+    for (int run = 0; run < 6; run++) {
         int sampler = run < 3 ? run : WS_LDA_SPARSE;
         ws_lda_corpus c;
         planted(&c, 200, 50, 40);
         ws_lda_model m;
         uint16_t *z;
-        cr_assert_eq(train_sh(&c, 2, sampler, run == 3 ? 1000 : 0, &m, &z), 0);
+        cr_assert_eq(train_k(&c, 2, sampler, run == 3 || run == 5 ? 1000 : 0, run >= 4, 2, &m, &z), 0);
         counts_match(&c, &m, z, "planted");
         /* every word belongs (almost all its tokens) to one topic, and the
          * two vocabularies to different ones */
@@ -104,10 +113,10 @@ Test(lda, planted_vocabularies_separate)
         for (uint32_t w = 0; w < c.nwords; w++) {
             uint32_t a = m.nkw[w * 2], b = m.nkw[w * 2 + 1], k = a > b ? 0 : 1;
             cr_assert(a + b > 0);
-            cr_assert_geq((a > b ? a : b) * 100, (a + b) * 95, "sampler %d word %u: %u/%u", sampler, w, a, b);
+            cr_assert_geq((a > b ? a : b) * 100, (a + b) * 95, "run %d word %u: %u/%u", run, w, a, b);
             uint32_t v = w / 40;
             if (topic_of[v] == 9) topic_of[v] = k;
-            cr_assert_eq(topic_of[v], k, "sampler %d: vocabulary %u split", sampler, v);
+            cr_assert_eq(topic_of[v], k, "run %d: vocabulary %u split", run, v);
         }
         cr_assert_neq(topic_of[0], topic_of[1]);
         cr_assert_eq(m.nk[0] + m.nk[1], c.ntokens);
@@ -135,6 +144,39 @@ Test(lda, same_state_for_any_thread_count)
             cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "sampler %d: z differs with %d threads", sampler, t);
             cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 2 * sizeof *m.nkw),
                       "sampler %d: counts differ with %d threads", sampler, t);
+            ws_free(z);
+            ws_lda_model_free(&m);
+        }
+        ws_free(z1);
+        ws_lda_model_free(&m1);
+    }
+    ws_lda_corpus_free(&c);
+}
+
+/* SparseLDA with more topics than the planted two (K = 7: rows of several
+ * entries that tie, sort and empty), packed rows and dense rows, one shard
+ * and 12: the counts are the topics' and the state is the same for 1, 2
+ * and 3 threads. */
+Test(lda, sparse_rows_many_topics)
+{
+    ws_lda_corpus c;
+    planted(&c, 300, 40, 30);
+    for (int run = 0; run < 4; run++) {
+        int dense = run & 1;
+        uint64_t sh = run & 2 ? 1000 : 0;
+        ws_lda_model m1;
+        uint16_t *z1;
+        cr_assert_eq(train_k(&c, 1, WS_LDA_SPARSE, sh, dense, 7, &m1, &z1), 0);
+        counts_match(&c, &m1, z1, dense ? "dense rows" : "packed rows");
+        uint32_t used = 0;
+        for (uint32_t k = 0; k < 7; k++) used += m1.nk[k] > 0;
+        cr_assert_geq(used, 2, "run %d: %u topics in use", run, used);
+        for (int t = 2; t <= 3; t++) {
+            ws_lda_model m;
+            uint16_t *z;
+            cr_assert_eq(train_k(&c, t, WS_LDA_SPARSE, sh, dense, 7, &m, &z), 0);
+            cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "run %d: z differs with %d threads", run, t);
+            cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 7 * sizeof *m.nkw), "run %d: counts differ", run);
             ws_free(z);
             ws_lda_model_free(&m);
         }
