@@ -48,11 +48,23 @@ static uint64_t shared_select(const shared_item *x, size_t segi, const ws_scan_o
     return n;
 }
 
+/* 1 when normalisations a and b (views of one store's dictionary) remap
+ * every id alike into vocabularies of one size: a kernel's consume then
+ * sees the same normalised ids under both. */
+static int norm_same(const ws_norm *a, const ws_norm *b)
+{
+    if (a == b) return 1;
+    if (a->nsrc != b->nsrc || a->terms.nterms != b->terms.nterms) return 0;
+    size_t bytes = (size_t)a->nsrc * sizeof *a->map;
+    return !memcmp(a->map, b->map, bytes) && !memcmp(a->key, b->key, bytes) && !memcmp(a->sink, b->sink, bytes);
+}
+
 int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, size_t n, const ws_scan_opts *o)
 {
     for (size_t j = 0; j < n; j++) {
         memset(&items[j].stats, 0, sizeof items[j].stats);
         items[j].rc = 0;
+        items[j].grouped = 0;
         items[j].msg[0] = 0;
         if (!ws_scan_shareable(items[j].k))
             return ws_error(WS_EINVAL, "kernel %s cannot share a scan (it runs alone)", items[j].k->name);
@@ -112,6 +124,25 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             qs[s * n + j].norm = &views[s * n + j];
         }
     }
+    /* Groups (ws_kernel.consume_group): item j joins the first earlier
+     * item of its kernel whose normalisation is the same in every store and
+     * whose options the kernel accepts; gid[j] = that item (j: none). */
+    size_t *gid = rc ? NULL : ws_calloc(n, sizeof *gid);
+    if (!rc && !gid) rc = ws_error(WS_ENOMEM, "out of memory");
+    for (size_t j = 0; j < n && !rc; j++) {
+        gid[j] = j;
+        const ws_kernel *k = items[j].k;
+        if (!xs[j].live || !k->consume_group || !k->group_ok) continue;
+        for (size_t i = 0; i < j; i++) {
+            if (gid[i] != i || !xs[i].live || items[i].k != k || !k->group_ok(items[i].q, items[j].q)) continue;
+            int same = 1;
+            for (size_t s = 0; s < nst && same; s++) same = norm_same(&views[s * n + i], &views[s * n + j]);
+            if (same) {
+                gid[j] = i;
+                break;
+            }
+        }
+    }
     /* The task list: every block some live item may need, with the union
      * of the columns of the items that need blocks of that segment. */
     size_t ntasks = 0;
@@ -151,7 +182,11 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     ws_block *blocks = NULL;
     ws_buf *sel = NULL;
     int *err = NULL;
-    uint64_t *err_task = NULL, *rows = NULL, *toks = NULL;
+    uint64_t *err_task = NULL, *rows = NULL, *toks = NULL, *grouped = NULL;
+    size_t *gmem = NULL; /* per thread: n slots, a group's members */
+    void **gst = NULL;   /* per thread: n slots, their states */
+    const ws_query **gq = NULL;
+    uint8_t *fed = NULL; /* per thread: n slots */
     char(*err_msg)[512] = NULL;
     if (!rc) {
         states = ws_calloc(ns, sizeof *states);
@@ -162,7 +197,13 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         err_msg = ws_calloc(ns, sizeof *err_msg);
         rows = ws_calloc(ns, sizeof *rows);
         toks = ws_calloc(ns, sizeof *toks);
-        if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = ws_error(WS_ENOMEM, "out of memory");
+        grouped = ws_calloc(ns, sizeof *grouped);
+        gmem = ws_calloc(ns, sizeof *gmem);
+        gst = ws_calloc(ns, sizeof *gst);
+        gq = ws_calloc(ns, sizeof *gq);
+        fed = ws_calloc(ns, 1);
+        if (!(states && blocks && sel && err && err_task && err_msg && rows && toks && grouped && gmem && gst && gq && fed))
+            rc = ws_error(WS_ENOMEM, "out of memory");
     }
     for (size_t j = 0; j < n && !rc; j++)
         for (int t = 0; t < nt && xs[j].live; t++)
@@ -192,25 +233,47 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
                 for (size_t j = 0; j < n; j++) needed |= w[j] && !err[(size_t)t * n + j];
                 if (!needed) continue; /* every item that wants it failed on this thread */
                 int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);
-                if (!r) r = ws_buf_reserve(&sel[t], b->nrows);
+                /* A selection per item: grouping compares them. */
+                if (!r) r = ws_buf_reserve(&sel[t], (size_t)b->nrows * n + 1);
                 char lmsg[512];
                 if (r) snprintf(lmsg, sizeof lmsg, "%s", ws_last_error());
+                uint8_t *fd = &fed[(size_t)t * n];
                 for (size_t j = 0; j < n; j++) {
                     size_t e = (size_t)t * n + j;
-                    if (!w[j] || err[e]) continue;
+                    fd[j] = !w[j] || err[e];
+                    if (fd[j] || r) continue;
+                    rows[e] += shared_select(&xs[j], tk->segi, items[j].o, b, (uint8_t *)sel[t].p + j * b->nrows);
+                    toks[e] += b->ntokens;
+                }
+                for (size_t j = 0; j < n; j++) {
+                    if (fd[j]) continue;
+                    size_t e = (size_t)t * n + j, *mem = &gmem[(size_t)t * n], m = 0;
+                    const uint8_t *sl = r ? NULL : (const uint8_t *)sel[t].p + j * b->nrows;
+                    mem[m++] = j;
+                    fd[j] = 1;
+                    for (size_t jj = j + 1; jj < n && !r; jj++)
+                        if (!fd[jj] && gid[jj] == gid[j] && !memcmp(sl, (const uint8_t *)sel[t].p + jj * b->nrows, b->nrows)) {
+                            mem[m++] = jj;
+                            fd[jj] = 1;
+                        }
                     int kr = r;
-                    if (!kr) {
-                        uint8_t *sl = sel[t].p;
-                        rows[e] += shared_select(&xs[j], tk->segi, items[j].o, b, sl);
-                        toks[e] += b->ntokens;
+                    if (!kr && m == 1) {
                         kr = items[j].k->consume(states[e], &qs[(size_t)tk->sti * n + j], b, sl);
-                        if (kr) snprintf(err_msg[e], sizeof err_msg[e], "%s", ws_last_error());
-                    } else {
-                        snprintf(err_msg[e], sizeof err_msg[e], "%s", lmsg);
+                    } else if (!kr) {
+                        void **gs = &gst[(size_t)t * n];
+                        const ws_query **gqs = &gq[(size_t)t * n];
+                        for (size_t g = 0; g < m; g++) {
+                            gs[g] = states[(size_t)t * n + mem[g]];
+                            gqs[g] = &qs[(size_t)tk->sti * n + mem[g]];
+                            grouped[(size_t)t * n + mem[g]]++;
+                        }
+                        kr = items[j].k->consume_group(gs, gqs, m, b, sl);
                     }
-                    if (kr) {
-                        err[e] = kr;
-                        err_task[e] = i;
+                    for (size_t g = 0; g < m && kr; g++) {
+                        size_t eg = (size_t)t * n + mem[g];
+                        snprintf(err_msg[eg], sizeof err_msg[eg], "%s", r ? lmsg : ws_last_error());
+                        err[eg] = kr;
+                        err_task[eg] = i;
                     }
                 }
                 if (o->progress) {
@@ -253,6 +316,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         for (int t = 0; t < nt; t++) {
             it->stats.stories += rows[(size_t)t * n + j];
             it->stats.tokens += toks[(size_t)t * n + j];
+            it->grouped += grouped[(size_t)t * n + j];
         }
         it->q->nstories = it->stats.stories;
         ws_error_clear(); /* the sink's messages are this item's */
@@ -293,5 +357,11 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     ws_free(err_msg);
     ws_free(rows);
     ws_free(toks);
+    ws_free(grouped);
+    ws_free(gmem);
+    ws_free(gst);
+    ws_free(gq);
+    ws_free(fed);
+    ws_free(gid);
     return rc;
 }

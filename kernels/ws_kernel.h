@@ -260,6 +260,19 @@ typedef struct ws_kernel {
      * 0 (all-pairs cooc) repartitions it here (ws_dist's alltoall) and
      * packs only what rank 0 needs. NULL: none. */
     int (*exchange)(void *state, const ws_query *q, const ws_dist *d);
+    /* Optional, for shared scans (several requests over one scan, a job):
+     * work that several requests of this kernel would each repeat on a
+     * block (a story's kept terms, its distinct terms) done once for all.
+     * The engine groups items whose normalisations remap every dictionary
+     * id alike and for which group_ok(a, b) says the options that shape
+     * that work are equal; on a block where a group's selections are
+     * equal too, it calls consume_group once instead of consume for each.
+     * consume_group must leave every states[i] as consume(states[i], qs[i],
+     * b, sel) would (so each output is the same bytes as the request run
+     * alone). NULL: never grouped. */
+    int (*group_ok)(const ws_query *a, const ws_query *b);
+    int (*consume_group)(void *const *states, const ws_query *const *qs, size_t n, const ws_block *b,
+                         const uint8_t *sel);
 } ws_kernel;
 
 /* The kernels (one file each). */
