@@ -1118,34 +1118,8 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
  * marginals and the targets' rows (nonzero entries: gap, value varints).
  * All pairs: ws_k_cooc_dist.c exchanges the pairs by hash partition
  * (exchange) through the three hooks below; pack then carries a rank's
- * candidates for the report (pairs only) and unpack reads them back. */
-static int put_sparse(ws_buf *out, const uint64_t *a, size_t n)
-{
-    size_t nz = 0;
-    for (size_t i = 0; i < n; i++) nz += a[i] != 0;
-    if (ws_buf_reserve(out, (2 * nz + 1) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
-    ws_buf_put_varint(out, nz);
-    for (size_t i = 0, last = 0; i < n; i++)
-        if (a[i]) {
-            ws_buf_put_varint(out, i - last);
-            ws_buf_put_varint(out, a[i]);
-            last = i;
-        }
-    return 0;
-}
-
-static int get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n)
-{
-    uint64_t nz, gap, val, i = 0;
-    if (ws_varint_get(at, end, &nz)) return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-    for (uint64_t k = 0; k < nz; k++) {
-        if (ws_varint_get(at, end, &gap) || ws_varint_get(at, end, &val) || (i += gap) >= n)
-            return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-        a[i] = val;
-    }
-    return 0;
-}
-
+ * candidates for the report (pairs only) and unpack reads them back.
+ * The sparse arrays' coding is in ws_k_cooc_dist.c. */
 ws_cooc_view ws_cooc_state_view(void *state)
 {
     cooc_state *s = state;
@@ -1269,9 +1243,9 @@ static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)
     if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
     ws_buf_put_varint(out, s->nctx);
     ws_buf_put_varint(out, s->events);
-    int rc = put_sparse(out, s->big->freq, v);
-    if (!rc) rc = put_sparse(out, s->big->tfreq, p->ntargets);
-    if (!rc) rc = put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
+    int rc = ws_cooc_put_sparse(out, s->big->freq, v);
+    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tfreq, p->ntargets);
+    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
     return rc;
 }
 
@@ -1284,9 +1258,9 @@ static int cooc_unpack(void *state, const ws_query *q, const uint8_t *data, size
     if (!p->ntargets) return ws_cooc_unpack_pairs(state, q, data, len);
     if (ws_varint_get(&at, end, &s->nctx) || ws_varint_get(&at, end, &s->events))
         return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-    int rc = get_sparse(&at, end, s->big->freq, v);
-    if (!rc) rc = get_sparse(&at, end, s->big->tfreq, p->ntargets);
-    if (!rc) rc = get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
+    int rc = ws_cooc_get_sparse(&at, end, s->big->freq, v);
+    if (!rc) rc = ws_cooc_get_sparse(&at, end, s->big->tfreq, p->ntargets);
+    if (!rc) rc = ws_cooc_get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
     if (!rc && at != end) rc = ws_error(WS_ECORRUPT, "cooc: a malformed state");
     return rc;
 }
