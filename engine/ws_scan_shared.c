@@ -18,6 +18,8 @@ typedef struct shared_item {
     cfilter *cf;
     sfilter *sf; /* nseg * nf */
     int live;    /* compiled and not failed before the scan */
+    size_t from; /* ws_kernel.adopt: the item whose merged state it takes (consumes nothing); else SIZE_MAX */
+    int merged;  /* its states merged without error (before finish) */
 } shared_item;
 
 static void item_fail(ws_scan_item *it, int rc, const char *msg)
@@ -51,6 +53,12 @@ static uint64_t shared_select(const shared_item *x, size_t segi, const ws_scan_o
 /* 1 when normalisations a and b (views of one store's dictionary) remap
  * every id alike into vocabularies of one size: a kernel's consume then
  * sees the same normalised ids under both. */
+/* 1 when an item's scan options select every story, with no subsets. */
+static int opts_plain(const ws_scan_opts *o)
+{
+    return ws_filter_is_empty(&o->filter) && !o->nsubsets && !o->rest && !o->keep;
+}
+
 static int norm_same(const ws_norm *a, const ws_norm *b)
 {
     if (a == b) return 1;
@@ -143,6 +151,25 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             }
         }
     }
+    /* Adoption (ws_kernel.adopt): item j takes the merged state of the
+     * first item whose kernel makes what it counts, when neither filters
+     * and their normalisations are the same; j then reads no block. */
+    for (size_t j = 0; j < n; j++) xs[j].from = SIZE_MAX;
+    for (size_t j = 0; j < n && !rc; j++) {
+        const ws_kernel *k = items[j].k;
+        if (!xs[j].live || !k->adopt || !k->adopt_ok || !opts_plain(items[j].o)) continue;
+        for (size_t i = 0; i < n; i++) {
+            if (i == j || !xs[i].live || items[i].k->adopt || !opts_plain(items[i].o) ||
+                !k->adopt_ok(items[i].k, items[i].q, items[j].q))
+                continue;
+            int same = 1;
+            for (size_t s = 0; s < nst && same; s++) same = norm_same(&views[s * n + i], &views[s * n + j]);
+            if (same) {
+                xs[j].from = i;
+                break;
+            }
+        }
+    }
     /* The task list: every block some live item may need, with the union
      * of the columns of the items that need blocks of that segment. */
     size_t ntasks = 0;
@@ -154,7 +181,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
                 int any = 0;
                 for (size_t j = 0; j < n; j++) {
                     shared_item *x = &xs[j];
-                    if (!x->live) continue;
+                    if (!x->live || x->from != SIZE_MAX) continue;
                     const sfilter *f = &x->sf[g * x->nf];
                     int may = ws_sc_block_may_match(&x->cf[0], &f[0], m);
                     if (may && items[j].o->nsubsets && !items[j].o->rest) {
@@ -299,10 +326,12 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         if (shown) ws_sc_report(o, t0, ntasks, ntasks, done_tokens, 1);
     }
     if (!rc && cancel_seen) rc = ws_error(WS_ECANCELED, "cancelled");
-    /* Each item: its earliest error in block order, or merge and finish. */
+    /* Each item that read blocks: its earliest error in block order, or
+     * its states merged; then the items that adopt take their source's
+     * merged state (before its finish); then every item finishes. */
     for (size_t j = 0; j < n && !rc; j++) {
         ws_scan_item *it = &items[j];
-        if (!xs[j].live) continue;
+        if (!xs[j].live || xs[j].from != SIZE_MAX) continue;
         int first = -1;
         for (int t = 0; t < nt; t++) {
             size_t e = (size_t)t * n + j;
@@ -319,10 +348,37 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             it->grouped += grouped[(size_t)t * n + j];
         }
         it->q->nstories = it->stats.stories;
-        ws_error_clear(); /* the sink's messages are this item's */
+        ws_error_clear();
         int r = 0;
         for (int t = 1; t < nt && !r; t++) r = it->k->merge(states[j], states[(size_t)t * n + j], it->q);
-        if (!r) r = it->k->finish(states[j], it->q, it->out);
+        if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");
+        if (r) item_fail(it, r, ws_last_error());
+        else xs[j].merged = 1;
+    }
+    for (size_t j = 0; j < n && !rc; j++) {
+        ws_scan_item *it = &items[j];
+        size_t i = xs[j].from;
+        if (!xs[j].live || i == SIZE_MAX) continue;
+        if (!xs[i].merged) {
+            item_fail(it, items[i].rc ? items[i].rc : WS_ECANCELED, items[i].msg);
+            continue;
+        }
+        /* The same stories and blocks as its source (both select all). */
+        it->stats = items[i].stats;
+        it->grouped = items[i].stats.blocks_scanned;
+        if (items[i].grouped < items[i].stats.blocks_scanned) items[i].grouped = items[i].stats.blocks_scanned;
+        it->q->nstories = it->stats.stories;
+        ws_error_clear();
+        int r = it->k->adopt(states[j], it->q, items[i].k, states[i], items[i].q);
+        if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");
+        if (r) item_fail(it, r, ws_last_error());
+        else xs[j].merged = 1;
+    }
+    for (size_t j = 0; j < n && !rc; j++) {
+        ws_scan_item *it = &items[j];
+        if (!xs[j].merged) continue;
+        ws_error_clear(); /* the sink's messages are this item's */
+        int r = it->k->finish(states[j], it->q, it->out);
         if (!r) r = ws_table_close(it->out);
         if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");
         if (r) item_fail(it, r, ws_last_error());

@@ -3,13 +3,16 @@
 # ws_kernel consume_group). `cooc --term` lines with equal normalisation,
 # context and field are fed by one call per block (each story's kept terms
 # compacted, its distinct terms found and the targets matched once for
-# all). Checks, for 1 and 2 threads:
+# all); `trends --emerging` lines take their counts from a `tf --by` line
+# of the same bucket, normalisation and field when neither filters
+# (ws_kernel adopt). Checks, for 1 and 2 threads:
 #   - every report is byte for byte the line run alone (cmp), for lines
 #     that share (equal normalisation, doc and window contexts, a line
 #     whose date filter selects fewer stories: it shares only the blocks
 #     where its selection is the others'), and for lines that must not
 #     (another normalisation: --stem en, --stopwords en, --min-length; another
-#     context; another field; all-pairs cooc; other kernels);
+#     context; another field; all-pairs cooc; other kernels; emerging terms
+#     by another bucket, normalisation, field or with a filter);
 #   - run.log says which lines shared ("kernel work shared on N blocks"),
 #     with N the store's block count for lines over every block, and that
 #     the others did not: the test fails if sharing silently stops, or
@@ -23,6 +26,7 @@ blocks=$(ws info news.store | sed -n 's/^blocks: //p')
 [ "${blocks:-0}" -gt 4 ] || fail "expected several blocks, got '$blocks'"
 read -r A B C D < <(awk -F, 'NR == 2 || NR == 3 { split($3, w, " "); printf "%s %s ", w[1], w[2] } END { print "" }' truth.csv)
 [ -n "$A" ] && [ -n "$D" ] || fail "no planted terms in truth.csv"
+awk -F, 'NR > 1 { print $1 ": " $3 }' truth.csv >topics.txt
 # The stories' date range, for a filter that keeps part of them.
 mid=$(ws info news.store | awk '/^from: / { f = substr($2, 1, 4) } /^to: / { t = substr($2, 1, 4) } END { print int((f + t) / 2) }')
 
@@ -42,6 +46,14 @@ cooc --window 3 --term $A --top 20 -o w_a.csv|all
 cooc --window 5 --term $C --measure dice --top 20 -o w_c.csv|all
 cooc --window 2 --top 20 -o pairs.csv|none
 tf --top 20 -o tf.csv|none
+tf --by month --top 5 -o tf_month.csv|all
+trends --emerging --bucket month --top 5 -o em_month.csv|all
+trends --emerging --bucket month --top 3 --min-count 2 -o em_month2.csv|all
+trends --emerging --bucket week --top 5 -o em_week.csv|none
+trends --emerging --bucket month --stem en --top 5 -o em_stem.csv|none
+trends --emerging --bucket month --field title --top 5 -o em_title.csv|none
+trends --emerging --bucket month --from $mid --top 5 -o em_from.csv|none
+trends --topics topics.txt --bucket month -o topics.csv|none
 ngrams --n 2 --top 20 -o bigrams.csv|none
 EOF
 cut -d'|' -f1 lines.txt >job.txt
