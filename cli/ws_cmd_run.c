@@ -839,9 +839,17 @@ int ws_cmd_run(int argc, char **argv)
             nshared += !st && l->shared;
             if (log) {
                 if (st) fprintf(log, "%s:%d: failed (exit %d): %s\n", jobpath, l->lineno, st, r ? detail : "writing the report");
-                else
-                    fprintf(log, "%s:%d: ok, %llu rows%s -> %s\n", jobpath, l->lineno,
-                            (unsigned long long)ws_request_rows(l->k.q), l->shared ? ", shared scan" : "", l->outs[0]);
+                else {
+                    /* Blocks whose counting was shared with other lines
+                     * too (ws_job_grouped): tests check that it happens. */
+                    uint64_t grouped = 0;
+                    char gbuf[64] = "";
+                    if (!ws_job_grouped(job, i, &grouped) && grouped)
+                        snprintf(gbuf, sizeof gbuf, " (kernel work shared on %llu blocks)", (unsigned long long)grouped);
+                    fprintf(log, "%s:%d: ok, %llu rows%s -> %s%s\n", jobpath, l->lineno,
+                            (unsigned long long)ws_request_rows(l->k.q), l->shared ? ", shared scan" : "", l->outs[0],
+                            gbuf);
+                }
             }
         }
         double secs = mono_s() - t0;

@@ -31,6 +31,7 @@ typedef struct job_item {
     char msg[512];
     int shared; /* in a group of two or more */
     int group;  /* group number (shareable items over one corpus), or -1 */
+    uint64_t grouped; /* blocks its kernel work was shared on (ws_scan_item.grouped) */
 } job_item;
 
 struct ws_job {
@@ -145,6 +146,15 @@ int ws_job_status(const ws_job *j, size_t i, const char **detail, int *shared)
     if (detail) *detail = j->items[i].msg;
     if (shared) *shared = j->items[i].shared;
     return j->items[i].rc;
+}
+
+int ws_job_grouped(const ws_job *j, size_t i, uint64_t *blocks)
+{
+    int rc = check_job(j, "ws_job_grouped");
+    if (rc) return rc;
+    if (i >= j->n) return WS_ENOENT;
+    if (blocks) *blocks = j->items[i].grouped;
+    return 0;
 }
 
 static void job_progress(void *ctx, const ws_progress *p)
@@ -298,6 +308,7 @@ int ws_job_run(ws_job *j, size_t *failed)
         for (size_t k = 0; k < m; k++) {
             job_item *it = &j->items[idx[k]];
             *ws_run_stats(it->run) = si[k].stats;
+            it->grouped = si[k].grouped;
             item_end(it, r && !si[k].rc ? r : si[k].rc, si[k].rc ? si[k].msg : ws_last_error());
         }
     }

@@ -10,6 +10,7 @@
  * term; the error of the earliest block wins.
  */
 #include "ws_scan.h"
+#include "ws_scan_int.h"
 #include "ws_scan_dist.h"
 
 #include <omp.h>
@@ -33,40 +34,9 @@ int ws_filter_is_empty(const ws_filter *f)
 
 /* ---- compiled filters ---- */
 
-/* The containing conditions in one store's dictionary. */
-typedef struct cstore {
-    uint8_t *cont;     /* term id -> bit k when condition k is one slot (a word, a pattern) it matches */
-    uint8_t *slots[WS_SCAN_MAX_CONTAINING]; /* phrase k: term id -> bit j when slot j holds it */
-    uint32_t cont_min[WS_SCAN_MAX_CONTAINING]; /* the smallest dictionary prefix that can hold condition k */
-} cstore;
+/* The compiled filter types are in ws_scan_int.h (shared with ws_scan_shared.c). */
 
-/* One filter, query-wide. */
-typedef struct cfilter {
-    const ws_filter *f;
-    int dates;
-    int never;         /* matches no story anywhere */
-    uint8_t cont_all;  /* every containing condition's bit (0: no containing condition) */
-    uint8_t cont_words; /* the conditions of one slot (the cont table decides them) */
-    uint8_t plen[WS_SCAN_MAX_CONTAINING]; /* phrase k's length (0: not a phrase) */
-    size_t nst;
-    cstore *cs;        /* per store, when cont_all */
-    size_t ntags;      /* distinct tags in f->where */
-    const char **tags;
-    int fold;          /* tag values compare case-folded (the query folds case) */
-} cfilter;
-
-/* One filter in one segment. */
-typedef struct sfilter {
-    int never;
-    uint8_t *src_ok;  /* per source value; NULL: no source condition */
-    int *tag_col;     /* per distinct tag: column, or -1 when the segment lacks it */
-    uint8_t **tag_ok; /* per distinct tag: per value of that column */
-    const uint8_t *cont; /* the store's containing table (borrowed from the cfilter) */
-    const uint8_t *const *slots; /* the store's phrase tables (borrowed) */
-    uint64_t mask;    /* columns the filter reads */
-} sfilter;
-
-static void sfilter_free(sfilter *s, size_t ntags)
+void ws_sc_sfilter_free(sfilter *s, size_t ntags)
 {
     ws_free(s->src_ok);
     for (size_t k = 0; s->tag_ok && k < ntags; k++) ws_free(s->tag_ok[k]);
@@ -75,7 +45,7 @@ static void sfilter_free(sfilter *s, size_t ntags)
     memset(s, 0, sizeof *s);
 }
 
-static void cfilter_free(cfilter *c)
+void ws_sc_cfilter_free(cfilter *c)
 {
     for (size_t i = 0; c->cs && i < c->nst; i++) {
         ws_free(c->cs[i].cont);
@@ -191,7 +161,7 @@ void ws_store_tag_names(const ws_store *const *st, size_t nst, char *buf, size_t
     if (!n) snprintf(buf, cap, "none");
 }
 
-static int compile_filter(cfilter *c, const ws_filter *f, const ws_store *const *st, size_t nst, const ws_norm *norm)
+int ws_sc_compile_filter(cfilter *c, const ws_filter *f, const ws_store *const *st, size_t nst, const ws_norm *norm)
 {
     memset(c, 0, sizeof *c);
     c->f = f;
@@ -261,7 +231,7 @@ static uint8_t *value_set(const ws_column_desc *cd, const char *const *want, siz
     return ok;
 }
 
-static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, size_t sti)
+int ws_sc_compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, size_t sti)
 {
     const ws_filter *f = c->f;
     memset(sf, 0, sizeof *sf);
@@ -306,7 +276,7 @@ static int compile_segment(sfilter *sf, const cfilter *c, const ws_segment *s, s
     return 0;
 }
 
-static int block_may_match(const cfilter *c, const sfilter *sf, const ws_block_meta *m)
+int ws_sc_block_may_match(const cfilter *c, const sfilter *sf, const ws_block_meta *m)
 {
     const ws_filter *f = c->f;
     if (sf->never) return 0;
@@ -323,7 +293,7 @@ static int block_may_match(const cfilter *c, const sfilter *sf, const ws_block_m
     return 1;
 }
 
-static int row_match(const cfilter *c, const sfilter *sf, const ws_block *b, uint32_t r)
+int ws_sc_row_match(const cfilter *c, const sfilter *sf, const ws_block *b, uint32_t r)
 {
     const ws_filter *f = c->f;
     if (c->dates) {
@@ -546,21 +516,17 @@ static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const 
 
 /* ---- the scan ---- */
 
-typedef struct task {
-    const ws_segment *seg;
-    uint32_t block, segi, sti;
-} task;
 
-static double now_s(void) { return omp_get_wtime(); }
+double ws_sc_now(void) { return omp_get_wtime(); }
 
 /* Report progress through the caller's callback (the library prints nothing). */
-static void report(const ws_scan_opts *o, double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
+void ws_sc_report(const ws_scan_opts *o, double t0, uint64_t done, uint64_t total, uint64_t tokens, int final)
 {
-    ws_progress p = {"scan", done, total, tokens, now_s() - t0, final, NULL, 0};
+    ws_progress p = {"scan", done, total, tokens, ws_sc_now() - t0, final, NULL, 0};
     o->progress(o->progress_ctx, &p);
 }
 
-static int cancelled(const ws_scan_opts *o)
+int ws_sc_cancelled(const ws_scan_opts *o)
 {
     return o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED);
 }
@@ -622,7 +588,7 @@ static int dist_each(void *arg, int rank, const void *data, size_t len)
  * merges the states in rank order; then every rank learns the outcome.
  * Returns the run's status; on rank 0, stats and q->nstories become the
  * totals over all ranks. */
-static int dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void *state, int rc, ws_scan_stats *stats)
+int ws_sc_dist_merge(const ws_dist *dist, const ws_kernel *k, ws_query *q, void *state, int rc, ws_scan_stats *stats)
 {
     ws_buf msg = {0};
     char text[640];
@@ -728,7 +694,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
     for (size_t j = 0, s = 0, base = 0; j < nst && !rc; j++)
         for (uint32_t si = 0; si < st[j]->nsegs; si++, s++) segbase[s] = base, base += st[j]->segs[si]->nrows;
     for (uint32_t i = 0; i < nf && !rc; i++)
-        rc = compile_filter(&cf[i], i ? &o->subsets[i - 1] : &o->filter, st, nst, q->norm);
+        rc = ws_sc_compile_filter(&cf[i], i ? &o->subsets[i - 1] : &o->filter, st, nst, q->norm);
     /* Each store's blocks see the query through their own dictionary's remap. */
     for (size_t j = 0; j < nst && !rc; j++) {
         views[j] = ws_norm_view(q->norm, (uint32_t)j);
@@ -755,16 +721,16 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             const ws_segment *seg = st[j]->segs[si];
             uint64_t mask = k->columns | ws_groups_columns(q->groups, seg);
             for (uint32_t i = 0; i < nf && !rc; i++) {
-                rc = compile_segment(&sf[s * nf + i], &cf[i], seg, j);
+                rc = ws_sc_compile_segment(&sf[s * nf + i], &cf[i], seg, j);
                 mask |= sf[s * nf + i].mask;
             }
             segmask[s] = mask;
             for (uint32_t b = 0; b < seg->nblocks && !rc; b++) {
                 const ws_block_meta *m = &seg->blocks[b];
-                int may = block_may_match(&cf[0], &sf[s * nf], m);
+                int may = ws_sc_block_may_match(&cf[0], &sf[s * nf], m);
                 if (may && o->nsubsets && !o->rest) {
                     may = 0;
-                    for (uint32_t i = 1; i < nf && !may; i++) may = block_may_match(&cf[i], &sf[s * nf + i], m);
+                    for (uint32_t i = 1; i < nf && !may; i++) may = ws_sc_block_may_match(&cf[i], &sf[s * nf + i], m);
                 }
                 if (may && iok && !iok[ib]) may = 0;
                 ib++;
@@ -820,7 +786,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         }
         if (!rc) {
             uint64_t done = 0, done_tokens = 0;
-            double t0 = now_s(), last = t0;
+            double t0 = ws_sc_now(), last = t0;
             int shown = 0, stop = 0;
             size_t stop_at = SIZE_MAX;
             const size_t dsize = dord ? (size_t)o->dist->size : 1;
@@ -840,7 +806,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
 #define SCAN_TASK(i)                                                                                                   \
     do {                                                                                                               \
         if (err[t] || __atomic_load_n(&stop, __ATOMIC_RELAXED)) break;                                                 \
-        if (WS_UNLIKELY(cancelled(o))) {                                                                               \
+        if (WS_UNLIKELY(ws_sc_cancelled(o))) {                                                                               \
             err[t] = WS_ECANCELED;                                                                                     \
             err_task[t] = (i);                                                                                         \
             snprintf(err_msg[t], sizeof err_msg[t], "%s", "cancelled");                                                \
@@ -860,11 +826,11 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                     sl[row] = 0;                                                                                       \
                     continue;                                                                                          \
                 }                                                                                                      \
-                unsigned bits = row_match(&c[0], &f[0], b, row);                                                       \
+                unsigned bits = ws_sc_row_match(&c[0], &f[0], b, row);                                                       \
                 if (bits && subsets) {                                                                                 \
                     bits = 0;                                                                                          \
                     for (uint32_t j = 1; j < nf; j++)                                                                  \
-                        if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);                     \
+                        if (!f[j].never && ws_sc_row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);                     \
                     if (o->rest && !bits) bits = 1u << o->nsubsets;                                                    \
                 }                                                                                                      \
                 if (bits && o->keep) {                                                                                 \
@@ -893,13 +859,13 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             _Pragma("omp atomic capture") d = ++done;                                                                  \
             _Pragma("omp atomic") done_tokens += b->ntokens;                                                           \
             if (t == 0) {                                                                                              \
-                double now = now_s();                                                                                  \
+                double now = ws_sc_now();                                                                                  \
                 if (now - last >= 0.5) {                                                                               \
                     uint64_t dt;                                                                                       \
                     _Pragma("omp atomic read") dt = done_tokens;                                                       \
                     last = now;                                                                                        \
                     shown = 1;                                                                                         \
-                    report(o, t0, d, ntasks, dt, 0);                                                                   \
+                    ws_sc_report(o, t0, d, ntasks, dt, 0);                                                                   \
                 }                                                                                                      \
             }                                                                                                          \
         }                                                                                                              \
@@ -957,7 +923,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             }
             } /* rounds */
 #undef SCAN_TASK
-            if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
+            if (shown) ws_sc_report(o, t0, ntasks, ntasks, done_tokens, 1);
             /* The error of the earliest block wins. */
             int first = -1;
             for (int t = 0; t < nt; t++)
@@ -985,7 +951,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
                 if (!rc && arc) rc = arc;
                 if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
             }
-            rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
+            rc = ws_sc_dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
             dist_done = 1;
         }
         if (rc || !k->next_pass) break;
@@ -1008,7 +974,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
             if (!rc && arc) rc = arc;
             if (!rc && !bad) rc = k->exchange(states[0], q, o->dist);
         }
-        if (!dist_done) rc = dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
+        if (!dist_done) rc = ws_sc_dist_merge(o->dist, k, q, states ? states[0] : NULL, rc, stats);
         remote = o->dist->rank != 0;
     }
     if (!rc && !remote) rc = k->finish(states[0], q, out);
@@ -1019,8 +985,8 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         if (sel) ws_buf_free(&sel[t]);
     }
     for (size_t s = 0; sf && cf && s < nseg; s++)
-        for (uint32_t i = 0; i < nf; i++) sfilter_free(&sf[s * nf + i], cf[i].ntags);
-    for (uint32_t i = 0; cf && i < nf; i++) cfilter_free(&cf[i]);
+        for (uint32_t i = 0; i < nf; i++) ws_sc_sfilter_free(&sf[s * nf + i], cf[i].ntags);
+    for (uint32_t i = 0; cf && i < nf; i++) ws_sc_cfilter_free(&cf[i]);
     ws_free(cf);
     ws_free(sf);
     ws_free(segmask);
@@ -1047,346 +1013,12 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
 int ws_filter_check(const ws_store *const *st, size_t nst, const ws_filter *f, const ws_norm *norm)
 {
     cfilter c;
-    int rc = compile_filter(&c, f, st, nst, norm);
-    cfilter_free(&c);
+    int rc = ws_sc_compile_filter(&c, f, st, nst, norm);
+    ws_sc_cfilter_free(&c);
     return rc;
 }
 
 int ws_scan_shareable(const ws_kernel *k)
 {
     return !(k->flags & WS_KF_ORDERED) && !k->next_pass && !k->late_columns;
-}
-
-/* What the shared scan keeps per item: its compiled filters. */
-typedef struct shared_item {
-    uint32_t nf;
-    int subsets;
-    cfilter *cf;
-    sfilter *sf; /* nseg * nf */
-    int live;    /* compiled and not failed before the scan */
-    int coll;    /* across ranks: compiled on every rank alike, so it takes part in the merge's collectives */
-} shared_item;
-
-static void item_fail(ws_scan_item *it, int rc, const char *msg)
-{
-    if (it->rc) return;
-    it->rc = rc;
-    snprintf(it->msg, sizeof it->msg, "%s", msg && msg[0] ? msg : ws_strerror(rc));
-}
-
-/* Rows of block b that item x selects (as ws_scan_multi's SCAN_TASK does):
- * sel bits into sl, returns how many rows have a bit. */
-static uint64_t shared_select(const shared_item *x, size_t segi, const ws_scan_opts *io, const ws_block *b, uint8_t *sl)
-{
-    const cfilter *c = x->cf;
-    const sfilter *f = &x->sf[segi * x->nf];
-    uint64_t n = 0;
-    for (uint32_t row = 0; row < b->nrows; row++) {
-        unsigned bits = row_match(&c[0], &f[0], b, row);
-        if (bits && x->subsets) {
-            bits = 0;
-            for (uint32_t j = 1; j < x->nf; j++)
-                if (!f[j].never && row_match(&c[j], &f[j], b, row)) bits |= 1u << (j - 1);
-            if (io->rest && !bits) bits = 1u << io->nsubsets;
-        }
-        sl[row] = (uint8_t)bits;
-        n += bits != 0;
-    }
-    return n;
-}
-
-int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, size_t n, const ws_scan_opts *o)
-{
-    for (size_t j = 0; j < n; j++) {
-        memset(&items[j].stats, 0, sizeof items[j].stats);
-        items[j].rc = 0;
-        items[j].msg[0] = 0;
-        if (!ws_scan_shareable(items[j].k))
-            return ws_error(WS_EINVAL, "kernel %s cannot share a scan (it runs alone)", items[j].k->name);
-    }
-    if (!n) return 0;
-    const ws_dist *dist = o->dist && o->dist->size > 1 ? o->dist : NULL;
-    int nt = ws_threads_resolve(o->threads);
-    uint64_t total = 0;
-    size_t nseg = 0;
-    for (size_t s = 0; s < nst; s++) {
-        nseg += st[s]->nsegs;
-        for (uint32_t i = 0; i < st[s]->nsegs; i++) total += st[s]->segs[i]->nblocks;
-    }
-    shared_item *xs = ws_calloc(n, sizeof *xs);
-    uint64_t *segmask = ws_calloc(nseg + 1, sizeof *segmask);
-    task *tasks = ws_malloc((size_t)(total + 1) * sizeof *tasks);
-    uint8_t *want = ws_calloc((size_t)(total + 1) * n, 1); /* task i, item j: want[i * n + j] */
-    ws_norm *views = ws_calloc(nst * n + 1, sizeof *views);
-    ws_query *qs = ws_calloc(nst * n + 1, sizeof *qs);     /* store s, item j: qs[s * n + j] */
-    int rc = xs && segmask && tasks && want && views && qs ? 0 : ws_error(WS_ENOMEM, "out of memory");
-    /* Each item's filters, compiled as ws_scan_multi compiles them; an item
-     * whose filters cannot be applied fails alone. */
-    for (size_t j = 0; j < n && !rc; j++) {
-        ws_scan_item *it = &items[j];
-        shared_item *x = &xs[j];
-        const ws_scan_opts *io = it->o;
-        if (io->nsubsets > WS_SCAN_MAX_SUBSETS) {
-            item_fail(it, ws_error(WS_EINVAL, "at most %d subsets in one scan", WS_SCAN_MAX_SUBSETS), ws_last_error());
-            continue;
-        }
-        if (it->q->norm->ndicts != nst) {
-            item_fail(it, WS_EINVAL, "the normalisation covers another number of dictionaries than the scan has stores");
-            continue;
-        }
-        if (dist && (!it->k->pack || !it->k->unpack || (it->k->exchange && (!dist->alltoall || !dist->max_int)))) {
-            char m[160];
-            snprintf(m, sizeof m, "%s does not run across MPI ranks yet: run it in one process over the same stores", it->k->name);
-            item_fail(it, WS_EINVAL, m);
-            continue;
-        }
-        x->nf = 1 + io->nsubsets;
-        x->subsets = io->nsubsets > 0 || io->rest;
-        x->cf = ws_calloc(x->nf, sizeof *x->cf);
-        x->sf = ws_calloc((size_t)x->nf * nseg + 1, sizeof *x->sf);
-        if (!x->cf || !x->sf) {
-            rc = ws_error(WS_ENOMEM, "out of memory");
-            break;
-        }
-        int r = 0;
-        for (size_t s = 0; s < nst && !r; s++)
-            if (it->q->norm->dicts[s].nsrc != st[s]->dict.nterms)
-                r = ws_error(WS_EINVAL, "the normalisation was built for another dictionary than %s's", st[s]->dir);
-        for (uint32_t i = 0; i < x->nf && !r; i++)
-            r = compile_filter(&x->cf[i], i ? &io->subsets[i - 1] : &io->filter, st, nst, it->q->norm);
-        for (size_t s = 0, g = 0; s < nst && !r; s++)
-            for (uint32_t si = 0; si < st[s]->nsegs && !r; si++, g++)
-                for (uint32_t i = 0; i < x->nf && !r; i++) r = compile_segment(&x->sf[g * x->nf + i], &x->cf[i], st[s]->segs[si], s);
-        if (r == WS_ENOMEM) rc = r;
-        else if (r) item_fail(it, r, ws_last_error());
-        else x->live = x->coll = 1;
-        for (size_t s = 0; s < nst; s++) {
-            views[s * n + j] = ws_norm_view(it->q->norm, (uint32_t)s);
-            qs[s * n + j] = *it->q;
-            qs[s * n + j].norm = &views[s * n + j];
-        }
-    }
-    /* The task list: every block some live item may need, with the union
-     * of the columns of the items that need blocks of that segment. */
-    size_t ntasks = 0;
-    for (size_t s = 0, g = 0; s < nst && !rc; s++)
-        for (uint32_t si = 0; si < st[s]->nsegs; si++, g++) {
-            const ws_segment *seg = st[s]->segs[si];
-            /* Across ranks: store s is scanned by rank s mod size. */
-            if (dist && (int)(s % (size_t)dist->size) != dist->rank) continue;
-            for (uint32_t b = 0; b < seg->nblocks; b++) {
-                const ws_block_meta *m = &seg->blocks[b];
-                int any = 0;
-                for (size_t j = 0; j < n; j++) {
-                    shared_item *x = &xs[j];
-                    if (!x->live) continue;
-                    const sfilter *f = &x->sf[g * x->nf];
-                    int may = block_may_match(&x->cf[0], &f[0], m);
-                    if (may && items[j].o->nsubsets && !items[j].o->rest) {
-                        may = 0;
-                        for (uint32_t i = 1; i < x->nf && !may; i++) may = block_may_match(&x->cf[i], &f[i], m);
-                    }
-                    if (!may) continue;
-                    want[ntasks * n + j] = 1;
-                    items[j].stats.blocks_scanned++;
-                    uint64_t mask = items[j].k->columns | ws_groups_columns(items[j].q->groups, seg);
-                    for (uint32_t i = 0; i < x->nf; i++) mask |= f[i].mask;
-                    segmask[g] |= mask;
-                    any = 1;
-                }
-                if (any) tasks[ntasks++] = (task){seg, b, (uint32_t)g, (uint32_t)s};
-            }
-        }
-    for (size_t j = 0; j < n; j++) items[j].stats.blocks_total = total;
-    if (!rc && (uint64_t)nt > ntasks) nt = ntasks ? (int)ntasks : 1;
-
-    /* Per thread: a block workspace and a selection; per thread and item: a
-     * kernel state, counters and the first error. */
-    const size_t ns = (size_t)nt * n;
-    void **states = NULL;
-    ws_block *blocks = NULL;
-    ws_buf *sel = NULL;
-    int *err = NULL;
-    uint64_t *err_task = NULL, *rows = NULL, *toks = NULL;
-    char(*err_msg)[512] = NULL;
-    if (!rc) {
-        states = ws_calloc(ns, sizeof *states);
-        blocks = ws_calloc((size_t)nt, sizeof *blocks);
-        sel = ws_calloc((size_t)nt, sizeof *sel);
-        err = ws_calloc(ns, sizeof *err);
-        err_task = ws_calloc(ns, sizeof *err_task);
-        err_msg = ws_calloc(ns, sizeof *err_msg);
-        rows = ws_calloc(ns, sizeof *rows);
-        toks = ws_calloc(ns, sizeof *toks);
-        if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = ws_error(WS_ENOMEM, "out of memory");
-    }
-    for (size_t j = 0; j < n && !rc; j++)
-        for (int t = 0; t < nt && xs[j].live; t++)
-            if (!(states[(size_t)t * n + j] = items[j].k->init(items[j].q))) {
-                item_fail(&items[j], WS_ENOMEM, "out of memory for per-thread state");
-                xs[j].live = 0;
-            }
-    int cancel_seen = 0;
-    if (!rc) {
-        uint64_t done = 0, done_tokens = 0;
-        double t0 = now_s(), last = t0;
-        int shown = 0;
-#pragma omp parallel num_threads(nt)
-        {
-            int t = omp_get_thread_num();
-            ws_block *b = &blocks[t];
-#pragma omp for schedule(dynamic, 1)
-            for (size_t i = 0; i < ntasks; i++) {
-                if (__atomic_load_n(&cancel_seen, __ATOMIC_RELAXED)) continue;
-                if (WS_UNLIKELY(cancelled(o))) {
-                    __atomic_store_n(&cancel_seen, 1, __ATOMIC_RELAXED);
-                    continue;
-                }
-                const task *tk = &tasks[i];
-                const uint8_t *w = &want[i * n];
-                int needed = 0;
-                for (size_t j = 0; j < n; j++) needed |= w[j] && !err[(size_t)t * n + j];
-                if (!needed) continue; /* every item that wants it failed on this thread */
-                int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);
-                if (!r) r = ws_buf_reserve(&sel[t], b->nrows);
-                char lmsg[512];
-                if (r) snprintf(lmsg, sizeof lmsg, "%s", ws_last_error());
-                for (size_t j = 0; j < n; j++) {
-                    size_t e = (size_t)t * n + j;
-                    if (!w[j] || err[e]) continue;
-                    int kr = r;
-                    if (!kr) {
-                        uint8_t *sl = sel[t].p;
-                        rows[e] += shared_select(&xs[j], tk->segi, items[j].o, b, sl);
-                        toks[e] += b->ntokens;
-                        kr = items[j].k->consume(states[e], &qs[(size_t)tk->sti * n + j], b, sl);
-                        if (kr) snprintf(err_msg[e], sizeof err_msg[e], "%s", ws_last_error());
-                    } else {
-                        snprintf(err_msg[e], sizeof err_msg[e], "%s", lmsg);
-                    }
-                    if (kr) {
-                        err[e] = kr;
-                        err_task[e] = i;
-                    }
-                }
-                if (o->progress) {
-                    uint64_t d;
-#pragma omp atomic capture
-                    d = ++done;
-#pragma omp atomic
-                    done_tokens += b->ntokens;
-                    if (t == 0) {
-                        double now = now_s();
-                        if (now - last >= 0.5) {
-                            uint64_t dt;
-#pragma omp atomic read
-                            dt = done_tokens;
-                            last = now;
-                            shown = 1;
-                            report(o, t0, d, ntasks, dt, 0);
-                        }
-                    }
-                }
-            }
-        }
-        if (shown) report(o, t0, ntasks, ntasks, done_tokens, 1);
-    }
-    if (!rc && cancel_seen) rc = ws_error(WS_ECANCELED, "cancelled");
-    /* Each item: its earliest error in block order, or merge and finish.
-     * Across ranks every item compiled alike on every rank takes part in
-     * the merge's collectives, failed or not, in item order (a rank that
-     * failed sends its error instead of its state), and only rank 0
-     * finishes. */
-    for (size_t j = 0; j < n; j++) {
-        ws_scan_item *it = &items[j];
-        const int coll = dist && xs && xs[j].coll;
-        if (!coll && (rc || !xs[j].live)) continue;
-        int r = rc ? rc : it->rc;
-        if (!r && !xs[j].live) r = WS_ENOMEM;
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", rc ? ws_last_error() : it->rc ? it->msg : "out of memory for per-thread state");
-        int first = -1;
-        for (int t = 0; !r && t < nt; t++) {
-            size_t e = (size_t)t * n + j;
-            if (err[e] && (first < 0 || err_task[e] < err_task[(size_t)first * n + j])) first = t;
-        }
-        if (first >= 0) {
-            size_t e = (size_t)first * n + j;
-            r = err[e];
-            if (dist)
-                snprintf(msg, sizeof msg, "shard %s: %.400s", st[tasks[err_task[e]].sti]->dir,
-                         err_msg[e][0] ? err_msg[e] : ws_strerror(err[e]));
-            else
-                snprintf(msg, sizeof msg, "%s", err_msg[e][0] ? err_msg[e] : ws_strerror(err[e]));
-        }
-        for (int t = 0; !r && t < nt; t++) {
-            it->stats.stories += rows[(size_t)t * n + j];
-            it->stats.tokens += toks[(size_t)t * n + j];
-        }
-        if (!r) it->q->nstories = it->stats.stories;
-        ws_error_clear(); /* the sink's messages are this item's */
-        for (int t = 1; t < nt && !r; t++) {
-            r = it->k->merge(states[j], states[(size_t)t * n + j], it->q);
-            if (r) snprintf(msg, sizeof msg, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(r));
-        }
-        if (coll) {
-            if (r) ws_error(r, "%s", msg); /* what dist_merge sends */
-            else ws_error_clear();
-            void *state = !r && states ? states[j] : NULL;
-            if (it->k->exchange) { /* collective, when every rank's scan succeeded */
-                int bad = r != 0, arc = dist->max_int(dist->ctx, &bad);
-                if (!r && arc) r = arc;
-                if (!r && !bad) r = it->k->exchange(state, it->q, dist);
-                if (r) snprintf(msg, sizeof msg, "%s", ws_last_error()[0] ? ws_last_error() : ws_strerror(r));
-                if (r) ws_error(r, "%s", msg);
-            }
-            r = dist_merge(dist, it->k, it->q, r ? NULL : state, r, &it->stats);
-            it->rc = 0; /* the outcome across ranks replaces this rank's own */
-            if (r) snprintf(msg, sizeof msg, "%s", ws_last_error());
-            if (!r && dist->rank != 0) {
-                r = ws_table_close(it->out);
-                if (r) item_fail(it, r, ws_last_error());
-                continue;
-            }
-        }
-        if (r) {
-            item_fail(it, ws_error(r, "%s", msg), msg);
-            continue;
-        }
-        if (!r) r = it->k->finish(states[j], it->q, it->out);
-        if (!r) r = ws_table_close(it->out);
-        if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");
-        if (r) item_fail(it, r, ws_last_error());
-    }
-    if (rc)
-        for (size_t j = 0; j < n; j++) item_fail(&items[j], rc, ws_last_error());
-    for (size_t e = 0; states && e < ns; e++)
-        if (states[e]) items[e % n].k->free(states[e]);
-    for (int t = 0; t < nt; t++) {
-        if (blocks) ws_block_free(&blocks[t]);
-        if (sel) ws_buf_free(&sel[t]);
-    }
-    for (size_t j = 0; xs && j < n; j++) {
-        shared_item *x = &xs[j];
-        for (size_t g = 0; x->sf && x->cf && g < nseg; g++)
-            for (uint32_t i = 0; i < x->nf; i++) sfilter_free(&x->sf[g * x->nf + i], x->cf[i].ntags);
-        for (uint32_t i = 0; x->cf && i < x->nf; i++) cfilter_free(&x->cf[i]);
-        ws_free(x->cf);
-        ws_free(x->sf);
-    }
-    ws_free(xs);
-    ws_free(segmask);
-    ws_free(tasks);
-    ws_free(want);
-    ws_free(views);
-    ws_free(qs);
-    ws_free(states);
-    ws_free(blocks);
-    ws_free(sel);
-    ws_free(err);
-    ws_free(err_task);
-    ws_free(err_msg);
-    ws_free(rows);
-    ws_free(toks);
-    return rc;
 }

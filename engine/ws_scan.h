@@ -130,6 +130,9 @@ typedef struct ws_scan_item {
     const ws_scan_opts *o;
     ws_table *out;
     ws_scan_stats stats;
+    /* Blocks this item's kernel consumed in a group with other items
+     * (ws_kernel.consume_group: work shared beyond the decode). */
+    uint64_t grouped;
     int rc;        /* 0, or the item's error (msg says what) */
     char msg[512];
 } ws_scan_item;
@@ -149,7 +152,9 @@ int ws_scan_shareable(const ws_kernel *k);
  * with its own filters and feeds its own per-thread states, which merge
  * in thread order and finish into its table exactly as ws_scan_multi
  * would: each item's table is the same bytes as its own scan's, for any
- * thread count. An item that fails (its kernel, its table's sink, a
+ * thread count. Items of one kernel with equal normalisations, options
+ * its group_ok accepts and, on a block, equal selections are fed by one
+ * consume_group call (grouped counts those blocks). An item that fails (its kernel, its table's sink, a
  * filter that cannot be applied) stops alone, with its first error in
  * block order; a block that cannot be read fails every item that needed
  * it. o gives threads, progress (one report for the whole scan) and

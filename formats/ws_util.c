@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 static void *libc_malloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
@@ -38,6 +39,18 @@ void *ws_malloc(size_t n)
 {
     if (alloc_should_fail()) return NULL;
     return g_alloc.malloc_fn(g_alloc.ctx, n ? n : 1);
+}
+
+void ws_advise_random_table(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
 }
 
 void *ws_calloc(size_t count, size_t size)

@@ -25,6 +25,10 @@
 
 /* ---- allocation (all through the hook in wirescan.h) ---- */
 void *ws_malloc(size_t n);
+/* Hint that [p, p + n) is a large table read at random (a kernel's hash
+ * table): on Linux, transparent huge pages for its 2 MiB-aligned part
+ * (fewer TLB misses). Advice only: nothing changes if it is not taken. */
+void ws_advise_random_table(void *p, size_t n);
 void *ws_calloc(size_t count, size_t size); /* overflow-checked */
 void *ws_realloc(void *p, size_t n);
 void ws_free(void *p); /* NULL-safe */

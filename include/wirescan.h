@@ -461,6 +461,12 @@ WS_API int ws_job_cancel(ws_job *j);
  * WS_ECANCELED. *shared (may be NULL) gets 1 when it was served by a
  * shared scan. WS_ENOENT past the end. */
 WS_API int ws_job_status(const ws_job *j, size_t i, const char **detail, int *shared);
+/* Blocks of the shared scan on which request i's kernel work (beyond the
+ * decode) was shared with other requests of the job (ws_kernel
+ * consume_group: e.g. several `cooc --term` requests counting each story's
+ * distinct terms once), into *blocks: 0 when it was not. WS_ENOENT past
+ * the end. */
+WS_API int ws_job_grouped(const ws_job *j, size_t i, uint64_t *blocks);
 
 /* ================================================================== */
 /* Kernels and their parameters                                        */

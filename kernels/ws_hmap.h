@@ -121,6 +121,7 @@ static inline size_t ws_hmap_home(uint64_t h, size_t mask, size_t cap)
         if (cap < 4) cap = 4;                                                                                          \
         m->slots = ws_malloc(cap * sizeof *m->slots);                                                                  \
         if (!m->slots) return ws_error(WS_ENOMEM, "out of memory for a hash table of %zu slots", cap);               \
+        if (cap * sizeof *m->slots >= ((size_t)4 << 20)) ws_advise_random_table(m->slots, cap * sizeof *m->slots);      \
         m->cap = cap;                                                                                                  \
         m->mask = (cap & (cap - 1)) ? 0 : cap - 1;                                                                     \
         m->limit = cap / 4 * 3;                                                                                        \

@@ -469,22 +469,30 @@ static inline uint32_t next_ctx(cooc_state *s)
     return ++s->ctx;
 }
 
-/* One document or sentence context: c[0..m) are its (non-dropped) terms. */
-static int set_context(cooc_state *s, const uint32_t *c, size_t m)
+/* The distinct terms of a context c[0..m) into s->list (first occurrence
+ * order); returns how many. */
+static size_t distinct(cooc_state *s, const uint32_t *c, size_t m)
 {
-    const ws_cooc_params *p = s->p;
-    cooc_big *b = s->big;
-    uint32_t st = next_ctx(s), *stamp = b->stamp;
+    uint32_t st = next_ctx(s), *stamp = s->big->stamp;
     uint32_t *list = (uint32_t *)(void *)s->list.p;
     size_t k = 0;
-    /* Distinct terms, branch-free: the write always happens, the count
-     * only moves on for a term not yet stamped in this context. */
+    /* Branch-free: the write always happens, the count only moves on for a
+     * term not yet stamped in this context. */
     for (size_t i = 0; i < m; i++) {
         uint32_t x = c[i];
         list[k] = x;
         k += stamp[x] != st;
         stamp[x] = st;
     }
+    return k;
+}
+
+/* One document or sentence context whose distinct terms are list[0..k)
+ * (distinct() of its kept terms; all pairs: list is reordered in place). */
+static int count_context(cooc_state *s, uint32_t *list, size_t k)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *b = s->big;
     s->nctx++;
     uint64_t *freq = b->freq;
     for (size_t i = 0; i < k; i++) freq[list[i]]++;
@@ -568,91 +576,137 @@ static int window_row(cooc_state *s, const uint32_t *c, size_t m)
     return 0;
 }
 
-/* The targets' matches in raw tokens [a, e) of a story, whose kept terms
- * are c[0..m) (in order). Window contexts: each match adds the kept terms
- * within K kept tokens before its first token and after its last to the
- * target's row (the match's own tokens are not its context); document and
- * sentence contexts: the target is marked for set_context. */
-static void target_matches(cooc_state *s, const ws_query *q, const uint32_t *ids, uint64_t a, uint64_t e,
-                           const uint32_t *c, size_t m)
+/* State s's target matches that start at raw token t of [a, e) of a
+ * story whose kept terms are c[0..m) (in order), kept of them before t.
+ * Window contexts: each match adds the kept terms within K kept tokens
+ * before its first token and after its last to the target's row (the
+ * match's own tokens are not its context); document and sentence
+ * contexts: the target is marked for count_context. */
+static void match_at(cooc_state *s, const ws_query *q, const uint32_t *ids, uint64_t t, uint64_t e, size_t kept,
+                     const uint32_t *c, size_t m)
 {
     const ws_cooc_params *p = s->p;
     cooc_big *b = s->big;
     const uint32_t *key = q->norm->key, *sink = q->norm->sink, n = s->n;
     const size_t w = p->window, v = (size_t)n + 1;
-    const int window = p->context == WS_COOC_WINDOW;
-    size_t kept = 0; /* kept tokens before raw token t */
-    for (uint64_t t = a; t < e; kept += sink[ids[t]] != n, t++) {
-        if (WS_LIKELY(!b->first[key[ids[t]]])) continue;
-        for (uint32_t g = 0; g < p->ntargets; g++) {
-            const ws_termspec *sp = &p->targets[g];
-            if (t + sp->nslots > e) continue;
-            uint32_t j = 0;
-            while (j < sp->nslots && ws_termslot_has(&sp->slot[j], key[ids[t + j]])) j++;
-            if (j < sp->nslots) continue;
-            if (!window) {
-                b->thit[g] = 1;
-                continue;
-            }
-            size_t kb = kept; /* kept tokens up to the match's end */
-            for (j = 0; j < sp->nslots; j++) kb += sink[ids[t + j]] != n;
-            uint64_t *row = b->tcnt + (size_t)g * v;
-            for (size_t i = kept > w ? kept - w : 0; i < kept; i++) row[c[i]]++;
-            for (size_t i = kb, hi = kb + w < m ? kb + w : m; i < hi; i++) row[c[i]]++;
-            b->tfreq[g]++;
+    for (uint32_t g = 0; g < p->ntargets; g++) {
+        const ws_termspec *sp = &p->targets[g];
+        if (t + sp->nslots > e) continue;
+        uint32_t j = 0;
+        while (j < sp->nslots && ws_termslot_has(&sp->slot[j], key[ids[t + j]])) j++;
+        if (j < sp->nslots) continue;
+        if (p->context != WS_COOC_WINDOW) {
+            b->thit[g] = 1;
+            continue;
         }
+        size_t kb = kept; /* kept tokens up to the match's end */
+        for (j = 0; j < sp->nslots; j++) kb += sink[ids[t + j]] != n;
+        uint64_t *row = b->tcnt + (size_t)g * v;
+        for (size_t i = kept > w ? kept - w : 0; i < kept; i++) row[c[i]]++;
+        for (size_t i = kb, hi = kb + w < m ? kb + w : m; i < hi; i++) row[c[i]]++;
+        b->tfreq[g]++;
     }
 }
 
-static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
+/* The targets' matches in raw tokens [a, e) for the n states of a group
+ * (all with targets): one pass over the tokens for all of them. */
+static void target_matches(void *const *states, const ws_query *const *qs, size_t n, const uint32_t *ids, uint64_t a,
+                           uint64_t e, const uint32_t *c, size_t m)
 {
-    cooc_state *s = state;
-    const ws_cooc_params *p = s->p;
+    const cooc_state *s0 = states[0];
+    const uint32_t *key = qs[0]->norm->key, *sink = qs[0]->norm->sink, nt = s0->n;
+    size_t kept = 0; /* kept tokens before raw token t */
+    if (n == 1) {
+        const uint8_t *first = s0->big->first;
+        for (uint64_t t = a; t < e; kept += sink[ids[t]] != nt, t++)
+            if (WS_UNLIKELY(first[key[ids[t]]])) match_at(states[0], qs[0], ids, t, e, kept, c, m);
+        return;
+    }
+    for (uint64_t t = a; t < e; kept += sink[ids[t]] != nt, t++) {
+        const uint32_t x = key[ids[t]];
+        for (size_t i = 0; i < n; i++)
+            if (WS_UNLIKELY(((const cooc_state *)states[i])->big->first[x])) match_at(states[i], qs[i], ids, t, e, kept, c, m);
+    }
+}
+
+/* Rows of block b for the n states of a group (ws_kernel.consume_group;
+ * n = 1: consume): the kept terms of a story (or sentence) are compacted,
+ * and a document or sentence context's distinct terms found, once, in
+ * states[0]'s scratch; each state then matches its targets and counts,
+ * exactly as its own consume would. Grouped states share the context,
+ * the field and the remap (cooc_group_ok and the engine check that). */
+static int consume_n(void *const *states, const ws_query *const *qs, size_t n, const ws_block *b, const uint8_t *sel)
+{
+    cooc_state *s0 = states[0];
+    const ws_cooc_params *p = s0->p;
+    const ws_query *q = qs[0];
     const uint32_t *map = q->norm->sink, *ids = b->ids;
-    const uint32_t n = s->n;
-    if (p->none) return 0;
+    const uint32_t nt = s0->n;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
         uint64_t lo, hi;
         ws_query_span(q, b, r, &lo, &hi);
         size_t len = (size_t)(hi - lo);
-        if (grow_u32(&s->cids, len) || grow_u32(&s->list, len) || grow_u32(&s->drk, len))
-            return ws_error(WS_ENOMEM, "out of memory for a story of %zu tokens", len);
-        uint32_t *c = (uint32_t *)(void *)s->cids.p;
+        for (size_t i = 0; i < n; i++) {
+            cooc_state *s = states[i];
+            if (grow_u32(&s->cids, len) || grow_u32(&s->list, len) || grow_u32(&s->drk, len))
+                return ws_error(WS_ENOMEM, "out of memory for a story of %zu tokens", len);
+        }
+        uint32_t *c = (uint32_t *)(void *)s0->cids.p;
         int rc = 0;
-        if (p->context != WS_COOC_SENTENCE) {
-            /* Compact the story's kept terms, branch-free: dropped terms
-             * map to the sink id n and are overwritten by the next one. */
-            size_t m = 0;
-            for (uint64_t t = lo; t < hi; t++) {
-                uint32_t x = map[ids[t]];
-                c[m] = x;
-                m += x != n;
-            }
-            if (p->ntargets) target_matches(s, q, ids, lo, hi, c, m);
-            rc = p->context == WS_COOC_DOC ? set_context(s, c, m) : window_row(s, c, m);
-        } else {
-            const uint64_t base = b->meta.tok_off[r];
-            const uint64_t rend = b->meta.tok_off[r + 1];
-            const uint32_t *sent = b->meta.sent + b->meta.sent_off[r];
-            const uint64_t ns = b->meta.sent_off[r + 1] - b->meta.sent_off[r];
-            for (uint64_t k = 0; k < ns && !rc; k++) {
-                uint64_t a = base + sent[k], e = k + 1 < ns ? base + sent[k + 1] : rend;
+        const uint64_t base = b->meta.tok_off[r], rend = b->meta.tok_off[r + 1];
+        const uint32_t *sent = b->meta.sent + b->meta.sent_off[r];
+        /* Sentence contexts: one per sentence in the field span; others:
+         * the span is one context (a document, or a story's windows). */
+        const uint64_t ns = p->context == WS_COOC_SENTENCE ? b->meta.sent_off[r + 1] - b->meta.sent_off[r] : 1;
+        for (uint64_t k = 0; k < ns && !rc; k++) {
+            uint64_t a = lo, e = hi;
+            if (p->context == WS_COOC_SENTENCE) {
+                a = base + sent[k], e = k + 1 < ns ? base + sent[k + 1] : rend;
                 if (a < lo || a >= hi) continue; /* outside the field span */
                 if (e > hi) e = hi;
-                size_t m = 0;
-                for (uint64_t t = a; t < e; t++) {
-                    uint32_t x = map[ids[t]];
-                    c[m] = x;
-                    m += x != n;
-                }
-                if (p->ntargets) target_matches(s, q, ids, a, e, c, m);
-                rc = set_context(s, c, m);
             }
+            /* Compact the kept terms, branch-free: dropped terms map to
+             * the sink id nt and are overwritten by the next one. */
+            size_t m = 0;
+            for (uint64_t t = a; t < e; t++) {
+                uint32_t x = map[ids[t]];
+                c[m] = x;
+                m += x != nt;
+            }
+            if (p->ntargets) target_matches(states, qs, n, ids, a, e, c, m); /* a group: all have targets */
+            if (p->context == WS_COOC_WINDOW) {
+                for (size_t i = 0; i < n && !rc; i++) rc = window_row(states[i], c, m);
+                continue;
+            }
+            size_t d = distinct(s0, c, m);
+            uint32_t *list = (uint32_t *)(void *)s0->list.p;
+            for (size_t i = 0; i < n && !rc; i++) rc = count_context(states[i], list, d);
         }
         if (rc) return rc;
     }
-    return keys_flush(s); /* nothing stays queued between blocks */
+    for (size_t i = 0; i < n; i++) {
+        int rc = keys_flush(states[i]); /* nothing stays queued between blocks */
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    cooc_state *s = state;
+    if (s->p->none) return 0;
+    return consume_n(&state, &q, 1, b, sel);
+}
+
+/* Lines of a job that consume_n may serve together: collocates (the
+ * targets' rows only read the shared distinct list; all pairs reorder it)
+ * in the same kind of context over the same field. */
+static int cooc_group_ok(const ws_query *a, const ws_query *b)
+{
+    const ws_cooc_params *pa = a->ext, *pb = b->ext;
+    return pa && pb && pa->ntargets && pb->ntargets && !pa->none && !pb->none && pa->context == pb->context &&
+           a->field == b->field;
 }
 
 /* ---- merge ---- */
@@ -1064,34 +1118,8 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
  * marginals and the targets' rows (nonzero entries: gap, value varints).
  * All pairs: ws_k_cooc_dist.c exchanges the pairs by hash partition
  * (exchange) through the three hooks below; pack then carries a rank's
- * candidates for the report (pairs only) and unpack reads them back. */
-static int put_sparse(ws_buf *out, const uint64_t *a, size_t n)
-{
-    size_t nz = 0;
-    for (size_t i = 0; i < n; i++) nz += a[i] != 0;
-    if (ws_buf_reserve(out, (2 * nz + 1) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
-    ws_buf_put_varint(out, nz);
-    for (size_t i = 0, last = 0; i < n; i++)
-        if (a[i]) {
-            ws_buf_put_varint(out, i - last);
-            ws_buf_put_varint(out, a[i]);
-            last = i;
-        }
-    return 0;
-}
-
-static int get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n)
-{
-    uint64_t nz, gap, val, i = 0;
-    if (ws_varint_get(at, end, &nz)) return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-    for (uint64_t k = 0; k < nz; k++) {
-        if (ws_varint_get(at, end, &gap) || ws_varint_get(at, end, &val) || (i += gap) >= n)
-            return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-        a[i] = val;
-    }
-    return 0;
-}
-
+ * candidates for the report (pairs only) and unpack reads them back.
+ * The sparse arrays' coding is in ws_k_cooc_dist.c. */
 ws_cooc_view ws_cooc_state_view(void *state)
 {
     cooc_state *s = state;
@@ -1215,9 +1243,9 @@ static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)
     if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
     ws_buf_put_varint(out, s->nctx);
     ws_buf_put_varint(out, s->events);
-    int rc = put_sparse(out, s->big->freq, v);
-    if (!rc) rc = put_sparse(out, s->big->tfreq, p->ntargets);
-    if (!rc) rc = put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
+    int rc = ws_cooc_put_sparse(out, s->big->freq, v);
+    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tfreq, p->ntargets);
+    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
     return rc;
 }
 
@@ -1230,9 +1258,9 @@ static int cooc_unpack(void *state, const ws_query *q, const uint8_t *data, size
     if (!p->ntargets) return ws_cooc_unpack_pairs(state, q, data, len);
     if (ws_varint_get(&at, end, &s->nctx) || ws_varint_get(&at, end, &s->events))
         return ws_error(WS_ECORRUPT, "cooc: a malformed state");
-    int rc = get_sparse(&at, end, s->big->freq, v);
-    if (!rc) rc = get_sparse(&at, end, s->big->tfreq, p->ntargets);
-    if (!rc) rc = get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
+    int rc = ws_cooc_get_sparse(&at, end, s->big->freq, v);
+    if (!rc) rc = ws_cooc_get_sparse(&at, end, s->big->tfreq, p->ntargets);
+    if (!rc) rc = ws_cooc_get_sparse(&at, end, s->big->tcnt, (size_t)p->ntargets * v);
     if (!rc && at != end) rc = ws_error(WS_ECORRUPT, "cooc: a malformed state");
     return rc;
 }
@@ -1264,4 +1292,6 @@ const ws_kernel ws_kernel_cooc = {
     .pack = cooc_pack,
     .unpack = cooc_unpack,
     .exchange = ws_cooc_exchange,
+    .group_ok = cooc_group_ok,
+    .consume_group = consume_n,
 };

@@ -227,6 +227,22 @@ static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     return 0;
 }
 
+int ws_tf_grouped_each(const void *state, int (*group)(void *arg, uint32_t id, uint64_t stories),
+                       int (*term)(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64_t df), void *arg)
+{
+    const tf_state *s = state;
+    int rc = 0;
+    for (size_t i = 0; i < s->ngs && !rc; i++) {
+        const tf_group *g = &s->gs[i];
+        rc = group(arg, g->id, g->stories);
+        for (size_t k = 0; k < g->terms.cap && !rc; k++) {
+            const tf_map_slot *sl = &g->terms.slots[k];
+            if (sl->key != EMPTY) rc = term(arg, g->id, (uint32_t)sl->key, sl->val.tf, sl->val.df);
+        }
+    }
+    return rc;
+}
+
 static int map_merge(tf_map *into, const tf_map *from)
 {
     for (size_t i = 0; i < from->cap; i++) {

@@ -588,6 +588,50 @@ static int tr_merge(void *into, const void *from, const ws_query *q)
     return 0;
 }
 
+/* ---- taking tf's counts (ws_kernel.adopt) ----
+ * trends --emerging counts, per bucket, its stories and each kept term's
+ * df: what tf --by the same time bucket counts per group (with tf too),
+ * under the same normalisation, filters and field. tf's undated group is
+ * trends' undated count. */
+static int tr_adopt_ok(const ws_kernel *k, const ws_query *kq, const ws_query *q)
+{
+    const ws_trends_params *p = q->ext;
+    return k == &ws_kernel_tf && p && p->mode == WS_TRENDS_EMERGING && kq->groups && kq->groups->by == p->bucket &&
+           p->bucket >= WS_BY_DAY && p->bucket <= WS_BY_YEAR && kq->field == q->field;
+}
+
+static int adopt_group(void *arg, uint32_t id, uint64_t stories)
+{
+    tr_state *s = arg;
+    if (id == WS_GROUP_NONE) {
+        s->undated += stories;
+        return 0;
+    }
+    tr_bucket *bk = bucket_get(s, id);
+    if (!bk) return ws_error(WS_ENOMEM, "out of memory for trends buckets");
+    bk->stories += stories;
+    return 0;
+}
+
+static int adopt_term(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64_t df)
+{
+    (void)tf;
+    tr_state *s = arg;
+    if (id == WS_GROUP_NONE || !df) return 0;
+    tr_bucket *bk = bucket_get(s, id);
+    int fresh;
+    uint64_t *sl = bk ? tr_map_get(&bk->terms, term, &fresh) : NULL;
+    if (!sl) return ws_error(WS_ENOMEM, "out of memory for trends terms");
+    *sl += df;
+    return 0;
+}
+
+static int tr_adopt(void *state, const ws_query *q, const ws_kernel *k, const void *kstate, const ws_query *kq)
+{
+    if (!tr_adopt_ok(k, kq, q)) return ws_error(WS_EINVAL, "trends: cannot take counts from kernel %s", k->name);
+    return ws_tf_grouped_each(kstate, adopt_group, adopt_term, state);
+}
+
 /* ---- across processes: undated, then the mode's counts as varints ---- */
 static int tr_pack(const void *v, const ws_query *q, ws_buf *out)
 {
@@ -1003,4 +1047,6 @@ const ws_kernel ws_kernel_trends = {
     .free = tr_free,
     .pack = tr_pack,
     .unpack = tr_unpack,
+    .adopt_ok = tr_adopt_ok,
+    .adopt = tr_adopt,
 };

@@ -266,7 +266,37 @@ typedef struct ws_kernel {
      * 0 (all-pairs cooc) repartitions it here (ws_dist's alltoall) and
      * packs only what rank 0 needs. NULL: none. */
     int (*exchange)(void *state, const ws_query *q, const ws_dist *d);
+    /* Optional, for shared scans (several requests over one scan, a job):
+     * work that several requests of this kernel would each repeat on a
+     * block (a story's kept terms, its distinct terms) done once for all.
+     * The engine groups items whose normalisations remap every dictionary
+     * id alike and for which group_ok(a, b) says the options that shape
+     * that work are equal; on a block where a group's selections are
+     * equal too, it calls consume_group once instead of consume for each.
+     * consume_group must leave every states[i] as consume(states[i], qs[i],
+     * b, sel) would (so each output is the same bytes as the request run
+     * alone). NULL: never grouped. */
+    int (*group_ok)(const ws_query *a, const ws_query *b);
+    int (*consume_group)(void *const *states, const ws_query *const *qs, size_t n, const ws_block *b,
+                         const uint8_t *sel);
+    /* Optional, for shared scans: a request whose counts another request
+     * of the scan (kernel k, query kq) already makes (trends --emerging:
+     * the df per bucket and term of tf --by the same bucket) consumes
+     * nothing and takes them from that request's merged state. The engine
+     * asks only when both have the same normalisation (equal remaps), no
+     * filter, subset or --dedup, and the same field; adopt_ok(k, kq, q)
+     * says whether the options agree. adopt(state, q, k, kstate, kq) fills
+     * a fresh state (from init) from kstate as a scan would have; finish
+     * then runs on it. NULL: never. */
+    int (*adopt_ok)(const struct ws_kernel *k, const ws_query *kq, const ws_query *q);
+    int (*adopt)(void *state, const ws_query *q, const struct ws_kernel *k, const void *kstate, const ws_query *kq);
 } ws_kernel;
+
+/* A grouped tf state's counts (ws_k_tf.c, for adopt): group(arg, id,
+ * stories) for each group, then term(arg, id, term, tf, df) for each of
+ * its kept terms, in no particular order. */
+int ws_tf_grouped_each(const void *state, int (*group)(void *arg, uint32_t id, uint64_t stories),
+                       int (*term)(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64_t df), void *arg);
 
 /* The kernels (one file each). */
 extern const ws_kernel ws_kernel_tf;

@@ -378,3 +378,52 @@ Test(job, bad_use)
     cr_expect_eq(ws_corpus_store_state(corpus, 1, &ss), WS_ENOENT);
     ws_request_free(q);
 }
+
+/* Counting shared between requests (ws_kernel consume_group and adopt):
+ * cooc --term requests with the same normalisation, context and field are
+ * grouped, trends --emerging takes tf --by month's counts; requests whose
+ * normalisation or filters differ are not. ws_job_grouped says which, and
+ * every result is still the bytes of the request alone. */
+static const spec share_specs[] = {
+    {"cooc", {"term=oil", "doc=1", "measure=npmi", "top=10"}},            /* 0: grouped with 1 */
+    {"cooc", {"term=opec", "doc=1", "measure=llr", "top=5"}},             /* 1 */
+    {"cooc", {"term=oil", "doc=1", "stem=en", "top=10"}},                 /* 2: another normalisation */
+    {"tf", {"by=month", "top=5"}},                                         /* 3: gives its counts to 4 */
+    {"trends", {"emerging=1", "bucket=month", "top=3"}},                   /* 4 */
+    {"trends", {"emerging=1", "bucket=month", "top=3", "from=2019-01-01"}}, /* 5: filtered */
+    {"cooc", {"term=crude", "sentence=1", "top=10"}},                      /* 6: another context */
+};
+#define NSHARE (sizeof share_specs / sizeof share_specs[0])
+
+Test(job, counting_is_shared_where_normalisation_and_options_agree)
+{
+    static const int want_grouped[NSHARE] = {1, 1, 0, 1, 1, 0, 0};
+    char *want[NSHARE];
+    for (size_t i = 0; i < NSHARE; i++) want[i] = alone(corpus, &share_specs[i], 2);
+    for (int threads = 1; threads <= 2; threads++) {
+        ws_job *j;
+        cr_assert_eq(ws_job_create(&j), 0);
+        ws_request *q[NSHARE];
+        sink k[NSHARE];
+        memset(k, 0, sizeof k);
+        for (size_t i = 0; i < NSHARE; i++) {
+            q[i] = make(corpus, &share_specs[i], threads);
+            cr_assert_eq(ws_job_add(j, q[i], to_sink, &k[i]), 0, "%s", ws_last_error());
+        }
+        cr_assert_eq(ws_job_run(j, NULL), 0, "%s", ws_last_error());
+        for (size_t i = 0; i < NSHARE; i++) {
+            uint64_t blocks = 99;
+            cr_assert_eq(ws_job_grouped(j, i, &blocks), 0);
+            if (want_grouped[i]) cr_expect_gt(blocks, 0, "request %zu should share its counting", i);
+            else cr_expect_eq(blocks, 0, "request %zu must not share its counting", i);
+            char *got = sink_text(&k[i]);
+            cr_expect_str_eq(got, want[i], "request %zu (%s), %d threads", i, share_specs[i].kernel, threads);
+            cr_expect_gt(strlen(got), 0);
+            free(got);
+            ws_request_free(q[i]);
+        }
+        cr_expect_eq(ws_job_grouped(j, NSHARE, NULL), WS_ENOENT);
+        ws_job_free(j);
+    }
+    for (size_t i = 0; i < NSHARE; i++) free(want[i]);
+}
