@@ -654,14 +654,15 @@ static int consume_n(void *const *states, const ws_query *const *qs, size_t n, c
         }
         uint32_t *c = (uint32_t *)(void *)s0->cids.p;
         int rc = 0;
+        const int sentences = p->context == WS_COOC_SENTENCE;
         const uint64_t base = b->meta.tok_off[r], rend = b->meta.tok_off[r + 1];
-        const uint32_t *sent = b->meta.sent + b->meta.sent_off[r];
         /* Sentence contexts: one per sentence in the field span; others:
          * the span is one context (a document, or a story's windows). */
-        const uint64_t ns = p->context == WS_COOC_SENTENCE ? b->meta.sent_off[r + 1] - b->meta.sent_off[r] : 1;
+        const uint32_t *sent = sentences ? b->meta.sent + b->meta.sent_off[r] : NULL;
+        const uint64_t ns = sentences ? b->meta.sent_off[r + 1] - b->meta.sent_off[r] : 1;
         for (uint64_t k = 0; k < ns && !rc; k++) {
             uint64_t a = lo, e = hi;
-            if (p->context == WS_COOC_SENTENCE) {
+            if (sentences) {
                 a = base + sent[k], e = k + 1 < ns ? base + sent[k + 1] : rend;
                 if (a < lo || a >= hi) continue; /* outside the field span */
                 if (e > hi) e = hi;
