@@ -144,7 +144,7 @@ static void check(int n, int stop, uint32_t top, uint32_t min_count)
     model_count(n, stop);
     char *want = model_csv(n, top, min_count);
     cr_assert_gt(strlen(want), top && top < 50 ? 100 : 1000, "the model found too few n-grams to be a test");
-    ws_ngrams_params pr = {(uint32_t)n, 0, min_count};
+    ws_ngrams_params pr = {(uint32_t)n, 0, min_count, NULL};
     for (int t = 1; t <= 3; t++) {
         char *got = run_kernel(&pr, stop, top, t);
         cr_assert_str_eq(got, want, "n=%d stop=%d top=%u min_count=%u threads=%d", n, stop, top, min_count, t);
@@ -199,7 +199,7 @@ Test(ngrams, phrases_match_counts)
 {
     /* The phrases table has the bigram table's rows (count >= min_count)
      * and each npmi is the closed form of its counts. */
-    ws_ngrams_params pr = {2, 1, 3};
+    ws_ngrams_params pr = {2, 1, 3, NULL};
     char *got = run_kernel(&pr, 0, 0, 2);
     model_count(2, 0);
     /* marginals over the model's bigram positions */
