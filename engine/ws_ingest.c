@@ -1387,6 +1387,7 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
     }
     stats->new_terms = r->dict->nterms - old_nterms;
     stats->seg_bytes = seg_bytes;
+    r->st->threads = r->nthreads; /* the term index is built on the ingest's threads */
     rc = ws_store_commit(r->st, r->dict, old_nterms, new_seg, seg_bytes, stats->stories, stats->stories, stats->tokens);
     if (rc && new_seg) {
         char p[4096];
