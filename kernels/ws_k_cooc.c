@@ -50,6 +50,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 
 #define EMPTY UINT64_MAX
@@ -1082,7 +1083,23 @@ typedef struct fin_job {
     uint32_t *drow;        /* triangle rows [drow[k], drow[k + 1]) are item NPART + k */
     size_t mergemem;       /* read buffers of one partition's merge */
     uint64_t *pruns;       /* runs each partition merged */
+    unsigned merging;      /* partitions merging their runs now (atomic) */
 } fin_job;
+
+/* At most this many partitions merge their runs at once: each merge holds
+ * up to the spill's fan-in (64) run files open, and one per thread on a
+ * many-core machine would pass the usual limit of 1024 open files. A
+ * thread past it waits (sleeping, 1 ms at a time) for a merge to end. */
+#define MERGES_AT_ONCE 8
+
+static void merge_enter(fin_job *f)
+{
+    while (__atomic_fetch_add(&f->merging, 1, __ATOMIC_ACQUIRE) >= MERGES_AT_ONCE) {
+        __atomic_fetch_sub(&f->merging, 1, __ATOMIC_RELEASE);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
 
 static int fin_item(void *arg, size_t i, int thread)
 {
@@ -1097,9 +1114,12 @@ static int fin_item(void *arg, size_t i, int thread)
             if (c->tab.used) rc = table_spill(p, c);
             pmap_free(&c->tab); /* the table's memory goes back before merging */
             f->pruns[i] = c->nruns;
-            if (!rc)
+            if (!rc) {
+                merge_enter(f);
                 rc = p->spill->merge(p->spill->ctx, c->runs, c->nruns, sizeof(pslot), key_cmp, key_combine,
                                      f->mergemem, emit_count, rk);
+                __atomic_fetch_sub(&f->merging, 1, __ATOMIC_RELEASE);
+            }
         }
         for (size_t k = 0; !rc && c->tab.slots && k < c->tab.cap; k++)
             if (c->tab.slots[k].key != EMPTY) rc = ranker_add(rk, c->tab.slots[k].key, c->tab.slots[k].val);
@@ -1180,7 +1200,8 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const u
     size_t nslice = nd > 1 ? (tri_size(nd) + DCHUNK - 1) / DCHUNK : 0;
     if (nslice > 16) nslice = 16;
     size_t nitems = NPART + nslice;
-    fin_job f = {p, s, NULL, NULL, NULL, room / 8 / (size_t)threads, NULL};
+    int conc = threads < MERGES_AT_ONCE ? threads : MERGES_AT_ONCE;
+    fin_job f = {p, s, NULL, NULL, NULL, room / 8 / (size_t)conc, NULL, 0};
     size_t pool = 0;
     ranker *rk = ws_calloc(nitems, sizeof *rk);
     uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
