@@ -1452,6 +1452,7 @@ static int commit_out(run *t)
     const char *new_seg = t->seg_name;
     stats->new_terms = t->dict->nterms - t->old_nterms;
     stats->seg_bytes = seg_bytes;
+    t->st->threads = t->nthreads; /* the term index is built on the ingest's threads */
     rc = ws_store_commit(t->st, t->dict, t->old_nterms, new_seg, seg_bytes, stats->stories, stats->stories, stats->tokens);
     if (rc) {
         char p[4096];

@@ -473,7 +473,10 @@ int ws_spill_merge(ws_spill *sp, const uint32_t *runs, size_t nruns, size_t rsiz
         head += fanin;
         q[tail] = run;
         gen[tail++] = g + 1;
-        if (g + 1 > sp->levels) sp->levels = g + 1;
+        /* partitions of a table merge at once (cooc): the deepest level wins */
+        uint32_t lv = __atomic_load_n(&sp->levels, __ATOMIC_RELAXED);
+        while (g + 1 > lv && !__atomic_compare_exchange_n(&sp->levels, &lv, g + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+        }
     }
     if (!rc) {
         sink s = {0};

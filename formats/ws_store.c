@@ -832,9 +832,9 @@ static int index_write(const ws_store *st, const ws_dict *dict, const char *new_
     }
     ws_termidx x;
     ws_buf file = {0};
-    if (!rc) rc = ws_termidx_build(dict, segs, n, st->tidx, &x);
+    if (!rc) rc = ws_termidx_build_mt(dict, segs, n, st->tidx, st->threads, &x);
     if (!rc) {
-        rc = ws_termidx_encode(&x, &file);
+        rc = ws_termidx_encode_mt(&x, st->threads, &file);
         ws_termidx_free(&x);
     }
     if (!rc) rc = write_file_atomic(st->dir, name, file.p, file.n, 1);

@@ -180,6 +180,7 @@ typedef struct ws_store {
     uint64_t index_bytes;
     struct ws_termidx *tidx;
     int build_index; /* set before a commit: write an index even if the store had none */
+    int threads;     /* set before a commit: threads the term index may use (0: one) */
     /* How the store's text was split into tokens (format 1.4, MANIFEST's
      * optional "segmentation" line): WS_STORE_SEG_NONE (no line: a store made
      * before word segmentation, one token per Han or kana character),

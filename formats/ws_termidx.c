@@ -16,6 +16,7 @@
 #include <string.h>
 #include <xxhash.h>
 #include <zstd.h>
+#include <omp.h>
 
 #include "ws_block.h"
 
@@ -48,10 +49,31 @@ typedef struct rowpass {
     uint64_t key;     /* increases for every row of every pass */
 } rowpass;
 
-static int block_rows(rowpass *rp, const ws_block *b, ws_buf *tb, uint64_t *listed)
+/* One block's share of the index, made apart from the others (on any
+ * thread) and added to the terms' postings in block order: its distinct
+ * terms in first-seen order, each one's story-postings entry. */
+typedef struct blockout {
+    char msg[512]; /* the error's detail, made on another thread */
+    ws_buf ids;  /* uint32 term ids, first-seen order */
+    ws_buf ends; /* uint32 per id: end of its entry in ent */
+    ws_buf ent;  /* the entries, one after another */
+    uint64_t listed;
+    int rc;
+} blockout;
+
+static void blockout_free(blockout *o)
+{
+    ws_buf_free(&o->ids);
+    ws_buf_free(&o->ends);
+    ws_buf_free(&o->ent);
+}
+
+static int block_rows(rowpass *rp, const ws_block *b, blockout *o)
 {
     const uint32_t nr = b->nrows;
     rp->touched.n = 0;
+    o->ids.n = o->ends.n = o->ent.n = 0;
+    o->listed = 0;
     uint32_t ntouch = 0, total = 0;
     for (uint32_t r = 0; r < nr; r++) {
         uint64_t key = ++rp->key;
@@ -91,30 +113,59 @@ static int block_rows(rowpass *rp, const ws_block *b, ws_buf *tb, uint64_t *list
             rows[rp->rcnt[id]++] = r;
         }
     }
+    if (ws_buf_append(&o->ids, tids, (size_t)ntouch * 4) || ws_buf_reserve(&o->ends, (size_t)ntouch * 4 + 4) ||
+        ws_buf_reserve(&o->ent, ((size_t)ntouch + total) * WS_VARINT_MAX + 1))
+        return oom();
     /* rcnt[id] is now the end of id's rows; the start is the previous term's end */
     uint32_t start = 0;
+    ws_buf *e = &o->ent;
     for (uint32_t i = 0; i < ntouch; i++) {
         uint32_t id = tids[i], end = rp->rcnt[id], k = end - start;
-        ws_buf *o = &tb[id];
         if ((uint64_t)k * WS_IDX_ROWS_DENSE > nr) {
-            if (ws_buf_reserve(o, WS_VARINT_MAX)) return oom();
-            ws_buf_put_varint(o, 0); /* too many to be worth listing */
+            ws_buf_put_varint(e, 0); /* too many to be worth listing */
         } else {
-            if (ws_buf_reserve(o, ((size_t)k + 1) * WS_VARINT_MAX)) return oom();
-            ws_buf_put_varint(o, k);
+            ws_buf_put_varint(e, k);
             uint32_t last = 0;
             for (uint32_t j = start; j < end; j++) {
-                ws_buf_put_varint(o, rows[j] - last);
+                ws_buf_put_varint(e, rows[j] - last);
                 last = rows[j];
             }
-            *listed += k;
+            o->listed += k;
         }
+        if (e->n >= UINT32_MAX) return ws_error(WS_ETOOBIG, "term index: a block's postings are too large");
+        uint32_t en = (uint32_t)e->n;
+        memcpy(o->ends.p + 4 * (size_t)i, &en, 4);
         start = end;
     }
+    o->ends.n = (size_t)ntouch * 4;
     return 0;
 }
 
+/* Load block k of seg and make its share of the index (o->rc: the error). */
+static void block_index(const ws_dict *d, ws_segment *seg, uint32_t k, ws_block *b, rowpass *rp, blockout *o)
+{
+    const uint32_t nt = d->nterms;
+    int rc = ws_block_load(b, d, seg, k, WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA));
+    for (uint64_t t = 0; !rc && t < b->ntokens; t++)
+        if (b->ids[t] >= nt) rc = ws_error(WS_ECORRUPT, "%s: block %u: term id %u past the dictionary", seg->path, k, b->ids[t]);
+    if (!rc) rc = block_rows(rp, b, o);
+    o->rc = rc;
+    if (rc) snprintf(o->msg, sizeof o->msg, "%s", ws_last_error());
+}
+
 int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, ws_termidx *out)
+{
+    return ws_termidx_build_mt(d, segs, nsegs, prev, 1, out);
+}
+
+/* The new blocks are indexed in batches of BATCH per thread, each block on
+ * its own (loaded, its ids decoded, its postings made: the bulk of the
+ * work) by the threads, then added to the terms' lists in block order by
+ * this thread, so the index is the same bytes for any thread count. */
+#define BATCH 4
+
+int ws_termidx_build_mt(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, int threads,
+                        ws_termidx *out)
 {
     memset(out, 0, sizeof *out);
     if (prev && prev->version < 2) prev = NULL; /* no story postings to reuse: rebuilt whole */
@@ -125,17 +176,24 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
     for (uint32_t i = 0; i < nsegs; i++) nblocks += segs[i]->nblocks;
     for (uint32_t i = 0; i < s0; i++) base += segs[i]->nblocks;
     if (prev && prev->nblocks != base) return ws_error(WS_EINTERNAL, "term index: block counts differ");
-    uint32_t *stamp = ws_calloc((size_t)nt + 1, sizeof *stamp);
     uint32_t *cnt = ws_calloc((size_t)nt + 2, sizeof *cnt);
     ws_buf *tb = ws_calloc((size_t)nt + 1, sizeof *tb); /* per term: its story postings */
-    rowpass rp;
-    memset(&rp, 0, sizeof rp);
-    rp.rstamp = ws_calloc((size_t)nt + 1, sizeof *rp.rstamp);
-    rp.rcnt = ws_calloc((size_t)nt + 1, sizeof *rp.rcnt);
+    if (threads < 1) threads = 1;
+    const size_t nbatch = (size_t)threads * BATCH;
+    rowpass *rp = ws_calloc((size_t)threads, sizeof *rp);
+    ws_block *bl = ws_calloc((size_t)threads, sizeof *bl);
+    blockout *bo = ws_calloc(nbatch, sizeof *bo);
+    /* the new blocks in order: segment, block */
+    uint32_t nnew = nblocks - base, *bseg = ws_malloc(((size_t)nnew + 1) * sizeof *bseg);
+    uint32_t *bk = ws_malloc(((size_t)nnew + 1) * sizeof *bk);
     ws_buf pairs = {0}; /* (term, block) for the new blocks, in block order */
-    ws_block b;
-    memset(&b, 0, sizeof b);
-    int rc = stamp && cnt && tb && rp.rstamp && rp.rcnt ? 0 : oom();
+    int rc = cnt && tb && rp && bl && bo && bseg && bk ? 0 : oom();
+    for (int t = 0; !rc && t < threads; t++)
+        if (!(rp[t].rstamp = ws_calloc((size_t)nt + 1, sizeof *rp[t].rstamp)) ||
+            !(rp[t].rcnt = ws_calloc((size_t)nt + 1, sizeof *rp[t].rcnt)))
+            rc = oom();
+    for (uint32_t i = s0, j = 0; !rc && i < nsegs; i++)
+        for (uint32_t k = 0; k < segs[i]->nblocks; k++, j++) bseg[j] = i, bk[j] = k;
     uint64_t listed = prev ? prev->nrows_listed : 0;
     for (uint32_t t = 0; prev && t < prev->nterms && !rc; t++) {
         const uint8_t *p, *e;
@@ -143,24 +201,36 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
         if (got < 0) rc = got;
         else if (e > p) rc = ws_buf_append(&tb[t], p, (size_t)(e - p)) ? oom() : 0;
     }
-    uint32_t bn = base;
-    for (uint32_t i = s0; i < nsegs && !rc; i++)
-        for (uint32_t k = 0; k < segs[i]->nblocks && !rc; k++, bn++) {
-            if ((rc = ws_block_load(&b, d, segs[i], k, WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA)))) break;
-            for (uint64_t t = 0; t < b.ntokens && !rc; t++) {
-                uint32_t id = b.ids[t];
-                if (id >= nt) {
-                    rc = ws_error(WS_ECORRUPT, "%s: block %u: term id %u past the dictionary", segs[i]->path, k, id);
-                    break;
-                }
-                if (stamp[id] == bn + 1) continue;
-                stamp[id] = bn + 1;
-                uint32_t pr[2] = {id, bn};
-                if (ws_buf_append(&pairs, pr, sizeof pr)) rc = oom();
-            }
-            if (!rc) rc = block_rows(&rp, &b, tb, &listed);
+    for (uint32_t j0 = 0; !rc && j0 < nnew; j0 += (uint32_t)nbatch) {
+        uint32_t nb = nnew - j0 < nbatch ? nnew - j0 : (uint32_t)nbatch;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && nb > 1)
+        for (uint32_t j = 0; j < nb; j++) {
+            int t = omp_get_thread_num();
+            block_index(d, segs[bseg[j0 + j]], bk[j0 + j], &bl[t], &rp[t], &bo[j]);
         }
-    ws_block_free(&b);
+        for (uint32_t j = 0; !rc && j < nb; j++) {
+            const blockout *o = &bo[j];
+            if (o->rc) {
+                rc = ws_error(o->rc, "%s", o->msg);
+                break;
+            }
+            const uint32_t bn = base + j0 + j, *ids = (const uint32_t *)(const void *)o->ids.p;
+            const uint32_t *ends = (const uint32_t *)(const void *)o->ends.p;
+            size_t n = o->ids.n / 4;
+            if (ws_buf_reserve(&pairs, n * 8)) {
+                rc = oom();
+                break;
+            }
+            for (size_t i = 0, st = 0; i < n && !rc; st = ends[i], i++) {
+                uint32_t pr[2] = {ids[i], bn};
+                memcpy(pairs.p + pairs.n, pr, 8);
+                pairs.n += 8;
+                if (ws_buf_append(&tb[ids[i]], o->ent.p + st, ends[i] - st)) rc = oom();
+            }
+            listed += o->listed;
+        }
+    }
+    for (int t = 0; bl && t < threads; t++) ws_block_free(&bl[t]);
     size_t np = pairs.n / 8, total = np + (prev ? prev->off[prev->nterms] : 0);
     if (!rc && total >= UINT32_MAX) rc = ws_error(WS_ETOOBIG, "term index: too many postings");
     if (!rc) {
@@ -193,20 +263,48 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
     }
     for (uint32_t t = 0; tb && t < nt; t++) ws_buf_free(&tb[t]);
     ws_free(tb);
-    ws_free(rp.rstamp);
-    ws_free(rp.rcnt);
-    ws_buf_free(&rp.touched);
-    ws_buf_free(&rp.rows);
-    ws_free(stamp);
+    for (int t = 0; rp && t < threads; t++) {
+        ws_free(rp[t].rstamp);
+        ws_free(rp[t].rcnt);
+        ws_buf_free(&rp[t].touched);
+        ws_buf_free(&rp[t].rows);
+    }
+    for (size_t j = 0; bo && j < nbatch; j++) blockout_free(&bo[j]);
+    ws_free(rp);
+    ws_free(bl);
+    ws_free(bo);
+    ws_free(bseg);
+    ws_free(bk);
     ws_free(cnt);
     ws_buf_free(&pairs);
     if (rc) ws_termidx_free(out);
     return rc;
 }
 
-int ws_termidx_encode(ws_termidx *x, ws_buf *file)
+int ws_termidx_encode(ws_termidx *x, ws_buf *file) { return ws_termidx_encode_mt(x, 1, file); }
+
+/* One group's story postings: its terms' entries, each behind its length. */
+static int group_raw(ws_termidx *x, uint32_t g, ws_buf *graw)
 {
-    ws_buf raw = {0}, comp = {0}, dir = {0}, frames = {0}, graw = {0}, gcomp = {0};
+    int rc = 0;
+    graw->n = 0;
+    for (uint32_t t = g * WS_IDX_GROUP; t < x->nterms && t < (g + 1) * WS_IDX_GROUP && !rc; t++) {
+        const uint8_t *p = NULL, *e = NULL;
+        int got = ws_termidx_rows(x, t, &p, &e);
+        if (got < 0) rc = got;
+        else if (!got) rc = ws_error(WS_EINTERNAL, "term index: no story postings to write");
+        else if (!(rc = ws_buf_reserve(graw, WS_VARINT_MAX + (size_t)(e - p)))) {
+            ws_buf_put_varint(graw, (uint64_t)(e - p));
+            if (e > p) memcpy(graw->p + graw->n, p, (size_t)(e - p));
+            graw->n += (size_t)(e - p);
+        }
+    }
+    return rc;
+}
+
+int ws_termidx_encode_mt(ws_termidx *x, int threads, ws_buf *file)
+{
+    ws_buf raw = {0}, comp = {0}, dir = {0}, frames = {0};
     size_t total = x->off[x->nterms];
     const uint32_t ng = (x->nterms + WS_IDX_GROUP - 1) / WS_IDX_GROUP;
     int rc = ws_buf_reserve(&raw, ((size_t)x->nterms + total) * WS_VARINT_MAX + 1);
@@ -220,30 +318,47 @@ int ws_termidx_encode(ws_termidx *x, ws_buf *file)
     }
     if (!rc) rc = ws_zstd_compress(raw.p, raw.n, 3, &comp);
     if (!rc) rc = ws_buf_reserve(&dir, (size_t)ng * 16 + 1);
-    const uint64_t fstart = WS_IDX_HEADER2_SIZE + comp.n + (uint64_t)ng * 16;
-    for (uint32_t g = 0; g < ng && !rc; g++) {
-        graw.n = 0;
-        for (uint32_t t = g * WS_IDX_GROUP; t < x->nterms && t < (g + 1) * WS_IDX_GROUP && !rc; t++) {
-            const uint8_t *p = NULL, *e = NULL;
-            int got = ws_termidx_rows(x, t, &p, &e);
-            if (got < 0) rc = got;
-            else if (!got) rc = ws_error(WS_EINTERNAL, "term index: no story postings to write");
-            else if (!(rc = ws_buf_reserve(&graw, WS_VARINT_MAX + (size_t)(e - p)))) {
-                ws_buf_put_varint(&graw, (uint64_t)(e - p));
-                if (e > p) memcpy(graw.p + graw.n, p, (size_t)(e - p));
-                graw.n += (size_t)(e - p);
-            }
-        }
-        if (!rc) rc = ws_zstd_compress(graw.p, graw.n, 9, &gcomp); /* 9: 5 % smaller than 3 for 20 % more time */
-        if (!rc && (gcomp.n >= UINT32_MAX || graw.n >= UINT32_MAX)) rc = ws_error(WS_ETOOBIG, "term index: group too large");
-        if (!rc) {
-            ws_le64_put(dir.p + dir.n, fstart + frames.n);
-            ws_le32_put(dir.p + dir.n + 8, (uint32_t)gcomp.n);
-            ws_le32_put(dir.p + dir.n + 12, (uint32_t)graw.n);
-            dir.n += 16;
-            rc = ws_buf_append(&frames, gcomp.p, gcomp.n);
+    /* The groups compress apart (zstd level 9 each: most of the index's
+     * time), in parallel when x was built (a decoded index caches its
+     * groups as it reads them, which is not thread-safe); the frames are
+     * laid out in group order either way. */
+    if (threads < 1 || !x->roff) threads = 1;
+    ws_buf *gc = ws_calloc((size_t)ng + 1, sizeof *gc), *gr = ws_calloc((size_t)threads, sizeof *gr);
+    int *grc = ws_calloc((size_t)ng + 1, sizeof *grc);
+    size_t *rawn = ws_calloc((size_t)ng + 1, sizeof *rawn);
+    char(*gmsg)[256] = ws_calloc((size_t)ng + 1, sizeof *gmsg);
+    if (!rc && (!gc || !gr || !grc || !rawn || !gmsg)) rc = ws_error(WS_ENOMEM, "out of memory encoding the term index");
+    if (!rc) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && ng > 1)
+        for (uint32_t g = 0; g < ng; g++) {
+            ws_buf *graw = &gr[omp_get_thread_num()];
+            int r = group_raw(x, g, graw);
+            if (!r) r = ws_zstd_compress(graw->p, graw->n, 9, &gc[g]); /* 9: 5 % smaller than 3 for 20 % more time */
+            if (!r && (gc[g].n >= UINT32_MAX || graw->n >= UINT32_MAX)) r = ws_error(WS_ETOOBIG, "term index: group too large");
+            grc[g] = r;
+            rawn[g] = graw->n; /* the raw size goes in the directory */
+            if (r) snprintf(gmsg[g], sizeof gmsg[g], "%s", ws_last_error());
         }
     }
+    const uint64_t fstart = WS_IDX_HEADER2_SIZE + comp.n + (uint64_t)ng * 16;
+    for (uint32_t g = 0; g < ng && !rc; g++) {
+        if (grc[g]) {
+            rc = ws_error(grc[g], "%s", gmsg[g]);
+            break;
+        }
+        ws_le64_put(dir.p + dir.n, fstart + frames.n);
+        ws_le32_put(dir.p + dir.n + 8, (uint32_t)gc[g].n);
+        ws_le32_put(dir.p + dir.n + 12, (uint32_t)rawn[g]);
+        dir.n += 16;
+        rc = ws_buf_append(&frames, gc[g].p, gc[g].n);
+    }
+    for (uint32_t g = 0; gc && g < ng; g++) ws_buf_free(&gc[g]);
+    for (int t = 0; gr && t < threads; t++) ws_buf_free(&gr[t]);
+    ws_free(gc);
+    ws_free(gr);
+    ws_free(grc);
+    ws_free(rawn);
+    ws_free(gmsg);
     file->n = 0;
     if (!rc) rc = ws_buf_reserve(file, WS_IDX_HEADER2_SIZE + comp.n + dir.n + frames.n + 8);
     if (!rc) {
@@ -271,8 +386,6 @@ int ws_termidx_encode(ws_termidx *x, ws_buf *file)
     ws_buf_free(&comp);
     ws_buf_free(&dir);
     ws_buf_free(&frames);
-    ws_buf_free(&graw);
-    ws_buf_free(&gcomp);
     return rc;
 }
 

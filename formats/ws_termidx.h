@@ -55,6 +55,14 @@ typedef struct ws_termidx {
 int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, ws_termidx *out);
 /* The file image (version 2: header, block lists, story postings, XXH3). */
 int ws_termidx_encode(ws_termidx *x, ws_buf *file);
+/* The same on `threads` threads (OpenMP; 1: this one): the new blocks are
+ * indexed and the groups of story postings compressed in parallel; the
+ * result is the same bytes for any thread count. For a store's commit
+ * (ingest), which runs below the engine and gets its thread count from
+ * ws_store.threads. */
+int ws_termidx_build_mt(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, int threads,
+                        ws_termidx *out);
+int ws_termidx_encode_mt(ws_termidx *x, int threads, ws_buf *file);
 /* Check and decode a file image (version 1 or 2); errors (WS_ECORRUPT,
  * WS_EVERSION) name path. The story postings stay compressed until asked for. */
 int ws_termidx_decode(const uint8_t *data, size_t n, const char *path, ws_termidx *out);

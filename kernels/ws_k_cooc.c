@@ -50,6 +50,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 
 #define EMPTY UINT64_MAX
@@ -179,6 +180,23 @@ void ws_cooc_dense_plan(const uint64_t *freq, uint32_t nterms, uint32_t k, uint3
 WS_HMAP_DEFINE(pmap, uint64_t)
 typedef pmap_slot pslot;
 
+/* The pair table is split into NPART partitions by a hash of the pair
+ * (pair_part), each its own table with its own spilled runs: threads' states
+ * merge partition by partition and finish() ranks partition by partition,
+ * both on the plan's threads (a serial merge of whole tables capped two
+ * threads near 1.5x). NPART does not depend on the thread count, so what
+ * is counted where is the same for any number of threads; the output does
+ * not depend on it either way (rows sort by a total order). */
+#define NPART 64
+
+static inline uint32_t pair_part(uint64_t key) { return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 58); }
+
+typedef struct cpart {
+    pmap tab;       /* sparse pairs (seeded per table: see cooc_init) */
+    uint32_t *runs; /* spilled runs of this partition */
+    size_t nruns, caprun;
+} cpart;
+
 /* What merge() releases on the `from` side: the engine hands merge a const
  * state, but its buffers are dead once folded, and freeing them before the
  * next merge keeps the peak at the scan's (the engine frees states only
@@ -191,10 +209,8 @@ typedef struct cooc_big {
     uint64_t *tfreq;  /* ntargets: contexts (window: matches) holding the target */
     uint8_t *thit;    /* ntargets: the target matched in the current context */
     uint64_t *dense;  /* triangle of ndense */
-    pmap tab;         /* sparse pairs (seeded per table: see cooc_init) */
-    size_t hash_bytes; /* the table's share of the budget */
-    uint32_t *runs;
-    size_t nruns, caprun;
+    size_t hash_bytes; /* one partition's table's share of the budget */
+    cpart part[NPART];
 } cooc_big;
 
 /* Sparse pair keys are queued and inserted in batches: the table is far
@@ -208,7 +224,8 @@ typedef struct cooc_state {
     uint64_t nctx, events;
     uint32_t ctx;
     uint32_t nk;
-    uint64_t kbuf[KBATCH];
+    uint64_t kbuf[KBATCH], hbuf[KBATCH];
+    uint8_t pbuf[KBATCH];
     ws_buf cids, list, drk; /* per-row scratch: compacted ids, distinct terms, dense ranks */
     cooc_big *big;
 } cooc_state;
@@ -223,8 +240,10 @@ static void big_free(cooc_big *b)
     ws_free(b->tfreq);
     ws_free(b->thit);
     ws_free(b->dense);
-    pmap_free(&b->tab);
-    ws_free(b->runs);
+    for (int j = 0; j < NPART; j++) {
+        pmap_free(&b->part[j].tab);
+        ws_free(b->part[j].runs);
+    }
     ws_free(b);
 }
 
@@ -239,11 +258,11 @@ static void cooc_free(void *p)
     ws_free(s);
 }
 
-/* Rehash the pair table into cap slots. */
-static int table_alloc(cooc_big *b, size_t cap)
+/* Rehash a partition's table into cap slots. */
+static int table_alloc(cpart *c, size_t cap)
 {
-    if (!b->tab.slots) return pmap_init(&b->tab, cap, b->tab.seed);
-    if (pmap_t_resize(&b->tab, cap)) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence table of %zu slots", cap);
+    if (!c->tab.slots) return pmap_init(&c->tab, cap, c->tab.seed);
+    if (pmap_t_resize(&c->tab, cap)) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence table of %zu slots", cap);
     return 0;
 }
 
@@ -271,15 +290,19 @@ static void *cooc_init(const ws_query *q)
          * function for all, they would arrive in the other's slot order
          * and pile up into long probe runs (quadratic). The seed only
          * changes where entries sit, never what is counted or printed. */
-        b->tab.seed = ws_hmap_mix((uint64_t)(uintptr_t)b + 0x9e3779b97f4a7c15ULL);
+        for (int j = 0; j < NPART; j++)
+            b->part[j].tab.seed = ws_hmap_mix((uint64_t)(uintptr_t)b + 0x9e3779b97f4a7c15ULL * (uint64_t)(j + 1));
         if (s->nd) bad = !(b->dense = ws_calloc(tri_size(s->nd) + 1, 8));
-        /* The hash table's share: what the thread's part of the budget
-         * leaves after the fixed arrays and the triangle. A table may grow
-         * to where old + new fit (growth doubles it). */
+        /* The hash tables' share: what the thread's part of the budget
+         * leaves after the fixed arrays and the triangle, split evenly
+         * over the partitions (the hash spreads pairs evenly). A table may
+         * grow to where old + new fit (growth doubles it). */
         size_t share = p->budget ? p->budget / (size_t)(p->threads > 0 ? p->threads : 1) : SIZE_MAX / 4;
         size_t used = ws_cooc_fixed_bytes(s->n, 0) + tri_size(s->nd) * 8;
-        b->hash_bytes = share > used + (64 << 10) ? share - used : 64 << 10;
-        if (!bad) bad = table_alloc(b, b->hash_bytes / sizeof(pslot) < 4096 ? b->hash_bytes / sizeof(pslot) : 4096) != 0;
+        b->hash_bytes = (share > used ? share - used : 0) / NPART;
+        if (b->hash_bytes < (4 << 10)) b->hash_bytes = 4 << 10;
+        size_t c0 = b->hash_bytes / sizeof(pslot) < 64 ? b->hash_bytes / sizeof(pslot) : 64;
+        for (int j = 0; !bad && j < NPART; j++) bad = table_alloc(&b->part[j], c0) != 0;
     }
     if (bad) {
         cooc_free(s);
@@ -359,62 +382,70 @@ static int key_cmp(const void *x, const void *y)
 
 static void key_combine(void *into, const void *from) { ((pslot *)into)->val += ((const pslot *)from)->val; }
 
-static int add_run(cooc_big *b, uint32_t run)
+static int add_run(cpart *c, uint32_t run)
 {
-    if (b->nruns == b->caprun) {
-        size_t nc = b->caprun ? b->caprun * 2 : 16;
-        uint32_t *r = ws_realloc(b->runs, nc * sizeof *r);
+    if (c->nruns == c->caprun) {
+        size_t nc = c->caprun ? c->caprun * 2 : 16;
+        uint32_t *r = ws_realloc(c->runs, nc * sizeof *r);
         if (!r) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
-        b->runs = r;
-        b->caprun = nc;
+        c->runs = r;
+        c->caprun = nc;
     }
-    b->runs[b->nruns++] = run;
+    c->runs[c->nruns++] = run;
     return 0;
 }
 
-/* Sort the table's entries by key, write them as a run, empty the table.
- * (Keeping the most frequent entries in memory and spilling only the cold
- * half was tried: fewer bytes spilled but more runs, no faster overall on
- * Reuters; the plain version stays.) */
-static int table_spill(const ws_cooc_params *p, cooc_big *b)
+/* Sort a partition's entries by key, write them as a run of the partition,
+ * empty its table. (Keeping the most frequent entries in memory and
+ * spilling only the cold half was tried: fewer bytes spilled but more
+ * runs, no faster overall on Reuters; the plain version stays.) */
+static int table_spill(const ws_cooc_params *p, cpart *c)
 {
-    size_t k = pmap_t_compact(&b->tab);
-    radix_sort((uint8_t *)b->tab.slots, k, sizeof(pslot), 0, 8, key_cmp);
+    size_t k = pmap_t_compact(&c->tab);
+    radix_sort((uint8_t *)c->tab.slots, k, sizeof(pslot), 0, 8, key_cmp);
     uint32_t run;
-    int rc = p->spill->write(p->spill->ctx, b->tab.slots, k, sizeof(pslot), &run);
-    if (!rc) rc = add_run(b, run);
-    pmap_t_clear(&b->tab);
+    int rc = p->spill->write(p->spill->ctx, c->tab.slots, k, sizeof(pslot), &run);
+    if (!rc) rc = add_run(c, run);
+    pmap_t_clear(&c->tab);
     return rc;
 }
 
-/* Make room for one more key: grow while old + new fit the share (or
- * always, without spill ops), otherwise spill. */
-static int table_room(const ws_cooc_params *p, cooc_big *b)
+/* Make room for one more key: grow while old + new fit the partition's
+ * share (or always, without spill ops), otherwise spill. */
+static int table_room(const ws_cooc_params *p, size_t hash_bytes, cpart *c)
 {
-    size_t want = b->tab.cap * 2;
-    if (!p->spill) return table_alloc(b, want);
-    size_t maxcap = b->hash_bytes / sizeof(pslot) - b->tab.cap; /* old + new <= hash_bytes */
+    size_t want = c->tab.cap * 2;
+    if (!p->spill) return table_alloc(c, want);
+    size_t maxcap = hash_bytes / sizeof(pslot) - c->tab.cap; /* old + new <= hash_bytes */
     if (want > maxcap) want = maxcap;
-    if (want > b->tab.cap + b->tab.cap / 4) return table_alloc(b, want);
-    return table_spill(p, b);
+    if (want > c->tab.cap + c->tab.cap / 4) return table_alloc(c, want);
+    return table_spill(p, c);
 }
 
-/* Count inc for key; a table at its limit grows within its share or
- * spills (table_room) rather than growing without bound as pmap_get would. */
-static int table_add(const ws_cooc_params *p, cooc_big *b, uint64_t key, uint64_t inc)
+/* Count inc for key (h: its hash in c's table); a table at its limit
+ * grows within its share or spills (table_room) rather than growing
+ * without bound as pmap_get would. */
+static int table_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint64_t key, uint64_t inc, uint64_t h)
 {
-    pslot *sl = pmap_t_probe(&b->tab, key, pmap_t_hash(&b->tab, key));
+    pslot *sl = pmap_t_probe(&c->tab, key, h);
     if (sl->key == key) {
         sl->val += inc;
         return 0;
     }
-    if (WS_UNLIKELY(b->tab.used + 1 > b->tab.limit)) {
-        int rc = table_room(p, b);
+    if (WS_UNLIKELY(c->tab.used + 1 > c->tab.limit)) {
+        int rc = table_room(p, hash_bytes, c);
         if (rc) return rc;
-        return table_add(p, b, key, inc);
+        return table_add(p, hash_bytes, c, key, inc, h); /* the seed stays: h holds */
     }
-    pmap_t_claim(&b->tab, sl, key)->val = inc;
+    pmap_t_claim(&c->tab, sl, key)->val = inc;
     return 0;
+}
+
+/* Add inc to key in its partition. */
+static int pair_add(const ws_cooc_params *p, cooc_big *b, uint64_t key, uint64_t inc)
+{
+    cpart *c = &b->part[pair_part(key)];
+    return table_add(p, b->hash_bytes, c, key, inc, pmap_t_hash(&c->tab, key));
 }
 
 static int keys_flush(cooc_state *s)
@@ -422,11 +453,16 @@ static int keys_flush(cooc_state *s)
     cooc_big *b = s->big;
     const uint32_t nk = s->nk;
     s->nk = 0;
-#if defined(__GNUC__)
-    for (uint32_t i = 0; i < nk; i++) pmap_t_prefetch(&b->tab, pmap_t_hash(&b->tab, s->kbuf[i]));
-#endif
     for (uint32_t i = 0; i < nk; i++) {
-        int rc = table_add(s->p, b, s->kbuf[i], 1);
+        uint32_t j = pair_part(s->kbuf[i]);
+        s->pbuf[i] = (uint8_t)j;
+        s->hbuf[i] = pmap_t_hash(&b->part[j].tab, s->kbuf[i]);
+#if defined(__GNUC__)
+        pmap_t_prefetch(&b->part[j].tab, s->hbuf[i]);
+#endif
+    }
+    for (uint32_t i = 0; i < nk; i++) {
+        int rc = table_add(s->p, b->hash_bytes, &b->part[s->pbuf[i]], s->kbuf[i], 1, s->hbuf[i]);
         if (rc) return rc;
     }
     return 0;
@@ -712,6 +748,64 @@ static int cooc_group_ok(const ws_query *a, const ws_query *b)
 
 /* ---- merge ---- */
 
+/* Run fn over [0, n) on the plan's threads (items must be independent), or
+ * in order on this one without a plan (unit tests) or with one thread. */
+static int par_for(const ws_cooc_params *p, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
+{
+    if (p->plan && p->plan->parallel_for && p->threads > 1 && n > 1)
+        return p->plan->parallel_for(p->plan->ctx, n, fn, arg);
+    for (size_t i = 0; i < n; i++) {
+        int rc = fn(arg, i, 0);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+typedef struct merge_job {
+    const ws_cooc_params *p;
+    cooc_big *x, *y;
+    size_t ncells, chunk; /* the triangles: cells, cells per item */
+} merge_job;
+
+#define DCHUNK ((size_t)1 << 20) /* triangle cells added per item */
+
+static int merge_dense(void *arg, size_t i, int thread)
+{
+    (void)thread;
+    merge_job *m = arg;
+    size_t lo = i * m->chunk, hi = lo + m->chunk < m->ncells ? lo + m->chunk : m->ncells;
+    uint64_t *x = m->x->dense;
+    const uint64_t *y = m->y->dense;
+    for (size_t c = lo; c < hi; c++) x[c] += y[c];
+    return 0;
+}
+
+/* Partition i of `from` into partition i of `into`. */
+static int merge_part(void *arg, size_t i, int thread)
+{
+    (void)thread;
+    merge_job *m = arg;
+    cpart *xp = &m->x->part[i], *yp = &m->y->part[i];
+    /* Re-insert the smaller table into the larger one. */
+    if (yp->tab.slots && yp->tab.used > xp->tab.used) {
+        pmap t = xp->tab;
+        xp->tab = yp->tab;
+        yp->tab = t;
+    }
+    int rc = 0;
+    for (size_t k = 0; yp->tab.slots && k < yp->tab.cap && !rc; k++) {
+        const pslot *sl = &yp->tab.slots[k];
+        if (sl->key != EMPTY)
+            rc = table_add(m->p, m->x->hash_bytes, xp, sl->key, sl->val, pmap_t_hash(&xp->tab, sl->key));
+    }
+    for (size_t k = 0; k < yp->nruns && !rc; k++) rc = add_run(xp, yp->runs[k]);
+    pmap_free(&yp->tab);
+    ws_free(yp->runs);
+    yp->runs = NULL;
+    yp->nruns = yp->caprun = 0;
+    return rc;
+}
+
 static int cooc_merge(void *into, const void *from_, const ws_query *q)
 {
     (void)q;
@@ -727,25 +821,16 @@ static int cooc_merge(void *into, const void *from_, const ws_query *q)
         for (size_t i = 0; i < (size_t)p->ntargets * v; i++) x->tcnt[i] += y->tcnt[i];
         for (uint32_t t = 0; t < p->ntargets; t++) x->tfreq[t] += y->tfreq[t];
     }
-    if (x->dense)
-        for (size_t i = 0, nt = tri_size(a->nd); i < nt; i++) x->dense[i] += y->dense[i];
+    merge_job m = {p, x, y, tri_size(a->nd), DCHUNK};
+    int rc = 0;
+    if (x->dense && y->dense) rc = par_for(p, (m.ncells + m.chunk - 1) / m.chunk, merge_dense, &m);
     /* Release the dense arrays of `from` before its hash entries move in,
-     * so into's table may grow into the room they leave. */
+     * so into's tables may grow into the room they leave. */
     ws_free(y->dense);
     y->dense = NULL;
     ws_free(y->tcnt);
     y->tcnt = NULL;
-    /* Re-insert the smaller table into the larger one. */
-    if (y->tab.slots && y->tab.used > x->tab.used) {
-        pmap t = x->tab;
-        x->tab = y->tab;
-        y->tab = t;
-    }
-    int rc = 0;
-    for (size_t i = 0; y->tab.slots && i < y->tab.cap && !rc; i++)
-        if (y->tab.slots[i].key != EMPTY) rc = table_add(p, x, y->tab.slots[i].key, y->tab.slots[i].val);
-    for (size_t i = 0; i < y->nruns && !rc; i++) rc = add_run(x, y->runs[i]);
-    pmap_free(&y->tab);
+    if (!rc && !p->ntargets) rc = par_for(p, NPART, merge_part, &m);
     return rc;
 }
 
@@ -937,11 +1022,14 @@ typedef struct ranker {
     const ws_cooc_params *p;
     const cooc_state *s;
     const uint32_t *rank;
-    /* in memory: a buffer of records, sorted (and spilled as runs when
-     * full); or a bounded heap for a small --top */
+    /* in memory: a buffer of records, sorted (and spilled as runs when the
+     * rankers' buffers together reach *pool's limit); or a bounded heap
+     * for a small --top */
     orec *buf;
     size_t n, cap;
     int heap;        /* buf is a max-heap of the best `cap` so far */
+    size_t *pool;    /* records held by the buffers of all rankers (atomic) */
+    size_t limit;    /* what *pool may reach before a full buffer spills */
     uint32_t *runs;
     size_t nruns, caprun;
     uint64_t pairs;
@@ -955,6 +1043,52 @@ static inline int orec_after(const void *ctx, const orec *a, const orec *b)
 
 /* cooc_top_offer: the bounded heap of the best `cap` rows (ws_topk.h). */
 WS_TOPK_DEFINE(cooc_top, orec, void, orec_after)
+
+static int ranker_run(ranker *rk, const orec *recs, size_t n)
+{
+    const ws_cooc_params *p = rk->p;
+    uint32_t run;
+    int rc = p->spill->write(p->spill->ctx, recs, n, sizeof(orec), &run);
+    if (rc) return rc;
+    if (rk->nruns == rk->caprun) {
+        size_t nc = rk->caprun ? rk->caprun * 2 : 16;
+        uint32_t *rr = ws_realloc(rk->runs, nc * sizeof *rr);
+        if (!rr) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
+        rk->runs = rr;
+        rk->caprun = nc;
+    }
+    rk->runs[rk->nruns++] = run;
+    return 0;
+}
+
+/* A full buffer: grow it while the pool allows (always without spill
+ * ops), else sort it and spill it as a run. Which ranker spills when
+ * depends on the threads' timing, never the rows: they sort by a total
+ * order. */
+static int ranker_full(ranker *rk)
+{
+    const ws_cooc_params *p = rk->p;
+    size_t nc = rk->cap ? rk->cap * 2 : 256, add = nc - rk->cap;
+    int grow = !p->spill || !rk->cap;
+    if (!grow) {
+        size_t was = __atomic_fetch_add(rk->pool, add, __ATOMIC_RELAXED);
+        grow = was + add <= rk->limit;
+        if (!grow) __atomic_fetch_sub(rk->pool, add, __ATOMIC_RELAXED);
+    } else if (p->spill) {
+        __atomic_fetch_add(rk->pool, add, __ATOMIC_RELAXED);
+    }
+    if (grow) {
+        orec *nb = ws_realloc(rk->buf, nc * sizeof *nb);
+        if (!nb) return ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
+        rk->buf = nb;
+        rk->cap = nc;
+        return 0;
+    }
+    radix_sort((uint8_t *)rk->buf, rk->n, sizeof *rk->buf, 0, 16, orec_cmp);
+    int rc = ranker_run(rk, rk->buf, rk->n);
+    rk->n = 0;
+    return rc;
+}
 
 static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
 {
@@ -970,27 +1104,8 @@ static int ranker_add(ranker *rk, uint64_t key, uint64_t a)
         return 0;
     }
     if (rk->n == rk->cap) {
-        if (p->spill) {
-            radix_sort((uint8_t *)rk->buf, rk->n, sizeof *rk->buf, 0, 16, orec_cmp);
-            uint32_t run;
-            int rc = p->spill->write(p->spill->ctx, rk->buf, rk->n, sizeof(orec), &run);
-            if (rc) return rc;
-            if (rk->nruns == rk->caprun) {
-                size_t nc = rk->caprun ? rk->caprun * 2 : 16;
-                uint32_t *rr = ws_realloc(rk->runs, nc * sizeof *rr);
-                if (!rr) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
-                rk->runs = rr;
-                rk->caprun = nc;
-            }
-            rk->runs[rk->nruns++] = run;
-            rk->n = 0;
-        } else {
-            size_t nc = rk->cap ? rk->cap * 2 : 4096;
-            orec *nb = ws_realloc(rk->buf, nc * sizeof *nb);
-            if (!nb) return ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
-            rk->buf = nb;
-            rk->cap = nc;
-        }
+        int rc = ranker_full(rk);
+        if (rc) return rc;
     }
     rk->buf[rk->n++] = r;
     return 0;
@@ -1011,6 +1126,112 @@ static int emit_row(void *arg, const void *rec)
     return write_row(w, ws_str_make("", 0), 0, w->byrank[r->r1], w->byrank[r->r2], r->count);
 }
 
+/* finish() over all pairs, item by item on the plan's threads: items
+ * [0, NPART) are the partitions (runs merged, then the table), the rest
+ * slices of the triangle's rows; each item has its own ranker, and the
+ * rankers' sorted rows are merged at the end. */
+typedef struct fin_job {
+    const ws_cooc_params *p;
+    cooc_state *s;
+    ranker *rk;
+    const uint32_t *ids;   /* dense rank -> id */
+    uint32_t *drow;        /* triangle rows [drow[k], drow[k + 1]) are item NPART + k */
+    size_t mergemem;       /* read buffers of one partition's merge */
+    uint64_t *pruns;       /* runs each partition merged */
+    unsigned merging;      /* partitions merging their runs now (atomic) */
+} fin_job;
+
+/* At most this many partitions merge their runs at once: each merge holds
+ * up to the spill's fan-in (64) run files open, and one per thread on a
+ * many-core machine would pass the usual limit of 1024 open files. A
+ * thread past it waits (sleeping, 1 ms at a time) for a merge to end. */
+#define MERGES_AT_ONCE 8
+
+static void merge_enter(fin_job *f)
+{
+    while (__atomic_fetch_add(&f->merging, 1, __ATOMIC_ACQUIRE) >= MERGES_AT_ONCE) {
+        __atomic_fetch_sub(&f->merging, 1, __ATOMIC_RELEASE);
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int fin_item(void *arg, size_t i, int thread)
+{
+    (void)thread;
+    fin_job *f = arg;
+    const ws_cooc_params *p = f->p;
+    ranker *rk = &f->rk[i];
+    int rc = 0;
+    if (i < NPART) {
+        cpart *c = &f->s->big->part[i];
+        if (p->spill && c->nruns) {
+            if (c->tab.used) rc = table_spill(p, c);
+            pmap_free(&c->tab); /* the table's memory goes back before merging */
+            f->pruns[i] = c->nruns;
+            if (!rc) {
+                merge_enter(f);
+                rc = p->spill->merge(p->spill->ctx, c->runs, c->nruns, sizeof(pslot), key_cmp, key_combine,
+                                     f->mergemem, emit_count, rk);
+                __atomic_fetch_sub(&f->merging, 1, __ATOMIC_RELEASE);
+            }
+        }
+        for (size_t k = 0; !rc && c->tab.slots && k < c->tab.cap; k++)
+            if (c->tab.slots[k].key != EMPTY) rc = ranker_add(rk, c->tab.slots[k].key, c->tab.slots[k].val);
+        pmap_free(&c->tab);
+    } else {
+        const uint64_t *dense = f->s->big->dense;
+        for (uint32_t hi = f->drow[i - NPART]; !rc && hi < f->drow[i - NPART + 1]; hi++)
+            for (uint32_t lo = 0; lo < hi && !rc; lo++) {
+                uint64_t a = dense[(size_t)hi * (hi - 1) / 2 + lo];
+                if (a) rc = ranker_add(rk, pair_key(f->ids[lo], f->ids[hi]), a);
+            }
+    }
+    if (!rc) radix_sort((uint8_t *)rk->buf, rk->n, sizeof *rk->buf, 0, 16, orec_cmp);
+    return rc;
+}
+
+/* The rankers' sorted buffers merged in memory (a heap of cursors), each
+ * row to emit_row until it says stop. */
+static int merge_buffers(ranker *rk, size_t nr, writer *w)
+{
+    size_t *heap = ws_malloc((nr + 1) * sizeof *heap), *pos = ws_calloc(nr + 1, sizeof *pos), nh = 0;
+    int rc = heap && pos ? 0 : ws_error(WS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < nr; i++)
+        if (rk[i].n) heap[nh++] = i;
+#define CUR(k) (&rk[heap[k]].buf[pos[heap[k]]])
+    for (size_t i = nh / 2; !rc && i-- > 0;) /* heapify: sift down from i */
+        for (size_t k = i;;) {
+            size_t l = 2 * k + 1, m = k;
+            if (l < nh && orec_cmp(CUR(l), CUR(m)) < 0) m = l;
+            if (l + 1 < nh && orec_cmp(CUR(l + 1), CUR(m)) < 0) m = l + 1;
+            if (m == k) break;
+            size_t t = heap[k];
+            heap[k] = heap[m];
+            heap[m] = t;
+            k = m;
+        }
+    while (!rc && nh) {
+        rc = emit_row(w, CUR(0));
+        if (rc) break;
+        if (++pos[heap[0]] == rk[heap[0]].n) heap[0] = heap[--nh];
+        for (size_t k = 0;;) {
+            size_t l = 2 * k + 1, m = k;
+            if (l < nh && orec_cmp(CUR(l), CUR(m)) < 0) m = l;
+            if (l + 1 < nh && orec_cmp(CUR(l + 1), CUR(m)) < 0) m = l + 1;
+            if (m == k) break;
+            size_t t = heap[k];
+            heap[k] = heap[m];
+            heap[m] = t;
+            k = m;
+        }
+    }
+#undef CUR
+    ws_free(heap);
+    ws_free(pos);
+    return rc == 1 ? 0 : rc; /* 1: stopped after --top rows */
+}
+
 static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const uint32_t *rank, const uint32_t *byrank)
 {
     const ws_cooc_params *p = s->p;
@@ -1020,83 +1241,117 @@ static int finish_pairs(cooc_state *s, const ws_query *q, ws_table *out, const u
      * buffers merge reads. */
     size_t kept = ws_cooc_fixed_bytes(s->n, 0) + tri_size(s->nd) * 8 + ((size_t)s->n + 1) * 8;
     size_t room = p->budget > kept ? p->budget - kept : 1 << 20;
-    int rc = 0;
-    if (p->spill && b->nruns && b->tab.used) rc = table_spill(p, b);
-    if (p->spill && b->nruns) pmap_free(&b->tab); /* the table's memory goes back before merging */
-    ranker rk = {0};
-    rk.p = p;
-    rk.s = s;
-    rk.rank = rank;
-    /* While the table is still in memory (nothing spilled), it shares the
-     * room with the sort buffer. */
-    size_t tbl = b->tab.slots ? b->tab.cap * sizeof(pslot) : 0;
+    int rc = 0, threads = p->threads > 1 ? p->threads : 1;
+    /* While a partition's table is still in memory (nothing spilled), it
+     * shares the room with the sort buffers. */
+    size_t tbl = 0;
+    for (int j = 0; j < NPART; j++)
+        if (!(p->spill && b->part[j].nruns)) tbl += b->part[j].tab.cap * sizeof(pslot);
     size_t sortcap = (p->budget ? (room > tbl ? room - tbl : 0) / 3 : (size_t)1 << 30) / sizeof(orec);
     if (sortcap < 1024) sortcap = 1024;
-    if (q->top && q->top <= sortcap) {
-        rk.heap = 1;
-        rk.cap = q->top;
-    } else {
-        rk.cap = p->spill ? sortcap : 0;
-    }
-    if (rk.cap && !(rk.buf = ws_malloc(rk.cap * sizeof *rk.buf)))
-        rc = ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
-    /* The stream of (pair, total): the triangle, then the table or the runs. */
+    /* Items: the partitions, then slices of the triangle of about equal
+     * cells (at most 16). */
     const uint32_t nd = s->nd;
-    if (nd && !rc) {
-        uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
-        if (!ids) rc = ws_error(WS_ENOMEM, "out of memory");
-        for (uint32_t i = 0; !rc && i < s->n; i++)
-            if (p->dense_rank[i] != NONE) ids[p->dense_rank[i]] = i;
-        for (uint32_t hi = 1; !rc && hi < nd; hi++)
-            for (uint32_t lo = 0; lo < hi && !rc; lo++) {
-                uint64_t a = b->dense[(size_t)hi * (hi - 1) / 2 + lo];
-                if (a) rc = ranker_add(&rk, pair_key(ids[lo], ids[hi]), a);
-            }
-        ws_free(ids);
+    size_t nslice = nd > 1 ? (tri_size(nd) + DCHUNK - 1) / DCHUNK : 0;
+    if (nslice > 16) nslice = 16;
+    size_t nitems = NPART + nslice;
+    int conc = threads < MERGES_AT_ONCE ? threads : MERGES_AT_ONCE;
+    fin_job f = {p, s, NULL, NULL, NULL, room / 8 / (size_t)conc, NULL, 0};
+    size_t pool = 0;
+    ranker *rk = ws_calloc(nitems, sizeof *rk);
+    uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
+    f.drow = ws_malloc((nslice + 2) * sizeof *f.drow);
+    f.pruns = ws_calloc(NPART, sizeof *f.pruns);
+    if (!rk || !ids || !f.drow || !f.pruns) rc = ws_error(WS_ENOMEM, "out of memory");
+    for (uint32_t i = 0; !rc && i < s->n; i++)
+        if (nd && p->dense_rank[i] != NONE) ids[p->dense_rank[i]] = i;
+    if (!rc && nslice) {
+        /* slice k ends at the first row where k + 1 slices' share of cells is reached */
+        size_t total = tri_size(nd);
+        uint32_t hi = 1;
+        f.drow[0] = 1;
+        for (size_t k = 1; k < nslice; k++) {
+            size_t want = total / nslice * k;
+            while (hi < nd && tri_size(hi + 1) <= want) hi++;
+            f.drow[k] = hi;
+        }
+        f.drow[nslice] = nd;
     }
-    ws_free(b->dense);
-    b->dense = NULL;
-    if (!rc && b->nruns)
-        rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine, room / 8,
-                             emit_count, &rk);
-    for (size_t i = 0; !rc && b->tab.slots && i < b->tab.cap; i++)
-        if (b->tab.slots[i].key != EMPTY) rc = ranker_add(&rk, b->tab.slots[i].key, b->tab.slots[i].val);
-    pmap_free(&b->tab);
-    if (p->stats) {
-        p->stats->pairs = rk.pairs;
-        p->stats->runs = b->nruns + rk.nruns;
-    }
-    writer w = {q, p, s, byrank, out, q->top ? q->top : UINT64_MAX, 0};
-    if (!rc) rc = write_header(p, out, 0, 0);
-    if (!rc && rk.heap) {
-        size_t n = rk.n;
-        radix_sort((uint8_t *)rk.buf, n, sizeof *rk.buf, 0, 16, orec_cmp);
-        for (size_t i = 0; i < n && !rc; i++) rc = emit_row(&w, &rk.buf[i]);
-    } else if (!rc) {
-        radix_sort((uint8_t *)rk.buf, rk.n, sizeof *rk.buf, 0, 16, orec_cmp);
-        if (rk.nruns) { /* the last buffer becomes a run too: one merge orders everything */
-            uint32_t run;
-            rc = p->spill->write(p->spill->ctx, rk.buf, rk.n, sizeof(orec), &run);
-            ws_free(rk.buf);
-            rk.buf = NULL;
-            if (!rc && rk.nruns == rk.caprun) {
-                uint32_t *rr = ws_realloc(rk.runs, (rk.caprun + 1) * sizeof *rr);
-                if (!rr) rc = ws_error(WS_ENOMEM, "out of memory");
-                else rk.runs = rr;
-            }
-            if (!rc) rk.runs[rk.nruns++] = run;
-            if (p->stats) p->stats->runs++;
-            if (!rc)
-                rc = p->spill->merge(p->spill->ctx, rk.runs, rk.nruns, sizeof(orec), orec_cmp, NULL, room / 4,
-                                     emit_row, &w);
-            if (rc == 1) rc = 0; /* stopped after --top rows */
-        } else {
-            for (size_t i = 0; i < rk.n && !rc; i++) rc = emit_row(&w, &rk.buf[i]);
-            if (rc == 1) rc = 0;
+    /* --top N: a bounded heap per item when their rows fit the room. */
+    int heap = q->top && (uint64_t)q->top * nitems <= sortcap;
+    for (size_t i = 0; !rc && i < nitems; i++) {
+        rk[i] = (ranker){.p = p, .s = s, .rank = rank, .heap = heap, .pool = &pool, .limit = sortcap};
+        if (heap) {
+            rk[i].cap = q->top;
+            if (!(rk[i].buf = ws_malloc(rk[i].cap * sizeof *rk[i].buf)))
+                rc = ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
         }
     }
-    ws_free(rk.buf);
-    ws_free(rk.runs);
+    f.rk = rk;
+    f.ids = ids;
+    if (!rc) rc = par_for(p, nitems, fin_item, &f);
+    ws_free(b->dense);
+    b->dense = NULL;
+    uint64_t pairs = 0, runs = 0;
+    size_t nout = 0;
+    for (size_t i = 0; rk && i < nitems; i++) {
+        pairs += rk[i].pairs;
+        runs += rk[i].nruns;
+        nout += rk[i].n;
+    }
+    for (size_t j = 0; f.pruns && j < NPART; j++) runs += f.pruns[j];
+    writer w = {q, p, s, byrank, out, q->top ? q->top : UINT64_MAX, 0};
+    if (!rc) rc = write_header(p, out, 0, 0);
+    if (!rc && heap) {
+        /* the best N of every item hold the best N overall */
+        orec *all = ws_malloc((nout + 1) * sizeof *all);
+        if (!all) rc = ws_error(WS_ENOMEM, "out of memory ordering co-occurrence pairs");
+        for (size_t i = 0, k = 0; !rc && i < nitems; i++) {
+            memcpy(all + k, rk[i].buf, rk[i].n * sizeof *all);
+            k += rk[i].n;
+        }
+        if (!rc) radix_sort((uint8_t *)all, nout, sizeof *all, 0, 16, orec_cmp);
+        for (size_t i = 0; i < nout && !rc; i++) rc = emit_row(&w, &all[i]);
+        if (rc == 1) rc = 0;
+        ws_free(all);
+    } else if (!rc && runs > 0 && !p->spill) {
+        rc = ws_error(WS_EINTERNAL, "cooc: runs without spill ops");
+    } else if (!rc) {
+        size_t nruns = 0;
+        for (size_t i = 0; i < nitems; i++) nruns += rk[i].nruns;
+        if (nruns) {
+            /* some rows are on disk: every buffer becomes a run too, one
+             * merge orders everything */
+            uint32_t *all = ws_malloc((nruns + nitems + 1) * sizeof *all);
+            size_t k = 0;
+            if (!all) rc = ws_error(WS_ENOMEM, "out of memory");
+            for (size_t i = 0; !rc && i < nitems; i++) {
+                if (rk[i].n) rc = ranker_run(&rk[i], rk[i].buf, rk[i].n);
+                if (!rc) runs += rk[i].n ? 1 : 0;
+                ws_free(rk[i].buf);
+                rk[i].buf = NULL;
+                for (size_t r = 0; !rc && r < rk[i].nruns; r++) all[k++] = rk[i].runs[r];
+            }
+            if (!rc)
+                rc = p->spill->merge(p->spill->ctx, all, k, sizeof(orec), orec_cmp, NULL, room / 4, emit_row, &w);
+            if (rc == 1) rc = 0; /* stopped after --top rows */
+            ws_free(all);
+        } else {
+            rc = merge_buffers(rk, nitems, &w);
+        }
+    }
+    if (p->stats) {
+        p->stats->pairs = pairs;
+        p->stats->runs = runs;
+    }
+    for (size_t i = 0; rk && i < nitems; i++) {
+        ws_free(rk[i].buf);
+        ws_free(rk[i].runs);
+    }
+    ws_free(rk);
+    ws_free(ids);
+    ws_free(f.drow);
+    ws_free(f.pruns);
     return rc;
 }
 
@@ -1157,53 +1412,61 @@ int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t 
             }
         ws_free(ids);
     }
-    /* From here on the pairs live in the hash table alone. */
+    /* From here on the pairs live in the hash tables alone. */
     ws_free(b->dense);
     b->dense = NULL;
     s->nd = 0;
-    if (!rc && b->nruns) {
-        if (b->tab.used) rc = table_spill(p, b);
-        take_ctx t = {fn, arg};
-        if (!rc) rc = p->spill->merge(p->spill->ctx, b->runs, b->nruns, sizeof(pslot), key_cmp, key_combine,
-                                      p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
-        b->nruns = 0;
+    take_ctx t = {fn, arg};
+    for (int j = 0; !rc && j < NPART; j++) {
+        cpart *c = &b->part[j];
+        if (c->nruns) {
+            if (c->tab.used) rc = table_spill(p, c);
+            if (!rc) rc = p->spill->merge(p->spill->ctx, c->runs, c->nruns, sizeof(pslot), key_cmp, key_combine,
+                                          p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
+            c->nruns = 0;
+        }
+        for (size_t i = 0; !rc && c->tab.slots && i < c->tab.cap; i++)
+            if (c->tab.slots[i].key != EMPTY) rc = fn(arg, c->tab.slots[i].key, c->tab.slots[i].val);
+        if (c->tab.slots) pmap_t_clear(&c->tab);
     }
-    for (size_t i = 0; !rc && b->tab.slots && i < b->tab.cap; i++)
-        if (b->tab.slots[i].key != EMPTY) rc = fn(arg, b->tab.slots[i].key, b->tab.slots[i].val);
-    if (b->tab.slots) pmap_t_clear(&b->tab);
     return rc;
 }
 
-/* As take, but the state's pairs are first set apart (the table spilled
- * as a run, or moved aside without spill ops; the runs list and the
- * triangle detached), so fn may add pairs to the same state with
- * ws_cooc_pairs_put while the old ones stream out (the bounded exchange:
- * received pairs go into the emptied table, which spills within its share
- * as in one process). Dense pairs come first, then the merged runs in key
- * order, then (without spill ops) the set-apart table. */
+/* As take, but the state's pairs are first set apart (each partition's
+ * table spilled as a run, or moved aside without spill ops; the runs
+ * lists and the triangle detached), so fn may add pairs to the same state
+ * with ws_cooc_pairs_put while the old ones stream out (the bounded
+ * exchange: received pairs go into the emptied tables, which spill within
+ * their share as in one process). Dense pairs come first, then partition by
+ * partition the merged runs in key order, then (without spill ops) the
+ * set-apart tables. */
 int ws_cooc_pairs_stream(void *state, int (*fn)(void *arg, uint64_t key, uint64_t count), void *arg)
 {
     cooc_state *s = state;
     const ws_cooc_params *p = s->p;
     cooc_big *b = s->big;
     int rc = 0;
-    pmap old = {0};
-    if (b->tab.used) {
-        if (p->spill) {
-            rc = table_spill(p, b);
-        } else { /* no budget: the table moves aside, a small one takes its place */
-            old = b->tab;
-            memset(&b->tab, 0, sizeof b->tab);
-            b->tab.seed = ws_hmap_mix(old.seed + 0x9e3779b97f4a7c15ULL);
-            rc = table_alloc(b, 4096);
+    pmap *old = ws_calloc(NPART, sizeof *old);
+    cpart *runs = ws_calloc(NPART, sizeof *runs);
+    if (!old || !runs) rc = ws_error(WS_ENOMEM, "out of memory");
+    for (int j = 0; !rc && j < NPART; j++) {
+        cpart *c = &b->part[j];
+        if (c->tab.used) {
+            if (p->spill) {
+                rc = table_spill(p, c);
+            } else { /* no budget: the table moves aside, a small one takes its place */
+                old[j] = c->tab;
+                memset(&c->tab, 0, sizeof c->tab);
+                c->tab.seed = ws_hmap_mix(old[j].seed + 0x9e3779b97f4a7c15ULL);
+                rc = table_alloc(c, 64);
+            }
         }
+        runs[j].runs = c->runs, runs[j].nruns = c->nruns;
+        c->runs = NULL, c->nruns = c->caprun = 0;
     }
-    uint32_t *runs = b->runs;
-    size_t nruns = b->nruns;
-    b->runs = NULL, b->nruns = b->caprun = 0;
     uint64_t *dense = b->dense;
     uint32_t nd = s->nd;
-    b->dense = NULL, s->nd = 0; /* puts go to the hash table from here on */
+    b->dense = NULL, s->nd = 0; /* puts go to the hash tables from here on */
     if (!rc && nd && dense) {
         uint32_t *ids = ws_malloc(((size_t)nd + 1) * 4);
         if (!ids) rc = ws_error(WS_ENOMEM, "out of memory");
@@ -1217,22 +1480,27 @@ int ws_cooc_pairs_stream(void *state, int (*fn)(void *arg, uint64_t key, uint64_
         ws_free(ids);
     }
     ws_free(dense);
-    if (!rc && nruns) {
-        take_ctx t = {fn, arg};
-        rc = p->spill->merge(p->spill->ctx, runs, nruns, sizeof(pslot), key_cmp, key_combine,
-                             p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
+    take_ctx t = {fn, arg};
+    for (int j = 0; !rc && j < NPART; j++)
+        if (runs[j].nruns)
+            rc = p->spill->merge(p->spill->ctx, runs[j].runs, runs[j].nruns, sizeof(pslot), key_cmp, key_combine,
+                                 p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
+    for (int j = 0; !rc && old && j < NPART; j++)
+        for (size_t i = 0; !rc && old[j].slots && i < old[j].cap; i++)
+            if (old[j].slots[i].key != EMPTY) rc = fn(arg, old[j].slots[i].key, old[j].slots[i].val);
+    for (int j = 0; j < NPART; j++) {
+        if (old) pmap_free(&old[j]);
+        if (runs) ws_free(runs[j].runs);
     }
+    ws_free(old);
     ws_free(runs);
-    for (size_t i = 0; !rc && old.slots && i < old.cap; i++)
-        if (old.slots[i].key != EMPTY) rc = fn(arg, old.slots[i].key, old.slots[i].val);
-    if (old.slots) pmap_free(&old);
     return rc;
 }
 
 int ws_cooc_pairs_put(void *state, uint64_t key, uint64_t count)
 {
     cooc_state *s = state;
-    return table_add(s->p, s->big, key, count);
+    return pair_add(s->p, s->big, key, count);
 }
 
 static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)

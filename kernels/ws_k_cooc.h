@@ -94,6 +94,9 @@ typedef struct ws_cooc_params {
     const uint32_t *dense_rank;
     uint32_t ndense;
     const ws_cooc_spill_ops *spill; /* NULL: never spill (budget ignored for tables) */
+    /* All pairs: the plan whose parallel_for merges and ranks the pair
+     * table's partitions on `threads` threads; NULL: one at a time. */
+    const ws_plan *plan;
     int none;                       /* --term given but none occurs: nothing to count, header only */
     uint32_t ntargets_given;        /* --term options given (for the header when none occurs) */
     ws_cooc_stats *stats;           /* may be NULL */

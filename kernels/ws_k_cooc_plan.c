@@ -205,6 +205,7 @@ int ws_cooc_prepare(const ws_plan *plan, const ws_params *prm, ws_query *q, void
     }
     p->budget = kbudget;
     p->threads = threads;
+    p->plan = plan;
     p->stats = &e->stats;
     if (!nterms) {
         /* Dense terms: the most frequent by the dictionaries' collection

@@ -46,11 +46,17 @@
  * summed from the bigram table in finish: the scan loop counts nothing
  * more than the bigrams.
  *
- * The scan loop. Each thread counts into an open-addressing table keyed by
+ * The scan loop. Each thread counts into open-addressing tables keyed by
  * the packed normalised ids (3 x 32 bits) with 64-bit count and df and a
- * row stamp for df; the table starts small and doubles, so memory follows
- * the distinct n-grams that occur. Merging adds the tables in thread
- * order; floating point is computed only in finish.
+ * row stamp for df; the tables start small and double, so memory follows
+ * the distinct n-grams that occur. The table is split into NPART
+ * partitions by the top bits of the n-gram's hash (not by thread), so that
+ * merging two states and ranking in finish run partition by partition on
+ * the plan's threads; each partition keeps its best rows and the sorted
+ * partitions are merged at the end (a serial merge and ranking capped two
+ * threads well below 2x). Merging adds counts, so where an n-gram is
+ * counted never changes a total; floating point is computed only in
+ * finish.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -73,10 +79,17 @@ typedef struct ng_slot {
     uint64_t df;
 } ng_slot;
 
-static inline uint64_t ng_hash(ng_key k, uint64_t seed)
+#define NPART 64
+
+/* The n-gram's hash without a seed: its top bits pick the partition, and
+ * each partition's table mixes it once more with its own seed. */
+static inline uint64_t ng_base(ng_key k)
 {
-    return ws_hmap_mix(((uint64_t)k.id[0] << 32 | k.id[1]) ^ ((uint64_t)k.id[2] * 0x9E3779B97F4A7C15ULL) ^ seed);
+    return ws_hmap_mix(((uint64_t)k.id[0] << 32 | k.id[1]) ^ ((uint64_t)k.id[2] * 0x9E3779B97F4A7C15ULL));
 }
+static inline uint32_t ng_part(uint64_t base) { return (uint32_t)(base >> 58); }
+static inline uint64_t ng_hash_b(uint64_t base, uint64_t seed) { return ws_hmap_mix1(base ^ seed); }
+static inline uint64_t ng_hash(ng_key k, uint64_t seed) { return ng_hash_b(ng_base(k), seed); }
 #define NG_MATCH(s, k) ((s)->key.id[0] == (k).id[0] && (s)->key.id[1] == (k).id[1] && (s)->key.id[2] == (k).id[2])
 #define NG_ISEMPTY(s) ((s)->count == 0)
 #define NG_SETKEY(s, k) ((s)->key = (k))
@@ -94,7 +107,7 @@ static inline ng_key ng_key3(uint32_t a, uint32_t b, uint32_t c)
 typedef struct ng_pend {
     ng_key key;
     uint32_t row;
-    uint64_t hash;
+    uint64_t hash; /* ng_base */
 } ng_pend;
 
 #define PEND 4096     /* n-grams buffered before they are counted */
@@ -103,7 +116,8 @@ typedef struct ng_pend {
 typedef struct ng_state {
     uint32_t n;
     int phrases;
-    ng_map map;
+    const ws_ngrams_params *pr;
+    ng_map map[NPART]; /* seeded per table (see ng_init) */
     uint32_t row;      /* row stamp for df */
     uint32_t nterms;   /* normalised vocabulary */
     uint64_t npos;     /* n-gram positions counted */
@@ -115,7 +129,7 @@ static void ng_free(void *p)
 {
     ng_state *s = p;
     if (!s) return;
-    ng_map_free(&s->map);
+    for (int j = 0; j < NPART; j++) ng_map_free(&s->map[j]);
     ws_free(s->pend);
     ws_free(s);
 }
@@ -132,13 +146,15 @@ static void *ng_init(const ws_query *q)
     s->n = pr->n;
     s->phrases = pr->phrases;
     s->nterms = q->norm->terms.nterms;
+    s->pr = pr;
     /* Each state's table has its own seed (as cooc's pair table): ng_merge
      * re-inserts one table's entries in slot order into another, and with
      * one hash for all they pile up into long probe runs (measured: 200k
      * stories, -j 2 spent over 15 minutes in the merge). The seed changes
      * where entries sit, never what is counted or printed. */
-    int bad = ng_map_init(&s->map, 1024, ws_hmap_mix((uint64_t)(uintptr_t)s + 0x9e3779b97f4a7c15ULL)) != 0 ||
-              !(s->pend = ws_malloc(PEND * sizeof *s->pend));
+    int bad = !(s->pend = ws_malloc(PEND * sizeof *s->pend));
+    for (int j = 0; !bad && j < NPART; j++)
+        bad = ng_map_init(&s->map[j], 64, ws_hmap_mix((uint64_t)(uintptr_t)s + 0x9e3779b97f4a7c15ULL * (uint64_t)(j + 1))) != 0;
     if (bad) {
         ng_free(s);
         return NULL;
@@ -152,14 +168,17 @@ static void *ng_init(const ws_query *q)
  * counted, which keeps several misses in flight instead of one. */
 static int flush(ng_state *s)
 {
-    ng_map *m = &s->map;
     const ng_pend *pd = s->pend;
     const size_t np = s->npend;
     s->npend = 0;
     for (size_t i = 0; i < np; i++) {
-        if (i + PREFETCH < np) ng_map_prefetch(m, pd[i + PREFETCH].hash);
-        ng_slot *sl = ng_map_get_h(m, pd[i].key, pd[i].hash, NULL);
-        if (!sl) return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct so far)", m->used);
+        if (i + PREFETCH < np) {
+            const ng_map *f = &s->map[ng_part(pd[i + PREFETCH].hash)];
+            ng_map_prefetch(f, ng_hash_b(pd[i + PREFETCH].hash, f->seed));
+        }
+        ng_map *m = &s->map[ng_part(pd[i].hash)];
+        ng_slot *sl = ng_map_get_h(m, pd[i].key, ng_hash_b(pd[i].hash, m->seed), NULL);
+        if (!sl) return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
         sl->count++;
         sl->df += sl->stamp != pd[i].row;
         sl->stamp = pd[i].row;
@@ -173,7 +192,7 @@ static inline int add_gram(ng_state *s, uint32_t a, uint32_t b, uint32_t c, uint
     ng_pend *p = &s->pend[s->npend++];
     p->key = ng_key3(a, b, c);
     p->row = row;
-    p->hash = ng_map_hash(&s->map, p->key);
+    p->hash = ng_base(p->key);
     return s->npend == PEND ? flush(s) : 0;
 }
 
@@ -186,7 +205,8 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     /* Stamps would wrap: forget them (df counts are kept, only "seen in
      * this row" is reset, and no row is open between blocks). */
     if ((uint64_t)s->row + b->nrows >= UINT32_MAX) {
-        for (size_t i = 0; i < s->map.cap; i++) s->map.slots[i].stamp = 0;
+        for (int j = 0; j < NPART; j++)
+            for (size_t i = 0; i < s->map[j].cap; i++) s->map[j].slots[i].stamp = 0;
         s->row = 0;
     }
     for (uint32_t r = 0; r < b->nrows; r++) {
@@ -232,35 +252,64 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     return flush(s);
 }
 
-static int ng_merge(void *into, const void *from, const ws_query *q)
+/* Run fn over [0, n) on the plan's threads, or in order on this one
+ * (no plan: unit tests). */
+static int par_for(const ws_ngrams_params *pr, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
 {
-    (void)q;
-    ng_state *a = into;
-    const ng_state *b = from;
-    ng_map *m = &a->map;
+    if (pr->plan && pr->plan->parallel_for && pr->plan->threads > 1)
+        return pr->plan->parallel_for(pr->plan->ctx, n, fn, arg);
+    for (size_t i = 0; i < n; i++) {
+        int rc = fn(arg, i, 0);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+typedef struct merge_job {
+    ng_state *a;
+    const ng_state *b;
+} merge_job;
+
+/* Partition j of `from` into partition j of `into`. */
+static int merge_part(void *arg, size_t j, int thread)
+{
+    (void)thread;
+    const merge_job *mj = arg;
+    ng_map *m = &mj->a->map[j];
+    const ng_map *f = &mj->b->map[j];
     /* Slots of `from` in batches, hashed first so that the target slots can
      * be prefetched as in flush(). */
     size_t idx[PEND];
     uint64_t h[PEND];
-    for (size_t i = 0; i < b->map.cap;) {
+    for (size_t i = 0; i < f->cap;) {
         size_t k = 0;
-        for (; i < b->map.cap && k < PEND; i++) {
-            const ng_slot *sl = &b->map.slots[i];
+        for (; i < f->cap && k < PEND; i++) {
+            const ng_slot *sl = &f->slots[i];
             if (!sl->count) continue;
             idx[k] = i;
             h[k++] = ng_map_hash(m, sl->key);
         }
-        for (size_t j = 0; j < k; j++) {
-            if (j + PREFETCH < k) ng_map_prefetch(m, h[j + PREFETCH]);
-            const ng_slot *sl = &b->map.slots[idx[j]];
-            ng_slot *d = ng_map_get_h(m, sl->key, h[j], NULL);
+        for (size_t j2 = 0; j2 < k; j2++) {
+            if (j2 + PREFETCH < k) ng_map_prefetch(m, h[j2 + PREFETCH]);
+            const ng_slot *sl = &f->slots[idx[j2]];
+            ng_slot *d = ng_map_get_h(m, sl->key, h[j2], NULL);
             if (!d) return ws_error(WS_ENOMEM, "out of memory merging n-gram tables");
             d->count += sl->count;
             d->df += sl->df;
         }
     }
-    a->npos += b->npos;
     return 0;
+}
+
+static int ng_merge(void *into, const void *from, const ws_query *q)
+{
+    (void)q;
+    ng_state *a = into;
+    const ng_state *b = from;
+    merge_job mj = {a, b};
+    int rc = par_for(a->pr, NPART, merge_part, &mj);
+    a->npos += b->npos;
+    return rc;
 }
 
 /* ---- across processes: npos, then every counted n-gram as varints ---- */
@@ -270,14 +319,15 @@ static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
     const ng_state *s = p;
     if (ws_buf_reserve(out, WS_VARINT_MAX)) return WS_ENOMEM;
     ws_buf_put_varint(out, s->npos);
-    for (size_t i = 0; i < s->map.cap; i++) {
-        const ng_slot *sl = &s->map.slots[i];
-        if (!sl->count) continue;
-        if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
-        for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->key.id[k]);
-        ws_buf_put_varint(out, sl->count);
-        ws_buf_put_varint(out, sl->df);
-    }
+    for (int j = 0; j < NPART; j++)
+        for (size_t i = 0; i < s->map[j].cap; i++) {
+            const ng_slot *sl = &s->map[j].slots[i];
+            if (!sl->count) continue;
+            if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
+            for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->key.id[k]);
+            ws_buf_put_varint(out, sl->count);
+            ws_buf_put_varint(out, sl->df);
+        }
     return 0;
 }
 
@@ -295,7 +345,10 @@ static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
             ws_varint_get(&at, end, &count) || ws_varint_get(&at, end, &df) || !count)
             goto bad;
         if (id[0] > UINT32_MAX || id[1] > UINT32_MAX || id[2] > UINT32_MAX) goto bad;
-        ng_slot *d = ng_map_get(&s->map, ng_key3((uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]), NULL);
+        ng_key k = ng_key3((uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]);
+        uint64_t h0 = ng_base(k);
+        ng_map *m = &s->map[ng_part(h0)];
+        ng_slot *d = ng_map_get_h(m, k, ng_hash_b(h0, m->seed), NULL);
         if (!d) return ws_error(WS_ENOMEM, "out of memory unpacking an n-gram table");
         d->count += count;
         d->df += df;
@@ -374,65 +427,121 @@ static uint32_t *term_positions(const ws_norm *nm)
  * order (ws_topk.h). */
 WS_TOPK_DEFINE(ng_top, ng_item, ng_rank, after)
 
-static int ng_finish(void *p, const ws_query *q, ws_table *out)
+typedef struct fin_job {
+    ng_state *s;
+    uint64_t min_count;
+    uint32_t top;
+    uint64_t **left, **right; /* phrases: per thread, then summed into [0] */
+    ng_item *items;           /* partition j's rows at off[j], cnt[j] of them */
+    size_t *off, *cnt;
+    ng_rank k;
+} fin_job;
+
+static int marg_part(void *arg, size_t j, int thread)
 {
-    ng_state *s = p;
-    const ws_ngrams_params *pr = q->ext;
-    const uint64_t min_count = pr->min_count ? pr->min_count : 1;
-    /* Phrases: the marginals over bigram positions, left[x] = positions
-     * starting with x, right[y] = positions ending with y (before
-     * --min-count, like N). */
-    uint64_t *left = NULL, *right = NULL;
-    if (s->phrases) {
-        left = ws_calloc((size_t)s->nterms + 1, sizeof *left);
-        right = ws_calloc((size_t)s->nterms + 1, sizeof *right);
-        if (!left || !right) {
-            ws_free(left);
-            ws_free(right);
-            return ws_error(WS_ENOMEM, "out of memory for the phrase marginals of %u terms", s->nterms);
-        }
-        for (size_t i = 0; i < s->map.cap; i++) {
-            const ng_slot *sl = &s->map.slots[i];
-            left[sl->key.id[0]] += sl->count; /* empty slots add 0 */
-            right[sl->key.id[1]] += sl->count;
-        }
+    fin_job *f = arg;
+    const ng_map *m = &f->s->map[j];
+    uint64_t *left = f->left[thread], *right = f->right[thread];
+    for (size_t i = 0; i < m->cap; i++) {
+        const ng_slot *sl = &m->slots[i];
+        left[sl->key.id[0]] += sl->count; /* empty slots add 0 */
+        right[sl->key.id[1]] += sl->count;
     }
-    ng_item *items = ws_malloc((s->map.used + 1) * sizeof *items);
-    if (!items) {
-        ws_free(left);
-        ws_free(right);
-        return ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", s->map.used);
-    }
+    return 0;
+}
+
+/* Partition j's rows, its best `top` first in rank order. */
+static int rank_part(void *arg, size_t j, int thread)
+{
+    (void)thread;
+    fin_job *f = arg;
+    const ng_state *s = f->s;
+    const ng_map *m = &s->map[j];
+    ng_item *items = f->items + f->off[j];
     size_t n = 0;
-    for (size_t i = 0; i < s->map.cap; i++) {
-        const ng_slot *sl = &s->map.slots[i];
-        if (sl->count < min_count) continue; /* empty slots too */
+    for (size_t i = 0; i < m->cap; i++) {
+        const ng_slot *sl = &m->slots[i];
+        if (sl->count < f->min_count) continue; /* empty slots too */
         ng_item *it = &items[n++];
         memcpy(it->id, sl->key.id, sizeof it->id);
         it->count = sl->count;
         it->df = sl->df;
-        it->score = s->phrases ? ws_ngrams_npmi(sl->count, left[sl->key.id[0]], right[sl->key.id[1]], s->npos) : 0;
+        it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][sl->key.id[0]], f->right[0][sl->key.id[1]], s->npos)
+                               : 0;
     }
-    ws_free(left);
-    ws_free(right);
-    uint32_t *pos = term_positions(q->norm);
-    if (!pos) {
-        ws_free(items);
-        return ws_error(WS_ENOMEM, "out of memory ordering %u terms", q->norm->terms.nterms);
+    f->cnt[j] = ng_top_select(&f->k, items, n, f->top);
+    return 0;
+}
+
+static int ng_finish(void *p, const ws_query *q, ws_table *out)
+{
+    ng_state *s = p;
+    const ws_ngrams_params *pr = q->ext;
+    int nt = pr->plan && pr->plan->parallel_for && pr->plan->threads > 1 ? pr->plan->threads : 1;
+    fin_job f = {s, pr->min_count ? pr->min_count : 1, q->top, NULL, NULL, NULL, NULL, NULL, {NULL, s->n, s->phrases}};
+    size_t total = 0;
+    for (int j = 0; j < NPART; j++) total += s->map[j].used;
+    f.left = ws_calloc((size_t)nt, sizeof *f.left);
+    f.right = ws_calloc((size_t)nt, sizeof *f.right);
+    f.items = ws_malloc((total + 1) * sizeof *f.items);
+    f.off = ws_calloc(NPART + 1, sizeof *f.off);
+    f.cnt = ws_calloc(NPART + 1, sizeof *f.cnt);
+    int rc = f.left && f.right && f.items && f.off && f.cnt ? 0 : ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", total);
+    for (int j = 1; !rc && j <= NPART; j++) f.off[j] = f.off[j - 1] + s->map[j - 1].used;
+    /* Phrases: the marginals over bigram positions, left[x] = positions
+     * starting with x, right[y] = positions ending with y (before
+     * --min-count, like N); one pair of arrays per thread, summed. */
+    if (!rc && s->phrases) {
+        for (int t = 0; t < nt && !rc; t++)
+            if (!(f.left[t] = ws_calloc((size_t)s->nterms + 1, sizeof **f.left)) ||
+                !(f.right[t] = ws_calloc((size_t)s->nterms + 1, sizeof **f.right)))
+                rc = ws_error(WS_ENOMEM, "out of memory for the phrase marginals of %u terms", s->nterms);
+        if (!rc) rc = par_for(pr, NPART, marg_part, &f);
+        for (int t = 1; !rc && t < nt; t++)
+            for (size_t i = 0; i <= s->nterms; i++) {
+                f.left[0][i] += f.left[t][i];
+                f.right[0][i] += f.right[t][i];
+            }
     }
-    ng_rank k = {pos, s->n, s->phrases};
-    size_t m = ng_top_select(&k, items, n, q->top);
-    ws_free(pos);
-    int rc = ws_table_add_col(out, s->phrases ? "phrase" : "ngram", WS_TYPE_TEXT);
+    uint32_t *pos = rc ? NULL : term_positions(q->norm);
+    if (!rc && !pos) rc = ws_error(WS_ENOMEM, "out of memory ordering %u terms", q->norm->terms.nterms);
+    f.k.pos = pos;
+    if (!rc) rc = par_for(pr, NPART, rank_part, &f);
+    for (int t = 0; t < nt && f.left; t++) ws_free(f.left[t]);
+    for (int t = 0; t < nt && f.right; t++) ws_free(f.right[t]);
+    ws_free(f.left);
+    ws_free(f.right);
+    if (!rc) rc = ws_table_add_col(out, s->phrases ? "phrase" : "ngram", WS_TYPE_TEXT);
     rc = rc ? rc : ws_table_add_col(out, "count", WS_TYPE_INT64);
     rc = rc ? rc : ws_table_add_col(out, "df", WS_TYPE_INT64);
     if (!rc && s->phrases) rc = ws_table_add_col(out, "npmi", WS_TYPE_DOUBLE);
+    /* The partitions' sorted rows merged: a heap of partitions by their
+     * next row (ranks are a total order: ties cannot occur). */
+    size_t heap[NPART], nh = 0, at[NPART];
+    for (int j = 0; j < NPART; j++) {
+        at[j] = f.off ? f.off[j] : 0;
+        if (!rc && f.cnt[j]) heap[nh++] = (size_t)j;
+    }
+#define NG_HEAD(x) (&f.items[at[heap[x]]])
+#define NG_SIFT(i0)                                                                                                    \
+    for (size_t k_ = (i0);;) {                                                                                         \
+        size_t l_ = 2 * k_ + 1, m_ = k_;                                                                               \
+        if (l_ < nh && after(&f.k, NG_HEAD(m_), NG_HEAD(l_))) m_ = l_;                                                 \
+        if (l_ + 1 < nh && after(&f.k, NG_HEAD(m_), NG_HEAD(l_ + 1))) m_ = l_ + 1;                                     \
+        if (m_ == k_) break;                                                                                           \
+        size_t t_ = heap[k_];                                                                                          \
+        heap[k_] = heap[m_];                                                                                           \
+        heap[m_] = t_;                                                                                                 \
+        k_ = m_;                                                                                                       \
+    }
+    for (size_t i = nh / 2; i-- > 0;) NG_SIFT(i)
     ws_buf gram = {0};
-    for (size_t i = 0; i < m && !rc; i++) {
+    for (uint64_t row = 0; !rc && nh && (!q->top || row < q->top); row++) {
+        const ng_item *it = NG_HEAD(0);
         gram.n = 0;
         ws_str prev = ws_str_make("", 0);
         for (uint32_t j = 0; j < s->n && !rc; j++) {
-            ws_str t = ws_norm_term(q->norm, items[i].id[j]);
+            ws_str t = ws_norm_term(q->norm, it->id[j]);
             /* words of Chinese, Japanese, Thai... join without a space in a
              * store split into words (经济发展); a store split per character
              * keeps the space its n-grams always had (首 都) */
@@ -443,12 +552,20 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
             if (!rc) rc = ws_buf_append(&gram, t.p, t.n);
         }
         rc = rc ? rc : ws_table_text(out, ws_str_make((const char *)gram.p, gram.n));
-        rc = rc ? rc : ws_table_int(out, (int64_t)items[i].count);
-        rc = rc ? rc : ws_table_int(out, (int64_t)items[i].df);
-        if (s->phrases && !rc) rc = ws_table_double(out, items[i].score);
+        rc = rc ? rc : ws_table_int(out, (int64_t)it->count);
+        rc = rc ? rc : ws_table_int(out, (int64_t)it->df);
+        if (s->phrases && !rc) rc = ws_table_double(out, it->score);
+        size_t j = heap[0];
+        if (++at[j] == f.off[j] + f.cnt[j]) heap[0] = heap[--nh];
+        NG_SIFT(0)
     }
+#undef NG_SIFT
+#undef NG_HEAD
     ws_buf_free(&gram);
-    ws_free(items);
+    ws_free(pos);
+    ws_free(f.items);
+    ws_free(f.off);
+    ws_free(f.cnt);
     return rc;
 }
 
@@ -466,9 +583,9 @@ static const ws_param_info ng_params[] = {
 
 static int ng_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
 {
-    (void)plan;
     ws_ngrams_params *pr = ws_calloc(1, sizeof *pr);
     if (!(*ext = pr)) return ws_error(WS_ENOMEM, "out of memory");
+    pr->plan = plan;
     pr->n = (uint32_t)ws_params_int(p, "n");
     pr->phrases = (int)ws_params_int(p, "phrases");
     if (pr->phrases && pr->n != 2)

@@ -16,6 +16,9 @@ typedef struct ws_ngrams_params {
     uint32_t n;          /* 2 or 3 (1 is accepted too: plain unigrams) */
     int phrases;         /* score bigrams by NPMI (n must be 2) */
     uint64_t min_count;  /* only n-grams occurring at least this often (>= 1) */
+    /* The plan whose parallel_for merges and ranks the table's partitions
+     * (set by prepare); NULL: one partition at a time. */
+    const ws_plan *plan;
 } ws_ngrams_params;
 
 /* The NPMI of a bigram xy from its counts, as the kernel computes it, over

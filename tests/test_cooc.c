@@ -17,6 +17,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,11 @@ static uint32_t term_id(const char *w)
     return id;
 }
 
+/* The plan a run hands the kernel (NULL: none, partitions one at a time)
+ * and its --top (0: every row); set by the tests that need them. */
+static const ws_plan *g_plan;
+static uint32_t g_top;
+
 /* Run cooc; budget 0: in memory; else spill through a folder under dir. */
 static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, size_t budget, uint32_t ndense,
                       int threads, ws_cooc_stats *stats)
@@ -178,6 +184,7 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     p.min_count = 1;
     p.threads = threads;
     p.budget = budget;
+    p.plan = g_plan;
     ws_termspec spec;
     memset(&spec, 0, sizeof spec);
     if (target) {
@@ -210,6 +217,7 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     memset(&q, 0, sizeof q);
     q.norm = &norm;
     q.ext = &p;
+    q.top = g_top;
     ws_scan_opts o;
     memset(&o, 0, sizeof o);
     ws_filter_init(&o.filter);
@@ -258,6 +266,97 @@ static void check_context(ws_cooc_context ctx, uint32_t window)
 }
 
 Test(cooc, doc_context) { check_context(WS_COOC_DOC, 0); }
+
+/* ---- the partitioned table on the plan's threads ----
+ * Without a plan the kernel merges and ranks its partitions one after the
+ * other; with one they run on the plan's threads (OpenMP here, as the
+ * engine's), or in reverse order (so nothing can depend on which partition
+ * comes first). Either way the output must be the model's: the pairs of
+ * the unpartitioned count, in memory, with a dense part, spilled (runs per
+ * partition, and the output sort spilled too), whole or cut at --top. */
+
+typedef struct tplan {
+    int reverse;
+    int threads;
+} tplan;
+
+static int test_pfor(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
+{
+    const tplan *t = ctx;
+    int bad = 0;
+    if (t->reverse) {
+        for (size_t j = n; j-- > 0 && !bad;) bad = fn(arg, j, (int)(j % (size_t)t->threads));
+        return bad;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
+    for (size_t i = 0; i < n; i++) {
+        int r = fn(arg, i, omp_get_thread_num());
+        if (r) {
+#pragma omp critical(test_pfor)
+            bad = r;
+        }
+    }
+    return bad;
+}
+
+/* The first rows + 1 lines of csv (header and rows). */
+static char *head_lines(const char *csv, uint32_t rows)
+{
+    const char *e = csv;
+    for (uint32_t i = 0; i <= rows && *e; i++) e = strchr(e, '\n') + 1;
+    char *h = strndup(csv, (size_t)(e - csv));
+    cr_assert(h);
+    return h;
+}
+
+static void check_partitions(ws_cooc_context ctx, uint32_t window)
+{
+    model_count(ctx, (int)window);
+    char *want = model_csv(ctx, -1, 1);
+    static const tplan cfg[] = {{0, 2}, {0, 3}, {1, 2}}; /* OpenMP on 2 and 3 threads; reverse order */
+    for (int c = 0; c < 3; c++) {
+            const int rev = cfg[c].reverse, th = cfg[c].threads;
+            tplan tp = cfg[c];
+            ws_plan plan;
+            memset(&plan, 0, sizeof plan);
+            plan.threads = th;
+            plan.ctx = &tp;
+            plan.parallel_for = test_pfor;
+            g_plan = &plan;
+            char *got = run_cooc(ctx, window, NULL, 0, 0, th, NULL);
+            cr_assert_str_eq(got, want, "partitions in memory, context %d, %d threads, reverse %d", ctx, th, rev);
+            free(got);
+            got = run_cooc(ctx, window, NULL, 0, 20, th, NULL);
+            cr_assert_str_eq(got, want, "partitions with a dense part, context %d, %d threads, reverse %d", ctx, th, rev);
+            free(got);
+            ws_cooc_stats stats;
+            got = run_cooc(ctx, window, NULL, 48 << 10, 10, th, &stats);
+            cr_assert_str_eq(got, want, "partitions spilled, context %d, %d threads, reverse %d", ctx, th, rev);
+            cr_assert_gt(stats.runs, (uint64_t)64, "expected runs of many partitions, got %llu",
+                         (unsigned long long)stats.runs);
+            free(got);
+            /* --top: a heap per partition (10 rows), or the sort buffers cut
+             * after 2000 rows (more than the heaps' room under 48 KiB) */
+            static const uint32_t tops[] = {10, 2000};
+            for (int k = 0; k < 2; k++) {
+                g_top = tops[k];
+                char *w = head_lines(want, g_top);
+                got = run_cooc(ctx, window, NULL, 0, 0, th, NULL);
+                cr_assert_str_eq(got, w, "--top %u in memory, context %d, %d threads", g_top, ctx, th);
+                free(got);
+                got = run_cooc(ctx, window, NULL, 48 << 10, 10, th, NULL);
+                cr_assert_str_eq(got, w, "--top %u spilled, context %d, %d threads", g_top, ctx, th);
+                free(got);
+                free(w);
+            }
+            g_top = 0;
+            g_plan = NULL;
+        }
+    free(want);
+}
+
+Test(cooc, partitions_window_2) { check_partitions(WS_COOC_WINDOW, 2); }
+Test(cooc, partitions_doc) { check_partitions(WS_COOC_DOC, 0); }
 Test(cooc, sentence_context) { check_context(WS_COOC_SENTENCE, 0); }
 Test(cooc, window_1) { check_context(WS_COOC_WINDOW, 1); }
 Test(cooc, window_2) { check_context(WS_COOC_WINDOW, 2); }

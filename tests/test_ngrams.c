@@ -12,6 +12,7 @@
  * --min-count. NPMI is checked against closed forms.
  */
 #include <criterion/criterion.h>
+#include <omp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,7 @@ static void check(int n, int stop, uint32_t top, uint32_t min_count)
     model_count(n, stop);
     char *want = model_csv(n, top, min_count);
     cr_assert_gt(strlen(want), top && top < 50 ? 100 : 1000, "the model found too few n-grams to be a test");
-    ws_ngrams_params pr = {(uint32_t)n, 0, min_count};
+    ws_ngrams_params pr = {(uint32_t)n, 0, min_count, NULL};
     for (int t = 1; t <= 3; t++) {
         char *got = run_kernel(&pr, stop, top, t);
         cr_assert_str_eq(got, want, "n=%d stop=%d top=%u min_count=%u threads=%d", n, stop, top, min_count, t);
@@ -154,6 +155,64 @@ static void check(int n, int stop, uint32_t top, uint32_t min_count)
 }
 
 Test(ngrams, bigrams_all) { check(2, 0, 0, 1); }
+
+/* ---- the partitioned table on the plan's threads ----
+ * Without a plan the kernel merges and ranks its partitions one after the
+ * other; with one they run on the plan's threads (OpenMP, as the engine's)
+ * or in reverse order. The rows must be the model's (the unpartitioned
+ * count) either way, whole, cut at --top, and as phrases. */
+
+typedef struct tplan {
+    int reverse;
+} tplan;
+
+static int test_pfor(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
+{
+    const tplan *t = ctx;
+    int bad = 0;
+    if (t->reverse) {
+        for (size_t j = n; j-- > 0 && !bad;) bad = fn(arg, j, (int)(j % 3));
+        return bad;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(3)
+    for (size_t i = 0; i < n; i++) {
+        int r = fn(arg, i, omp_get_thread_num());
+        if (r) {
+#pragma omp critical(test_pfor)
+            bad = r;
+        }
+    }
+    return bad;
+}
+
+Test(ngrams, partitions_on_threads)
+{
+    for (int rev = 0; rev <= 1; rev++) {
+        tplan tp = {rev};
+        ws_plan plan;
+        memset(&plan, 0, sizeof plan);
+        plan.threads = 3;
+        plan.ctx = &tp;
+        plan.parallel_for = test_pfor;
+        static const struct { int n, stop; uint32_t top, min_count; } cases[] = {{2, 0, 0, 1}, {3, 1, 20, 2}, {2, 0, 7, 3}};
+        for (int c = 0; c < 3; c++) {
+            model_count(cases[c].n, cases[c].stop);
+            char *want = model_csv(cases[c].n, cases[c].top, cases[c].min_count);
+            ws_ngrams_params pr = {(uint32_t)cases[c].n, 0, cases[c].min_count, &plan};
+            char *got = run_kernel(&pr, cases[c].stop, cases[c].top, 3);
+            cr_assert_str_eq(got, want, "n=%d top=%u threads=3 reverse=%d", cases[c].n, cases[c].top, rev);
+            free(got);
+            free(want);
+        }
+        /* phrases: the same rows as without a plan */
+        ws_ngrams_params serial = {2, 1, 3, NULL}, par = {2, 1, 3, &plan};
+        char *a = run_kernel(&serial, 0, 0, 1), *b = run_kernel(&par, 0, 0, 3);
+        cr_assert_gt(strlen(a), 1000);
+        cr_assert_str_eq(b, a, "phrases on the plan's threads, reverse=%d", rev);
+        free(a);
+        free(b);
+    }
+}
 Test(ngrams, bigrams_stopwords_break) { check(2, 1, 0, 1); }
 Test(ngrams, trigrams_all) { check(3, 0, 0, 1); }
 Test(ngrams, trigrams_stopwords_top_min_count) { check(3, 1, 20, 2); }
@@ -199,7 +258,7 @@ Test(ngrams, phrases_match_counts)
 {
     /* The phrases table has the bigram table's rows (count >= min_count)
      * and each npmi is the closed form of its counts. */
-    ws_ngrams_params pr = {2, 1, 3};
+    ws_ngrams_params pr = {2, 1, 3, NULL};
     char *got = run_kernel(&pr, 0, 0, 2);
     model_count(2, 0);
     /* marginals over the model's bigram positions */
