@@ -97,6 +97,10 @@ typedef struct ws_cooc_params {
     /* All pairs: the plan whose parallel_for merges and ranks the pair
      * table's partitions on `threads` threads; NULL: one at a time. */
     const ws_plan *plan;
+    /* All pairs: the least bytes of budget that make a partition of the
+     * pair table (0: 4 MiB; ws_k_cooc.c, NPART); tests lower it to split
+     * small tables. */
+    size_t part_min;
     int none;                       /* --term given but none occurs: nothing to count, header only */
     uint32_t ntargets_given;        /* --term options given (for the header when none occurs) */
     ws_cooc_stats *stats;           /* may be NULL */

@@ -171,6 +171,7 @@ static uint32_t term_id(const char *w)
 /* The plan a run hands the kernel (NULL: none, partitions one at a time)
  * and its --top (0: every row); set by the tests that need them. */
 static const ws_plan *g_plan;
+static size_t g_part_min = 1;
 static uint32_t g_top;
 
 /* Run cooc; budget 0: in memory; else spill through a folder under dir. */
@@ -185,6 +186,7 @@ static char *run_cooc(ws_cooc_context ctx, uint32_t window, const char *target, 
     p.threads = threads;
     p.budget = budget;
     p.plan = g_plan;
+    p.part_min = g_plan ? g_part_min : 0; /* the partition tests: 64 partitions whatever the budget */
     ws_termspec spec;
     memset(&spec, 0, sizeof spec);
     if (target) {
@@ -334,6 +336,16 @@ static void check_partitions(ws_cooc_context ctx, uint32_t window)
             cr_assert_str_eq(got, want, "partitions spilled, context %d, %d threads, reverse %d", ctx, th, rev);
             cr_assert_gt(stats.runs, (uint64_t)64, "expected runs of many partitions, got %llu",
                          (unsigned long long)stats.runs);
+            free(got);
+            /* The default least partition size: under this budget one
+             * table per thread, so fewer and larger runs, the same rows. */
+            g_part_min = 0;
+            ws_cooc_stats one;
+            got = run_cooc(ctx, window, NULL, 48 << 10, 10, th, &one);
+            g_part_min = 1;
+            cr_assert_str_eq(got, want, "one partition spilled, context %d, %d threads, reverse %d", ctx, th, rev);
+            cr_assert_lt(one.runs, stats.runs, "one partition: %llu runs, 64 partitions: %llu",
+                         (unsigned long long)one.runs, (unsigned long long)stats.runs);
             free(got);
             /* --top: a heap per partition (10 rows), or the sort buffers cut
              * after 2000 rows (more than the heaps' room under 48 KiB) */
