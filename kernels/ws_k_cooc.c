@@ -400,18 +400,21 @@ static int key_cmp(const void *x, const void *y)
 
 static void key_combine(void *into, const void *from) { ((pslot *)into)->val += ((const pslot *)from)->val; }
 
-static int add_run(cpart *c, uint32_t run)
+/* Append run to a list of spilled runs (a partition's, a ranker's). */
+static int runs_push(uint32_t **runs, size_t *n, size_t *cap, uint32_t run)
 {
-    if (c->nruns == c->caprun) {
-        size_t nc = c->caprun ? c->caprun * 2 : 16;
-        uint32_t *r = ws_realloc(c->runs, nc * sizeof *r);
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        uint32_t *r = ws_realloc(*runs, nc * sizeof *r);
         if (!r) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
-        c->runs = r;
-        c->caprun = nc;
+        *runs = r;
+        *cap = nc;
     }
-    c->runs[c->nruns++] = run;
+    (*runs)[(*n)++] = run;
     return 0;
 }
+
+static int add_run(cpart *c, uint32_t run) { return runs_push(&c->runs, &c->nruns, &c->caprun, run); }
 
 /* Sort a partition's entries by key, write them as a run of the partition,
  * empty its table. (Keeping the most frequent entries in memory and
@@ -1068,15 +1071,7 @@ static int ranker_run(ranker *rk, const orec *recs, size_t n)
     uint32_t run;
     int rc = p->spill->write(p->spill->ctx, recs, n, sizeof(orec), &run);
     if (rc) return rc;
-    if (rk->nruns == rk->caprun) {
-        size_t nc = rk->caprun ? rk->caprun * 2 : 16;
-        uint32_t *rr = ws_realloc(rk->runs, nc * sizeof *rr);
-        if (!rr) return ws_error(WS_ENOMEM, "out of memory listing spill runs");
-        rk->runs = rr;
-        rk->caprun = nc;
-    }
-    rk->runs[rk->nruns++] = run;
-    return 0;
+    return runs_push(&rk->runs, &rk->nruns, &rk->caprun, run);
 }
 
 /* A full buffer: grow it while the pool allows (always without spill

@@ -117,3 +117,20 @@ reuters_jsonl() {
     python3 "$WS_SRC/tests/tools/reuters2jsonl.py" "$REUTERS" >"$1" 2>"$T/conv.err" ||
         { cat "$T/conv.err" >&2; fail "reuters2jsonl.py failed"; }
 }
+
+# mpi_need: skip unless mpirun is installed and the binary was built with
+# MPI; then set Open MPI up for tests and define mpi N ARGS... (mpirun
+# --oversubscribe -n N ARGS...).
+mpi_need() {
+    command -v mpirun >/dev/null 2>&1 || skip "mpirun is not installed (apt-get install openmpi-bin)"
+    ldd "$WS_BIN" 2>/dev/null | grep libmpi >/dev/null || skip "$WS_BIN was built without MPI"
+    # CI runs as root; Open MPI refuses that unless told (tests only).
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    # No network probing beyond this machine: shared memory and loopback only.
+    export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_plm_rsh_agent=false
+}
+# Under AddressSanitizer (setup.sh test runs the e2e tests with the ASan
+# build too) Open MPI's own allocations still held at MPI_Finalize are
+# reported as leaks (none has a wirescan frame): leak checking is off for
+# the ranks, every other check stays on.
+mpi() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe -n "$@"; }

@@ -12,17 +12,7 @@
 # binary was built without MPI.
 . "$(dirname "$0")/lib.sh"
 
-command -v mpirun >/dev/null 2>&1 || skip "mpirun is not installed (apt-get install openmpi-bin)"
-ldd "$WS_BIN" 2>/dev/null | grep libmpi >/dev/null || skip "$WS_BIN was built without MPI"
-# CI runs as root; Open MPI refuses that unless told (tests only).
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# No network probing beyond this machine: shared memory and loopback only.
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_plm_rsh_agent=false
-# Under AddressSanitizer (setup.sh test runs the e2e tests with the ASan
-# build too) Open MPI's own allocations still held at MPI_Finalize are
-# reported as leaks (none has a wirescan frame): leak checking is off for
-# the ranks, every other check stays on.
-mpi() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe -n "$@"; }
+mpi_need
 
 ws generate --stories 600 --seed 5 --truth "$T/truth.csv" -o "$T/c.jsonl" || fail "generate"
 awk -F, 'NR > 1 { print $1 ": " $3 }' "$T/truth.csv" >"$T/topics.txt"

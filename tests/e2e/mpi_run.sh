@@ -11,11 +11,7 @@
 # Skips when mpirun is absent or the binary was built without MPI.
 . "$(dirname "$0")/lib.sh"
 
-command -v mpirun >/dev/null 2>&1 || skip "mpirun is not installed (apt-get install openmpi-bin)"
-ldd "$WS_BIN" 2>/dev/null | grep libmpi >/dev/null || skip "$WS_BIN was built without MPI"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_plm_rsh_agent=false
-mpi() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe -n "$@"; }
+mpi_need
 
 cd "$T" || fail "cd $T"
 ws generate --stories 700 --seed 21 --truth truth.csv -o c.jsonl 2>/dev/null || fail "generate"
