@@ -1204,6 +1204,24 @@ static int fin_item(void *arg, size_t i, int thread)
     return rc;
 }
 
+/* Sift the cursor at heap[k] down a min-heap of nh cursors: heap[] holds
+ * ranker indices, pos[r] ranker r's next row. */
+static void cursor_sift(const ranker *rk, const size_t *pos, size_t *heap, size_t nh, size_t k)
+{
+#define CUR(k) (&rk[heap[k]].buf[pos[heap[k]]])
+    for (;;) {
+        size_t l = 2 * k + 1, m = k;
+        if (l < nh && orec_cmp(CUR(l), CUR(m)) < 0) m = l;
+        if (l + 1 < nh && orec_cmp(CUR(l + 1), CUR(m)) < 0) m = l + 1;
+        if (m == k) return;
+        size_t t = heap[k];
+        heap[k] = heap[m];
+        heap[m] = t;
+        k = m;
+    }
+#undef CUR
+}
+
 /* The rankers' sorted buffers merged in memory (a heap of cursors), each
  * row to emit_row until it says stop. */
 static int merge_buffers(ranker *rk, size_t nr, writer *w)
@@ -1213,31 +1231,13 @@ static int merge_buffers(ranker *rk, size_t nr, writer *w)
     for (size_t i = 0; !rc && i < nr; i++)
         if (rk[i].n) heap[nh++] = i;
 #define CUR(k) (&rk[heap[k]].buf[pos[heap[k]]])
-    for (size_t i = nh / 2; !rc && i-- > 0;) /* heapify: sift down from i */
-        for (size_t k = i;;) {
-            size_t l = 2 * k + 1, m = k;
-            if (l < nh && orec_cmp(CUR(l), CUR(m)) < 0) m = l;
-            if (l + 1 < nh && orec_cmp(CUR(l + 1), CUR(m)) < 0) m = l + 1;
-            if (m == k) break;
-            size_t t = heap[k];
-            heap[k] = heap[m];
-            heap[m] = t;
-            k = m;
-        }
+    for (size_t i = nh / 2; !rc && i-- > 0;) /* heapify */
+        cursor_sift(rk, pos, heap, nh, i);
     while (!rc && nh) {
         rc = emit_row(w, CUR(0));
         if (rc) break;
         if (++pos[heap[0]] == rk[heap[0]].n) heap[0] = heap[--nh];
-        for (size_t k = 0;;) {
-            size_t l = 2 * k + 1, m = k;
-            if (l < nh && orec_cmp(CUR(l), CUR(m)) < 0) m = l;
-            if (l + 1 < nh && orec_cmp(CUR(l + 1), CUR(m)) < 0) m = l + 1;
-            if (m == k) break;
-            size_t t = heap[k];
-            heap[k] = heap[m];
-            heap[m] = t;
-            k = m;
-        }
+        cursor_sift(rk, pos, heap, nh, 0);
     }
 #undef CUR
     ws_free(heap);
