@@ -277,29 +277,7 @@ Test(cooc, doc_context) { check_context(WS_COOC_DOC, 0); }
  * the unpartitioned count, in memory, with a dense part, spilled (runs per
  * partition, and the output sort spilled too), whole or cut at --top. */
 
-typedef struct tplan {
-    int reverse;
-    int threads;
-} tplan;
-
-static int test_pfor(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
-{
-    const tplan *t = ctx;
-    int bad = 0;
-    if (t->reverse) {
-        for (size_t j = n; j-- > 0 && !bad;) bad = fn(arg, j, (int)(j % (size_t)t->threads));
-        return bad;
-    }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(t->threads)
-    for (size_t i = 0; i < n; i++) {
-        int r = fn(arg, i, omp_get_thread_num());
-        if (r) {
-#pragma omp critical(test_pfor)
-            bad = r;
-        }
-    }
-    return bad;
-}
+#include "ws_test_plan.h"
 
 /* The first rows + 1 lines of csv (header and rows). */
 static char *head_lines(const char *csv, uint32_t rows)

@@ -162,33 +162,12 @@ Test(ngrams, bigrams_all) { check(2, 0, 0, 1); }
  * or in reverse order. The rows must be the model's (the unpartitioned
  * count) either way, whole, cut at --top, and as phrases. */
 
-typedef struct tplan {
-    int reverse;
-} tplan;
-
-static int test_pfor(void *ctx, size_t n, int (*fn)(void *arg, size_t i, int thread), void *arg)
-{
-    const tplan *t = ctx;
-    int bad = 0;
-    if (t->reverse) {
-        for (size_t j = n; j-- > 0 && !bad;) bad = fn(arg, j, (int)(j % 3));
-        return bad;
-    }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(3)
-    for (size_t i = 0; i < n; i++) {
-        int r = fn(arg, i, omp_get_thread_num());
-        if (r) {
-#pragma omp critical(test_pfor)
-            bad = r;
-        }
-    }
-    return bad;
-}
+#include "ws_test_plan.h"
 
 Test(ngrams, partitions_on_threads)
 {
     for (int rev = 0; rev <= 1; rev++) {
-        tplan tp = {rev};
+        tplan tp = {rev, 3};
         ws_plan plan;
         memset(&plan, 0, sizeof plan);
         plan.threads = 3;
