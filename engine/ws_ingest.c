@@ -22,12 +22,10 @@
  */
 #include "ws_dedup.h"
 #include "ws_ingest.h"
+#include "ws_ingest_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <omp.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,81 +40,7 @@
 
 #define LOCAL_FLAG 0x80000000u
 #define MAX_TOKEN_BYTES 255u /* longer tokens are cut at a code point boundary */
-#define BATCH_BYTES (8u << 20)
 
-/* ------------------------------------------------------------------ */
-/* arena: bump allocation for one batch's stories                      */
-
-typedef struct arena_blk {
-    struct arena_blk *next;
-    size_t cap, used;
-    max_align_t data[];
-} arena_blk;
-
-typedef struct arena {
-    arena_blk *head;
-} arena;
-
-static void *arena_alloc(arena *a, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    arena_blk *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > (1u << 20) ? n : (1u << 20);
-        arena_blk *nb = ws_malloc(sizeof *nb + cap);
-        if (!nb) return NULL;
-        nb->cap = cap;
-        nb->used = 0;
-        nb->next = b;
-        a->head = b = nb;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += n;
-    return p;
-}
-
-static void arena_free_all(arena *a)
-{
-    for (arena_blk *b = a->head, *n; b; b = n) {
-        n = b->next;
-        ws_free(b);
-    }
-    a->head = NULL;
-}
-
-/* Keep the newest block for reuse, free the rest. */
-static void arena_reset(arena *a)
-{
-    if (!a->head) return;
-    arena_blk *keep = a->head, *rest = keep->next;
-    keep->next = NULL;
-    keep->used = 0;
-    a->head = rest;
-    arena_free_all(a);
-    a->head = keep;
-}
-
-static ws_str arena_str(arena *a, ws_str s, int *fail)
-{
-    if (!s.n) return ws_str_make("", 0);
-    char *p = arena_alloc(a, s.n);
-    if (!p) { *fail = 1; return ws_str_make("", 0); }
-    memcpy(p, s.p, s.n);
-    return ws_str_make(p, s.n);
-}
-
-/* ------------------------------------------------------------------ */
-/* per-thread table of terms the store dictionary does not have yet     */
-
-typedef struct lterms {
-    ws_buf text;
-    uint64_t *off;  /* n + 1 */
-    uint64_t *hash; /* n */
-    uint32_t *map;  /* n: dictionary id, or UINT32_MAX until phase 2 assigns one */
-    uint32_t n, cap;
-    uint32_t *slots;
-    uint32_t nslots;
-} lterms;
 
 static void lterms_reset(lterms *t)
 {
@@ -185,79 +109,7 @@ static int lterms_intern(lterms *t, ws_str term, uint64_t h, uint32_t *id)
     return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* one input line's outcome                                            */
 
-enum { ST_OK = 0, ST_BLANK = 1 };
-
-typedef struct story {
-    int status; /* ST_OK, ST_BLANK or a negative WS_E* */
-    int tid;    /* thread whose lterms the flagged ids refer to */
-    int has_new;
-    uint64_t line;
-    const char *err;
-    ws_str id, title, body, source;
-    ws_str text[2];      /* title and body in text-column form (ws_columns.h) */
-    int64_t date;
-    int date_bad;
-    int date_off;        /* minutes east of UTC (the DATEOFF column) */
-    int dateline_no_year;
-    uint32_t *tag_count; /* ntags */
-    ws_str *tag_vals;
-    uint32_t ntok, ntitle, nsent, long_tokens;
-    uint32_t *ids;
-    uint32_t *sent;
-    uint64_t invalid_utf8;
-} story;
-
-/* A per-thread direct-mapped cache of dictionary lookups. News text is
- * Zipfian: a few thousand terms make most tokens, and a hit here costs one
- * cache-resident compare instead of three dependent misses into a
- * dictionary of millions of terms. Term ids never change once assigned, so
- * entries stay valid across batches. */
-#define TCACHE_BITS 14
-#define TCACHE_STR 19
-typedef struct tcache_ent {
-    uint64_t hash;
-    uint32_t id;
-    uint8_t len;
-    char s[TCACHE_STR];
-} tcache_ent;
-
-typedef struct worker {
-    tcache_ent *cache; /* 1 << TCACHE_BITS entries */
-    ws_tokenizer *tok;
-    ws_jsonl_parser *parser;
-    /* Two of each, used by alternate batches: batch k's stories and new
-     * terms must stay while the in-order phase of batch k runs beside the
-     * parallel phase of batch k + 1. mem and lt point at the current pair. */
-    arena mem_[2];
-    lterms lt_[2];
-    arena *mem;
-    lterms *lt;
-    ws_buf ids, sent; /* one story's tokens while it is being built */
-    ws_buf text[2];   /* its title and body in text-column form */
-    ws_buf hashes;    /* one field's token hashes */
-} worker;
-
-/* ------------------------------------------------------------------ */
-/* blocks being built and closed                                       */
-
-typedef struct blockb {
-    ws_buf len[1], dat[1]; /* id: lengths stream and bytes */
-    ws_buf text[2];        /* title, body (text columns) */
-    ws_buf dates, source, tokids, tokmeta, dateoff;
-    ws_buf tags[WS_MAX_TAG_COLUMNS];
-    ws_buf srcset; /* uint32 source indices seen, sorted at close */
-    uint32_t nrows, undated;
-    int64_t min_date, max_date, prev_date;
-    uint64_t ntokens;
-    /* after close */
-    /* + 1: the DATEOFF column after the tags */
-    ws_buf raw[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1], comp[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
-    uint32_t raw_size[WS_C_FIRST_TAG + WS_MAX_TAG_COLUMNS + 1];
-    int rc;
-} blockb;
 
 static void blockb_clear(blockb *b)
 {
@@ -289,59 +141,6 @@ static void blockb_free(blockb *b)
     ws_free(b);
 }
 
-/* ------------------------------------------------------------------ */
-/* the run                                                             */
-
-typedef struct run {
-    const ws_ingest_opts *o;
-    /* One pass into several shards (o->nshards): the lead parses and holds
-     * the dictionary the lookups read; every shard's store, dictionary
-     * (the lead's terms, its own cf/df), value lists, blocks and segment
-     * are in a run of its own, outs[i] (outs[0] is the lead). route[h]:
-     * the run of shard h, NULL for the shards this pass does not write. */
-    struct run *lead, **outs, **route;
-    uint32_t nouts;
-    char *path; /* an out's store path (owned) */
-    int lock, created;
-    uint32_t old_nterms;
-    int committed;
-    ws_ingest_stats *stats;
-    FILE *log;
-    ws_store *st;
-    ws_dict *dict;
-    ws_dict values[1 + WS_MAX_TAG_COLUMNS]; /* source, then tags: first-occurrence value lists */
-    uint32_t ntags, ncols;
-    const char *tag_names[WS_MAX_TAG_COLUMNS];
-    ws_format *fmts;       /* per input */
-    ws_source_opts src;    /* o->src with the field mapping filled in */
-    int jsonl_datelines;   /* JSONL parsers look for datelines (place/agency columns planned) */
-    arena src_mem[2];      /* records read by a source, for alternate batches */
-    int src_cur;           /* the src_mem the batch being read uses */
-    ws_segwriter *seg;
-    char seg_name[64];
-    int nthreads;
-    worker *w;
-    blockb **closed;
-    uint32_t nclosed, closed_cap;
-    blockb *open;
-    blockb **pool;
-    uint32_t npool;
-    /* Stories of each parity (see worker) and the batch whose in-order
-     * phase is still to run: pend_n stories in stories[pend_par]. */
-    story *stories[2];
-    size_t stories_cap[2];
-    int pend_have, pend_par;
-    size_t pend_n;
-    char pend_err[1024];
-    ws_buf stamp; /* uint32 per term: last story (1-based, mod 2^32) that counted its df */
-    ws_dict existing; /* ids of the stories already in the store (a string set) */
-    int have_existing;
-    uint32_t story_seq;
-    long reported;
-    double t0, last_progress;
-    uint64_t bytes_done;
-    uint64_t bytes_total;  /* the inputs' sizes; 0 when unknown (a pipe, a folder) */
-} run;
 
 static double now_s(void)
 {
@@ -350,7 +149,7 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void report_bad(run *r, const char *file, uint64_t line, const char *msg)
+void ws_ing_report_bad(run *r, const char *file, uint64_t line, const char *msg)
 {
     r->stats->bad++;
     if (r->reported++ < r->o->max_reports) fprintf(r->log, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
@@ -762,27 +561,20 @@ static int flush_closed(run *r)
 }
 
 /* Progress goes to the caller's callback (the CLI draws the line). */
-static void progress(run *r, int final)
+void ws_ing_progress(run *r, int final)
 {
     if (!r->o->progress) return;
     double t = now_s();
     if (!final && t - r->last_progress < 0.5) return;
     r->last_progress = t;
-    ws_progress p = {"ingest", r->bytes_done, r->bytes_total, r->stats->stories, t - r->t0, final, NULL, 0};
+    uint64_t stories = 0; /* every shard's of the pass (r is the lead) */
+    for (uint32_t i = 0; i < r->nouts; i++) stories += r->outs[i]->stats->stories;
+    if (!r->nouts) stories = r->stats->stories;
+    ws_progress p = {"ingest", r->bytes_done, r->bytes_total, stories, t - r->t0, final, NULL, 0};
     if (p.total && p.done > p.total) p.total = p.done; /* a file that grew while read */
     r->o->progress(r->o->progress_ctx, &p);
 }
 
-/* A batch of whole lines from one file. */
-/* A batch item: a JSONL line to parse, or a record a source already read
- * (its strings live until the batch is done). */
-typedef struct line_ref {
-    const char *p;
-    size_t n;
-    uint64_t line;
-    const char *file;
-    const ws_record *rec;
-} line_ref;
 
 /* A story whose id the store already holds: count it, keep the first few
  * ids for the summary. */
@@ -860,7 +652,7 @@ static int sync_terms(run *r)
 }
 
 /* Finish the pending batch, if any: phase 2b, then phases 3 and 4. */
-static int drain_pending(run *r)
+int ws_ing_drain_pending(run *r)
 {
     if (!r->pend_have) return 0;
     r->pend_have = 0;
@@ -875,7 +667,7 @@ static int drain_pending(run *r)
  * for the next batch, or for drain_pending. What each phase does depends
  * only on the input order, so the store is still the same for any
  * --threads. */
-static int process_batch(run *r, line_ref *lines, size_t nlines)
+int ws_ing_process_batch(run *r, line_ref *lines, size_t nlines)
 {
     const ws_ingest_opts *o = r->o;
     int par = r->pend_have ? !r->pend_par : 0;
@@ -931,7 +723,7 @@ static int process_batch(run *r, line_ref *lines, size_t nlines)
         if (s->status == ST_BLANK) continue;
         if (s->status == WS_ENOMEM) return ws_error(WS_ENOMEM, "%s:%llu: out of memory", file, (unsigned long long)s->line);
         if (s->status < 0) {
-            report_bad(r, file, s->line, s->err);
+            ws_ing_report_bad(r, file, s->line, s->err);
             if (o->strict)
                 return ws_error(s->status == WS_ETOOBIG ? WS_ETOOBIG : WS_EFORMAT, "%s:%llu: %s (--strict)", file,
                                 (unsigned long long)s->line, s->err);
@@ -955,212 +747,6 @@ static int process_batch(run *r, line_ref *lines, size_t nlines)
     return 0;
 }
 
-static int read_fill(int fd, uint8_t *buf, size_t cap, size_t *len, int *eof, const char *name)
-{
-    while (*len < cap && !*eof) {
-        ssize_t n = read(fd, buf + *len, cap - *len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return ws_error(WS_EIO, "%s: read failed: %s", name, strerror(errno));
-        }
-        if (n == 0) *eof = 1;
-        *len += (size_t)n;
-    }
-    return 0;
-}
-
-static int ingest_file(run *r, const char *path)
-{
-    const ws_ingest_opts *o = r->o;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ws_error(errno == ENOENT ? WS_ENOENT : WS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = BATCH_BYTES, len = 0, maxcap = o->max_record + 1 > cap ? o->max_record + 1 : cap;
-    /* dateline dates: --year, else a year in the file's path (as for the other formats) */
-    int year = o->src.year > 0 ? o->src.year : o->src.year == 0 && fd > 0 ? ws_year_from_path(path) : 0;
-    for (int t = 0; t < r->nthreads; t++) ws_jsonl_parser_set_year(r->w[t].parser, year);
-    uint8_t *buf = ws_malloc(cap);
-    line_ref *lines = NULL;
-    size_t lines_cap = 0;
-    int rc = buf ? 0 : WS_ENOMEM, eof = 0, first = 1, skipping = 0;
-    uint64_t lineno = 0;
-    while (!rc) {
-        if ((rc = read_fill(fd, buf, cap, &len, &eof, name))) break;
-        size_t start = 0;
-        if (first && len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) start = 3; /* BOM at file start only */
-        if (first && len) first = 0;
-        if (skipping) {
-            /* Inside an over-long line: drop bytes through its newline. */
-            uint8_t *nl = memchr(buf, '\n', len);
-            if (!nl) { r->bytes_done += len; len = 0; if (eof) break; continue; }
-            size_t k = (size_t)(nl - buf) + 1;
-            r->bytes_done += k;
-            memmove(buf, buf + k, len - k);
-            len -= k;
-            skipping = 0;
-            continue;
-        }
-        if (len == start && eof) break;
-        size_t end = len;
-        if (!eof) {
-            while (end > start && buf[end - 1] != '\n') end--;
-            if (end == start) {
-                /* No whole line in a full buffer: grow up to --max-record. */
-                if (cap < maxcap) {
-                    size_t ncap = cap * 2 < maxcap ? cap * 2 : maxcap;
-                    uint8_t *nb = ws_realloc(buf, ncap);
-                    if (!nb) { rc = WS_ENOMEM; break; }
-                    buf = nb;
-                    cap = ncap;
-                    continue;
-                }
-                lineno++;
-                report_bad(r, name, lineno, "record longer than --max-record; skipped");
-                if (o->strict) { rc = ws_error(WS_ETOOBIG, "%s:%llu: record longer than --max-record (--strict)", name, (unsigned long long)lineno); break; }
-                skipping = 1;
-                r->bytes_done += len;
-                len = 0;
-                continue;
-            }
-        }
-        /* Split [start, end) into lines. */
-        size_t nl = 0;
-        for (size_t p = start; p < end;) {
-            const uint8_t *q = memchr(buf + p, '\n', end - p);
-            size_t e = q ? (size_t)(q - buf) : end;
-            if (nl == lines_cap) {
-                size_t c2 = lines_cap ? lines_cap * 2 : 4096;
-                line_ref *l2 = ws_realloc(lines, c2 * sizeof *l2);
-                if (!l2) { rc = WS_ENOMEM; break; }
-                lines = l2;
-                lines_cap = c2;
-            }
-            lines[nl].p = (const char *)buf + p;
-            lines[nl].n = e - p;
-            lines[nl].line = ++lineno;
-            lines[nl].file = name;
-            lines[nl].rec = NULL;
-            nl++;
-            p = e + 1;
-        }
-        if (rc) break;
-        if ((rc = process_batch(r, lines, nl))) break;
-        r->bytes_done += end;
-        r->stats->bytes_in += end;
-        progress(r, 0);
-        memmove(buf, buf + end, len - end);
-        len -= end;
-        if (eof && len == 0) break;
-    }
-    ws_free(buf);
-    ws_free(lines);
-    if (fd > 0) close(fd);
-    return rc;
-}
-
-static int tag_column(const run *r, const char *name);
-
-/* Copy a source's record into the batch arena, its tags moved to the
- * store's tag columns (map[t] = column of the source's tag t). */
-static ws_record *copy_record(run *r, const ws_record *in, const int *map)
-{
-    arena *a = &r->src_mem[r->src_cur];
-    int fail = 0;
-    ws_record *rec = arena_alloc(a, sizeof *rec);
-    uint32_t *count = arena_alloc(a, (r->ntags + 1) * sizeof *count);
-    uint32_t total = 0;
-    for (uint32_t t = 0; t < in->ntags; t++) total += in->tag_count[t];
-    ws_str *vals = arena_alloc(a, (total + 1) * sizeof *vals);
-    if (!rec || !count || !vals) return NULL;
-    *rec = *in;
-    rec->id = arena_str(a, in->id, &fail);
-    rec->title = arena_str(a, in->title, &fail);
-    rec->body = arena_str(a, in->body, &fail);
-    rec->source = arena_str(a, in->source, &fail);
-    memset(count, 0, (r->ntags + 1) * sizeof *count);
-    for (uint32_t t = 0; t < in->ntags; t++) count[map[t]] += in->tag_count[t];
-    /* Values in column order: walk the columns, pick each source tag's run. */
-    uint32_t k = 0;
-    for (uint32_t c = 0; c < r->ntags; c++) {
-        uint32_t off = 0;
-        for (uint32_t t = 0; t < in->ntags; t++) {
-            if (map[t] == (int)c)
-                for (uint32_t j = 0; j < in->tag_count[t]; j++) vals[k++] = arena_str(a, in->tag_vals[off + j], &fail);
-            off += in->tag_count[t];
-        }
-    }
-    rec->ntags = r->ntags;
-    rec->tag_count = count;
-    rec->tag_vals = vals;
-    return fail ? NULL : rec;
-}
-
-/* Ingest one non-JSONL input: records are read in order by the source,
- * copied, and tokenized in parallel batches like JSONL lines. */
-static int ingest_source(run *r, const char *path, ws_format fmt)
-{
-    const ws_ingest_opts *o = r->o;
-    ws_source *src;
-    int rc = ws_source_open(path, fmt, &r->src, &src);
-    if (rc) return rc;
-    int map[WS_MAX_TAG_COLUMNS];
-    for (uint32_t t = 0; t < ws_source_ntags(src) && t < WS_MAX_TAG_COLUMNS; t++) map[t] = tag_column(r, ws_source_tag_name(src, t));
-    size_t cap = 4096, n = 0, bytes = 0;
-    line_ref *items = ws_malloc(cap * sizeof *items);
-    if (!items) rc = WS_ENOMEM;
-    /* Batches' records live in src_mem until their phase 2b is done: the
-     * pending batch of an earlier input is finished first, and the two
-     * arenas alternate batch by batch. */
-    if (!rc) rc = drain_pending(r);
-    arena_reset(&r->src_mem[r->src_cur]);
-    for (int more = 1; !rc && more;) {
-        ws_record rec;
-        ws_source_pos pos = {0};
-        int k = ws_source_next(src, &rec, &pos);
-        if (k == 1) {
-            const ws_record *copy = copy_record(r, &rec, map);
-            ws_str file = arena_str(&r->src_mem[r->src_cur], ws_str_make(pos.file ? pos.file : path, strlen(pos.file ? pos.file : path) + 1), &(int){0});
-            if (!copy || !file.p) { rc = WS_ENOMEM; break; }
-            items[n] = (line_ref){NULL, 0, pos.line, file.p, copy};
-            bytes += rec.title.n + rec.body.n + rec.id.n + 64;
-            n++;
-        } else if (k == 0) {
-            more = 0;
-        } else if (k == WS_EFORMAT || k == WS_ETOOBIG) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", ws_last_error());
-            const char *f = pos.file ? pos.file : path;
-            if (pos.line) report_bad(r, f, pos.line, msg);
-            else {
-                r->stats->bad++;
-                if (r->reported++ < o->max_reports) fprintf(r->log, "%s:byte %llu: %s\n", f, (unsigned long long)pos.byte, msg);
-            }
-            if (o->strict) rc = ws_error(k, "%s:%llu: %s (--strict)", f, (unsigned long long)pos.line, msg);
-            continue;
-        } else {
-            rc = k;
-            break;
-        }
-        if (n && (n == cap || bytes >= BATCH_BYTES || !more)) {
-            if ((rc = process_batch(r, items, n))) break;
-            r->bytes_done += bytes;
-            r->stats->bytes_in += bytes;
-            progress(r, 0);
-            n = bytes = 0;
-            r->src_cur ^= 1;
-            arena_reset(&r->src_mem[r->src_cur]);
-        }
-    }
-    if (!rc && n) {
-        rc = process_batch(r, items, n);
-        r->stats->bytes_in += bytes;
-    }
-    if (!rc) rc = drain_pending(r);
-    ws_free(items);
-    ws_source_close(src);
-    return rc;
-}
-
 void ws_ingest_opts_default(ws_ingest_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -1171,100 +757,8 @@ void ws_ingest_opts_default(ws_ingest_opts *o)
     o->max_reports = 100;
 }
 
-static const char *const fixed_names[WS_C_FIRST_TAG] = {"id", "date", "source", "title", "body", "tokens", "tokmeta"};
 static const uint8_t fixed_types[WS_C_FIRST_TAG] = {WS_COL_STRING, WS_COL_DATE, WS_COL_DICT, WS_COL_TEXT,
                                                     WS_COL_TEXT, WS_COL_TOKIDS, WS_COL_TOKMETA};
-
-static int parse_format(const char *name, ws_format *out)
-{
-    static const struct { const char *name; ws_format f; } fm[] = {
-        {"jsonl", WS_FMT_JSONL}, {"ndjson", WS_FMT_JSONL}, {"csv", WS_FMT_CSV}, {"text", WS_FMT_TEXT}, {"reuters", WS_FMT_REUTERS}};
-    for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++)
-        if (!strcmp(name, fm[i].name)) { *out = fm[i].f; return 0; }
-    return ws_error(WS_EINVAL, "unknown --format '%s' (jsonl, csv, text or reuters)", name);
-}
-
-static int tag_column(const run *r, const char *name)
-{
-    for (uint32_t t = 0; t < r->ntags; t++)
-        if (!strcmp(r->tag_names[t], name)) return (int)t;
-    return -1;
-}
-
-static int add_tag_column(run *r, const char *name, int from_option)
-{
-    for (int c = 0; c < WS_C_FIRST_TAG; c++)
-        if (!strcmp(name, fixed_names[c])) return ws_error(WS_EINVAL, "tag %s: that name is a built-in column", name);
-    if (tag_column(r, name) >= 0) return from_option ? ws_error(WS_EINVAL, "--tag %s given twice", name) : 0;
-    if (r->ntags == WS_MAX_TAG_COLUMNS) return ws_error(WS_EINVAL, "more than %d tag columns", WS_MAX_TAG_COLUMNS);
-    /* Own a copy: a source's names live only while it is open. */
-    char *copy = ws_strndup(name, strlen(name));
-    if (!copy) return WS_ENOMEM;
-    r->tag_names[r->ntags++] = copy;
-    return 0;
-}
-
-/* Decide every input's format and the store's tag columns: the --tag keys
- * first (JSONL records fill them in that order), then the tags the other
- * formats produce, in order of first appearance. */
-static int plan_inputs(run *r)
-{
-    const ws_ingest_opts *o = r->o;
-    ws_format forced = WS_FMT_AUTO;
-    int rc = o->format ? parse_format(o->format, &forced) : 0;
-    if (rc) return rc;
-    for (size_t t = 0; t < o->fields.ntags; t++)
-        if ((rc = add_tag_column(r, o->fields.tag_keys[t], 1))) return rc;
-    r->src = o->src;
-    r->src.format = forced; /* readers tell a forced format from a detected one */
-    r->src.id_key = o->fields.id_key;
-    r->src.date_key = o->fields.date_key;
-    r->src.title_key = o->fields.title_key;
-    r->src.body_key = o->fields.body_key;
-    r->src.source_key = o->fields.source_key;
-    r->src.tag_keys = o->fields.tag_keys;
-    r->src.ntags = o->fields.ntags;
-    if (!r->src.max_record) r->src.max_record = o->max_record;
-    if (!r->src.log) r->src.log = r->log;
-    if (!(r->fmts = ws_calloc(o->ninputs + 1, sizeof *r->fmts))) return WS_ENOMEM;
-    for (size_t i = 0; i < o->ninputs; i++) {
-        const char *in = o->inputs[i];
-        /* A pipe (<(cmd), a FIFO, /dev/stdin) is read once: sniffing its
-         * content would swallow its first records, so it is JSONL like "-"
-         * unless --format says otherwise. */
-        struct stat sb;
-        int known = strcmp(in, "-") && stat(in, &sb) == 0;
-        int stream = !strcmp(in, "-") || (known && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
-        if (i == 0) r->bytes_total = 0;
-        if (known && S_ISREG(sb.st_mode) && r->bytes_total != UINT64_MAX) r->bytes_total += (uint64_t)sb.st_size;
-        else r->bytes_total = UINT64_MAX; /* unknown: said as 0 below */
-        ws_format f = stream ? (forced ? forced : WS_FMT_JSONL) : ws_source_detect(in, forced);
-        if (f == WS_FMT_AUTO)
-            return ws_error(WS_EINVAL, "%s: cannot tell the input format; use --format jsonl|csv|text|reuters", in);
-        if (f != WS_FMT_JSONL && !strcmp(in, "-")) return ws_error(WS_EINVAL, "standard input can only be JSONL");
-        r->fmts[i] = f;
-        /* JSONL records' dateline tags are the two lists after the --tag
-         * keys': their columns come right after those keys. */
-        if (f == WS_FMT_JSONL && !r->src.datelines_off && !r->jsonl_datelines) {
-            r->jsonl_datelines = 1;
-            if ((rc = add_tag_column(r, "place", 0)) || (rc = add_tag_column(r, "agency", 0))) return rc;
-        }
-    }
-    if (r->bytes_total == UINT64_MAX) r->bytes_total = 0;
-    for (size_t i = 0; i < o->ninputs; i++) {
-        const char *in = o->inputs[i];
-        ws_format f = r->fmts[i];
-        if (f == WS_FMT_JSONL) continue;
-        ws_source *src;
-        ws_source_opts quiet = r->src;
-        quiet.log = NULL; /* notes come once, when the input is read */
-        if ((rc = ws_source_open(in, f, &quiet, &src))) return rc;
-        for (uint32_t t = 0; t < ws_source_ntags(src) && !rc; t++) rc = add_tag_column(r, ws_source_tag_name(src, t), 0);
-        ws_source_close(src);
-        if (rc) return rc;
-    }
-    return 0;
-}
 
 /* The tokenizing rule for scripts written without spaces (format 1.4): a
  * new store takes --cjk (words by default); a store that has stories keeps
@@ -1524,25 +1018,22 @@ int ws_ingest(const ws_ingest_opts *o, ws_ingest_stats *stats)
             rc = WS_ENOMEM;
         }
     }
-    if (!rc) rc = plan_inputs(r);
+    if (!rc) rc = ws_ing_plan_inputs(r);
     for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = open_out(outs[i]);
     for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = open_segment(outs[i]);
     for (size_t i = 0; i < o->ninputs && !rc; i++)
-        rc = r->fmts[i] == WS_FMT_JSONL ? ingest_file(r, o->inputs[i]) : ingest_source(r, o->inputs[i], r->fmts[i]);
-    if (!rc) rc = drain_pending(r);
+        rc = r->fmts[i] == WS_FMT_JSONL ? ws_ing_file(r, o->inputs[i]) : ws_ing_source(r, o->inputs[i], r->fmts[i]);
+    if (!rc) rc = ws_ing_drain_pending(r);
     for (uint32_t i = 0; i < r->nouts && !rc; i++) rc = close_block(outs[i]);
     if (!rc) rc = flush_all(r);
-    if (r->nouts) progress(r, 1);
+    if (r->nouts) ws_ing_progress(r, 1);
     /* every store keeps a story, or nothing is committed */
-    int nothing = 0;
     for (uint32_t i = 0; i < r->nouts && !rc; i++) {
         int k = check_kept(outs[i], ss[0].bad);
         if (k < 0) rc = k;
-        else nothing |= k;
     }
     for (uint32_t i = 0; i < r->nouts && !rc; i++)
         if (outs[i]->stats->stories) rc = commit_out(outs[i]);
-    (void)nothing;
     if (o->nshards) { /* the totals (bad records and input bytes: counted once, by the lead) */
         for (uint32_t i = 0; i < r->nouts; i++) {
             const ws_ingest_stats *x = &ss[i];

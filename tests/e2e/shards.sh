@@ -12,7 +12,8 @@
 #     unsharded store for tf, keyness, ngrams, trends and cooc;
 #   - a set with a missing shard, or one shard there twice, is refused
 #     (status 8 and 5) naming the shard;
-#   - index and verify take a shard set (every shard).
+#   - index and verify take a shard set (every shard);
+#   - the progress line of ingest --shards counts every shard's stories.
 . "$(dirname "$0")/lib.sh"
 
 ws generate --stories 600 --seed 11 -o "$T/c.jsonl" || fail "generate"
@@ -47,6 +48,12 @@ for i in 0 1 2 3; do
     comm -23 "$T/h$i.ids" "$T/s$i.ids" | grep . >/dev/null && fail "half: shard $i holds ids the full ingest put elsewhere"
 done
 note "the shard of a story depends on its id only"
+
+# The progress line of a one-pass ingest counts every shard's stories
+# (the final line says all 600), not the first shard's.
+expect_status 0 "ingest --shards 4 --progress" -- ws ingest --progress --shards 4 -o "$T/prog" "$T/c.jsonl"
+last=$(tr '\r' '\n' <"$T/last.err" | grep 'ingest: ' | grep -o '[0-9]* stories' | tail -n 1)
+[ "$last" = "600 stories" ] || fail "progress of ingest --shards 4 ends at '$last', not 600 stories"
 
 # One pass over the input for all shards: a bad record is reported once
 # (not once a shard) and counted once; a set whose shards' dictionaries
