@@ -78,7 +78,7 @@ static int run_command(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("wirescan %s (store format 1)\n", ws_version());
+        printf("wirescan %s (writes store format %d.0; reads 1.x)\n", ws_version(), WS_STORE_FORMAT);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
