@@ -68,6 +68,8 @@ static int set_each(void *arg, const void *data, size_t len)
 
 int ws_kdist_sum(const ws_dist *d, uint64_t *const *a, const size_t *n, size_t na, int rc, const char *what)
 {
+    /* (the same ws_dist on every rank: every rank refuses alike) */
+    if (!d->bcast) return ws_error(WS_EINVAL, "%s across ranks needs a ws_dist with bcast", what);
     ws_buf mine = {0}, tot = {0};
     for (size_t k = 0; k < na && !rc; k++) rc = put_sparse(&mine, a[k], n[k]);
     /* rank 0 adds into fresh arrays (its own counts arrive with the rest) */

@@ -1,11 +1,14 @@
 /*
  * Runs across processes (ws_request_set_dist, docs/scale-out.md) without
  * MPI: R "ranks" are R threads of this process, each with its own corpus
- * and request, joined by an in-memory gather and broadcast. For R = 2 and
+ * and request, joined by an in-memory gather and broadcast (and, for
+ * ngrams, whose table is repartitioned, an all-to-all, an all-reduce and a
+ * broadcast of bytes). For R = 2 and
  * 3 rank 0's table must be byte for byte the table of one process over the
- * same shard set (tf plain and by month, keyness, ngrams, trends), the
+ * same shard set (tf plain and by month, keyness, ngrams: bigrams, trigrams,
+ * phrases; trends), the
  * other ranks' tables empty; a kernel needing collectives the ws_dist lacks
- * (kwic: the ordered gather's send and recv) is
+ * (kwic: the ordered gather's send and recv; ngrams: the all-to-all) is
  * refused on every rank; a bad ws_dist is refused. Also: a shard set made
  * with the ingester's "shard" setting holds every story once.
  */
@@ -88,6 +91,10 @@ typedef struct fake {
     const void *data[MAXR];
     size_t len[MAXR];
     int bval;
+    /* the all-to-all (hash-partitioned kernels: ngrams) */
+    const void *const *adata[MAXR];
+    const size_t *alen[MAXR];
+    int ival[MAXR];
 } fake;
 
 typedef struct rank_job {
@@ -99,6 +106,7 @@ typedef struct rank_job {
     char err[512];
     char *csv;
     size_t csvlen, rows;
+    int exchange; /* give the ranks the exchange's collectives too */
 } rank_job;
 
 static int f_gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
@@ -124,6 +132,44 @@ static int f_bcast(void *ctx, int *v)
     return 0;
 }
 
+/* The collectives of the exchange hook (ngrams repartitions its table):
+ * bcast of bytes, an all-reduce max, an all-to-all. */
+static int f_bcast_bytes(void *ctx, const void *data, size_t len, int (*each)(void *, const void *, size_t), void *arg)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    if (j->rank == 0) f->data[0] = data, f->len[0] = len;
+    pthread_barrier_wait(&f->bar);
+    int rc = j->rank == 0 ? 0 : each(arg, f->data[0], f->len[0]);
+    pthread_barrier_wait(&f->bar);
+    return rc;
+}
+
+static int f_max_int(void *ctx, int *v)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    f->ival[j->rank] = *v;
+    pthread_barrier_wait(&f->bar);
+    for (int r = 0; r < f->size; r++)
+        if (f->ival[r] > *v) *v = f->ival[r];
+    pthread_barrier_wait(&f->bar);
+    return 0;
+}
+
+static int f_alltoall(void *ctx, const void *const *data, const size_t *len,
+                      int (*each)(void *, int, const void *, size_t), void *arg)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    f->adata[j->rank] = data, f->alen[j->rank] = len;
+    pthread_barrier_wait(&f->bar);
+    int rc = 0;
+    for (int r = 0; r < f->size && !rc; r++) rc = each(arg, r, f->adata[r][j->rank], f->alen[r][j->rank]);
+    pthread_barrier_wait(&f->bar);
+    return rc;
+}
+
 /* One rank (or, with f NULL, one process): open the set, run, keep the CSV. */
 static void *run_rank(void *arg)
 {
@@ -139,6 +185,7 @@ static void *run_rank(void *arg)
     for (size_t i = 0; !j->rc && j->params[i]; i += 2) j->rc = ws_request_set(q, j->params[i], j->params[i + 1]);
     if (!j->rc && j->f) {
         ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j, NULL, NULL, NULL, NULL, NULL, 0};
+        if (j->exchange) d.bcast = f_bcast_bytes, d.max_int = f_max_int, d.alltoall = f_alltoall, d.round_bytes = 512;
         j->rc = ws_request_set_dist(q, &d);
     }
     if (!j->rc) j->rc = ws_request_run(q, &res);
@@ -157,9 +204,9 @@ static void *run_rank(void *arg)
     return NULL;
 }
 
-static void compare(const char *kernel, const char *const *params)
+static void compare_x(const char *kernel, const char *const *params, int exchange)
 {
-    rank_job one = {NULL, 0, kernel, params, 0, "", NULL, 0, 0};
+    rank_job one = {NULL, 0, kernel, params, 0, "", NULL, 0, 0, 0};
     run_rank(&one);
     cr_assert_eq(one.rc, 0, "%s in one process: %s", kernel, one.err);
     cr_assert(one.rows >= 3, "%s printed %zu rows", kernel, one.rows);
@@ -169,7 +216,7 @@ static void compare(const char *kernel, const char *const *params)
         rank_job jobs[MAXR];
         pthread_t th[MAXR];
         for (int r = 0; r < size; r++) {
-            jobs[r] = (rank_job){&f, r, kernel, params, 0, "", NULL, 0, 0};
+            jobs[r] = (rank_job){&f, r, kernel, params, 0, "", NULL, 0, 0, exchange};
             cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
         }
         for (int r = 0; r < size; r++) pthread_join(th[r], NULL);
@@ -184,10 +231,16 @@ static void compare(const char *kernel, const char *const *params)
     free(one.csv);
 }
 
+static void compare(const char *kernel, const char *const *params) { compare_x(kernel, params, 0); }
+
 Test(dist, tf) { compare("tf", (const char *const[]){"top", "30", "threads", "2", NULL}); }
 Test(dist, tf_by_month) { compare("tf", (const char *const[]){"by", "month", "top", "3", "tfidf", "1", NULL}); }
 Test(dist, keyness) { compare("keyness", (const char *const[]){"target-source", "B", "top", "10", NULL}); }
-Test(dist, ngrams) { compare("ngrams", (const char *const[]){"n", "2", "top", "20", NULL}); }
+/* ngrams repartitions its table (an all-to-all in rounds of 512 bytes
+ * here: many) and needs the exchange's collectives */
+Test(dist, ngrams) { compare_x("ngrams", (const char *const[]){"n", "2", "top", "20", NULL}, 1); }
+Test(dist, ngrams_phrases) { compare_x("ngrams", (const char *const[]){"phrases", "1", "min-count", "2", "top", "0", NULL}, 1); }
+Test(dist, ngrams_trigrams) { compare_x("ngrams", (const char *const[]){"n", "3", "top", "7", "threads", "2", NULL}, 1); }
 Test(dist, trends) { compare("trends", (const char *const[]){"terms", "grain,oil", "bucket", "month", NULL}); }
 
 Test(dist, refused_and_bad)
@@ -198,13 +251,27 @@ Test(dist, refused_and_bad)
     pthread_t th[2];
     const char *const params[] = {"term", "oil", NULL};
     for (int r = 0; r < 2; r++) {
-        jobs[r] = (rank_job){&f, r, "kwic", params, 0, "", NULL, 0, 0};
+        jobs[r] = (rank_job){&f, r, "kwic", params, 0, "", NULL, 0, 0, 0};
         cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
     }
     for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
     pthread_barrier_destroy(&f.bar);
     for (int r = 0; r < 2; r++) {
         cr_expect_eq(jobs[r].rc, WS_EINVAL, "kwic across 2 ranks, rank %d: %d", r, jobs[r].rc);
+        cr_expect(strstr(jobs[r].err, "does not run across MPI ranks") != NULL, "%s", jobs[r].err);
+        free(jobs[r].csv);
+    }
+    /* ngrams without the all-to-all */
+    const char *const nparams[] = {"top", "5", NULL};
+    pthread_barrier_init(&f.bar, NULL, 2);
+    for (int r = 0; r < 2; r++) {
+        jobs[r] = (rank_job){&f, r, "ngrams", nparams, 0, "", NULL, 0, 0, 0};
+        cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    pthread_barrier_destroy(&f.bar);
+    for (int r = 0; r < 2; r++) {
+        cr_expect_eq(jobs[r].rc, WS_EINVAL, "ngrams without alltoall, rank %d: %d", r, jobs[r].rc);
         cr_expect(strstr(jobs[r].err, "does not run across MPI ranks") != NULL, "%s", jobs[r].err);
         free(jobs[r].csv);
     }
