@@ -103,12 +103,27 @@ int ws_kdist_xchg_open(ws_kdist_xchg *x, const ws_dist *d, size_t cap, size_t ro
 {
     memset(x, 0, sizeof *x);
     x->d = d, x->cap = cap < 256 ? 256 : cap, x->recv = recv, x->arg = arg, x->what = what, x->rc = rc;
+    x->failed = -1;
     x->out = ws_calloc((size_t)d->size, sizeof *x->out);
     if (!x->out && !x->rc) x->rc = ws_error(WS_ENOMEM, "out of memory");
     for (int r = 0; x->out && !x->rc && r < d->size; r++)
         if (ws_buf_reserve(&x->out[r], x->cap + room))
             x->rc = ws_error(WS_ENOMEM, "out of memory for the exchange buffers of %s", what);
     return x->rc;
+}
+
+/* A failure's flag for the all-reduce max: above 2, and larger for a
+ * lower rank, so that every rank learns the first failing rank. */
+static int fail_flag(const ws_dist *d) { return 2 + (d->size - 1 - d->rank); }
+static void note_failed(ws_kdist_xchg *x, int flag)
+{
+    if (flag >= 2 && x->failed < 0) x->failed = x->d->size - 1 - (flag - 2);
+}
+
+static int other_failed(const ws_kdist_xchg *x)
+{
+    return ws_error(WS_EIO, "rank %d: the exchange of %s failed on rank %d (its message says why)", x->d->rank, x->what,
+                    x->failed >= 0 ? x->failed : x->d->rank);
 }
 
 /* One round, collective. more: 1 when this rank has records left after
@@ -138,12 +153,13 @@ static int round_run(ws_kdist_xchg *x, int more)
     if (lp != lens) ws_free(lp);
     for (int r = 0; x->out && r < d->size; r++) x->out[r].n = 0;
     x->rounds++;
-    int flag = x->rc ? 2 : more, mrc = d->max_int(d->ctx, &flag);
+    int flag = x->rc ? fail_flag(d) : more, mrc = d->max_int(d->ctx, &flag);
     if (mrc) {
         if (!x->rc) x->rc = mrc;
-        flag = 2;
+        flag = fail_flag(d);
     }
-    if (flag == 2) x->stopped = 1;
+    if (flag >= 2) x->stopped = 1;
+    note_failed(x, flag);
     return flag == 1;
 }
 
@@ -152,7 +168,7 @@ int ws_kdist_xchg_check(ws_kdist_xchg *x, int to)
     if (x->rc || x->out[to].n < x->cap) return x->rc;
     round_run(x, 1);
     if (x->rc) return x->rc;
-    if (x->stopped) return ws_error(WS_EIO, "rank %d: the exchange of %s failed on another rank", x->d->rank, x->what);
+    if (x->stopped) return other_failed(x);
     return 0;
 }
 
@@ -166,8 +182,9 @@ int ws_kdist_xchg_close(ws_kdist_xchg *x)
     ws_free(x->out);
     x->out = NULL;
     /* every rank learns whether all went well */
-    int bad = x->rc != 0, mrc = d->max_int(d->ctx, &bad);
+    int bad = x->rc ? fail_flag(d) : 0, mrc = d->max_int(d->ctx, &bad);
+    note_failed(x, bad);
     if (x->rc) return x->rc;
     if (mrc) return x->rc = mrc;
-    return bad ? (x->rc = ws_error(WS_EIO, "rank %d: the exchange of %s failed on another rank", d->rank, x->what)) : 0;
+    return bad ? (x->rc = other_failed(x)) : 0;
 }

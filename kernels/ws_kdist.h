@@ -8,10 +8,11 @@
  *     appends records to the buffer of the rank each belongs to; when one
  *     buffer holds `cap` bytes a round runs (every rank sends what it
  *     packed, receives what the others packed for it), then an all-reduce
- *     max of "more to come" (1), "done" (0) or "failed" (2) decides whether
- *     another round follows. A rank that is done takes part in the others'
- *     rounds with nothing to send; a failure anywhere ends the rounds on
- *     every rank, and every rank returns an error.
+ *     max of "more to come" (1), "done" (0) or "failed" (2 and more: the
+ *     lower the failing rank, the larger) decides whether another round
+ *     follows. A rank that is done takes part in the others' rounds with
+ *     nothing to send; a failure anywhere ends the rounds on every rank,
+ *     and every rank returns an error naming the first failing rank.
  * Only the collectives of ws_dist are used (the kernels never call MPI).
  */
 #ifndef WS_KDIST_H
@@ -36,6 +37,7 @@ typedef struct ws_kdist_xchg {
     const char *what;   /* "pairs", "n-grams": for messages */
     int rc;             /* this rank's first error */
     int stopped;        /* a failure somewhere ended the rounds */
+    int failed;         /* the first failing rank, when known; -1 */
     uint64_t rounds;    /* rounds this rank took part in */
     uint64_t sent;      /* bytes it packed (its own buffer included) */
 } ws_kdist_xchg;

@@ -95,6 +95,8 @@ typedef struct fake {
     const void *const *adata[MAXR];
     const size_t *alen[MAXR];
     int ival[MAXR];
+    int fail_rank, fail_at; /* that rank's fail_at-th all-to-all fails (0: none) */
+    int calls[MAXR];
 } fake;
 
 typedef struct rank_job {
@@ -163,8 +165,9 @@ static int f_alltoall(void *ctx, const void *const *data, const size_t *len,
     rank_job *j = ctx;
     fake *f = j->f;
     f->adata[j->rank] = data, f->alen[j->rank] = len;
+    int inject = f->fail_at && j->rank == f->fail_rank && ++f->calls[j->rank] == f->fail_at;
     pthread_barrier_wait(&f->bar);
-    int rc = 0;
+    int rc = inject ? ws_set_error(WS_EIO, "injected: rank %d's transport failed", j->rank) : 0;
     for (int r = 0; r < f->size && !rc; r++) rc = each(arg, r, f->adata[r][j->rank], f->alen[r][j->rank]);
     pthread_barrier_wait(&f->bar);
     return rc;
@@ -241,6 +244,33 @@ Test(dist, keyness) { compare("keyness", (const char *const[]){"target-source", 
 Test(dist, ngrams) { compare_x("ngrams", (const char *const[]){"n", "2", "top", "20", NULL}, 1); }
 Test(dist, ngrams_phrases) { compare_x("ngrams", (const char *const[]){"phrases", "1", "min-count", "2", "top", "0", NULL}, 1); }
 Test(dist, ngrams_trigrams) { compare_x("ngrams", (const char *const[]){"n", "3", "top", "7", "threads", "2", NULL}, 1); }
+/* A transport failure on rank 1 in the exchange of the n-grams: every rank
+ * fails (none waits for another), rank 1 with its own message, the others
+ * naming rank 1; no rank makes rows. */
+Test(dist, ngrams_exchange_fails)
+{
+    const char *const params[] = {"n", "2", "top", "20", NULL};
+    fake f = {.size = 3, .fail_rank = 1, .fail_at = 1};
+    pthread_barrier_init(&f.bar, NULL, 3);
+    rank_job jobs[3];
+    pthread_t th[3];
+    for (int r = 0; r < 3; r++) {
+        jobs[r] = (rank_job){&f, r, "ngrams", params, 0, "", NULL, 0, 0, 1};
+        cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < 3; r++) pthread_join(th[r], NULL);
+    pthread_barrier_destroy(&f.bar);
+    cr_assert(f.calls[1] >= 1, "rank 1 made no all-to-all call (the failure was not injected)");
+    for (int r = 0; r < 3; r++) {
+        cr_expect_neq(jobs[r].rc, 0, "rank %d succeeded", r);
+        cr_expect_eq(jobs[r].rows, 0, "rank %d made %zu rows", r, jobs[r].rows);
+        free(jobs[r].csv);
+    }
+    cr_expect(strstr(jobs[1].err, "injected: rank 1's transport failed") != NULL, "rank 1: %s", jobs[1].err);
+    cr_expect(strstr(jobs[0].err, "failed on rank 1") != NULL, "rank 0: %s", jobs[0].err);
+    cr_expect(strstr(jobs[2].err, "failed on rank 1") != NULL, "rank 2: %s", jobs[2].err);
+}
+
 Test(dist, trends) { compare("trends", (const char *const[]){"terms", "grain,oil", "bucket", "month", NULL}); }
 
 Test(dist, refused_and_bad)
