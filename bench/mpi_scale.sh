@@ -3,8 +3,9 @@
 # ingested as one store and as 4 shards (mpirun -n 1, 2, 4), then tf, cooc
 # of one term, all-pairs cooc under --mem and trends with 1, 2 and 4
 # ranks. Per step: the wall clock (median of RUNS), every rank's peak RSS
-# (/usr/bin/time wraps each rank) and the bytes each rank sent
-# (WIRESCAN_MPI_STATS=1), both in rank order. Every output is compared with one process over
+# (/usr/bin/time wraps each rank) and the bytes each rank sent and received
+# (WIRESCAN_MPI_STATS=1; builds before the "received" line print "-"), all
+# in rank order. Every output is compared with one process over
 # the unsharded store. On a machine with fewer cores than ranks the ranks
 # are oversubscribed (--oversubscribe): the times then show the cost of the
 # machinery, not a speed-up.
@@ -21,7 +22,8 @@ echo "corpus: $N stories, $(stat -c %s c.jsonl) bytes of JSONL; $(nproc) cores"
 
 now() { date +%s.%N; }
 # run LABEL RANKS ARGS...: RANKS 0 = one plain process. Prints the wall
-# clock, the peak RSS of each rank (MiB) and the bytes each rank sent.
+# clock, the peak RSS of each rank (MiB) and the bytes each rank sent and
+# received.
 run() {
     local label=$1 ranks=$2
     shift 2
@@ -38,10 +40,12 @@ run() {
     fi
     local rc=$?
     t1=$(now)
-    local rss sent
+    local rss sent recv
     rss=$(grep -o 'rss [0-9]*\( rank [0-9]*\)\?' time.err | sort -n -k4 | awk '{printf "%s%d", sep, $2 / 1024; sep = "/"}')
     sent=$(grep -o 'rank [0-9]* of [0-9]*: sent [0-9]*' time.err | sort -n -k2 | awk '{printf "%s%s", sep, $6; sep = "/"}')
-    printf '%-28s ranks %s  rc %d  %6.2f s  rss MiB %s  sent %s\n' "$label" "$ranks" "$rc" "$(echo "$t1 - $t0" | bc)" "$rss" "${sent:--}"
+    recv=$(grep -o 'rank [0-9]* of [0-9]*: received [0-9]*' time.err | sort -n -k2 | awk '{printf "%s%s", sep, $6; sep = "/"}')
+    printf '%-28s ranks %s  rc %d  %6.2f s  rss MiB %s  sent %s  received %s\n' "$label" "$ranks" "$rc" \
+        "$(echo "$t1 - $t0" | bc)" "$rss" "${sent:--}" "${recv:--}"
     [ $rc = 0 ] || tail -5 time.err
 }
 
@@ -74,7 +78,12 @@ step "trends 3 terms by month" trends --terms said,market,price --bucket month
 # rank 0 receives log2(ranks) states)
 step "tf --by month --top 100" tf --by month --top 100
 step "trends --emerging by month" trends --emerging --bucket month --top 10
-[ -n "${NGRAMS:-}" ] && step "ngrams --top 100" ngrams --top 100 # (minutes a run at 1M stories)
+# n-grams: a hash-partitioned reduction (rank 0 receives its partition and
+# the other ranks' --top candidates, not the whole table)
+if [ -n "${NGRAMS:-}" ]; then # (minutes a run at 1M stories)
+    step "ngrams --top 100" ngrams --top 100
+    step "ngrams --phrases --top 100" ngrams --phrases --top 100
+fi
 # All pairs (window 2: every token pairs with the next two) under --mem,
 # over the stories of 2015 (a sixth of the corpus: the whole would take
 # minutes a run on a shared 2-core machine): pairs exchanged by hash

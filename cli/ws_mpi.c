@@ -17,6 +17,7 @@ static int g_on, g_rank, g_size = 1, g_agreed;
 static ws_dist g_dist;
 static unsigned long long g_sent; /* bytes this rank sent through the collectives */
 static unsigned long long g_rounds; /* all-to-all exchanges this rank took part in */
+static unsigned long long g_recv; /* bytes this rank received from other ranks through them */
 
 static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
 {
@@ -46,6 +47,7 @@ static int gather(void *ctx, const void *data, size_t len, int (*each)(void *, i
     }
     if (MPI_Gatherv(data, n, MPI_BYTE, all, lens, offs, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
     g_sent += g_rank ? (unsigned long long)n + sizeof n : 0;
+    for (int r = 1; g_rank == 0 && !rc && r < g_size; r++) g_recv += (unsigned long long)lens[r];
     for (int r = 0; g_rank == 0 && !rc && r < g_size; r++) rc = each(arg, r, all + offs[r], (size_t)lens[r]);
     if (rc && g_rank != 0) return rc;
     if (rc && g_rank == 0 && !ws_last_error()[0]) ws_set_error(rc, "gathering kernel states on rank 0 failed");
@@ -86,6 +88,7 @@ static int bcast_bytes(void *ctx, const void *data, size_t len, int (*each)(void
         return rc;
     }
     g_agreed = 1;
+    g_recv += n;
     if (!rc) rc = each(arg, buf, (size_t)n);
     else ws_set_error(rc, "rank %d: out of memory receiving %llu bytes from rank 0", g_rank, n);
     free(buf);
@@ -126,7 +129,7 @@ static int recv_rows(void *ctx, int from, int (*each)(void *, const void *, size
     if (!buf) return ws_set_error(WS_ENOMEM, "rank 0: out of memory receiving %d bytes from rank %d", n, from);
     int rc = MPI_Recv(buf, n, MPI_BYTE, from, TAG_ROWS, MPI_COMM_WORLD, MPI_STATUS_IGNORE) == MPI_SUCCESS ? 0 : WS_EIO;
     if (rc) ws_set_error(rc, "rank 0: receiving rows from rank %d failed", from);
-    else rc = each(arg, buf, (size_t)n);
+    else rc = each(arg, buf, (size_t)n), g_recv += (unsigned long long)n;
     free(buf);
     return rc;
 }
@@ -168,6 +171,8 @@ static int alltoall(void *ctx, const void *const *data, const size_t *len,
     if (MPI_Alltoallv(sbuf, sc, so, MPI_BYTE, rbuf, rcnt, ro, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS && !rc) rc = WS_EIO;
     for (int r = 0; sc && r < n; r++)
         if (r != g_rank) g_sent += (unsigned long long)sc[r];
+    for (int r = 0; !rc && r < n; r++)
+        if (r != g_rank) g_recv += (unsigned long long)rcnt[r];
     for (int r = 0; !rc && r < n; r++) rc = each(arg, r, rbuf + ro[r], (size_t)rcnt[r]);
     if (rc && !ws_last_error()[0]) ws_set_error(rc, "rank %d: the exchange of pairs failed", g_rank);
     free(sc), free(so), free(rcnt), free(ro), free(sbuf), free(rbuf);
@@ -217,6 +222,8 @@ int ws_mpi_finish(int status)
         char rounds[48] = "";
         if (g_rounds) snprintf(rounds, sizeof rounds, " in %llu exchange rounds", g_rounds);
         fprintf(stderr, "wirescan: rank %d of %d: sent %llu bytes of kernel state%s\n", g_rank, g_size, g_sent, rounds);
+        /* (a line of its own: scripts read the line above as it was) */
+        fprintf(stderr, "wirescan: rank %d of %d: received %llu bytes of kernel state\n", g_rank, g_size, g_recv);
     }
     /* A usage error (2) comes from the same command line on every rank. */
     if (status && status != 2 && g_size > 1 && !g_agreed) {

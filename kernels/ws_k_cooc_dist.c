@@ -5,7 +5,7 @@
  *   1. marginals: every rank's contexts, pair events and marginal counts
  *      are summed on rank 0 and sent back to every rank (vocabulary-sized:
  *      small next to the pairs);
- *   2. exchange (ws_dist alltoall, in rounds of bounded buffers): each
+ *   2. exchange (ws_kdist.h: alltoall in rounds of bounded buffers): each
  *      rank streams its merged pairs (dense triangle, spilled runs) into
  *      one buffer per rank by a hash of the pair key; each rank adds what
  *      it receives into its own emptied table (spilling within --mem as
@@ -19,6 +19,7 @@
  * process would: the same totals, the same marginals, the same order.
  */
 #include "ws_k_cooc.h"
+#include "ws_kdist.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,79 +34,12 @@ static uint64_t mixh(uint64_t k)
     return k;
 }
 
-/* ---- 1. marginals ---- */
-
-static int put_counts(ws_buf *b, const ws_cooc_view *v)
-{
-    size_t n = (size_t)v->n + 1, nz = 0;
-    for (size_t i = 0; i < n; i++) nz += v->freq[i] != 0;
-    if (ws_buf_reserve(b, (2 * nz + 3) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory");
-    ws_buf_put_varint(b, *v->nctx);
-    ws_buf_put_varint(b, *v->events);
-    ws_buf_put_varint(b, nz);
-    for (size_t i = 0, last = 0; i < n; i++)
-        if (v->freq[i]) {
-            ws_buf_put_varint(b, i - last);
-            ws_buf_put_varint(b, v->freq[i]);
-            last = i;
-        }
-    return 0;
-}
-
-/* Add (add = 1) or set (add = 0) the counts in data to v. */
-static int get_counts(const uint8_t *at, const uint8_t *end, const ws_cooc_view *v, int add)
-{
-    uint64_t nctx, events, nz, gap, val, i = 0;
-    if (ws_varint_get(&at, end, &nctx) || ws_varint_get(&at, end, &events) || ws_varint_get(&at, end, &nz))
-        return ws_error(WS_ECORRUPT, "cooc: malformed marginals");
-    *v->nctx = add ? *v->nctx + nctx : nctx;
-    *v->events = add ? *v->events + events : events;
-    if (!add) memset(v->freq, 0, ((size_t)v->n + 1) * sizeof *v->freq);
-    for (uint64_t k = 0; k < nz; k++) {
-        if (ws_varint_get(&at, end, &gap) || ws_varint_get(&at, end, &val) || (i += gap) > v->n)
-            return ws_error(WS_ECORRUPT, "cooc: malformed marginals");
-        v->freq[i] += val;
-    }
-    return 0;
-}
-
-typedef struct sum_ctx {
-    ws_cooc_view sum; /* rank 0: the totals */
-    int rc;
-} sum_ctx;
-
-static int sum_each(void *arg, int rank, const void *data, size_t len)
-{
-    (void)rank;
-    sum_ctx *c = arg;
-    if (!c->rc) c->rc = get_counts(data, (const uint8_t *)data + len, &c->sum, 1);
-    return 0;
-}
-
-static int set_each(void *arg, const void *data, size_t len)
-{
-    return get_counts(data, (const uint8_t *)data + len, arg, 0);
-}
-
-/* ---- 2. exchange ----
- * In rounds, so that its buffers stay within --mem whatever the size of
- * the table: the rank's pairs stream out in key order (ws_cooc_pairs_stream)
- * into one buffer per rank; when one of them holds round_bytes / ranks, a
- * round runs: every rank sends what it has packed and adds what it gets into
- * its emptied table (which spills as in one process), then an all-reduce max
- * of "more to come" (1), "done" (0) or "failed" (2) decides whether another
- * round follows. A rank that is done takes part in the others' rounds with
- * nothing to send; a failure anywhere ends the rounds on every rank. */
-
-typedef struct part_ctx {
-    void *state;
-    const ws_dist *d;
-    ws_buf *out;
-    size_t cap;     /* bytes per destination before a round runs */
-    int rc;         /* this rank's first error */
-    int stopped;    /* a failure somewhere ended the rounds */
-    uint64_t rounds, sent;
-} part_ctx;
+/* ---- 1. marginals, 2. exchange (ws_kdist.h) ----
+ * The exchange runs in rounds, so that its buffers stay within --mem
+ * whatever the size of the table: the rank's pairs stream out in key order
+ * (ws_cooc_pairs_stream) into one buffer per rank; when one of them holds
+ * round_bytes / ranks, a round runs, in which every rank adds what it gets
+ * into its emptied table (which spills as in one process). */
 
 static int recv_pairs(void *arg, int from, const void *data, size_t len)
 {
@@ -120,55 +54,16 @@ static int recv_pairs(void *arg, int from, const void *data, size_t len)
     return 0;
 }
 
-/* One round, collective. more: 1 when this rank has pairs left after this
- * round. Returns 1 when some rank has (another round follows). */
-static int round_run(part_ctx *c, int more)
-{
-    const ws_dist *d = c->d;
-    const void *data[64], **dp = data;
-    size_t lens[64], *lp = lens;
-    static const uint8_t none = 0;
-    if (d->size > 64) {
-        dp = ws_calloc((size_t)d->size, sizeof *dp);
-        lp = ws_calloc((size_t)d->size, sizeof *lp);
-        if ((!dp || !lp) && !c->rc) c->rc = ws_error(WS_ENOMEM, "out of memory");
-    }
-    if (dp && lp) {
-        for (int r = 0; r < d->size; r++) {
-            dp[r] = !c->rc && c->out[r].p ? c->out[r].p : &none;
-            lp[r] = !c->rc ? c->out[r].n : 0;
-            c->sent += lp[r];
-        }
-        int arc = d->alltoall(d->ctx, dp, lp, recv_pairs, c->state);
-        if (!c->rc) c->rc = arc;
-    } /* (without them this rank cannot take part: the job then fails through mpirun) */
-    if (dp != data) ws_free(dp);
-    if (lp != lens) ws_free(lp);
-    for (int r = 0; r < d->size; r++) c->out[r].n = 0;
-    c->rounds++;
-    int flag = c->rc ? 2 : more, mrc = d->max_int(d->ctx, &flag);
-    if (mrc) {
-        if (!c->rc) c->rc = mrc;
-        flag = 2;
-    }
-    if (flag == 2) c->stopped = 1;
-    return flag == 1;
-}
-
 static int part_pair(void *arg, uint64_t key, uint64_t count)
 {
-    part_ctx *c = arg;
-    ws_buf *b = &c->out[mixh(key) % (uint64_t)c->d->size];
+    ws_kdist_xchg *x = arg;
+    int to = (int)(mixh(key) % (uint64_t)x->d->size);
+    ws_buf *b = &x->out[to];
     /* (reserved at the start: cap plus one pair, so this never grows) */
-    if (ws_buf_reserve(b, 2 * WS_VARINT_MAX)) return c->rc = ws_error(WS_ENOMEM, "out of memory partitioning pairs");
+    if (ws_buf_reserve(b, 2 * WS_VARINT_MAX)) return x->rc = ws_error(WS_ENOMEM, "out of memory partitioning pairs");
     ws_buf_put_varint(b, key);
     ws_buf_put_varint(b, count);
-    if (b->n >= c->cap) {
-        round_run(c, 1);
-        if (c->rc) return c->rc;
-        if (c->stopped) return ws_error(WS_EIO, "rank %d: the exchange of pairs failed on another rank", c->d->rank);
-    }
-    return 0;
+    return ws_kdist_xchg_check(x, to);
 }
 
 int ws_cooc_exchange(void *state, const ws_query *q, const ws_dist *d)
@@ -177,53 +72,19 @@ int ws_cooc_exchange(void *state, const ws_query *q, const ws_dist *d)
     (void)q;
     if (v.p->ntargets) return 0; /* collocates of terms: pack and unpack suffice */
     /* 1. every rank gets the sums of the marginals */
-    ws_buf mine = {0}, tot = {0};
-    int rc = put_counts(&mine, &v);
-    sum_ctx sc = {{v.p, v.n, NULL, NULL, NULL}, 0};
-    uint64_t nctx = 0, events = 0;
-    sc.sum.nctx = &nctx, sc.sum.events = &events;
-    if (d->rank == 0 && !(sc.sum.freq = ws_calloc((size_t)v.n + 1, sizeof *sc.sum.freq))) rc = WS_ENOMEM;
-    int grc = d->gather(d->ctx, rc ? NULL : mine.p, rc ? 0 : mine.n, sum_each, &sc);
-    if (!rc) rc = grc ? grc : sc.rc;
-    if (d->rank == 0) {
-        if (!rc) {
-            memcpy(v.freq, sc.sum.freq, ((size_t)v.n + 1) * sizeof *v.freq);
-            *v.nctx = nctx, *v.events = events;
-            rc = put_counts(&tot, &v);
-        }
-        if (rc) tot.n = 0; /* the others then fail to read it */
-    }
-    int brc = d->bcast(d->ctx, tot.p, tot.n, set_each, &v);
-    if (!rc) rc = brc;
-    ws_free(sc.sum.freq);
-    ws_buf_free(&mine);
-    ws_buf_free(&tot);
+    uint64_t *const sums[3] = {v.nctx, v.events, v.freq};
+    const size_t lens[3] = {1, 1, (size_t)v.n + 1};
+    int rc = ws_kdist_sum(d, sums, lens, 3, 0, "cooc");
     /* 2. the pairs to the rank their hash names, in rounds */
     size_t round = v.p->round_bytes ? v.p->round_bytes : (size_t)256 << 20;
-    size_t cap = round / (size_t)d->size;
-    if (cap < 256) cap = 256;
-    part_ctx pc = {state, d, ws_calloc((size_t)d->size, sizeof(ws_buf)), cap, rc, 0, 0, 0};
-    if (!pc.out && !pc.rc) pc.rc = ws_error(WS_ENOMEM, "out of memory");
-    for (int r = 0; pc.out && !pc.rc && r < d->size; r++)
-        if (ws_buf_reserve(&pc.out[r], cap + 2 * WS_VARINT_MAX)) pc.rc = ws_error(WS_ENOMEM, "out of memory for the exchange buffers");
-    if (pc.out) {
-        if (!pc.rc) {
-            int src = ws_cooc_pairs_stream(state, part_pair, &pc);
-            if (!pc.rc) pc.rc = src;
-        }
-        /* this rank's last round, then the others' until every rank is done */
-        if (!pc.stopped)
-            while (round_run(&pc, 0) && !pc.stopped) {}
-    } /* (without them this rank cannot take part: the job then fails through mpirun) */
-    for (int r = 0; pc.out && r < d->size; r++) ws_buf_free(&pc.out[r]);
-    ws_free(pc.out);
-    if (v.p->stats) v.p->stats->rounds = pc.rounds, v.p->stats->xsent = pc.sent;
-    rc = pc.rc;
-    /* every rank learns whether all went well */
-    int bad = rc != 0, mrc = d->max_int(d->ctx, &bad);
-    if (rc) return rc;
-    if (mrc) return mrc;
-    return bad ? ws_error(WS_EIO, "rank %d: the exchange of pairs failed on another rank", d->rank) : 0;
+    ws_kdist_xchg x;
+    if (!ws_kdist_xchg_open(&x, d, round / (size_t)d->size, 2 * WS_VARINT_MAX, recv_pairs, state, "pairs", rc)) {
+        int src = ws_cooc_pairs_stream(state, part_pair, &x);
+        if (!x.rc) x.rc = src;
+    }
+    rc = ws_kdist_xchg_close(&x);
+    if (v.p->stats) v.p->stats->rounds = x.rounds, v.p->stats->xsent = x.sent;
+    return rc;
 }
 
 /* ---- 3. candidates ---- */

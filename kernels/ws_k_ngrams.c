@@ -123,6 +123,12 @@ typedef struct ng_state {
     uint64_t npos;     /* n-gram positions counted */
     ng_pend *pend;     /* PEND entries */
     size_t npend;
+    /* Across ranks (ws_k_ngrams_dist.c): set by the exchange, which leaves
+     * the rank its partition's global counts, npos the global total and,
+     * for phrases, the global marginals (finish uses them instead of its
+     * own table's). */
+    int exchanged;
+    uint64_t *gleft, *gright;
 } ng_state;
 
 static void ng_free(void *p)
@@ -131,6 +137,8 @@ static void ng_free(void *p)
     if (!s) return;
     for (int j = 0; j < NPART; j++) ng_map_free(&s->map[j]);
     ws_free(s->pend);
+    ws_free(s->gleft);
+    ws_free(s->gright);
     ws_free(s);
 }
 
@@ -318,6 +326,10 @@ static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
     (void)q;
     const ng_state *s = p;
     if (ws_buf_reserve(out, WS_VARINT_MAX)) return WS_ENOMEM;
+    if (s->exchanged) { /* rank 0 already holds the totals and the candidates */
+        ws_buf_put_varint(out, 0);
+        return 0;
+    }
     ws_buf_put_varint(out, s->npos);
     for (int j = 0; j < NPART; j++)
         for (size_t i = 0; i < s->map[j].cap; i++) {
@@ -496,7 +508,11 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
             if (!(f.left[t] = ws_calloc((size_t)s->nterms + 1, sizeof **f.left)) ||
                 !(f.right[t] = ws_calloc((size_t)s->nterms + 1, sizeof **f.right)))
                 rc = ws_error(WS_ENOMEM, "out of memory for the phrase marginals of %u terms", s->nterms);
-        if (!rc) rc = par_for(pr, NPART, marg_part, &f);
+        if (!rc && !s->gleft) rc = par_for(pr, NPART, marg_part, &f);
+        if (!rc && s->gleft) { /* across ranks: the sums over every rank's positions */
+            memcpy(f.left[0], s->gleft, ((size_t)s->nterms + 1) * sizeof **f.left);
+            memcpy(f.right[0], s->gright, ((size_t)s->nterms + 1) * sizeof **f.right);
+        }
         for (int t = 1; !rc && t < nt; t++)
             for (size_t i = 0; i <= s->nterms; i++) {
                 f.left[0][i] += f.left[t][i];
@@ -569,6 +585,69 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* ---- for ws_k_ngrams_dist.c (ws_k_ngrams.h) ---- */
+
+ws_ngrams_view ws_ngrams_state_view(void *state)
+{
+    ng_state *s = state;
+    return (ws_ngrams_view){s->n, s->phrases, s->nterms, &s->npos, &s->exchanged, &s->gleft, &s->gright};
+}
+
+int ws_ngrams_each(const void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
+{
+    const ng_state *s = state;
+    for (int j = 0; j < NPART; j++)
+        for (size_t i = 0; i < s->map[j].cap; i++) {
+            const ng_slot *sl = &s->map[j].slots[i];
+            if (!sl->count) continue;
+            int rc = fn(arg, sl->key.id, sl->count, sl->df);
+            if (rc) return rc;
+        }
+    return 0;
+}
+
+int ws_ngrams_put(void *state, const uint32_t *id, uint64_t count, uint64_t df)
+{
+    ng_state *s = state;
+    ng_key k = ng_key3(id[0], id[1], id[2]);
+    uint64_t h0 = ng_base(k);
+    ng_map *m = &s->map[ng_part(h0)];
+    ng_slot *d = ng_map_get_h(m, k, ng_hash_b(h0, m->seed), NULL);
+    if (!d) return ws_error(WS_ENOMEM, "out of memory adding to an n-gram table (%zu distinct in one part)", m->used);
+    d->count += count;
+    d->df += df;
+    return 0;
+}
+
+int ws_ngrams_stream(void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
+{
+    ng_state *s = state;
+    ng_map *old = ws_calloc(NPART, sizeof *old);
+    int rc = old ? 0 : ws_error(WS_ENOMEM, "out of memory");
+    /* the tables set apart, small empty ones in their place */
+    for (int j = 0; j < NPART && !rc; j++) {
+        ng_map fresh;
+        if (ng_map_init(&fresh, 64, ws_hmap_mix(s->map[j].seed + 0x9e3779b97f4a7c15ULL))) {
+            rc = ws_error(WS_ENOMEM, "out of memory");
+            break;
+        }
+        old[j] = s->map[j];
+        s->map[j] = fresh;
+    }
+    /* each set-apart table freed once streamed */
+    for (int j = 0; old && j < NPART; j++) {
+        for (size_t i = 0; !rc && i < old[j].cap; i++) {
+            const ng_slot *sl = &old[j].slots[i];
+            if (sl->count) rc = fn(arg, sl->key.id, sl->count, sl->df);
+        }
+        if (old[j].slots) ng_map_free(&old[j]);
+    }
+    ws_free(old);
+    return rc;
+}
+
+uint32_t *ws_ngrams_term_positions(const ws_norm *nm) { return term_positions(nm); }
+
 #define PHRASES_MIN_COUNT 5
 
 static const ws_param_info ng_params[] = {
@@ -617,7 +696,7 @@ const ws_kernel ws_kernel_ngrams = {
             "log2(p(xy) / (p(x) p(y))) / -log2(p(xy)), within [-1, 1].",
     .params = ng_params,
     .nparams = sizeof ng_params / sizeof ng_params[0],
-    .flags = WS_KF_TREE,
+    .flags = 0,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ng_prepare,
     .release = ws_free,
@@ -628,4 +707,5 @@ const ws_kernel ws_kernel_ngrams = {
     .free = ng_free,
     .pack = ng_pack,
     .unpack = ng_unpack,
+    .exchange = ws_ngrams_exchange,
 };

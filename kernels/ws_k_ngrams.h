@@ -30,6 +30,36 @@ typedef struct ws_ngrams_params {
  * npos, NPMI lies in [-1, 1]; the result is clamped to it against rounding. */
 double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos);
 
+/* ---- across ranks (ws_k_ngrams_dist.c, docs/scale-out.md) ----
+ * The exchange hook: the n-grams repartitioned by hash so that each rank
+ * holds the global counts of its partition, npos and the phrase marginals
+ * summed over every rank, and each rank's candidates for the report sent
+ * to rank 0 (its best --top rows, or all); the state is then marked
+ * exchanged (pack sends nothing more, finish takes the global marginals). */
+int ws_ngrams_exchange(void *state, const ws_query *q, const ws_dist *d);
+
+/* What ws_k_ngrams.c lends the exchange of a state (ws_ngrams_state_view). */
+typedef struct ws_ngrams_view {
+    uint32_t n;        /* terms per n-gram */
+    int phrases;
+    uint32_t nterms;   /* normalised vocabulary (ids 0 .. nterms) */
+    uint64_t *npos;    /* n-gram positions counted */
+    int *exchanged;
+    uint64_t **gleft, **gright; /* global phrase marginals (nterms + 1 each, ws_malloc'ed; the state frees them) */
+} ws_ngrams_view;
+ws_ngrams_view ws_ngrams_state_view(void *state);
+/* fn for every counted n-gram (ids beyond n are 0), in no particular order. */
+int ws_ngrams_each(const void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg);
+/* Add count and df to n-gram id (3 ids, unused ones 0). */
+int ws_ngrams_put(void *state, const uint32_t *id, uint64_t count, uint64_t df);
+/* As each, but the tables are first set apart (fresh empty ones take their
+ * place, and each old one is freed once streamed), so fn may ws_ngrams_put
+ * into the same state. */
+int ws_ngrams_stream(void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg);
+/* Each normalised term's position in bytewise term order (the report's
+ * tie-break); ws_malloc'ed, NULL when out of memory. */
+uint32_t *ws_ngrams_term_positions(const ws_norm *nm);
+
 /* Reads ws_query.ext (a ws_ngrams_params), .norm, .field and .top. */
 extern const ws_kernel ws_kernel_ngrams;
 

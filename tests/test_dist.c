@@ -1,11 +1,14 @@
 /*
  * Runs across processes (ws_request_set_dist, docs/scale-out.md) without
  * MPI: R "ranks" are R threads of this process, each with its own corpus
- * and request, joined by an in-memory gather and broadcast. For R = 2 and
+ * and request, joined by an in-memory gather and broadcast (and, for
+ * ngrams, whose table is repartitioned, an all-to-all, an all-reduce and a
+ * broadcast of bytes). For R = 2 and
  * 3 rank 0's table must be byte for byte the table of one process over the
- * same shard set (tf plain and by month, keyness, ngrams, trends), the
+ * same shard set (tf plain and by month, keyness, ngrams: bigrams, trigrams,
+ * phrases; trends), the
  * other ranks' tables empty; a kernel needing collectives the ws_dist lacks
- * (kwic: the ordered gather's send and recv) is
+ * (kwic: the ordered gather's send and recv; ngrams: the all-to-all) is
  * refused on every rank; a bad ws_dist is refused. Also: a shard set made
  * with the ingester's "shard" setting holds every story once.
  */
@@ -88,6 +91,12 @@ typedef struct fake {
     const void *data[MAXR];
     size_t len[MAXR];
     int bval;
+    /* the all-to-all (hash-partitioned kernels: ngrams) */
+    const void *const *adata[MAXR];
+    const size_t *alen[MAXR];
+    int ival[MAXR];
+    int fail_rank, fail_at; /* that rank's fail_at-th all-to-all fails (0: none) */
+    int calls[MAXR];
 } fake;
 
 typedef struct rank_job {
@@ -99,6 +108,7 @@ typedef struct rank_job {
     char err[512];
     char *csv;
     size_t csvlen, rows;
+    int exchange; /* give the ranks the exchange's collectives too */
 } rank_job;
 
 static int f_gather(void *ctx, const void *data, size_t len, int (*each)(void *, int, const void *, size_t), void *arg)
@@ -124,6 +134,45 @@ static int f_bcast(void *ctx, int *v)
     return 0;
 }
 
+/* The collectives of the exchange hook (ngrams repartitions its table):
+ * bcast of bytes, an all-reduce max, an all-to-all. */
+static int f_bcast_bytes(void *ctx, const void *data, size_t len, int (*each)(void *, const void *, size_t), void *arg)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    if (j->rank == 0) f->data[0] = data, f->len[0] = len;
+    pthread_barrier_wait(&f->bar);
+    int rc = j->rank == 0 ? 0 : each(arg, f->data[0], f->len[0]);
+    pthread_barrier_wait(&f->bar);
+    return rc;
+}
+
+static int f_max_int(void *ctx, int *v)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    f->ival[j->rank] = *v;
+    pthread_barrier_wait(&f->bar);
+    for (int r = 0; r < f->size; r++)
+        if (f->ival[r] > *v) *v = f->ival[r];
+    pthread_barrier_wait(&f->bar);
+    return 0;
+}
+
+static int f_alltoall(void *ctx, const void *const *data, const size_t *len,
+                      int (*each)(void *, int, const void *, size_t), void *arg)
+{
+    rank_job *j = ctx;
+    fake *f = j->f;
+    f->adata[j->rank] = data, f->alen[j->rank] = len;
+    int inject = f->fail_at && j->rank == f->fail_rank && ++f->calls[j->rank] == f->fail_at;
+    pthread_barrier_wait(&f->bar);
+    int rc = inject ? ws_set_error(WS_EIO, "injected: rank %d's transport failed", j->rank) : 0;
+    for (int r = 0; r < f->size && !rc; r++) rc = each(arg, r, f->adata[r][j->rank], f->alen[r][j->rank]);
+    pthread_barrier_wait(&f->bar);
+    return rc;
+}
+
 /* One rank (or, with f NULL, one process): open the set, run, keep the CSV. */
 static void *run_rank(void *arg)
 {
@@ -139,6 +188,7 @@ static void *run_rank(void *arg)
     for (size_t i = 0; !j->rc && j->params[i]; i += 2) j->rc = ws_request_set(q, j->params[i], j->params[i + 1]);
     if (!j->rc && j->f) {
         ws_dist d = {j->rank, j->f->size, f_gather, f_bcast, j, NULL, NULL, NULL, NULL, NULL, 0};
+        if (j->exchange) d.bcast = f_bcast_bytes, d.max_int = f_max_int, d.alltoall = f_alltoall, d.round_bytes = 512;
         j->rc = ws_request_set_dist(q, &d);
     }
     if (!j->rc) j->rc = ws_request_run(q, &res);
@@ -157,9 +207,9 @@ static void *run_rank(void *arg)
     return NULL;
 }
 
-static void compare(const char *kernel, const char *const *params)
+static void compare_x(const char *kernel, const char *const *params, int exchange)
 {
-    rank_job one = {NULL, 0, kernel, params, 0, "", NULL, 0, 0};
+    rank_job one = {NULL, 0, kernel, params, 0, "", NULL, 0, 0, 0};
     run_rank(&one);
     cr_assert_eq(one.rc, 0, "%s in one process: %s", kernel, one.err);
     cr_assert(one.rows >= 3, "%s printed %zu rows", kernel, one.rows);
@@ -169,7 +219,7 @@ static void compare(const char *kernel, const char *const *params)
         rank_job jobs[MAXR];
         pthread_t th[MAXR];
         for (int r = 0; r < size; r++) {
-            jobs[r] = (rank_job){&f, r, kernel, params, 0, "", NULL, 0, 0};
+            jobs[r] = (rank_job){&f, r, kernel, params, 0, "", NULL, 0, 0, exchange};
             cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
         }
         for (int r = 0; r < size; r++) pthread_join(th[r], NULL);
@@ -184,10 +234,43 @@ static void compare(const char *kernel, const char *const *params)
     free(one.csv);
 }
 
+static void compare(const char *kernel, const char *const *params) { compare_x(kernel, params, 0); }
+
 Test(dist, tf) { compare("tf", (const char *const[]){"top", "30", "threads", "2", NULL}); }
 Test(dist, tf_by_month) { compare("tf", (const char *const[]){"by", "month", "top", "3", "tfidf", "1", NULL}); }
 Test(dist, keyness) { compare("keyness", (const char *const[]){"target-source", "B", "top", "10", NULL}); }
-Test(dist, ngrams) { compare("ngrams", (const char *const[]){"n", "2", "top", "20", NULL}); }
+/* ngrams repartitions its table (an all-to-all in rounds of 512 bytes
+ * here: many) and needs the exchange's collectives */
+Test(dist, ngrams) { compare_x("ngrams", (const char *const[]){"n", "2", "top", "20", NULL}, 1); }
+Test(dist, ngrams_phrases) { compare_x("ngrams", (const char *const[]){"phrases", "1", "min-count", "2", "top", "0", NULL}, 1); }
+Test(dist, ngrams_trigrams) { compare_x("ngrams", (const char *const[]){"n", "3", "top", "7", "threads", "2", NULL}, 1); }
+/* A transport failure on rank 1 in the exchange of the n-grams: every rank
+ * fails (none waits for another), rank 1 with its own message, the others
+ * naming rank 1; no rank makes rows. */
+Test(dist, ngrams_exchange_fails)
+{
+    const char *const params[] = {"n", "2", "top", "20", NULL};
+    fake f = {.size = 3, .fail_rank = 1, .fail_at = 1};
+    pthread_barrier_init(&f.bar, NULL, 3);
+    rank_job jobs[3];
+    pthread_t th[3];
+    for (int r = 0; r < 3; r++) {
+        jobs[r] = (rank_job){&f, r, "ngrams", params, 0, "", NULL, 0, 0, 1};
+        cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < 3; r++) pthread_join(th[r], NULL);
+    pthread_barrier_destroy(&f.bar);
+    cr_assert(f.calls[1] >= 1, "rank 1 made no all-to-all call (the failure was not injected)");
+    for (int r = 0; r < 3; r++) {
+        cr_expect_neq(jobs[r].rc, 0, "rank %d succeeded", r);
+        cr_expect_eq(jobs[r].rows, 0, "rank %d made %zu rows", r, jobs[r].rows);
+        free(jobs[r].csv);
+    }
+    cr_expect(strstr(jobs[1].err, "injected: rank 1's transport failed") != NULL, "rank 1: %s", jobs[1].err);
+    cr_expect(strstr(jobs[0].err, "failed on rank 1") != NULL, "rank 0: %s", jobs[0].err);
+    cr_expect(strstr(jobs[2].err, "failed on rank 1") != NULL, "rank 2: %s", jobs[2].err);
+}
+
 Test(dist, trends) { compare("trends", (const char *const[]){"terms", "grain,oil", "bucket", "month", NULL}); }
 
 Test(dist, refused_and_bad)
@@ -198,13 +281,27 @@ Test(dist, refused_and_bad)
     pthread_t th[2];
     const char *const params[] = {"term", "oil", NULL};
     for (int r = 0; r < 2; r++) {
-        jobs[r] = (rank_job){&f, r, "kwic", params, 0, "", NULL, 0, 0};
+        jobs[r] = (rank_job){&f, r, "kwic", params, 0, "", NULL, 0, 0, 0};
         cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
     }
     for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
     pthread_barrier_destroy(&f.bar);
     for (int r = 0; r < 2; r++) {
         cr_expect_eq(jobs[r].rc, WS_EINVAL, "kwic across 2 ranks, rank %d: %d", r, jobs[r].rc);
+        cr_expect(strstr(jobs[r].err, "does not run across MPI ranks") != NULL, "%s", jobs[r].err);
+        free(jobs[r].csv);
+    }
+    /* ngrams without the all-to-all */
+    const char *const nparams[] = {"top", "5", NULL};
+    pthread_barrier_init(&f.bar, NULL, 2);
+    for (int r = 0; r < 2; r++) {
+        jobs[r] = (rank_job){&f, r, "ngrams", nparams, 0, "", NULL, 0, 0, 0};
+        cr_assert_eq(pthread_create(&th[r], NULL, run_rank, &jobs[r]), 0);
+    }
+    for (int r = 0; r < 2; r++) pthread_join(th[r], NULL);
+    pthread_barrier_destroy(&f.bar);
+    for (int r = 0; r < 2; r++) {
+        cr_expect_eq(jobs[r].rc, WS_EINVAL, "ngrams without alltoall, rank %d: %d", r, jobs[r].rc);
         cr_expect(strstr(jobs[r].err, "does not run across MPI ranks") != NULL, "%s", jobs[r].err);
         free(jobs[r].csv);
     }

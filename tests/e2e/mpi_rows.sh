@@ -5,8 +5,9 @@
 # pass-0 state goes back to every rank; the corpus is gathered on rank 0,
 # which trains the sampler), dedup and cooc --term (states gathered and
 # merged on rank 0), all-pairs cooc (pairs exchanged by hash partition,
-# also under a --mem that spills; rank 0 gets candidates), and the count
-# tables of tf, keyness, ngrams and trends by a binary tree (4 ranks: a
+# also under a --mem that spills; rank 0 gets candidates), ngrams (a
+# hash-partitioned exchange too: tests/e2e/mpi_ngrams.sh has the rest),
+# and the count tables of tf, keyness and trends by a binary tree (4 ranks: a
 # merged state sent on; WIRESCAN_MPI_ROUND=1K: many rounds, the same on
 # every rank; failures up the tree). A generated corpus with planted copies, sharded 4
 # ways; `mpirun --oversubscribe -n R` for R = 1, 2, 3 (threads 1 and 2)
@@ -105,21 +106,21 @@ for r in 2 3; do
 done
 note "export, kwic, dtm, topics, dedup, cooc (--term and all pairs): mpirun -n 1, 2, 3 = one process"
 
-# Count tables (tf, keyness, ngrams, trends) merge by a binary tree: with
+# Count tables (tf, keyness, trends) merge by a binary tree: with
 # 4 ranks rank 3 sends to rank 2, which merges and sends the merged state
 # on to rank 0 (a state packed after a merge); with 3, rank 2 sends to 0.
 from=$(ws export "$T/sh" --fields date -f csv | sort | sed -n 250p | cut -c1-10)
 same "4" 2 "tf (tree of 4 ranks)" tf --top 40
 same "4" 1 "tf --by month --tfidf (tree)" tf --by month --tfidf --top 5
 same "3 4" 2 "keyness (tree)" keyness --target-from "$from" --top 30
-same "4" 1 "ngrams --phrases (tree)" ngrams --phrases --top 30
+same "4" 1 "ngrams --phrases (partitioned)" ngrams --phrases --top 30
 same "4" 2 "trends --by section (tree)" trends --terms said,that --bucket month --by section
 same "3 4" 1 "trends --emerging (tree)" trends --emerging --bucket month
 # A round budget far below the states (WIRESCAN_MPI_ROUND=1K): each state
 # crosses in many rounds, every rank takes part in the same number, the
 # bytes are still one process's; rank 2 of 4 sends more than rank 3 (its
 # own state merged with rank 3's) and rank 0 sends nothing.
-for spec in "tf --by month --top 0" "ngrams --top 0" "trends --emerging --bucket month"; do
+for spec in "tf --by month --top 0" "trends --emerging --bucket month"; do
     # shellcheck disable=SC2086
     ws $spec "$T/sh" -j 1 -o "$T/tref.out" 2>/dev/null || fail "$spec: one process"
     for r in 2 3 4; do
@@ -152,7 +153,7 @@ for s in 3 2; do
         fail "tf, damaged shard $s, mpirun -n 4: no message naming rank $s, the shard and the reason: $(head -c 1500 "$T/b.log")"
     ls "$T"/tbad.out* >/dev/null 2>&1 && fail "tf, damaged shard $s, mpirun -n 4: a report was written"
 done
-note "tf, keyness, ngrams, trends: a tree of 4 ranks and 1K rounds = one process; failures name the rank"
+note "tf, keyness, trends: a tree of 4 ranks and 1K rounds (ngrams: partitioned) = one process; failures name the rank"
 
 # dedup found the planted copies (so the comparison above was not of empty reports)
 ws dedup "$T/sh" -o "$T/dd.csv" 2>/dev/null || fail "dedup"

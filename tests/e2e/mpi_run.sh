@@ -27,12 +27,13 @@ keyness --target-from $from --top 30 -o keyness.csv
 cooc --term said --term market --window 3 --top 20 -o cooc_terms.csv
 cooc --window 2 --top 40 -o cooc_pairs.csv
 ngrams --n 2 --top 40 -o bigrams.csv
+ngrams --phrases --min-count 2 --top 0 -o phrases.csv
 trends --topics topics.txt --bucket month -o trends.csv
 trends --emerging --bucket month --top 10 -o emerging.csv
 kwic --term said --limit 30 -o kwic.csv
 topics -k 3 --iterations 8 --seed 2 --min-df 3 -o topics.csv
 EOF
-REPORTS="tf_month.csv sub/tf.csv keyness.csv cooc_terms.csv cooc_pairs.csv bigrams.csv trends.csv emerging.csv kwic.csv topics.csv"
+REPORTS="tf_month.csv sub/tf.csv keyness.csv cooc_terms.csv cooc_pairs.csv bigrams.csv phrases.csv trends.csv emerging.csv kwic.csv topics.csv"
 
 expect_status 0 "run, one process" -- ws run sh job.txt -o ref -j 1
 for f in $REPORTS; do
@@ -52,7 +53,7 @@ for spec in "2 1" "3 2" "4 1"; do
     done
     [ -z "$(find m -name '*.tmp.*')" ] || fail "mpirun -n $r: temporary files left: $(find m -name '*.tmp.*')"
     [ "$(grep -c 'run started' m/run.log)" = 1 ] || fail "mpirun -n $r: run.log holds $(grep -c 'run started' m/run.log) runs"
-    grep -c ': ok, ' m/run.log | grep -x 10 >/dev/null || fail "mpirun -n $r: run.log: $(cat m/run.log)"
+    grep -c ': ok, ' m/run.log | grep -x 11 >/dev/null || fail "mpirun -n $r: run.log: $(cat m/run.log)"
     for k in $(seq 1 $((r - 1))); do
         grep -E "rank $k of $r: sent [1-9][0-9]* bytes" m.err >/dev/null || fail "mpirun -n $r: rank $k sent nothing: $(cat m.err)"
     done
@@ -69,7 +70,7 @@ mpi 3 "$WS_BIN" run bad job.txt -o mbad -j 1 >b.log 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "run over a damaged shard, mpirun -n 3: exit status 0"
 grep -E "rank 2: shard [^ ]*shard-002: .*(checksum|corrupt|damaged)" b.log >/dev/null ||
     fail "run over a damaged shard: no message naming rank 2, the shard and the reason: $(head -c 1500 b.log)"
-for f in tf_month.csv bigrams.csv cooc_pairs.csv; do
+for f in tf_month.csv bigrams.csv phrases.csv cooc_pairs.csv; do
     [ ! -e "mbad/$f" ] || fail "run over a damaged shard: $f was written"
 done
 [ -z "$(find mbad -name '*.tmp.*' 2>/dev/null)" ] || fail "run over a damaged shard: temporary files left"
