@@ -15,6 +15,17 @@
  * bucket, usually stops after an entry or two. A row's capacity is
  * min(K, the word's tokens): no word can have more topics in use.
  *
+ * Padding: the sampler gives each row a multiple of WS_LDA_ROW_PAD slots
+ * and keeps the slots past the entries in use at the pad value, count 0
+ * and topic mask = 2^tb - 1 (it takes tb for K + 1 topics, so that no
+ * topic is the mask). A pad adds an exact 0 to the word bucket, so the
+ * bucket's loops can run over whole groups of WS_LDA_ROW_PAD slots: a
+ * loop count that changes far less often from word to word than the
+ * row's length (fewer mispredicted loop exits), same sums. The functions
+ * below keep the pad: an entry whose count falls to 0 leaves the pad
+ * value in its slot (harmless for an unpadded row: slots past the
+ * entries in use are not read).
+ *
  * Counts must stay below 2^(32 - tb): ws_lda_rows_fit says whether a
  * corpus fits (the sampler falls back to dense rows when it does not).
  */
@@ -22,6 +33,8 @@
 #define WS_LDA_ROWS_H
 
 #include <stdint.h>
+
+#define WS_LDA_ROW_PAD 4u
 
 /* Bits for topic numbers 0..K-1 (at least 1). */
 static inline uint32_t ws_lda_topic_bits(uint32_t K)
@@ -45,8 +58,11 @@ static inline uint32_t ws_lda_row_dec_at(uint32_t *e, uint32_t *n, uint32_t tb, 
 {
     uint32_t v = e[i] - (1u << tb), m = *n;
     while (i + 1 < m && e[i + 1] > v) e[i] = e[i + 1], i++;
+    if (v < (1u << tb)) { /* count 0: it is the last entry, its slot a pad */
+        *n = m - 1;
+        v = (1u << tb) - 1;
+    }
     e[i] = v;
-    if (v < (1u << tb)) *n = m - 1; /* count 0: it is the last entry */
     return i;
 }
 
@@ -86,6 +102,12 @@ static inline uint32_t ws_lda_row_build(uint32_t *e, const uint32_t *cnt, uint32
             e[i] = v;
         }
     return n;
+}
+
+/* Pads slots n .. cap of a row (cap: its slots). */
+static inline void ws_lda_row_pad(uint32_t *e, uint32_t n, uint32_t cap, uint32_t tb)
+{
+    for (uint32_t j = n; j < cap; j++) e[j] = (1u << tb) - 1;
 }
 
 #endif

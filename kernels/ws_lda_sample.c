@@ -48,6 +48,7 @@
  * convergence per iteration than the second thread gains (docs/topics.md);
  * corpora under this size are sampled exactly, in one sequential shard. */
 #define SPARSE_SHARD_TOKENS (1u << 20)
+_Static_assert(WS_LDA_ROW_PAD == 4, "sparse_shard's word bucket is unrolled by 4");
 
 /* ---- random numbers: splitmix64 streams ---- */
 
@@ -559,8 +560,10 @@ static void sparse_lists(sparse_ws *x)
 {
     const sampler *s = x->s;
     if (x->packed) {
-        for (uint32_t w = 0; w < s->V; w++)
+        for (uint32_t w = 0; w < s->V; w++) {
             x->rn[w] = ws_lda_row_build(x->re + x->roff[w], s->nkw + (size_t)w * s->K, s->K, x->tb);
+            ws_lda_row_pad(x->re + x->roff[w], x->rn[w], (uint32_t)(x->roff[w + 1] - x->roff[w]), x->tb);
+        }
         return;
     }
     for (uint32_t w = 0; w < s->V; w++) {
@@ -598,7 +601,7 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
     int rc = make_shards_of(c->doc_off, c->ndocs, &x->cut, &x->ncut,
                             s->o->shard_tokens ? s->o->shard_tokens : SPARSE_SHARD_TOKENS);
     if (rc) return rc;
-    x->tb = ws_lda_topic_bits(K);
+    x->tb = ws_lda_topic_bits(K + 1); /* topic 2^tb - 1 is the pad, never a topic (ws_lda_rows.h) */
     uint64_t maxn = 0;
     for (uint32_t w = 0; w < s->V; w++)
         if (c->word_off[w + 1] - c->word_off[w] > maxn) maxn = c->word_off[w + 1] - c->word_off[w];
@@ -612,7 +615,7 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
         for (uint32_t w = 0; w < s->V; w++) {
             uint64_t n = c->word_off[w + 1] - c->word_off[w];
             x->roff[w] = slots;
-            slots += n < K ? n : K;
+            slots += ((n < K ? n : K) + WS_LDA_ROW_PAD - 1) / WS_LDA_ROW_PAD * WS_LDA_ROW_PAD;
         }
         x->roff[s->V] = slots;
         x->re = ws_malloc(slots * sizeof *x->re + 1);
@@ -648,8 +651,9 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
         }
         w->stamp = ws_calloc((size_t)s->V + 1, sizeof *w->stamp);
         w->nk = ws_malloc(K * sizeof *w->nk);
-        w->coef = ws_malloc(K * sizeof *w->coef);
-        w->qv = ws_malloc(K * sizeof *w->qv);
+        /* coef: a 0 for the pad topic 2^tb - 1 too; qv: a row's padded slots */
+        w->coef = ws_calloc(K > (1u << x->tb) ? K : (1u << x->tb), sizeof *w->coef);
+        w->qv = ws_malloc((K + WS_LDA_ROW_PAD) * sizeof *w->qv);
         w->inv = ws_malloc(K * sizeof *w->inv);
         w->invm = ws_malloc(K * sizeof *w->invm);
         w->ab = ws_malloc(K * sizeof *w->ab);
@@ -829,7 +833,7 @@ static int sparse_shard(void *arg, size_t i, int thread)
         uint32_t w = c->w[p];
         if (tw->stamp[w] == tw->epoch) continue;
         tw->stamp[w] = tw->epoch;
-        memcpy(re + roff[w], x->re + roff[w], x->rn[w] * sizeof *re);
+        memcpy(re + roff[w], x->re + roff[w], (roff[w + 1] - roff[w]) * sizeof *re); /* the pads too */
         rn[w] = x->rn[w];
     }
     for (uint32_t d = x->cut[i]; d < x->cut[i + 1]; d++) {
@@ -859,23 +863,33 @@ static int sparse_shard(void *arg, size_t i, int thread)
             inv[t] = it1;
             coef[t] = (alpha[t] + cd[t]) * it1;
             /* the word bucket over the row, largest terms first; t's entry is
-             * at pt (branchless: no exit depends on the data but the length) */
-            const uint32_t wn = rn[w];
+             * at pt (branchless: no exit depends on the data but the length),
+             * in groups of WS_LDA_ROW_PAD slots (pads add exact zeros) */
+            const uint32_t wn = rn[w], wp = (wn + WS_LDA_ROW_PAD - 1) & ~(WS_LDA_ROW_PAD - 1);
             double qb = 0;
             uint32_t pt = 0;
-            for (uint32_t j = 0; j < wn; j++) {
-                const uint32_t v = e[j], tj = v & mask, own = tj == t;
-                pt = own ? j : pt;
-                qb += coef[tj] * (double)(int32_t)((v >> tb) - own);
-                qv[j] = qb;
+            for (uint32_t j = 0; j < wp; j += 4) {
+                const uint32_t v0 = e[j], v1 = e[j + 1], v2 = e[j + 2], v3 = e[j + 3];
+                const uint32_t o0 = (v0 & mask) == t, o1 = (v1 & mask) == t, o2 = (v2 & mask) == t, o3 = (v3 & mask) == t;
+                const double q0 = coef[v0 & mask] * (double)(int32_t)((v0 >> tb) - o0);
+                const double q1 = coef[v1 & mask] * (double)(int32_t)((v1 >> tb) - o1);
+                const double q2 = coef[v2 & mask] * (double)(int32_t)((v2 >> tb) - o2);
+                const double q3 = coef[v3 & mask] * (double)(int32_t)((v3 >> tb) - o3);
+                pt = o0 ? j : pt, pt = o1 ? j + 1 : pt, pt = o2 ? j + 2 : pt, pt = o3 ? j + 3 : pt;
+                qb += q0, qv[j] = qb;
+                qb += q1, qv[j + 1] = qb;
+                qb += q2, qv[j + 2] = qb;
+                qb += q3, qv[j + 3] = qb;
             }
             double u = rng_unit(&r) * (sb + rb + qb);
             uint32_t k, jk = UINT32_MAX;
             if (u < qb) {
                 /* the first term whose running sum passes u: never a term of
-                 * weight 0 (t's, when its count was 1), as qv[wn - 1] > u */
+                 * weight 0 (t's, when its count was 1), as qv[wn - 1] > u;
+                 * the pads' sums are qb too, never counted */
                 jk = 0;
-                for (uint32_t j = 0; j + 1 < wn; j++) jk += qv[j] <= u;
+                for (uint32_t j = 0; j < wp; j += 4)
+                    jk += (qv[j] <= u) + (qv[j + 1] <= u) + (qv[j + 2] <= u) + (qv[j + 3] <= u);
                 k = e[jk] & mask;
             } else if ((u -= qb) < rb && dn) {
                 /* t stays listed with c_dt = 0 until it is known to move: a

@@ -4,8 +4,9 @@
  * dense count vector side by side, for several topic counts (1 to 14
  * topic bits); after every step the row must be exactly the rebuilt row
  * of the dense counts (its entries strictly descending, each count the
- * dense count, no zero entry in use), and the packing limit must say
- * what fits.
+ * dense count, no zero entry in use) and every slot past the entries
+ * in use must hold the pad (count 0, topic 2^tb - 1; the sampler's
+ * padded rows), and the packing limit must say what fits.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -55,9 +56,12 @@ Test(lda_rows, updates_match_a_dense_model)
         const uint32_t K = Ks[ki], tb = ws_lda_topic_bits(K);
         cr_assert_leq(K, 1u << tb);
         cr_assert(tb == 1 || (1u << (tb - 1)) < K, "K %u: %u topic bits, more than needed", K, tb);
-        /* a word of N tokens: a row of min(K, N) slots, as the sampler sizes it */
+        /* a word of N tokens: a row of min(K, N) slots, rounded up to
+         * whole pad groups and padded, as the sampler sizes it */
         const uint32_t N = 40, cap = N < K ? N : K;
-        uint32_t *cnt = calloc(K, sizeof *cnt), *e = calloc(cap, sizeof *e), n = 0;
+        const uint32_t slots = (cap + WS_LDA_ROW_PAD - 1) / WS_LDA_ROW_PAD * WS_LDA_ROW_PAD;
+        uint32_t *cnt = calloc(K, sizeof *cnt), *e = calloc(slots, sizeof *e), n = 0;
+        ws_lda_row_pad(e, 0, slots, tb);
         /* few topics in play, so counts grow, tie and fall back to 0 */
         const uint32_t span = K < 6 ? K : 6;
         uint32_t base = K > span ? (uint32_t)(rnd(&x) % (K - span)) : 0, total = 0;
@@ -83,6 +87,8 @@ Test(lda_rows, updates_match_a_dense_model)
             }
             cr_assert_leq(n, cap);
             row_is(e, n, cnt, K, tb, step);
+            for (uint32_t j = n; j < slots; j++)
+                cr_assert_eq(e[j], (1u << tb) - 1, "K %u step %d: slot %u of %u entries is not the pad", K, step, j, n);
         }
         free(cnt), free(e);
     }
