@@ -657,7 +657,7 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
         w->inv = ws_malloc(K * sizeof *w->inv);
         w->invm = ws_malloc(K * sizeof *w->invm);
         w->ab = ws_malloc(K * sizeof *w->ab);
-        w->dnz = ws_malloc(K * sizeof *w->dnz);
+        w->dnz = ws_malloc((K + 1) * sizeof *w->dnz); /* + 1: the branchless listing writes one past */
         w->cd = ws_calloc(K, sizeof *w->cd);
         if (!ok || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->invm || !w->ab || !w->dnz || !w->cd)
             return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler (%d threads x %u words x %u topics)", nt,
@@ -841,8 +841,10 @@ static int sparse_shard(void *arg, size_t i, int thread)
         if (lo == hi) continue;
         rng r = rng_for(s->o->seed, s->iter, 4, d);
         uint32_t dn = 0;
-        for (uint64_t p = lo; p < hi; p++)
-            if (!cd[z[p]]++) dnz[dn++] = z[p];
+        for (uint64_t p = lo; p < hi; p++) { /* branchless: a topic's first token lists it */
+            dnz[dn] = z[p];
+            dn += !cd[z[p]]++;
+        }
         double sb = 0, rb = 0;
         for (uint32_t k = 0; k < K; k++) {
             sb += ab[k] * inv[k];
