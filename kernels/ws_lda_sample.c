@@ -866,32 +866,18 @@ static int sparse_shard(void *arg, size_t i, int thread)
             coef[t] = (alpha[t] + cd[t]) * it1;
             /* the word bucket over the row, largest terms first; t's entry is
              * at pt (branchless: no exit depends on the data but the length),
-             * in groups of WS_LDA_ROW_PAD slots (pads add exact zeros) */
+             * in groups of WS_LDA_ROW_PAD slots (pads add exact zeros), four
+             * slots per SSE2 step (ws_lda_rows.h) */
             const uint32_t wn = rn[w], wp = (wn + WS_LDA_ROW_PAD - 1) & ~(WS_LDA_ROW_PAD - 1);
-            double qb = 0;
             uint32_t pt = 0;
-            for (uint32_t j = 0; j < wp; j += 4) {
-                const uint32_t v0 = e[j], v1 = e[j + 1], v2 = e[j + 2], v3 = e[j + 3];
-                const uint32_t o0 = (v0 & mask) == t, o1 = (v1 & mask) == t, o2 = (v2 & mask) == t, o3 = (v3 & mask) == t;
-                const double q0 = coef[v0 & mask] * (double)(int32_t)((v0 >> tb) - o0);
-                const double q1 = coef[v1 & mask] * (double)(int32_t)((v1 >> tb) - o1);
-                const double q2 = coef[v2 & mask] * (double)(int32_t)((v2 >> tb) - o2);
-                const double q3 = coef[v3 & mask] * (double)(int32_t)((v3 >> tb) - o3);
-                pt = o0 ? j : pt, pt = o1 ? j + 1 : pt, pt = o2 ? j + 2 : pt, pt = o3 ? j + 3 : pt;
-                qb += q0, qv[j] = qb;
-                qb += q1, qv[j + 1] = qb;
-                qb += q2, qv[j + 2] = qb;
-                qb += q3, qv[j + 3] = qb;
-            }
+            const double qb = ws_lda_row_qsum(e, wp, t, tb, coef, qv, &pt);
             double u = rng_unit(&r) * (sb + rb + qb);
             uint32_t k, jk = UINT32_MAX;
             if (u < qb) {
                 /* the first term whose running sum passes u: never a term of
                  * weight 0 (t's, when its count was 1), as qv[wn - 1] > u;
                  * the pads' sums are qb too, never counted */
-                jk = 0;
-                for (uint32_t j = 0; j < wp; j += 4)
-                    jk += (qv[j] <= u) + (qv[j + 1] <= u) + (qv[j + 2] <= u) + (qv[j + 3] <= u);
+                jk = ws_lda_row_qpick(qv, wp, u);
                 k = e[jk] & mask;
             } else if ((u -= qb) < rb && dn) {
                 /* t stays listed with c_dt = 0 until it is known to move: a
@@ -926,7 +912,8 @@ static int sparse_shard(void *arg, size_t i, int thread)
             invm[t] = nk[t] ? 1.0 / ((double)nk[t] - 1 + vb) : 0;
             sb -= ab[k] * inv[k];
             rb -= cd[k] * b * inv[k];
-            if (!cd[k]) dnz[dn++] = (uint16_t)k;
+            dnz[dn] = (uint16_t)k; /* listed if it is new to the story */
+            dn += !cd[k];
             cd[k]++, nk[k]++;
             invm[k] = inv[k];
             inv[k] = 1.0 / ((double)nk[k] + vb);

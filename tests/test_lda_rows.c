@@ -139,3 +139,64 @@ Test(lda_rows, packing_limit)
     cr_assert_eq(ws_lda_topic_bits(2), 1);
     cr_assert_eq(ws_lda_topic_bits(3), 2);
 }
+
+/* The word bucket's sums (ws_lda_row_qsum, SSE2 where the build has it)
+ * against a naive sum and against the scalar reference, bit for bit, on
+ * random padded rows (counts up to the packing limit, the token's topic in
+ * the row or not, rows of 0 to 5 groups), and the draw's slot
+ * (ws_lda_row_qpick) against a naive search, for u at, between and past
+ * the running sums. */
+Test(lda_rows, word_bucket_sums)
+{
+    uint64_t x = 11;
+    static const uint32_t Ks[] = {3, 7, 8, 20, 100, 1000};
+    for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
+        const uint32_t K = Ks[ki], tb = ws_lda_topic_bits(K + 1), mask = (1u << tb) - 1;
+        double *coef = calloc(mask + 1, sizeof *coef);
+        for (uint32_t k = 0; k < K; k++) coef[k] = (double)(rnd(&x) % 1000000 + 1) / 3e5;
+        for (int trial = 0; trial < 2000; trial++) {
+            const uint32_t groups = (uint32_t)(rnd(&x) % 6), wp = groups * 4;
+            uint32_t n = wp ? wp - (uint32_t)(rnd(&x) % 4) : 0, cnt[24] = {0}, e[24], used[24];
+            if (n > K) n = K;
+            /* n distinct topics */
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t k;
+                int dup;
+                do {
+                    k = (uint32_t)(rnd(&x) % K), dup = 0;
+                    for (uint32_t i = 0; i < j; i++) dup |= used[i] == k;
+                } while (dup);
+                used[j] = k;
+                cnt[j] = trial % 7 == 0 ? (1u << (32 - tb)) - 1 - (uint32_t)(rnd(&x) % 3) : (uint32_t)(rnd(&x) % 50 + 1);
+                e[j] = cnt[j] << tb | k;
+            }
+            ws_lda_row_pad(e, n, wp, tb);
+            const uint32_t t = n && rnd(&x) % 4 ? used[rnd(&x) % n] : (uint32_t)(rnd(&x) % K);
+            double naive[24], qs[24], qv[24];
+            double sum = 0;
+            uint32_t pn = 777, ps = 777, pv = 777;
+            for (uint32_t j = 0; j < wp; j++) {
+                if (j < n && used[j] == t) pn = j;
+                sum += j < n ? coef[used[j]] * (double)(cnt[j] - (used[j] == t)) : 0.0;
+                naive[j] = sum;
+            }
+            double s1 = ws_lda_row_qsum_scalar(e, wp, t, tb, coef, qs, &ps);
+            double s2 = ws_lda_row_qsum(e, wp, t, tb, coef, qv, &pv);
+            cr_assert(s1 == sum && s2 == sum, "K %u trial %d: sums %.17g %.17g, not %.17g", K, trial, s1, s2, sum);
+            cr_assert(!memcmp(qs, naive, wp * sizeof *qs) && !memcmp(qv, naive, wp * sizeof *qv),
+                      "K %u trial %d: running sums differ", K, trial);
+            cr_assert_eq(ps, pn, "K %u trial %d: t at %u, not %u", K, trial, ps, pn);
+            cr_assert_eq(pv, pn, "K %u trial %d: t at %u, not %u", K, trial, pv, pn);
+            for (uint32_t j = 0; j <= wp; j++) {
+                double us[3] = {j < wp ? naive[j] : sum + 1, j < wp ? naive[j] * 0.999 : -1, j ? naive[j - 1] * 1.0001 : 0};
+                for (int i = 0; i < 3; i++) {
+                    uint32_t want = 0;
+                    while (want < wp && naive[want] <= us[i]) want++;
+                    cr_assert_eq(ws_lda_row_qpick_scalar(naive, wp, us[i]), want);
+                    cr_assert_eq(ws_lda_row_qpick(naive, wp, us[i]), want, "K %u trial %d: u %.17g", K, trial, us[i]);
+                }
+            }
+        }
+        free(coef);
+    }
+}
