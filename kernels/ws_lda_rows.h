@@ -11,8 +11,7 @@
  * independent of the thread count when shards' changes are merged. Why:
  * the sampler's word bucket reads one small contiguous array per token
  * (instead of a topic list plus a scattered dense row), and the largest
- * terms come first, so the draw, which almost always falls in that
- * bucket, usually stops after an entry or two. A row's capacity is
+ * terms come first. A row's capacity is
  * min(K, the word's tokens): no word can have more topics in use.
  *
  * Padding: the sampler gives each row a multiple of WS_LDA_ROW_PAD slots
@@ -33,7 +32,7 @@
 #define WS_LDA_ROWS_H
 
 #include <stdint.h>
-#ifdef __SSE2__
+#if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -151,7 +150,7 @@ static inline uint32_t ws_lda_row_qpick_scalar(const double *qv, uint32_t wp, do
     return n;
 }
 
-#ifdef __SSE2__
+#if defined(__SSE2__) && defined(__x86_64__)
 /* Why SSE2: the scalar loop spends most of its instructions per slot on
  * the own-topic test, the shift and the int-to-double conversion; four
  * slots take one of each here. The products and the running sum are the
