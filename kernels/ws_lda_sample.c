@@ -48,6 +48,7 @@
  * convergence per iteration than the second thread gains (docs/topics.md);
  * corpora under this size are sampled exactly, in one sequential shard. */
 #define SPARSE_SHARD_TOKENS (1u << 20)
+_Static_assert(WS_LDA_ROW_PAD == 4, "sparse_shard's word bucket is unrolled by 4");
 
 /* ---- random numbers: splitmix64 streams ---- */
 
@@ -559,8 +560,10 @@ static void sparse_lists(sparse_ws *x)
 {
     const sampler *s = x->s;
     if (x->packed) {
-        for (uint32_t w = 0; w < s->V; w++)
+        for (uint32_t w = 0; w < s->V; w++) {
             x->rn[w] = ws_lda_row_build(x->re + x->roff[w], s->nkw + (size_t)w * s->K, s->K, x->tb);
+            ws_lda_row_pad(x->re + x->roff[w], x->rn[w], (uint32_t)(x->roff[w + 1] - x->roff[w]), x->tb);
+        }
         return;
     }
     for (uint32_t w = 0; w < s->V; w++) {
@@ -598,7 +601,7 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
     int rc = make_shards_of(c->doc_off, c->ndocs, &x->cut, &x->ncut,
                             s->o->shard_tokens ? s->o->shard_tokens : SPARSE_SHARD_TOKENS);
     if (rc) return rc;
-    x->tb = ws_lda_topic_bits(K);
+    x->tb = ws_lda_topic_bits(K + 1); /* topic 2^tb - 1 is the pad, never a topic (ws_lda_rows.h) */
     uint64_t maxn = 0;
     for (uint32_t w = 0; w < s->V; w++)
         if (c->word_off[w + 1] - c->word_off[w] > maxn) maxn = c->word_off[w + 1] - c->word_off[w];
@@ -612,7 +615,7 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
         for (uint32_t w = 0; w < s->V; w++) {
             uint64_t n = c->word_off[w + 1] - c->word_off[w];
             x->roff[w] = slots;
-            slots += n < K ? n : K;
+            slots += ((n < K ? n : K) + WS_LDA_ROW_PAD - 1) / WS_LDA_ROW_PAD * WS_LDA_ROW_PAD;
         }
         x->roff[s->V] = slots;
         x->re = ws_malloc(slots * sizeof *x->re + 1);
@@ -648,12 +651,13 @@ static int sparse_init(sampler *s, sparse_ws *x, int nt)
         }
         w->stamp = ws_calloc((size_t)s->V + 1, sizeof *w->stamp);
         w->nk = ws_malloc(K * sizeof *w->nk);
-        w->coef = ws_malloc(K * sizeof *w->coef);
-        w->qv = ws_malloc(K * sizeof *w->qv);
+        /* coef: a 0 for the pad topic 2^tb - 1 too; qv: a row's padded slots */
+        w->coef = ws_calloc(K > (1u << x->tb) ? K : (1u << x->tb), sizeof *w->coef);
+        w->qv = ws_malloc((K + WS_LDA_ROW_PAD) * sizeof *w->qv);
         w->inv = ws_malloc(K * sizeof *w->inv);
         w->invm = ws_malloc(K * sizeof *w->invm);
         w->ab = ws_malloc(K * sizeof *w->ab);
-        w->dnz = ws_malloc(K * sizeof *w->dnz);
+        w->dnz = ws_malloc((K + 1) * sizeof *w->dnz); /* + 1: the branchless listing writes one past */
         w->cd = ws_calloc(K, sizeof *w->cd);
         if (!ok || !w->stamp || !w->nk || !w->coef || !w->qv || !w->inv || !w->invm || !w->ab || !w->dnz || !w->cd)
             return ws_error(WS_ENOMEM, "out of memory for the SparseLDA sampler (%d threads x %u words x %u topics)", nt,
@@ -829,7 +833,7 @@ static int sparse_shard(void *arg, size_t i, int thread)
         uint32_t w = c->w[p];
         if (tw->stamp[w] == tw->epoch) continue;
         tw->stamp[w] = tw->epoch;
-        memcpy(re + roff[w], x->re + roff[w], x->rn[w] * sizeof *re);
+        memcpy(re + roff[w], x->re + roff[w], (roff[w + 1] - roff[w]) * sizeof *re); /* the pads too */
         rn[w] = x->rn[w];
     }
     for (uint32_t d = x->cut[i]; d < x->cut[i + 1]; d++) {
@@ -837,8 +841,10 @@ static int sparse_shard(void *arg, size_t i, int thread)
         if (lo == hi) continue;
         rng r = rng_for(s->o->seed, s->iter, 4, d);
         uint32_t dn = 0;
-        for (uint64_t p = lo; p < hi; p++)
-            if (!cd[z[p]]++) dnz[dn++] = z[p];
+        for (uint64_t p = lo; p < hi; p++) { /* branchless: a topic's first token lists it */
+            dnz[dn] = z[p];
+            dn += !cd[z[p]]++;
+        }
         double sb = 0, rb = 0;
         for (uint32_t k = 0; k < K; k++) {
             sb += ab[k] * inv[k];
@@ -848,7 +854,7 @@ static int sparse_shard(void *arg, size_t i, int thread)
         for (uint64_t p = lo; p < hi; p++) {
             const uint32_t w = c->w[p], t = z[p];
             uint32_t *e = re + roff[w];
-            if (p + 2 < hi) __builtin_prefetch(re + roff[c->w[p + 2]]); /* the next row: a cache miss, else */
+            if (p + 4 < hi) __builtin_prefetch(re + roff[c->w[p + 4]]); /* a row 4 tokens ahead: a cache miss, else */
             /* take the token out, saving what it changes (its row entry
              * is counted one less in the word bucket below, and changed
              * only if the token moves) */
@@ -859,23 +865,19 @@ static int sparse_shard(void *arg, size_t i, int thread)
             inv[t] = it1;
             coef[t] = (alpha[t] + cd[t]) * it1;
             /* the word bucket over the row, largest terms first; t's entry is
-             * at pt (branchless: no exit depends on the data but the length) */
-            const uint32_t wn = rn[w];
-            double qb = 0;
+             * at pt (branchless: no exit depends on the data but the length),
+             * in groups of WS_LDA_ROW_PAD slots (pads add exact zeros), four
+             * slots per SSE2 step (ws_lda_rows.h) */
+            const uint32_t wn = rn[w], wp = (wn + WS_LDA_ROW_PAD - 1) & ~(WS_LDA_ROW_PAD - 1);
             uint32_t pt = 0;
-            for (uint32_t j = 0; j < wn; j++) {
-                const uint32_t v = e[j], tj = v & mask, own = tj == t;
-                pt = own ? j : pt;
-                qb += coef[tj] * (double)(int32_t)((v >> tb) - own);
-                qv[j] = qb;
-            }
+            const double qb = ws_lda_row_qsum(e, wp, t, tb, coef, qv, &pt);
             double u = rng_unit(&r) * (sb + rb + qb);
             uint32_t k, jk = UINT32_MAX;
             if (u < qb) {
                 /* the first term whose running sum passes u: never a term of
-                 * weight 0 (t's, when its count was 1), as qv[wn - 1] > u */
-                jk = 0;
-                for (uint32_t j = 0; j + 1 < wn; j++) jk += qv[j] <= u;
+                 * weight 0 (t's, when its count was 1), as qv[wn - 1] > u;
+                 * the pads' sums are qb too, never counted */
+                jk = ws_lda_row_qpick(qv, wp, u);
                 k = e[jk] & mask;
             } else if ((u -= qb) < rb && dn) {
                 /* t stays listed with c_dt = 0 until it is known to move: a
@@ -910,7 +912,8 @@ static int sparse_shard(void *arg, size_t i, int thread)
             invm[t] = nk[t] ? 1.0 / ((double)nk[t] - 1 + vb) : 0;
             sb -= ab[k] * inv[k];
             rb -= cd[k] * b * inv[k];
-            if (!cd[k]) dnz[dn++] = (uint16_t)k;
+            dnz[dn] = (uint16_t)k; /* listed if it is new to the story */
+            dn += !cd[k];
             cd[k]++, nk[k]++;
             invm[k] = inv[k];
             inv[k] = 1.0 / ((double)nk[k] + vb);

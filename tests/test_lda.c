@@ -85,6 +85,7 @@ static void counts_match(const ws_lda_corpus *c, const ws_lda_model *m, const ui
     uint32_t *nkw = calloc((size_t)c->nwords * m->k, sizeof *nkw);
     uint64_t *nk = calloc(m->k, sizeof *nk);
     for (uint64_t p = 0; p < c->ntokens; p++) {
+        cr_assert_lt(z[p], m->k, "%s: token %llu has topic %u of %u", what, (unsigned long long)p, z[p], m->k);
         nkw[(size_t)c->w[p] * m->k + z[p]]++;
         nk[z[p]]++;
     }
@@ -154,29 +155,31 @@ Test(lda, same_state_for_any_thread_count)
 }
 
 /* SparseLDA with more topics than the planted two (K = 7: rows of several
- * entries that tie, sort and empty), packed rows and dense rows, one shard
- * and 12: the counts are the topics' and the state is the same for 1, 2
- * and 3 threads. */
+ * entries that tie, sort and empty; K = 8: the pad topic of the packed
+ * rows needs a fourth topic bit; K = 3: rows of fewer entries than a pad
+ * group), packed rows and dense rows, one shard and 12: the counts are the
+ * topics' and the state is the same for 1, 2 and 3 threads. */
 Test(lda, sparse_rows_many_topics)
 {
     ws_lda_corpus c;
     planted(&c, 300, 40, 30);
-    for (int run = 0; run < 4; run++) {
+    for (int run = 0; run < 12; run++) {
         int dense = run & 1;
         uint64_t sh = run & 2 ? 1000 : 0;
+        const uint32_t K = run < 4 ? 7 : run < 8 ? 8 : 3;
         ws_lda_model m1;
         uint16_t *z1;
-        cr_assert_eq(train_k(&c, 1, WS_LDA_SPARSE, sh, dense, 7, &m1, &z1), 0);
+        cr_assert_eq(train_k(&c, 1, WS_LDA_SPARSE, sh, dense, K, &m1, &z1), 0);
         counts_match(&c, &m1, z1, dense ? "dense rows" : "packed rows");
         uint32_t used = 0;
-        for (uint32_t k = 0; k < 7; k++) used += m1.nk[k] > 0;
+        for (uint32_t k = 0; k < K; k++) used += m1.nk[k] > 0;
         cr_assert_geq(used, 2, "run %d: %u topics in use", run, used);
         for (int t = 2; t <= 3; t++) {
             ws_lda_model m;
             uint16_t *z;
-            cr_assert_eq(train_k(&c, t, WS_LDA_SPARSE, sh, dense, 7, &m, &z), 0);
+            cr_assert_eq(train_k(&c, t, WS_LDA_SPARSE, sh, dense, K, &m, &z), 0);
             cr_assert(!memcmp(z, z1, c.ntokens * sizeof *z), "run %d: z differs with %d threads", run, t);
-            cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * 7 * sizeof *m.nkw), "run %d: counts differ", run);
+            cr_assert(!memcmp(m.nkw, m1.nkw, (size_t)c.nwords * K * sizeof *m.nkw), "run %d: counts differ", run);
             ws_free(z);
             ws_lda_model_free(&m);
         }

@@ -4,8 +4,9 @@
  * dense count vector side by side, for several topic counts (1 to 14
  * topic bits); after every step the row must be exactly the rebuilt row
  * of the dense counts (its entries strictly descending, each count the
- * dense count, no zero entry in use), and the packing limit must say
- * what fits.
+ * dense count, no zero entry in use) and every slot past the entries
+ * in use must hold the pad (count 0, topic 2^tb - 1; the sampler's
+ * padded rows), and the packing limit must say what fits.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -55,9 +56,12 @@ Test(lda_rows, updates_match_a_dense_model)
         const uint32_t K = Ks[ki], tb = ws_lda_topic_bits(K);
         cr_assert_leq(K, 1u << tb);
         cr_assert(tb == 1 || (1u << (tb - 1)) < K, "K %u: %u topic bits, more than needed", K, tb);
-        /* a word of N tokens: a row of min(K, N) slots, as the sampler sizes it */
+        /* a word of N tokens: a row of min(K, N) slots, rounded up to
+         * whole pad groups and padded, as the sampler sizes it */
         const uint32_t N = 40, cap = N < K ? N : K;
-        uint32_t *cnt = calloc(K, sizeof *cnt), *e = calloc(cap, sizeof *e), n = 0;
+        const uint32_t slots = (cap + WS_LDA_ROW_PAD - 1) / WS_LDA_ROW_PAD * WS_LDA_ROW_PAD;
+        uint32_t *cnt = calloc(K, sizeof *cnt), *e = calloc(slots, sizeof *e), n = 0;
+        ws_lda_row_pad(e, 0, slots, tb);
         /* few topics in play, so counts grow, tie and fall back to 0 */
         const uint32_t span = K < 6 ? K : 6;
         uint32_t base = K > span ? (uint32_t)(rnd(&x) % (K - span)) : 0, total = 0;
@@ -83,6 +87,8 @@ Test(lda_rows, updates_match_a_dense_model)
             }
             cr_assert_leq(n, cap);
             row_is(e, n, cnt, K, tb, step);
+            for (uint32_t j = n; j < slots; j++)
+                cr_assert_eq(e[j], (1u << tb) - 1, "K %u step %d: slot %u of %u entries is not the pad", K, step, j, n);
         }
         free(cnt), free(e);
     }
@@ -132,4 +138,65 @@ Test(lda_rows, packing_limit)
     cr_assert(!ws_lda_rows_fit(14, 1u << 18));
     cr_assert_eq(ws_lda_topic_bits(2), 1);
     cr_assert_eq(ws_lda_topic_bits(3), 2);
+}
+
+/* The word bucket's sums (ws_lda_row_qsum, SSE2 where the build has it)
+ * against a naive sum and against the scalar reference, bit for bit, on
+ * random padded rows (counts up to the packing limit, the token's topic in
+ * the row or not, rows of 0 to 5 groups), and the draw's slot
+ * (ws_lda_row_qpick) against a naive search, for u at, between and past
+ * the running sums. */
+Test(lda_rows, word_bucket_sums)
+{
+    uint64_t x = 11;
+    static const uint32_t Ks[] = {3, 7, 8, 20, 100, 1000};
+    for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
+        const uint32_t K = Ks[ki], tb = ws_lda_topic_bits(K + 1), mask = (1u << tb) - 1;
+        double *coef = calloc(mask + 1, sizeof *coef);
+        for (uint32_t k = 0; k < K; k++) coef[k] = (double)(rnd(&x) % 1000000 + 1) / 3e5;
+        for (int trial = 0; trial < 2000; trial++) {
+            const uint32_t groups = (uint32_t)(rnd(&x) % 6), wp = groups * 4;
+            uint32_t n = wp ? wp - (uint32_t)(rnd(&x) % 4) : 0, cnt[24] = {0}, e[24], used[24];
+            if (n > K) n = K;
+            /* n distinct topics */
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t k;
+                int dup;
+                do {
+                    k = (uint32_t)(rnd(&x) % K), dup = 0;
+                    for (uint32_t i = 0; i < j; i++) dup |= used[i] == k;
+                } while (dup);
+                used[j] = k;
+                cnt[j] = trial % 7 == 0 ? (1u << (32 - tb)) - 1 - (uint32_t)(rnd(&x) % 3) : (uint32_t)(rnd(&x) % 50 + 1);
+                e[j] = cnt[j] << tb | k;
+            }
+            ws_lda_row_pad(e, n, wp, tb);
+            const uint32_t t = n && rnd(&x) % 4 ? used[rnd(&x) % n] : (uint32_t)(rnd(&x) % K);
+            double naive[24], qs[24], qv[24];
+            double sum = 0;
+            uint32_t pn = 777, ps = 777, pv = 777;
+            for (uint32_t j = 0; j < wp; j++) {
+                if (j < n && used[j] == t) pn = j;
+                sum += j < n ? coef[used[j]] * (double)(cnt[j] - (used[j] == t)) : 0.0;
+                naive[j] = sum;
+            }
+            double s1 = ws_lda_row_qsum_scalar(e, wp, t, tb, coef, qs, &ps);
+            double s2 = ws_lda_row_qsum(e, wp, t, tb, coef, qv, &pv);
+            cr_assert(s1 == sum && s2 == sum, "K %u trial %d: sums %.17g %.17g, not %.17g", K, trial, s1, s2, sum);
+            cr_assert(!memcmp(qs, naive, wp * sizeof *qs) && !memcmp(qv, naive, wp * sizeof *qv),
+                      "K %u trial %d: running sums differ", K, trial);
+            cr_assert_eq(ps, pn, "K %u trial %d: t at %u, not %u", K, trial, ps, pn);
+            cr_assert_eq(pv, pn, "K %u trial %d: t at %u, not %u", K, trial, pv, pn);
+            for (uint32_t j = 0; j <= wp; j++) {
+                double us[3] = {j < wp ? naive[j] : sum + 1, j < wp ? naive[j] * 0.999 : -1, j ? naive[j - 1] * 1.0001 : 0};
+                for (int i = 0; i < 3; i++) {
+                    uint32_t want = 0;
+                    while (want < wp && naive[want] <= us[i]) want++;
+                    cr_assert_eq(ws_lda_row_qpick_scalar(naive, wp, us[i]), want);
+                    cr_assert_eq(ws_lda_row_qpick(naive, wp, us[i]), want, "K %u trial %d: u %.17g", K, trial, us[i]);
+                }
+            }
+        }
+        free(coef);
+    }
 }
