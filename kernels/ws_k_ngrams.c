@@ -167,7 +167,7 @@ typedef struct ng_state {
     ng2_map map2[NPART];
     ng2_pend *pend2, *sorted2; /* PEND2 entries each */
     ng_rslot *rset;
-    uint32_t rbits, gen; /* rset has 1 << rbits slots; gen: the row's */
+    uint32_t rcap, rbits, gen; /* rset has rcap slots, the row uses 1 << rbits; gen: the row's */
 } ng_state;
 
 static void ng_free(void *p)
@@ -289,16 +289,20 @@ static int flush2(ng_state *s)
     return 0;
 }
 
-/* A row set for rows of up to `len` tokens (at most half full). */
+/* The row set for a row of `len` tokens (at most half full): the first
+ * 1 << rbits slots, sized for this row, so that one long story does not
+ * spread every later row's probes over its large set. */
 static int rset_fit(ng_state *s, uint64_t len)
 {
-    uint32_t bits = 8;
+    uint32_t bits = 6;
     while (((uint64_t)1 << bits) < 2 * len) bits++;
-    if (s->rset && bits <= s->rbits) return 0;
+    s->rbits = bits;
+    if (((uint64_t)1 << bits) <= s->rcap) return 0;
     ws_free(s->rset);
+    s->rcap = 0;
     if (!(s->rset = ws_calloc((size_t)1 << bits, sizeof *s->rset)))
         return ws_error(WS_ENOMEM, "out of memory for a row of %llu tokens", (unsigned long long)len);
-    s->rbits = bits;
+    s->rcap = (uint32_t)1 << bits;
     s->gen = 0;
     return 0;
 }
@@ -341,7 +345,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             int rc = rset_fit(s, hi - lo);
             if (rc) return rc;
             if (++s->gen == 0) { /* wrapped: forget every row's marks */
-                memset(s->rset, 0, ((size_t)1 << s->rbits) * sizeof *s->rset);
+                memset(s->rset, 0, (size_t)s->rcap * sizeof *s->rset);
                 s->gen = 1;
             }
         }
