@@ -14,6 +14,12 @@
 #   --runs N        timed runs of each side, after one untimed warm-up,
 #                   alternating job and commands (default 3)
 #   --threads N     threads (default 2)
+#   --store DIR     time an existing store instead of building one (read
+#                   only; with --corpus reuters it must be Reuters x N as
+#                   built here, with gen it needs --truth FILE too)
+#   --truth FILE    the generator's truth file for --store with --corpus gen
+#   --bin2 PATH     also time a second build, alternating with the first in
+#                   every run (same job, same store): a same-run comparison
 #   --keep          keep the work folder
 #
 # The 8 lines (TERM1..3, YEAR and TOPICS depend on the corpus: Reuters: oil,
@@ -43,6 +49,9 @@ STORIES=1000000
 RUNS=3
 THREADS=2
 KEEP=0
+STORE=
+TRUTH=
+BIN2=
 
 die() { echo "jobs_bench: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -57,6 +66,9 @@ while (($#)); do
     --runs) is_posint "${2:-}" || die "--runs needs a positive integer"; RUNS=$2; shift 2 ;;
     --threads) is_posint "${2:-}" || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --store) [[ -d ${2:-} ]] || die "--store needs a store folder"; STORE=$(cd "$2" && pwd); shift 2 ;;
+    --truth) [[ -f ${2:-} ]] || die "--truth needs a file"; TRUTH=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    --bin2) [[ -x ${2:-} ]] || die "--bin2 needs an executable"; BIN2=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
@@ -68,7 +80,9 @@ if ((KEEP)); then echo "jobs_bench: work folder $WORK (kept)" >&2; else trap 'rm
 cd "$WORK"
 
 # --- corpus ------------------------------------------------------------------
-if [[ $CORPUS == reuters ]]; then
+if [[ $CORPUS == reuters && -n $STORE ]]; then
+  label="Reuters-21578 x$COPIES (--store)"
+elif [[ $CORPUS == reuters ]]; then
   corpora=${WS_CORPORA:-$ROOT/../shared/corpora}
   [[ -d $corpora/reuters21578 ]] || corpora=/work/shared/corpora
   [[ -d $corpora/reuters21578 ]] || die "no Reuters-21578 in $corpora (set WS_CORPORA)"
@@ -76,21 +90,32 @@ if [[ $CORPUS == reuters ]]; then
   python3 "$ROOT/tests/tools/reuters2jsonl.py" "$corpora/reuters21578" >reuters.jsonl 2>/dev/null || die "reuters2jsonl.py failed"
   python3 "$ROOT/bench/replicate_reuters.py" reuters.jsonl "$COPIES" >input.jsonl || die "replicate_reuters.py failed"
   label="Reuters-21578 x$COPIES"
-  T1=oil T2=trade T3=grain YEAR=1990
-  printf '%s\n' "oil: oil, crude, opec, barrels" "grain: grain, wheat, corn" "money: dollar, yen, currency" \
-    "trade: trade, tariffs, deficit" "metals: gold, copper, silver" >topics.txt
+elif [[ -n $STORE ]]; then
+  [[ -n $TRUTH ]] || die "--store with --corpus gen needs --truth (the generator's truth file)"
+  cp "$TRUTH" truth.csv
+  label="generated (--store)"
 else
   echo "jobs_bench: generating $STORIES stories" >&2
   "$WS_BIN" generate --stories "$STORIES" --seed 1 --truth truth.csv --threads "$THREADS" -o input.jsonl 2>/dev/null ||
     die "generate failed"
   label="generated, $STORIES stories"
+fi
+if [[ $CORPUS == reuters ]]; then
+  T1=oil T2=trade T3=grain YEAR=1990
+  printf '%s\n' "oil: oil, crude, opec, barrels" "grain: grain, wheat, corn" "money: dollar, yen, currency" \
+    "trade: trade, tariffs, deficit" "metals: gold, copper, silver" >topics.txt
+else
   awk -F, 'NR > 1 { print $1 ": " $3 }' truth.csv >topics.txt
   read -r T1 T2 T3 < <(awk -F, 'NR >= 2 && NR <= 4 { split($3, w, " "); printf "%s ", w[1] } END { print "" }' truth.csv)
   YEAR=2018
 fi
-echo "jobs_bench: ingesting $label" >&2
-"$WS_BIN" ingest -q --no-progress -o store --threads "$THREADS" input.jsonl >&2 || die "ingest failed"
-rm -f input.jsonl reuters.jsonl
+if [[ -n $STORE ]]; then
+  ln -s "$STORE" store
+else
+  echo "jobs_bench: ingesting $label" >&2
+  "$WS_BIN" ingest -q --no-progress -o store --threads "$THREADS" input.jsonl >&2 || die "ingest failed"
+  rm -f input.jsonl reuters.jsonl
+fi
 stories=$("$WS_BIN" info store | sed -n 's/^stories: //p')
 tokens=$("$WS_BIN" info store | sed -n 's/^tokens: //p')
 
@@ -112,30 +137,37 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 # CPU seconds (user + system) of each process too: on a shared machine they
 # vary less than the wall clock.
 cpu_of() { awk '{ s += $1 + $2 } END { printf "%.3f", s }' "$1"; }
+# run_job BIN OUT, run_cmds BIN OUT: CPU seconds into OUT.cpu
 run_job() {
-  /usr/bin/time -f '%U %S' -o job.cpu "$WS_BIN" run store job.txt -o job_out --threads "$THREADS" -q --no-progress \
+  /usr/bin/time -f '%U %S' -o "$2.cpu" "$1" run store job.txt -o "$2" --threads "$THREADS" -q --no-progress \
     >job.log 2>&1 || { cat job.log >&2; exit 1; }
 }
 run_cmds() {
-  mkdir -p cmd_out
-  : >cmds.cpu
+  mkdir -p "$2"
+  : >"$2.cpu"
   while read -r cmd rest; do
     # shellcheck disable=SC2086
-    /usr/bin/time -f '%U %S' -a -o cmds.cpu "$WS_BIN" "$cmd" store ${rest/-o /-o cmd_out\/} --threads "$THREADS" -q \
+    /usr/bin/time -f '%U %S' -a -o "$2.cpu" "$1" "$cmd" store ${rest/-o /-o $2\/} --threads "$THREADS" -q \
       --no-progress >>cmds.log 2>&1 || { cat cmds.log >&2; exit 1; }
   done <job.txt
 }
-job_s=() cmd_s=() job_c=() cmd_c=()
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+job_s=() cmd_s=() job_c=() cmd_c=() job2_s=() cmd2_s=() job2_c=() cmd2_c=()
 for ((i = 0; i <= RUNS; i++)); do
-  t0=$(now); run_job; t1=$(now); run_cmds; t2=$(now)
-  j=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  c=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
-  jc=$(cpu_of job.cpu) cc=$(cpu_of cmds.cpu)
+  t0=$(now); run_job "$WS_BIN" job_out; t1=$(now); run_cmds "$WS_BIN" cmd_out; t2=$(now)
+  j=$(elapsed "$t0" "$t1") c=$(elapsed "$t1" "$t2") jc=$(cpu_of job_out.cpu) cc=$(cpu_of cmd_out.cpu)
   if ((i)); then job_s+=("$j"); cmd_s+=("$c"); job_c+=("$jc"); cmd_c+=("$cc"); fi
   echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up): job $j s ($jc CPU s), 8 commands $c s ($cc CPU s)" >&2
+  [[ -n $BIN2 ]] || continue
+  t0=$(now); run_job "$BIN2" job2_out; t1=$(now); run_cmds "$BIN2" cmd2_out; t2=$(now)
+  j=$(elapsed "$t0" "$t1") c=$(elapsed "$t1" "$t2") jc=$(cpu_of job2_out.cpu) cc=$(cpu_of cmd2_out.cpu)
+  if ((i)); then job2_s+=("$j"); cmd2_s+=("$c"); job2_c+=("$jc"); cmd2_c+=("$cc"); fi
+  echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up) (--bin2): job $j s ($jc CPU s), 8 commands $c s ($cc CPU s)" >&2
 done
 for f in tf_month keyness cooc1 cooc2 cooc3 bigrams trends emerging; do
   cmp -s "job_out/$f.csv" "cmd_out/$f.csv" || die "$f.csv: the job's report differs from the command's"
+  [[ -z $BIN2 ]] || cmp -s "job_out/$f.csv" "job2_out/$f.csv" || die "$f.csv: the two builds' reports differ"
+  [[ -z $BIN2 ]] || cmp -s "job2_out/$f.csv" "cmd2_out/$f.csv" || die "$f.csv: --bin2's job report differs from its command's"
 done
 jm=$(median "${job_s[@]}") cm=$(median "${cmd_s[@]}") jcm=$(median "${job_c[@]}") ccm=$(median "${cmd_c[@]}")
 ratio=$(awk -v a="$jm" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
@@ -145,3 +177,9 @@ echo "| corpus | stories | tokens | job s | 8 commands s | job / commands | job 
 echo "|---|---|---|---|---|---|---|---|---|"
 echo "| $label | $stories | $tokens | $jm | $cm | $ratio | $jcm | $ccm | $cratio |"
 echo "reports identical: yes; target job / commands <= 0.40: $(awk -v r="$ratio" 'BEGIN { print (r <= 0.40) ? "met" : "NOT met" }')"
+if [[ -n $BIN2 ]]; then
+  jm=$(median "${job2_s[@]}") cm=$(median "${cmd2_s[@]}") jcm=$(median "${job2_c[@]}") ccm=$(median "${cmd2_c[@]}")
+  ratio=$(awk -v a="$jm" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
+  cratio=$(awk -v a="$jcm" -v b="$ccm" 'BEGIN { printf "%.2f", a / b }')
+  echo "| $label, --bin2 $BIN2 | $stories | $tokens | $jm | $cm | $ratio | $jcm | $ccm | $cratio |"
+fi

@@ -110,8 +110,46 @@ typedef struct ng_pend {
     uint64_t hash; /* ng_base */
 } ng_pend;
 
+/* The bigram table (n = 2, counts below 2^32: see ng_prepare): the two
+ * ids packed in one 64-bit key, 32-bit count and df, 16 bytes a slot
+ * instead of 40, so twice as many slots per cache line and TLB page (the
+ * scan loop is these tables' cache and TLB misses). df needs no stamp per
+ * slot: consume marks the first occurrence of a bigram in its row with a
+ * small row set (ng_rset) that stays in L1. A bigram's partition is the
+ * one ng_base gives ng_key3(a, b, 0), as in the wide table. */
+typedef struct ng2_slot {
+    uint64_t key;   /* a << 32 | b */
+    uint32_t count; /* 0: empty slot */
+    uint32_t df;
+} ng2_slot;
+
+/* ng_base(ng_key3(a, b, 0)) without its lowest bit (ng2_pend keeps a flag
+ * there); the partition, its top bits, is the same. */
+static inline uint64_t ng2_base(uint64_t key) { return ws_hmap_mix(key) & ~(uint64_t)1; }
+static inline uint64_t ng2_hash(uint64_t key, uint64_t seed) { return ng_hash_b(ng2_base(key), seed); }
+#define NG2_MATCH(s, k) ((s)->key == (k))
+#define NG2_ISEMPTY(s) ((s)->count == 0)
+#define NG2_SETKEY(s, k) ((s)->key = (k))
+WS_HMAP_DEFINE_SLOTS(ng2_map, ng2_slot, uint64_t, ng2_hash, NG2_MATCH, NG2_ISEMPTY, NG2_SETKEY, 0)
+
+typedef struct ng2_pend {
+    uint64_t key;
+    uint64_t hash; /* ng2_base, | 1 for the bigram's first occurrence in its row (df) */
+} ng2_pend;
+
+/* Bigrams buffered before they are counted, sorted by partition first (see
+ * flush2). */
+#define PEND2 32768
+
+/* The current row's distinct bigrams: open addressing, a slot is taken
+ * when its gen is the row's (no clearing between rows). */
+typedef struct ng_rslot {
+    uint64_t key;
+    uint32_t gen;
+} ng_rslot;
+
 #define PEND 4096     /* n-grams buffered before they are counted */
-#define PREFETCH 12   /* how far ahead flush prefetches slots */
+#define PREFETCH 32   /* how far ahead flush prefetches slots */
 
 typedef struct ng_state {
     uint32_t n;
@@ -129,16 +167,29 @@ typedef struct ng_state {
      * own table's). */
     int exchanged;
     uint64_t *gleft, *gright;
+    /* Bigrams with 32-bit counts (!wide): map2 and pend2 instead of map
+     * and pend; the row set marks each row's first occurrences. */
+    int wide;
+    ng2_map map2[NPART];
+    ng2_pend *pend2, *sorted2; /* PEND2 entries each */
+    ng_rslot *rset;
+    uint32_t rcap, rbits, gen; /* rset has rcap slots, the row uses 1 << rbits; gen: the row's */
 } ng_state;
 
 static void ng_free(void *p)
 {
     ng_state *s = p;
     if (!s) return;
-    for (int j = 0; j < NPART; j++) ng_map_free(&s->map[j]);
+    for (int j = 0; j < NPART; j++) {
+        ng_map_free(&s->map[j]);
+        ng2_map_free(&s->map2[j]);
+    }
     ws_free(s->pend);
     ws_free(s->gleft);
     ws_free(s->gright);
+    ws_free(s->pend2);
+    ws_free(s->sorted2);
+    ws_free(s->rset);
     ws_free(s);
 }
 
@@ -160,9 +211,13 @@ static void *ng_init(const ws_query *q)
      * one hash for all they pile up into long probe runs (measured: 200k
      * stories, -j 2 spent over 15 minutes in the merge). The seed changes
      * where entries sit, never what is counted or printed. */
-    int bad = !(s->pend = ws_malloc(PEND * sizeof *s->pend));
-    for (int j = 0; !bad && j < NPART; j++)
-        bad = ng_map_init(&s->map[j], 64, ws_hmap_mix((uint64_t)(uintptr_t)s + 0x9e3779b97f4a7c15ULL * (uint64_t)(j + 1))) != 0;
+    s->wide = s->n != 2 || pr->wide;
+    int bad = s->wide ? !(s->pend = ws_malloc(PEND * sizeof *s->pend))
+                      : !(s->pend2 = ws_malloc(PEND2 * sizeof *s->pend2)) || !(s->sorted2 = ws_malloc(PEND2 * sizeof *s->sorted2));
+    for (int j = 0; !bad && j < NPART; j++) {
+        uint64_t seed = ws_hmap_mix((uint64_t)(uintptr_t)s + 0x9e3779b97f4a7c15ULL * (uint64_t)(j + 1));
+        bad = s->wide ? ng_map_init(&s->map[j], 64, seed) != 0 : ng2_map_init(&s->map2[j], 64, seed) != 0;
+    }
     if (bad) {
         ng_free(s);
         return NULL;
@@ -204,6 +259,78 @@ static inline int add_gram(ng_state *s, uint32_t a, uint32_t b, uint32_t c, uint
     return s->npend == PEND ? flush(s) : 0;
 }
 
+/* flush() for the bigram tables. The buffer is first sorted by partition
+ * (a counting sort on the hash's top bits), then each partition's bigrams
+ * are counted together: a partition's table is a 64th of the thread's,
+ * so while one is counted its pages stay in the TLB and the prefetches
+ * run ahead without page walks (counted in buffer order, a bigram table
+ * of 16 MiB missed the TLB on nearly every update). */
+static int flush2(ng_state *s)
+{
+    const size_t np = s->npend;
+    s->npend = 0;
+    size_t off[NPART + 1] = {0};
+    for (size_t i = 0; i < np; i++) off[ng_part(s->pend2[i].hash) + 1]++;
+    for (int j = 0; j < NPART; j++) off[j + 1] += off[j];
+    size_t at[NPART];
+    memcpy(at, off, sizeof at);
+    ng2_pend *pd = s->sorted2;
+    for (size_t i = 0; i < np; i++) pd[at[ng_part(s->pend2[i].hash)]++] = s->pend2[i];
+    for (int j = 0; j < NPART; j++) {
+        ng2_map *m = &s->map2[j];
+        const size_t lo = off[j], hi = off[j + 1];
+        /* grown first, so that no slot prefetched below moves */
+        while (m->used + (hi - lo) > m->limit)
+            if (ng2_map_resize(m, m->cap * 2))
+                return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
+        for (size_t i = lo; i < hi && i < lo + PREFETCH; i++) ng2_map_prefetch(m, ng_hash_b(pd[i].hash & ~(uint64_t)1, m->seed));
+        for (size_t i = lo; i < hi; i++) {
+            if (i + PREFETCH < hi) ng2_map_prefetch(m, ng_hash_b(pd[i + PREFETCH].hash & ~(uint64_t)1, m->seed));
+            ng2_slot *sl = ng2_map_probe(m, pd[i].key, ng_hash_b(pd[i].hash & ~(uint64_t)1, m->seed));
+            if (!sl->count) ng2_map_claim(m, sl, pd[i].key);
+            /* no overflow: a count is at most the stores' tokens, below
+             * 2^32 (ng_prepare) */
+            sl->count++;
+            sl->df += (uint32_t)(pd[i].hash & 1);
+        }
+    }
+    return 0;
+}
+
+/* The row set for a row of `len` tokens (at most half full): the first
+ * 1 << rbits slots, sized for this row, so that one long story does not
+ * spread every later row's probes over its large set. */
+static int rset_fit(ng_state *s, uint64_t len)
+{
+    uint32_t bits = 6;
+    while (((uint64_t)1 << bits) < 2 * len) bits++;
+    s->rbits = bits;
+    if (((uint64_t)1 << bits) <= s->rcap) return 0;
+    ws_free(s->rset);
+    s->rcap = 0;
+    if (!(s->rset = ws_calloc((size_t)1 << bits, sizeof *s->rset)))
+        return ws_error(WS_ENOMEM, "out of memory for a row of %llu tokens", (unsigned long long)len);
+    s->rcap = (uint32_t)1 << bits;
+    s->gen = 0;
+    return 0;
+}
+
+/* Buffer one occurrence of bigram key in the current row (gen). */
+static inline int add2(ng_state *s, uint64_t key)
+{
+    const uint32_t sh = 64 - s->rbits;
+    size_t mask = ((size_t)1 << s->rbits) - 1, j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> sh);
+    ng_rslot *r = s->rset;
+    while (r[j].gen == s->gen && r[j].key != key) j = (j + 1) & mask;
+    ng2_pend *p = &s->pend2[s->npend++];
+    p->key = key;
+    p->hash = ng2_base(key);
+    p->hash |= r[j].gen != s->gen;
+    r[j].key = key;
+    r[j].gen = s->gen;
+    return s->npend == PEND2 ? flush2(s) : 0;
+}
+
 static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     ng_state *s = p;
@@ -212,7 +339,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     const uint32_t n = s->n;
     /* Stamps would wrap: forget them (df counts are kept, only "seen in
      * this row" is reset, and no row is open between blocks). */
-    if ((uint64_t)s->row + b->nrows >= UINT32_MAX) {
+    if (s->wide && (uint64_t)s->row + b->nrows >= UINT32_MAX) {
         for (int j = 0; j < NPART; j++)
             for (size_t i = 0; i < s->map[j].cap; i++) s->map[j].slots[i].stamp = 0;
         s->row = 0;
@@ -222,6 +349,14 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         uint64_t lo, hi, base = mt->tok_off[r];
         ws_query_span(q, b, r, &lo, &hi);
         const uint32_t row = ++s->row;
+        if (!s->wide) {
+            int rc = rset_fit(s, hi - lo);
+            if (rc) return rc;
+            if (++s->gen == 0) { /* wrapped: forget every row's marks */
+                memset(s->rset, 0, (size_t)s->rcap * sizeof *s->rset);
+                s->gen = 1;
+            }
+        }
         const uint32_t rlo = (uint32_t)(lo - base), rhi = (uint32_t)(hi - base), ntitle = mt->ntitle[r];
         const uint32_t *ss = mt->sent + mt->sent_off[r], *se = mt->sent + mt->sent_off[r + 1];
         /* The next token index (relative to the row) that starts a run
@@ -244,7 +379,9 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             }
             run++;
             int rc = 0;
-            if (n == 2) {
+            if (!s->wide) {
+                if (run >= 2) rc = add2(s, (uint64_t)w1 << 32 | id);
+            } else if (n == 2) {
                 if (run >= 2) rc = add_gram(s, w1, id, 0, row);
             } else if (n == 3) {
                 if (run >= 3) rc = add_gram(s, w0, w1, id, row);
@@ -257,7 +394,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             w1 = id;
         }
     }
-    return flush(s);
+    return s->wide ? flush(s) : flush2(s);
 }
 
 /* Run fn over [0, n) on the plan's threads, or in order on this one
@@ -309,18 +446,110 @@ static int merge_part(void *arg, size_t j, int thread)
     return 0;
 }
 
+/* merge_part for the bigram tables. */
+static int merge_part2(void *arg, size_t j, int thread)
+{
+    (void)thread;
+    const merge_job *mj = arg;
+    ng2_map *m = &mj->a->map2[j];
+    const ng2_map *f = &mj->b->map2[j];
+    size_t idx[PEND];
+    uint64_t h[PEND];
+    for (size_t i = 0; i < f->cap;) {
+        size_t k = 0;
+        for (; i < f->cap && k < PEND; i++) {
+            const ng2_slot *sl = &f->slots[i];
+            if (!sl->count) continue;
+            idx[k] = i;
+            h[k++] = ng2_map_hash(m, sl->key);
+        }
+        for (size_t j2 = 0; j2 < k; j2++) {
+            if (j2 + PREFETCH < k) ng2_map_prefetch(m, h[j2 + PREFETCH]);
+            const ng2_slot *sl = &f->slots[idx[j2]];
+            ng2_slot *d = ng2_map_get_h(m, sl->key, h[j2], NULL);
+            if (!d) return ws_error(WS_ENOMEM, "out of memory merging n-gram tables");
+            /* sums of counts stay below 2^32 (ng_prepare) */
+            d->count += sl->count;
+            d->df += sl->df;
+        }
+    }
+    return 0;
+}
+
 static int ng_merge(void *into, const void *from, const ws_query *q)
 {
     (void)q;
     ng_state *a = into;
     const ng_state *b = from;
     merge_job mj = {a, b};
-    int rc = par_for(a->pr, NPART, merge_part, &mj);
+    int rc = par_for(a->pr, NPART, a->wide ? merge_part : merge_part2, &mj);
     a->npos += b->npos;
     return rc;
 }
 
+/* ---- a state's n-grams, whichever table holds them ---- */
+
+/* fn(arg, id, count, df) for every counted n-gram (ids beyond n are 0), in
+ * slot order; stops at the first non-zero return. */
+static int ng_each(const ng_state *s, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
+{
+    for (int j = 0; j < NPART; j++) {
+        if (s->wide) {
+            for (size_t i = 0; i < s->map[j].cap; i++) {
+                const ng_slot *sl = &s->map[j].slots[i];
+                int rc = sl->count ? fn(arg, sl->key.id, sl->count, sl->df) : 0;
+                if (rc) return rc;
+            }
+            continue;
+        }
+        for (size_t i = 0; i < s->map2[j].cap; i++) {
+            const ng2_slot *sl = &s->map2[j].slots[i];
+            const uint32_t id[3] = {(uint32_t)(sl->key >> 32), (uint32_t)sl->key, 0};
+            int rc = sl->count ? fn(arg, id, sl->count, sl->df) : 0;
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* Add count and df to n-gram id (3 ids, unused ones 0). */
+static int ng_add(ng_state *s, const uint32_t *id, uint64_t count, uint64_t df)
+{
+    if (s->wide) {
+        ng_key k = ng_key3(id[0], id[1], id[2]);
+        uint64_t h0 = ng_base(k);
+        ng_map *m = &s->map[ng_part(h0)];
+        ng_slot *d = ng_map_get_h(m, k, ng_hash_b(h0, m->seed), NULL);
+        if (!d) return ws_error(WS_ENOMEM, "out of memory adding to an n-gram table (%zu distinct in one part)", m->used);
+        d->count += count;
+        d->df += df;
+        return 0;
+    }
+    if (id[2]) return ws_error(WS_EINVAL, "a trigram for a bigram table");
+    uint64_t key = (uint64_t)id[0] << 32 | id[1], h0 = ng2_base(key);
+    ng2_map *m = &s->map2[ng_part(h0)];
+    ng2_slot *d = ng2_map_get_h(m, key, ng_hash_b(h0, m->seed), NULL);
+    if (!d) return ws_error(WS_ENOMEM, "out of memory adding to an n-gram table (%zu distinct in one part)", m->used);
+    /* Counts are bounded by the stores' tokens (ng_prepare); a sum that is
+     * not came from a damaged state. */
+    if (count > UINT32_MAX - d->count || df > UINT32_MAX - d->df || df > count)
+        return ws_error(WS_ECORRUPT, "an n-gram count beyond the stores' tokens");
+    d->count += (uint32_t)count;
+    d->df += (uint32_t)df;
+    return 0;
+}
+
 /* ---- across processes: npos, then every counted n-gram as varints ---- */
+static int pack_one(void *arg, const uint32_t *id, uint64_t count, uint64_t df)
+{
+    ws_buf *out = arg;
+    if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
+    for (int k = 0; k < 3; k++) ws_buf_put_varint(out, id[k]);
+    ws_buf_put_varint(out, count);
+    ws_buf_put_varint(out, df);
+    return 0;
+}
+
 static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
 {
     (void)q;
@@ -331,16 +560,7 @@ static int ng_pack(const void *p, const ws_query *q, ws_buf *out)
         return 0;
     }
     ws_buf_put_varint(out, s->npos);
-    for (int j = 0; j < NPART; j++)
-        for (size_t i = 0; i < s->map[j].cap; i++) {
-            const ng_slot *sl = &s->map[j].slots[i];
-            if (!sl->count) continue;
-            if (ws_buf_reserve(out, 5 * WS_VARINT_MAX)) return WS_ENOMEM;
-            for (int k = 0; k < 3; k++) ws_buf_put_varint(out, sl->key.id[k]);
-            ws_buf_put_varint(out, sl->count);
-            ws_buf_put_varint(out, sl->df);
-        }
-    return 0;
+    return ng_each(s, pack_one, out);
 }
 
 static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len)
@@ -357,13 +577,10 @@ static int ng_unpack(void *p, const ws_query *q, const uint8_t *data, size_t len
             ws_varint_get(&at, end, &count) || ws_varint_get(&at, end, &df) || !count)
             goto bad;
         if (id[0] > UINT32_MAX || id[1] > UINT32_MAX || id[2] > UINT32_MAX) goto bad;
-        ng_key k = ng_key3((uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]);
-        uint64_t h0 = ng_base(k);
-        ng_map *m = &s->map[ng_part(h0)];
-        ng_slot *d = ng_map_get_h(m, k, ng_hash_b(h0, m->seed), NULL);
-        if (!d) return ws_error(WS_ENOMEM, "out of memory unpacking an n-gram table");
-        d->count += count;
-        d->df += df;
+        const uint32_t k[3] = {(uint32_t)id[0], (uint32_t)id[1], (uint32_t)id[2]};
+        int rc = ng_add(s, k, count, df);
+        if (rc == WS_ENOMEM) return rc;
+        if (rc) goto bad;
     }
     return 0;
 bad:
@@ -454,6 +671,15 @@ static int marg_part(void *arg, size_t j, int thread)
     fin_job *f = arg;
     const ng_map *m = &f->s->map[j];
     uint64_t *left = f->left[thread], *right = f->right[thread];
+    if (!f->s->wide) {
+        const ng2_map *m2 = &f->s->map2[j];
+        for (size_t i = 0; i < m2->cap; i++) {
+            const ng2_slot *sl = &m2->slots[i];
+            left[sl->key >> 32] += sl->count; /* empty slots add 0 */
+            right[(uint32_t)sl->key] += sl->count;
+        }
+        return 0;
+    }
     for (size_t i = 0; i < m->cap; i++) {
         const ng_slot *sl = &m->slots[i];
         left[sl->key.id[0]] += sl->count; /* empty slots add 0 */
@@ -471,7 +697,19 @@ static int rank_part(void *arg, size_t j, int thread)
     const ng_map *m = &s->map[j];
     ng_item *items = f->items + f->off[j];
     size_t n = 0;
-    for (size_t i = 0; i < m->cap; i++) {
+    const ng2_map *m2 = &s->map2[j];
+    for (size_t i = 0; !s->wide && i < m2->cap; i++) {
+        const ng2_slot *sl = &m2->slots[i];
+        if (sl->count < f->min_count) continue; /* empty slots too */
+        ng_item *it = &items[n++];
+        it->id[0] = (uint32_t)(sl->key >> 32);
+        it->id[1] = (uint32_t)sl->key;
+        it->id[2] = 0;
+        it->count = sl->count;
+        it->df = sl->df;
+        it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][it->id[0]], f->right[0][it->id[1]], s->npos) : 0;
+    }
+    for (size_t i = 0; s->wide && i < m->cap; i++) {
         const ng_slot *sl = &m->slots[i];
         if (sl->count < f->min_count) continue; /* empty slots too */
         ng_item *it = &items[n++];
@@ -492,14 +730,14 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     int nt = pr->plan && pr->plan->parallel_for && pr->plan->threads > 1 ? pr->plan->threads : 1;
     fin_job f = {s, pr->min_count ? pr->min_count : 1, q->top, NULL, NULL, NULL, NULL, NULL, {NULL, s->n, s->phrases}};
     size_t total = 0;
-    for (int j = 0; j < NPART; j++) total += s->map[j].used;
+    for (int j = 0; j < NPART; j++) total += s->wide ? s->map[j].used : s->map2[j].used;
     f.left = ws_calloc((size_t)nt, sizeof *f.left);
     f.right = ws_calloc((size_t)nt, sizeof *f.right);
     f.items = ws_malloc((total + 1) * sizeof *f.items);
     f.off = ws_calloc(NPART + 1, sizeof *f.off);
     f.cnt = ws_calloc(NPART + 1, sizeof *f.cnt);
     int rc = f.left && f.right && f.items && f.off && f.cnt ? 0 : ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", total);
-    for (int j = 1; !rc && j <= NPART; j++) f.off[j] = f.off[j - 1] + s->map[j - 1].used;
+    for (int j = 1; !rc && j <= NPART; j++) f.off[j] = f.off[j - 1] + (s->wide ? s->map[j - 1].used : s->map2[j - 1].used);
     /* Phrases: the marginals over bigram positions, left[x] = positions
      * starting with x, right[y] = positions ending with y (before
      * --min-count, like N); one pair of arrays per thread, summed. */
@@ -595,54 +833,55 @@ ws_ngrams_view ws_ngrams_state_view(void *state)
 
 int ws_ngrams_each(const void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
 {
-    const ng_state *s = state;
-    for (int j = 0; j < NPART; j++)
-        for (size_t i = 0; i < s->map[j].cap; i++) {
-            const ng_slot *sl = &s->map[j].slots[i];
-            if (!sl->count) continue;
-            int rc = fn(arg, sl->key.id, sl->count, sl->df);
-            if (rc) return rc;
-        }
-    return 0;
+    return ng_each(state, fn, arg);
 }
 
 int ws_ngrams_put(void *state, const uint32_t *id, uint64_t count, uint64_t df)
 {
-    ng_state *s = state;
-    ng_key k = ng_key3(id[0], id[1], id[2]);
-    uint64_t h0 = ng_base(k);
-    ng_map *m = &s->map[ng_part(h0)];
-    ng_slot *d = ng_map_get_h(m, k, ng_hash_b(h0, m->seed), NULL);
-    if (!d) return ws_error(WS_ENOMEM, "out of memory adding to an n-gram table (%zu distinct in one part)", m->used);
-    d->count += count;
-    d->df += df;
-    return 0;
+    return ng_add(state, id, count, df);
 }
 
+/* Every counted n-gram to fn, each table freed once streamed. All tables
+ * are set aside first, small empty ones in their place: fn may add n-grams
+ * (the exchange's own share and what other ranks send) to any partition
+ * while the others are still being streamed. */
 int ws_ngrams_stream(void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
 {
     ng_state *s = state;
-    ng_map *old = ws_calloc(NPART, sizeof *old);
-    int rc = old ? 0 : ws_error(WS_ENOMEM, "out of memory");
-    /* the tables set apart, small empty ones in their place */
+    ng_map *old = s->wide ? ws_calloc(NPART, sizeof *old) : NULL;
+    ng2_map *old2 = s->wide ? NULL : ws_calloc(NPART, sizeof *old2);
+    int rc = old || old2 ? 0 : ws_error(WS_ENOMEM, "out of memory");
     for (int j = 0; j < NPART && !rc; j++) {
-        ng_map fresh;
-        if (ng_map_init(&fresh, 64, ws_hmap_mix(s->map[j].seed + 0x9e3779b97f4a7c15ULL))) {
-            rc = ws_error(WS_ENOMEM, "out of memory");
-            break;
+        int bad;
+        if (old) {
+            old[j] = s->map[j];
+            bad = ng_map_init(&s->map[j], 64, ws_hmap_mix(old[j].seed + 0x9e3779b97f4a7c15ULL)) != 0;
+            if (bad) s->map[j] = old[j], old[j] = (ng_map){0};
+        } else {
+            old2[j] = s->map2[j];
+            bad = ng2_map_init(&s->map2[j], 64, ws_hmap_mix(old2[j].seed + 0x9e3779b97f4a7c15ULL)) != 0;
+            if (bad) s->map2[j] = old2[j], old2[j] = (ng2_map){0};
         }
-        old[j] = s->map[j];
-        s->map[j] = fresh;
+        if (bad) rc = ws_error(WS_ENOMEM, "out of memory");
     }
-    /* each set-apart table freed once streamed */
-    for (int j = 0; old && j < NPART; j++) {
-        for (size_t i = 0; !rc && i < old[j].cap; i++) {
-            const ng_slot *sl = &old[j].slots[i];
-            if (sl->count) rc = fn(arg, sl->key.id, sl->count, sl->df);
+    for (int j = 0; j < NPART; j++) {
+        if (old) {
+            for (size_t i = 0; !rc && i < old[j].cap; i++) {
+                const ng_slot *sl = &old[j].slots[i];
+                if (sl->count) rc = fn(arg, sl->key.id, sl->count, sl->df);
+            }
+            if (old[j].slots) ng_map_free(&old[j]);
+        } else if (old2) {
+            for (size_t i = 0; !rc && i < old2[j].cap; i++) {
+                const ng2_slot *sl = &old2[j].slots[i];
+                const uint32_t id[3] = {(uint32_t)(sl->key >> 32), (uint32_t)sl->key, 0};
+                if (sl->count) rc = fn(arg, id, sl->count, sl->df);
+            }
+            if (old2[j].slots) ng2_map_free(&old2[j]);
         }
-        if (old[j].slots) ng_map_free(&old[j]);
     }
     ws_free(old);
+    ws_free(old2);
     return rc;
 }
 
@@ -672,6 +911,12 @@ static int ng_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     pr->min_count = ws_params_given(p, "min-count") ? (uint64_t)ws_params_int(p, "min-count")
                                                     : pr->phrases ? PHRASES_MIN_COUNT : 1;
     if (pr->min_count == 0) pr->min_count = 1;
+    /* 32-bit bigram counts hold any count when the stores hold fewer than
+     * 2^32 tokens: a count (and a df) is at most the positions counted,
+     * summed over threads and ranks, below the tokens of every store. */
+    uint64_t tokens = 0;
+    for (size_t i = 0; plan && i < plan->nstores; i++) tokens += plan->stores[i]->ntokens;
+    pr->wide = tokens >= UINT32_MAX;
     q->top = (uint32_t)ws_params_int(p, "top");
     q->ext = pr;
     return 0;

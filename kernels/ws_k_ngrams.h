@@ -19,6 +19,9 @@ typedef struct ws_ngrams_params {
     /* The plan whose parallel_for merges and ranks the table's partitions
      * (set by prepare); NULL: one partition at a time. */
     const ws_plan *plan;
+    /* 1: count bigrams in the table of 64-bit counts (stores of 2^32
+     * tokens or more, set by prepare); 0: 32-bit counts, 16-byte slots. */
+    int wide;
 } ws_ngrams_params;
 
 /* The NPMI of a bigram xy from its counts, as the kernel computes it, over
