@@ -255,6 +255,12 @@ int ws_store_add_index(const char *path, int *added)
     }
     /* No index, or a version 1 index (blocks only, store format 1.2-1.4):
      * (re)built with story postings (1.5). */
+    rc = ws_store_load_index(st);
+    if (rc) {
+        ws_store_close(st);
+        close(lock);
+        return rc;
+    }
     int old = st->index_name && st->tidx && st->tidx->version < 2;
     if (!st->index_name || old) {
         ws_store_cleanup(st);

@@ -857,6 +857,8 @@ static int open_out(run *t)
         return rc;
     }
     if ((rc = ws_store_open(t->path, 1, &t->st))) return rc;
+    /* the index this append extends, as it is before new terms and blocks */
+    if ((rc = ws_store_load_index(t->st))) return rc;
     ws_store_cleanup(t->st);
     if ((rc = load_existing_ids(t))) return rc;
     t->dict = &t->st->dict;

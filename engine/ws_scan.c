@@ -423,8 +423,11 @@ static void mark_term(const ws_termidx *x, uint32_t id, uint8_t *acc)
 static int index_rows(const ws_store *st, size_t sti, const cfilter *c, const ws_query *q, uint64_t **rows)
 {
     *rows = NULL;
+    if (!c->cont_all || c->never) return 0;
+    int lrc = ws_store_load_index(st);
+    if (lrc) return lrc;
     ws_termidx *x = st->tidx;
-    if (!x || x->version < 2 || !c->cont_all || c->never) return 0;
+    if (!x || x->version < 2) return 0;
     const ws_norm_dict *nd = &q->norm->dicts[sti];
     const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
     uint64_t *bfirst = ws_termidx_block_firsts(x, st->segs, st->nsegs), nrows = bfirst ? bfirst[nb] : 0;
@@ -472,9 +475,12 @@ static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const 
                         uint8_t **ok)
 {
     *ok = NULL;
-    const ws_termidx *x = st->tidx;
     const uint8_t *kmark = k->index_terms ? k->index_terms(q) : NULL;
-    if (!x || ((!c->cont_all || c->never) && !kmark)) return 0;
+    if ((!c->cont_all || c->never) && !kmark) return 0;
+    int lrc = ws_store_load_index(st);
+    if (lrc) return lrc;
+    const ws_termidx *x = st->tidx;
+    if (!x) return 0;
     const ws_norm_dict *nd = &q->norm->dicts[sti];
     const uint32_t nb = x->nblocks, nt = x->nterms < nd->nsrc ? x->nterms : nd->nsrc;
     uint8_t *res = ws_malloc((size_t)nb + 1), *acc = ws_malloc((size_t)nb + 1);

@@ -98,6 +98,7 @@ int ws_upgrade_store(const char *path, int *upgraded)
     if (lock < 0) return lock;
     ws_store *st;
     int rc = ws_store_open(path, 0, &st);
+    if (!rc && (rc = ws_store_load_index(st))) ws_store_close(st); /* (before segments are replaced) */
     if (rc) {
         close(lock);
         return rc;

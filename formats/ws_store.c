@@ -466,9 +466,16 @@ static int index_load(ws_store *st)
 {
     char *p = ws_path_join(st->dir, st->index_name), *data = NULL;
     size_t n = 0;
-    int rc = p ? read_small_file(p, &data, &n, (size_t)1 << 34) : WS_ENOMEM;
-    if (rc == WS_ENOENT) rc = ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p);
-    if (!rc && n != st->index_bytes) rc = ws_error(WS_ECORRUPT, "%s: size differs from MANIFEST", p);
+    int rc = p ? 0 : WS_ENOMEM;
+    /* read through the descriptor opened with the store: a later append
+     * may have replaced the file since (the generation this reader holds) */
+    struct stat sb;
+    if (!rc && (fstat(st->tidx_fd - 1, &sb) != 0 || (uint64_t)sb.st_size > ((uint64_t)1 << 34)))
+        rc = ws_error(WS_ECORRUPT, "%s: unreasonable size", p);
+    if (!rc && (uint64_t)sb.st_size != st->index_bytes) rc = ws_error(WS_ECORRUPT, "%s: size differs from MANIFEST", p);
+    if (!rc && !(data = ws_malloc((size_t)sb.st_size + 1))) rc = WS_ENOMEM;
+    if (!rc) rc = ws_file_pread_all(st->tidx_fd - 1, data, (size_t)sb.st_size, 0, p);
+    if (!rc) n = (size_t)sb.st_size;
     if (!rc && !(st->tidx = ws_calloc(1, sizeof *st->tidx))) rc = WS_ENOMEM;
     int kept = 0; /* a version 2 index keeps the file's bytes: not copied */
     if (!rc) rc = ws_termidx_decode_owned((uint8_t *)data, n, p, st->tidx, &kept);
@@ -485,9 +492,43 @@ static int index_load(ws_store *st)
     return rc;
 }
 
+/* The term index is read when a query first needs it, not at open: a scan
+ * that reads every block has no use for it, and on generated archives it
+ * is about a quarter of the store (480 MB a shard of 2.5M stories), which
+ * every command, and every rank of an MPI job for every shard, read and
+ * checksummed before. Readers may call this from several threads. */
+int ws_store_load_index(const ws_store *cst)
+{
+    /* The index is a cache of what the store is: loading it changes no
+     * answer, so readers holding a const store may load it (memcpy drops
+     * the const without a cast; stores are always allocated, never const
+     * objects). */
+    ws_store *st;
+    memcpy(&st, &cst, sizeof st);
+    if (!st->index_name || __atomic_load_n(&st->tidx, __ATOMIC_ACQUIRE)) return 0;
+    int rc = 0;
+#pragma omp critical(ws_store_load_index)
+    if (!st->tidx && !st->tidx_rc) {
+        ws_store tmp = *st; /* index_load sets tidx; publish it only whole */
+        tmp.tidx = NULL;
+        rc = index_load(&tmp);
+        if (rc) {
+            ws_termidx_free(tmp.tidx);
+            ws_free(tmp.tidx);
+            st->tidx_rc = rc;
+            snprintf(st->tidx_err, sizeof st->tidx_err, "%s", ws_last_error());
+        } else {
+            __atomic_store_n(&st->tidx, tmp.tidx, __ATOMIC_RELEASE);
+        }
+    }
+    if (!rc && st->tidx_rc) rc = ws_error(st->tidx_rc, "%s", st->tidx_err);
+    return rc;
+}
+
 void ws_store_close(ws_store *st)
 {
     if (!st) return;
+    if (st->tidx_fd) close(st->tidx_fd - 1);
     for (uint32_t i = 0; i < st->nsegs; i++) {
         if (st->segs) ws_segment_close(st->segs[i]);
         ws_free(st->mseg[i].name);
@@ -611,7 +652,20 @@ static int store_open_once(const char *dir, int allow_missing, ws_store **out, c
         p = NULL;
     }
     if (rows != st->nstories) { rc = ws_error(WS_ECORRUPT, "%s: story count disagrees with segments", mpath); goto fail; }
-    if (st->index_name && (rc = index_load(st))) goto fail;
+    /* The term index is read on first use (ws_store_load_index), from the
+     * file of this generation, opened now as the segments are. */
+    if (st->index_name) {
+        if (!(p = ws_path_join(dir, st->index_name))) { rc = WS_ENOMEM; goto fail; }
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rc = errno == ENOENT ? ws_error(WS_ECORRUPT, "%s: listed in MANIFEST but missing", p)
+                                 : ws_error(WS_EIO, "%s: cannot open: %s", p, strerror(errno));
+            goto fail;
+        }
+        st->tidx_fd = fd + 1;
+        ws_free(p);
+        p = NULL;
+    }
     ws_free(mpath);
     ws_free(text);
     *out = st;
@@ -907,6 +961,8 @@ int ws_store_commit_minhash(ws_store *st)
 int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, const char *new_seg, uint64_t seg_bytes,
                     uint64_t seg_rows, uint64_t add_stories, uint64_t add_tokens)
 {
+    int lrc = ws_store_load_index(st); /* an append extends the index it has */
+    if (lrc) return lrc;
     uint64_t gen = st->generation + 1, dict_bytes = 0;
     uint64_t nstories = st->nstories + add_stories, ntokens = st->ntokens + add_tokens;
     int rc = dict_append(st, dict, old_nterms, &dict_bytes);
@@ -969,6 +1025,8 @@ int ws_store_commit(ws_store *st, const ws_dict *dict, uint32_t old_nterms, cons
 int ws_store_commit_upgrade(ws_store *st, char *const *new_names, const uint64_t *new_bytes, char *const *new_mh,
                             const uint64_t *new_mh_bytes)
 {
+    int lrc = ws_store_load_index(st);
+    if (lrc) return lrc;
     /* A store without segments has nothing to rewrite: only its MANIFEST
      * changes, in the same generation. */
     int empty = st->nsegs == 0;

@@ -175,10 +175,14 @@ typedef struct ws_store {
     ws_manifest_seg *mseg;
     ws_segment **segs; /* opened segments, nsegs */
     /* The term index (optional, format 1.2): its file, or NULL when the
-     * store has none; loaded and checked at open. */
+     * store has none; loaded and checked by ws_store_load_index, when a
+     * query first needs it. */
     char *index_name;
     uint64_t index_bytes;
-    struct ws_termidx *tidx;
+    struct ws_termidx *tidx; /* NULL until ws_store_load_index */
+    int tidx_fd;             /* its file, opened with the store: descriptor + 1 (0: none) */
+    int tidx_rc;             /* its load failed: the error, kept for every later call */
+    char tidx_err[256];
     int build_index; /* set before a commit: write an index even if the store had none */
     int threads;     /* set before a commit: threads the term index may use (0: one) */
     /* How the store's text was split into tokens (format 1.4, MANIFEST's
@@ -201,6 +205,12 @@ enum { WS_STORE_SEG_NONE = 0, WS_STORE_SEG_CHARS = 1, WS_STORE_SEG_ICU = 2 };
  * segment footer. A directory without a MANIFEST opens as an empty store
  * only when allow_missing is set (ingest into a new store). */
 int ws_store_open(const char *dir, int allow_missing, ws_store **out);
+/* Load and check the store's term index (st->tidx) if it has one and it is
+ * not loaded yet: 0 (st->tidx may still be NULL: no index) or the error of
+ * reading it (WS_ECORRUPT naming the file, WS_EIO, WS_ENOMEM), the same on
+ * every later call. Thread-safe. Commits, verify and every reader of
+ * st->tidx call it first. */
+int ws_store_load_index(const ws_store *st);
 void ws_store_close(ws_store *st);
 
 /* ---- writing ---- */

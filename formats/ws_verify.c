@@ -80,8 +80,9 @@ int ws_store_verify(const ws_store *st, FILE *report)
             rc = ws_error(WS_ECORRUPT, "%s: term %u frequencies disagree with the segments", st->stats_name ? st->stats_name : st->dir, t);
     if (!rc && (story != st->nstories || tokens != st->ntokens))
         rc = ws_error(WS_ECORRUPT, "%s: story or token totals disagree with the segments", st->dir);
-    /* The term index (its checksum was checked at open): rebuilt from the
+    /* The term index (its checksum is checked as it loads): rebuilt from the
      * segments, it must list the same blocks. */
+    if (!rc) rc = ws_store_load_index(st);
     if (!rc && st->tidx) {
         ws_termidx x;
         rc = ws_termidx_build(&st->dict, st->segs, st->nsegs, NULL, &x);

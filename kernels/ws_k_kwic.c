@@ -155,6 +155,8 @@ static int kept_back(const kw_plan *pl);
 static int story_rows(kw_plan *pl, const ws_plan *plan, size_t k)
 {
     const ws_store *st = plan->stores[k];
+    int lrc = ws_store_load_index(st);
+    if (lrc) return lrc;
     ws_termidx *x = st->tidx;
     if (!x || x->version < 2 || k >= plan->norm->ndicts) return 0;
     const ws_norm_dict *nd = &plan->norm->dicts[k];

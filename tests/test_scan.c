@@ -116,6 +116,8 @@ static void setup(void)
         cr_assert_eq(rc, 0, "ingest: %s", ws_last_error());
     }
     cr_assert_eq(ws_store_open(store, 0, &st), 0, "%s", ws_last_error());
+    cr_assert_null(st->tidx, "the term index is loaded on first use, not at open");
+    cr_assert_eq(ws_store_load_index(st), 0, "%s", ws_last_error());
     cr_assert_eq(st->nsegs, 2);
 }
 
@@ -393,9 +395,12 @@ Test(scan, term_index)
         char *a = run(&ws_kernel_tf, &q, &o, &with);
         expect_tf(word, &q, &o, word_model, &w);
         ws_termidx *saved = st->tidx;
+        char *saved_name = st->index_name;
         st->tidx = NULL; /* a store without the index: scanned as before */
+        st->index_name = NULL;
         char *c = run(&ws_kernel_tf, &q, &o, &without);
         st->tidx = saved;
+        st->index_name = saved_name;
         cr_expect_str_eq(a, c, "%s: the index changes the answer", word);
         cr_expect_eq(with.blocks_scanned, x->off[id + 1] - x->off[id], "%s: %llu blocks read, %u hold it", word,
                      (unsigned long long)with.blocks_scanned, x->off[id + 1] - x->off[id]);
@@ -527,9 +532,12 @@ Test(scan, story_postings)
         char *a = run(&ws_kernel_tf, &q, &o, NULL);
         st->tidx = &v1;
         char *m = run(&ws_kernel_tf, &q, &o, NULL);
+        char *saved_name = st->index_name;
         st->tidx = NULL;
+        st->index_name = NULL; /* (else the scan loads it again) */
         char *n = run(&ws_kernel_tf, &q, &o, NULL);
         st->tidx = x;
+        st->index_name = saved_name;
         cr_expect_str_eq(a, m, "%s: version 1 and 2 indexes answer differently", cw[0]);
         cr_expect_str_eq(a, n, "%s: the postings change the answer", cw[0]);
         cr_expect(strchr(a, '\n') && strchr(a, '\n')[1], "%s: an empty answer (weak test)", cw[0]);
