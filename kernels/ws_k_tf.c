@@ -480,6 +480,85 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* Every item in rank order, by tf (not tfidf): what tf_top_select(.., 0)
+ * gives, faster. A radix sort of (tf descending, the term's first 8 bytes)
+ * keys, then runs of equal keys by the whole term. Hand-written because
+ * with --top 0 (every term) the heap's comparisons, a string compare on
+ * every tf tie, were 6% of tf's CPU on Reuters x10 (perf), where ties are
+ * most of the vocabulary (many terms share a small tf). */
+typedef struct tf_skey {
+    uint64_t k1, k2; /* ~tf, big-endian prefix of the term */
+    uint32_t i;
+} tf_skey;
+
+static int tf_sort_all(const ws_query *q, tf_item *v, size_t n)
+{
+    tf_skey *a = ws_malloc((n + 1) * sizeof *a), *t = ws_malloc((n + 1) * sizeof *t);
+    tf_item *o = ws_malloc((n + 1) * sizeof *o);
+    if (!a || !t || !o) {
+        ws_free(a);
+        ws_free(t);
+        ws_free(o);
+        return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", n);
+    }
+    uint64_t d1 = 0, d2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        ws_str w = ws_norm_term(q->norm, v[i].id);
+        uint64_t pre = 0;
+        for (size_t j = 0; j < 8; j++) pre = pre << 8 | (j < w.n ? (uint8_t)w.p[j] : 0);
+        a[i] = (tf_skey){~v[i].tf, pre, (uint32_t)i};
+        d1 |= a[i].k1 ^ a[0].k1;
+        d2 |= a[i].k2 ^ a[0].k2;
+    }
+    /* LSD: the prefix's digits, then tf's; digits in which no key differs are skipped */
+    enum { BITS = 11, SIZE = 1 << BITS };
+    uint32_t *hist = ws_malloc(SIZE * sizeof *hist);
+    if (!hist) {
+        ws_free(a);
+        ws_free(t);
+        ws_free(o);
+        return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", n);
+    }
+    for (int key = 2; key >= 1; key--) {
+        uint64_t diff = key == 2 ? d2 : d1;
+        for (unsigned sh = 0; sh < 64 && (diff >> sh); sh += BITS) {
+            if (!((diff >> sh) & (SIZE - 1))) continue;
+            memset(hist, 0, SIZE * sizeof *hist);
+            for (size_t i = 0; i < n; i++) hist[((key == 2 ? a[i].k2 : a[i].k1) >> sh) & (SIZE - 1)]++;
+            uint32_t sum = 0;
+            for (size_t d = 0; d < SIZE; d++) {
+                uint32_t c = hist[d];
+                hist[d] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < n; i++) t[hist[((key == 2 ? a[i].k2 : a[i].k1) >> sh) & (SIZE - 1)]++] = a[i];
+            tf_skey *x = a;
+            a = t;
+            t = x;
+        }
+    }
+    ws_free(hist);
+    for (size_t i = 0; i < n; i++) o[i] = v[a[i].i];
+    /* equal keys: the whole term decides (insertion sort; such runs are short) */
+    tf_rank rk = {q->norm, 0};
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && a[j].k1 == a[i].k1 && a[j].k2 == a[i].k2) j++;
+        for (size_t x = i + 1; x < j; x++) {
+            tf_item e = o[x];
+            size_t y = x;
+            for (; y > i && after(&rk, &o[y - 1], &e); y--) o[y] = o[y - 1];
+            o[y] = e;
+        }
+        i = j;
+    }
+    memcpy(v, o, n * sizeof *v);
+    ws_free(a);
+    ws_free(t);
+    ws_free(o);
+    return 0;
+}
+
 static int tf_finish(void *p, const ws_query *q, ws_table *out)
 {
     tf_state *s = p;
@@ -493,8 +572,10 @@ static int tf_finish(void *p, const ws_query *q, ws_table *out)
         if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df, 0};
     set_tfidf(q, items, n, q->nstories);
     tf_rank rk = {q->norm, q->tfidf};
-    size_t k = tf_top_select(&rk, items, n, q->top);
-    rc = tf_columns(q, NULL, out);
+    size_t k = n;
+    if (!q->tfidf && (!q->top || q->top >= n)) rc = tf_sort_all(q, items, n);
+    else k = tf_top_select(&rk, items, n, q->top);
+    if (!rc) rc = tf_columns(q, NULL, out);
     if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);
     return rc;
