@@ -57,7 +57,7 @@ static void round_trip(const uint32_t *ids, uint64_t n, uint32_t dict_terms)
     } else {
         uint32_t *srt = malloc((n ? n : 1) * sizeof *srt);
         cr_assert(srt);
-        memcpy(srt, ids, n * sizeof *srt);
+        if (n) memcpy(srt, ids, n * sizeof *srt);
         qsort(srt, n, sizeof *srt, u32_cmp);
         uint64_t distinct = n ? 1 : 0;
         for (uint64_t i = 1; i < n; i++) distinct += srt[i] != srt[i - 1];
