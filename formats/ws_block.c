@@ -46,6 +46,9 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     if (b->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_ECORRUPT, "%s: too many tag columns", s->path);
     int rc = 0;
     if (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) mask |= WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA);
+    /* codes only when nothing needs the ids; else the ids serve both */
+    int codes_only = (mask & WS_COLBIT_TOKCODES) && !(mask & WS_COLBIT(WS_C_TOKIDS));
+    if (mask & WS_COLBIT_TOKCODES) mask |= WS_COLBIT(WS_C_TOKIDS);
     ws_text_ctx tctx = {&b->meta, NULL, d->off, d->text, d->nterms, 0};
     for (uint32_t i = 0; i < s->ncols && i < 64; i++) {
         uint32_t c = column_order(i);
@@ -71,6 +74,19 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
                 rc = ws_col_decode_dict(p, n, m->nrows, s->cols[WS_C_SOURCE].nvalues, b->source);
             break;
         case WS_C_TOKIDS:
+            b->codes = NULL;
+            b->code_ids = NULL;
+            b->ncodes = 0;
+            if (codes_only && s->cols[c].type == WS_COL_TOKIDS2) {
+                b->ids = NULL;
+                if (!(b->codes = grow(&b->codes_buf, (size_t)m->ntokens * 2, &rc))) break;
+                rc = ws_tok2_codes(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->codes, &b->ncodes);
+                if (rc || b->ncodes) {
+                    b->code_ids = (const uint32_t *)(const void *)b->tok_dict.p;
+                    break;
+                }
+                b->codes = NULL; /* more than 65535 distinct ids: as ids */
+            }
             /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
             if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
@@ -98,6 +114,15 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     return 0;
 }
 
+const uint32_t *ws_block_ids(const ws_block *b, ws_buf *scratch)
+{
+    if (!b->codes) return b->ids;
+    if (ws_buf_reserve(scratch, (size_t)b->ntokens * 4 + 4)) return NULL;
+    uint32_t *ids = (uint32_t *)(void *)scratch->p;
+    for (uint64_t t = 0; t < b->ntokens; t++) ids[t] = b->code_ids[b->codes[t]];
+    return ids;
+}
+
 void ws_block_free(ws_block *b)
 {
     ws_buf_free(&b->comp);
@@ -111,6 +136,7 @@ void ws_block_free(ws_block *b)
     ws_buf_free(&b->source_buf);
     ws_buf_free(&b->ids_buf);
     ws_buf_free(&b->tok_dict);
+    ws_buf_free(&b->codes_buf);
     ws_buf_free(&b->dateoff_raw);
     ws_buf_free(&b->dateoff_buf);
     for (int t = 0; t < WS_MAX_TAG_COLUMNS; t++) {

@@ -16,6 +16,13 @@
 /* Not a column index: asks ws_block_load for the dates' UTC offsets (the
  * DATEOFF column of a 1.1 segment; WS_COLS_ALL includes it). */
 #define WS_COLBIT_DATEOFF (1ull << 63)
+/* Not a column index either: the token column's block-local codes will do
+ * (ws_block.codes), for kernels that count per block. A format 2.0 block of
+ * at most 65535 distinct ids then comes as codes and a code -> id table,
+ * without ids (unless WS_C_TOKIDS is asked for too, or text columns, which
+ * need them); any other block comes as ids, as with WS_C_TOKIDS. A kernel
+ * asking for it reads b->codes when set, else b->ids (or ws_block_ids). */
+#define WS_COLBIT_TOKCODES (1ull << 62)
 
 typedef struct ws_block {
     const ws_segment *seg;
@@ -27,7 +34,14 @@ typedef struct ws_block {
     int32_t *dateoff; /* nrows: minutes east of UTC each date was written in; NULL
                          when not asked for or the segment keeps none (all UTC) */
     uint32_t *source; /* nrows, indices into seg->cols[WS_C_SOURCE].values */
-    uint32_t *ids;    /* ntokens */
+    uint32_t *ids;    /* ntokens; NULL when only codes were decoded */
+    /* WS_COLBIT_TOKCODES: the tokens as block-local codes (NULL when the
+     * block came as ids): token t is id code_ids[codes[t]], every code <
+     * ncodes; codes are frequency-ranked (code 0 the block's most frequent
+     * id), so per-code tables are hot at their start. */
+    uint16_t *codes;
+    const uint32_t *code_ids;
+    uint32_t ncodes;
     ws_tokmeta_view meta;
     uint32_t ntags;              /* seg->ncols - WS_C_FIRST_TAG */
     uint32_t *tag_off[WS_MAX_TAG_COLUMNS]; /* nrows + 1 each */
@@ -38,6 +52,7 @@ typedef struct ws_block {
     ws_buf offs_id, offs_title, offs_body, dates_buf, source_buf, ids_buf, tag_off_buf[WS_MAX_TAG_COLUMNS];
     ws_buf dateoff_raw, dateoff_buf;
     ws_buf tok_dict; /* TOKIDS2 (format 2.0): the block's dictionary table */
+    ws_buf codes_buf;
     ws_tokmeta_buf meta_buf;
 } ws_block;
 
@@ -47,6 +62,11 @@ typedef struct ws_block {
  * name the segment, block and column. */
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask);
 void ws_block_free(ws_block *b); /* frees the workspace; b may be reused after */
+
+/* The ids of the tokens of a block loaded with WS_C_TOKIDS or
+ * WS_COLBIT_TOKCODES: b->ids, or, when the block came as codes, the ids
+ * looked up into scratch (grown as needed). NULL when out of memory. */
+const uint32_t *ws_block_ids(const ws_block *b, ws_buf *scratch);
 
 /* Values of row r of tag column t (0-based among tag columns). */
 static inline uint32_t ws_block_tags(const ws_block *b, uint32_t t, uint32_t r, const uint32_t **vals)

@@ -209,6 +209,8 @@ out:
  * branch. */
 #define WS_TOK2_TILE 512u
 
+typedef uint32_t (*expand_fn)(const uint8_t *, const uint8_t **, size_t, uint16_t *, uint32_t);
+
 /* Expand ngroups groups of 8 codes from *pp, control bytes ctl, to 16 bits.
  * Reads at most 16 bytes from the start of each group (the caller passes
  * only groups with that much left before the end of the chunk). */
@@ -276,6 +278,16 @@ static void tok2_init(void)
 }
 #endif
 
+static expand_fn pick_expand(void)
+{
+#ifdef WS_TOK2_SSSE3
+    pthread_once(&g_once, tok2_init);
+    return g_have_ssse3 ? expand_ssse3 : expand_scalar;
+#else
+    return expand_scalar;
+#endif
+}
+
 /* out[i] = tab[codes[i]], every code checked before (at most the table's
  * last index), every table entry below the dictionary's size. */
 static inline void lookup(const uint16_t *codes, size_t n, const uint32_t *tab, uint32_t *out)
@@ -283,16 +295,17 @@ static inline void lookup(const uint16_t *codes, size_t n, const uint32_t *tab, 
     for (size_t i = 0; i < n; i++) out[i] = tab[codes[i]];
 }
 
-int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict, uint32_t *out)
+/* Read the block dictionary at *pp into dict: the L ids, padded to a power
+ * of two (*tabn, at most 2^16) with UINT32_MAX (>= any dict_terms): any code
+ * of the stream, masked to 16 bits, indexes it, and one at or above L gives
+ * an id that fails the final range check; no branch per id. */
+static int read_dict(const uint8_t **pp, const uint8_t *end, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                     uint64_t *Lp, size_t *tabnp)
 {
-    const uint8_t *p = raw, *end = raw + len;
+    const uint8_t *p = *pp;
     uint64_t L;
     if (ws_varint_get(&p, end, &L)) return bad("token dictionary size");
     if ((L == 0) != (ntokens == 0) || L > ntokens || L > dict_terms) return bad("token dictionary size");
-    /* The table: the L ids, padded to a power of two (tabn, at most 2^16)
-     * with UINT32_MAX (>= any dict_terms): any code of the stream, masked
-     * to 16 bits, indexes it, and one at or above L gives an id that fails
-     * the final range check; no branch per id. */
     uint32_t wmax = L > 1 ? bits_of((uint32_t)(L - 1)) : 0;
     if (wmax > 16) wmax = 16;
     size_t tabn = (size_t)1 << wmax, tabsz = tabn > L ? tabn : (size_t)L;
@@ -311,6 +324,92 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
         tab[c] = (uint32_t)v;
     }
     for (size_t c = (size_t)L; c < tabn; c++) tab[c] = UINT32_MAX;
+    *pp = p;
+    *Lp = L;
+    *tabnp = tabn;
+    return 0;
+}
+
+/* The control stream and where the fast expansion stops (see below):
+ * *ctlp, *fastp (whole groups of 8 expanded 16 bytes at a time), *cendp
+ * (the end of the codes). p is advanced past the control stream. */
+static int read_control(const uint8_t **pp, const uint8_t *end, size_t n, const uint8_t **ctlp, size_t *fastp,
+                        const uint8_t **cendp)
+{
+    const uint8_t *p = *pp;
+    size_t nctl = (n + 7) / 8;
+    if ((size_t)(end - p) < nctl) return bad("token control truncated");
+    const uint8_t *ctl = p;
+    p += nctl;
+    size_t two = popcount_bytes(ctl, nctl);
+    if (n % 8 && ctl[nctl - 1] >> (n % 8)) return bad("token control bits past the last token");
+    if ((size_t)(end - p) < n + two) return bad("token codes truncated");
+    /* Whole groups go through the fast expansion while the 16 bytes it
+     * loads lie within the chunk; the rest byte by byte. */
+    size_t avail = (size_t)(end - p), fast = n / 8, start = n + two; /* start: where group `fast` begins, from p */
+    if (n % 8) start -= n % 8 + popcount_bytes(ctl + n / 8, 1);
+    while (fast) {
+        size_t gl = 8 + popcount_bytes(ctl + fast - 1, 1);
+        if (start - gl + 16 <= avail) break;
+        start -= gl;
+        fast--;
+    }
+    *cendp = p + n + two;
+    *pp = p;
+    *ctlp = ctl;
+    *fastp = fast;
+    return 0;
+}
+
+int ws_tok2_codes(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                  uint16_t *codes, uint32_t *ncodes)
+{
+    const uint8_t *p = raw, *end = raw + len;
+    uint64_t L;
+    size_t tabn;
+    *ncodes = 0;
+    int rc = read_dict(&p, end, ntokens, dict_terms, dict, &L, &tabn);
+    if (rc) return rc;
+    if (L > 65535) return 0; /* escapes: the caller decodes ids */
+    size_t n = (size_t)ntokens;
+    uint32_t mx = 0;
+    if (L <= 256) {
+        if ((size_t)(end - p) != n) return bad("token codes do not fill the chunk");
+        for (size_t i = 0; i < n; i++) {
+            uint32_t c = p[i];
+            codes[i] = (uint16_t)c;
+            mx = c > mx ? c : mx;
+        }
+        if (n && mx >= L) return bad("token code beyond the block dictionary");
+        *ncodes = (uint32_t)L;
+        return 0;
+    }
+    const uint8_t *ctl, *cend;
+    size_t fast;
+    if ((rc = read_control(&p, end, n, &ctl, &fast, &cend))) return rc;
+    /* Straight into the caller's codes: no tiles, no lookup. */
+    if (fast && pick_expand()(ctl, &p, fast, codes, (uint32_t)L - 1)) return bad("token code beyond the block dictionary");
+    for (size_t i = fast * 8; i < n; i++) {
+        uint32_t code = *p++;
+        if (ctl[i / 8] >> (i % 8) & 1) code |= (uint32_t)*p++ << 8;
+        codes[i] = (uint16_t)code;
+        mx = code > mx ? code : mx;
+    }
+    if (p != cend) return bad("token codes do not fill the chunk");
+    if (mx >= L) return bad("token code beyond the block dictionary");
+    if (p != end) return bad("token ids do not fill the chunk");
+    *ncodes = (uint32_t)L;
+    return 0;
+}
+
+int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict, uint32_t *out)
+{
+    const uint8_t *p = raw, *end = raw + len;
+    uint64_t L;
+    size_t tabn;
+    int rc = read_dict(&p, end, ntokens, dict_terms, dict, &L, &tabn);
+    if (rc) return rc;
+    const uint32_t *tab = (const uint32_t *)(const void *)dict->p;
     const uint32_t m = (uint32_t)(tabn - 1);
     uint32_t mx = 0, any = 0;
     size_t n = (size_t)ntokens;
@@ -326,31 +425,10 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
         if (any > m || (n && mx >= dict_terms)) return bad("token code beyond the block dictionary");
         return 0;
     }
-    size_t nctl = (n + 7) / 8;
-    if ((size_t)(end - p) < nctl) return bad("token control truncated");
-    const uint8_t *ctl = p;
-    p += nctl;
-    size_t two = popcount_bytes(ctl, nctl);
-    if (n % 8 && ctl[nctl - 1] >> (n % 8)) return bad("token control bits past the last token");
-    if ((size_t)(end - p) < n + two) return bad("token codes truncated");
-    const uint8_t *cend = p + n + two;
-    /* Whole groups go through the fast expansion while the 16 bytes it
-     * loads lie within the chunk; the rest byte by byte. */
-    size_t avail = (size_t)(end - p), fast = n / 8, start = n + two; /* start: where group `fast` begins, from p */
-    if (n % 8) start -= n % 8 + popcount_bytes(ctl + n / 8, 1);
-    while (fast) {
-        size_t gl = 8 + popcount_bytes(ctl + fast - 1, 1);
-        if (start - gl + 16 <= avail) break;
-        start -= gl;
-        fast--;
-    }
-#ifdef WS_TOK2_SSSE3
-    pthread_once(&g_once, tok2_init);
-    uint32_t (*expand)(const uint8_t *, const uint8_t **, size_t, uint16_t *, uint32_t) =
-        g_have_ssse3 ? expand_ssse3 : expand_scalar;
-#else
-    uint32_t (*expand)(const uint8_t *, const uint8_t **, size_t, uint16_t *, uint32_t) = expand_scalar;
-#endif
+    const uint8_t *ctl, *cend;
+    size_t fast;
+    if ((rc = read_control(&p, end, n, &ctl, &fast, &cend))) return rc;
+    expand_fn expand = pick_expand();
     /* Codes in the stream are at most 0xFFFF (the escape, when L > 65535)
      * or L - 1: checked per tile before the lookup. */
     uint32_t maxcode = L > 65535 ? 65535 : (uint32_t)L - 1;

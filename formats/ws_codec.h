@@ -22,4 +22,14 @@ int ws_tok2_encode(const uint32_t *ids, uint64_t n, ws_buf *out);
  * an out-of-bounds read or an id at or beyond dict_terms. */
 int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict, uint32_t *out);
 
+/* The block's codes instead of its ids, for kernels that count per block
+ * (a fast path: counting block-local, frequency-ranked codes touches a
+ * small, mostly L1-resident table, where ids index the whole vocabulary).
+ * dict gets the code -> id table (its first *ncodes entries), codes the
+ * ntokens codes, each < *ncodes. Checked as ws_tok2_decode checks. When
+ * the block has more than 65535 distinct ids (codes past 16 bits),
+ * *ncodes is 0 and nothing is decoded: call ws_tok2_decode. */
+int ws_tok2_codes(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                  uint16_t *codes, uint32_t *ncodes);
+
 #endif

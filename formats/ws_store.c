@@ -134,12 +134,15 @@ static int dict_rehash(ws_dict *d, uint32_t nslots)
     return 0;
 }
 
-int ws_dict_index(ws_dict *d)
+int ws_dict_index(ws_dict *d) { return ws_dict_index_for(d, 0); }
+
+int ws_dict_index_for(ws_dict *d, uint32_t expect)
 {
     int rc = dict_grow(d, d->nterms + 1, 1); /* off[0] must exist even when empty */
     if (rc) return rc;
+    uint64_t want = d->nterms > expect ? d->nterms : expect;
     uint32_t n = 1024;
-    while (n < (uint64_t)d->nterms * 2 && n < (1u << 31)) n *= 2;
+    while (n < want * 2 && n < (1u << 31)) n *= 2;
     return dict_rehash(d, n);
 }
 

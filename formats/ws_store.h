@@ -151,6 +151,8 @@ static inline void ws_dict_prefetch(const ws_dict *d, uint64_t hash)
 }
 /* Build the hash index over the current terms. */
 int ws_dict_index(ws_dict *d);
+/* The same, sized for about `expect` terms (no rehash while it grows to them). */
+int ws_dict_index_for(ws_dict *d, uint32_t expect);
 /* Look up or append a term (index must exist). *id receives its id. */
 int ws_dict_intern(ws_dict *d, ws_str term, uint64_t hash, uint32_t *id);
 void ws_dict_free(ws_dict *d);

@@ -186,6 +186,23 @@ int ws_json_quote(ws_buf *b, const char *p, size_t n)
     return rc ? rc : ws_buf_append(b, "\"", 1);
 }
 
+/* v in decimal into num (at least 21 bytes), as printf's PRId64 writes it;
+ * returns the length. snprintf was 3% of `tf --top 0`'s CPU (perf): a
+ * table has a few integers a row, and a row costs little else. */
+static int fmt_i64(int64_t v, char *num)
+{
+    char tmp[24];
+    int k = 0, n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) num[n++] = '-';
+    while (k) num[n++] = tmp[--k];
+    return n;
+}
+
 /* One cell; CSV and JSON differ only in text (quoting) and NULL. */
 static int render_cell(const ws_table *t, size_t r, uint32_t c, ws_result_format fmt, ws_buf *out)
 {
@@ -198,7 +215,7 @@ static int render_cell(const ws_table *t, size_t r, uint32_t c, ws_result_format
     case WS_TYPE_TEXT:
         if (fmt == WS_FORMAT_JSONL) return ws_json_quote(out, (const char *)t->text.p + v->s.off, v->s.len);
         return ws_csv_field(out, ws_str_make((const char *)t->text.p + v->s.off, v->s.len));
-    case WS_TYPE_INT64: n = snprintf(num, sizeof num, "%" PRId64, v->i); break;
+    case WS_TYPE_INT64: n = fmt_i64(v->i, num); break;
     case WS_TYPE_DOUBLE:
         if (fmt == WS_FORMAT_JSONL && !isfinite(v->d)) return ws_buf_append(out, "null", 4);
         n = snprintf(num, sizeof num, "%.10g", v->d);

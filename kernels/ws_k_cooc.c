@@ -242,7 +242,38 @@ typedef struct cooc_state {
     uint8_t pbuf[KBATCH];
     ws_buf cids, list, drk; /* per-row scratch: compacted ids, distinct terms, dense ranks */
     cooc_big *big;
+    ws_buf idbuf; /* a block's ids looked up from its codes */
+    struct cooc_codes *cc; /* consume_codes' tables, allocated on first use */
 } cooc_state;
+
+/* consume_codes' per-thread tables (see there). */
+#define CC_MAXT 4
+typedef struct cooc_codes {
+    uint32_t *seen;    /* n + 1: the last block (1-based) that saw the term */
+    uint16_t *rep;     /* n + 1: its counting code there */
+    uint16_t *lslot;   /* 65536: code -> counting code */
+    uint16_t *lstamp;  /* 65536: row stamp per counting code */
+    uint8_t *tmask;    /* 65536: targets whose (one-token) spec the code's term matches */
+    uint32_t *lfreq;   /* 65536: contexts per counting code */
+    uint32_t *ltc;     /* CC_MAXT x 65536: target contexts per counting code */
+    uint16_t *list;    /* a row's distinct counting codes */
+    size_t caplist;
+    uint32_t blockno;
+} cooc_codes;
+
+static void cc_free(cooc_codes *c)
+{
+    if (!c) return;
+    ws_free(c->seen);
+    ws_free(c->rep);
+    ws_free(c->lslot);
+    ws_free(c->lstamp);
+    ws_free(c->tmask);
+    ws_free(c->lfreq);
+    ws_free(c->ltc);
+    ws_free(c->list);
+    ws_free(c);
+}
 
 static void big_free(cooc_big *b)
 {
@@ -269,6 +300,8 @@ static void cooc_free(void *p)
     ws_buf_free(&s->cids);
     ws_buf_free(&s->list);
     ws_buf_free(&s->drk);
+    ws_buf_free(&s->idbuf);
+    cc_free(s->cc);
     ws_free(s);
 }
 
@@ -697,7 +730,8 @@ static int consume_n(void *const *states, const ws_query *const *qs, size_t n, c
     cooc_state *s0 = states[0];
     const ws_cooc_params *p = s0->p;
     const ws_query *q = qs[0];
-    const uint32_t *map = q->norm->sink, *ids = b->ids;
+    const uint32_t *map = q->norm->sink, *ids = ws_block_ids(b, &s0->idbuf);
+    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
     const uint32_t nt = s0->n;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
@@ -750,10 +784,120 @@ static int consume_n(void *const *states, const ws_query *const *qs, size_t n, c
     return 0;
 }
 
+/* 1 when consume_codes can take block b: document contexts, up to
+ * CC_MAXT targets of one token each, a block that came as codes. */
+static int codes_ok(const cooc_state *s, const ws_block *b)
+{
+    const ws_cooc_params *p = s->p;
+    if (!b->codes || b->nrows >= 65535 || p->context != WS_COOC_DOC || !p->ntargets || p->ntargets > CC_MAXT) return 0;
+    for (uint32_t g = 0; g < p->ntargets; g++)
+        if (p->targets[g].nslots != 1) return 0;
+    return 1;
+}
+
+/* Collocates of one-token targets in document contexts over a block that
+ * came as codes (WS_COLBIT_TOKCODES): what consume_n counts, with the
+ * per-token work on tables indexed by the block's codes (a few thousand,
+ * frequency-ranked: the common ones in L1) instead of by term (a miss per
+ * token in the vocabulary-sized stamp, marginal and target rows), and the
+ * counts added to those rows once per block. Codes whose ids normalise to
+ * one term count as one (the first, most frequent, of them), so a story
+ * counts once per term. Hand-written loops: they are the kernel. */
+static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    const ws_cooc_params *p = s->p;
+    cooc_big *big = s->big;
+    const uint32_t n = s->n, L = b->ncodes, ntg = p->ntargets;
+    const uint32_t *map = q->norm->sink, *key = q->norm->key;
+    cooc_codes *cc = s->cc;
+    if (!cc) {
+        cc = s->cc = ws_calloc(1, sizeof *cc);
+        if (!cc || !(cc->seen = ws_calloc((size_t)n + 1, 4)) || !(cc->rep = ws_malloc(((size_t)n + 1) * 2)) ||
+            !(cc->lslot = ws_malloc(65536 * 2)) || !(cc->lstamp = ws_calloc(65536, 2)) ||
+            !(cc->tmask = ws_malloc(65536)) || !(cc->lfreq = ws_calloc(65536, 4)) ||
+            !(cc->ltc = ws_calloc((size_t)CC_MAXT * 65536, 4)))
+            return ws_error(WS_ENOMEM, "out of memory for cooc");
+    }
+    if (++cc->blockno == 0) { /* stamps wrapped: forget them */
+        memset(cc->seen, 0, ((size_t)n + 1) * 4);
+        cc->blockno = 1;
+    }
+    const uint32_t blk = cc->blockno;
+    uint16_t *lslot = cc->lslot, *lstamp = cc->lstamp;
+    uint8_t *tmask = cc->tmask;
+    uint32_t *lfreq = cc->lfreq;
+    const uint8_t *first = big->first;
+    for (uint32_t c = 0; c < L; c++) {
+        uint32_t id = b->code_ids[c], t = map[id];
+        if (cc->seen[t] != blk) {
+            cc->seen[t] = blk;
+            cc->rep[t] = (uint16_t)c;
+        }
+        lslot[c] = cc->rep[t];
+        uint8_t m = 0;
+        uint32_t k = key[id];
+        if (first[k])
+            for (uint32_t g = 0; g < ntg; g++) m |= (uint8_t)(ws_termslot_has(&p->targets[g].slot[0], k) << g);
+        tmask[c] = m;
+    }
+    /* The sink's counting code (dropped terms): counted like the others, never added. */
+    uint32_t sinkslot = cc->seen[n] == blk ? cc->rep[n] : UINT32_MAX;
+    const uint16_t *codes = b->codes;
+    uint16_t row = 0;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        size_t len = (size_t)(hi - lo);
+        if (len > cc->caplist) {
+            uint16_t *nl = ws_realloc(cc->list, len * 2);
+            if (!nl) return ws_error(WS_ENOMEM, "out of memory for a story of %zu tokens", len);
+            cc->list = nl;
+            cc->caplist = len;
+        }
+        uint16_t *list = cc->list;
+        row++;
+        s->nctx++;
+        size_t k = 0;
+        uint32_t hits = 0;
+        /* Branch-free, as distinct(): the write always happens, the count
+         * moves on for a code not yet stamped in this row. */
+        for (uint64_t t = lo; t < hi; t++) {
+            uint32_t c = codes[t], sl = lslot[c];
+            list[k] = (uint16_t)sl;
+            k += lstamp[sl] != row;
+            lstamp[sl] = row;
+            hits |= tmask[c];
+        }
+        for (size_t i = 0; i < k; i++) lfreq[list[i]]++;
+        for (uint32_t g = 0; hits && g < ntg; g++) {
+            if (!(hits >> g & 1)) continue;
+            big->tfreq[g]++;
+            uint32_t *ltc = cc->ltc + (size_t)g * 65536;
+            for (size_t i = 0; i < k; i++) ltc[list[i]]++;
+        }
+    }
+    const size_t v = (size_t)n + 1;
+    for (uint32_t c = 0; c < L; c++) {
+        if (!lfreq[c]) continue;
+        uint32_t x = map[b->code_ids[c]];
+        if (c != sinkslot) big->freq[x] += lfreq[c];
+        for (uint32_t g = 0; g < ntg; g++) {
+            uint32_t *ltc = cc->ltc + (size_t)g * 65536;
+            if (c != sinkslot) big->tcnt[(size_t)g * v + x] += ltc[c];
+            ltc[c] = 0;
+        }
+        lfreq[c] = 0;
+        lstamp[c] = 0;
+    }
+    return 0;
+}
+
 static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     cooc_state *s = state;
     if (s->p->none) return 0;
+    if (codes_ok(s, b)) return consume_codes(s, q, b, sel);
     return consume_n(&state, &q, 1, b, sel);
 }
 
@@ -1562,7 +1706,7 @@ const ws_kernel ws_kernel_cooc = {
             "spilling sorted runs to a folder in --tmp; the output is the same bytes.",
     .params = ws_cooc_param_table,
     .nparams = sizeof ws_cooc_param_table / sizeof ws_cooc_param_table[0],
-    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ws_cooc_prepare,
     .done = ws_cooc_done,
     .release = ws_cooc_release,

@@ -31,6 +31,14 @@ typedef struct tf_cell {
     uint32_t tf, df, stamp;
 } tf_cell;
 
+/* A code's counts within one block (tf_consume_codes): 8 bytes, so that
+ * the cell address is one scaled index; df and the row stamp fit 16 bits
+ * because blocks of fewer than 65535 rows take this path. */
+typedef struct tf_lcell {
+    uint32_t tf;
+    uint16_t df, stamp;
+} tf_lcell;
+
 typedef struct tf_total {
     uint64_t tf, df;
 } tf_total;
@@ -55,6 +63,16 @@ typedef struct tf_state {
     struct tf_group *gs;
     size_t ngs, capgs;
     ws_buf scratch, runs;
+    /* The codes path (tf_consume_codes): per code of the block, the code
+     * counting for it (lslot), and counts per counting code (lcells); per
+     * normalised term (n + 1 entries, allocated on first use), the last
+     * block that saw it (seen, 1-based) and its counting code there (rep). */
+    tf_lcell *lcells;
+    uint16_t *lslot;
+    uint32_t *seen;
+    uint16_t *rep;
+    uint32_t blockno;
+    ws_buf ids; /* a block's ids looked up from its codes (grouped counting) */
 } tf_state;
 
 static void tf_free(void *p)
@@ -68,6 +86,11 @@ static void tf_free(void *p)
     ws_free(s->groups.slots);
     ws_buf_free(&s->scratch);
     ws_buf_free(&s->runs);
+    ws_free(s->lcells);
+    ws_free(s->lslot);
+    ws_free(s->seen);
+    ws_free(s->rep);
+    ws_buf_free(&s->ids);
     ws_free(s);
 }
 
@@ -152,6 +175,8 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
 {
     const uint32_t *map = q->norm->sink;
     const ws_group_seg *gs = ws_groups_seg(q->groups, b->seg);
+    const uint32_t *ids = ws_block_ids(b, &s->ids);
+    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
     int rc = 0;
     /* The block's (group, row) pairs, sorted by group: each group one run. */
     s->runs.n = 0;
@@ -178,7 +203,7 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
         for (; j < nrun && runs[j].group == g; j++) {
             uint64_t lo, hi;
             ws_query_span(q, b, runs[j].row, &lo, &hi);
-            count_row(s->cells, map, b->ids, lo, hi, ++s->row);
+            count_row(s->cells, map, ids, lo, hi, ++s->row);
         }
         tf_group *gr = group_get(s, g);
         if (!gr) return ws_error(WS_ENOMEM, "out of memory for tf groups");
@@ -189,7 +214,7 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
             uint64_t lo, hi;
             ws_query_span(q, b, runs[k].row, &lo, &hi);
             for (uint64_t t = lo; t < hi; t++) {
-                uint32_t id = map[b->ids[t]];
+                uint32_t id = map[ids[t]];
                 tf_cell *c = &s->cells[id];
                 if (!c->tf) continue;
                 if (id < s->n) {
@@ -206,6 +231,66 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
     return rc;
 }
 
+/* A block that came as codes (WS_COLBIT_TOKCODES): count per code, then
+ * add each counted term to the cells once. Codes are frequency-ranked, so
+ * the counts of the block's common terms sit together at the start of
+ * lcells and stay in L1, where the cells of the vocabulary (12 bytes a
+ * term) miss L1 on most tokens (perf: the cell load was half of tf's
+ * consume). Codes whose ids normalise to one term (case variants) count
+ * in one cell, that of the first (most frequent) of them, so that df
+ * counts a story once per term. Hand-written (not a call per token): the
+ * per-token loop is the whole kernel. */
+static int tf_consume_codes(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    const uint32_t *map = q->norm->sink;
+    if (!s->seen) {
+        s->seen = ws_calloc((size_t)s->n + 1, sizeof *s->seen);
+        s->rep = ws_malloc(((size_t)s->n + 1) * sizeof *s->rep);
+        s->lcells = ws_calloc(65536, sizeof *s->lcells);
+        s->lslot = ws_malloc(65536 * sizeof *s->lslot);
+        if (!s->seen || !s->rep || !s->lcells || !s->lslot) return ws_error(WS_ENOMEM, "out of memory for tf");
+    }
+    if (++s->blockno == 0) { /* stamps wrapped: forget them */
+        memset(s->seen, 0, ((size_t)s->n + 1) * sizeof *s->seen);
+        s->blockno = 1;
+    }
+    const uint32_t L = b->ncodes, blk = s->blockno;
+    uint16_t *lslot = s->lslot, *rep = s->rep;
+    uint32_t *seen = s->seen;
+    for (uint32_t c = 0; c < L; c++) {
+        uint32_t t = map[b->code_ids[c]];
+        if (seen[t] != blk) {
+            seen[t] = blk;
+            rep[t] = (uint16_t)c;
+        }
+        lslot[c] = rep[t];
+    }
+    tf_lcell *lc = s->lcells;
+    const uint16_t *codes = b->codes;
+    uint16_t row = 0;
+    for (uint32_t r = 0; r < b->nrows; r++) {
+        if (!sel[r]) continue;
+        uint64_t lo, hi;
+        ws_query_span(q, b, r, &lo, &hi);
+        row++;
+        for (uint64_t t = lo; t < hi; t++) {
+            tf_lcell *c = &lc[lslot[codes[t]]];
+            c->tf++;
+            c->df += c->stamp != row;
+            c->stamp = row;
+        }
+    }
+    tf_cell *cells = s->cells;
+    for (uint32_t c = 0; c < L; c++) {
+        if (!lc[c].tf) continue;
+        tf_cell *g = &cells[map[b->code_ids[c]]];
+        g->tf += lc[c].tf;
+        g->df += lc[c].df;
+        lc[c] = (tf_lcell){0, 0, 0};
+    }
+    return 0;
+}
+
 static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     tf_state *s = p;
@@ -216,7 +301,9 @@ static int tf_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         if (rc) return rc;
     }
     s->pending += b->ntokens;
-    const uint32_t *map = q->norm->sink, *ids = b->ids;
+    if (b->codes && b->nrows < 65535) return tf_consume_codes(s, q, b, sel);
+    const uint32_t *map = q->norm->sink, *ids = ws_block_ids(b, &s->ids);
+    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
     tf_cell *cells = s->cells;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
@@ -393,6 +480,85 @@ static int tf_finish_grouped(tf_state *s, const ws_query *q, ws_table *out)
     return rc;
 }
 
+/* Every item in rank order, by tf (not tfidf): what tf_top_select(.., 0)
+ * gives, faster. A radix sort of (tf descending, the term's first 8 bytes)
+ * keys, then runs of equal keys by the whole term. Hand-written because
+ * with --top 0 (every term) the heap's comparisons, a string compare on
+ * every tf tie, were 6% of tf's CPU on Reuters x10 (perf), where ties are
+ * most of the vocabulary (many terms share a small tf). */
+typedef struct tf_skey {
+    uint64_t k1, k2; /* ~tf, big-endian prefix of the term */
+    uint32_t i;
+} tf_skey;
+
+static int tf_sort_all(const ws_query *q, tf_item *v, size_t n)
+{
+    tf_skey *a = ws_malloc((n + 1) * sizeof *a), *t = ws_malloc((n + 1) * sizeof *t);
+    tf_item *o = ws_malloc((n + 1) * sizeof *o);
+    if (!a || !t || !o) {
+        ws_free(a);
+        ws_free(t);
+        ws_free(o);
+        return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", n);
+    }
+    uint64_t d1 = 0, d2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        ws_str w = ws_norm_term(q->norm, v[i].id);
+        uint64_t pre = 0;
+        for (size_t j = 0; j < 8; j++) pre = pre << 8 | (j < w.n ? (uint8_t)w.p[j] : 0);
+        a[i] = (tf_skey){~v[i].tf, pre, (uint32_t)i};
+        d1 |= a[i].k1 ^ a[0].k1;
+        d2 |= a[i].k2 ^ a[0].k2;
+    }
+    /* LSD: the prefix's digits, then tf's; digits in which no key differs are skipped */
+    enum { BITS = 11, SIZE = 1 << BITS };
+    uint32_t *hist = ws_malloc(SIZE * sizeof *hist);
+    if (!hist) {
+        ws_free(a);
+        ws_free(t);
+        ws_free(o);
+        return ws_error(WS_ENOMEM, "out of memory ranking %zu terms", n);
+    }
+    for (int key = 2; key >= 1; key--) {
+        uint64_t diff = key == 2 ? d2 : d1;
+        for (unsigned sh = 0; sh < 64 && (diff >> sh); sh += BITS) {
+            if (!((diff >> sh) & (SIZE - 1))) continue;
+            memset(hist, 0, SIZE * sizeof *hist);
+            for (size_t i = 0; i < n; i++) hist[((key == 2 ? a[i].k2 : a[i].k1) >> sh) & (SIZE - 1)]++;
+            uint32_t sum = 0;
+            for (size_t d = 0; d < SIZE; d++) {
+                uint32_t c = hist[d];
+                hist[d] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < n; i++) t[hist[((key == 2 ? a[i].k2 : a[i].k1) >> sh) & (SIZE - 1)]++] = a[i];
+            tf_skey *x = a;
+            a = t;
+            t = x;
+        }
+    }
+    ws_free(hist);
+    for (size_t i = 0; i < n; i++) o[i] = v[a[i].i];
+    /* equal keys: the whole term decides (insertion sort; such runs are short) */
+    tf_rank rk = {q->norm, 0};
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && a[j].k1 == a[i].k1 && a[j].k2 == a[i].k2) j++;
+        for (size_t x = i + 1; x < j; x++) {
+            tf_item e = o[x];
+            size_t y = x;
+            for (; y > i && after(&rk, &o[y - 1], &e); y--) o[y] = o[y - 1];
+            o[y] = e;
+        }
+        i = j;
+    }
+    memcpy(v, o, n * sizeof *v);
+    ws_free(a);
+    ws_free(t);
+    ws_free(o);
+    return 0;
+}
+
 static int tf_finish(void *p, const ws_query *q, ws_table *out)
 {
     tf_state *s = p;
@@ -406,8 +572,10 @@ static int tf_finish(void *p, const ws_query *q, ws_table *out)
         if (s->tot[i].tf > 0 && s->tot[i].df >= q->min_df) items[n++] = (tf_item){i, s->tot[i].tf, s->tot[i].df, 0};
     set_tfidf(q, items, n, q->nstories);
     tf_rank rk = {q->norm, q->tfidf};
-    size_t k = tf_top_select(&rk, items, n, q->top);
-    rc = tf_columns(q, NULL, out);
+    size_t k = n;
+    if (!q->tfidf && (!q->top || q->top >= n)) rc = tf_sort_all(q, items, n);
+    else k = tf_top_select(&rk, items, n, q->top);
+    if (!rc) rc = tf_columns(q, NULL, out);
     if (!rc) rc = write_rows(q, items, k, NULL, q->nstories, out);
     ws_free(items);
     return rc;
@@ -525,7 +693,7 @@ const ws_kernel ws_kernel_tf = {
     .params = tf_params,
     .nparams = sizeof tf_params / sizeof tf_params[0],
     .flags = WS_KF_GROUPS | WS_KF_TREE,
-    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA),
     .prepare = tf_prepare,
     .init = tf_init,
     .consume = tf_consume,

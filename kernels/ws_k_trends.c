@@ -322,6 +322,8 @@ typedef struct tr_state {
     tr_bucket *bs;
     size_t nbs, capbs;
     ws_buf runs;
+    ws_buf ids;   /* a block's ids looked up from its codes (emerging) */
+    ws_buf cfirst; /* series over a block of codes: first[] per code */
 } tr_state;
 
 static void tr_free(void *v)
@@ -334,6 +336,8 @@ static void tr_free(void *v)
     ws_free(s->touched);
     ws_free(s->mpos);
     ws_buf_free(&s->scratch);
+    ws_buf_free(&s->ids);
+    ws_buf_free(&s->cfirst);
     ws_free(s->cells);
     ws_free(s->bmap.slots);
     for (size_t i = 0; i < s->nbs; i++) ws_free(s->bs[i].terms.slots);
@@ -386,6 +390,9 @@ static uint64_t *pair_get(tr_state *s, uint64_t key)
     return s->counts + *sl * s->width;
 }
 
+/* The dictionary id of token t of b (loaded as ids or as codes). */
+static inline uint32_t tok_id(const ws_block *b, uint64_t t) { return b->codes ? b->code_ids[b->codes[t]] : b->ids[t]; }
+
 /* 1 when the phrase ids[t..t+len) of row r (tokens from row0) matches pat
  * within [.., hi) and within one sentence. */
 static int phrase_at(const ws_block *b, const uint32_t *key, uint32_t r, uint64_t t, uint64_t hi, const uint32_t *pat,
@@ -393,7 +400,7 @@ static int phrase_at(const ws_block *b, const uint32_t *key, uint32_t r, uint64_
 {
     if (t + len > hi) return 0;
     for (uint32_t j = 1; j < len; j++)
-        if (key[b->ids[t + j]] != pat[j]) return 0;
+        if (key[tok_id(b, t + j)] != pat[j]) return 0;
     /* No sentence may start inside (t, t + len). */
     uint64_t rel = t - b->meta.tok_off[r];
     const uint32_t *st = b->meta.sent + b->meta.sent_off[r];
@@ -416,9 +423,37 @@ static int series_consume(tr_state *s, const ws_query *q, const ws_block *b, con
     if (!first) return ws_error(WS_EINTERNAL, "trends: the topic tables were built for another normalisation");
     const ws_group_seg *gs = q->groups ? ws_groups_seg(q->groups, b->seg) : NULL;
     memset(s->mpos, 0, s->nt * sizeof *s->mpos);
+    /* A block of codes: first[] per code (a table of the block's few
+     * thousand codes, in cache, instead of one over the dictionary), and
+     * rows are not scanned at all when no code starts a pattern. */
+    const uint32_t *fc = NULL;
+    uint32_t any = 1;
+    if (b->codes) {
+        if (ws_buf_reserve(&s->cfirst, (size_t)b->ncodes * 4 + 4)) return ws_error(WS_ENOMEM, "out of memory");
+        uint32_t *f = (uint32_t *)(void *)s->cfirst.p;
+        any = 0;
+        for (uint32_t c = 0; c < b->ncodes; c++) any |= f[c] = first[b->code_ids[c]];
+        fc = f;
+    }
+    /* The bucket depends on the day alone (UTC), and a block's stories
+     * come in runs of one day: the calendar arithmetic (3% of the CPU,
+     * perf) only when the day changes. */
+    int64_t cday = 0;
+    uint32_t cbucket = WS_GROUP_NONE;
+    int cached = 0;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
-        uint32_t bucket = ws_time_group(p->bucket, b->dates[r]);
+        int64_t dt = b->dates[r];
+        uint32_t bucket = WS_GROUP_NONE;
+        if (dt != WS_DATE_UNKNOWN) {
+            int64_t z = dt >= 0 ? dt / 86400 : -((-(dt + 1)) / 86400) - 1; /* floor */
+            if (!cached || z != cday) {
+                cday = z;
+                cbucket = ws_time_group(p->bucket, dt);
+                cached = 1;
+            }
+            bucket = cbucket;
+        }
         if (bucket == WS_GROUP_NONE) {
             s->undated++;
             continue;
@@ -426,8 +461,8 @@ static int series_consume(tr_state *s, const ws_query *q, const ws_block *b, con
         uint64_t lo, hi;
         ws_query_span(q, b, r, &lo, &hi);
         uint32_t nt = 0;
-        for (uint64_t t = lo; t < hi; t++) {
-            uint32_t h = first[b->ids[t]];
+        for (uint64_t t = any ? lo : hi; t < hi; t++) {
+            uint32_t h = fc ? fc[b->codes[t]] : first[b->ids[t]];
             if (WS_LIKELY(!h)) continue;
             for (uint32_t k = set->start_off[h - 1]; k < set->start_off[h]; k++) {
                 uint32_t pt = set->start_pat[k], len = set->pat_off[pt + 1] - set->pat_off[pt];
@@ -494,7 +529,8 @@ static tr_bucket *bucket_get(tr_state *s, uint32_t id)
 
 static int emerging_consume(tr_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
-    const uint32_t *map = q->norm->sink;
+    const uint32_t *map = q->norm->sink, *ids = ws_block_ids(b, &s->ids);
+    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
     s->runs.n = 0;
     int rc = ws_buf_reserve(&s->runs, (size_t)b->nrows * sizeof(tr_run));
     if (rc) return rc;
@@ -519,7 +555,7 @@ static int emerging_consume(tr_state *s, const ws_query *q, const ws_block *b, c
             ws_query_span(q, b, runs[j].row, &lo, &hi);
             uint32_t row = ++s->row;
             for (uint64_t t = lo; t < hi; t++) {
-                tr_cell *c = &s->cells[map[b->ids[t]]];
+                tr_cell *c = &s->cells[map[ids[t]]];
                 c->df += c->stamp != row;
                 c->stamp = row;
             }
@@ -532,7 +568,7 @@ static int emerging_consume(tr_state *s, const ws_query *q, const ws_block *b, c
             uint64_t lo, hi;
             ws_query_span(q, b, runs[k].row, &lo, &hi);
             for (uint64_t t = lo; t < hi; t++) {
-                uint32_t id = map[b->ids[t]];
+                uint32_t id = map[ids[t]];
                 tr_cell *c = &s->cells[id];
                 if (!c->df) continue;
                 if (id < s->n) {
@@ -1036,7 +1072,7 @@ const ws_kernel ws_kernel_trends = {
     .params = ws_trends_param_table,
     .nparams = sizeof ws_trends_param_table / sizeof ws_trends_param_table[0],
     .flags = WS_KF_GROUPS | WS_KF_TREE,
-    .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
+    .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
     .prepare = ws_trends_prepare,
     .done = ws_trends_done,
     .release = ws_trends_release,

@@ -130,7 +130,11 @@ int ws_norm_build_multi(ws_norm *n, const ws_dict *const *dicts, size_t nd, cons
         if (!nd_->map || !nd_->key || !nd_->sink)
             rc = ws_error(WS_ENOMEM, "out of memory for the normalisation map (%u terms)", nt);
     }
-    if (!rc) rc = ws_dict_index(&n->terms);
+    /* sized for every source term (an upper bound): growing it by rehashes
+     * was 2% of `tf`'s CPU on Reuters x10 (perf), page faults included */
+    uint64_t total = 0;
+    for (size_t i = 0; i < nd; i++) total += dicts[i]->nterms;
+    if (!rc) rc = ws_dict_index_for(&n->terms, total < (1u << 30) ? (uint32_t)total : 1u << 30);
     if (!rc && o->nstopwords) rc = ws_dict_index(&stop);
     for (size_t i = 0; i < o->nstopwords && !rc; i++) {
         ws_str f;

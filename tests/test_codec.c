@@ -6,7 +6,10 @@
  * and rejection of damaged chunks: every truncation, ids at or beyond the
  * dictionary, trailing bytes, and a sweep of single-byte changes, none of
  * which may read out of bounds (the ASan build runs this too) or return an
- * id at or beyond the dictionary.
+ * id at or beyond the dictionary. The codes path (ws_tok2_codes) on the
+ * same chunks: its codes look up to the same ids, it gives none past
+ * 65535 distinct ids, and it accepts exactly the damaged chunks the
+ * decoder accepts, with the same ids.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -24,6 +27,12 @@ static uint32_t next_rand(void)
     return (uint32_t)(rng >> 16);
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Encode ids, decode into an exactly sized buffer, compare. */
 static void round_trip(const uint32_t *ids, uint64_t n, uint32_t dict_terms)
 {
@@ -34,6 +43,28 @@ static void round_trip(const uint32_t *ids, uint64_t n, uint32_t dict_terms)
     int rc = ws_tok2_decode(b.p, b.n, n, dict_terms, &dict, out);
     cr_assert_eq(rc, 0, "decode of %llu ids: %s", (unsigned long long)n, ws_last_error());
     for (uint64_t i = 0; i < n; i++) cr_assert_eq(out[i], ids[i], "id %llu of %llu", (unsigned long long)i, (unsigned long long)n);
+    /* the same as block codes: code -> id table, codes below its size */
+    uint16_t *codes = malloc((n ? n : 1) * sizeof *codes);
+    cr_assert(codes);
+    uint32_t nc = 0;
+    cr_assert_eq(ws_tok2_codes(b.p, b.n, n, dict_terms, &dict, codes, &nc), 0, "codes: %s", ws_last_error());
+    if (nc) {
+        const uint32_t *tab = (const uint32_t *)(const void *)dict.p;
+        for (uint64_t i = 0; i < n; i++) {
+            cr_assert_lt(codes[i], nc, "code %llu", (unsigned long long)i);
+            cr_assert_eq(tab[codes[i]], ids[i], "code %llu of %llu", (unsigned long long)i, (unsigned long long)n);
+        }
+    } else {
+        uint32_t *srt = malloc((n ? n : 1) * sizeof *srt);
+        cr_assert(srt);
+        if (n) memcpy(srt, ids, n * sizeof *srt);
+        qsort(srt, n, sizeof *srt, u32_cmp);
+        uint64_t distinct = n ? 1 : 0;
+        for (uint64_t i = 1; i < n; i++) distinct += srt[i] != srt[i - 1];
+        free(srt);
+        cr_assert(distinct > 65535 || n == 0, "no codes for %llu distinct ids", (unsigned long long)distinct);
+    }
+    free(codes);
     /* a dictionary that does not hold the largest id is refused */
     uint32_t mx = 0;
     for (uint64_t i = 0; i < n; i++) mx = ids[i] > mx ? ids[i] : mx;
@@ -126,11 +157,15 @@ static void damage(const uint32_t *ids, uint64_t n, uint32_t dict_terms, size_t 
     ws_buf b = {0}, dict = {0};
     cr_assert_eq(ws_tok2_encode(ids, n, &b), 0);
     uint32_t *out = malloc(n * sizeof *out);
-    cr_assert(out);
+    uint16_t *codes = malloc(n * sizeof *codes);
+    cr_assert(out && codes);
     for (size_t cut = 0; cut < b.n; cut = cut + step < b.n || cut == b.n - 1 ? cut + step : b.n - 1) {
         uint8_t *t = malloc(cut ? cut : 1); /* exactly sized: ASan sees any read past it */
         memcpy(t, b.p, cut);
         cr_expect_eq(ws_tok2_decode(t, cut, n, dict_terms, &dict, out), WS_ECORRUPT, "truncated to %zu of %zu", cut, b.n);
+        uint32_t nc = 0;
+        int rc2 = ws_tok2_codes(t, cut, n, dict_terms, &dict, codes, &nc);
+        cr_expect(rc2 == WS_ECORRUPT || (rc2 == 0 && nc == 0), "codes: truncated to %zu of %zu", cut, b.n);
         free(t);
     }
     uint8_t *t = malloc(b.n + 1);
@@ -145,6 +180,16 @@ static void damage(const uint32_t *ids, uint64_t n, uint32_t dict_terms, size_t 
             t[i] ^= (uint8_t)x;
             int rc = ws_tok2_decode(t, b.n, n, dict_terms, &dict, out);
             cr_expect(rc == 0 || rc == WS_ECORRUPT, "byte %zu ^ %d: %d", i, x, rc);
+            uint32_t nc = 0;
+            int rc2 = ws_tok2_codes(t, b.n, n, dict_terms, &dict, codes, &nc);
+            if (rc2 || nc) { /* codes given (at most 65535 distinct): the decoder's verdict and ids */
+                cr_expect_eq(rc2, rc, "byte %zu ^ %d: codes %d, ids %d", i, x, rc2, rc);
+                const uint32_t *tab = (const uint32_t *)(const void *)dict.p;
+                for (uint64_t k = 0; rc2 == 0 && k < n; k++) {
+                    cr_assert_lt(codes[k], nc, "byte %zu ^ %d: code out of range", i, x);
+                    cr_assert_eq(tab[codes[k]], out[k], "byte %zu ^ %d: token %llu", i, x, (unsigned long long)k);
+                }
+            }
             /* a change the format cannot tell from data (the segment's
              * checksum catches it) still gives ids inside the dictionary */
             for (uint64_t k = 0; rc == 0 && k < n; k++) cr_assert_lt(out[k], dict_terms, "byte %zu ^ %d: id out of range", i, x);
@@ -152,6 +197,7 @@ static void damage(const uint32_t *ids, uint64_t n, uint32_t dict_terms, size_t 
     }
     free(t);
     free(out);
+    free(codes);
     ws_buf_free(&b);
     ws_buf_free(&dict);
 }
