@@ -598,31 +598,8 @@ double ws_ngrams_npmi(uint64_t cxy, uint64_t cx, uint64_t cy, uint64_t npos)
 
 /* ---- ranking: top N without sorting what is not printed ---- */
 
-typedef struct ng_item {
-    uint32_t id[3];
-    uint64_t count, df;
-    double score; /* phrases: NPMI */
-} ng_item;
-
-typedef struct ng_rank {
-    const uint32_t *pos; /* normalised id -> position in bytewise term order */
-    uint32_t n;
-    int by_score;
-} ng_rank;
-
-/* 1 when a ranks after b. Term positions stand for the terms' bytes, so no
- * string is compared while ranking (see the ordering note at the top). */
-static inline int after(const ng_rank *k, const ng_item *a, const ng_item *b)
-{
-    if (k->by_score) {
-        if (a->score != b->score) return a->score < b->score;
-    } else if (a->count != b->count) {
-        return a->count < b->count;
-    }
-    for (uint32_t i = 0; i < k->n; i++)
-        if (a->id[i] != b->id[i]) return k->pos[a->id[i]] > k->pos[b->id[i]];
-    return 0;
-}
+typedef ws_ngrams_item ng_item;
+typedef ws_ngrams_rank ng_rank;
 
 typedef struct ng_term {
     ws_str s;
@@ -654,7 +631,7 @@ static uint32_t *term_positions(const ws_norm *nm)
 
 /* ng_top_select(k, v, n, top): the best min(top, n) items first, in rank
  * order (ws_topk.h). */
-WS_TOPK_DEFINE(ng_top, ng_item, ng_rank, after)
+WS_TOPK_DEFINE(ng_top, ng_item, ng_rank, ws_ngrams_after)
 
 typedef struct fin_job {
     ng_state *s;
@@ -780,8 +757,8 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
 #define NG_SIFT(i0)                                                                                                    \
     for (size_t k_ = (i0);;) {                                                                                         \
         size_t l_ = 2 * k_ + 1, m_ = k_;                                                                               \
-        if (l_ < nh && after(&f.k, NG_HEAD(m_), NG_HEAD(l_))) m_ = l_;                                                 \
-        if (l_ + 1 < nh && after(&f.k, NG_HEAD(m_), NG_HEAD(l_ + 1))) m_ = l_ + 1;                                     \
+        if (l_ < nh && ws_ngrams_after(&f.k, NG_HEAD(m_), NG_HEAD(l_))) m_ = l_;                                       \
+        if (l_ + 1 < nh && ws_ngrams_after(&f.k, NG_HEAD(m_), NG_HEAD(l_ + 1))) m_ = l_ + 1;                           \
         if (m_ == k_) break;                                                                                           \
         size_t t_ = heap[k_];                                                                                          \
         heap[k_] = heap[m_];                                                                                           \

@@ -63,6 +63,35 @@ int ws_ngrams_stream(void *state, int (*fn)(void *arg, const uint32_t *id, uint6
  * tie-break); ws_malloc'ed, NULL when out of memory. */
 uint32_t *ws_ngrams_term_positions(const ws_norm *nm);
 
+/* A report row and the report's order, shared by the ranking (finish) and
+ * the exchange's candidates (ws_k_ngrams_dist.c). */
+typedef struct ws_ngrams_item {
+    uint32_t id[3];
+    uint64_t count, df;
+    double score; /* phrases: NPMI */
+} ws_ngrams_item;
+
+typedef struct ws_ngrams_rank {
+    const uint32_t *pos; /* normalised id -> position in bytewise term order */
+    uint32_t n;
+    int by_score;
+} ws_ngrams_rank;
+
+/* 1 when a ranks after b: by count (phrases: NPMI) descending, then the
+ * terms' bytes, compared through their positions (no string is compared
+ * while ranking; see the ordering note atop ws_k_ngrams.c). */
+static inline int ws_ngrams_after(const ws_ngrams_rank *k, const ws_ngrams_item *a, const ws_ngrams_item *b)
+{
+    if (k->by_score) {
+        if (a->score != b->score) return a->score < b->score;
+    } else if (a->count != b->count) {
+        return a->count < b->count;
+    }
+    for (uint32_t i = 0; i < k->n; i++)
+        if (a->id[i] != b->id[i]) return k->pos[a->id[i]] > k->pos[b->id[i]];
+    return 0;
+}
+
 /* Reads ws_query.ext (a ws_ngrams_params), .norm, .field and .top. */
 extern const ws_kernel ws_kernel_ngrams;
 

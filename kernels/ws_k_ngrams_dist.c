@@ -111,32 +111,11 @@ static int part_gram(void *arg, const uint32_t *id, uint64_t count, uint64_t df)
 
 /* ---- 3. candidates ---- */
 
-typedef struct cand {
-    uint32_t id[3];
-    uint64_t count, df;
-    double score; /* phrases: NPMI */
-} cand;
+/* a candidate row and the report's order (ws_k_ngrams.h) */
+typedef ws_ngrams_item cand;
+typedef ws_ngrams_rank cand_rank;
 
-typedef struct cand_rank {
-    const uint32_t *pos; /* term id -> position in bytewise order */
-    uint32_t n;
-    int by_score;
-} cand_rank;
-
-/* 1 when a ranks after b: the report's order (ws_k_ngrams.c's `after`). */
-static inline int cand_after(const cand_rank *k, const cand *a, const cand *b)
-{
-    if (k->by_score) {
-        if (a->score != b->score) return a->score < b->score;
-    } else if (a->count != b->count) {
-        return a->count < b->count;
-    }
-    for (uint32_t i = 0; i < k->n; i++)
-        if (a->id[i] != b->id[i]) return k->pos[a->id[i]] > k->pos[b->id[i]];
-    return 0;
-}
-
-WS_TOPK_DEFINE(cand_top, cand, cand_rank, cand_after)
+WS_TOPK_DEFINE(cand_top, cand, cand_rank, ws_ngrams_after)
 
 typedef struct cand_ctx {
     ng_x *c;
