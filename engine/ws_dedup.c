@@ -58,6 +58,10 @@ static int sign_segments(ws_store *w, int threads, const int *cancel, uint32_t *
         if (!w->mseg[i].mh) which[n] = i, segs[n++] = w->segs[i];
     view.segs = segs;
     view.nsegs = n;
+    /* the store's term index covers every segment, not the view's */
+    view.index_name = NULL;
+    view.tidx = NULL;
+    view.tidx_fd = 0;
     int rc = 0;
     ws_norm norm;
     memset(&norm, 0, sizeof norm);
