@@ -46,6 +46,7 @@
 #include "ws_assoc.h"
 #include "ws_hmap.h"
 #include "ws_k_cooc.h"
+#include "ws_kdist.h"
 #include "ws_topk.h"
 
 #include <math.h>
@@ -1532,7 +1533,7 @@ static int cooc_finish(void *state, const ws_query *q, ws_table *out)
  * All pairs: ws_k_cooc_dist.c exchanges the pairs by hash partition
  * (exchange) through the three hooks below; pack then carries a rank's
  * candidates for the report (pairs only) and unpack reads them back.
- * The sparse arrays' coding is in ws_k_cooc_dist.c. */
+ * The sparse arrays' coding: ws_kdist_put_sparse, ws_cooc_get_sparse. */
 ws_cooc_view ws_cooc_state_view(void *state)
 {
     cooc_state *s = state;
@@ -1669,9 +1670,9 @@ static int cooc_pack(const void *state, const ws_query *q, ws_buf *out)
     if (ws_buf_reserve(out, 2 * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
     ws_buf_put_varint(out, s->nctx);
     ws_buf_put_varint(out, s->events);
-    int rc = ws_cooc_put_sparse(out, s->big->freq, v);
-    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tfreq, p->ntargets);
-    if (!rc) rc = ws_cooc_put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
+    int rc = ws_kdist_put_sparse(out, s->big->freq, v);
+    if (!rc) rc = ws_kdist_put_sparse(out, s->big->tfreq, p->ntargets);
+    if (!rc) rc = ws_kdist_put_sparse(out, s->big->tcnt, (size_t)p->ntargets * v);
     return rc;
 }
 

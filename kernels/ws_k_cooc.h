@@ -158,7 +158,6 @@ int ws_cooc_pack_pairs(void *state, const ws_query *q, ws_buf *out);
 int ws_cooc_unpack_pairs(void *state, const ws_query *q, const uint8_t *data, size_t len);
 /* An array of n counts as its nonzero entries, (gap, value) varints after
  * their count (pack of collocates), and back into a zeroed array. */
-int ws_cooc_put_sparse(ws_buf *out, const uint64_t *a, size_t n);
 int ws_cooc_get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n);
 
 #endif

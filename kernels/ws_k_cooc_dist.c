@@ -186,22 +186,8 @@ int ws_cooc_unpack_pairs(void *state, const ws_query *q, const uint8_t *data, si
 }
 
 /* ---- sparse arrays for pack/unpack (ws_k_cooc.c): the nonzero
- * entries as (gap, value) varints after their count ---- */
-int ws_cooc_put_sparse(ws_buf *out, const uint64_t *a, size_t n)
-{
-    size_t nz = 0;
-    for (size_t i = 0; i < n; i++) nz += a[i] != 0;
-    if (ws_buf_reserve(out, (2 * nz + 1) * WS_VARINT_MAX)) return ws_error(WS_ENOMEM, "out of memory packing cooc");
-    ws_buf_put_varint(out, nz);
-    for (size_t i = 0, last = 0; i < n; i++)
-        if (a[i]) {
-            ws_buf_put_varint(out, i - last);
-            ws_buf_put_varint(out, a[i]);
-            last = i;
-        }
-    return 0;
-}
-
+ * entries as (gap, value) varints after their count, written by
+ * ws_kdist_put_sparse ---- */
 int ws_cooc_get_sparse(const uint8_t **at, const uint8_t *end, uint64_t *a, size_t n)
 {
     uint64_t nz, gap, val, i = 0;

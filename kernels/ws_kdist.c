@@ -13,7 +13,7 @@
  * order), packs the totals the same way and broadcasts them; an empty
  * message says a rank failed. */
 
-static int put_sparse(ws_buf *b, const uint64_t *a, size_t n)
+int ws_kdist_put_sparse(ws_buf *b, const uint64_t *a, size_t n)
 {
     size_t nz = 0;
     for (size_t i = 0; i < n; i++) nz += a[i] != 0;
@@ -71,7 +71,7 @@ int ws_kdist_sum(const ws_dist *d, uint64_t *const *a, const size_t *n, size_t n
     /* (the same ws_dist on every rank: every rank refuses alike) */
     if (!d->bcast) return ws_error(WS_EINVAL, "%s across ranks needs a ws_dist with bcast", what);
     ws_buf mine = {0}, tot = {0};
-    for (size_t k = 0; k < na && !rc; k++) rc = put_sparse(&mine, a[k], n[k]);
+    for (size_t k = 0; k < na && !rc; k++) rc = ws_kdist_put_sparse(&mine, a[k], n[k]);
     /* rank 0 adds into fresh arrays (its own counts arrive with the rest) */
     uint64_t **sum = d->rank == 0 ? ws_calloc(na + 1, sizeof *sum) : NULL;
     if (d->rank == 0 && !rc && !sum) rc = ws_error(WS_ENOMEM, "out of memory");
@@ -82,7 +82,7 @@ int ws_kdist_sum(const ws_dist *d, uint64_t *const *a, const size_t *n, size_t n
     if (!rc) rc = grc ? grc : sc.rc;
     if (d->rank == 0) {
         for (size_t k = 0; k < na && !rc; k++) memcpy(a[k], sum[k], n[k] * sizeof *a[k]);
-        for (size_t k = 0; k < na && !rc; k++) rc = put_sparse(&tot, a[k], n[k]);
+        for (size_t k = 0; k < na && !rc; k++) rc = ws_kdist_put_sparse(&tot, a[k], n[k]);
         if (rc) tot.n = 0; /* the others then fail alike */
     }
     sum_ctx set = {a, n, na, 0, 0, what};

@@ -59,4 +59,8 @@ int ws_kdist_xchg_check(ws_kdist_xchg *x, int to);
  * when any failed). x->rounds and x->sent stay readable. Collective. */
 int ws_kdist_xchg_close(ws_kdist_xchg *x);
 
+/* Append a[0..n)'s nonzero entries as (gap, value) varints after their
+ * count (the coding of the sums above and of cooc's packed marginals). */
+int ws_kdist_put_sparse(ws_buf *b, const uint64_t *a, size_t n);
+
 #endif
