@@ -218,7 +218,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     const size_t ns = (size_t)nt * n;
     void **states = NULL;
     ws_block *blocks = NULL;
-    ws_buf *sel = NULL;
+    ws_buf *sel = NULL, *idx = NULL; /* per thread: a selection; ids looked up from codes */
     int *err = NULL;
     uint64_t *err_task = NULL, *rows = NULL, *toks = NULL, *grouped = NULL;
     size_t *gmem = NULL; /* per thread: n slots, a group's members */
@@ -230,6 +230,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         states = ws_calloc(ns, sizeof *states);
         blocks = ws_calloc((size_t)nt, sizeof *blocks);
         sel = ws_calloc((size_t)nt, sizeof *sel);
+        idx = ws_calloc((size_t)nt, sizeof *idx);
         err = ws_calloc(ns, sizeof *err);
         err_task = ws_calloc(ns, sizeof *err_task);
         err_msg = ws_calloc(ns, sizeof *err_msg);
@@ -240,7 +241,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         gst = ws_calloc(ns, sizeof *gst);
         gq = ws_calloc(ns, sizeof *gq);
         fed = ws_calloc(ns, 1);
-        if (!(states && blocks && sel && err && err_task && err_msg && rows && toks && grouped && gmem && gst && gq && fed))
+        if (!(states && blocks && sel && idx && err && err_task && err_msg && rows && toks && grouped && gmem && gst && gq && fed))
             rc = ws_error(WS_ENOMEM, "out of memory");
     }
     for (size_t j = 0; j < n && !rc; j++)
@@ -270,7 +271,28 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
                 int needed = 0;
                 for (size_t j = 0; j < n; j++) needed |= w[j] && !err[(size_t)t * n + j];
                 if (!needed) continue; /* every item that wants it failed on this thread */
-                int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);
+                /* The tokens as block codes whenever some item reads tokens:
+                 * items that count codes (WS_COLBIT_TOKCODES) then do so as
+                 * when run alone, and when an item or a filter needs ids
+                 * (WS_C_TOKIDS) they are looked up from the codes once, for
+                 * all items (b->ids beside b->codes). Title and body need
+                 * ids while decoding: ws_block_load then decodes ids only. */
+                uint64_t lmask = segmask[tk->segi];
+                const int need_ids = (lmask & WS_COLBIT(WS_C_TOKIDS)) != 0;
+                if (lmask & (WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT_TOKCODES))
+                    lmask = (lmask & ~WS_COLBIT(WS_C_TOKIDS)) | WS_COLBIT_TOKCODES;
+                int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, lmask);
+                if (!r && need_ids && b->codes) {
+                    if (ws_buf_reserve(&idx[t], (size_t)b->ntokens * 4 + 4)) {
+                        r = ws_error(WS_ENOMEM, "out of memory for a block's token ids");
+                    } else {
+                        uint32_t *ids = (uint32_t *)(void *)idx[t].p;
+                        const uint16_t *codes = b->codes;
+                        const uint32_t *cid = b->code_ids;
+                        for (uint64_t k = 0; k < b->ntokens; k++) ids[k] = cid[codes[k]];
+                        b->ids = ids;
+                    }
+                }
                 /* A selection per item: grouping compares them. */
                 if (!r) r = ws_buf_reserve(&sel[t], (size_t)b->nrows * n + 1);
                 char lmsg[512];
@@ -445,6 +467,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     for (int t = 0; t < nt; t++) {
         if (blocks) ws_block_free(&blocks[t]);
         if (sel) ws_buf_free(&sel[t]);
+        if (idx) ws_buf_free(&idx[t]);
     }
     for (size_t j = 0; xs && j < n; j++) {
         shared_item *x = &xs[j];
@@ -463,6 +486,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     ws_free(states);
     ws_free(blocks);
     ws_free(sel);
+    ws_free(idx);
     ws_free(err);
     ws_free(err_task);
     ws_free(err_msg);

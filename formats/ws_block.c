@@ -116,7 +116,7 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
 
 const uint32_t *ws_block_ids(const ws_block *b, ws_buf *scratch)
 {
-    if (!b->codes) return b->ids;
+    if (!b->codes || b->ids) return b->ids; /* ids beside the codes: a shared scan looked them up */
     if (ws_buf_reserve(scratch, (size_t)b->ntokens * 4 + 4)) return NULL;
     uint32_t *ids = (uint32_t *)(void *)scratch->p;
     for (uint64_t t = 0; t < b->ntokens; t++) ids[t] = b->code_ids[b->codes[t]];

@@ -64,8 +64,10 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
 void ws_block_free(ws_block *b); /* frees the workspace; b may be reused after */
 
 /* The ids of the tokens of a block loaded with WS_C_TOKIDS or
- * WS_COLBIT_TOKCODES: b->ids, or, when the block came as codes, the ids
- * looked up into scratch (grown as needed). NULL when out of memory. */
+ * WS_COLBIT_TOKCODES: b->ids, or, when the block came as codes only, the
+ * ids looked up into scratch (grown as needed). NULL when out of memory.
+ * (A shared scan may set b->ids beside b->codes: one lookup for all its
+ * kernels; ws_scan_shared.c.) */
 const uint32_t *ws_block_ids(const ws_block *b, ws_buf *scratch);
 
 /* Values of row r of tag column t (0-based among tag columns). */

@@ -803,31 +803,44 @@ static int codes_ok(const cooc_state *s, const ws_block *b)
  * token in the vocabulary-sized stamp, marginal and target rows), and the
  * counts added to those rows once per block. Codes whose ids normalise to
  * one term count as one (the first, most frequent, of them), so a story
- * counts once per term. Hand-written loops: they are the kernel. */
-static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+ * counts once per term. For the n states of a group (consume_group: the
+ * same remap, context, field and rows; at most CC_MAXT targets in all),
+ * a story's distinct codes and its marginal counts are found once, in
+ * states[0]'s tables, and each state gets the marginals and its own
+ * targets' rows at the block's end. Hand-written loops: they are the
+ * kernel. */
+static int consume_codes(void *const *states, const ws_query *const *qs, size_t n, const ws_block *b, const uint8_t *sel)
 {
-    const ws_cooc_params *p = s->p;
-    cooc_big *big = s->big;
-    const uint32_t n = s->n, L = b->ncodes, ntg = p->ntargets;
-    const uint32_t *map = q->norm->sink, *key = q->norm->key;
-    cooc_codes *cc = s->cc;
+    cooc_state *s0 = states[0];
+    const uint32_t nv = s0->n, L = b->ncodes;
+    const uint32_t *map = qs[0]->norm->sink, *key = qs[0]->norm->key;
+    /* Target bits: bit g belongs to state own[g], its target tg[g]. */
+    uint8_t own[CC_MAXT], tg[CC_MAXT];
+    uint32_t ntg = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ws_cooc_params *pi = ((const cooc_state *)states[i])->p;
+        for (uint32_t g = 0; g < pi->ntargets; g++, ntg++) {
+            own[ntg] = (uint8_t)i;
+            tg[ntg] = (uint8_t)g;
+        }
+    }
+    cooc_codes *cc = s0->cc;
     if (!cc) {
-        cc = s->cc = ws_calloc(1, sizeof *cc);
-        if (!cc || !(cc->seen = ws_calloc((size_t)n + 1, 4)) || !(cc->rep = ws_malloc(((size_t)n + 1) * 2)) ||
+        cc = s0->cc = ws_calloc(1, sizeof *cc);
+        if (!cc || !(cc->seen = ws_calloc((size_t)nv + 1, 4)) || !(cc->rep = ws_malloc(((size_t)nv + 1) * 2)) ||
             !(cc->lslot = ws_malloc(65536 * 2)) || !(cc->lstamp = ws_calloc(65536, 2)) ||
             !(cc->tmask = ws_malloc(65536)) || !(cc->lfreq = ws_calloc(65536, 4)) ||
             !(cc->ltc = ws_calloc((size_t)CC_MAXT * 65536, 4)))
             return ws_error(WS_ENOMEM, "out of memory for cooc");
     }
     if (++cc->blockno == 0) { /* stamps wrapped: forget them */
-        memset(cc->seen, 0, ((size_t)n + 1) * 4);
+        memset(cc->seen, 0, ((size_t)nv + 1) * 4);
         cc->blockno = 1;
     }
     const uint32_t blk = cc->blockno;
     uint16_t *lslot = cc->lslot, *lstamp = cc->lstamp;
     uint8_t *tmask = cc->tmask;
     uint32_t *lfreq = cc->lfreq;
-    const uint8_t *first = big->first;
     for (uint32_t c = 0; c < L; c++) {
         uint32_t id = b->code_ids[c], t = map[id];
         if (cc->seen[t] != blk) {
@@ -837,18 +850,20 @@ static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, co
         lslot[c] = cc->rep[t];
         uint8_t m = 0;
         uint32_t k = key[id];
-        if (first[k])
-            for (uint32_t g = 0; g < ntg; g++) m |= (uint8_t)(ws_termslot_has(&p->targets[g].slot[0], k) << g);
+        for (uint32_t g = 0; g < ntg; g++) {
+            const cooc_state *si = states[own[g]];
+            if (si->big->first[k]) m |= (uint8_t)(ws_termslot_has(&si->p->targets[tg[g]].slot[0], k) << g);
+        }
         tmask[c] = m;
     }
     /* The sink's counting code (dropped terms): counted like the others, never added. */
-    uint32_t sinkslot = cc->seen[n] == blk ? cc->rep[n] : UINT32_MAX;
+    uint32_t sinkslot = cc->seen[nv] == blk ? cc->rep[nv] : UINT32_MAX;
     const uint16_t *codes = b->codes;
     uint16_t row = 0;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
         uint64_t lo, hi;
-        ws_query_span(q, b, r, &lo, &hi);
+        ws_query_span(qs[0], b, r, &lo, &hi);
         size_t len = (size_t)(hi - lo);
         if (len > cc->caplist) {
             uint16_t *nl = ws_realloc(cc->list, len * 2);
@@ -858,7 +873,6 @@ static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, co
         }
         uint16_t *list = cc->list;
         row++;
-        s->nctx++;
         size_t k = 0;
         uint32_t hits = 0;
         /* Branch-free, as distinct(): the write always happens, the count
@@ -873,19 +887,21 @@ static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, co
         for (size_t i = 0; i < k; i++) lfreq[list[i]]++;
         for (uint32_t g = 0; hits && g < ntg; g++) {
             if (!(hits >> g & 1)) continue;
-            big->tfreq[g]++;
+            ((cooc_state *)states[own[g]])->big->tfreq[tg[g]]++;
             uint32_t *ltc = cc->ltc + (size_t)g * 65536;
             for (size_t i = 0; i < k; i++) ltc[list[i]]++;
         }
     }
-    const size_t v = (size_t)n + 1;
+    for (size_t i = 0; i < n; i++) ((cooc_state *)states[i])->nctx += row; /* the same rows for all */
+    const size_t v = (size_t)nv + 1;
     for (uint32_t c = 0; c < L; c++) {
         if (!lfreq[c]) continue;
         uint32_t x = map[b->code_ids[c]];
-        if (c != sinkslot) big->freq[x] += lfreq[c];
+        if (c != sinkslot)
+            for (size_t i = 0; i < n; i++) ((cooc_state *)states[i])->big->freq[x] += lfreq[c];
         for (uint32_t g = 0; g < ntg; g++) {
             uint32_t *ltc = cc->ltc + (size_t)g * 65536;
-            if (c != sinkslot) big->tcnt[(size_t)g * v + x] += ltc[c];
+            if (c != sinkslot) ((cooc_state *)states[own[g]])->big->tcnt[(size_t)tg[g] * v + x] += ltc[c];
             ltc[c] = 0;
         }
         lfreq[c] = 0;
@@ -894,11 +910,29 @@ static int consume_codes(cooc_state *s, const ws_query *q, const ws_block *b, co
     return 0;
 }
 
+/* A group's block (ws_kernel.consume_group): as codes when every state
+ * can take it so, in runs of states of at most CC_MAXT targets in all;
+ * else consume_n. */
+static int consume_group(void *const *states, const ws_query *const *qs, size_t n, const ws_block *b, const uint8_t *sel)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!codes_ok(states[i], b)) return consume_n(states, qs, n, b, sel);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t t = 0;
+        while (j < n && t + ((const cooc_state *)states[j])->p->ntargets <= CC_MAXT) t += ((const cooc_state *)states[j++])->p->ntargets;
+        int rc = consume_codes(states + i, qs + i, j - i, b, sel);
+        if (rc) return rc;
+        i = j;
+    }
+    return 0;
+}
+
 static int cooc_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     cooc_state *s = state;
     if (s->p->none) return 0;
-    if (codes_ok(s, b)) return consume_codes(s, q, b, sel);
+    if (codes_ok(s, b)) return consume_codes(&state, &q, 1, b, sel);
     return consume_n(&state, &q, 1, b, sel);
 }
 
@@ -1720,5 +1754,5 @@ const ws_kernel ws_kernel_cooc = {
     .unpack = cooc_unpack,
     .exchange = ws_cooc_exchange,
     .group_ok = cooc_group_ok,
-    .consume_group = consume_n,
+    .consume_group = consume_group,
 };

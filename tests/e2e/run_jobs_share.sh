@@ -5,7 +5,11 @@
 # compacted, its distinct terms found and the targets matched once for
 # all); `trends --emerging` lines take their counts from a `tf --by` line
 # of the same bucket, normalisation and field when neither filters
-# (ws_kernel adopt). Checks, for 1 and 2 threads:
+# (ws_kernel adopt). The scan hands blocks over as codes with the ids
+# looked up once beside them (tf, trends and cooc count codes; ngrams,
+# keyness and the --containing filter read ids); the doc-context cooc
+# group holds five targets, more than one call of its code path takes
+# (four), so it is fed in two runs. Checks, for 1 and 2 threads:
 #   - every report is byte for byte the line run alone (cmp), for lines
 #     that share (equal normalisation, doc and window contexts, a line
 #     whose date filter selects fewer stories: it shares only the blocks
@@ -36,6 +40,7 @@ cat >lines.txt <<EOF
 cooc --doc --term $A --measure npmi --top 20 -o c_a.csv|all
 cooc --doc --term $B --measure llr --top 15 -o c_b.csv|all
 cooc --doc --term $C --term $D --per-term --top 10 -o c_cd.csv|all
+cooc --doc --term $D --measure pmi --top 20 -o c_d.csv|all
 cooc --doc --term $B --from $mid --top 20 -o c_b_from.csv|some
 cooc --doc --term $A --stem en --top 20 -o c_a_stem.csv|none
 cooc --doc --term $A --stopwords en --top 20 -o c_a_stop.csv|none
@@ -55,6 +60,8 @@ trends --emerging --bucket month --field title --top 5 -o em_title.csv|none
 trends --emerging --bucket month --from $mid --top 5 -o em_from.csv|none
 trends --topics topics.txt --bucket month -o topics.csv|none
 ngrams --n 2 --top 20 -o bigrams.csv|none
+keyness --target-from $mid --top 20 -o keyness.csv|none
+tf --containing $A --top 10 -o tf_cont.csv|none
 EOF
 cut -d'|' -f1 lines.txt >job.txt
 
