@@ -61,6 +61,58 @@ static int opts_plain(const ws_scan_opts *o)
     return ws_filter_is_empty(&o->filter) && !o->nsubsets && !o->rest && !o->keep;
 }
 
+/* An item with subsets that may adopt a time-grouped item's counts: no
+ * plain filter, no --dedup, every story selected (the rest), and subsets
+ * of dates alone. */
+static int opts_date_subsets(const ws_scan_opts *o)
+{
+    if (!ws_filter_is_empty(&o->filter) || o->keep || !o->nsubsets || !o->rest) return 0;
+    for (uint32_t i = 0; i < o->nsubsets; i++) {
+        const ws_filter *f = &o->subsets[i];
+        if (f->nsources || f->nwhere || f->ncontaining) return 0;
+    }
+    return 1;
+}
+
+/* 1 when every subset's date bounds fall on edges of time buckets by: a
+ * bucket is then wholly in a subset or wholly out of it. */
+static int subsets_on_edges(const ws_scan_opts *o, ws_by by)
+{
+    if (by < WS_BY_DAY || by > WS_BY_YEAR) return 0;
+    for (uint32_t i = 0; i < o->nsubsets; i++) {
+        const ws_filter *f = &o->subsets[i];
+        if (f->from != WS_DATE_UNKNOWN && (f->from <= INT64_MIN + 1 || ws_time_group(by, f->from - 1) == ws_time_group(by, f->from)))
+            return 0;
+        if (f->to != WS_DATE_UNKNOWN && (f->to >= INT64_MAX - 1 || ws_time_group(by, f->to) == ws_time_group(by, f->to + 1)))
+            return 0;
+    }
+    return 1;
+}
+
+/* ws_query.group_sel for an adopting item with date subsets: the bits
+ * shared_select gives each story of time bucket (group) g. */
+typedef struct group_sel_ctx {
+    const ws_scan_opts *o;
+    ws_by by;
+} group_sel_ctx;
+
+static unsigned group_sel(const void *ctx, uint32_t g)
+{
+    const group_sel_ctx *c = ctx;
+    const ws_scan_opts *o = c->o;
+    unsigned bits = 0;
+    for (uint32_t i = 0; i < o->nsubsets; i++) {
+        const ws_filter *f = &o->subsets[i];
+        int in = 1; /* no bound: every story, undated ones too */
+        if (f->from != WS_DATE_UNKNOWN || f->to != WS_DATE_UNKNOWN)
+            in = g != WS_GROUP_NONE && (f->from == WS_DATE_UNKNOWN || g >= ws_time_group(c->by, f->from)) &&
+                 (f->to == WS_DATE_UNKNOWN || g <= ws_time_group(c->by, f->to));
+        bits |= (unsigned)in << i;
+    }
+    if (o->rest && !bits) bits = 1u << o->nsubsets;
+    return bits;
+}
+
 static int norm_same(const ws_norm *a, const ws_norm *b)
 {
     if (a == b) return 1;
@@ -162,13 +214,17 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
     }
     /* Adoption (ws_kernel.adopt): item j takes the merged state of the
      * first item whose kernel makes what it counts, when neither filters
-     * and their normalisations are the same; j then reads no block. */
+     * (or j's only options are date subsets whose bounds fall on the
+     * edges of i's time groups) and their normalisations are the same; j
+     * then reads no block. */
     for (size_t j = 0; j < n; j++) xs[j].from = SIZE_MAX;
     for (size_t j = 0; j < n && !rc; j++) {
         const ws_kernel *k = items[j].k;
-        if (!xs[j].live || !k->adopt || !k->adopt_ok || !opts_plain(items[j].o)) continue;
+        const int plain = opts_plain(items[j].o);
+        if (!xs[j].live || !k->adopt || !k->adopt_ok || (!plain && !opts_date_subsets(items[j].o))) continue;
         for (size_t i = 0; i < n; i++) {
             if (i == j || !xs[i].live || items[i].k->adopt || !opts_plain(items[i].o) ||
+                (!plain && !(items[i].q->groups && subsets_on_edges(items[j].o, items[i].q->groups->by))) ||
                 !k->adopt_ok(items[i].k, items[i].q, items[j].q))
                 continue;
             int same = 1;
@@ -441,7 +497,14 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
         if (items[i].grouped < items[i].stats.blocks_scanned) items[i].grouped = items[i].stats.blocks_scanned;
         it->q->nstories = it->stats.stories;
         ws_error_clear();
+        group_sel_ctx gc = {it->o, items[i].q->groups ? items[i].q->groups->by : WS_BY_DAY};
+        if (!opts_plain(it->o)) {
+            it->q->group_sel = group_sel;
+            it->q->group_sel_ctx = &gc;
+        }
         int r = it->k->adopt(states[j], it->q, items[i].k, states[i], items[i].q);
+        it->q->group_sel = NULL;
+        it->q->group_sel_ctx = NULL;
         if (r == WS_ENOMEM && !ws_last_error()[0]) ws_error(r, "out of memory");
         if (r) item_fail(it, r, ws_last_error());
         else xs[j].merged = 1;

@@ -170,6 +170,52 @@ static int kn_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     return 0;
 }
 
+/* ---- taking tf's counts (ws_kernel.adopt) ----
+ * Keyness counts each kept term's occurrences in the target and in the
+ * reference: per time bucket, what tf --by that bucket counts (its tf),
+ * under the same normalisation and field, when every bucket lies wholly
+ * in or out of each subset (the engine checks the subsets' bounds and
+ * gives each bucket's selection bits through q->group_sel). */
+static int kn_adopt_ok(const ws_kernel *k, const ws_query *kq, const ws_query *q)
+{
+    return k == &ws_kernel_tf && kq->groups && kq->groups->by >= WS_BY_DAY && kq->groups->by <= WS_BY_YEAR &&
+           kq->field == q->field;
+}
+
+typedef struct kn_adopt_ctx {
+    kn_state *s;
+    const ws_query *q;
+} kn_adopt_ctx;
+
+static int adopt_group(void *arg, uint32_t id, uint64_t stories)
+{
+    (void)arg;
+    (void)id;
+    (void)stories;
+    return 0;
+}
+
+static int adopt_term(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64_t df)
+{
+    (void)df;
+    kn_adopt_ctx *c = arg;
+    kn_state *s = c->s;
+    if (term >= s->n) return ws_error(WS_EINVAL, "keyness: term %u out of range", term);
+    const unsigned bits = c->q->group_sel(c->q->group_sel_ctx, id);
+    const uint64_t tin = bits & WS_SEL_TARGET ? tf : 0, rin = bits & WS_SEL_REF ? tf : 0;
+    s->cells[term].t += tin;
+    s->cells[term].r += rin;
+    s->tot_t += tin;
+    s->tot_r += rin;
+    return 0;
+}
+
+static int kn_adopt(void *state, const ws_query *q, const ws_kernel *k, const void *kstate, const ws_query *kq)
+{
+    if (!kn_adopt_ok(k, kq, q) || !q->group_sel) return ws_error(WS_EINVAL, "keyness: cannot take counts from kernel %s", k->name);
+    kn_adopt_ctx c = {state, q};
+    return ws_tf_grouped_each(kstate, adopt_group, adopt_term, &c);
+}
 
 /* ---- across processes: nonzero cells as (id gap, t, r), totals first ---- */
 static int kn_pack(const void *p, const ws_query *q, ws_buf *out)
@@ -244,4 +290,6 @@ const ws_kernel ws_kernel_keyness = {
     .free = kn_free,
     .pack = kn_pack,
     .unpack = kn_unpack,
+    .adopt_ok = kn_adopt_ok,
+    .adopt = kn_adopt,
 };

@@ -99,6 +99,13 @@ typedef struct ws_query {
      * that number, set by prepare (0: every row). Across ranks, rank 0
      * stops taking rows there. */
     uint64_t row_limit;
+    /* Set by a shared scan only while adopt (ws_kernel) runs for a request
+     * with subsets (keyness): the selection bits (WS_SEL_TARGET,
+     * WS_SEL_REF) the scan would give every story of the providing
+     * request's group id (the engine adopts only where that is the same
+     * for all of a group's stories); NULL otherwise. */
+    unsigned (*group_sel)(const void *ctx, uint32_t group);
+    const void *group_sel_ctx;
 } ws_query;
 
 /* Selection bits the engine sets in sel[] when a query has subsets
@@ -285,7 +292,12 @@ typedef struct ws_kernel {
      * nothing and takes them from that request's merged state. The engine
      * asks only when both have the same normalisation (equal remaps), no
      * filter, subset or --dedup, and the same field; adopt_ok(k, kq, q)
-     * says whether the options agree. adopt(state, q, k, kstate, kq) fills
+     * says whether the options agree. A request with subsets (keyness)
+     * may adopt from a request grouped by time buckets when its only
+     * other options are date subsets whose bounds fall on the buckets'
+     * edges and the rest of the stories (every story is selected): adopt
+     * then finds each group's selection bits with q->group_sel.
+     * adopt(state, q, k, kstate, kq) fills
      * a fresh state (from init) from kstate as a scan would have; finish
      * then runs on it. NULL: never. */
     int (*adopt_ok)(const struct ws_kernel *k, const ws_query *kq, const ws_query *q);

@@ -5,7 +5,8 @@
 # compacted, its distinct terms found and the targets matched once for
 # all); `trends --emerging` lines take their counts from a `tf --by` line
 # of the same bucket, normalisation and field when neither filters
-# (ws_kernel adopt). The scan hands blocks over as codes with the ids
+# (ws_kernel adopt), and `keyness` lines whose target (with the rest as
+# reference) is a range of dates on month edges take theirs from it. The scan hands blocks over as codes with the ids
 # looked up once beside them (tf, trends and cooc count codes; ngrams,
 # keyness and the --containing filter read ids); the doc-context cooc
 # group holds five targets, more than one call of its code path takes
@@ -16,7 +17,9 @@
 #     where its selection is the others'), and for lines that must not
 #     (another normalisation: --stem en, --stopwords en, --min-length; another
 #     context; another field; all-pairs cooc; other kernels; emerging terms
-#     by another bucket, normalisation, field or with a filter);
+#     by another bucket, normalisation, field or with a filter; keyness
+#     with a bound inside a month, a reference filter, another field or
+#     normalisation, a plain filter);
 #   - run.log says which lines shared ("kernel work shared on N blocks"),
 #     with N the store's block count for lines over every block, and that
 #     the others did not: the test fails if sharing silently stops, or
@@ -60,7 +63,14 @@ trends --emerging --bucket month --field title --top 5 -o em_title.csv|none
 trends --emerging --bucket month --from $mid --top 5 -o em_from.csv|none
 trends --topics topics.txt --bucket month -o topics.csv|none
 ngrams --n 2 --top 20 -o bigrams.csv|none
-keyness --target-from $mid --top 20 -o keyness.csv|none
+keyness --target-from $mid --top 20 -o keyness.csv|all
+keyness --target-from $mid-03-01 --target-to $mid-06-30 --both --top 20 -o kn_months.csv|all
+keyness --target-from $mid-03-15 --top 20 -o kn_midmonth.csv|none
+keyness --target-to $mid-06-15 --top 20 -o kn_midmonth_to.csv|none
+keyness --target-from $mid --ref-to $mid-06-30 --top 20 -o kn_ref.csv|none
+keyness --target-from $mid --field title --top 20 -o kn_title.csv|none
+keyness --target-from $mid --stem en --top 20 -o kn_stem.csv|none
+keyness --target-from $mid --from $((mid - 1)) --top 20 -o kn_filter.csv|none
 tf --containing $A --top 10 -o tf_cont.csv|none
 EOF
 cut -d'|' -f1 lines.txt >job.txt
