@@ -327,16 +327,15 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
                 int needed = 0;
                 for (size_t j = 0; j < n; j++) needed |= w[j] && !err[(size_t)t * n + j];
                 if (!needed) continue; /* every item that wants it failed on this thread */
-                /* The tokens as block codes whenever some item reads tokens:
-                 * items that count codes (WS_COLBIT_TOKCODES) then do so as
-                 * when run alone, and when an item or a filter needs ids
-                 * (WS_C_TOKIDS) they are looked up from the codes once, for
-                 * all items (b->ids beside b->codes). Title and body need
-                 * ids while decoding: ws_block_load then decodes ids only. */
+                /* The tokens as block codes whenever some item counts codes
+                 * (WS_COLBIT_TOKCODES): those do so as when run alone, and
+                 * when an item or a filter needs ids (WS_C_TOKIDS) they are
+                 * looked up from the codes once, for all items (b->ids
+                 * beside b->codes). Title and body need ids while decoding:
+                 * ws_block_load then decodes ids only. */
                 uint64_t lmask = segmask[tk->segi];
                 const int need_ids = (lmask & WS_COLBIT(WS_C_TOKIDS)) != 0;
-                if (lmask & (WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT_TOKCODES))
-                    lmask = (lmask & ~WS_COLBIT(WS_C_TOKIDS)) | WS_COLBIT_TOKCODES;
+                if (lmask & WS_COLBIT_TOKCODES) lmask &= ~WS_COLBIT(WS_C_TOKIDS);
                 int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, lmask);
                 if (!r && need_ids && b->codes) {
                     if (ws_buf_reserve(&idx[t], (size_t)b->ntokens * 4 + 4)) {

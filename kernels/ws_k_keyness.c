@@ -185,13 +185,16 @@ static int kn_adopt_ok(const ws_kernel *k, const ws_query *kq, const ws_query *q
 typedef struct kn_adopt_ctx {
     kn_state *s;
     const ws_query *q;
+    uint32_t group; /* the group whose terms come next, and its bits */
+    unsigned bits;
 } kn_adopt_ctx;
 
 static int adopt_group(void *arg, uint32_t id, uint64_t stories)
 {
-    (void)arg;
-    (void)id;
     (void)stories;
+    kn_adopt_ctx *c = arg;
+    c->group = id;
+    c->bits = c->q->group_sel(c->q->group_sel_ctx, id);
     return 0;
 }
 
@@ -201,7 +204,7 @@ static int adopt_term(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64
     kn_adopt_ctx *c = arg;
     kn_state *s = c->s;
     if (term >= s->n) return ws_error(WS_EINVAL, "keyness: term %u out of range", term);
-    const unsigned bits = c->q->group_sel(c->q->group_sel_ctx, id);
+    const unsigned bits = id == c->group ? c->bits : c->q->group_sel(c->q->group_sel_ctx, id);
     const uint64_t tin = bits & WS_SEL_TARGET ? tf : 0, rin = bits & WS_SEL_REF ? tf : 0;
     s->cells[term].t += tin;
     s->cells[term].r += rin;
@@ -213,7 +216,7 @@ static int adopt_term(void *arg, uint32_t id, uint32_t term, uint64_t tf, uint64
 static int kn_adopt(void *state, const ws_query *q, const ws_kernel *k, const void *kstate, const ws_query *kq)
 {
     if (!kn_adopt_ok(k, kq, q) || !q->group_sel) return ws_error(WS_EINVAL, "keyness: cannot take counts from kernel %s", k->name);
-    kn_adopt_ctx c = {state, q};
+    kn_adopt_ctx c = {state, q, WS_GROUP_NONE, q->group_sel(q->group_sel_ctx, WS_GROUP_NONE)};
     return ws_tf_grouped_each(kstate, adopt_group, adopt_term, &c);
 }
 
