@@ -301,7 +301,7 @@ int ws_scan_shared(const ws_store *const *st, size_t nst, ws_scan_item *items, s
             rc = ws_error(WS_ENOMEM, "out of memory");
     }
     for (size_t j = 0; j < n && !rc; j++)
-        for (int t = 0; t < nt && xs[j].live; t++)
+        for (int t = 0; t < (xs[j].from != SIZE_MAX ? 1 : nt) && xs[j].live; t++) /* an adopter: one state, filled by adopt */
             if (!(states[(size_t)t * n + j] = items[j].k->init(items[j].q))) {
                 item_fail(&items[j], WS_ENOMEM, "out of memory for per-thread state");
                 xs[j].live = 0;
