@@ -20,6 +20,12 @@
 #   --truth FILE    the generator's truth file for --store with --corpus gen
 #   --bin2 PATH     also time a second build, alternating with the first in
 #                   every run (same job, same store): a same-run comparison
+#   --floor         also time, in every run, the job without its bigram line
+#                   (7 lines): prints what the bigram line costs in the job
+#                   (job - 7-line job), the 7 other lines in the job against
+#                   their commands, and the floor of the ratio (the bigram
+#                   line's cost over the 8 commands': the ratio if the
+#                   other 7 lines cost nothing in the job)
 #   --keep          keep the work folder
 #
 # The 8 lines (TERM1..3, YEAR and TOPICS depend on the corpus: Reuters: oil,
@@ -52,6 +58,7 @@ KEEP=0
 STORE=
 TRUTH=
 BIN2=
+FLOOR=0
 
 die() { echo "jobs_bench: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -66,6 +73,7 @@ while (($#)); do
     --runs) is_posint "${2:-}" || die "--runs needs a positive integer"; RUNS=$2; shift 2 ;;
     --threads) is_posint "${2:-}" || die "--threads needs a positive integer"; THREADS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --floor) FLOOR=1; shift ;;
     --store) [[ -d ${2:-} ]] || die "--store needs a store folder"; STORE=$(cd "$2" && pwd); shift 2 ;;
     --truth) [[ -f ${2:-} ]] || die "--truth needs a file"; TRUTH=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --bin2) [[ -x ${2:-} ]] || die "--bin2 needs an executable"; BIN2=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
@@ -129,6 +137,7 @@ ngrams --n 2 --top 50 -o bigrams.csv
 trends --topics topics.txt --bucket month -o trends.csv
 trends --emerging --bucket month --top 10 -o emerging.csv
 EOF
+grep -v '^ngrams ' job.txt >job7.txt
 
 # --- runs --------------------------------------------------------------------
 now() { date +%s.%N; }
@@ -139,7 +148,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 cpu_of() { awk '{ s += $1 + $2 } END { printf "%.3f", s }' "$1"; }
 # run_job BIN OUT, run_cmds BIN OUT: CPU seconds into OUT.cpu
 run_job() {
-  /usr/bin/time -f '%U %S' -o "$2.cpu" "$1" run store job.txt -o "$2" --threads "$THREADS" -q --no-progress \
+  /usr/bin/time -f '%U %S' -o "$2.cpu" "$1" run store "${3:-job.txt}" -o "$2" --threads "$THREADS" -q --no-progress \
     >job.log 2>&1 || { cat job.log >&2; exit 1; }
 }
 run_cmds() {
@@ -153,16 +162,27 @@ run_cmds() {
 }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 job_s=() cmd_s=() job_c=() cmd_c=() job2_s=() cmd2_s=() job2_c=() cmd2_c=()
+job7_c=() ng_c=() job27_c=() ng2_c=()
+# the bigram command's CPU seconds (line 6 of job.txt) from a run_cmds .cpu file
+ng_cpu() { awk 'NR == 6 { printf "%.3f", $1 + $2 }' "$1"; }
 for ((i = 0; i <= RUNS; i++)); do
   t0=$(now); run_job "$WS_BIN" job_out; t1=$(now); run_cmds "$WS_BIN" cmd_out; t2=$(now)
   j=$(elapsed "$t0" "$t1") c=$(elapsed "$t1" "$t2") jc=$(cpu_of job_out.cpu) cc=$(cpu_of cmd_out.cpu)
   if ((i)); then job_s+=("$j"); cmd_s+=("$c"); job_c+=("$jc"); cmd_c+=("$cc"); fi
   echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up): job $j s ($jc CPU s), 8 commands $c s ($cc CPU s)" >&2
+  if ((FLOOR)); then
+    run_job "$WS_BIN" job7_out job7.txt
+    if ((i)); then job7_c+=("$(cpu_of job7_out.cpu)"); ng_c+=("$(ng_cpu cmd_out.cpu)"); fi
+  fi
   [[ -n $BIN2 ]] || continue
   t0=$(now); run_job "$BIN2" job2_out; t1=$(now); run_cmds "$BIN2" cmd2_out; t2=$(now)
   j=$(elapsed "$t0" "$t1") c=$(elapsed "$t1" "$t2") jc=$(cpu_of job2_out.cpu) cc=$(cpu_of cmd2_out.cpu)
   if ((i)); then job2_s+=("$j"); cmd2_s+=("$c"); job2_c+=("$jc"); cmd2_c+=("$cc"); fi
   echo "jobs_bench: $( ((i)) && echo "run $i" || echo warm-up) (--bin2): job $j s ($jc CPU s), 8 commands $c s ($cc CPU s)" >&2
+  if ((FLOOR)); then
+    run_job "$BIN2" job27_out job7.txt
+    if ((i)); then job27_c+=("$(cpu_of job27_out.cpu)"); ng2_c+=("$(ng_cpu cmd2_out.cpu)"); fi
+  fi
 done
 for f in tf_month keyness cooc1 cooc2 cooc3 bigrams trends emerging; do
   cmp -s "job_out/$f.csv" "cmd_out/$f.csv" || die "$f.csv: the job's report differs from the command's"
@@ -182,4 +202,15 @@ if [[ -n $BIN2 ]]; then
   ratio=$(awk -v a="$jm" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
   cratio=$(awk -v a="$jcm" -v b="$ccm" 'BEGIN { printf "%.2f", a / b }')
   echo "| $label, --bin2 $BIN2 | $stories | $tokens | $jm | $cm | $ratio | $jcm | $ccm | $cratio |"
+fi
+# floor LABEL JOB_CPU CMD_CPU JOB7_CPU NGRAMS_CPU (medians)
+floor() {
+  awk -v l="$1" -v j="$2" -v c="$3" -v j7="$4" -v b="$5" 'BEGIN {
+    o = c - b; bj = j - j7
+    printf "floor (%s): bigram line %.3f CPU s alone, %.3f in the job (job - 7-line job); the 7 other lines %.3f in the job vs %.3f as commands (%.2f); ratio %.2f = (%.3f + %.3f) / (%.3f + %.3f); floor (the 7 lines free) %.2f\n",
+      l, b, bj, j7, o, j7 / o, j / c, bj, j7, b, o, bj / c }'
+}
+if ((FLOOR)); then
+  floor "$WS_BIN" "$(median "${job_c[@]}")" "$(median "${cmd_c[@]}")" "$(median "${job7_c[@]}")" "$(median "${ng_c[@]}")"
+  [[ -z $BIN2 ]] || floor "$BIN2" "$(median "${job2_c[@]}")" "$(median "${cmd2_c[@]}")" "$(median "${job27_c[@]}")" "$(median "${ng2_c[@]}")"
 fi
