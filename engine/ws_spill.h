@@ -55,7 +55,9 @@ int ws_spill_write(ws_spill *sp, const void *recs, size_t n, size_t rsize, uint3
 
 /* Merge the runs (each sorted by cmp) into one ordered stream handed to
  * emit; equal records are folded with combine (NULL: all are emitted, in
- * run order). At most fanin runs are open at a time (fanin >= 2); mem
+ * run order). cmp NULL: records (rsize >= 8) begin with a uint64 key in
+ * native byte order and sort by it as an unsigned integer (the fast path:
+ * keys are compared inline, not through a call). At most fanin runs are open at a time (fanin >= 2); mem
  * bytes are shared by the read buffers of one merge level (at least 4 KiB
  * per run is used). The runs are deleted. Not thread-safe with respect to
  * other calls on the same runs. */

@@ -69,7 +69,7 @@ static int recv_grams(void *arg, int from, const void *data, size_t len)
     const ng_x *c = arg;
     const uint8_t *at = data, *end = at + len;
     while (at < end) {
-        uint64_t v[WS_NGRAMS_MAX_N + 2];
+        uint64_t v[WS_NGRAMS_MAX_N + 2] = {0};
         uint32_t id[3] = {0, 0, 0};
         for (uint32_t k = 0; k < c->n + 2; k++)
             if (ws_varint_get(&at, end, &v[k]) || (k < c->n && v[k] > UINT32_MAX))

@@ -120,7 +120,9 @@ typedef struct ws_spill_ops {
     /* Write n sorted records as a run; thread-safe. */
     int (*write)(void *ctx, const void *recs, size_t n, size_t rsize, uint32_t *run);
     /* Merge runs in cmp order, folding equal records with combine (may be
-     * NULL), using about mem bytes of buffers; emit gets every record. */
+     * NULL), using about mem bytes of buffers; emit gets every record.
+     * cmp NULL: the records begin with a uint64 key, in unsigned order
+     * (compared inline: faster than any cmp). */
     int (*merge)(void *ctx, const uint32_t *runs, size_t nruns, size_t rsize, int (*cmp)(const void *, const void *),
                  void (*combine)(void *, const void *), size_t mem, int (*emit)(void *, const void *), void *arg);
     /* What was spilled so far: runs (intermediate merge runs included),

@@ -243,7 +243,7 @@ static void check_tf(tblock *bl, int nb)
         memset(&q, 0, sizeof q);
         q.norm = &norm;
         q.field = field;
-        char *a, *b;
+        char *a = NULL, *b = NULL;
         run_both(&ws_kernel_tf, &q, bl, nb, &a, &b);
         cr_assert_str_eq(b, a, "tf by codes differs from tf by ids (field %d)", field);
         uint64_t *tf = calloc((size_t)norm.terms.nterms + 1, 8), *df = calloc((size_t)norm.terms.nterms + 1, 8);
@@ -278,7 +278,7 @@ static void check_cooc(tblock *bl, int nb, const char *target)
     memset(&q, 0, sizeof q);
     q.norm = &norm;
     q.ext = &p;
-    char *a, *b;
+    char *a = NULL, *b = NULL;
     run_both(&ws_kernel_cooc, &q, bl, nb, &a, &b);
     cr_assert_str_eq(b, a, "cooc --term %s by codes differs from cooc by ids", target);
     cr_assert_gt(strlen(a), 40, "cooc found collocates of %s", target);
