@@ -34,6 +34,12 @@ static uint32_t column_order(uint32_t i)
 
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask)
 {
+    return ws_block_load_rows(b, d, s, index, mask, NULL);
+}
+
+int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask,
+                       const uint8_t *rows)
+{
     if (index >= s->nblocks) return ws_error(WS_EINVAL, "%s: no block %u", s->path, index);
     const ws_block_meta *m = &s->blocks[index];
     b->seg = s;
@@ -49,9 +55,15 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     /* codes only when nothing needs the ids; else the ids serve both */
     int codes_only = (mask & WS_COLBIT_TOKCODES) && !(mask & WS_COLBIT(WS_C_TOKIDS));
     if (mask & WS_COLBIT_TOKCODES) mask |= WS_COLBIT(WS_C_TOKIDS);
+    /* Only some rows' ids: a 2.0 token column, and nothing that rebuilds
+     * every row's text; the row offsets (TOKMETA) are decoded first. */
+    if (rows && (codes_only || !(mask & WS_COLBIT(WS_C_TOKMETA)) || (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) ||
+                 !(mask & WS_COLBIT(WS_C_TOKIDS)) || s->cols[WS_C_TOKIDS].type != WS_COL_TOKIDS2))
+        rows = NULL;
     ws_text_ctx tctx = {&b->meta, NULL, d->off, d->text, d->nterms, 0};
     for (uint32_t i = 0; i < s->ncols && i < 64; i++) {
         uint32_t c = column_order(i);
+        if (rows && i < 2) c = i ? WS_C_TOKIDS : WS_C_TOKMETA;
         if (!(mask & WS_COLBIT(c))) continue;
         ws_buf *raw = &b->raw[c];
         if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, raw))) return rc;
@@ -88,7 +100,9 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
                 b->codes = NULL; /* more than 65535 distinct ids: as ids */
             }
             /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
-            if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
+            if (rows && (b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
+                rc = ws_tok2_decode_rows(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->meta.tok_off, m->nrows, rows, b->ids);
+            else if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
                                                        : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
             break;

@@ -32,4 +32,16 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
 int ws_tok2_codes(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
                   uint16_t *codes, uint32_t *ncodes);
 
+/* Decode the ids of the rows r < nrows with want[r] != 0 only: row r's
+ * tokens are [tok_off[r], tok_off[r+1]) (tok_off[nrows] = ntokens, as the
+ * block's TOKMETA gives them), written at their places in out (ntokens
+ * entries); every other place of out is left as it was. A token's code
+ * starts at byte t + (the set control bits before t), so the codes of the
+ * rows before are counted, not expanded. The dictionary, the layout and
+ * the codes read are checked as ws_tok2_decode checks them (every id
+ * written is < dict_terms); the codes of rows not asked for are not read,
+ * which the chunk's checksum covers. */
+int ws_tok2_decode_rows(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                        const uint64_t *tok_off, uint32_t nrows, const uint8_t *want, uint32_t *out);
+
 #endif
