@@ -32,6 +32,19 @@ static uint32_t column_order(uint32_t i)
     return i < WS_C_FIRST_TAG ? order[i] : i;
 }
 
+typedef struct rows_need_ctx {
+    uint64_t ntokens;
+    const uint64_t *tok_off;
+    uint32_t nrows;
+    const uint8_t *rows;
+} rows_need_ctx;
+
+static size_t rows_need(void *ctx, const uint8_t *raw, size_t have)
+{
+    const rows_need_ctx *c = ctx;
+    return ws_tok2_rows_need(raw, have, c->ntokens, c->tok_off, c->nrows, c->rows);
+}
+
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask)
 {
     return ws_block_load_rows(b, d, s, index, mask, NULL);
@@ -66,7 +79,11 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
         if (rows && i < 2) c = i ? WS_C_TOKIDS : WS_C_TOKMETA;
         if (!(mask & WS_COLBIT(c))) continue;
         ws_buf *raw = &b->raw[c];
-        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, raw))) return rc;
+        rows_need_ctx rn = {m->ntokens, b->meta.tok_off, m->nrows, rows};
+        if (rows && c == WS_C_TOKIDS) /* the codes up to the last wanted row's end */
+            rc = ws_segment_read_chunk_prefix(s, index, c, &b->comp, raw, rows_need, &rn);
+        else rc = ws_segment_read_chunk(s, index, c, &b->comp, raw);
+        if (rc) return rc;
         const uint8_t *p = raw->p;
         size_t n = raw->n;
         switch (c) {
@@ -101,7 +118,7 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
             }
             /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
             if (rows && (b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
-                rc = ws_tok2_decode_rows(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->meta.tok_off, m->nrows, rows, b->ids);
+                rc = ws_tok2_decode_rows(p, (size_t)m->chunks[c].raw_size, n, m->ntokens, s->dict_terms, &b->tok_dict, b->meta.tok_off, m->nrows, rows, b->ids);
             else if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
                                                        : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);

@@ -333,23 +333,39 @@ static uint64_t place_hash(uint64_t seed, uint32_t seg, uint32_t block, uint32_t
     return ws_hash64(v, sizeof v);
 }
 
+typedef struct kw_need {
+    const ws_block *b;
+    const uint8_t *want;
+} kw_need;
+
+static size_t kw_rows_need(void *ctx, const uint8_t *raw, size_t have)
+{
+    const kw_need *k = ctx;
+    return ws_tok2_rows_need(raw, have, k->b->ntokens, k->b->meta.tok_off, k->b->nrows, k->want);
+}
+
 /* Token ids of the rows with want[r] (nwant of them) into s->ids: only
- * theirs (ws_tok2_decode_rows) when they are under a quarter of the
- * block's rows, else all of them. */
+ * theirs (ws_tok2_decode_rows), from the chunk decompressed up to the
+ * last of them, when they are under a quarter of the block's rows, else
+ * all of them. */
 static int block_ids(kw_state *s, const ws_block *b, const uint8_t *want, uint32_t nwant)
 {
     const ws_segment *seg = b->seg;
     s->ids = NULL;
     if (!nwant) return 0;
-    int rc = ws_segment_read_chunk(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw);
+    const int two = seg->cols[WS_C_TOKIDS].type == WS_COL_TOKIDS2, few = two && (uint64_t)nwant * 4 < b->nrows;
+    kw_need nd = {b, want};
+    int rc = few ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
+                 : ws_segment_read_chunk(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw);
     if (!rc) rc = ws_buf_reserve(&s->tokids, (size_t)b->ntokens * 4 + 4);
     if (rc) return rc;
     uint32_t *ids = (uint32_t *)(void *)s->tokids.p;
     const uint8_t *p = s->tokraw.p;
     size_t n = s->tokraw.n;
-    if (seg->cols[WS_C_TOKIDS].type != WS_COL_TOKIDS2) rc = ws_col_decode_tokids(p, n, b->ntokens, seg->dict_terms, ids);
-    else if ((uint64_t)nwant * 4 < b->nrows)
-        rc = ws_tok2_decode_rows(p, n, b->ntokens, seg->dict_terms, &s->tokdict, b->meta.tok_off, b->nrows, want, ids);
+    if (!two) rc = ws_col_decode_tokids(p, n, b->ntokens, seg->dict_terms, ids);
+    else if (few)
+        rc = ws_tok2_decode_rows(p, seg->blocks[b->index].chunks[WS_C_TOKIDS].raw_size, n, b->ntokens, seg->dict_terms,
+                                 &s->tokdict, b->meta.tok_off, b->nrows, want, ids);
     else rc = ws_tok2_decode(p, n, b->ntokens, seg->dict_terms, &s->tokdict, ids);
     if (rc == WS_ECORRUPT && strstr(ws_last_error(), "column data:") == ws_last_error()) {
         char msg[512];

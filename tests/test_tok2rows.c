@@ -67,20 +67,40 @@ static void check_block(const uint32_t *ids, uint64_t n, uint32_t dict_terms, ui
     for (int k = 0; k < 4; k++) {
         for (uint32_t r = 0; r < nrows; r++) want[r] = (uint8_t)(rnd() % 100 < (uint32_t)odds[k]);
         for (uint64_t t = 0; t < n; t++) part[t] = SENTINEL;
-        int rc = ws_tok2_decode_rows(enc.p, enc.n, n, dict_terms, &dict, off, nrows, want, part);
+        int rc = ws_tok2_decode_rows(enc.p, enc.n, enc.n, n, dict_terms, &dict, off, nrows, want, part);
         cr_assert_eq(rc, 0, "n=%llu rows=%u odds=%d: %s", (unsigned long long)n, nrows, odds[k], ws_last_error());
         for (uint32_t r = 0; r < nrows; r++)
             for (uint64_t t = off[r]; t < off[r + 1]; t++) {
                 if (want[r]) cr_assert_eq(part[t], full[t], "row %u token %llu", r, (unsigned long long)t);
                 else cr_assert_eq(part[t], SENTINEL, "row %u token %llu not wanted but written", r, (unsigned long long)t);
             }
+        /* From a prefix: what ws_tok2_rows_need asks for, judged from
+         * growing prefixes as the reader does, copied to a buffer of
+         * exactly that size (ASan checks no byte past it is read). */
+        size_t need = 0;
+        for (size_t have = 1; have <= enc.n && !need; have = have * 2 > enc.n && have < enc.n ? enc.n : have * 2)
+            need = ws_tok2_rows_need(enc.p, have, n, off, nrows, want);
+        cr_assert(need, "no need known from the whole chunk");
+        if (need > enc.n) need = enc.n; /* SIZE_MAX: all of it */
+        uint8_t *pre = malloc(need + 1);
+        memcpy(pre, enc.p, need);
+        for (uint64_t t = 0; t < n; t++) part[t] = SENTINEL;
+        rc = ws_tok2_decode_rows(pre, enc.n, need, n, dict_terms, &dict, off, nrows, want, part);
+        cr_assert_eq(rc, 0, "prefix of %zu of %zu bytes: %s", need, enc.n, ws_last_error());
+        for (uint32_t r = 0; r < nrows; r++)
+            for (uint64_t t = off[r]; t < off[r + 1]; t++)
+                cr_assert_eq(part[t], want[r] ? full[t] : SENTINEL, "prefix: row %u token %llu", r, (unsigned long long)t);
+        if (need > 1 && need < enc.n) /* one byte less is refused */
+            cr_expect_eq(ws_tok2_decode_rows(pre, enc.n, need - 1, n, dict_terms, &dict, off, nrows, want, part), WS_ECORRUPT,
+                         "a prefix one byte short of the need");
+        free(pre);
     }
     /* offsets that do not end at the block's end are refused */
     if (n && nrows) {
         for (uint32_t r = 0; r < nrows; r++) want[r] = 1;
         uint64_t last = off[nrows];
         off[nrows] = n - 1;
-        cr_expect_eq(ws_tok2_decode_rows(enc.p, enc.n, n, dict_terms, &dict, off, nrows, want, part), WS_ECORRUPT);
+        cr_expect_eq(ws_tok2_decode_rows(enc.p, enc.n, enc.n, n, dict_terms, &dict, off, nrows, want, part), WS_ECORRUPT);
         off[nrows] = last;
     }
     free(full);
@@ -122,7 +142,7 @@ Test(tok2rows, empty_block_and_empty_rows)
     uint64_t off[3] = {0, 0, 0};
     uint8_t want[2] = {1, 1};
     uint32_t out[1] = {SENTINEL};
-    cr_expect_eq(ws_tok2_decode_rows(enc.p, enc.n, 0, 0, &dict, off, 2, want, out), 0);
+    cr_expect_eq(ws_tok2_decode_rows(enc.p, enc.n, enc.n, 0, 0, &dict, off, 2, want, out), 0);
     cr_expect_eq(out[0], SENTINEL);
     ws_buf_free(&enc);
     ws_buf_free(&dict);
@@ -148,7 +168,7 @@ static void damage(const uint32_t *ids, uint64_t n, uint32_t dict_terms, uint32_
         uint8_t *cut = malloc(len + 1); /* exactly len bytes readable (ASan) */
         memcpy(cut, bad, len);
         for (uint64_t t = 0; t < n; t++) out[t] = 0;
-        int rc = ws_tok2_decode_rows(cut, len, n, dict_terms, &dict, off, nrows, want, out);
+        int rc = ws_tok2_decode_rows(cut, trial % 3 == 0 ? enc.n : len, len, n, dict_terms, &dict, off, nrows, want, out);
         cr_assert(rc == 0 || rc == WS_ECORRUPT, "trial %d: rc %d", trial, rc);
         for (uint64_t t = 0; rc == 0 && t < n; t++) cr_assert_lt(out[t], dict_terms, "trial %d: id out of range", trial);
         free(cut);
