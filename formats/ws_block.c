@@ -45,6 +45,16 @@ static size_t rows_need(void *ctx, const uint8_t *raw, size_t have)
     return ws_tok2_rows_need(raw, have, c->ntokens, c->tok_off, c->nrows, c->rows);
 }
 
+/* Decompressing a prefix (streaming) costs more per byte than the whole
+ * frame at once: worth it when the last wanted row ends before the last
+ * quarter of the block's tokens (measured: BENCHMARKS.md, issue 17). */
+static int prefix_pays(const rows_need_ctx *c)
+{
+    uint32_t r = c->nrows;
+    while (r > 0 && !c->rows[r - 1]) r--;
+    return c->tok_off[r] * 4 < c->ntokens * 3;
+}
+
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask)
 {
     return ws_block_load_rows(b, d, s, index, mask, NULL);
@@ -80,7 +90,7 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
         if (!(mask & WS_COLBIT(c))) continue;
         ws_buf *raw = &b->raw[c];
         rows_need_ctx rn = {m->ntokens, b->meta.tok_off, m->nrows, rows};
-        if (rows && c == WS_C_TOKIDS) /* the codes up to the last wanted row's end */
+        if (rows && c == WS_C_TOKIDS && prefix_pays(&rn)) /* the codes up to the last wanted row's end */
             rc = ws_segment_read_chunk_prefix(s, index, c, &b->comp, raw, rows_need, &rn);
         else rc = ws_segment_read_chunk(s, index, c, &b->comp, raw);
         if (rc) return rc;

@@ -355,7 +355,11 @@ static int block_ids(kw_state *s, const ws_block *b, const uint8_t *want, uint32
     if (!nwant) return 0;
     const int two = seg->cols[WS_C_TOKIDS].type == WS_COL_TOKIDS2, few = two && (uint64_t)nwant * 4 < b->nrows;
     kw_need nd = {b, want};
-    int rc = few ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
+    /* a prefix (streamed) when the last wanted row ends before the last
+     * quarter of the block (as ws_block_load_rows judges) */
+    uint32_t last = b->nrows;
+    while (last > 0 && !want[last - 1]) last--;
+    int rc = few && b->meta.tok_off[last] * 4 < b->ntokens * 3 ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
                  : ws_segment_read_chunk(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw);
     if (!rc) rc = ws_buf_reserve(&s->tokids, (size_t)b->ntokens * 4 + 4);
     if (rc) return rc;
