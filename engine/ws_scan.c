@@ -529,7 +529,8 @@ static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const 
 static const uint8_t *sparse_rows(const uint64_t *irw, uint64_t ir0, uint32_t nrows, uint8_t *want)
 {
     uint32_t n = 0;
-    for (uint32_t row = 0; row < nrows; row++) n += want[row] = (uint8_t)(irw[(ir0 + row) / 64] >> ((ir0 + row) % 64) & 1);
+    for (uint32_t row = 0; row < nrows; row++)
+        n += want[row] = (uint8_t)(irw[(ir0 + row) / 64] >> ((ir0 + row) % 64) & 1);
     return (uint64_t)n * 4 < nrows ? want : NULL;
 }
 
@@ -837,7 +838,8 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         const uint64_t ir0 = segloc[tk->segi] + tk->seg->blocks[tk->block].first_row;                                  \
         int r = ws_buf_reserve(&sel[t], tk->seg->blocks[tk->block].nrows);                                             \
         /* few rows with postings: decode only their ids (sel as the list) */                                         \
-        const uint8_t *want = !r && irw && selrows ? sparse_rows(irw, ir0, tk->seg->blocks[tk->block].nrows, sel[t].p) : NULL; \
+        const uint8_t *want =                                                                                          \
+            !r && irw && selrows ? sparse_rows(irw, ir0, tk->seg->blocks[tk->block].nrows, sel[t].p) : NULL;           \
         if (!r) r = ws_block_load_rows(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi], want);           \
         if (!r) {                                                                                                      \
             uint8_t *sl = sel[t].p;                                                                                    \

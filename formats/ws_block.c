@@ -80,8 +80,8 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
     if (mask & WS_COLBIT_TOKCODES) mask |= WS_COLBIT(WS_C_TOKIDS);
     /* Only some rows' ids: a 2.0 token column, and nothing that rebuilds
      * every row's text; the row offsets (TOKMETA) are decoded first. */
-    if (rows && (codes_only || !(mask & WS_COLBIT(WS_C_TOKMETA)) || (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) ||
-                 !(mask & WS_COLBIT(WS_C_TOKIDS)) || s->cols[WS_C_TOKIDS].type != WS_COL_TOKIDS2))
+    if (rows && (codes_only || !(mask & WS_COLBIT(WS_C_TOKMETA)) || !(mask & WS_COLBIT(WS_C_TOKIDS)) ||
+                 (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) || s->cols[WS_C_TOKIDS].type != WS_COL_TOKIDS2))
         rows = NULL;
     ws_text_ctx tctx = {&b->meta, NULL, d->off, d->text, d->nterms, 0};
     for (uint32_t i = 0; i < s->ncols && i < 64; i++) {
@@ -128,7 +128,8 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
             }
             /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
             if (rows && (b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
-                rc = ws_tok2_decode_rows(p, (size_t)m->chunks[c].raw_size, n, m->ntokens, s->dict_terms, &b->tok_dict, b->meta.tok_off, m->nrows, rows, b->ids);
+                rc = ws_tok2_decode_rows(p, (size_t)m->chunks[c].raw_size, n, m->ntokens, s->dict_terms, &b->tok_dict,
+                                         b->meta.tok_off, m->nrows, rows, b->ids);
             else if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
                                                        : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);

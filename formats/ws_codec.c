@@ -553,7 +553,8 @@ int ws_tok2_decode_rows(const uint8_t *raw, size_t len, size_t have, uint64_t nt
     const size_t two = popcount_bytes(ctl, nctl);
     if (n % 8 && ctl[nctl - 1] >> (n % 8)) return bad("token control bits past the last token");
     const size_t cend = nctl + n + two; /* the codes' end, from the dictionary's end */
-    if (len - hdr < cend || (L <= 65535 && len - hdr != cend)) return bad(L <= 65535 ? "token ids do not fill the chunk" : "token codes truncated");
+    if (len - hdr < cend) return bad("token codes truncated");
+    if (L <= 65535 && len - hdr != cend) return bad("token ids do not fill the chunk");
     const size_t navail = avail - nctl; /* code bytes present */
     /* Token t starts at byte t + (set control bits before t): walk the
      * wanted rows in order, counting the bits skipped between them. */

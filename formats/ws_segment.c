@@ -318,7 +318,8 @@ int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t c
     if (!bad && ret == 0 && (out->n != raw_size || in.pos != comp->n)) bad = 1; /* the whole frame: exactly its size */
     if (!bad && ret != 0 && !(want && want != SIZE_MAX && out->n >= want)) bad = 1;
     ZSTD_freeDCtx(z);
-    if (bad) return ws_error(WS_ECORRUPT, "%s: block %u column %s: zstd frame does not decode", s->path, block, s->cols[col].name);
+    if (bad)
+        return ws_error(WS_ECORRUPT, "%s: block %u column %s: zstd frame does not decode", s->path, block, s->cols[col].name);
     return 0;
 }
 

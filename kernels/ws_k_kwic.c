@@ -7,7 +7,11 @@
  *
  * How it reads little. Matching looks only at the token ids (a table over
  * the normalised vocabulary says which ids can start a match), so most
- * blocks of a rare term's scan are decided without their text; the id
+ * blocks of a rare term's scan are decided without their text, and the
+ * ids themselves are decoded only for the stories that can hold a match
+ * (those with a story posting of a term that can start one: the codes of
+ * the others are counted over, not expanded, and the token chunk is
+ * decompressed only up to the last of them where that ends early); the id
  * column is the kernel's late column (ws_kernel.h), and the title and body
  * chunks are read, undecoded, only for blocks that hold a match. A matching
  * story's title and body are rebuilt from their token ids and stored gaps,
@@ -359,7 +363,8 @@ static int block_ids(kw_state *s, const ws_block *b, const uint8_t *want, uint32
      * quarter of the block (as ws_block_load_rows judges) */
     uint32_t last = b->nrows;
     while (last > 0 && !want[last - 1]) last--;
-    int rc = few && b->meta.tok_off[last] * 4 < b->ntokens * 3 ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
+    int rc = few && b->meta.tok_off[last] * 4 < b->ntokens * 3
+                 ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
                  : ws_segment_read_chunk(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw);
     if (!rc) rc = ws_buf_reserve(&s->tokids, (size_t)b->ntokens * 4 + 4);
     if (rc) return rc;
