@@ -522,6 +522,18 @@ static int index_blocks(const ws_store *st, size_t sti, const cfilter *c, const 
 
 /* ---- the scan ---- */
 
+/* want[r] = 1 for the rows of a block (store rows ir0..) with story
+ * postings; returns want when they are few enough that decoding only their
+ * ids pays (a row's codes are found by counting, one token at a time; the
+ * whole block's decoding expands 8 codes at once), else NULL. */
+static const uint8_t *sparse_rows(const uint64_t *irw, uint64_t ir0, uint32_t nrows, uint8_t *want)
+{
+    uint32_t n = 0;
+    for (uint32_t row = 0; row < nrows; row++)
+        n += want[row] = (uint8_t)(irw[(ir0 + row) / 64] >> ((ir0 + row) % 64) & 1);
+    return (uint64_t)n * 4 < nrows ? want : NULL;
+}
+
 
 double ws_sc_now(void) { return omp_get_wtime(); }
 
@@ -767,6 +779,7 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         if (!(states && blocks && sel && err && err_task && err_msg && rows && toks)) rc = WS_ENOMEM;
     }
     const int ordered = (k->flags & WS_KF_ORDERED) && k->emit;
+    const int selrows = (k->flags & WS_KF_SELROWS) != 0;
     if (!rc && ordered && k->header) rc = k->header(q, out);
     /* Across ranks, an ordered kernel's rows go through an ordered gather
      * (ws_scan_dist.h): shards in rounds, rows captured on each rank. */
@@ -821,12 +834,15 @@ int ws_scan_multi(const ws_store *const *st, size_t nst, const ws_kernel *k, ws_
         const task *tk = &tasks[(i)];                                                                                  \
         const cfilter *c = cf;                                                                                         \
         const sfilter *f = &sf[(size_t)tk->segi * nf];                                                                 \
-        int r = ws_block_load(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi]);                           \
-        if (!r) r = ws_buf_reserve(&sel[t], b->nrows);                                                                 \
+        const uint64_t *irw = irows[tk->sti];                                                                          \
+        const uint64_t ir0 = segloc[tk->segi] + tk->seg->blocks[tk->block].first_row;                                  \
+        int r = ws_buf_reserve(&sel[t], tk->seg->blocks[tk->block].nrows);                                             \
+        /* few rows with postings: decode only their ids (sel as the list) */                                         \
+        const uint8_t *want =                                                                                          \
+            !r && irw && selrows ? sparse_rows(irw, ir0, tk->seg->blocks[tk->block].nrows, sel[t].p) : NULL;           \
+        if (!r) r = ws_block_load_rows(b, &st[tk->sti]->dict, tk->seg, tk->block, segmask[tk->segi], want);           \
         if (!r) {                                                                                                      \
             uint8_t *sl = sel[t].p;                                                                                    \
-            const uint64_t *irw = irows[tk->sti];                                                                      \
-            const uint64_t ir0 = segloc[tk->segi] + tk->seg->blocks[tk->block].first_row;                              \
             for (uint32_t row = 0; row < b->nrows; row++) {                                                            \
                 if (irw && !((irw[(ir0 + row) / 64] >> ((ir0 + row) % 64)) & 1)) { /* no posting: no match */          \
                     sl[row] = 0;                                                                                       \

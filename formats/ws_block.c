@@ -32,7 +32,36 @@ static uint32_t column_order(uint32_t i)
     return i < WS_C_FIRST_TAG ? order[i] : i;
 }
 
+typedef struct rows_need_ctx {
+    uint64_t ntokens;
+    const uint64_t *tok_off;
+    uint32_t nrows;
+    const uint8_t *rows;
+} rows_need_ctx;
+
+static size_t rows_need(void *ctx, const uint8_t *raw, size_t have)
+{
+    const rows_need_ctx *c = ctx;
+    return ws_tok2_rows_need(raw, have, c->ntokens, c->tok_off, c->nrows, c->rows);
+}
+
+/* Decompressing a prefix (streaming) costs more per byte than the whole
+ * frame at once: worth it when the last wanted row ends before the last
+ * quarter of the block's tokens (measured: BENCHMARKS.md, issue 17). */
+static int prefix_pays(const rows_need_ctx *c)
+{
+    uint32_t r = c->nrows;
+    while (r > 0 && !c->rows[r - 1]) r--;
+    return c->tok_off[r] * 4 < c->ntokens * 3;
+}
+
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask)
+{
+    return ws_block_load_rows(b, d, s, index, mask, NULL);
+}
+
+int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask,
+                       const uint8_t *rows)
 {
     if (index >= s->nblocks) return ws_error(WS_EINVAL, "%s: no block %u", s->path, index);
     const ws_block_meta *m = &s->blocks[index];
@@ -49,12 +78,22 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     /* codes only when nothing needs the ids; else the ids serve both */
     int codes_only = (mask & WS_COLBIT_TOKCODES) && !(mask & WS_COLBIT(WS_C_TOKIDS));
     if (mask & WS_COLBIT_TOKCODES) mask |= WS_COLBIT(WS_C_TOKIDS);
+    /* Only some rows' ids: a 2.0 token column, and nothing that rebuilds
+     * every row's text; the row offsets (TOKMETA) are decoded first. */
+    if (rows && (codes_only || !(mask & WS_COLBIT(WS_C_TOKMETA)) || !(mask & WS_COLBIT(WS_C_TOKIDS)) ||
+                 (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) || s->cols[WS_C_TOKIDS].type != WS_COL_TOKIDS2))
+        rows = NULL;
     ws_text_ctx tctx = {&b->meta, NULL, d->off, d->text, d->nterms, 0};
     for (uint32_t i = 0; i < s->ncols && i < 64; i++) {
         uint32_t c = column_order(i);
+        if (rows && i < 2) c = i ? WS_C_TOKIDS : WS_C_TOKMETA;
         if (!(mask & WS_COLBIT(c))) continue;
         ws_buf *raw = &b->raw[c];
-        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, raw))) return rc;
+        rows_need_ctx rn = {m->ntokens, b->meta.tok_off, m->nrows, rows};
+        if (rows && c == WS_C_TOKIDS && prefix_pays(&rn)) /* the codes up to the last wanted row's end */
+            rc = ws_segment_read_chunk_prefix(s, index, c, &b->comp, raw, rows_need, &rn);
+        else rc = ws_segment_read_chunk(s, index, c, &b->comp, raw);
+        if (rc) return rc;
         const uint8_t *p = raw->p;
         size_t n = raw->n;
         switch (c) {
@@ -88,7 +127,10 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
                 b->codes = NULL; /* more than 65535 distinct ids: as ids */
             }
             /* format 2.0 segments: TOKIDS2 (ws_codec.h); 1.x: varints */
-            if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
+            if (rows && (b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
+                rc = ws_tok2_decode_rows(p, (size_t)m->chunks[c].raw_size, n, m->ntokens, s->dict_terms, &b->tok_dict,
+                                         b->meta.tok_off, m->nrows, rows, b->ids);
+            else if ((b->ids = grow(&b->ids_buf, (size_t)m->ntokens * 4, &rc)))
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
                                                        : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
             break;

@@ -61,6 +61,14 @@ typedef struct ws_block {
  * dictionary d (the store's), so asking for them loads tokens too. Errors
  * name the segment, block and column. */
 int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask);
+/* The same, decoding the token ids of the rows r with rows[r] != 0 only
+ * (ws_tok2_decode_rows): the other rows' ids in b->ids are left undefined,
+ * for a caller that reads no other row's tokens. Applies to a format 2.0
+ * block loaded with WS_C_TOKIDS and WS_C_TOKMETA and without the text
+ * columns (which rebuild every row from the ids); otherwise, and with rows
+ * NULL, it is ws_block_load. */
+int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t index, uint64_t mask,
+                       const uint8_t *rows);
 void ws_block_free(ws_block *b); /* frees the workspace; b may be reused after */
 
 /* The ids of the tokens of a block loaded with WS_C_TOKIDS or

@@ -467,3 +467,141 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
     }
     return p == end ? 0 : bad("token ids do not fill the chunk");
 }
+
+/* ---- row-range decoding (the story postings' fast path) ---- */
+
+static size_t popcount_byte(uint32_t v)
+{
+    uint8_t b = (uint8_t)v;
+    return popcount_bytes(&b, 1);
+}
+
+/* Set bits [from, to) of the control stream ctl (bit t: token t). */
+static size_t popcount_range(const uint8_t *ctl, uint64_t from, uint64_t to)
+{
+    if (from >= to) return 0;
+    size_t b0 = (size_t)(from / 8), b1 = (size_t)(to / 8);
+    unsigned lo = (unsigned)(from % 8), hi = (unsigned)(to % 8);
+    if (b0 == b1) return popcount_byte(ctl[b0] >> lo & ((1u << (hi - lo)) - 1));
+    size_t t = popcount_byte(ctl[b0] >> lo) + popcount_bytes(ctl + b0 + 1, b1 - b0 - 1);
+    return hi ? t + popcount_byte(ctl[b1] & ((1u << hi) - 1)) : t;
+}
+
+/* The last wanted row's end token (0: none). */
+static uint64_t last_wanted_end(const uint64_t *tok_off, uint32_t nrows, const uint8_t *want)
+{
+    for (uint32_t r = nrows; r > 0; r--)
+        if (want[r - 1]) return tok_off[r];
+    return 0;
+}
+
+size_t ws_tok2_rows_need(const uint8_t *raw, size_t have, uint64_t ntokens, const uint64_t *tok_off, uint32_t nrows,
+                         const uint8_t *want)
+{
+    const uint8_t *p = raw, *end = raw + have;
+    uint64_t L, v;
+    if (ws_varint_get(&p, end, &L)) return have >= 2 * WS_VARINT_MAX ? SIZE_MAX : 0;
+    if (L > 65535 || L > ntokens) return SIZE_MAX; /* the exceptions are at the end */
+    for (uint64_t c = 0; c < L; c++)
+        if (ws_varint_get(&p, end, &v)) return (size_t)(end - p) >= WS_VARINT_MAX ? SIZE_MAX : 0;
+    uint64_t e = last_wanted_end(tok_off, nrows, want), hdr = (uint64_t)(p - raw);
+    if (e > ntokens) return SIZE_MAX;
+    if (L <= 256) return (size_t)(hdr + e);
+    uint64_t nctl = (ntokens + 7) / 8;
+    if (hdr + nctl > have) return 0;
+    return (size_t)(hdr + nctl + e + popcount_range(p, 0, e));
+}
+
+int ws_tok2_decode_rows(const uint8_t *raw, size_t len, size_t have, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                        const uint64_t *tok_off, uint32_t nrows, const uint8_t *want, uint32_t *out)
+{
+    if (have > len) return bad("token chunk prefix longer than the chunk");
+    const uint8_t *p = raw, *end = raw + have;
+    uint64_t L;
+    size_t tabn;
+    int rc = read_dict(&p, end, ntokens, dict_terms, dict, &L, &tabn);
+    if (rc) return rc;
+    if (tok_off[0] != 0 || tok_off[nrows] != ntokens) return bad("row token offsets do not cover the block");
+    const uint32_t *tab = (const uint32_t *)(const void *)dict->p;
+    const uint32_t m = (uint32_t)(tabn - 1);
+    uint32_t mx = 0, any = 0;
+    const size_t n = (size_t)ntokens, hdr = (size_t)(p - raw);
+    const size_t avail = have - hdr; /* bytes after the dictionary present */
+    if (L <= 256) { /* one byte a code: token t is byte t */
+        if (len - hdr != n) return bad("token codes do not fill the chunk");
+        if (last_wanted_end(tok_off, nrows, want) > avail) return bad("token chunk prefix too short");
+        for (uint32_t r = 0; r < nrows; r++) {
+            if (!want[r]) continue;
+            const uint64_t a = tok_off[r], e = tok_off[r + 1];
+            if (a > e || e > n) return bad("row token offsets out of order");
+            for (uint64_t t = a; t < e; t++) {
+                uint32_t code = p[t];
+                any |= code;
+                uint32_t v = tab[code & m];
+                out[t] = v;
+                mx = v > mx ? v : mx;
+            }
+        }
+        if (any > m || (n && mx >= dict_terms)) return bad("token code beyond the block dictionary");
+        return 0;
+    }
+    if (L > 65535 && have != len) return bad("token chunk prefix too short");
+    const size_t nctl = (n + 7) / 8;
+    if (avail < nctl) return bad("token control truncated");
+    const uint8_t *ctl = p;
+    p += nctl;
+    const size_t two = popcount_bytes(ctl, nctl);
+    if (n % 8 && ctl[nctl - 1] >> (n % 8)) return bad("token control bits past the last token");
+    const size_t cend = nctl + n + two; /* the codes' end, from the dictionary's end */
+    if (len - hdr < cend) return bad("token codes truncated");
+    if (L <= 65535 && len - hdr != cend) return bad("token ids do not fill the chunk");
+    const size_t navail = avail - nctl; /* code bytes present */
+    /* Token t starts at byte t + (set control bits before t): walk the
+     * wanted rows in order, counting the bits skipped between them. */
+    uint64_t tpos = 0, nesc = 0;
+    size_t bpos = 0;
+    for (uint32_t r = 0; r < nrows; r++) {
+        if (!want[r]) continue;
+        const uint64_t a = tok_off[r], e = tok_off[r + 1];
+        if (a > e || e > n || a < tpos) return bad("row token offsets out of order");
+        bpos += (size_t)(a - tpos) + popcount_range(ctl, tpos, a);
+        if (bpos + (e - a) + popcount_range(ctl, a, e) > navail) return bad("token chunk prefix too short");
+        const uint8_t *q = p + bpos;
+        for (uint64_t t = a; t < e; t++) {
+            uint32_t two1 = ctl[t / 8] >> (t % 8) & 1;
+            uint32_t code = q[0] | (two1 ? (uint32_t)q[1] << 8 : 0);
+            q += 1 + two1;
+            any |= code;
+            nesc += code == 0xFFFF;
+            uint32_t v = tab[code & m];
+            out[t] = v;
+            mx = v > mx ? v : mx;
+        }
+        bpos = (size_t)(q - p);
+        tpos = e;
+    }
+    if (any > m || (n && mx >= dict_terms)) return bad("token code beyond the block dictionary");
+    if (L <= 65535) return 0;
+    /* L > 65535: each escape (code 0xFFFF) in a wanted row takes its code
+     * from its exception; the list is read whole (positions are gaps), the
+     * exceptions in rows not asked for are checked for range only. */
+    p = raw + hdr + cend;
+    end = raw + len;
+    uint64_t ne, pos = UINT64_MAX, used = 0;
+    if (ws_varint_get(&p, end, &ne) || ne > n) return bad("token exception count");
+    const uint32_t esc = tab[65535];
+    uint32_t r = 0;
+    for (uint64_t k = 0; k < ne; k++) {
+        uint64_t gap, hi;
+        if (ws_varint_get(&p, end, &gap) || ws_varint_get(&p, end, &hi)) return bad("token exception");
+        if (gap >= n || (pos += gap + 1) >= n) return bad("token exception position");
+        if (hi >= L - 65535) return bad("token code beyond the block dictionary");
+        while (r < nrows && tok_off[r + 1] <= pos) r++;
+        if (r >= nrows || !want[r]) continue;
+        if (out[pos] != esc) return bad("token exception position");
+        out[pos] = tab[65535 + hi];
+        used++;
+    }
+    if (used != nesc) return bad("token exceptions do not match the escapes");
+    return p == end ? 0 : bad("token ids do not fill the chunk");
+}

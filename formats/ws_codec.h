@@ -32,4 +32,24 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
 int ws_tok2_codes(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
                   uint16_t *codes, uint32_t *ncodes);
 
+/* Decode the ids of the rows r < nrows with want[r] != 0 only: row r's
+ * tokens are [tok_off[r], tok_off[r+1]) (tok_off[nrows] = ntokens, as the
+ * block's TOKMETA gives them), written at their places in out (ntokens
+ * entries); every other place of out is left as it was. A token's code
+ * starts at byte t + (the set control bits before t), so the codes of the
+ * rows before are counted, not expanded. raw holds the first `have` of the
+ * chunk's len bytes (have = len: all of it; less: at least what
+ * ws_tok2_rows_need asks for). The dictionary, the layout and the codes
+ * read are checked as ws_tok2_decode checks them (every id written is <
+ * dict_terms; a prefix too short is refused); the codes of rows not asked
+ * for are not read, which the chunk's checksum covers. */
+int ws_tok2_decode_rows(const uint8_t *raw, size_t len, size_t have, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
+                        const uint64_t *tok_off, uint32_t nrows, const uint8_t *want, uint32_t *out);
+/* How many of a TOKIDS2 chunk's first bytes ws_tok2_decode_rows reads for
+ * the wanted rows, judged from its first `have` bytes: 0 when they are too
+ * few to tell, SIZE_MAX when it needs the whole chunk (more than 65535
+ * distinct ids: the exceptions come last). */
+size_t ws_tok2_rows_need(const uint8_t *raw, size_t have, uint64_t ntokens, const uint64_t *tok_off, uint32_t nrows,
+                         const uint8_t *want);
+
 #endif

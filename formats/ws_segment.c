@@ -272,6 +272,57 @@ int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_
     return ws_zstd_unpack(comp->p, comp->n, ch->raw_size, out, what);
 }
 
+int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                                 size_t (*need)(void *ctx, const uint8_t *raw, size_t have), void *ctx)
+{
+    if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
+        return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
+    const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
+    comp->n = out->n = 0;
+    int rc = ws_buf_reserve(comp, ch->comp_size);
+    if (rc) return rc;
+    if ((rc = ws_file_pread_all(s->fd, comp->p, ch->comp_size, ch->offset, s->path))) return rc;
+    comp->n = ch->comp_size;
+    if (XXH3_64bits(comp->p, ch->comp_size) != ch->xxh3)
+        return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
+    const uint64_t raw_size = ch->raw_size;
+    if (raw_size > WS_MAX_CHUNK_RAW || ZSTD_getFrameContentSize(comp->p, comp->n) != raw_size ||
+        ZSTD_findFrameCompressedSize(comp->p, comp->n) != comp->n)
+        return ws_error(WS_ECORRUPT, "%s: block %u column %s: bad zstd frame", s->path, block, s->cols[col].name);
+    if ((rc = ws_buf_reserve(out, (size_t)raw_size + 1))) return rc;
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    if (!z) return WS_ENOMEM;
+    /* The output is written in place (a stable buffer: no copy through a
+     * window buffer), so the pieces are of input: 32 KiB at a time, the
+     * caller's need asked after each. */
+    /* ZSTD_d_stableOutBuffer (zstd >= 1.4.4; named only under
+     * ZSTD_STATIC_LINKING_ONLY). Without it the result is the same, through
+     * zstd's window buffer. */
+    (void)ZSTD_DCtx_setParameter(z, ZSTD_d_experimentalParam2, 1);
+    ZSTD_inBuffer in = {comp->p, 0, 0};
+    ZSTD_outBuffer o = {out->p, (size_t)raw_size, 0};
+    size_t want = 0, ret = 1;
+    int bad = 0;
+    while (ret != 0) {
+        if (want && want != SIZE_MAX && o.pos >= want) break; /* enough */
+        size_t in0 = in.pos, out0 = o.pos;
+        in.size = comp->n - in.size > ((size_t)1 << 15) ? in.size + ((size_t)1 << 15) : comp->n;
+        ret = ZSTD_decompressStream(z, &o, &in);
+        if (ZSTD_isError(ret) || (o.pos == out0 && in.pos == in0 && in.size == comp->n)) {
+            bad = 1;
+            break;
+        }
+        if (!want && o.pos > out0) want = need(ctx, out->p, o.pos);
+    }
+    out->n = o.pos;
+    if (!bad && ret == 0 && (out->n != raw_size || in.pos != comp->n)) bad = 1; /* the whole frame: exactly its size */
+    if (!bad && ret != 0 && !(want && want != SIZE_MAX && out->n >= want)) bad = 1;
+    ZSTD_freeDCtx(z);
+    if (bad)
+        return ws_error(WS_ECORRUPT, "%s: block %u column %s: zstd frame does not decode", s->path, block, s->cols[col].name);
+    return 0;
+}
+
 int ws_segment_find_column(const ws_segment *s, const char *name)
 {
     for (uint32_t c = 0; c < s->ncols; c++)

@@ -112,6 +112,13 @@ void ws_segment_close(ws_segment *s);
 /* Read, verify (XXH3) and decompress one chunk into out (resized).
  * comp is scratch for the compressed bytes. Thread-safe (pread). */
 int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out);
+/* The same, decompressing only a prefix of the chunk: after each piece,
+ * need(ctx, raw, have) says how many raw bytes the caller needs in all (0:
+ * not known yet; SIZE_MAX: the whole chunk); decompression stops once
+ * that many are in out (out->n: the bytes there). The compressed bytes are
+ * read and checked whole, as ws_segment_read_chunk checks them. */
+int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                                 size_t (*need)(void *ctx, const uint8_t *raw, size_t have), void *ctx);
 
 /* Find a column by name; -1 when absent. */
 int ws_segment_find_column(const ws_segment *s, const char *name);

@@ -1818,6 +1818,7 @@ const ws_kernel ws_kernel_cooc = {
             "spilling sorted runs to a folder in --tmp; the output is the same bytes.",
     .params = ws_cooc_param_table,
     .nparams = sizeof ws_cooc_param_table / sizeof ws_cooc_param_table[0],
+    .flags = WS_KF_SELROWS,
     .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ws_cooc_prepare,
     .done = ws_cooc_done,

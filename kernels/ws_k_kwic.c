@@ -7,7 +7,11 @@
  *
  * How it reads little. Matching looks only at the token ids (a table over
  * the normalised vocabulary says which ids can start a match), so most
- * blocks of a rare term's scan are decided without their text; the id
+ * blocks of a rare term's scan are decided without their text, and the
+ * ids themselves are decoded only for the stories that can hold a match
+ * (those with a story posting of a term that can start one: the codes of
+ * the others are counted over, not expanded, and the token chunk is
+ * decompressed only up to the last of them where that ends early); the id
  * column is the kernel's late column (ws_kernel.h), and the title and body
  * chunks are read, undecoded, only for blocks that hold a match. A matching
  * story's title and body are rebuilt from their token ids and stored gaps,
@@ -34,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ws_codec.h"
 #include "ws_kernel.h"
 #include "ws_termidx.h"
 #include "ws_termspec.h"
@@ -91,6 +96,11 @@ typedef struct kw_state {
     ws_tokenizer *tk;
     ws_buf title, body, spans, blob, key;
     ws_buf comp, raw[2]; /* the block's title and body chunks, undecoded text */
+    /* The block's token ids (ids): b->ids when the scan decoded them (a
+     * --containing filter), else decoded here from the chunk (tokraw),
+     * only for the rows that can hold a match (want) when they are few. */
+    const uint32_t *ids;
+    ws_buf tokraw, tokids, tokdict, want;
 } kw_state;
 
 static const ws_param_info kwic_params[] = {
@@ -242,6 +252,10 @@ static void kw_free(void *v)
     ws_buf_free(&s->comp);
     ws_buf_free(&s->raw[0]);
     ws_buf_free(&s->raw[1]);
+    ws_buf_free(&s->tokraw);
+    ws_buf_free(&s->tokids);
+    ws_buf_free(&s->tokdict);
+    ws_buf_free(&s->want);
     ws_buf_free(&s->spans);
     ws_buf_free(&s->blob);
     ws_buf_free(&s->key);
@@ -323,11 +337,58 @@ static uint64_t place_hash(uint64_t seed, uint32_t seg, uint32_t block, uint32_t
     return ws_hash64(v, sizeof v);
 }
 
+typedef struct kw_need {
+    const ws_block *b;
+    const uint8_t *want;
+} kw_need;
+
+static size_t kw_rows_need(void *ctx, const uint8_t *raw, size_t have)
+{
+    const kw_need *k = ctx;
+    return ws_tok2_rows_need(raw, have, k->b->ntokens, k->b->meta.tok_off, k->b->nrows, k->want);
+}
+
+/* Token ids of the rows with want[r] (nwant of them) into s->ids: only
+ * theirs (ws_tok2_decode_rows), from the chunk decompressed up to the
+ * last of them, when they are under a quarter of the block's rows, else
+ * all of them. */
+static int block_ids(kw_state *s, const ws_block *b, const uint8_t *want, uint32_t nwant)
+{
+    const ws_segment *seg = b->seg;
+    s->ids = NULL;
+    if (!nwant) return 0;
+    const int two = seg->cols[WS_C_TOKIDS].type == WS_COL_TOKIDS2, few = two && (uint64_t)nwant * 4 < b->nrows;
+    kw_need nd = {b, want};
+    /* a prefix (streamed) when the last wanted row ends before the last
+     * quarter of the block (as ws_block_load_rows judges) */
+    uint32_t last = b->nrows;
+    while (last > 0 && !want[last - 1]) last--;
+    int rc = few && b->meta.tok_off[last] * 4 < b->ntokens * 3
+                 ? ws_segment_read_chunk_prefix(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw, kw_rows_need, &nd)
+                 : ws_segment_read_chunk(seg, b->index, WS_C_TOKIDS, &s->comp, &s->tokraw);
+    if (!rc) rc = ws_buf_reserve(&s->tokids, (size_t)b->ntokens * 4 + 4);
+    if (rc) return rc;
+    uint32_t *ids = (uint32_t *)(void *)s->tokids.p;
+    const uint8_t *p = s->tokraw.p;
+    size_t n = s->tokraw.n;
+    if (!two) rc = ws_col_decode_tokids(p, n, b->ntokens, seg->dict_terms, ids);
+    else if (few)
+        rc = ws_tok2_decode_rows(p, seg->blocks[b->index].chunks[WS_C_TOKIDS].raw_size, n, b->ntokens, seg->dict_terms,
+                                 &s->tokdict, b->meta.tok_off, b->nrows, want, ids);
+    else rc = ws_tok2_decode(p, n, b->ntokens, seg->dict_terms, &s->tokdict, ids);
+    if (rc == WS_ECORRUPT && strstr(ws_last_error(), "column data:") == ws_last_error()) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", ws_last_error() + 13);
+        return ws_error(rc, "%s: block %u column %s: %s", seg->path, b->index, seg->cols[WS_C_TOKIDS].name, msg);
+    }
+    if (!rc) s->ids = ids;
+    return rc;
+}
+
 static int kw_consume(void *state, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     kw_state *s = state;
     const kw_plan *pl = s->pl;
-    const uint32_t *key = q->norm->key, *ids = b->ids;
     s->npend = 0;
     uint32_t so = 0;
     while (so < pl->nsegs && pl->segs[so].seg != b->seg) so++;
@@ -336,6 +397,19 @@ static int kw_consume(void *state, const ws_query *q, const ws_block *b, const u
      * smaller hashes can enter. */
     uint64_t thr = s->thr;
     const uint64_t *rb = pl->segs[so].rows, r0 = rb ? pl->segs[so].rowbase + b->seg->blocks[b->index].first_row : 0;
+    if (b->loaded & WS_COLBIT(WS_C_TOKIDS)) {
+        s->ids = b->ids;
+    } else { /* the rows that can hold a match: selected, with a posting of a first term */
+        int rc = ws_buf_reserve(&s->want, (size_t)b->nrows + 1);
+        if (rc) return rc;
+        uint8_t *want = s->want.p;
+        uint32_t nwant = 0;
+        for (uint32_t r = 0; r < b->nrows; r++)
+            nwant += want[r] = (uint8_t)(sel[r] && (!rb || ((rb[(r0 + r) / 64] >> ((r0 + r) % 64)) & 1)));
+        if ((rc = block_ids(s, b, want, nwant))) return rc;
+        if (!nwant) return 0;
+    }
+    const uint32_t *key = q->norm->key, *ids = s->ids;
     for (uint32_t r = 0; r < b->nrows; r++) {
         if (!sel[r]) continue;
         if (rb && !((rb[(r0 + r) / 64] >> ((r0 + r) % 64)) & 1)) continue; /* no term that starts a match */
@@ -453,7 +527,7 @@ static int dict_text(kw_state *s, const ws_dict *d, const ws_block *b, uint32_t 
     if (rc) return rc;
     span *sp = (span *)(void *)s->spans.p;
     for (uint32_t k = 0; k < rt->ntok && !rc; k++) {
-        ws_str w = ws_dict_term(d, b->ids[base + k]);
+        ws_str w = ws_dict_term(d, s->ids[base + k]);
         if (s->title.n && (rc = ws_buf_append(&s->title, " ", 1))) break;
         sp[k] = (span){(uint32_t)s->title.n, (uint32_t)w.n};
         rc = ws_buf_append(&s->title, w.p, w.n);
@@ -498,7 +572,7 @@ static int render(kw_state *s, const ws_query *q, const ws_block *b, const kw_ma
                 if (e + k >= rt->ntok) break;
                 t = e + k;
             }
-            ws_str w = ws_norm_term(q->norm, q->norm->key[b->ids[base + t]]);
+            ws_str w = ws_norm_term(q->norm, q->norm->key[s->ids[base + t]]);
             rc = ws_buf_append(o, w.p, w.n);
             if (!rc) rc = ws_buf_append(o, "\x01", 1);
         }
@@ -549,6 +623,12 @@ static uint64_t field_ntok(const ws_block *b, int f, uint32_t r)
     return f ? all - b->meta.ntitle[r] : b->meta.ntitle[r];
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WS_KW_LE 1
+#else
+#define WS_KW_LE 0
+#endif
+
 /* Step *pp over one row of field f. */
 static int text_skip(const ws_block *b, int f, uint32_t r, const uint8_t **pp, const uint8_t *end)
 {
@@ -560,8 +640,28 @@ static int text_skip(const ws_block *b, int f, uint32_t r, const uint8_t **pp, c
         return 0;
     }
     const uint8_t *p = *pp;
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
     for (uint64_t t = 0, nt = field_ntok(b, f, r); t <= nt; t++) {
         uint64_t code;
+        /* Runs of codes 0 and 1 (one space, nothing: no bytes follow) are
+         * stepped over 8 at a time: y has a non-zero byte exactly where a
+         * code is above 1, and hi marks those bytes' top bits. perf: the
+         * step over unmatched stories was over a quarter of kwic's CPU. */
+        while (WS_KW_LE && nt - t >= 8 && end - p >= 8) {
+            uint64_t x, y, hi;
+            memcpy(&x, p, 8);
+            y = x & ~ones;
+            hi = (((y & low7) + low7) | y) & ~low7;
+            if (!hi) {
+                p += 8;
+                t += 8;
+                continue;
+            }
+            unsigned run = (unsigned)__builtin_ctzll(hi) / 8; /* little-endian: the first byte is the lowest */
+            p += run;
+            t += run;
+            break;
+        }
         if (WS_LIKELY(p < end && *p < 0x80)) { /* one-byte codes: nearly all */
             code = *p++;
         } else {
@@ -608,7 +708,7 @@ static int text_row(kw_state *s, const ws_dict *d, const ws_block *b, int f, uin
         }
         if (rc) return rc;
         if (t == nt) break;
-        uint32_t id = b->ids[first + t];
+        uint32_t id = s->ids[first + t];
         if (id >= d->nterms) return text_bad(b, f, "text term id");
         ws_str w = ws_dict_term(d, id);
         sp[t] = (span){(uint32_t)o->n, (uint32_t)w.n};
@@ -815,8 +915,9 @@ const ws_kernel ws_kernel_kwic = {
             "A term or pattern that matches nothing gives the header alone and a note.",
     .params = kwic_params,
     .nparams = sizeof kwic_params / sizeof kwic_params[0],
-    .flags = WS_KF_ORDERED,
-    .columns = WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
+    .flags = WS_KF_ORDERED | WS_KF_SELROWS,
+    /* the token ids: kw_consume decodes those of the rows that can match */
+    .columns = WS_COLBIT(WS_C_DATE) | WS_COLBIT(WS_C_SOURCE) | WS_COLBIT(WS_C_TOKMETA),
     /* ids only for blocks with a match; title and body are read by
      * kw_consume_late itself, for the matching rows only */
     .late_columns = WS_COLBIT(WS_C_ID),

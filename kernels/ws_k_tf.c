@@ -692,7 +692,7 @@ const ws_kernel ws_kernel_tf = {
             "values counts in each.",
     .params = tf_params,
     .nparams = sizeof tf_params / sizeof tf_params[0],
-    .flags = WS_KF_GROUPS | WS_KF_TREE,
+    .flags = WS_KF_GROUPS | WS_KF_TREE | WS_KF_SELROWS,
     .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA),
     .prepare = tf_prepare,
     .init = tf_init,

@@ -1071,7 +1071,7 @@ const ws_kernel ws_kernel_trends = {
             "--bursts: burst intervals of each topic. See docs/trends.md.",
     .params = ws_trends_param_table,
     .nparams = sizeof ws_trends_param_table / sizeof ws_trends_param_table[0],
-    .flags = WS_KF_GROUPS | WS_KF_TREE,
+    .flags = WS_KF_GROUPS | WS_KF_TREE | WS_KF_SELROWS,
     .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA) | WS_COLBIT(WS_C_DATE),
     .prepare = ws_trends_prepare,
     .done = ws_trends_done,

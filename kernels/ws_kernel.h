@@ -194,6 +194,11 @@ void ws_plan_note(const ws_plan *plan, const char *fmt, ...) WS_PRINTF(2, 3);
  * must add what it reads into any state, not only a fresh one (the tree
  * unpacks straight into the merged state: no second table in memory). */
 #define WS_KF_TREE 32u
+/* consume (and consume_late) read the tokens of the selected rows only
+ * (sel[r] != 0): where story postings rule out most of a block's rows,
+ * the engine may then decode only the others' ids (ws_block_load_rows;
+ * the rest of b->ids is undefined). */
+#define WS_KF_SELROWS 64u
 
 typedef struct ws_kernel {
     const char *name;

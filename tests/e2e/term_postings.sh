@@ -94,7 +94,11 @@ tf --containing 'zorblatt quenzel' --containing 'vex*' --top 0
 export --containing 'vexmorra' --format jsonl
 export --containing 'zorblatt quenzel' --fields id,date,title
 cooc --term zorblatt --top 10
+cooc --containing zorblatt --top 10
+cooc --term quenzel --containing zorblatt --sentence --top 10
 trends --terms 'vexmorra,zorblatt' --bucket year
+trends --terms 'quenzel,the' --containing zorblatt --bucket year
+trends --containing vexmorra --emerging --bucket year --top 5
 Q
 }
 answers "$S" "$T/with.txt"

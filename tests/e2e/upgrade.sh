@@ -61,7 +61,7 @@ TERM=$(ws tf "$T/v1" --top 40 --min-length 5 | sed -n '30p' | cut -d, -f1)
 [ -n "$TERM" ] || fail "no term for cooc"
 QUERIES=("tf --top 200" "tf --top 50 --by section" "cooc --term $TERM --top 40" "cooc --top 40 --window 5"
     "trends --terms $TERM --bucket month --by section" "ngrams --n 2 --top 50" "keyness --target-from 2016-01-01 --top 30"
-    "export")
+    "kwic --term $TERM --window 3" "tf --containing $TERM --top 30" "export") # export last (V1_EXPORT below)
 outputs() { # STORE TAG
     local i=0
     for q in "${QUERIES[@]}"; do
