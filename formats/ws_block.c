@@ -5,6 +5,7 @@
 #include "ws_block.h"
 
 #include "ws_codec.h"
+#include "ws_fileio.h"
 
 #include <stdio.h>
 
@@ -54,7 +55,7 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
         uint32_t c = column_order(i);
         if (!(mask & WS_COLBIT(c))) continue;
         ws_buf *raw = &b->raw[c];
-        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, raw))) return rc;
+        if ((rc = ws_segment_read_chunk_with(s, index, c, &b->comp, raw, &b->zdctx))) return rc;
         const uint8_t *p = raw->p;
         size_t n = raw->n;
         switch (c) {
@@ -104,7 +105,7 @@ int ws_block_load(ws_block *b, const ws_dict *d, const ws_segment *s, uint32_t i
     }
     if ((mask & WS_COLBIT_DATEOFF) && s->dateoff_col >= 0) {
         uint32_t c = (uint32_t)s->dateoff_col;
-        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, &b->dateoff_raw))) return rc;
+        if ((rc = ws_segment_read_chunk_with(s, index, c, &b->comp, &b->dateoff_raw, &b->zdctx))) return rc;
         int32_t *off = grow(&b->dateoff_buf, (size_t)m->nrows * 4, &rc);
         if (off) rc = ws_col_decode_dateoff(b->dateoff_raw.p, b->dateoff_raw.n, m->nrows, off);
         if (rc) return annotate(rc, s, index, c);
@@ -144,5 +145,6 @@ void ws_block_free(ws_block *b)
         ws_buf_free(&b->tag_off_buf[t]);
     }
     ws_tokmeta_buf_free(&b->meta_buf);
+    ws_zstd_dctx_free(b->zdctx);
     memset(b, 0, sizeof *b);
 }

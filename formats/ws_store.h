@@ -112,6 +112,10 @@ void ws_segment_close(ws_segment *s);
 /* Read, verify (XXH3) and decompress one chunk into out (resized).
  * comp is scratch for the compressed bytes. Thread-safe (pread). */
 int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out);
+/* The same, decompressing with the zstd context in *dctx (see
+ * ws_zstd_unpack_with in ws_fileio.h; ws_block keeps one per workspace). */
+int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                               void **dctx);
 
 /* Find a column by name; -1 when absent. */
 int ws_segment_find_column(const ws_segment *s, const char *name);
