@@ -12,7 +12,7 @@
  * freed memory stays there for the next allocation, and the heap's first
  * 64 MiB are advised for transparent huge pages: one fault per 2 MiB where
  * the kernel has them (THP in "madvise" mode). Untouched heap costs
- * nothing. Measured: 5,450 -> 2,120 page faults and 8% less CPU for that
+ * nothing. Measured: 5,440 -> 1,830 page faults and 8% less CPU for that
  * tf (perf stat task-clock, median of 15 alternating runs, BENCHMARKS.md
  * "Session 6"); GLIBC_TUNABLES=glibc.malloc.hugetlb=1
  * does much the same from outside (and a user's glibc.malloc tunables turn
