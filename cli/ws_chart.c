@@ -72,6 +72,116 @@ const char *__lsan_default_options(void)
 }
 #endif
 
+/* ---- cairo, loaded when the first chart is drawn ----
+ *
+ * Why not linked, like Pango below: libcairo brings pixman, fontconfig,
+ * FreeType, libpng and the X11/xcb libraries, and loading them added about
+ * 1.2 ms of CPU to the start of every wirescan process, charts or not (an
+ * empty program linked with -lcairo against one without, perf stat); that
+ * was about 1% of a `tf` of Reuters-21578 x10. The functions are looked
+ * up by dlsym with the types of their declarations in cairo.h, and the
+ * calls below keep their names through the macros. */
+#define CAIRO_FUNCS(X) \
+    X(cairo_arc) \
+    X(cairo_clip) \
+    X(cairo_create) \
+    X(cairo_destroy) \
+    X(cairo_fill) \
+    X(cairo_fill_preserve) \
+    X(cairo_font_options_create) \
+    X(cairo_font_options_destroy) \
+    X(cairo_font_options_set_hint_metrics) \
+    X(cairo_font_options_set_hint_style) \
+    X(cairo_image_surface_create) \
+    X(cairo_line_to) \
+    X(cairo_move_to) \
+    X(cairo_new_sub_path) \
+    X(cairo_paint) \
+    X(cairo_rectangle) \
+    X(cairo_restore) \
+    X(cairo_rotate) \
+    X(cairo_save) \
+    X(cairo_set_dash) \
+    X(cairo_set_line_cap) \
+    X(cairo_set_line_join) \
+    X(cairo_set_line_width) \
+    X(cairo_set_source_rgb) \
+    X(cairo_status) \
+    X(cairo_status_to_string) \
+    X(cairo_stroke) \
+    X(cairo_surface_destroy) \
+    X(cairo_surface_finish) \
+    X(cairo_surface_flush) \
+    X(cairo_surface_status) \
+    X(cairo_surface_write_to_png) \
+    X(cairo_svg_surface_create_for_stream) \
+    X(cairo_svg_surface_restrict_to_version) \
+    X(cairo_svg_surface_set_document_unit) \
+    X(cairo_translate)
+#define CR_DECL(name) static __typeof__(name) *cr_##name;
+CAIRO_FUNCS(CR_DECL)
+#undef CR_DECL
+static int cr_loaded; /* 0: not tried, 1: loaded, negative: the error */
+
+static int cairo_load(void)
+{
+    if (cr_loaded) return cr_loaded > 0 ? 0 : cr_loaded;
+    static const char LIB[] = "libcairo.so.2";
+    void *h = dlopen(LIB, RTLD_NOW | RTLD_LOCAL); /* kept open for the process */
+    if (!h) {
+        cr_loaded = ws_set_error(WS_ENOENT, "chart: cannot load cairo (%s): %s; install libcairo2 (Debian)", LIB,
+                                 dlerror());
+        return cr_loaded;
+    }
+    void *f;
+#define CR_LOAD(name)                                                                                    \
+    if (!(f = dlsym(h, #name))) {                                                                      \
+        cr_loaded = ws_set_error(WS_ENOENT, "chart: %s has no %s", LIB, #name);                         \
+        return cr_loaded;                                                                               \
+    }                                                                                                   \
+    memcpy(&cr_##name, &f, sizeof f); /* POSIX: a function's address as void * */
+    CAIRO_FUNCS(CR_LOAD)
+#undef CR_LOAD
+    cr_loaded = 1;
+    return 0;
+}
+#define cairo_arc cr_cairo_arc
+#define cairo_clip cr_cairo_clip
+#define cairo_create cr_cairo_create
+#define cairo_destroy cr_cairo_destroy
+#define cairo_fill cr_cairo_fill
+#define cairo_fill_preserve cr_cairo_fill_preserve
+#define cairo_font_options_create cr_cairo_font_options_create
+#define cairo_font_options_destroy cr_cairo_font_options_destroy
+#define cairo_font_options_set_hint_metrics cr_cairo_font_options_set_hint_metrics
+#define cairo_font_options_set_hint_style cr_cairo_font_options_set_hint_style
+#define cairo_image_surface_create cr_cairo_image_surface_create
+#define cairo_line_to cr_cairo_line_to
+#define cairo_move_to cr_cairo_move_to
+#define cairo_new_sub_path cr_cairo_new_sub_path
+#define cairo_paint cr_cairo_paint
+#define cairo_rectangle cr_cairo_rectangle
+#define cairo_restore cr_cairo_restore
+#define cairo_rotate cr_cairo_rotate
+#define cairo_save cr_cairo_save
+#define cairo_set_dash cr_cairo_set_dash
+#define cairo_set_line_cap cr_cairo_set_line_cap
+#define cairo_set_line_join cr_cairo_set_line_join
+#define cairo_set_line_width cr_cairo_set_line_width
+#define cairo_set_source_rgb cr_cairo_set_source_rgb
+#define cairo_status cr_cairo_status
+#define cairo_status_to_string cr_cairo_status_to_string
+#define cairo_stroke cr_cairo_stroke
+#define cairo_surface_destroy cr_cairo_surface_destroy
+#define cairo_surface_finish cr_cairo_surface_finish
+#define cairo_surface_flush cr_cairo_surface_flush
+#define cairo_surface_status cr_cairo_surface_status
+#define cairo_surface_write_to_png cr_cairo_surface_write_to_png
+#define cairo_svg_surface_create_for_stream cr_cairo_svg_surface_create_for_stream
+#define cairo_svg_surface_restrict_to_version cr_cairo_svg_surface_restrict_to_version
+#define cairo_svg_surface_set_document_unit cr_cairo_svg_surface_set_document_unit
+#define cairo_translate cr_cairo_translate
+
 /* ---- Pango, loaded when the first chart is drawn ----
  *
  * Why not linked: Pango brings HarfBuzz, GLib, GObject, FriBidi and more,
@@ -945,7 +1055,10 @@ int ws_chart_write(const char *path, const ws_chart *c)
     if (c->nseries > WS_CHART_MAX_SERIES)
         return ws_set_error(WS_ETOOBIG, "chart %s: %zu series are too many to draw (at most %d, as small multiples)",
                         path, c->nseries, WS_CHART_MAX_SERIES);
-    if (has_ext(path, ".svg")) return write_svg(path, c);
-    if (has_ext(path, ".png")) return write_png(path, c);
-    return ws_set_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);
+    int svg = has_ext(path, ".svg");
+    if (!svg && !has_ext(path, ".png"))
+        return ws_set_error(WS_EINVAL, "chart %s: unknown format (the file name must end in .svg or .png)", path);
+    int rc = cairo_load();
+    if (rc) return rc;
+    return svg ? write_svg(path, c) : write_png(path, c);
 }

@@ -5,6 +5,7 @@
 #include "ws_block.h"
 
 #include "ws_codec.h"
+#include "ws_fileio.h"
 
 #include <stdio.h>
 
@@ -92,7 +93,7 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
         rows_need_ctx rn = {m->ntokens, b->meta.tok_off, m->nrows, rows};
         if (rows && c == WS_C_TOKIDS && prefix_pays(&rn)) /* the codes up to the last wanted row's end */
             rc = ws_segment_read_chunk_prefix(s, index, c, &b->comp, raw, rows_need, &rn);
-        else rc = ws_segment_read_chunk(s, index, c, &b->comp, raw);
+        else rc = ws_segment_read_chunk_with(s, index, c, &b->comp, raw, &b->zdctx);
         if (rc) return rc;
         const uint8_t *p = raw->p;
         size_t n = raw->n;
@@ -146,7 +147,7 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
     }
     if ((mask & WS_COLBIT_DATEOFF) && s->dateoff_col >= 0) {
         uint32_t c = (uint32_t)s->dateoff_col;
-        if ((rc = ws_segment_read_chunk(s, index, c, &b->comp, &b->dateoff_raw))) return rc;
+        if ((rc = ws_segment_read_chunk_with(s, index, c, &b->comp, &b->dateoff_raw, &b->zdctx))) return rc;
         int32_t *off = grow(&b->dateoff_buf, (size_t)m->nrows * 4, &rc);
         if (off) rc = ws_col_decode_dateoff(b->dateoff_raw.p, b->dateoff_raw.n, m->nrows, off);
         if (rc) return annotate(rc, s, index, c);
@@ -186,5 +187,6 @@ void ws_block_free(ws_block *b)
         ws_buf_free(&b->tag_off_buf[t]);
     }
     ws_tokmeta_buf_free(&b->meta_buf);
+    ws_zstd_dctx_free(b->zdctx);
     memset(b, 0, sizeof *b);
 }

@@ -54,6 +54,7 @@ typedef struct ws_block {
     ws_buf tok_dict; /* TOKIDS2 (format 2.0): the block's dictionary table */
     ws_buf codes_buf;
     ws_tokmeta_buf meta_buf;
+    void *zdctx; /* the workspace's zstd decompression context (ws_fileio.h) */
 } ws_block;
 
 /* Load and decode the columns of `mask` (bits WS_COLBIT(column)) of block

@@ -112,6 +112,13 @@ int ws_zstd_compress(const void *src, size_t n, int level, ws_buf *out)
 /* Verify and decompress one zstd frame whose exact sizes are known. */
 int ws_zstd_unpack(const uint8_t *src, size_t n, uint64_t raw_size, ws_buf *out, const char *what)
 {
+    return ws_zstd_unpack_with(NULL, src, n, raw_size, out, what);
+}
+
+void ws_zstd_dctx_free(void *dctx) { ZSTD_freeDCtx(dctx); }
+
+int ws_zstd_unpack_with(void **dctx, const uint8_t *src, size_t n, uint64_t raw_size, ws_buf *out, const char *what)
+{
     if (raw_size > WS_MAX_CHUNK_RAW) return ws_error(WS_ECORRUPT, "%s: declared size %" PRIu64 " too large", what, raw_size);
     unsigned long long fcs = ZSTD_getFrameContentSize(src, n);
     if (fcs != raw_size) return ws_error(WS_ECORRUPT, "%s: frame size does not match footer", what);
@@ -119,7 +126,9 @@ int ws_zstd_unpack(const uint8_t *src, size_t n, uint64_t raw_size, ws_buf *out,
     out->n = 0;
     int rc = ws_buf_reserve(out, (size_t)raw_size + 1);
     if (rc) return rc;
-    size_t r = ZSTD_decompress(out->p, (size_t)raw_size, src, n);
+    if (dctx && !*dctx && !(*dctx = ZSTD_createDCtx())) return ws_error(WS_ENOMEM, "%s: out of memory for zstd", what);
+    size_t r = dctx ? ZSTD_decompressDCtx(*dctx, out->p, (size_t)raw_size, src, n)
+                    : ZSTD_decompress(out->p, (size_t)raw_size, src, n);
     if (ZSTD_isError(r) || r != raw_size) return ws_error(WS_ECORRUPT, "%s: zstd frame does not decode", what);
     out->n = (size_t)raw_size;
     return 0;

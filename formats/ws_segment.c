@@ -257,6 +257,12 @@ fail:
 
 int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out)
 {
+    return ws_segment_read_chunk_with(s, block, col, comp, out, NULL);
+}
+
+int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                               void **dctx)
+{
     if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
         return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
     const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
@@ -269,7 +275,7 @@ int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_
         return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
     char what[256];
     snprintf(what, sizeof what, "%s: block %u column %s", s->path, block, s->cols[col].name);
-    return ws_zstd_unpack(comp->p, comp->n, ch->raw_size, out, what);
+    return ws_zstd_unpack_with(dctx, comp->p, comp->n, ch->raw_size, out, what);
 }
 
 int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,

@@ -119,6 +119,10 @@ int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_
  * read and checked whole, as ws_segment_read_chunk checks them. */
 int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
                                  size_t (*need)(void *ctx, const uint8_t *raw, size_t have), void *ctx);
+/* The same, decompressing with the zstd context in *dctx (see
+ * ws_zstd_unpack_with in ws_fileio.h; ws_block keeps one per workspace). */
+int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                               void **dctx);
 
 /* Find a column by name; -1 when absent. */
 int ws_segment_find_column(const ws_segment *s, const char *name);

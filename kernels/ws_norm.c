@@ -115,7 +115,7 @@ int ws_norm_build_multi(ws_norm *n, const ws_dict *const *dicts, size_t nd, cons
     n->keep_case = o->keep_case;
     if (nd == 0 || nd > UINT32_MAX) return ws_error(WS_EINVAL, "normalisation needs at least one dictionary");
     ws_dict stop = {0};
-    ws_buf fbuf = {0};
+    ws_buf fbuf = {0}, kbuf = {0};
     int rc = 0;
     if (o->stem && (rc = open_stemmer(o->stem, (struct sb_stemmer **)&n->stemmer))) return rc;
     if (!(n->dicts = ws_calloc(nd, sizeof *n->dicts))) rc = ws_error(WS_ENOMEM, "out of memory");
@@ -145,16 +145,37 @@ int ws_norm_build_multi(ws_norm *n, const ws_dict *const *dicts, size_t nd, cons
     for (size_t di = 0; di < n->ndicts && !rc; di++) {
         const ws_dict *d = dicts[di];
         ws_norm_dict *m = &n->dicts[di];
-        for (uint32_t id = 0; id < d->nterms && !rc; id++) {
-            ws_str t = ws_dict_term(d, id), f, k;
-            if ((rc = fold(t, 0, &fbuf, &f))) break;
-            int drop = (o->min_len && count_cps(f) < o->min_len) || (o->no_numbers && all_digits(f)) ||
-                       (o->nstopwords && ws_dict_lookup(&stop, f, ws_hash64(f.p, f.n)) != UINT32_MAX);
-            if ((rc = stem(st, o->keep_case ? t : f, &k))) break;
-            uint32_t nid;
-            if ((rc = ws_dict_intern(&n->terms, k, ws_hash64(k.p, k.n), &nid))) break;
-            m->key[id] = nid;
-            m->map[id] = drop ? WS_NORM_DROP : nid;
+        /* In batches: each batch's keys are made and hashed, their slots
+         * prefetched, then interned in id order (the same ids as one at a
+         * time). Why: the vocabulary's table (16 bytes a slot, twice the
+         * terms) outgrows L2, and an intern waiting on its slot was 2.5% of
+         * tf's CPU on Reuters x10 (perf); prefetched, the misses overlap. */
+        enum { BATCH = 16 };
+        for (uint32_t id0 = 0; id0 < d->nterms && !rc; id0 += BATCH) {
+            uint32_t nb = d->nterms - id0 < BATCH ? d->nterms - id0 : BATCH;
+            size_t off[BATCH + 1];
+            uint64_t h[BATCH];
+            uint8_t drop[BATCH];
+            kbuf.n = 0;
+            off[0] = 0;
+            for (uint32_t j = 0; j < nb && !rc; j++) {
+                ws_str t = ws_dict_term(d, id0 + j), f, k;
+                if ((rc = fold(t, 0, &fbuf, &f))) break;
+                drop[j] = (o->min_len && count_cps(f) < o->min_len) || (o->no_numbers && all_digits(f)) ||
+                          (o->nstopwords && ws_dict_lookup(&stop, f, ws_hash64(f.p, f.n)) != UINT32_MAX);
+                if ((rc = stem(st, o->keep_case ? t : f, &k))) break;
+                if ((rc = ws_buf_append(&kbuf, k.p, k.n))) break;
+                off[j + 1] = kbuf.n;
+                h[j] = ws_hash64(k.p, k.n);
+                ws_dict_prefetch(&n->terms, h[j]);
+            }
+            for (uint32_t j = 0; j < nb && !rc; j++) {
+                ws_str k = ws_str_make((const char *)kbuf.p + off[j], off[j + 1] - off[j]);
+                uint32_t nid;
+                if ((rc = ws_dict_intern(&n->terms, k, h[j], &nid))) break;
+                m->key[id0 + j] = nid;
+                m->map[id0 + j] = drop[j] ? WS_NORM_DROP : nid;
+            }
         }
     }
     for (size_t di = 0; di < n->ndicts && !rc; di++) {
@@ -162,6 +183,7 @@ int ws_norm_build_multi(ws_norm *n, const ws_dict *const *dicts, size_t nd, cons
         for (uint32_t id = 0; id < m->nsrc; id++) m->sink[id] = m->map[id] == WS_NORM_DROP ? n->terms.nterms : m->map[id];
     }
     ws_buf_free(&fbuf);
+    ws_buf_free(&kbuf);
     ws_dict_free(&stop);
     if (rc) {
         ws_norm_free(n);
