@@ -12,9 +12,11 @@
 # symmetric alpha = 1/K, gensim's default, and beta = 0.01, wirescan's
 # default, i.e. wirescan --alpha 1/K and gensim eta=0.01; "defaults": each
 # tool with its own defaults, wirescan alpha = 50/K, beta = 0.01, gensim
-# alpha = eta = 1/K). Why matched: docs/topics.md, "The priors and the
-# benchmark" (at K=5 the default alpha = 50/K = 10 costs coherence, and a
-# comparison of one model fitted by two tools should fit the same model).
+# alpha = eta = 1/K). Why matched: docs/topics.md, "The priors, and what
+# the benchmark runs" (at K=5 the default alpha = 50/K = 10 costs
+# coherence, and two tools compared should fit the same model; measured
+# there, seeds 1-6, wirescan NPMI on BBC K=5: 0.155 at 50/K, 0.169 at
+# 1/K). Results: BENCHMARKS.md, topics, session 6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WS=${WS_BIN:-$PWD/build/wirescan}
