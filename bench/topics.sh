@@ -7,7 +7,16 @@
 #   bench/topics.sh [ITERATIONS [PASSES]]   (defaults 200 Gibbs iterations, 10 gensim passes)
 # Environment: WS_BIN (default build/wirescan), CORPORA (default ../shared/corpora),
 # SEEDS (default 1; e.g. "1 2 3": one run of both tools per seed, the seed
-# of both, for medians of the CPU ratio and the spread of the quality).
+# of both, for medians of the CPU ratio and the spread of the quality),
+# TOPICS_PRIORS (default matched: both tools with the same priors, a
+# symmetric alpha = 1/K, gensim's default, and beta = 0.01, wirescan's
+# default, i.e. wirescan --alpha 1/K and gensim eta=0.01; "defaults": each
+# tool with its own defaults, wirescan alpha = 50/K, beta = 0.01, gensim
+# alpha = eta = 1/K). Why matched: docs/topics.md, "The priors, and what
+# the benchmark runs" (at K=5 the default alpha = 50/K = 10 costs
+# coherence, and two tools compared should fit the same model; measured
+# there, seeds 1-6, wirescan NPMI on BBC K=5: 0.155 at 50/K, 0.169 at
+# 1/K). Results: BENCHMARKS.md, topics, session 6.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WS=${WS_BIN:-$PWD/build/wirescan}

@@ -14,7 +14,12 @@ mean NPMI of each topic's top 10 words over document co-occurrence in the
 Python-tokenized stories (one function, one reference corpus, for both;
 wirescan's own --summary NPMI is printed beside it as npmi_own, and any top
 term the reference lacks, which would score -1, is listed). Prints one JSON
-object. Environment: TOPICS_SEED (default 1), the seed of both tools. Time: wall seconds and CPU seconds (user + system; for gensim its
+object. Environment: TOPICS_SEED (default 1), the seed of both tools;
+TOPICS_PRIORS: "matched" (default) runs both with the same priors, a
+symmetric alpha = 1/K (gensim's default alpha) and beta = 0.01
+(wirescan's default beta; gensim's eta), "defaults" runs each with its own
+defaults (wirescan alpha = 50/K, beta = 0.01; gensim alpha = eta = 1/K).
+Time: wall seconds and CPU seconds (user + system; for gensim its
 master and worker processes): on a shared machine the CPU seconds move
 far less with the load than the wall clock.
 """
@@ -39,6 +44,14 @@ from gensim.models import LdaMulticore  # noqa: E402
 
 ws, store, stories, label_key, K, iters, passes = sys.argv[1:8]
 K, iters, passes = int(K), int(iters), int(passes)
+priors = os.environ.get("TOPICS_PRIORS", "matched")
+if priors == "matched":
+    ws_priors = ["--alpha", repr(1.0 / K), "--beta", "0.01"]
+    g_priors = {"alpha": [1.0 / K] * K, "eta": 0.01}
+elif priors == "defaults":
+    ws_priors, g_priors = [], {}
+else:
+    sys.exit("topics_peer.py: TOPICS_PRIORS is matched or defaults")
 here = os.path.dirname(os.path.abspath(__file__))
 stop = set()
 for line in open(os.path.join(here, "..", "data", "stopwords", "en.txt"), encoding="utf-8"):
@@ -66,7 +79,7 @@ def cpu(who):
 c0 = cpu(resource.RUSAGE_CHILDREN)
 t0 = time.perf_counter()
 res = subprocess.run([ws, "topics", store, "-k", str(K), "-j", "2", "--iterations", str(iters), "--seed", str(seed), "--report", "0", "-q",
-                      "--doc-topics", out + ".doc", "-o", out + ".top", "--summary", out + ".sum"],
+                      "--doc-topics", out + ".doc", "-o", out + ".top", "--summary", out + ".sum"] + ws_priors,
                      capture_output=True, text=True)
 ws_time = time.perf_counter() - t0
 ws_cpu = cpu(resource.RUSAGE_CHILDREN) - c0
@@ -93,7 +106,7 @@ dic = Dictionary(texts)
 dic.filter_extremes(no_below=5, no_above=0.5, keep_n=None)
 bows = [dic.doc2bow(t) for t in texts]
 lda = LdaMulticore(bows, id2word=dic, num_topics=K, workers=1, passes=passes, iterations=50, chunksize=2000,
-                   random_state=seed)
+                   random_state=seed, **g_priors)
 g_dom = []
 for b in bows:
     dist = lda.get_document_topics(b, minimum_probability=0)
@@ -140,7 +153,7 @@ def npmi(top):
     return sum(vals) / len(vals)
 
 print(json.dumps({
-    "stories": D, "k": K, "seed": seed,
+    "stories": D, "k": K, "seed": seed, "priors": priors,
     "wirescan": {"seconds": round(ws_time, 2), "cpu_seconds": round(ws_cpu, 2), "iterations": iters, "tokens": ws_tokens,
                  "tokens_per_s_per_core": round(ws_tokens * iters / ws_time / 2),
                  "nmi": round(nmi(labels, [ws_dom[i] for i in ids]), 3), "npmi": round(npmi(ws_top), 3),

@@ -109,6 +109,25 @@ for r in s:
     assert r["label"] == " ".join(x["term"] for x in by[k][:3]), r
     assert -1 <= float(r["npmi"]) <= 1
     assert abs(float(r["share"]) - int(r["tokens"]) / tokens) < 1e-6
+# npmi = the mean over pairs of the topic's top terms of NPMI over document
+# co-occurrence in the stories (the definition bench/topics_peer.py uses
+# for both tools), computed here from the generated stories themselves
+import json
+stories = [set(json.loads(l)["body"].casefold().split()) for l in open(f"{t}/train.jsonl")]
+D = len(stories)
+def npmi(words):
+    vals = []
+    for i in range(len(words)):
+        for j in range(i + 1, len(words)):
+            a = sum(words[i] in s for s in stories)
+            b = sum(words[j] in s for s in stories)
+            co = sum(words[i] in s and words[j] in s for s in stories)
+            vals.append(-1.0 if not co else 1.0 if co == D else
+                        math.log(co / D / (a / D * b / D)) / -math.log(co / D))
+    return sum(vals) / len(vals)
+for r in s:
+    want = npmi([x["term"] for x in by[int(r["topic"])]])
+    assert abs(float(r["npmi"]) - want) < 1e-6 and 0 < want < 1, (r, want)
 # prevalence: every month 2019-01..06, April empty
 p = list(csv.DictReader(open(f"{t}/j1.prev")))
 assert list(p[0].keys()) == ["bucket", "topic", "label", "docs", "tokens", "share"], p[0].keys()
