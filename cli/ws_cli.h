@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 /* The executable's heap settings (cli/ws_heap_env.c); first thing in main. */
-void ws_cli_heap_setup(void);
+void ws_cli_heap_setup(int argc, char **argv);
 int ws_cmd_ingest(int argc, char **argv);
 int ws_cmd_info(int argc, char **argv);
 int ws_cmd_verify(int argc, char **argv);

@@ -63,7 +63,7 @@ static int run_command(int argc, char **argv);
  * up only then (ws_mpi.h), so a plain start is one process as always. */
 int main(int argc, char **argv)
 {
-    ws_cli_heap_setup();
+    ws_cli_heap_setup(argc, argv);
     ws_mpi_init(&argc, &argv);
     return ws_mpi_finish(run_command(argc, argv));
 }
