@@ -425,6 +425,25 @@ static int sink_put(sink *s, const void *rec, size_t rsize)
     return fw_frame(&s->fw, s->frame, FRAME, rsize);
 }
 
+/* The merge's next record rec: folded into the pending one when `same`
+ * (equal to it) and there is a combine, else the pending one goes to s and
+ * rec becomes pending. */
+static inline int take(sink *s, ws_spill_combine combine, uint8_t *pending, int *have, int same, const uint8_t *rec,
+                       size_t rsize)
+{
+    if (same && combine) {
+        combine(pending, rec);
+        return 0;
+    }
+    if (*have) {
+        int rc = sink_put(s, pending, rsize);
+        if (rc) return rc;
+    }
+    memcpy(pending, rec, rsize);
+    *have = 1;
+    return 0;
+}
+
 /* Merge runs[0..n) (n <= fan-in) into s; deletes them. */
 static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsize, ws_spill_cmp cmp,
                        ws_spill_combine combine, size_t bufcap, sink *s)
@@ -483,15 +502,9 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
             }
             size_t w = t.node[0];
             cursor *c = &m.cur[w];
-            const uint8_t *rec = c->buf + c->pos;
-            if (have && combine && pkey == t.key[w]) {
-                combine(pending, rec);
-            } else {
-                if (have && (rc = sink_put(s, pending, rsize))) break;
-                memcpy(pending, rec, rsize);
-                pkey = t.key[w];
-                have = 1;
-            }
+            const int same = have && pkey == t.key[w];
+            pkey = t.key[w];
+            if ((rc = take(s, combine, pending, &have, same, c->buf + c->pos, rsize))) break;
             c->pos += rsize;
             int r = cursor_fill(c, rsize);
             if (r < 0) {
@@ -515,13 +528,7 @@ static int merge_level(ws_spill *sp, const uint32_t *runs, size_t n, size_t rsiz
         }
         cursor *c = &m.cur[m.heap[0]];
         const uint8_t *rec = c->buf + c->pos;
-        if (have && combine && cmp(pending, rec) == 0) {
-            combine(pending, rec);
-        } else {
-            if (have && (rc = sink_put(s, pending, rsize))) break;
-            memcpy(pending, rec, rsize);
-            have = 1;
-        }
+        if ((rc = take(s, combine, pending, &have, have && combine && cmp(pending, rec) == 0, rec, rsize))) break;
         c->pos += rsize;
         int r = cursor_fill(c, rsize);
         if (r < 0) {

@@ -260,12 +260,12 @@ int ws_segment_read_chunk(const ws_segment *s, uint32_t block, uint32_t col, ws_
     return ws_segment_read_chunk_with(s, block, col, comp, out, NULL);
 }
 
-int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
-                               void **dctx)
+/* Read block's chunk col into comp and check its XXH3; *chp: its entry. */
+static int read_checked(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, const ws_chunk_ref **chp)
 {
     if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
         return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
-    const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
+    const ws_chunk_ref *ch = *chp = &s->blocks[block].chunks[col];
     comp->n = 0;
     int rc = ws_buf_reserve(comp, ch->comp_size);
     if (rc) return rc;
@@ -273,6 +273,15 @@ int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col
     comp->n = ch->comp_size;
     if (XXH3_64bits(comp->p, ch->comp_size) != ch->xxh3)
         return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
+    return 0;
+}
+
+int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
+                               void **dctx)
+{
+    const ws_chunk_ref *ch;
+    int rc = read_checked(s, block, col, comp, &ch);
+    if (rc) return rc;
     char what[256];
     snprintf(what, sizeof what, "%s: block %u column %s", s->path, block, s->cols[col].name);
     return ws_zstd_unpack_with(dctx, comp->p, comp->n, ch->raw_size, out, what);
@@ -281,16 +290,10 @@ int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col
 int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
                                  size_t (*need)(void *ctx, const uint8_t *raw, size_t have), void *ctx)
 {
-    if (block >= s->nblocks || (col >= s->ncols && (int64_t)col != s->dateoff_col))
-        return ws_error(WS_EINVAL, "%s: no block %u column %u", s->path, block, col);
-    const ws_chunk_ref *ch = &s->blocks[block].chunks[col];
-    comp->n = out->n = 0;
-    int rc = ws_buf_reserve(comp, ch->comp_size);
+    const ws_chunk_ref *ch;
+    out->n = 0;
+    int rc = read_checked(s, block, col, comp, &ch);
     if (rc) return rc;
-    if ((rc = ws_file_pread_all(s->fd, comp->p, ch->comp_size, ch->offset, s->path))) return rc;
-    comp->n = ch->comp_size;
-    if (XXH3_64bits(comp->p, ch->comp_size) != ch->xxh3)
-        return ws_error(WS_ECORRUPT, "%s: block %u column %s: checksum mismatch", s->path, block, s->cols[col].name);
     const uint64_t raw_size = ch->raw_size;
     if (raw_size > WS_MAX_CHUNK_RAW || ZSTD_getFrameContentSize(comp->p, comp->n) != raw_size ||
         ZSTD_findFrameCompressedSize(comp->p, comp->n) != comp->n)
