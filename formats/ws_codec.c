@@ -299,6 +299,25 @@ static inline void lookup(const uint16_t *codes, size_t n, const uint32_t *tab, 
  * of two (*tabn, at most 2^16) with UINT32_MAX (>= any dict_terms): any code
  * of the stream, masked to 16 bits, indexes it, and one at or above L gives
  * an id that fails the final range check; no branch per id. */
+/* Tokens [lo, hi) of a one-byte-code block: each code looked up in the
+ * block dictionary tab (index masked by m, so a bad code reads in bounds);
+ * *any gathers the codes' bits and *mx the largest id, for the caller's
+ * check once the loop is done (no branch per token). */
+static inline void lookup_bytes(const uint8_t *p, uint64_t lo, uint64_t hi, const uint32_t *tab, uint32_t m,
+                                uint32_t *out, uint32_t *any, uint32_t *mx)
+{
+    uint32_t a = *any, x = *mx;
+    for (uint64_t t = lo; t < hi; t++) {
+        uint32_t code = p[t];
+        a |= code;
+        uint32_t v = tab[code & m];
+        out[t] = v;
+        x = v > x ? v : x;
+    }
+    *any = a;
+    *mx = x;
+}
+
 static int read_dict(const uint8_t **pp, const uint8_t *end, uint64_t ntokens, uint32_t dict_terms, ws_buf *dict,
                      uint64_t *Lp, size_t *tabnp)
 {
@@ -415,13 +434,7 @@ int ws_tok2_decode(const uint8_t *raw, size_t len, uint64_t ntokens, uint32_t di
     size_t n = (size_t)ntokens;
     if (L <= 256) { /* one byte a code, no control stream */
         if ((size_t)(end - p) != n) return bad("token codes do not fill the chunk");
-        for (size_t i = 0; i < n; i++) {
-            uint32_t code = p[i];
-            any |= code;
-            uint32_t v = tab[code & m];
-            out[i] = v;
-            mx = v > mx ? v : mx;
-        }
+        lookup_bytes(p, 0, n, tab, m, out, &any, &mx);
         if (any > m || (n && mx >= dict_terms)) return bad("token code beyond the block dictionary");
         return 0;
     }
@@ -534,13 +547,7 @@ int ws_tok2_decode_rows(const uint8_t *raw, size_t len, size_t have, uint64_t nt
             if (!want[r]) continue;
             const uint64_t a = tok_off[r], e = tok_off[r + 1];
             if (a > e || e > n) return bad("row token offsets out of order");
-            for (uint64_t t = a; t < e; t++) {
-                uint32_t code = p[t];
-                any |= code;
-                uint32_t v = tab[code & m];
-                out[t] = v;
-                mx = v > mx ? v : mx;
-            }
+            lookup_bytes(p, a, e, tab, m, out, &any, &mx);
         }
         if (any > m || (n && mx >= dict_terms)) return bad("token code beyond the block dictionary");
         return 0;

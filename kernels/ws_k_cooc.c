@@ -384,6 +384,17 @@ static inline unsigned digit(const uint8_t *r, int d)
     return (unsigned)(v >> (8 * (3 - (d & 3)))) & 255u;
 }
 
+/* An American flag pass's buckets: [head[b], tail[b]) holds digit b. */
+static void bucket_bounds(const size_t count[256], size_t head[256], size_t tail[256])
+{
+    size_t off = 0;
+    for (int b = 0; b < 256; b++) {
+        head[b] = off;
+        off += count[b];
+        tail[b] = off;
+    }
+}
+
 static void swap_rec(uint8_t *a, uint8_t *b, size_t rsize)
 {
     uint8_t t[32];
@@ -401,12 +412,8 @@ static void radix_sort(uint8_t *base, size_t n, size_t rsize, int d, int dmax, i
             d++;
             continue;
         }
-        size_t head[256], tail[256], off = 0;
-        for (int b = 0; b < 256; b++) {
-            head[b] = off;
-            off += count[b];
-            tail[b] = off;
-        }
+        size_t head[256], tail[256];
+        bucket_bounds(count, head, tail);
         /* Cycle each misplaced record into its bucket's next free slot. */
         for (int b = 0; b < 256; b++)
             while (head[b] < tail[b]) {
@@ -499,12 +506,8 @@ static void slots_sort(pslot *a, size_t n, pslot *tmp)
     int top = 63 - __builtin_clzll(diff), shift = top >= 7 ? top - 7 : 0;
     size_t count[256] = {0};
     for (size_t i = 0; i < n; i++) count[(a[i].key >> shift) & 255]++;
-    size_t head[256], tail[256], off = 0;
-    for (int b = 0; b < 256; b++) {
-        head[b] = off;
-        off += count[b];
-        tail[b] = off;
-    }
+    size_t head[256], tail[256];
+    bucket_bounds(count, head, tail);
     for (int b = 0; b < 256; b++)
         while (head[b] < tail[b]) {
             pslot x = a[head[b]];
