@@ -279,7 +279,7 @@ static int read_checked(const ws_segment *s, uint32_t block, uint32_t col, ws_bu
 int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
                                void **dctx)
 {
-    const ws_chunk_ref *ch;
+    const ws_chunk_ref *ch = NULL; /* set by read_checked when it returns 0 (Release -O3 cannot see it) */
     int rc = read_checked(s, block, col, comp, &ch);
     if (rc) return rc;
     char what[256];
@@ -290,7 +290,7 @@ int ws_segment_read_chunk_with(const ws_segment *s, uint32_t block, uint32_t col
 int ws_segment_read_chunk_prefix(const ws_segment *s, uint32_t block, uint32_t col, ws_buf *comp, ws_buf *out,
                                  size_t (*need)(void *ctx, const uint8_t *raw, size_t have), void *ctx)
 {
-    const ws_chunk_ref *ch;
+    const ws_chunk_ref *ch = NULL; /* set by read_checked when it returns 0 (Release -O3 cannot see it) */
     out->n = 0;
     int rc = read_checked(s, block, col, comp, &ch);
     if (rc) return rc;
