@@ -26,7 +26,7 @@ expect_status 0 "wirescan --help" -- ws --help
 grep -qi "usage" "$T/last.out" || fail "wirescan --help prints no usage line on stdout"
 cmds=$(sed -n '/^commands:/,/^$/p' "$T/last.out" | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p')
 for c in ingest info verify export tf generate; do
-    printf '%s\n' "$cmds" | grep -qx "$c" || fail "wirescan --help does not list the '$c' command"
+    grep -qx "$c" <<<"$cmds" || fail "wirescan --help does not list the '$c' command"
 done
 for c in $cmds; do
     for h in --help -h; do
