@@ -615,6 +615,7 @@ static size_t block_bytes(const ws_corpus *c, uint64_t columns)
 {
     size_t most = 0;
     if (columns & WS_COLBIT_TOKCODES) columns |= WS_COLBIT(WS_C_TOKIDS); /* budget as for ids */
+    if (columns & WS_COLBIT_TOKSPANS) columns |= WS_COLBIT(WS_C_TOKMETA);
     for (size_t k = 0; k < c->nst; k++)
         for (uint32_t i = 0; i < c->st[k]->nsegs; i++) {
             const ws_segment *s = c->st[k]->segs[i];
