@@ -294,7 +294,8 @@ int ws_col_decode_tokspans(const uint8_t *raw, size_t len, uint32_t nrows, uint6
         while (k && end - p >= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
-            unsigned ends = (unsigned)__builtin_popcountll(~w & 0x8080808080808080ULL);
+            /* the number of bytes below 0x80: their high bits, summed by a multiply */
+            unsigned ends = (unsigned)((((~w & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56);
             if (ends > k || (ends == k && (p[7] & 0x80))) break;
             p += 8;
             k -= ends;
