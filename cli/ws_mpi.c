@@ -9,9 +9,90 @@
 #include <string.h>
 
 #ifdef WS_MPI
+#include <dlfcn.h>
 #include <limits.h>
 #include <mpi.h>
 #include <stdint.h>
+
+/* libmpi is loaded with dlopen when the process was started by an MPI
+ * launcher (ws_mpi_init), not linked: its 7 libraries cost every process
+ * about 0.8 ms of CPU at start-up (relocations, constructors), most of
+ * a short command's fixed cost, and a command not run by mpirun never
+ * uses them. The calls below go through pointers of the types mpi.h
+ * declares, looked up by dlsym; Open MPI's predefined handles
+ * (MPI_COMM_WORLD, MPI_INT, ...) are addresses of its global objects,
+ * looked up the same way (MPICH's are integer constants: kept). */
+#define WS_MPI_FUNCS(X)                                                                                                \
+    X(MPI_Init_thread) X(MPI_Comm_rank) X(MPI_Comm_size) X(MPI_Finalize) X(MPI_Abort) X(MPI_Gather) X(MPI_Gatherv)      \
+    X(MPI_Bcast) X(MPI_Allreduce) X(MPI_Send) X(MPI_Probe) X(MPI_Get_count) X(MPI_Recv) X(MPI_Alltoall)               \
+    X(MPI_Alltoallv)
+#define WS_MPI_PTR(name) static __typeof__(name) *p_##name;
+WS_MPI_FUNCS(WS_MPI_PTR)
+#define MPI_Init_thread (*p_MPI_Init_thread)
+#define MPI_Comm_rank (*p_MPI_Comm_rank)
+#define MPI_Comm_size (*p_MPI_Comm_size)
+#define MPI_Finalize (*p_MPI_Finalize)
+#define MPI_Abort (*p_MPI_Abort)
+#define MPI_Gather (*p_MPI_Gather)
+#define MPI_Gatherv (*p_MPI_Gatherv)
+#define MPI_Bcast (*p_MPI_Bcast)
+#define MPI_Allreduce (*p_MPI_Allreduce)
+#define MPI_Send (*p_MPI_Send)
+#define MPI_Probe (*p_MPI_Probe)
+#define MPI_Get_count (*p_MPI_Get_count)
+#define MPI_Recv (*p_MPI_Recv)
+#define MPI_Alltoall (*p_MPI_Alltoall)
+#define MPI_Alltoallv (*p_MPI_Alltoallv)
+#ifdef OPEN_MPI
+static MPI_Comm g_comm_world;
+static MPI_Datatype g_int, g_byte, g_ull;
+static MPI_Op g_op_max;
+#undef MPI_COMM_WORLD
+#undef MPI_INT
+#undef MPI_BYTE
+#undef MPI_UNSIGNED_LONG_LONG
+#undef MPI_MAX
+#define MPI_COMM_WORLD g_comm_world
+#define MPI_INT g_int
+#define MPI_BYTE g_byte
+#define MPI_UNSIGNED_LONG_LONG g_ull
+#define MPI_MAX g_op_max
+#endif
+
+/* Load libmpi and look up what is used; 0, or -1 with why in buf. */
+static int load_mpi(char *why, size_t cap)
+{
+    /* RTLD_GLOBAL: Open MPI's own plugins (dlopened by it) resolve their
+     * symbols against libmpi's */
+    void *h = dlopen(WS_MPI_SONAME, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) h = dlopen(WS_MPI_LIBDIR "/" WS_MPI_SONAME, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) {
+        snprintf(why, cap, "%s", dlerror());
+        return -1;
+    }
+    void *f;
+#define WS_MPI_SYM(name)                                                                                               \
+    if (!(f = dlsym(h, #name))) {                                                                                      \
+        snprintf(why, cap, "%s: no symbol %s", WS_MPI_SONAME, #name);                                                \
+        return -1;                                                                                                     \
+    }                                                                                                                  \
+    memcpy(&p_##name, &f, sizeof f); /* (an object pointer to a function pointer: through bytes, as POSIX allows) */
+    WS_MPI_FUNCS(WS_MPI_SYM)
+#ifdef OPEN_MPI
+#define WS_MPI_OBJ(var, type, name)                                                                                    \
+    if (!(f = dlsym(h, name))) {                                                                                       \
+        snprintf(why, cap, "%s: no symbol %s", WS_MPI_SONAME, name);                                                 \
+        return -1;                                                                                                     \
+    }                                                                                                                  \
+    var = (type)f;
+    WS_MPI_OBJ(g_comm_world, MPI_Comm, "ompi_mpi_comm_world")
+    WS_MPI_OBJ(g_int, MPI_Datatype, "ompi_mpi_int")
+    WS_MPI_OBJ(g_byte, MPI_Datatype, "ompi_mpi_byte")
+    WS_MPI_OBJ(g_ull, MPI_Datatype, "ompi_mpi_unsigned_long_long")
+    WS_MPI_OBJ(g_op_max, MPI_Op, "ompi_mpi_op_max")
+#endif
+    return 0;
+}
 
 static int g_on, g_rank, g_size = 1, g_agreed;
 static ws_dist g_dist;
@@ -190,6 +271,12 @@ static int launched(void)
 void ws_mpi_init(int *argc, char ***argv)
 {
     if (!launched()) return;
+    char why[512];
+    if (load_mpi(why, sizeof why)) {
+        fprintf(stderr, "wirescan: warning: started by an MPI launcher, but MPI could not be loaded (%s): "
+                        "every rank runs the whole job alone\n", why);
+        return;
+    }
     int provided = 0;
     /* The collectives run on the main thread; rows of ordered kernels are
      * sent from whichever OpenMP thread holds the ordered region, one at a

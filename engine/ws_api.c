@@ -615,6 +615,7 @@ static size_t block_bytes(const ws_corpus *c, uint64_t columns)
 {
     size_t most = 0;
     if (columns & WS_COLBIT_TOKCODES) columns |= WS_COLBIT(WS_C_TOKIDS); /* budget as for ids */
+    if (columns & WS_COLBIT_TOKSPANS) columns |= WS_COLBIT(WS_C_TOKMETA);
     for (size_t k = 0; k < c->nst; k++)
         for (uint32_t i = 0; i < c->st[k]->nsegs; i++) {
             const ws_segment *s = c->st[k]->segs[i];
@@ -754,11 +755,58 @@ static int load_stop_words(const ws_params *p, stop_words *sw)
     return 0;
 }
 
+/* A normalisation map shared by the runs of jobs (ws_run_begin) over one
+ * corpus with equal normalisation options: a job's lines mostly normalise
+ * alike, and each building its own map over the dictionaries was 2% of the
+ * jobs benchmark's CPU (8 lines, 8 equal maps). Kept while a run uses it
+ * (refs); listed per thread (a job begins and ends its runs on one thread,
+ * and the map's stemmer is not for two threads at once), so a run of
+ * another thread never sees it. */
+typedef struct norm_share {
+    struct norm_share *next, **list;
+    const ws_corpus *corpus;
+    int keep_case, no_numbers;
+    uint32_t min_len;
+    char *stem;  /* NULL: none */
+    ws_buf stops; /* the stop words, each as its length and bytes */
+    size_t refs;
+    ws_norm norm;
+} norm_share;
+static _Thread_local norm_share *tl_norms;
+
+/* The stop words as one key: each word's length, then its bytes. */
+static int stops_key(const ws_str *w, size_t n, ws_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t len = w[i].n;
+        if (ws_buf_append(out, &len, sizeof len) || ws_buf_append(out, w[i].p, w[i].n))
+            return ws_error(WS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static void norm_share_release(norm_share *sh)
+{
+    if (!sh || --sh->refs) return;
+    for (norm_share **p = sh->list; *p; p = &(*p)->next)
+        if (*p == sh) {
+            *p = sh->next;
+            break;
+        }
+    ws_norm_free(&sh->norm);
+    ws_free(sh->stem);
+    ws_buf_free(&sh->stops);
+    ws_free(sh);
+}
+
 /* What one run holds; freed by run_end. */
 typedef struct run_state {
     filter_build base, target, ref;
     stop_words sw;
     ws_norm norm;
+    ws_norm *nm;        /* the run's normalisation: &norm, or a shared one */
+    norm_share *shared; /* (share_norm) */
+    int share_norm;     /* set before run_prepare: look for an equal map of this thread's runs */
     ws_groups groups;
     int have_norm, have_groups;
     void *ext;
@@ -778,6 +826,7 @@ static void run_end(ws_request *q, run_state *r)
     ws_table_free(&r->table);
     if (r->have_groups) ws_groups_free(&r->groups);
     if (r->have_norm) ws_norm_free(&r->norm);
+    norm_share_release(r->shared);
     stop_words_free(&r->sw);
     filter_build_free(&r->base);
     filter_build_free(&r->target);
@@ -818,15 +867,50 @@ static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t column
     no.stem = ws_params_text(p, "stem");
     no.stopwords = r->sw.words;
     no.nstopwords = r->sw.n;
-    const ws_dict **dicts = ws_calloc(c->nst + 1, sizeof *dicts);
-    if (!dicts) return ws_error(WS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < c->nst; i++) dicts[i] = &c->st[i]->dict;
-    rc = ws_norm_build_multi(&r->norm, dicts, c->nst, &no);
-    ws_free(dicts);
+    ws_buf stops = {0};
+    if (r->share_norm) {
+        if ((rc = stops_key(no.stopwords, no.nstopwords, &stops))) return rc;
+        for (norm_share *sh = tl_norms; sh; sh = sh->next)
+            if (sh->corpus == c && sh->keep_case == no.keep_case && sh->min_len == no.min_len &&
+                sh->no_numbers == no.no_numbers && !sh->stem == !no.stem && (!no.stem || !strcmp(sh->stem, no.stem)) &&
+                sh->stops.n == stops.n && (!stops.n || !memcmp(sh->stops.p, stops.p, stops.n))) {
+                sh->refs++;
+                r->shared = sh;
+                r->nm = &sh->norm;
+                break;
+            }
+    }
+    if (!r->nm) {
+        const ws_dict **dicts = ws_calloc(c->nst + 1, sizeof *dicts);
+        if (!dicts) {
+            ws_buf_free(&stops);
+            return ws_error(WS_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < c->nst; i++) dicts[i] = &c->st[i]->dict;
+        rc = ws_norm_build_multi(&r->norm, dicts, c->nst, &no);
+        ws_free(dicts);
+        if (!rc) {
+            r->have_norm = 1;
+            r->nm = &r->norm;
+            rc = ws_corpus_segmentation_(c, &r->norm.seg);
+        }
+        norm_share *sh = NULL;
+        if (!rc && r->share_norm && (sh = ws_calloc(1, sizeof *sh)) && (!no.stem || (sh->stem = ws_strndup(no.stem, strlen(no.stem))))) {
+            /* the map moves into the share, kept for the runs after */
+            *sh = (norm_share){tl_norms, &tl_norms, c, no.keep_case, no.no_numbers, no.min_len, sh->stem, stops, 1, r->norm};
+            stops = (ws_buf){0};
+            tl_norms = sh;
+            memset(&r->norm, 0, sizeof r->norm);
+            r->have_norm = 0;
+            r->shared = sh;
+            r->nm = &sh->norm;
+        } else if (sh) {
+            ws_free(sh); /* no memory to share it: the run keeps its own */
+        }
+    }
+    ws_buf_free(&stops);
     if (rc) return rc;
-    r->have_norm = 1;
-    if ((rc = ws_corpus_segmentation_(c, &r->norm.seg))) return rc;
-    r->kq.norm = &r->norm;
+    r->kq.norm = r->nm;
     const char *field = ws_params_text(p, "field");
     r->kq.field = !strcmp(field, "title") ? 1 : !strcmp(field, "body") ? 2 : 0;
     const char *by = (q->k->flags & WS_KF_GROUPS) ? ws_params_text(p, "by") : NULL;
@@ -841,7 +925,7 @@ static int run_prepare(ws_request *q, run_state *r, int threads, uint64_t column
     ws_plan *plan = &r->plan;
     plan->stores = (const ws_store *const *)c->st;
     plan->nstores = c->nst;
-    plan->norm = &r->norm;
+    plan->norm = r->nm;
     plan->threads = ws_threads_resolve(threads > 0 ? threads : (int)ws_params_int(p, "threads"));
     plan->mem = ws_params_given(p, "mem") ? (size_t)ws_params_int(p, "mem") : default_mem();
     plan->resident = plan->mem ? resident_bytes() : 0;
@@ -1016,15 +1100,16 @@ int ws_run_begin(ws_request *q, ws_batch_fn fn, void *ctx, int threads, uint64_t
     w->u = (user_sink){fn, ctx};
     ws_table_init(&w->r.table);
     ws_table_set_sink(&w->r.table, 4096, to_user, &w->u);
+    w->r.share_norm = 1;
     q->rows = 0;
     q->run_progress = progress ? progress : q->progress;
     q->run_progress_ctx = progress ? progress_ctx : q->progress_ctx;
     rc = run_prepare(q, &w->r, threads, columns);
     /* A job refuses what a scan would refuse before any scan runs. */
     const ws_store *const *st = (const ws_store *const *)q->corpus->st;
-    if (!rc) rc = ws_filter_check(st, q->corpus->nst, &w->r.so.filter, &w->r.norm);
+    if (!rc) rc = ws_filter_check(st, q->corpus->nst, &w->r.so.filter, w->r.nm);
     for (uint32_t i = 0; !rc && i < w->r.so.nsubsets; i++)
-        rc = ws_filter_check(st, q->corpus->nst, &w->r.so.subsets[i], &w->r.norm);
+        rc = ws_filter_check(st, q->corpus->nst, &w->r.so.subsets[i], w->r.nm);
     if (rc) {
         __atomic_store_n(&q->cancel, 0, __ATOMIC_RELAXED);
         run_end(q, &w->r);

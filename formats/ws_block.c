@@ -76,6 +76,9 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
     if (b->ntags > WS_MAX_TAG_COLUMNS) return ws_error(WS_ECORRUPT, "%s: too many tag columns", s->path);
     int rc = 0;
     if (mask & (WS_COLBIT(WS_C_TITLE) | WS_COLBIT(WS_C_BODY))) mask |= WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA);
+    /* the row spans only, when nothing needs the sentence starts */
+    int spans_only = (mask & WS_COLBIT_TOKSPANS) && !(mask & WS_COLBIT(WS_C_TOKMETA));
+    if (mask & WS_COLBIT_TOKSPANS) mask |= WS_COLBIT(WS_C_TOKMETA);
     /* codes only when nothing needs the ids; else the ids serve both */
     int codes_only = (mask & WS_COLBIT_TOKCODES) && !(mask & WS_COLBIT(WS_C_TOKIDS));
     if (mask & WS_COLBIT_TOKCODES) mask |= WS_COLBIT(WS_C_TOKIDS);
@@ -135,7 +138,10 @@ int ws_block_load_rows(ws_block *b, const ws_dict *d, const ws_segment *s, uint3
                 rc = s->cols[c].type == WS_COL_TOKIDS2 ? ws_tok2_decode(p, n, m->ntokens, s->dict_terms, &b->tok_dict, b->ids)
                                                        : ws_col_decode_tokids(p, n, m->ntokens, s->dict_terms, b->ids);
             break;
-        case WS_C_TOKMETA: rc = ws_col_decode_tokmeta(p, n, m->nrows, m->ntokens, &b->meta_buf, &b->meta); break;
+        case WS_C_TOKMETA:
+            rc = spans_only ? ws_col_decode_tokspans(p, n, m->nrows, m->ntokens, &b->meta_buf, &b->meta)
+                            : ws_col_decode_tokmeta(p, n, m->nrows, m->ntokens, &b->meta_buf, &b->meta);
+            break;
         default: {
             uint32_t t = c - WS_C_FIRST_TAG;
             if ((b->tag_off[t] = grow(&b->tag_off_buf[t], ((size_t)m->nrows + 1) * 4, &rc)))

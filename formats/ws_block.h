@@ -23,6 +23,10 @@
  * need them); any other block comes as ids, as with WS_C_TOKIDS. A kernel
  * asking for it reads b->codes when set, else b->ids (or ws_block_ids). */
 #define WS_COLBIT_TOKCODES (1ull << 62)
+/* Not a column index: the token metadata's row spans will do (b->meta's
+ * tok_off and ntitle; its sent and sent_off NULL), unless WS_C_TOKMETA
+ * is asked for too: for kernels that count per row, not per sentence. */
+#define WS_COLBIT_TOKSPANS (1ull << 61)
 
 typedef struct ws_block {
     const ws_segment *seg;

@@ -272,6 +272,50 @@ int ws_col_decode_tokmeta(const uint8_t *raw, size_t len, uint32_t nrows, uint64
     return 0;
 }
 
+int ws_col_decode_tokspans(const uint8_t *raw, size_t len, uint32_t nrows, uint64_t ntokens, ws_tokmeta_buf *b,
+                           ws_tokmeta_view *out)
+{
+    b->tok_off.n = b->ntitle.n = b->sent_off.n = b->sent.n = 0;
+    int rc;
+    if ((rc = ws_buf_reserve(&b->tok_off, ((size_t)nrows + 1) * 8)) || (rc = ws_buf_reserve(&b->ntitle, (size_t)nrows * 4)))
+        return rc;
+    uint64_t *tok_off = (uint64_t *)(void *)b->tok_off.p;
+    uint32_t *ntitle = (uint32_t *)(void *)b->ntitle.p;
+    const uint8_t *p = raw, *end = raw + len;
+    tok_off[0] = 0;
+    for (uint32_t r = 0; r < nrows; r++) {
+        uint64_t nt, nti, ns;
+        if (ws_varint_get(&p, end, &nt) || ws_varint_get(&p, end, &nti) || ws_varint_get(&p, end, &ns))
+            return bad("token metadata");
+        if (nt > ntokens - tok_off[r] || nti > nt || ns > nt || (nt > 0) != (ns > 0)) return bad("token counts");
+        /* past the ns - 1 sentence gaps: each varint ends at a byte below
+         * 0x80; 8 bytes at a time while they hold no more ends than left */
+        uint64_t k = ns ? ns - 1 : 0;
+        while (k && end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            /* the number of bytes below 0x80: their high bits, summed by a multiply */
+            unsigned ends = (unsigned)((((~w & 0x8080808080808080ULL) >> 7) * 0x0101010101010101ULL) >> 56);
+            if (ends > k || (ends == k && (p[7] & 0x80))) break;
+            p += 8;
+            k -= ends;
+        }
+        for (; k; k--) {
+            while (p < end && (*p & 0x80)) p++;
+            if (p++ >= end) return bad("sentence start");
+        }
+        tok_off[r + 1] = tok_off[r] + nt;
+        ntitle[r] = (uint32_t)nti;
+    }
+    if (p != end || tok_off[nrows] != ntokens) return bad("token metadata does not match the block");
+    out->nrows = nrows;
+    out->tok_off = tok_off;
+    out->ntitle = ntitle;
+    out->sent_off = NULL;
+    out->sent = NULL;
+    return 0;
+}
+
 /* ---- text columns ---- */
 
 int ws_text_encode_raw(ws_str text, ws_buf *out)

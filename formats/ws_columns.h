@@ -91,5 +91,9 @@ typedef struct ws_tokmeta_buf {
 void ws_tokmeta_buf_free(ws_tokmeta_buf *b);
 int ws_col_decode_tokmeta(const uint8_t *raw, size_t len, uint32_t nrows, uint64_t ntokens, ws_tokmeta_buf *buf,
                           ws_tokmeta_view *out);
+/* The same without the sentence starts (out->sent and sent_off NULL; the
+ * gaps are stepped over, not checked): what counting per row needs. */
+int ws_col_decode_tokspans(const uint8_t *raw, size_t len, uint32_t nrows, uint64_t ntokens, ws_tokmeta_buf *buf,
+                           ws_tokmeta_view *out);
 
 #endif

@@ -171,14 +171,48 @@ static tf_group *group_get(tf_state *s, uint32_t id)
     return g;
 }
 
-static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+/* The codes path's tables (tf_consume_codes, tf_consume_grouped_codes):
+ * allocated on first use, and a new block number for the seen stamps. */
+static int codes_begin(tf_state *s)
 {
-    const uint32_t *map = q->norm->sink;
+    if (!s->seen) {
+        s->seen = ws_calloc((size_t)s->n + 1, sizeof *s->seen);
+        s->rep = ws_malloc(((size_t)s->n + 1) * sizeof *s->rep);
+        s->lcells = ws_calloc(65536, sizeof *s->lcells);
+        s->lslot = ws_malloc(65536 * sizeof *s->lslot);
+        if (!s->seen || !s->rep || !s->lcells || !s->lslot) return ws_error(WS_ENOMEM, "out of memory for tf");
+    }
+    if (++s->blockno == 0) { /* stamps wrapped: forget them */
+        memset(s->seen, 0, ((size_t)s->n + 1) * sizeof *s->seen);
+        s->blockno = 1;
+    }
+    return 0;
+}
+
+/* lslot[c]: the code counting for block code c, the first (most frequent)
+ * code of c's normalised term. */
+static inline void codes_slots(tf_state *s, const uint32_t *map, const ws_block *b)
+{
+    const uint32_t L = b->ncodes, blk = s->blockno;
+    uint16_t *lslot = s->lslot, *rep = s->rep;
+    uint32_t *seen = s->seen;
+    for (uint32_t c = 0; c < L; c++) {
+        uint32_t t = map[b->code_ids[c]];
+        if (seen[t] != blk) {
+            seen[t] = blk;
+            rep[t] = (uint16_t)c;
+        }
+        lslot[c] = rep[t];
+    }
+}
+
+/* A block's selected (group, row) pairs into s->runs, sorted by group:
+ * each group one run. */
+static int group_runs(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel, size_t *nrun)
+{
     const ws_group_seg *gs = ws_groups_seg(q->groups, b->seg);
-    const uint32_t *ids = ws_block_ids(b, &s->ids);
-    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
-    int rc = 0;
-    /* The block's (group, row) pairs, sorted by group: each group one run. */
+    int rc = 0, sorted = 1;
+    uint32_t last = 0;
     s->runs.n = 0;
     for (uint32_t r = 0; r < b->nrows && !rc; r++) {
         if (!sel[r]) continue;
@@ -188,11 +222,93 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
         if ((rc = ws_buf_reserve(&s->runs, (size_t)ng * sizeof(tf_run)))) break;
         tf_run *out = (tf_run *)(void *)(s->runs.p + s->runs.n);
         for (uint32_t g = 0; g < ng; g++) out[g] = (tf_run){gid[g], r};
+        /* rows come in order: one group a row, never lower than the last,
+         * is sorted already (time buckets of a date-ordered block) */
+        sorted &= ng == 1 && gid[0] >= last;
+        last = gid[ng - 1];
         s->runs.n += (size_t)ng * sizeof(tf_run);
     }
-    size_t nrun = s->runs.n / sizeof(tf_run);
-    tf_run *runs = (tf_run *)(void *)s->runs.p;
-    if (!rc && nrun > 1) qsort(runs, nrun, sizeof *runs, run_cmp);
+    *nrun = s->runs.n / sizeof(tf_run);
+    if (!rc && *nrun > 1 && !sorted) qsort(s->runs.p, *nrun, sizeof(tf_run), run_cmp);
+    return rc;
+}
+
+/* Grouped counting on a block that came as codes (fewer than 65535 runs
+ * entries, so that the 16-bit row stamps do not wrap): each run is
+ * counted per code in lcells (as tf_consume_codes does), the codes it
+ * touched listed as they go from 0 to 1 (branch-free: the slot is written
+ * at every token, the list grows only on a first one), then each listed
+ * code's counts go into the group's map once and its cell is cleared. */
+static int tf_consume_grouped_codes(tf_state *s, const ws_query *q, const ws_block *b, const tf_run *runs,
+                                    size_t nrun)
+{
+    const uint32_t *map = q->norm->sink;
+    int rc = codes_begin(s);
+    if (rc) return rc;
+    codes_slots(s, map, b);
+    if ((rc = ws_buf_reserve(&s->ids, ((size_t)b->ncodes + 1) * sizeof(uint16_t)))) return rc;
+    uint16_t *touched = (uint16_t *)(void *)s->ids.p;
+    const uint16_t *lslot = s->lslot, *codes = b->codes;
+    tf_lcell *lc = s->lcells;
+    uint16_t row = 0;
+    for (size_t i = 0; i < nrun;) {
+        uint32_t g = runs[i].group;
+        size_t j = i, nt = 0;
+        for (; j < nrun && runs[j].group == g; j++) {
+            uint64_t lo, hi;
+            ws_query_span(q, b, runs[j].row, &lo, &hi);
+            row++;
+            for (uint64_t t = lo; t < hi; t++) {
+                uint16_t k = lslot[codes[t]];
+                tf_lcell *c = &lc[k];
+                touched[nt] = k;
+                nt += c->tf == 0;
+                c->tf++;
+                c->df += c->stamp != row;
+                c->stamp = row;
+            }
+        }
+        tf_group *gr = group_get(s, g);
+        if (!gr) return ws_error(WS_ENOMEM, "out of memory for tf groups");
+        gr->stories += j - i;
+        /* in batches: a batch's slots prefetched, then updated (a group's
+         * map outgrows L2, and each update waited on a miss) */
+        enum { BATCH = 16 };
+        for (size_t x0 = 0; x0 < nt; x0 += BATCH) {
+            size_t xn = nt - x0 < BATCH ? nt - x0 : BATCH;
+            uint32_t id[BATCH];
+            uint64_t h[BATCH];
+            for (size_t x = 0; x < xn; x++) {
+                id[x] = map[b->code_ids[touched[x0 + x]]];
+                h[x] = tf_map_t_hash(&gr->terms, id[x]);
+                tf_map_t_prefetch(&gr->terms, h[x]);
+            }
+            for (size_t x = 0; x < xn; x++) {
+                uint16_t k = touched[x0 + x];
+                if (id[x] < s->n) {
+                    tf_map_slot *sl = tf_map_t_get_h(&gr->terms, id[x], h[x], NULL);
+                    if (!sl) return WS_ENOMEM;
+                    sl->val.tf += lc[k].tf;
+                    sl->val.df += lc[k].df;
+                }
+                lc[k] = (tf_lcell){0, 0, 0};
+            }
+        }
+        i = j;
+    }
+    return 0;
+}
+
+static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
+{
+    size_t nrun;
+    int rc = group_runs(s, q, b, sel, &nrun);
+    if (rc) return rc;
+    const tf_run *runs = (const tf_run *)(const void *)s->runs.p;
+    if (b->codes && nrun < 65535) return tf_consume_grouped_codes(s, q, b, runs, nrun);
+    const uint32_t *map = q->norm->sink;
+    const uint32_t *ids = ws_block_ids(b, &s->ids);
+    if (!ids) return ws_error(WS_ENOMEM, "out of memory for a block's token ids");
     if (s->row > UINT32_MAX - (uint32_t)(nrun + 1)) { /* stamps would wrap: cells are all zero between runs */
         memset(s->cells, 0, ((size_t)s->n + 1) * sizeof *s->cells);
         s->row = 0;
@@ -243,28 +359,11 @@ static int tf_consume_grouped(tf_state *s, const ws_query *q, const ws_block *b,
 static int tf_consume_codes(tf_state *s, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     const uint32_t *map = q->norm->sink;
-    if (!s->seen) {
-        s->seen = ws_calloc((size_t)s->n + 1, sizeof *s->seen);
-        s->rep = ws_malloc(((size_t)s->n + 1) * sizeof *s->rep);
-        s->lcells = ws_calloc(65536, sizeof *s->lcells);
-        s->lslot = ws_malloc(65536 * sizeof *s->lslot);
-        if (!s->seen || !s->rep || !s->lcells || !s->lslot) return ws_error(WS_ENOMEM, "out of memory for tf");
-    }
-    if (++s->blockno == 0) { /* stamps wrapped: forget them */
-        memset(s->seen, 0, ((size_t)s->n + 1) * sizeof *s->seen);
-        s->blockno = 1;
-    }
-    const uint32_t L = b->ncodes, blk = s->blockno;
-    uint16_t *lslot = s->lslot, *rep = s->rep;
-    uint32_t *seen = s->seen;
-    for (uint32_t c = 0; c < L; c++) {
-        uint32_t t = map[b->code_ids[c]];
-        if (seen[t] != blk) {
-            seen[t] = blk;
-            rep[t] = (uint16_t)c;
-        }
-        lslot[c] = rep[t];
-    }
+    int rc = codes_begin(s);
+    if (rc) return rc;
+    codes_slots(s, map, b);
+    const uint32_t L = b->ncodes;
+    const uint16_t *lslot = s->lslot;
     tf_lcell *lc = s->lcells;
     const uint16_t *codes = b->codes;
     uint16_t row = 0;
@@ -330,15 +429,30 @@ int ws_tf_grouped_each(const void *state, int (*group)(void *arg, uint32_t id, u
     return rc;
 }
 
+/* from's entries added into into, in batches whose slots are prefetched
+ * first (into's table is larger than L2; each add waited on a miss). */
 static int map_merge(tf_map *into, const tf_map *from)
 {
-    for (size_t i = 0; i < from->cap; i++) {
-        const tf_map_slot *sl = &from->slots[i];
-        if (sl->key == EMPTY) continue;
-        tf_total *c = tf_map_get(into, sl->key, NULL);
-        if (!c) return WS_ENOMEM;
-        c->tf += sl->val.tf;
-        c->df += sl->val.df;
+    enum { BATCH = 16 };
+    const tf_map_slot *b[BATCH];
+    uint64_t h[BATCH];
+    size_t nb = 0;
+    for (size_t i = 0; i <= from->cap; i++) {
+        if (i < from->cap) {
+            const tf_map_slot *sl = &from->slots[i];
+            if (sl->key == EMPTY) continue;
+            b[nb] = sl;
+            h[nb] = tf_map_t_hash(into, sl->key);
+            tf_map_t_prefetch(into, h[nb]);
+            if (++nb < BATCH) continue;
+        }
+        for (size_t x = 0; x < nb; x++) {
+            tf_map_slot *c = tf_map_t_get_h(into, b[x]->key, h[x], NULL);
+            if (!c) return WS_ENOMEM;
+            c->val.tf += b[x]->val.tf;
+            c->val.df += b[x]->val.df;
+        }
+        nb = 0;
     }
     return 0;
 }
@@ -693,7 +807,7 @@ const ws_kernel ws_kernel_tf = {
     .params = tf_params,
     .nparams = sizeof tf_params / sizeof tf_params[0],
     .flags = WS_KF_GROUPS | WS_KF_TREE | WS_KF_SELROWS,
-    .columns = WS_COLBIT_TOKCODES | WS_COLBIT(WS_C_TOKMETA),
+    .columns = WS_COLBIT_TOKCODES | WS_COLBIT_TOKSPANS, /* per row, not per sentence */
     .prepare = tf_prepare,
     .init = tf_init,
     .consume = tf_consume,

@@ -41,3 +41,50 @@ Test(tokids, multi_byte_ids_checked)
     cr_assert_eq(decode(ids, 2, 301), 0);
     cr_assert_eq(decode(ids, 2, 300), WS_ECORRUPT);
 }
+
+/* ws_col_decode_tokspans (the row spans without the sentence starts, tf's
+ * decode) against ws_col_decode_tokmeta on the same chunk: rows of 0 to
+ * many sentences whose gaps take 1, 2 and 3 bytes (8-byte steps over runs
+ * of one-byte gaps, and a step that would end inside a longer gap), so
+ * every row's token offset and title length must agree; a truncated chunk
+ * is refused by both. */
+Test(tokmeta, spans_agree_with_the_full_decode)
+{
+    enum { ROWS = 400 };
+    uint32_t ntok[ROWS], ntitle[ROWS], sent_off[ROWS + 1];
+    static uint32_t sent[ROWS * 64];
+    uint64_t total = 0, seed = 12345;
+    sent_off[0] = 0;
+    for (uint32_t r = 0; r < ROWS; r++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t ns = r % 7 == 0 ? 0 : (uint32_t)(seed >> 33) % 40 + 1;
+        uint32_t big = (uint32_t)(seed >> 20) % 5; /* some rows with long gaps */
+        uint32_t pos = 0;
+        for (uint32_t j = 0; j < ns; j++) {
+            if (j) pos += big == 0 ? 200 + j : big == 1 ? 20000 + j : 1 + (j % 3);
+            sent[sent_off[r] + j] = pos;
+        }
+        sent_off[r + 1] = sent_off[r] + ns;
+        ntok[r] = ns ? pos + 1 + (uint32_t)(seed >> 50) % 5 : 0;
+        ntitle[r] = ntok[r] ? ntok[r] / 3 : 0;
+        total += ntok[r];
+    }
+    ws_buf enc = {0};
+    cr_assert_eq(ws_col_encode_tokmeta(ntok, ntitle, sent_off, sent, ROWS, &enc), 0);
+    ws_tokmeta_buf fb = {0}, sb = {0};
+    ws_tokmeta_view full, spans;
+    cr_assert_eq(ws_col_decode_tokmeta(enc.p, enc.n, ROWS, total, &fb, &full), 0);
+    cr_assert_eq(ws_col_decode_tokspans(enc.p, enc.n, ROWS, total, &sb, &spans), 0);
+    cr_assert_null(spans.sent);
+    for (uint32_t r = 0; r < ROWS; r++) {
+        cr_assert_eq(spans.tok_off[r + 1], full.tok_off[r + 1], "row %u", r);
+        cr_assert_eq(spans.ntitle[r], full.ntitle[r], "row %u", r);
+        cr_assert_eq(spans.ntitle[r], ntitle[r], "row %u", r);
+    }
+    cr_assert_eq(spans.tok_off[ROWS], total);
+    cr_assert_eq(ws_col_decode_tokspans(enc.p, enc.n - 1, ROWS, total, &sb, &spans), WS_ECORRUPT);
+    cr_assert_eq(ws_col_decode_tokmeta(enc.p, enc.n - 1, ROWS, total, &fb, &full), WS_ECORRUPT);
+    ws_tokmeta_buf_free(&fb);
+    ws_tokmeta_buf_free(&sb);
+    ws_buf_free(&enc);
+}
