@@ -801,6 +801,15 @@ static int marg_part(void *arg, size_t j, int thread)
     return 0;
 }
 
+/* Room for partition j's rows in finish's items: all of them, or with
+ * --top at most top: rank_part then keeps the best `top` in a heap
+ * (ng_top_offer: a row that ranks after the heap's last is dropped after
+ * one comparison), so a report of the top rows of millions of n-grams
+ * does not write (and fault in) an item for every one of them. (Keeping
+ * room for more and selecting whenever it filled cost more than it saved:
+ * each selection sorts its `top` rows.) */
+static size_t rank_room(size_t used, uint32_t top) { return top && used > top ? top : used; }
+
 /* Partition j's rows, its best `top` first in rank order. */
 static int rank_part(void *arg, size_t j, int thread)
 {
@@ -809,30 +818,41 @@ static int rank_part(void *arg, size_t j, int thread)
     const ng_state *s = f->s;
     const ng_map *m = &s->map[j];
     ng_item *items = f->items + f->off[j];
+    const size_t room = f->off[j + 1] - f->off[j];
+    const size_t used = s->wide ? m->used : s->map2[j].used;
+    const int heap = room < used; /* --top below the partition's rows */
     size_t n = 0;
+    ng_item x, *it;
     const ng2_map *m2 = &s->map2[j];
     for (size_t i = 0; !s->wide && i < m2->cap; i++) {
         const ng2_slot *sl = &m2->slots[i];
         if (sl->count < f->min_count) continue; /* empty slots too */
-        ng_item *it = &items[n++];
+        it = heap ? &x : &items[n++];
         it->id[0] = (uint32_t)(sl->key >> 32);
         it->id[1] = (uint32_t)sl->key;
         it->id[2] = 0;
         it->count = sl->count;
         it->df = sl->df;
         it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][it->id[0]], f->right[0][it->id[1]], s->npos) : 0;
+        if (heap) ng_top_offer(&f->k, items, &n, room, &x);
     }
     for (size_t i = 0; s->wide && i < m->cap; i++) {
         const ng_slot *sl = &m->slots[i];
         if (sl->count < f->min_count) continue; /* empty slots too */
-        ng_item *it = &items[n++];
+        it = heap ? &x : &items[n++];
         memcpy(it->id, sl->key.id, sizeof it->id);
         it->count = sl->count;
         it->df = sl->df;
         it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][sl->key.id[0]], f->right[0][sl->key.id[1]], s->npos)
                                : 0;
+        if (heap) ng_top_offer(&f->k, items, &n, room, &x);
     }
-    f->cnt[j] = ng_top_select(&f->k, items, n, f->top);
+    if (heap) {
+        ng_top_sort(&f->k, items, n);
+        f->cnt[j] = n;
+    } else {
+        f->cnt[j] = ng_top_select(&f->k, items, n, f->top);
+    }
     return 0;
 }
 
@@ -845,14 +865,15 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     if (rc0) return rc0;
     fin_job f = {s, pr->min_count ? pr->min_count : 1, q->top, NULL, NULL, NULL, NULL, NULL, {NULL, s->n, s->phrases}};
     size_t total = 0;
-    for (int j = 0; j < NPART; j++) total += s->wide ? s->map[j].used : s->map2[j].used;
+    for (int j = 0; j < NPART; j++) total += rank_room(s->wide ? s->map[j].used : s->map2[j].used, q->top);
     f.left = ws_calloc((size_t)nt, sizeof *f.left);
     f.right = ws_calloc((size_t)nt, sizeof *f.right);
     f.items = ws_malloc((total + 1) * sizeof *f.items);
     f.off = ws_calloc(NPART + 1, sizeof *f.off);
     f.cnt = ws_calloc(NPART + 1, sizeof *f.cnt);
     int rc = f.left && f.right && f.items && f.off && f.cnt ? 0 : ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", total);
-    for (int j = 1; !rc && j <= NPART; j++) f.off[j] = f.off[j - 1] + (s->wide ? s->map[j - 1].used : s->map2[j - 1].used);
+    for (int j = 1; !rc && j <= NPART; j++)
+        f.off[j] = f.off[j - 1] + rank_room(s->wide ? s->map[j - 1].used : s->map2[j - 1].used, q->top);
     /* Phrases: the marginals over bigram positions, left[x] = positions
      * starting with x, right[y] = positions ending with y (before
      * --min-count, like N); one pair of arrays per thread, summed. */
