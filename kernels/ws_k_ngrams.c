@@ -308,13 +308,15 @@ static int flush2(ng_state *s, uint32_t j)
     const uint64_t *e = s->pb2 + (size_t)j * PB2;
     const size_t n = s->pn2[j];
     s->pn2[j] = 0;
-    /* grown first, so that no slot prefetched below moves */
-    while (m->used + n > m->limit)
-        if (ng2_map_resize(m, m->cap * 2))
-            return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
     uint64_t h[512];
     for (size_t c0 = 0; c0 < n; c0 += 512) {
         const size_t cn = n - c0 < 512 ? n - c0 : 512;
+        /* grown first, so that no slot prefetched below moves; by a chunk
+         * at a time, not by the whole buffer (most of which is repeats):
+         * that left the tables twice the size they need */
+        while (m->used + cn > m->limit)
+            if (ng2_map_resize(m, m->cap * 2))
+                return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
         for (size_t k = 0; k < cn; k++) h[k] = ng2_hash(e[c0 + k] & ~PB2_FIRST, m->seed);
         for (size_t k = 0; k < cn && k < PREFETCH; k++) ng2_map_prefetch(m, h[k]);
         for (size_t k = 0; k < cn; k++) {
