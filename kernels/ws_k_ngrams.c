@@ -204,6 +204,8 @@ typedef struct ng_state {
     const struct ws_ngrams_dense *dn;
     ng_dcell *dense;
     int dused;
+    uint32_t *dl; /* a row's dense cells, dlcap entries */
+    uint64_t dlcap;
 } ng_state;
 
 static void ng_free(void *p)
@@ -220,6 +222,7 @@ static void ng_free(void *p)
     ws_free(s->pb2);
     ws_free(s->rset);
     ws_free(s->dense);
+    ws_free(s->dl);
     ws_free(s);
 }
 
@@ -341,6 +344,13 @@ static int rset_fit(ng_state *s, uint64_t len)
     uint32_t bits = 6;
     while (((uint64_t)1 << bits) < 2 * len) bits++;
     s->rbits = bits;
+    if (len > s->dlcap) {
+        ws_free(s->dl);
+        s->dlcap = 0;
+        if (!(s->dl = ws_malloc((size_t)len * sizeof *s->dl)))
+            return ws_error(WS_ENOMEM, "out of memory for a row of %llu tokens", (unsigned long long)len);
+        s->dlcap = len;
+    }
     if (((uint64_t)1 << bits) <= s->rcap) return 0;
     ws_free(s->rset);
     s->rcap = 0;
@@ -410,6 +420,8 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
              * sink cell, was slower: 1.06 of main's CPU against 0.94, the
              * sink's stores and loads making one chain.) */
             const uint32_t *tok = ids + base;
+            uint32_t *dl = s->dl;
+            size_t nd = 0;
             uint64_t npos = 0;
             uint32_t prev = 0, w = 0, c1 = DENSE_NONE; /* prev: 1 when w (code c1) may start a bigram */
             for (uint32_t i = rlo; i < rhi; i++) {
@@ -426,11 +438,8 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
                 }
                 const uint32_t c = dcode ? dcode[id] : DENSE_NONE;
                 if (prev) {
-                    if ((c1 | c) < dk) { /* both terms dense */
-                        ng_dcell *d = &dense[c1 << dbits | c];
-                        d->count++;
-                        d->df += d->stamp != row;
-                        d->stamp = row;
+                    if ((c1 | c) < dk) { /* both terms dense: counted after the loop */
+                        dl[nd++] = c1 << dbits | c;
                     } else {
                         int rc = add2(s, (uint64_t)w << 32 | id);
                         if (rc) return rc;
@@ -442,6 +451,16 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
                 c1 = c;
             }
             s->npos += npos;
+            /* the row's dense cells, prefetched ahead: in the loop above
+             * each cell's update waited on its load (about 11 ns each) */
+            for (size_t k = 0; k < nd && k < 8; k++) __builtin_prefetch(&dense[dl[k]], 1);
+            for (size_t k = 0; k < nd; k++) {
+                if (k + 8 < nd) __builtin_prefetch(&dense[dl[k + 8]], 1);
+                ng_dcell *d = &dense[dl[k]];
+                d->count++;
+                d->df += d->stamp != row;
+                d->stamp = row;
+            }
             continue;
         }
         uint32_t run = 0, w0 = 0, w1 = 0;
