@@ -56,7 +56,9 @@
  * partitions are merged at the end (a serial merge and ranking capped two
  * threads well below 2x). Merging adds counts, so where an n-gram is
  * counted never changes a total; floating point is computed only in
- * finish.
+ * finish. Bigrams (below 2^32 tokens) count in a dense table when both
+ * terms are among the most frequent, else in 16-byte slots through
+ * per-partition buffers (see ng2_slot, DENSE_MAX, flush2).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -123,8 +125,9 @@ typedef struct ng2_slot {
     uint32_t df;
 } ng2_slot;
 
-/* ng_base(ng_key3(a, b, 0)) without its lowest bit (ng2_pend keeps a flag
- * there); the partition, its top bits, is the same. */
+/* ng_base(ng_key3(a, b, 0)) without its lowest bit (kept from when the
+ * pending buffer held a flag there: the slots' places stay as they were);
+ * the partition, its top bits, is the same. */
 static inline uint64_t ng2_base(uint64_t key) { return ws_hmap_mix(key) & ~(uint64_t)1; }
 static inline uint64_t ng2_hash(uint64_t key, uint64_t seed) { return ng_hash_b(ng2_base(key), seed); }
 #define NG2_MATCH(s, k) ((s)->key == (k))
@@ -146,18 +149,24 @@ typedef struct ng_rslot {
 } ng_rslot;
 
 /* The dense table (!wide). Bigrams of two frequent terms are most of
- * the bigram positions (news text: a pair of the 256 most frequent terms
- * is about 0.3 of them on Reuters x10, of the 512 most frequent 0.45), and
- * a few thousand such pairs are nearly all of the repeats. They count in a
- * plain K x K array of cells indexed by the two terms' codes (their ranks
- * by collection frequency, set by prepare: ws_ngrams_dense), with a row
- * stamp for df: no hashing, no pending buffer, no row set, and the array
- * (12 bytes a cell) stays in L2/L3 while the hash tables miss. The cells
- * are folded into the bigram table (settle2) before anything reads
- * the table: merge adds two states' cells, finish, each and stream fold.
- * Where a bigram is counted never changes a total, so the output is the
- * same whichever terms are dense. */
-#define DENSE_MAX 512     /* codes a side: 512 x 512 cells, 3 MiB a state */
+ * the bigram positions (Reuters x10: a pair of two of the 256 most
+ * frequent terms is 0.32 of them, of the 512 most frequent 0.45, of the
+ * 1024 most frequent 0.59), and a few thousand such pairs are nearly all
+ * of the repeats. They count in a plain K x K array of cells indexed by
+ * the two terms' codes (their ranks by collection frequency, set by
+ * prepare: ws_ngrams_dense), with a row stamp for df: no hashing, no row
+ * set, no table growth. A row's dense cells are listed in its loop and
+ * counted after it, prefetched ahead (counted in the loop, each update
+ * waited on its cell's load). The cells are folded into the bigram table
+ * (settle2) before anything reads the table: merge adds two states' cells,
+ * finish, each and stream fold. Where a bigram is counted never changes a
+ * total, so the output is the same whichever terms are dense.
+ * Measured (Reuters x10, -j 1, CPU s against main, median of 7
+ * alternating): K = 256 0.92, 512 0.89, 1024 0.86 (12 MiB a state: peak
+ * memory of `ngrams -n 2` at -j 2 93 MB against main's 85 MB). A loop
+ * without the dense/hash branch (other bigrams counted in sink cells) was
+ * slower than main (1.03-1.06): the sink cells' updates made one chain. */
+#define DENSE_MAX 1024     /* codes a side: 1024 x 1024 cells, 12 MiB a state */
 #define DENSE_NONE 0xFFFFu /* the code of a term that is not dense (>= any K) */
 
 struct ws_ngrams_dense {
@@ -191,7 +200,7 @@ typedef struct ng_state {
      * own table's). */
     int exchanged;
     uint64_t *gleft, *gright;
-    /* Bigrams with 32-bit counts (!wide): map2 and pend2 instead of map
+    /* Bigrams with 32-bit counts (!wide): map2 and pb2 instead of map
      * and pend; the row set marks each row's first occurrences. */
     int wide;
     ng2_map map2[NPART];
