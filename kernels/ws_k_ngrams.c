@@ -423,11 +423,11 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         uint32_t brk = ss < se ? *ss : UINT32_MAX;
         if (ntitle > rlo && ntitle < brk) brk = ntitle;
         if (!s->wide) {
-            /* Bigrams of two dense terms count in their cell at once, the
-             * others go through the row set and the pending buffer. (A
-             * loop without this branch, counting what is not dense in a
-             * sink cell, was slower: 1.06 of main's CPU against 0.94, the
-             * sink's stores and loads making one chain.) */
+            /* Bigrams of two dense terms are listed (dl) and counted in
+             * their cells after the loop, the others go through the row
+             * set and the partition buffers. (A loop without this branch,
+             * counting what is not dense in sink cells, was slower: see
+             * DENSE_MAX.) */
             const uint32_t *tok = ids + base;
             uint32_t *dl = s->dl;
             size_t nd = 0;
