@@ -56,7 +56,9 @@
  * partitions are merged at the end (a serial merge and ranking capped two
  * threads well below 2x). Merging adds counts, so where an n-gram is
  * counted never changes a total; floating point is computed only in
- * finish.
+ * finish. Bigrams (below 2^32 tokens) count in a dense table when both
+ * terms are among the most frequent, else in 16-byte slots through
+ * per-partition buffers (see ng2_slot, DENSE_MAX, flush2).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -123,8 +125,9 @@ typedef struct ng2_slot {
     uint32_t df;
 } ng2_slot;
 
-/* ng_base(ng_key3(a, b, 0)) without its lowest bit (ng2_pend keeps a flag
- * there); the partition, its top bits, is the same. */
+/* ng_base(ng_key3(a, b, 0)) without its lowest bit (kept from when the
+ * pending buffer held a flag there: the slots' places stay as they were);
+ * the partition, its top bits, is the same. */
 static inline uint64_t ng2_base(uint64_t key) { return ws_hmap_mix(key) & ~(uint64_t)1; }
 static inline uint64_t ng2_hash(uint64_t key, uint64_t seed) { return ng_hash_b(ng2_base(key), seed); }
 #define NG2_MATCH(s, k) ((s)->key == (k))
@@ -132,14 +135,11 @@ static inline uint64_t ng2_hash(uint64_t key, uint64_t seed) { return ng_hash_b(
 #define NG2_SETKEY(s, k) ((s)->key = (k))
 WS_HMAP_DEFINE_SLOTS(ng2_map, ng2_slot, uint64_t, ng2_hash, NG2_MATCH, NG2_ISEMPTY, NG2_SETKEY, 0)
 
-typedef struct ng2_pend {
-    uint64_t key;
-    uint64_t hash; /* ng2_base, | 1 for the bigram's first occurrence in its row (df) */
-} ng2_pend;
-
-/* Bigrams buffered before they are counted, sorted by partition first (see
- * flush2). */
-#define PEND2 32768
+/* Bigrams waiting to be counted, a buffer of PB2 keys a partition (see
+ * flush2); bit 31 of a key (the second id's top bit: ids are below 2^31,
+ * ng_init) marks the bigram's first occurrence in its row (df). */
+#define PB2 8192
+#define PB2_FIRST ((uint64_t)1 << 31)
 
 /* The current row's distinct bigrams: open addressing, a slot is taken
  * when its gen is the row's (no clearing between rows). */
@@ -147,6 +147,39 @@ typedef struct ng_rslot {
     uint64_t key;
     uint32_t gen;
 } ng_rslot;
+
+/* The dense table (!wide). Bigrams of two frequent terms are most of
+ * the bigram positions (Reuters x10: a pair of two of the 256 most
+ * frequent terms is 0.32 of them, of the 512 most frequent 0.45, of the
+ * 1024 most frequent 0.59), and a few thousand such pairs are nearly all
+ * of the repeats. They count in a plain K x K array of cells indexed by
+ * the two terms' codes (their ranks by collection frequency, set by
+ * prepare: ws_ngrams_dense), with a row stamp for df: no hashing, no row
+ * set, no table growth. A row's dense cells are listed in its loop and
+ * counted after it, prefetched ahead (counted in the loop, each update
+ * waited on its cell's load). The cells are folded into the bigram table
+ * (settle2) before anything reads the table: merge adds two states' cells,
+ * finish, each and stream fold. Where a bigram is counted never changes a
+ * total, so the output is the same whichever terms are dense.
+ * Measured (Reuters x10, -j 1, CPU s against main, median of 7
+ * alternating): K = 256 0.92, 512 0.89, 1024 0.86 (12 MiB a state: peak
+ * memory of `ngrams -n 2` at -j 2 93 MB against main's 85 MB). A loop
+ * without the dense/hash branch (other bigrams counted in sink cells) was
+ * slower than main (1.03-1.06): the sink cells' updates made one chain. */
+#define DENSE_MAX 1024     /* codes a side: 1024 x 1024 cells, 12 MiB a state */
+#define DENSE_NONE 0xFFFFu /* the code of a term that is not dense (>= any K) */
+
+struct ws_ngrams_dense {
+    uint32_t bits;  /* K = 1 << bits codes a side */
+    uint32_t nterms;
+    uint16_t *code; /* nterms entries: normalised id -> code, or DENSE_NONE */
+    uint32_t *term; /* K entries: code -> normalised id (unused codes: 0, never counted) */
+};
+
+typedef struct ng_dcell {
+    uint32_t count, df;
+    uint32_t stamp; /* the last row counted into df */
+} ng_dcell;
 
 #define PEND 4096     /* n-grams buffered before they are counted */
 #define PREFETCH 32   /* how far ahead flush prefetches slots */
@@ -167,13 +200,21 @@ typedef struct ng_state {
      * own table's). */
     int exchanged;
     uint64_t *gleft, *gright;
-    /* Bigrams with 32-bit counts (!wide): map2 and pend2 instead of map
+    /* Bigrams with 32-bit counts (!wide): map2 and pb2 instead of map
      * and pend; the row set marks each row's first occurrences. */
     int wide;
     ng2_map map2[NPART];
-    ng2_pend *pend2, *sorted2; /* PEND2 entries each */
+    uint64_t *pb2;          /* NPART x PB2 keys: partition j's at j * PB2 */
+    uint32_t pn2[NPART];    /* keys waiting in each partition's buffer */
     ng_rslot *rset;
     uint32_t rcap, rbits, gen; /* rset has rcap slots, the row uses 1 << rbits; gen: the row's */
+    /* The dense table (see DENSE_MAX): K x K cells, NULL without one;
+     * dused: cells may hold counts not yet folded into map2. */
+    const struct ws_ngrams_dense *dn;
+    ng_dcell *dense;
+    int dused;
+    uint32_t *dl; /* a row's dense cells, dlcap entries */
+    uint64_t dlcap;
 } ng_state;
 
 static void ng_free(void *p)
@@ -187,9 +228,10 @@ static void ng_free(void *p)
     ws_free(s->pend);
     ws_free(s->gleft);
     ws_free(s->gright);
-    ws_free(s->pend2);
-    ws_free(s->sorted2);
+    ws_free(s->pb2);
     ws_free(s->rset);
+    ws_free(s->dense);
+    ws_free(s->dl);
     ws_free(s);
 }
 
@@ -211,9 +253,13 @@ static void *ng_init(const ws_query *q)
      * one hash for all they pile up into long probe runs (measured: 200k
      * stories, -j 2 spent over 15 minutes in the merge). The seed changes
      * where entries sit, never what is counted or printed. */
-    s->wide = s->n != 2 || pr->wide;
+    s->wide = s->n != 2 || pr->wide || s->nterms > (uint32_t)INT32_MAX; /* (ids below 2^31: PB2_FIRST) */
     int bad = s->wide ? !(s->pend = ws_malloc(PEND * sizeof *s->pend))
-                      : !(s->pend2 = ws_malloc(PEND2 * sizeof *s->pend2)) || !(s->sorted2 = ws_malloc(PEND2 * sizeof *s->sorted2));
+                      : !(s->pb2 = ws_malloc((size_t)NPART * PB2 * sizeof *s->pb2));
+    if (!bad && !s->wide) {
+        s->dn = pr->dense;
+        bad = s->dn && !(s->dense = ws_calloc((size_t)1 << (2 * s->dn->bits), sizeof *s->dense));
+    }
     for (int j = 0; !bad && j < NPART; j++) {
         uint64_t seed = ws_hmap_mix((uint64_t)(uintptr_t)s + 0x9e3779b97f4a7c15ULL * (uint64_t)(j + 1));
         bad = s->wide ? ng_map_init(&s->map[j], 64, seed) != 0 : ng2_map_init(&s->map2[j], 64, seed) != 0;
@@ -259,39 +305,41 @@ static inline int add_gram(ng_state *s, uint32_t a, uint32_t b, uint32_t c, uint
     return s->npend == PEND ? flush(s) : 0;
 }
 
-/* flush() for the bigram tables. The buffer is first sorted by partition
- * (a counting sort on the hash's top bits), then each partition's bigrams
- * are counted together: a partition's table is a 64th of the thread's,
- * so while one is counted its pages stay in the TLB and the prefetches
- * run ahead without page walks (counted in buffer order, a bigram table
- * of 16 MiB missed the TLB on nearly every update). */
-static int flush2(ng_state *s)
+/* flush() for the bigram tables, one partition's buffer. add2 buffers
+ * each bigram in its partition's buffer, and a buffer is counted when it
+ * is full (or before the table is read: settle2): a partition's table is
+ * a 64th of the thread's, and PB2 updates in a row into it find many of
+ * its lines already in cache (Reuters x10: about 10k bigrams a partition,
+ * 300 KiB, L2-sized), where the 32k-entry buffer of all partitions that
+ * this replaces gave each partition about 500 updates, nearly all misses.
+ * Its pages also stay in the TLB, and the slots are prefetched PREFETCH
+ * ahead. */
+static int flush2(ng_state *s, uint32_t j)
 {
-    const size_t np = s->npend;
-    s->npend = 0;
-    size_t off[NPART + 1] = {0};
-    for (size_t i = 0; i < np; i++) off[ng_part(s->pend2[i].hash) + 1]++;
-    for (int j = 0; j < NPART; j++) off[j + 1] += off[j];
-    size_t at[NPART];
-    memcpy(at, off, sizeof at);
-    ng2_pend *pd = s->sorted2;
-    for (size_t i = 0; i < np; i++) pd[at[ng_part(s->pend2[i].hash)]++] = s->pend2[i];
-    for (int j = 0; j < NPART; j++) {
-        ng2_map *m = &s->map2[j];
-        const size_t lo = off[j], hi = off[j + 1];
-        /* grown first, so that no slot prefetched below moves */
-        while (m->used + (hi - lo) > m->limit)
+    ng2_map *m = &s->map2[j];
+    const uint64_t *e = s->pb2 + (size_t)j * PB2;
+    const size_t n = s->pn2[j];
+    s->pn2[j] = 0;
+    uint64_t h[512];
+    for (size_t c0 = 0; c0 < n; c0 += 512) {
+        const size_t cn = n - c0 < 512 ? n - c0 : 512;
+        /* grown first, so that no slot prefetched below moves; by a chunk
+         * at a time, not by the whole buffer (most of which is repeats):
+         * that left the tables twice the size they need */
+        while (m->used + cn > m->limit)
             if (ng2_map_resize(m, m->cap * 2))
                 return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
-        for (size_t i = lo; i < hi && i < lo + PREFETCH; i++) ng2_map_prefetch(m, ng_hash_b(pd[i].hash & ~(uint64_t)1, m->seed));
-        for (size_t i = lo; i < hi; i++) {
-            if (i + PREFETCH < hi) ng2_map_prefetch(m, ng_hash_b(pd[i + PREFETCH].hash & ~(uint64_t)1, m->seed));
-            ng2_slot *sl = ng2_map_probe(m, pd[i].key, ng_hash_b(pd[i].hash & ~(uint64_t)1, m->seed));
-            if (!sl->count) ng2_map_claim(m, sl, pd[i].key);
+        for (size_t k = 0; k < cn; k++) h[k] = ng2_hash(e[c0 + k] & ~PB2_FIRST, m->seed);
+        for (size_t k = 0; k < cn && k < PREFETCH; k++) ng2_map_prefetch(m, h[k]);
+        for (size_t k = 0; k < cn; k++) {
+            if (k + PREFETCH < cn) ng2_map_prefetch(m, h[k + PREFETCH]);
+            const uint64_t key = e[c0 + k] & ~PB2_FIRST;
+            ng2_slot *sl = ng2_map_probe(m, key, h[k]);
+            if (!sl->count) ng2_map_claim(m, sl, key);
             /* no overflow: a count is at most the stores' tokens, below
              * 2^32 (ng_prepare) */
             sl->count++;
-            sl->df += (uint32_t)(pd[i].hash & 1);
+            sl->df += (uint32_t)(e[c0 + k] >> 31) & 1;
         }
     }
     return 0;
@@ -305,6 +353,13 @@ static int rset_fit(ng_state *s, uint64_t len)
     uint32_t bits = 6;
     while (((uint64_t)1 << bits) < 2 * len) bits++;
     s->rbits = bits;
+    if (len > s->dlcap) {
+        ws_free(s->dl);
+        s->dlcap = 0;
+        if (!(s->dl = ws_malloc((size_t)len * sizeof *s->dl)))
+            return ws_error(WS_ENOMEM, "out of memory for a row of %llu tokens", (unsigned long long)len);
+        s->dlcap = len;
+    }
     if (((uint64_t)1 << bits) <= s->rcap) return 0;
     ws_free(s->rset);
     s->rcap = 0;
@@ -322,13 +377,11 @@ static inline int add2(ng_state *s, uint64_t key)
     size_t mask = ((size_t)1 << s->rbits) - 1, j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> sh);
     ng_rslot *r = s->rset;
     while (r[j].gen == s->gen && r[j].key != key) j = (j + 1) & mask;
-    ng2_pend *p = &s->pend2[s->npend++];
-    p->key = key;
-    p->hash = ng2_base(key);
-    p->hash |= r[j].gen != s->gen;
+    const uint32_t part = ng_part(ng2_base(key));
+    s->pb2[(size_t)part * PB2 + s->pn2[part]] = key | (r[j].gen != s->gen ? PB2_FIRST : 0);
     r[j].key = key;
     r[j].gen = s->gen;
-    return s->npend == PEND2 ? flush2(s) : 0;
+    return ++s->pn2[part] == PB2 ? flush2(s, part) : 0;
 }
 
 static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
@@ -337,11 +390,16 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
     const uint32_t *map = q->norm->map, *ids = b->ids;
     const ws_tokmeta_view *mt = &b->meta;
     const uint32_t n = s->n;
+    const uint16_t *dcode = s->dn ? s->dn->code : NULL;
+    const uint32_t dbits = s->dn ? s->dn->bits : 0, dk = s->dn ? (uint32_t)1 << dbits : 0;
+    ng_dcell *dense = s->dense;
+    s->dused |= s->dn != NULL;
     /* Stamps would wrap: forget them (df counts are kept, only "seen in
      * this row" is reset, and no row is open between blocks). */
-    if (s->wide && (uint64_t)s->row + b->nrows >= UINT32_MAX) {
-        for (int j = 0; j < NPART; j++)
+    if ((uint64_t)s->row + b->nrows >= UINT32_MAX) {
+        for (int j = 0; s->wide && j < NPART; j++)
             for (size_t i = 0; i < s->map[j].cap; i++) s->map[j].slots[i].stamp = 0;
+        for (size_t i = 0; dense && i < (size_t)dk * dk; i++) dense[i].stamp = 0;
         s->row = 0;
     }
     for (uint32_t r = 0; r < b->nrows; r++) {
@@ -364,6 +422,56 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         while (ss < se && *ss <= rlo) ss++;
         uint32_t brk = ss < se ? *ss : UINT32_MAX;
         if (ntitle > rlo && ntitle < brk) brk = ntitle;
+        if (!s->wide) {
+            /* Bigrams of two dense terms are listed (dl) and counted in
+             * their cells after the loop, the others go through the row
+             * set and the partition buffers. (A loop without this branch,
+             * counting what is not dense in sink cells, was slower: see
+             * DENSE_MAX.) */
+            const uint32_t *tok = ids + base;
+            uint32_t *dl = s->dl;
+            size_t nd = 0;
+            uint64_t npos = 0;
+            uint32_t prev = 0, w = 0, c1 = DENSE_NONE; /* prev: 1 when w (code c1) may start a bigram */
+            for (uint32_t i = rlo; i < rhi; i++) {
+                if (i == brk) {
+                    prev = 0;
+                    while (ss < se && *ss <= i) ss++;
+                    brk = ss < se ? *ss : UINT32_MAX;
+                    if (ntitle > i && ntitle < brk) brk = ntitle;
+                }
+                const uint32_t id = map[tok[i]];
+                if (id == WS_NORM_DROP) {
+                    prev = 0;
+                    continue;
+                }
+                const uint32_t c = dcode ? dcode[id] : DENSE_NONE;
+                if (prev) {
+                    if ((c1 | c) < dk) { /* both terms dense: counted after the loop */
+                        dl[nd++] = c1 << dbits | c;
+                    } else {
+                        int rc = add2(s, (uint64_t)w << 32 | id);
+                        if (rc) return rc;
+                    }
+                    npos++;
+                }
+                prev = 1;
+                w = id;
+                c1 = c;
+            }
+            s->npos += npos;
+            /* the row's dense cells, prefetched ahead: in the loop above
+             * each cell's update waited on its load (about 11 ns each) */
+            for (size_t k = 0; k < nd && k < 8; k++) __builtin_prefetch(&dense[dl[k]], 1);
+            for (size_t k = 0; k < nd; k++) {
+                if (k + 8 < nd) __builtin_prefetch(&dense[dl[k + 8]], 1);
+                ng_dcell *d = &dense[dl[k]];
+                d->count++;
+                d->df += d->stamp != row;
+                d->stamp = row;
+            }
+            continue;
+        }
         uint32_t run = 0, w0 = 0, w1 = 0;
         for (uint32_t i = rlo; i < rhi; i++) {
             if (i == brk) {
@@ -379,9 +487,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             }
             run++;
             int rc = 0;
-            if (!s->wide) {
-                if (run >= 2) rc = add2(s, (uint64_t)w1 << 32 | id);
-            } else if (n == 2) {
+            if (n == 2) {
                 if (run >= 2) rc = add_gram(s, w1, id, 0, row);
             } else if (n == 3) {
                 if (run >= 3) rc = add_gram(s, w0, w1, id, row);
@@ -394,7 +500,48 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             w1 = id;
         }
     }
-    return s->wide ? flush(s) : flush2(s);
+    return s->wide ? flush(s) : 0; /* (bigrams stay buffered: settle2) */
+}
+
+/* Fold the dense cells into the bigram table and clear them (stamps too:
+ * no row is open between blocks, and rows are numbered upwards). */
+static int dense_settle(ng_state *s)
+{
+    if (!s->dused) return 0;
+    s->dused = 0;
+    const uint32_t bits = s->dn->bits, mask = ((uint32_t)1 << bits) - 1;
+    const size_t ncell = (size_t)1 << (2 * bits);
+    for (size_t i = 0; i < ncell; i++) {
+        ng_dcell *d = &s->dense[i];
+        if (!d->count) continue;
+        uint64_t key = (uint64_t)s->dn->term[i >> bits] << 32 | s->dn->term[i & mask], h0 = ng2_base(key);
+        ng2_map *m = &s->map2[ng_part(h0)];
+        ng2_slot *sl = ng2_map_get_h(m, key, ng_hash_b(h0, m->seed), NULL);
+        if (!sl) return ws_error(WS_ENOMEM, "out of memory counting n-grams (%zu distinct in one part)", m->used);
+        /* sums below 2^32, as in flush2 */
+        sl->count += d->count;
+        sl->df += d->df;
+        *d = (ng_dcell){0, 0, 0};
+    }
+    return 0;
+}
+
+/* Every partition's buffered bigrams into the tables. */
+static int flush2_all(ng_state *s)
+{
+    for (uint32_t j = 0; !s->wide && j < NPART; j++) {
+        int rc = s->pn2[j] ? flush2(s, j) : 0;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* Everything a state holds apart from its tables (buffered bigrams, the
+ * dense cells) into them; its totals stay the same. */
+static int settle2(ng_state *s)
+{
+    int rc = flush2_all(s);
+    return rc ? rc : dense_settle(s);
 }
 
 /* Run fn over [0, n) on the plan's threads, or in order on this one
@@ -481,6 +628,22 @@ static int ng_merge(void *into, const void *from, const ws_query *q)
     (void)q;
     ng_state *a = into;
     const ng_state *b = from;
+    /* b's buffered bigrams into its tables (into's may wait); the dense
+     * cells add cell by cell (both states have the same terms' codes: one
+     * prepare), folded into the table in finish. */
+    int rc0 = flush2_all((ng_state *)(uintptr_t)b); /* changes no total of b */
+    if (rc0) return rc0;
+    if (a->dense && b->dn == a->dn && b->dused) {
+        const size_t ncell = (size_t)1 << (2 * a->dn->bits);
+        for (size_t i = 0; i < ncell; i++) {
+            a->dense[i].count += b->dense[i].count;
+            a->dense[i].df += b->dense[i].df;
+        }
+        a->dused = 1;
+    } else if (b->dused) { /* not from one prepare: fold b's cells into a's table below */
+        int rc = dense_settle((ng_state *)(uintptr_t)b); /* changes no total of b */
+        if (rc) return rc;
+    }
     merge_job mj = {a, b};
     int rc = par_for(a->pr, NPART, a->wide ? merge_part : merge_part2, &mj);
     a->npos += b->npos;
@@ -493,6 +656,9 @@ static int ng_merge(void *into, const void *from, const ws_query *q)
  * slot order; stops at the first non-zero return. */
 static int ng_each(const ng_state *s, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
 {
+    /* the dense cells first into the table: a state's totals stay the same */
+    int rc0 = settle2((ng_state *)(uintptr_t)s);
+    if (rc0) return rc0;
     for (int j = 0; j < NPART; j++) {
         if (s->wide) {
             for (size_t i = 0; i < s->map[j].cap; i++) {
@@ -665,6 +831,15 @@ static int marg_part(void *arg, size_t j, int thread)
     return 0;
 }
 
+/* Room for partition j's rows in finish's items: all of them, or with
+ * --top at most top: rank_part then keeps the best `top` in a heap
+ * (ng_top_offer: a row that ranks after the heap's last is dropped after
+ * one comparison), so a report of the top rows of millions of n-grams
+ * does not write (and fault in) an item for every one of them. (Keeping
+ * room for more and selecting whenever it filled cost more than it saved:
+ * each selection sorts its `top` rows.) */
+static size_t rank_room(size_t used, uint32_t top) { return top && used > top ? top : used; }
+
 /* Partition j's rows, its best `top` first in rank order. */
 static int rank_part(void *arg, size_t j, int thread)
 {
@@ -673,30 +848,41 @@ static int rank_part(void *arg, size_t j, int thread)
     const ng_state *s = f->s;
     const ng_map *m = &s->map[j];
     ng_item *items = f->items + f->off[j];
+    const size_t room = f->off[j + 1] - f->off[j];
+    const size_t used = s->wide ? m->used : s->map2[j].used;
+    const int heap = room < used; /* --top below the partition's rows */
     size_t n = 0;
+    ng_item x, *it;
     const ng2_map *m2 = &s->map2[j];
     for (size_t i = 0; !s->wide && i < m2->cap; i++) {
         const ng2_slot *sl = &m2->slots[i];
         if (sl->count < f->min_count) continue; /* empty slots too */
-        ng_item *it = &items[n++];
+        it = heap ? &x : &items[n++];
         it->id[0] = (uint32_t)(sl->key >> 32);
         it->id[1] = (uint32_t)sl->key;
         it->id[2] = 0;
         it->count = sl->count;
         it->df = sl->df;
         it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][it->id[0]], f->right[0][it->id[1]], s->npos) : 0;
+        if (heap) ng_top_offer(&f->k, items, &n, room, &x);
     }
     for (size_t i = 0; s->wide && i < m->cap; i++) {
         const ng_slot *sl = &m->slots[i];
         if (sl->count < f->min_count) continue; /* empty slots too */
-        ng_item *it = &items[n++];
+        it = heap ? &x : &items[n++];
         memcpy(it->id, sl->key.id, sizeof it->id);
         it->count = sl->count;
         it->df = sl->df;
         it->score = s->phrases ? ws_ngrams_npmi(sl->count, f->left[0][sl->key.id[0]], f->right[0][sl->key.id[1]], s->npos)
                                : 0;
+        if (heap) ng_top_offer(&f->k, items, &n, room, &x);
     }
-    f->cnt[j] = ng_top_select(&f->k, items, n, f->top);
+    if (heap) {
+        ng_top_sort(&f->k, items, n);
+        f->cnt[j] = n;
+    } else {
+        f->cnt[j] = ng_top_select(&f->k, items, n, f->top);
+    }
     return 0;
 }
 
@@ -705,16 +891,19 @@ static int ng_finish(void *p, const ws_query *q, ws_table *out)
     ng_state *s = p;
     const ws_ngrams_params *pr = q->ext;
     int nt = pr->plan && pr->plan->parallel_for && pr->plan->threads > 1 ? pr->plan->threads : 1;
+    int rc0 = settle2(s);
+    if (rc0) return rc0;
     fin_job f = {s, pr->min_count ? pr->min_count : 1, q->top, NULL, NULL, NULL, NULL, NULL, {NULL, s->n, s->phrases}};
     size_t total = 0;
-    for (int j = 0; j < NPART; j++) total += s->wide ? s->map[j].used : s->map2[j].used;
+    for (int j = 0; j < NPART; j++) total += rank_room(s->wide ? s->map[j].used : s->map2[j].used, q->top);
     f.left = ws_calloc((size_t)nt, sizeof *f.left);
     f.right = ws_calloc((size_t)nt, sizeof *f.right);
     f.items = ws_malloc((total + 1) * sizeof *f.items);
     f.off = ws_calloc(NPART + 1, sizeof *f.off);
     f.cnt = ws_calloc(NPART + 1, sizeof *f.cnt);
     int rc = f.left && f.right && f.items && f.off && f.cnt ? 0 : ws_error(WS_ENOMEM, "out of memory ranking %zu n-grams", total);
-    for (int j = 1; !rc && j <= NPART; j++) f.off[j] = f.off[j - 1] + (s->wide ? s->map[j - 1].used : s->map2[j - 1].used);
+    for (int j = 1; !rc && j <= NPART; j++)
+        f.off[j] = f.off[j - 1] + rank_room(s->wide ? s->map[j - 1].used : s->map2[j - 1].used, q->top);
     /* Phrases: the marginals over bigram positions, left[x] = positions
      * starting with x, right[y] = positions ending with y (before
      * --min-count, like N); one pair of arrays per thread, summed. */
@@ -825,6 +1014,8 @@ int ws_ngrams_put(void *state, const uint32_t *id, uint64_t count, uint64_t df)
 int ws_ngrams_stream(void *state, int (*fn)(void *arg, const uint32_t *id, uint64_t count, uint64_t df), void *arg)
 {
     ng_state *s = state;
+    int rc0 = settle2(s);
+    if (rc0) return rc0;
     ng_map *old = s->wide ? ws_calloc(NPART, sizeof *old) : NULL;
     ng2_map *old2 = s->wide ? NULL : ws_calloc(NPART, sizeof *old2);
     int rc = old || old2 ? 0 : ws_error(WS_ENOMEM, "out of memory");
@@ -876,6 +1067,97 @@ static const ws_param_info ng_params[] = {
      "ordered by npmi descending, then phrase (see docs/ngrams.md)", NULL, 0, 1, 0, NULL},
 };
 
+static void dense_free(struct ws_ngrams_dense *d)
+{
+    if (!d) return;
+    ws_free(d->code);
+    ws_free(d->term);
+    ws_free(d);
+}
+
+static void ng_release(void *ext)
+{
+    ws_ngrams_params *pr = ext;
+    if (pr) dense_free((struct ws_ngrams_dense *)(uintptr_t)pr->dense);
+    ws_free(pr);
+}
+
+/* 1 when term x (collection frequency cx) ranks after y: less frequent,
+ * ties by id (any order would do: it only picks the dense terms). */
+static inline int dense_after(const uint64_t *cf, uint32_t x, uint32_t y)
+{
+    return cf[x] != cf[y] ? cf[x] < cf[y] : x > y;
+}
+
+/* The dense terms: the (up to) DENSE_MAX normalised terms with the largest
+ * collection frequency over the plan's stores (each store's dictionary cf
+ * through its remap). *out stays NULL when the vocabulary is empty. */
+static int dense_build(const ws_plan *plan, struct ws_ngrams_dense **out)
+{
+    *out = NULL;
+    const ws_norm *nm = plan ? plan->norm : NULL;
+    const uint32_t nt = nm ? nm->terms.nterms : 0;
+    if (nt == 0) return 0;
+    uint64_t *cf = ws_calloc(nt, sizeof *cf);
+    uint32_t *heap = ws_malloc(DENSE_MAX * sizeof *heap);
+    struct ws_ngrams_dense *d = ws_calloc(1, sizeof *d);
+    if (!cf || !heap || !d) goto nomem;
+    for (size_t i = 0; i < plan->nstores; i++) {
+        const ws_norm v = ws_norm_view(nm, (uint32_t)i);
+        const ws_dict *dict = &plan->stores[i]->dict;
+        const uint32_t ns = v.nsrc < dict->nterms ? v.nsrc : dict->nterms;
+        for (uint32_t t = 0; dict->cf && v.map && t < ns; t++)
+            if (v.map[t] < nt) cf[v.map[t]] += dict->cf[t];
+    }
+    /* the most frequent: a heap of the best so far, its least at the root */
+    uint32_t nh = 0;
+    for (uint32_t id = 0; id < nt; id++) {
+        if (!cf[id]) continue;
+        size_t k;
+        if (nh < DENSE_MAX) { /* sift up */
+            for (k = nh++; k && dense_after(cf, id, heap[(k - 1) / 2]); k = (k - 1) / 2) heap[k] = heap[(k - 1) / 2];
+            heap[k] = id;
+            continue;
+        }
+        if (!dense_after(cf, heap[0], id)) continue;
+        for (k = 0;;) { /* replace the root, sift down */
+            size_t l = 2 * k + 1, m = k;
+            uint32_t at = id;
+            if (l < nh && dense_after(cf, heap[l], at)) m = l, at = heap[l];
+            if (l + 1 < nh && dense_after(cf, heap[l + 1], at)) m = l + 1;
+            if (m == k) break;
+            heap[k] = heap[m];
+            k = m;
+        }
+        heap[k] = id;
+    }
+    if (nh == 0) {
+        ws_free(cf);
+        ws_free(heap);
+        ws_free(d);
+        return 0;
+    }
+    while (((uint32_t)1 << d->bits) < nh) d->bits++;
+    d->nterms = nt;
+    d->code = ws_malloc((size_t)nt * sizeof *d->code);
+    d->term = ws_calloc((size_t)1 << d->bits, sizeof *d->term);
+    if (!d->code || !d->term) goto nomem;
+    for (uint32_t id = 0; id < nt; id++) d->code[id] = DENSE_NONE;
+    for (uint32_t c = 0; c < nh; c++) {
+        d->code[heap[c]] = (uint16_t)c;
+        d->term[c] = heap[c];
+    }
+    ws_free(cf);
+    ws_free(heap);
+    *out = d;
+    return 0;
+nomem:
+    ws_free(cf);
+    ws_free(heap);
+    dense_free(d);
+    return ws_error(WS_ENOMEM, "out of memory ranking %u terms", nt);
+}
+
 static int ng_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void **ext)
 {
     ws_ngrams_params *pr = ws_calloc(1, sizeof *pr);
@@ -894,6 +1176,12 @@ static int ng_prepare(const ws_plan *plan, const ws_params *p, ws_query *q, void
     uint64_t tokens = 0;
     for (size_t i = 0; plan && i < plan->nstores; i++) tokens += plan->stores[i]->ntokens;
     pr->wide = tokens >= UINT32_MAX;
+    if (pr->n == 2 && !pr->wide) {
+        struct ws_ngrams_dense *d;
+        int rc = dense_build(plan, &d);
+        if (rc) return rc;
+        pr->dense = d;
+    }
     q->top = (uint32_t)ws_params_int(p, "top");
     q->ext = pr;
     return 0;
@@ -921,7 +1209,7 @@ const ws_kernel ws_kernel_ngrams = {
     .flags = 0,
     .columns = WS_COLBIT(WS_C_TOKIDS) | WS_COLBIT(WS_C_TOKMETA),
     .prepare = ng_prepare,
-    .release = ws_free,
+    .release = ng_release,
     .init = ng_init,
     .consume = ng_consume,
     .merge = ng_merge,

@@ -22,6 +22,10 @@ typedef struct ws_ngrams_params {
     /* 1: count bigrams in the table of 64-bit counts (stores of 2^32
      * tokens or more, set by prepare); 0: 32-bit counts, 16-byte slots. */
     int wide;
+    /* Set by prepare (NULL: none, as in parameters made by hand): the most
+     * frequent normalised terms, whose bigrams count in a dense table
+     * (ws_k_ngrams.c); freed by the kernel's release. */
+    const struct ws_ngrams_dense *dense;
 } ws_ngrams_params;
 
 /* The NPMI of a bigram xy from its counts, as the kernel computes it, over

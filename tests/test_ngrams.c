@@ -147,7 +147,7 @@ static void check(int n, int stop, uint32_t top, uint32_t min_count)
     char *want = model_csv(n, top, min_count);
     cr_assert_gt(strlen(want), top && top < 50 ? 100 : 1000, "the model found too few n-grams to be a test");
     for (int wide = 0; wide <= 1; wide++) {
-        ws_ngrams_params pr = {(uint32_t)n, 0, min_count, NULL, wide};
+        ws_ngrams_params pr = {(uint32_t)n, 0, min_count, NULL, wide, NULL};
         for (int t = 1; t <= 3; t++) {
             char *got = run_kernel(&pr, stop, top, t);
             cr_assert_str_eq(got, want, "n=%d stop=%d top=%u min_count=%u threads=%d wide=%d", n, stop, top, min_count,
@@ -181,14 +181,14 @@ Test(ngrams, partitions_on_threads)
         for (int c = 0; c < 3; c++) {
             model_count(cases[c].n, cases[c].stop);
             char *want = model_csv(cases[c].n, cases[c].top, cases[c].min_count);
-            ws_ngrams_params pr = {(uint32_t)cases[c].n, 0, cases[c].min_count, &plan, 0};
+            ws_ngrams_params pr = {(uint32_t)cases[c].n, 0, cases[c].min_count, &plan, 0, NULL};
             char *got = run_kernel(&pr, cases[c].stop, cases[c].top, 3);
             cr_assert_str_eq(got, want, "n=%d top=%u threads=3 reverse=%d", cases[c].n, cases[c].top, rev);
             free(got);
             free(want);
         }
         /* phrases: the same rows as without a plan, and as the wide table */
-        ws_ngrams_params serial = {2, 1, 3, NULL, 1}, par = {2, 1, 3, &plan, 0};
+        ws_ngrams_params serial = {2, 1, 3, NULL, 1, NULL}, par = {2, 1, 3, &plan, 0, NULL};
         char *a = run_kernel(&serial, 0, 0, 1), *b = run_kernel(&par, 0, 0, 3);
         cr_assert_gt(strlen(a), 1000);
         cr_assert_str_eq(b, a, "phrases on the plan's threads, reverse=%d", rev);
@@ -241,7 +241,7 @@ Test(ngrams, phrases_match_counts)
 {
     /* The phrases table has the bigram table's rows (count >= min_count)
      * and each npmi is the closed form of its counts. */
-    ws_ngrams_params pr = {2, 1, 3, NULL, 0};
+    ws_ngrams_params pr = {2, 1, 3, NULL, 0, NULL};
     char *got = run_kernel(&pr, 0, 0, 2);
     model_count(2, 0);
     /* marginals over the model's bigram positions */
