@@ -32,9 +32,12 @@ void ws_termidx_free(ws_termidx *x)
     for (uint32_t g = 0; g < x->ngroups; g++) {
         if (x->gdec) ws_free(x->gdec[g]);
         if (x->gtoff) ws_free(x->gtoff[g]);
+        for (uint32_t i = 0; x->gterm && x->gterm[g] && i < WS_IDX_GROUP; i++) ws_buf_free(&x->gterm[g][i]);
+        if (x->gterm) ws_free(x->gterm[g]);
     }
     ws_free(x->gdec);
     ws_free(x->gtoff);
+    ws_free(x->gterm);
     ws_free(x->img);
     ws_free(x->path);
     memset(x, 0, sizeof *x);
@@ -581,10 +584,11 @@ static int group_raw(ws_termidx *x, uint32_t g, ws_buf *graw)
 static int group_bits(ws_termidx *x, uint32_t g, ws_buf *graw, uint64_t *nbits)
 {
     int rc = 0;
-    graw->n = 0;
-    bitw w = {graw, 0, 0};
+    ws_buf bits = {0}, lens = {0};
+    bitw w = {&bits, 0, 0};
     uint32_t *rows = NULL;
     size_t cap = 0;
+    uint64_t at = 0; /* where the term's bits start */
     for (uint32_t t = g * WS_IDX_GROUP; t < x->nterms && t < (g + 1) * WS_IDX_GROUP && !rc; t++) {
         const uint8_t *p = NULL, *e = NULL;
         int got = ws_termidx_rows(x, t, &p, &e);
@@ -610,9 +614,19 @@ static int group_bits(ws_termidx *x, uint32_t g, ws_buf *graw, uint64_t *nbits)
             }
         }
         if (!rc && p != e) rc = ws_error(WS_EINTERNAL, "term index: postings longer than the block list");
+        uint64_t now = (uint64_t)bits.n * 8 + w.nacc;
+        if (!rc && ws_buf_reserve(&lens, WS_VARINT_MAX)) rc = WS_ENOMEM;
+        if (!rc) ws_buf_put_varint(&lens, now - at); /* the term's length in bits */
+        at = now;
     }
     ws_free(rows);
     if (!rc) rc = bw_flush(&w, nbits);
+    /* the lengths, then the bits: a reader decodes only the terms asked for */
+    graw->n = 0;
+    if (!rc && (ws_buf_append(graw, lens.p, lens.n) || ws_buf_append(graw, bits.p, bits.n))) rc = WS_ENOMEM;
+    *nbits += (uint64_t)lens.n * 8;
+    ws_buf_free(&bits);
+    ws_buf_free(&lens);
     return rc;
 }
 
@@ -823,8 +837,9 @@ static int decode_impl(const uint8_t *all, size_t size, const char *path, ws_ter
         out->img = own ? own : ws_malloc(size + 1);
         out->gdec = ws_calloc((size_t)ng + 1, sizeof *out->gdec);
         out->gtoff = ws_calloc((size_t)ng + 1, sizeof *out->gtoff);
+        out->gterm = ws_calloc((size_t)ng + 1, sizeof *out->gterm);
         out->path = ws_strndup(path, strlen(path));
-        if (!out->img || !out->gdec || !out->gtoff || !out->path) rc = WS_ENOMEM;
+        if (!out->img || !out->gdec || !out->gtoff || !out->gterm || !out->path) rc = WS_ENOMEM;
         else if (!own) memcpy(out->img, all, size);
         if (rc && own) out->img = NULL; /* still the caller's */
         out->ngroups = ng;
@@ -852,73 +867,90 @@ int ws_termidx_decode_owned(uint8_t *all, size_t size, const char *path, ws_term
     return rc;
 }
 
-/* Version 3: decode group g's bits into the entries' in-memory form (the
- * varints of version 2), so that readers see one form. */
-static int load_group3(ws_termidx *x, uint32_t g)
+/* Version 3, a group of bits: read its terms' lengths (gtoff[g]: the bit
+ * range of each term, from the group's start); gterm[g] gets room for the
+ * terms, decoded one by one when first asked for (decode_term3). */
+static int open_group3(ws_termidx *x, uint32_t g)
 {
     const uint8_t *d = x->img + x->img_at + 16 * (size_t)g;
     uint64_t o = ws_le64_get(d), c = ws_le32_get(d + 8), bits = c * 8 - (ws_le32_get(d + 12) & 7);
     if (o < x->img_at || o + c > x->img_at + x->nimg) return ws_error(WS_ECORRUPT, "%s: bad story postings directory", x->path);
-    uint8_t *pad = ws_malloc((size_t)c + 16);
     uint64_t *toff = ws_malloc(2 * (WS_IDX_GROUP + 1) * sizeof *toff);
-    ws_buf raw = {0};
-    int rc = pad && toff ? 0 : WS_ENOMEM, bad = 0;
-    if (!rc) {
-        memcpy(pad, x->img + o, (size_t)c);
-        memset(pad + c, 0, 16);
+    ws_buf *terms = ws_calloc(WS_IDX_GROUP + 1, sizeof *terms);
+    int rc = toff && terms ? 0 : WS_ENOMEM;
+    const uint8_t *p = x->img + o, *end = x->img + o + c;
+    uint32_t n = x->nterms - g * WS_IDX_GROUP < WS_IDX_GROUP ? x->nterms - g * WS_IDX_GROUP : WS_IDX_GROUP;
+    uint64_t at = 0;
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        uint64_t len;
+        if (ws_varint_get(&p, end, &len) || len > bits) rc = 1;
+        else toff[2 * i] = at, toff[2 * i + 1] = at += len;
     }
-    bitr r = {pad, 0, bits};
-    for (uint32_t i = 0, t = g * WS_IDX_GROUP; !rc && !bad && i < WS_IDX_GROUP && t < x->nterms; i++, t++) {
-        toff[2 * i] = raw.n;
-        for (uint32_t j = x->off[t]; !rc && !bad && j < x->off[t + 1]; j++) {
-            uint32_t nr = x->brows[x->blk[j]];
-            uint64_t l, v, k, q, low;
-            if (br_unary(&r, 32, &l) || br_get(&r, (unsigned)l, &v)) {
+    /* the bits start after the lengths, and the terms fill them exactly */
+    if (!rc && (at > bits || at != bits - (uint64_t)(p - (x->img + o)) * 8)) rc = 1;
+    for (uint32_t i = 0; !rc && i < n; i++) toff[2 * i] += (uint64_t)(p - (x->img + o)) * 8, toff[2 * i + 1] += (uint64_t)(p - (x->img + o)) * 8;
+    if (rc) {
+        ws_free(toff);
+        ws_free(terms);
+        return rc == 1 ? ws_error(WS_ECORRUPT, "%s: story postings of terms %u..: bad lengths", x->path, g * WS_IDX_GROUP) : rc;
+    }
+    x->gtoff[g] = toff;
+    x->gterm[g] = terms;
+    return 0;
+}
+
+/* Decode term t (index i of group g) from its bits into the entries'
+ * in-memory form (the varints of version 2), so that readers see one form.
+ * The bits are read in place: a group is followed by another or by the
+ * file's checksum, so the 8-byte reads stay in the file's image. */
+static int decode_term3(ws_termidx *x, uint32_t g, uint32_t i, uint32_t t)
+{
+    const uint8_t *d = x->img + x->img_at + 16 * (size_t)g;
+    bitr r = {x->img + ws_le64_get(d), x->gtoff[g][2 * i], x->gtoff[g][2 * i + 1]};
+    ws_buf raw = {0};
+    int rc = ws_buf_reserve(&raw, 16) ? WS_ENOMEM : 0, bad = 0;
+    for (uint32_t j = x->off[t]; !rc && !bad && j < x->off[t + 1]; j++) {
+        uint32_t nr = x->brows[x->blk[j]];
+        uint64_t l, v, k, q, low;
+        if (br_unary(&r, 32, &l) || br_get(&r, (unsigned)l, &v)) {
+            bad = 1;
+            break;
+        }
+        v = (v | 1ull << l) - 1;
+        k = v == 0 ? 1 : v == 1 ? 0 : v;
+        if (k > nr) {
+            bad = 1;
+            break;
+        }
+        if (ws_buf_reserve(&raw, (k + 1) * WS_VARINT_MAX)) {
+            rc = WS_ENOMEM;
+            break;
+        }
+        ws_buf_put_varint(&raw, k);
+        unsigned b = k ? rice_b(nr, (uint32_t)k) : 0;
+        for (uint64_t m = 0, last = 0; m < k; m++) {
+            if (br_unary(&r, (uint64_t)nr >> b, &q) || br_get(&r, b, &low) || last + (q << b | low) >= nr) {
                 bad = 1;
                 break;
             }
-            v = (v | 1ull << l) - 1;
-            k = v == 0 ? 1 : v == 1 ? 0 : v;
-            if (k > nr || ws_buf_reserve(&raw, (k + 1) * WS_VARINT_MAX)) {
-                if (k > nr) bad = 1;
-                else rc = WS_ENOMEM;
-                break;
-            }
-            ws_buf_put_varint(&raw, k);
-            unsigned b = k ? rice_b(nr, (uint32_t)k) : 0;
-            for (uint64_t m = 0, last = 0; m < k; m++) {
-                if (br_unary(&r, (uint64_t)nr >> b, &q) || br_get(&r, b, &low) || last + (q << b | low) >= nr) {
-                    bad = 1;
-                    break;
-                }
-                uint64_t row = last + (q << b | low);
-                ws_buf_put_varint(&raw, m ? row - last + 1 : row); /* varint gaps: the first row, then >= 1 */
-                last = row + 1;
-            }
+            uint64_t row = last + (q << b | low);
+            ws_buf_put_varint(&raw, m ? row - last + 1 : row); /* varint gaps: the first row, then >= 1 */
+            last = row + 1;
         }
-        toff[2 * i + 1] = raw.n;
     }
-    if (!rc && !bad && r.pos != bits) bad = 1;
-    ws_free(pad);
-    if (!rc && bad) rc = ws_error(WS_ECORRUPT, "%s: story postings of terms %u..: bad bits", x->path, g * WS_IDX_GROUP);
+    if (!rc && !bad && r.pos != r.nbits) bad = 1;
+    if (!rc && bad) rc = ws_error(WS_ECORRUPT, "%s: story postings of term %u: bad bits", x->path, t);
     if (rc) {
-        ws_free(toff);
         ws_buf_free(&raw);
         return rc;
     }
-    if (!raw.p && !(raw.p = ws_malloc(1))) {
-        ws_free(toff);
-        return WS_ENOMEM;
-    }
-    x->gdec[g] = raw.p;
-    x->gtoff[g] = toff;
+    x->gterm[g][i] = raw;
     return 0;
 }
 
 /* Decompress group g and find its terms' entries. */
 static int load_group(ws_termidx *x, uint32_t g)
 {
-    if (x->version >= 3 && ws_le32_get(x->img + x->img_at + 16 * (size_t)g + 12) >> 31) return load_group3(x, g);
     /* img is the whole file; the directory starts at img_at and its
      * offsets count from the start of the file */
     const uint8_t *d = x->img + x->img_at + 16 * (size_t)g;
@@ -969,6 +1001,14 @@ int ws_termidx_rows(ws_termidx *x, uint32_t t, const uint8_t **p, const uint8_t 
     }
     if (!x->img) return 0;
     uint32_t g = t / WS_IDX_GROUP, i = t % WS_IDX_GROUP;
+    if (x->version >= 3 && ws_le32_get(x->img + x->img_at + 16 * (size_t)g + 12) >> 31) { /* bits */
+        int rc = x->gtoff[g] ? 0 : open_group3(x, g);
+        if (!rc && !x->gterm[g][i].p) rc = decode_term3(x, g, i, t);
+        if (rc) return rc;
+        *p = x->gterm[g][i].p;
+        *end = x->gterm[g][i].p + x->gterm[g][i].n;
+        return 1;
+    }
     if (!x->gdec[g]) {
         int rc = load_group(x, g);
         if (rc) return rc;

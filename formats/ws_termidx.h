@@ -55,7 +55,8 @@ typedef struct ws_termidx {
     size_t img_at, nimg; /* where the directory starts; bytes of directory and frames */
     uint32_t ngroups;
     uint8_t **gdec;     /* per group: decoded frame (NULL until asked for) */
-    uint64_t **gtoff;   /* per group: WS_IDX_GROUP + 1 offsets of its terms' entries */
+    uint64_t **gtoff;   /* per group: WS_IDX_GROUP + 1 offsets of its terms' entries (version 3 bits: bit ranges) */
+    ws_buf **gterm;     /* version 3, per group of bits: each term's entries, decoded when first asked for */
     char *path;         /* for errors */
 } ws_termidx;
 

@@ -112,8 +112,14 @@ def main():
         data = b[off:off + csize]
         tids = range(g * G, min(nt, (g + 1) * G))
         if ver == 3 and field >> 31:
-            bits = Bits(data, 8 * csize - (field & 7))
+            j, lens = 0, []
             for t in tids:
+                ln, j = varint(data, j)
+                lens.append(ln)
+            bits = Bits(data[j:], 8 * (csize - j) - (field & 7))
+            assert sum(lens) == bits.nbits
+            for t, tlen in zip(tids, lens):
+                start = bits.pos
                 ents = []
                 for blk in blocks[t]:
                     nr = brows[blk]
@@ -132,6 +138,7 @@ def main():
                     ents.append([blk, rows if k else None])
                     nlisted += k
                 out[terms[t]] = ents
+                assert bits.pos - start == tlen, (t, bits.pos - start, tlen)
             assert bits.pos == bits.nbits
         else:
             gr = unzstd(data)
