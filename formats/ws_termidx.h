@@ -15,6 +15,13 @@
  * every row of that block as a candidate. They are read lazily: opening a
  * store decodes only the block lists; a term's rows are decompressed (one
  * zstd frame per WS_IDX_GROUP terms) when a query first asks for them.
+ *
+ * File version 3 (store format 2.1) codes a group either so or as bits
+ * (Rice codes near the rows' entropy, each term's length up front so that
+ * one term decodes alone), whichever is smaller, and lists a segment's
+ * entries only up to a density 1 in D chosen, when the segment is first
+ * indexed, to keep the index within WS_IDX_TARGET per mille of the
+ * segment's bytes. In memory every version has the version 2 entries.
  */
 #ifndef WS_TERMIDX_H
 #define WS_TERMIDX_H
