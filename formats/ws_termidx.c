@@ -289,56 +289,56 @@ static const uint32_t seg_ds[NDS] = {16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96,
 
 static int listed_under(uint32_t k, uint32_t nr, uint32_t dd) { return k && dd && (uint64_t)k * dd <= nr; }
 
-/* One pass over a new segment's entries (tbs[t]: term t's, one per pair
- * (t, b) of pairs[p0 .. p1), in that order). mode 0: per candidate D, the
- * bits of version 3 (bits[]) and the bytes of varints (raw[]) of all its
- * entries, and of the sampled groups' (sraw[]); mode 1: the sampled
- * groups' varints under D dd into out; mode 2: every entry under D dd
- * appended to tb (*listed: the rows listed). */
-static int seg_pass(int mode, ws_buf *tbs, const uint32_t *pairs, size_t p0, size_t p1, const uint32_t *brows, uint32_t nt,
-                    uint32_t dd, uint64_t *cur, uint64_t *bits, uint64_t *raw, uint64_t *sraw, ws_buf *out, ws_buf *tb,
-                    uint64_t *listed, ws_buf *tmp)
+/* One pass over a new segment's entries, term by term (tbs[t]: term t's,
+ * one per block sblk[soff[t] .. soff[t+1]), in order; term order keeps
+ * the reads sequential). mode 0: per candidate D, the bits of version 3
+ * (bits[]) and the bytes of varints (raw[]) of all its entries, and of the
+ * sampled groups' (sraw[]); mode 1: the sampled groups' varints under D dd
+ * into out; mode 2: every entry under D dd appended to tb (*listed: the
+ * rows listed). */
+static int seg_pass(int mode, ws_buf *tbs, const uint64_t *soff, const uint32_t *sblk, const uint32_t *brows, uint32_t nt,
+                    uint32_t dd, uint64_t *bits, uint64_t *raw, uint64_t *sraw, ws_buf *out, ws_buf *tb, uint64_t *listed,
+                    ws_buf *tmp)
 {
-    memset(cur, 0, (size_t)nt * sizeof *cur);
-    ws_buf *lists = NULL;
-    if (mode == 1 && !(lists = ws_calloc((size_t)nt / WS_IDX_GROUP + 2, sizeof *lists))) return oom();
     int rc = 0;
-    for (size_t i = p0; i < p1 && !rc; i++) {
-        uint32_t t = pairs[2 * i], nr = brows[pairs[2 * i + 1]], k, g = t / WS_IDX_GROUP;
-        int sampled = g % SAMPLE == 0;
-        if (mode == 1 && !sampled) continue;
-        if (ws_buf_reserve(tmp, ((size_t)nr + 1) * 4)) {
+    for (uint32_t t = 0; t < nt && !rc; t++) {
+        int sampled = (t / WS_IDX_GROUP) % SAMPLE == 0;
+        if (mode == 1 && !sampled) {
+            t = (t / WS_IDX_GROUP + 1) * WS_IDX_GROUP - 1; /* the next group */
+            continue;
+        }
+        const uint8_t *p = tbs[t].p, *e = tbs[t].p + tbs[t].n;
+        ws_buf *o = mode == 1 ? out : mode == 2 ? &tb[t] : NULL;
+        if (o && ws_buf_reserve(o, tbs[t].n)) {
             rc = oom();
             break;
         }
-        uint32_t *rows = (uint32_t *)(void *)tmp->p;
-        const uint8_t *p = tbs[t].p + cur[t], *e = tbs[t].p + tbs[t].n, *pe = p;
-        if ((rc = ws_termidx_entry(&p, e, nr, rows, &k))) break;
-        cur[t] += (uint64_t)(p - pe);
-        size_t len = (size_t)(p - pe);
-        if (mode == 0) {
-            uint64_t eb = entry_bits(rows, k, nr), zb = kcode_bits(0);
-            for (int di = 0; di < NDS; di++) {
-                int on = listed_under(k, nr, seg_ds[di]);
-                bits[di] += on ? eb : zb;
-                raw[di] += on ? len : 1;
-                if (sampled) sraw[di] += on ? len : 1;
+        for (uint64_t j = soff[t]; j < soff[t + 1] && !rc; j++) {
+            uint32_t nr = brows[sblk[j]], k;
+            if (ws_buf_reserve(tmp, ((size_t)nr + 1) * 4)) {
+                rc = oom();
+                break;
             }
-        } else {
-            int on = listed_under(k, nr, dd);
-            ws_buf *o = mode == 1 ? &lists[g / SAMPLE] : &tb[t];
-            rc = on ? ws_buf_append(o, pe, len) : ws_buf_append(o, "", 1); /* varint 0 */
-            if (rc) rc = oom();
-            if (on && listed) *listed += k;
+            uint32_t *rows = (uint32_t *)(void *)tmp->p;
+            const uint8_t *pe = p;
+            if ((rc = ws_termidx_entry(&p, e, nr, rows, &k))) break;
+            size_t len = (size_t)(p - pe);
+            if (mode == 0) {
+                uint64_t eb = entry_bits(rows, k, nr), zb = kcode_bits(0);
+                for (int di = 0; di < NDS; di++) {
+                    int on = listed_under(k, nr, seg_ds[di]);
+                    bits[di] += on ? eb : zb;
+                    raw[di] += on ? len : 1;
+                    if (sampled) sraw[di] += on ? len : 1;
+                }
+            } else {
+                int on = listed_under(k, nr, dd);
+                rc = on ? ws_buf_append(o, pe, len) : ws_buf_append(o, "", 1); /* varint 0 */
+                if (rc) rc = oom();
+                if (on && listed) *listed += k;
+            }
         }
     }
-    /* mode 1: groups apart, as the file compresses them (the terms of a
-     * group are not adjacent in pairs) */
-    for (size_t g = 0; mode == 1 && g < (size_t)nt / WS_IDX_GROUP + 2; g++) {
-        if (!rc && lists[g].n && ws_buf_append(out, lists[g].p, lists[g].n)) rc = oom();
-        ws_buf_free(&lists[g]);
-    }
-    ws_free(lists);
     return rc;
 }
 
@@ -346,44 +346,40 @@ static int seg_pass(int mode, ws_buf *tbs, const uint32_t *pairs, size_t p0, siz
  * postings, with the segment's block lists, measure within WS_IDX_TARGET
  * per mille of the segment's bytes, and move its entries from tbs to tb.
  * Postings measure the smaller of their version 3 bits and their varints'
- * zstd size, estimated from a level 3 frame of a sample (one group of
- * terms in SAMPLE), scaled to all varints, times 0.95 (the file's level 9
- * is about 5 % smaller). */
+ * zstd size, estimated from a level 9 frame of a sample (one group of
+ * terms in SAMPLE) scaled to all varints; zstd is tried while it beats
+ * the bits (a sparser list repeats less). */
 static int seg_finish(ws_buf *tb, ws_buf *tbs, const uint32_t *pairs, size_t p0, size_t p1, const uint32_t *brows,
                       uint32_t nt, uint64_t seg_bytes, const uint32_t *fixd, uint32_t *dd, uint64_t *listed)
 {
-    uint64_t *cur = ws_malloc(((size_t)nt + 1) * sizeof *cur), bits[NDS] = {0}, raw[NDS] = {0}, sraw[NDS] = {0};
+    uint64_t bits[NDS] = {0}, raw[NDS] = {0}, sraw[NDS] = {0};
+    /* the segment's blocks of each term, in order (pairs come in block order) */
+    uint64_t *soff = ws_calloc((size_t)nt + 2, sizeof *soff);
+    uint32_t *sblk = ws_malloc((p1 - p0 + 1) * sizeof *sblk);
     ws_buf sample = {0}, comp = {0}, tmp = {0};
-    int rc = cur ? 0 : oom();
+    int rc = soff && sblk ? 0 : oom();
+    for (size_t i = p0; !rc && i < p1; i++) soff[pairs[2 * i] + 2]++;
+    for (uint32_t t = 0; !rc && t < nt; t++) soff[t + 2] += soff[t + 1];
+    for (size_t i = p0; !rc && i < p1; i++) sblk[soff[pairs[2 * i] + 1]++] = pairs[2 * i + 1];
+    /* soff[t] .. soff[t + 1] now: term t's blocks */
     uint64_t bl = 0, budget = seg_bytes * WS_IDX_TARGET / 1000;
     uint32_t chosen = fixd ? *fixd : 0;
     if (!rc && !fixd) {
         /* the segment's block lists, measured the same way */
-        uint32_t *last = ws_calloc((size_t)nt + 1, sizeof *last);
-        ws_buf *lists = ws_calloc((size_t)nt + 1, sizeof *lists);
-        if (!last || !lists) rc = oom();
-        for (size_t i = p0; !rc && i < p1; i++) {
-            uint32_t t = pairs[2 * i], b = pairs[2 * i + 1];
-            if (ws_buf_reserve(&lists[t], WS_VARINT_MAX)) rc = oom();
-            else ws_buf_put_varint(&lists[t], b - last[t]);
-            last[t] = b;
-        }
+        if (ws_buf_reserve(&sample, (p1 - p0 + nt) * (size_t)WS_VARINT_MAX + 1)) rc = oom();
         for (uint32_t t = 0; !rc && t < nt; t++)
-            if (lists[t].n && ws_buf_append(&sample, lists[t].p, lists[t].n)) rc = oom();
+            for (uint64_t j = soff[t], last = 0; j < soff[t + 1]; last = sblk[j], j++) ws_buf_put_varint(&sample, sblk[j] - last);
         if (!rc) rc = ws_zstd_compress(sample.p, sample.n, 3, &comp);
         bl = comp.n;
-        for (uint32_t t = 0; lists && t < nt; t++) ws_buf_free(&lists[t]);
-        ws_free(lists);
-        ws_free(last);
-        if (!rc) rc = seg_pass(0, tbs, pairs, p0, p1, brows, nt, 0, cur, bits, raw, sraw, NULL, NULL, NULL, &tmp);
-        int trial = 1; /* zstd is tried while it beats the bits: a sparser list repeats less */
+        if (!rc) rc = seg_pass(0, tbs, soff, sblk, brows, nt, 0, bits, raw, sraw, NULL, NULL, NULL, &tmp);
+        int trial = 1;
         for (int di = 0; !rc && di < NDS; di++) {
             chosen = seg_ds[di];
             if (!chosen) break;
             uint64_t size = bits[di] / 8;
             if (bl + size > budget && sraw[di] && trial) { /* over in bits: does zstd find what they cannot (copies)? */
                 sample.n = 0;
-                rc = seg_pass(1, tbs, pairs, p0, p1, brows, nt, chosen, cur, NULL, NULL, NULL, &sample, NULL, NULL, &tmp);
+                rc = seg_pass(1, tbs, soff, sblk, brows, nt, chosen, NULL, NULL, NULL, &sample, NULL, NULL, &tmp);
                 if (!rc) rc = ws_zstd_compress(sample.p, sample.n, 9, &comp);
                 uint64_t z = (uint64_t)((double)comp.n * (double)raw[di] / (double)sraw[di]);
                 if (z < size) size = z;
@@ -392,10 +388,11 @@ static int seg_finish(ws_buf *tb, ws_buf *tbs, const uint32_t *pairs, size_t p0,
             if (bl + size <= budget) break;
         }
     }
-    if (!rc) rc = seg_pass(2, tbs, pairs, p0, p1, brows, nt, chosen, cur, NULL, NULL, NULL, NULL, tb, listed, &tmp);
-    for (uint32_t t = 0; t < nt; t++) tbs[t].n = 0;
+    if (!rc) rc = seg_pass(2, tbs, soff, sblk, brows, nt, chosen, NULL, NULL, NULL, NULL, tb, listed, &tmp);
+    for (uint32_t t = 0; t < nt; t++) ws_buf_free(&tbs[t]); /* (the next segment's are fewer) */
     *dd = chosen;
-    ws_free(cur);
+    ws_free(soff);
+    ws_free(sblk);
     ws_buf_free(&sample);
     ws_buf_free(&comp);
     ws_buf_free(&tmp);
