@@ -275,7 +275,8 @@ int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, 
 int ws_termidx_build_as(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, const ws_termidx *like,
                         ws_termidx *out)
 {
-    if (like->version >= 3 && like->nsegs != nsegs) return ws_error(WS_ECORRUPT, "%s: covers other segments", like->path);
+    if (like->version >= 3 && (like->nsegs != nsegs || !like->segd))
+        return ws_error(WS_ECORRUPT, "%s: covers other segments", like->path ? like->path : "term index");
     int rc = build_impl(d, segs, nsegs, NULL, 1, like->version < 3 ? 2 : 3, like->version >= 3 ? like->segd : NULL, out);
     if (!rc && like->version >= 3) out->target = like->target;
     return rc;
