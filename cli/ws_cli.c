@@ -568,17 +568,17 @@ int ws_cmd_index(int argc, char **argv)
     static const char help[] =
         "usage: wirescan index STORE\n\n"
         "Add the term index (per term, the blocks and stories that hold it; store format\n"
-        "1.5) to a store written without one, as a commit: the store reads as before until\n"
+        "2.1) to a store written without one, as a commit: the store reads as before until\n"
         "the new MANIFEST is in place, and as before plus the index after. Ingest keeps the\n"
-        "index up to date from then on. An index of format 1.2 (blocks only) is rebuilt\n"
-        "with story postings; a store that has a 1.5 index is left as it is.\n";
+        "index up to date from then on. An older index (1.2: blocks only; 1.5 and 2.0:\n"
+        "file version 2) is rebuilt as version 3; a store that has one is left as it is.\n";
     const char *store = NULL;
     int rc = simple_store_args(argc, argv, "index", help, &store);
     if (rc >= 0) return rc;
     int added = 0;
     if ((rc = ws_store_add_index(store, &added))) return ws_cli_fail_cmd("index", rc);
     printf("%s: %s\n", store,
-           !added ? "already has a term index" : added & 1 ? "term index added" : "term index rebuilt with story postings");
+           !added ? "already has a term index" : added & 1 ? "term index added" : "term index rebuilt (version 3)");
     return ws_cli_close_out(stdout, NULL);
 }
 

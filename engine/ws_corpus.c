@@ -253,15 +253,16 @@ int ws_store_add_index(const char *path, int *added)
         close(lock);
         return rc;
     }
-    /* No index, or a version 1 index (blocks only, store format 1.2-1.4):
-     * (re)built with story postings (1.5). */
+    /* No index, or an index of an older file version (1: blocks only,
+     * store format 1.2-1.4; 2: story postings of 1.5 and 2.0): (re)built
+     * as version 3 (2.1). */
     rc = ws_store_load_index(st);
     if (rc) {
         ws_store_close(st);
         close(lock);
         return rc;
     }
-    int old = st->index_name && st->tidx && st->tidx->version < 2;
+    int old = st->index_name && st->tidx && st->tidx->version < WS_IDX_VERSION;
     if (!st->index_name || old) {
         ws_store_cleanup(st);
         st->build_index = 1;

@@ -489,6 +489,12 @@ static int index_load(ws_store *st)
         if (st->tidx->nterms != st->dict.nterms || st->tidx->nsegs != st->nsegs || st->tidx->nblocks != nb)
             rc = ws_error(WS_ECORRUPT, "%s: covers %u terms, %u segments, %u blocks; the store has %u, %u, %u", p,
                           st->tidx->nterms, st->tidx->nsegs, st->tidx->nblocks, st->dict.nterms, st->nsegs, nb);
+        /* version 3 codes rows by the rows of their block, which it lists */
+        for (uint32_t i = 0, b = 0; !rc && st->tidx->brows && i < st->nsegs; i++)
+            for (uint32_t k = 0; !rc && k < st->segs[i]->nblocks; k++, b++)
+                if (st->tidx->brows[b] != st->segs[i]->blocks[k].nrows)
+                    rc = ws_error(WS_ECORRUPT, "%s: block %u has %u rows, the segments say %u", p, b, st->tidx->brows[b],
+                                  st->segs[i]->blocks[k].nrows);
     }
     ws_free(data);
     ws_free(p);
@@ -889,7 +895,9 @@ static int index_write(const ws_store *st, const ws_dict *dict, const char *new_
     }
     ws_termidx x;
     ws_buf file = {0};
-    if (!rc) rc = ws_termidx_build_mt(dict, segs, n, st->tidx, st->threads, &x);
+    /* WS_WRITE_INDEX=2: a version 2 index, as 1.5 to 2.0 wrote (for tests) */
+    const char *wv = getenv("WS_WRITE_INDEX");
+    if (!rc) rc = ws_termidx_build_ver(dict, segs, n, st->tidx, st->threads, wv && !strcmp(wv, "2") ? 2 : WS_IDX_VERSION, &x);
     if (!rc) {
         rc = ws_termidx_encode_mt(&x, st->threads, &file);
         ws_termidx_free(&x);

@@ -15,6 +15,13 @@
  * every row of that block as a candidate. They are read lazily: opening a
  * store decodes only the block lists; a term's rows are decompressed (one
  * zstd frame per WS_IDX_GROUP terms) when a query first asks for them.
+ *
+ * File version 3 (store format 2.1) codes a group either so or as bits
+ * (Rice codes near the rows' entropy, each term's length up front so that
+ * one term decodes alone), whichever is smaller, and lists a segment's
+ * entries only up to a density 1 in D chosen, when the segment is first
+ * indexed, to keep the index within WS_IDX_TARGET per mille of the
+ * segment's bytes. In memory every version has the version 2 entries.
  */
 #ifndef WS_TERMIDX_H
 #define WS_TERMIDX_H
@@ -26,9 +33,17 @@
 #define WS_IDX_HEADER2_SIZE 64   /* version 2 */
 #define WS_IDX_GROUP 256         /* terms per zstd frame of story postings */
 #define WS_IDX_ROWS_DENSE 16      /* rows listed when at most 1 in 16 of the block's rows hold the term */
+#define WS_IDX_HEADER3_SIZE 72   /* version 3 */
+/* Version 3: each segment's story postings list the entries of at most 1
+ * in D of a block's rows, D the smallest of 16, 32, ... 1024 with which
+ * the index's share of the segment (its block lists' and postings' bytes,
+ * as measured when built) stays within WS_IDX_TARGET per mille of the
+ * segment's bytes; else none. */
+#define WS_IDX_TARGET 148
+#define WS_IDX_VERSION 3         /* what a build writes */
 
 typedef struct ws_termidx {
-    uint32_t version; /* 1: blocks only; 2: with story postings */
+    uint32_t version; /* 1: blocks only; 2: with story postings; 3: bit-coded, within a budget */
     uint32_t nterms;  /* dictionary terms covered */
     uint32_t nsegs;   /* segments covered (the first nsegs of the store) */
     uint32_t nblocks; /* blocks of those segments */
@@ -36,6 +51,9 @@ typedef struct ws_termidx {
     uint32_t *blk;    /* block numbers, increasing per term */
     /* version 2: story postings */
     uint64_t nrows_listed; /* rows listed in all entries */
+    uint32_t target;       /* version 3: WS_IDX_TARGET it was built with */
+    uint32_t *brows;       /* version 3: rows of each block (nblocks) */
+    uint32_t *segd;        /* version 3: per segment, D (0: no rows listed) */
     /* built or fully decoded: term t's entries are rows[roff[t] .. roff[t+1]) */
     uint64_t *roff;
     uint8_t *rows;
@@ -44,15 +62,21 @@ typedef struct ws_termidx {
     size_t img_at, nimg; /* where the directory starts; bytes of directory and frames */
     uint32_t ngroups;
     uint8_t **gdec;     /* per group: decoded frame (NULL until asked for) */
-    uint64_t **gtoff;   /* per group: WS_IDX_GROUP + 1 offsets of its terms' entries */
+    uint64_t **gtoff;   /* per group: WS_IDX_GROUP + 1 offsets of its terms' entries (version 3 bits: bit ranges) */
+    ws_buf **gterm;     /* version 3, per group of bits: each term's entries, decoded when first asked for */
     char *path;         /* for errors */
 } ws_termidx;
 
 /* Build the index of segs[0..nsegs) over dictionary d (d->nterms terms).
  * prev (may be NULL) covers the first prev->nsegs of them and is reused
- * when it has story postings: only the later segments' token columns are
- * read. The result is always version 2. */
+ * when it is of the version and budget being built: only the later
+ * segments' token columns are read. The result is version WS_IDX_VERSION. */
 int ws_termidx_build(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, ws_termidx *out);
+/* The same as the index like holds it (version 2: every entry of at most 1
+ * in WS_IDX_ROWS_DENSE rows listed; 3: each segment's with like's D; 1 is
+ * built as 2, whose block lists are the same), on one thread: for verify. */
+int ws_termidx_build_as(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, const ws_termidx *like,
+                        ws_termidx *out);
 /* The file image (version 2: header, block lists, story postings, XXH3). */
 int ws_termidx_encode(ws_termidx *x, ws_buf *file);
 /* The same on `threads` threads (OpenMP; 1: this one): the new blocks are
@@ -63,6 +87,10 @@ int ws_termidx_encode(ws_termidx *x, ws_buf *file);
 int ws_termidx_build_mt(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, int threads,
                         ws_termidx *out);
 int ws_termidx_encode_mt(ws_termidx *x, int threads, ws_buf *file);
+/* The same, building file version `version` (2 or 3): tests write version
+ * 2 indexes (WS_WRITE_INDEX=2) to check that they stay readable. */
+int ws_termidx_build_ver(const ws_dict *d, ws_segment *const *segs, uint32_t nsegs, ws_termidx *prev, int threads,
+                         uint32_t version, ws_termidx *out);
 /* Check and decode a file image (version 1 or 2); errors (WS_ECORRUPT,
  * WS_EVERSION) name path. The story postings stay compressed until asked for. */
 int ws_termidx_decode(const uint8_t *data, size_t n, const char *path, ws_termidx *out);

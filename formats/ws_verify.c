@@ -85,7 +85,7 @@ int ws_store_verify(const ws_store *st, FILE *report)
     if (!rc) rc = ws_store_load_index(st);
     if (!rc && st->tidx) {
         ws_termidx x;
-        rc = ws_termidx_build(&st->dict, st->segs, st->nsegs, NULL, &x);
+        rc = ws_termidx_build_as(&st->dict, st->segs, st->nsegs, st->tidx, &x);
         int eq = rc ? 0 : ws_termidx_equal(&x, st->tidx);
         if (eq < 0) rc = eq;
         else if (!rc && !eq)

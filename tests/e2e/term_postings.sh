@@ -5,7 +5,7 @@
 # tf --containing and kwic (expectations computed here from the planted
 # input, not by wirescan), and every answer is byte-identical with the
 # index and without it (the same store with the index removed, scanned
-# block by block), for 1 and 2 threads. The index file is version 2 and
+# block by block), for 1 and 2 threads. The index file is version 3 and
 # lists stories (its header's count of listed rows is not 0).
 . "$(dirname "$0")/lib.sh"
 
@@ -43,13 +43,13 @@ nvex=$(wc -w <<<"$VEX")
 S="$T/s"
 expect_status 0 "ingest" -- ws ingest -q -o "$S" --block-tokens 40000 "$T/in.jsonl"
 idx=$(ls "$S"/tidx-*.wsx)
-python3 - "$idx" <<'EOF' || fail "index header: not version 2 with listed stories"
+python3 - "$idx" <<'EOF' || fail "index header: not version 3 with listed stories"
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 assert b[:8] == b"WSCANIDX", b[:8]
 ver, = struct.unpack_from("<I", b, 8)
 listed, = struct.unpack_from("<Q", b, 48)
-assert ver == 2 and listed > 0, (ver, listed)
+assert ver == 3 and listed > 0, (ver, listed)
 EOF
 [ "$(info_value "$S" blocks)" -ge 10 ] || fail "only $(info_value "$S" blocks) blocks: too few for the test"
 
