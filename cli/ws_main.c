@@ -79,7 +79,9 @@ static int run_command(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-        printf("wirescan %s (writes store format %d.0; reads 1.x)\n", ws_version(), WS_STORE_FORMAT);
+        /* The minor version is the newest file a new store gets (docs/FORMAT.md:
+         * 2.1 is the term index's file version 3; segments stay 2.0). */
+        printf("wirescan %s (writes store format %d.1; reads 1.x and 2.x)\n", ws_version(), WS_STORE_FORMAT);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
