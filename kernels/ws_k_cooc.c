@@ -591,6 +591,9 @@ static int append_start(cpart *c, size_t hash_bytes)
     return 0;
 }
 
+#if defined(__GNUC__)
+__attribute__((noinline)) /* off table_add's hot path when no log is in use */
+#endif
 static int append_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint64_t key, uint64_t inc)
 {
     if (WS_UNLIKELY(c->tab.used == c->tab.cap)) {
@@ -627,7 +630,7 @@ static int table_room(const ws_cooc_params *p, size_t hash_bytes, cpart *c)
  * without bound as pmap_get would. */
 static int table_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint64_t key, uint64_t inc, uint64_t h)
 {
-    if (c->append) {
+    if (WS_UNLIKELY(c->append)) {
         int rc = append_add(p, hash_bytes, c, key, inc);
         if (rc) return rc < 0 ? rc : 0; /* appended (1), or an error */
         /* 0: the log went back to a table; insert there */
@@ -659,25 +662,15 @@ static int keys_flush(cooc_state *s)
     cooc_big *b = s->big;
     const uint32_t nk = s->nk;
     s->nk = 0;
-    uint32_t nh = 0; /* keys for partitions in hash mode, moved to the front */
     for (uint32_t i = 0; i < nk; i++) {
-        const uint64_t key = s->kbuf[i];
-        uint32_t j = pair_part(key, b->pbits);
-        cpart *c = &b->part[j];
-        if (c->append) { /* no hash, no prefetch: the log's end is in cache */
-            int rc = append_add(s->p, b->hash_bytes, c, key, 1);
-            if (rc < 0) return rc;
-            if (rc) continue;
-        }
-        s->kbuf[nh] = key;
-        s->pbuf[nh] = (uint8_t)j;
-        s->hbuf[nh] = pmap_t_hash(&c->tab, key);
+        uint32_t j = pair_part(s->kbuf[i], b->pbits);
+        s->pbuf[i] = (uint8_t)j;
+        s->hbuf[i] = pmap_t_hash(&b->part[j].tab, s->kbuf[i]);
 #if defined(__GNUC__)
-        pmap_t_prefetch(&c->tab, s->hbuf[nh]);
+        if (!b->part[j].append) pmap_t_prefetch(&b->part[j].tab, s->hbuf[i]); /* a log's end is in cache */
 #endif
-        nh++;
     }
-    for (uint32_t i = 0; i < nh; i++) {
+    for (uint32_t i = 0; i < nk; i++) {
         int rc = table_add(s->p, b->hash_bytes, &b->part[s->pbuf[i]], s->kbuf[i], 1, s->hbuf[i]);
         if (rc) return rc;
     }
