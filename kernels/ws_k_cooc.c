@@ -30,7 +30,8 @@
  * go to a dense triangle indexed by their ranks, the rest to an open
  * addressing hash table per thread. The table is capped by the thread's
  * share of the budget; when full it is sorted by key and written as a run
- * (spill ops), then emptied. Thread states merge by adding the triangles
+ * (spill ops), then emptied; a table that folded few repeats before it
+ * filled becomes a log of records, sorted and folded when full (append_add). Thread states merge by adding the triangles
  * and re-inserting the hash entries; finish() merges the runs (summing
  * equal keys: integer sums do not depend on the order), so every pair
  * reaches the output stage once with its total.
@@ -232,7 +233,16 @@ typedef struct cooc_big {
 
 /* Sparse pair keys are queued and inserted in batches: the table is far
  * larger than the caches, so a lone insert waits for its slot's cache line;
- * prefetching the whole batch's slots first lets those misses overlap. */
+ * prefetching the whole batch's slots first lets those misses overlap.
+ * Tried in session 7 and dropped (Reuters x10, -j 1, CPU seconds against
+ * this form; details in BENCHMARKS.md): sorting a buffer of keys and adding
+ * each distinct key once with its multiplicity (a buffer of 64K keys holds
+ * 0.80 distinct keys per key on Reuters, 0.88 on the 1M generated stories:
+ * too few repeats to pay for the sort); inserting a 64K-key buffer in the
+ * order of the keys' home slots (1.2-1.4x); prefetching KAHEAD keys ahead
+ * in a rolling window instead of whole batches, and also the next line of
+ * a probe (no gain, 1.05x); queueing window pairs without a branch on
+ * dense or sparse and prefetching the dense cells (0.98x, within noise). */
 #define KBATCH 64
 
 typedef struct cooc_state {
