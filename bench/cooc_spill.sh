@@ -2,7 +2,7 @@
 # All-pairs co-occurrence under a memory budget (issue 19, item 4): two
 # builds on one existing store, run alternately (A, B, A, B, ...) so that
 # load on a shared machine hits both alike, with
-#   wirescan cooc STORE --window W --mem M --top 100 --threads T
+#   wirescan cooc STORE --window W --mem M --top N --threads T
 # Reports per build the median CPU seconds (user + system, GNU time), wall
 # seconds, peak RSS and what the run spilled (cooc's own note on stderr:
 # runs and bytes), and B/A for each; the two builds' outputs must be
@@ -10,12 +10,13 @@
 #
 # Usage: bench/cooc_spill.sh --store STORE --a BIN_A --b BIN_B [--mem 1G]
 #                            [--window 5] [--threads 2] [--runs 3] [--tmp DIR]
+#                            [--top 100]
 #   --a, --b   the two wirescan binaries (e.g. the previous build and this one)
 #   --tmp DIR  where the runs spill (default $TMPDIR, else /tmp)
 # Not a test: prints a table on stdout. Runs take minutes on big stores.
 set -euo pipefail
 
-STORE= A= B= MEM=1G WINDOW=5 THREADS=2 RUNS=3 TMP=${TMPDIR:-/tmp}
+STORE= A= B= MEM=1G WINDOW=5 THREADS=2 RUNS=3 TOP=100 TMP=${TMPDIR:-/tmp}
 while (($#)); do
   case $1 in
     --store) STORE=$2; shift 2 ;;
@@ -25,6 +26,7 @@ while (($#)); do
     --window) WINDOW=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --top) TOP=$2; shift 2 ;;
     --tmp) TMP=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "cooc_spill.sh: unknown argument $1" >&2; exit 2 ;;
@@ -41,7 +43,7 @@ for ((r = 1; r <= RUNS; r++)); do
   for side in a b; do
     bin=$A; [[ $side == b ]] && bin=$B
     /usr/bin/time -o "$W/time" -f '%U %S %e %M' \
-      "$bin" cooc "$STORE" --window "$WINDOW" --mem "$MEM" --top 100 --threads "$THREADS" --tmp "$TMP" \
+      "$bin" cooc "$STORE" --window "$WINDOW" --mem "$MEM" --top "$TOP" --threads "$THREADS" --tmp "$TMP" \
       -o "$W/$side.csv" 2>"$W/err"
     read -r u s e m <"$W/time"
     # cooc's note: "... N runs spilled (X MiB, L intermediate merge levels)"

@@ -30,7 +30,8 @@
  * go to a dense triangle indexed by their ranks, the rest to an open
  * addressing hash table per thread. The table is capped by the thread's
  * share of the budget; when full it is sorted by key and written as a run
- * (spill ops), then emptied. Thread states merge by adding the triangles
+ * (spill ops), then emptied; a table that folded few repeats before it
+ * filled becomes a log of records, sorted and folded when full (append_add). Thread states merge by adding the triangles
  * and re-inserting the hash entries; finish() merges the runs (summing
  * equal keys: integer sums do not depend on the order), so every pair
  * reaches the output stage once with its total.
@@ -209,6 +210,8 @@ typedef struct cpart {
     pmap tab;       /* sparse pairs (seeded per table: see cooc_init) */
     uint32_t *runs; /* spilled runs of this partition */
     size_t nruns, caprun;
+    int append;     /* tab.slots[0..tab.used) is a log of {key, count} records (see append_add) */
+    uint64_t adds;  /* hash mode: adds since the table was last emptied */
 } cpart;
 
 /* What merge() releases on the `from` side: the engine hands merge a const
@@ -230,7 +233,16 @@ typedef struct cooc_big {
 
 /* Sparse pair keys are queued and inserted in batches: the table is far
  * larger than the caches, so a lone insert waits for its slot's cache line;
- * prefetching the whole batch's slots first lets those misses overlap. */
+ * prefetching the whole batch's slots first lets those misses overlap.
+ * Tried in session 7 and dropped (Reuters x10, -j 1, CPU seconds against
+ * this form; details in BENCHMARKS.md): sorting a buffer of keys and adding
+ * each distinct key once with its multiplicity (a buffer of 64K keys holds
+ * 0.80 distinct keys per key on Reuters, 0.88 on the 1M generated stories:
+ * too few repeats to pay for the sort); inserting a 64K-key buffer in the
+ * order of the keys' home slots (1.2-1.4x); prefetching KAHEAD keys ahead
+ * in a rolling window instead of whole batches, and also the next line of
+ * a probe (no gain, 1.05x); queueing window pairs without a branch on
+ * dense or sparse and prefetching the dense cells (0.98x, within noise). */
 #define KBATCH 64
 
 typedef struct cooc_state {
@@ -530,19 +542,81 @@ static void slots_sort(pslot *a, size_t n, pslot *tmp)
 /* Sort a partition's entries by key, write them as a run of the partition,
  * empty its table. (Keeping the most frequent entries in memory and
  * spilling only the cold half was tried: fewer bytes spilled but more
- * runs, no faster overall on Reuters; the plain version stays.) */
-static int table_spill(const ws_cooc_params *p, cpart *c)
+ * runs, no faster overall on Reuters; the plain version stays.) A
+ * partition in append mode (append_add) has its log sorted and equal keys
+ * folded into one record; it leaves as an empty hash table (of the log's
+ * slots), so every reader after a spill sees a table. Returns the
+ * records written in *nout (may be NULL). */
+static int table_spill(const ws_cooc_params *p, cpart *c, size_t *nout)
 {
-    size_t k = pmap_t_compact(&c->tab);
-    pslot *tmp = ws_malloc(LSD_MAX * sizeof *tmp);
+    size_t k = c->append ? c->tab.used : pmap_t_compact(&c->tab);
+    pslot *tmp = ws_malloc(LSD_MAX * sizeof *tmp), *a = c->tab.slots;
     if (!tmp) return ws_error(WS_ENOMEM, "out of memory sorting a spill run");
-    slots_sort(c->tab.slots, k, tmp);
+    slots_sort(a, k, tmp);
     ws_free(tmp);
+    if (c->append && k) { /* fold equal keys */
+        size_t o = 0;
+        for (size_t i = 1; i < k; i++) {
+            if (a[i].key == a[o].key)
+                a[o].val += a[i].val;
+            else
+                a[++o] = a[i];
+        }
+        k = o + 1;
+    }
+    if (nout) *nout = k;
     uint32_t run;
-    int rc = p->spill->write(p->spill->ctx, c->tab.slots, k, sizeof(pslot), &run);
-    if (!rc) rc = add_run(c, run);
+    int rc = k ? p->spill->write(p->spill->ctx, a, k, sizeof(pslot), &run) : 0; /* an empty log writes nothing */
+    if (!rc && k) rc = add_run(c, run);
     pmap_t_clear(&c->tab);
+    c->append = 0;
+    c->adds = 0;
     return rc;
+}
+
+/* Append mode. Under a budget the tables are far smaller than the number
+ * of distinct pairs, and on news text they fold few repeats before they
+ * fill: a spilled table of Reuters x10 (--mem 48M) held one entry per 1.25
+ * adds, of the 1M generated stories (--mem 200M) about one per add. A
+ * hash table is then an expensive buffer: a cache miss per add, a quarter
+ * of its slots empty, and (since it grows by doubling, old and new
+ * together within the share) half the share at most. So when a table
+ * spills having folded fewer than 2 adds per entry (table_room), its
+ * partition's share becomes a log of records {key, count} instead:
+ * appended in order (no probe, no miss), the whole share used, sorted and
+ * folded when full (table_spill), as before into a run. A log that folds
+ * 3 adds or more per record goes back to a hash table (append_add). What
+ * is counted where never changes a sum, so the output is the same. */
+#define APPEND_IN 2  /* a spilled table folded fewer adds per entry than this: log */
+#define APPEND_OUT 3 /* a spilled log folded this many adds per record or more: table */
+
+static int append_start(cpart *c, size_t hash_bytes)
+{
+    size_t cap = hash_bytes / sizeof(pslot);
+    if (cap < 64) return 0; /* too small to matter: stays a table */
+    uint64_t seed = c->tab.seed;
+    pmap_free(&c->tab); /* before the log is allocated: the share holds one of them */
+    if (pmap_init(&c->tab, cap, seed)) return ws_error(WS_ENOMEM, "out of memory for a co-occurrence log of %zu records", cap);
+    c->append = 1;
+    return 0;
+}
+
+#if defined(__GNUC__)
+__attribute__((noinline)) /* off table_add's hot path when no log is in use */
+#endif
+static int append_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint64_t key, uint64_t inc)
+{
+    if (WS_UNLIKELY(c->tab.used == c->tab.cap)) {
+        size_t n = c->tab.used, k = 0;
+        int rc = table_spill(p, c, &k);
+        if (!rc && k * APPEND_OUT > n) rc = append_start(c, hash_bytes); /* else: a table (of the log's slots) */
+        if (rc) return rc;
+        if (!c->append) return 0; /* the caller inserts into the table */
+    }
+    pslot *sl = &c->tab.slots[c->tab.used++];
+    sl->key = key;
+    sl->val = inc;
+    return 1;
 }
 
 /* Make room for one more key: grow while old + new fit the partition's
@@ -554,7 +628,11 @@ static int table_room(const ws_cooc_params *p, size_t hash_bytes, cpart *c)
     size_t maxcap = hash_bytes / sizeof(pslot) - c->tab.cap; /* old + new <= hash_bytes */
     if (want > maxcap) want = maxcap;
     if (want > c->tab.cap + c->tab.cap / 4) return table_alloc(c, want);
-    return table_spill(p, c);
+    size_t k = c->tab.used;
+    uint64_t adds = c->adds;
+    int rc = table_spill(p, c, NULL);
+    if (!rc && k * APPEND_IN > adds) rc = append_start(c, hash_bytes);
+    return rc;
 }
 
 /* Count inc for key (h: its hash in c's table); a table at its limit
@@ -562,6 +640,12 @@ static int table_room(const ws_cooc_params *p, size_t hash_bytes, cpart *c)
  * without bound as pmap_get would. */
 static int table_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint64_t key, uint64_t inc, uint64_t h)
 {
+    if (WS_UNLIKELY(c->append)) {
+        int rc = append_add(p, hash_bytes, c, key, inc);
+        if (rc) return rc < 0 ? rc : 0; /* appended (1), or an error */
+        /* 0: the log went back to a table; insert there */
+    }
+    c->adds++;
     pslot *sl = pmap_t_probe(&c->tab, key, h);
     if (sl->key == key) {
         sl->val += inc;
@@ -570,7 +654,7 @@ static int table_add(const ws_cooc_params *p, size_t hash_bytes, cpart *c, uint6
     if (WS_UNLIKELY(c->tab.used + 1 > c->tab.limit)) {
         int rc = table_room(p, hash_bytes, c);
         if (rc) return rc;
-        return table_add(p, hash_bytes, c, key, inc, h); /* the seed stays: h holds */
+        return table_add(p, hash_bytes, c, key, inc, h); /* the seed stays: h holds (or c is now a log) */
     }
     pmap_t_claim(&c->tab, sl, key)->val = inc;
     return 0;
@@ -593,7 +677,7 @@ static int keys_flush(cooc_state *s)
         s->pbuf[i] = (uint8_t)j;
         s->hbuf[i] = pmap_t_hash(&b->part[j].tab, s->kbuf[i]);
 #if defined(__GNUC__)
-        pmap_t_prefetch(&b->part[j].tab, s->hbuf[i]);
+        if (!b->part[j].append) pmap_t_prefetch(&b->part[j].tab, s->hbuf[i]); /* a log's end is in cache */
 #endif
     }
     for (uint32_t i = 0; i < nk; i++) {
@@ -1066,13 +1150,17 @@ static int merge_part(void *arg, size_t i, int thread)
     (void)thread;
     merge_job *m = arg;
     cpart *xp = &m->x->part[i], *yp = &m->y->part[i];
+    int rc = 0;
+    /* Logs are spilled (they have runs already): tables from here on. */
+    if (xp->append) rc = table_spill(m->p, xp, NULL);
+    if (yp->append && !rc) rc = table_spill(m->p, yp, NULL);
+    if (rc) return rc;
     /* Re-insert the smaller table into the larger one. */
     if (yp->tab.slots && yp->tab.used > xp->tab.used) {
         pmap t = xp->tab;
         xp->tab = yp->tab;
         yp->tab = t;
     }
-    int rc = 0;
     for (size_t k = 0; yp->tab.slots && k < yp->tab.cap && !rc; k++) {
         const pslot *sl = &yp->tab.slots[k];
         if (sl->key != EMPTY)
@@ -1438,7 +1526,7 @@ static int fin_item(void *arg, size_t i, int thread)
     if (i < NPART) {
         cpart *c = &f->s->big->part[i];
         if (p->spill && c->nruns) {
-            if (c->tab.used) rc = table_spill(p, c);
+            if (c->tab.used) rc = table_spill(p, c, NULL);
             pmap_free(&c->tab); /* the table's memory goes back before merging */
             f->pruns[i] = c->nruns;
             if (!rc) {
@@ -1692,7 +1780,7 @@ int ws_cooc_pairs_take(void *state, int (*fn)(void *arg, uint64_t key, uint64_t 
     for (int j = 0; !rc && j < NPART; j++) {
         cpart *c = &b->part[j];
         if (c->nruns) {
-            if (c->tab.used) rc = table_spill(p, c);
+            if (c->tab.used) rc = table_spill(p, c, NULL);
             if (!rc) rc = p->spill->merge(p->spill->ctx, c->runs, c->nruns, sizeof(pslot), NULL, key_combine,
                                           p->budget ? p->budget / 8 : (size_t)64 << 20, take_rec, &t);
             c->nruns = 0;
@@ -1725,7 +1813,7 @@ int ws_cooc_pairs_stream(void *state, int (*fn)(void *arg, uint64_t key, uint64_
         cpart *c = &b->part[j];
         if (c->tab.used) {
             if (p->spill) {
-                rc = table_spill(p, c);
+                rc = table_spill(p, c, NULL);
             } else { /* no budget: the table moves aside, a small one takes its place */
                 old[j] = c->tab;
                 memset(&c->tab, 0, sizeof c->tab);
