@@ -592,7 +592,10 @@ static int table_spill(const ws_cooc_params *p, cpart *c, size_t *nout)
 
 static int append_start(cpart *c, size_t hash_bytes)
 {
-    size_t cap = hash_bytes / sizeof(pslot);
+    /* 7/8 of the share: a log stays full for the whole scan (a table
+     * reaches its share only while it grows), so leave the heap's own
+     * overhead a margin under --mem */
+    size_t cap = hash_bytes / sizeof(pslot) / 8 * 7;
     if (cap < 64) return 0; /* too small to matter: stays a table */
     uint64_t seed = c->tab.seed;
     pmap_free(&c->tab); /* before the log is allocated: the share holds one of them */
