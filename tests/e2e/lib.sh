@@ -136,3 +136,44 @@ mpi_need() {
 # reported as leaks (none has a wirescan frame): leak checking is off for
 # the ranks, every other check stays on.
 mpi() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe -n "$@"; }
+
+# query_answers STORE OUT THREADS QUERIES: each line of the file QUERIES is
+# run as `ws LINE STORE -j N` for every N of the comma-separated THREADS;
+# fails unless all thread counts print the same; writes "== LINE" and the
+# output of each line to OUT. Lines are shell words (eval).
+query_answers() {
+    local s=$1 out=$2 q j first
+    local -a th
+    IFS=, read -r -a th <<<"$3"
+    : >"$out"
+    while IFS= read -r q; do
+        first=
+        for j in "${th[@]}"; do
+            eval "ws $q \"\$s\" -j $j" >"$T/qa$j" 2>/dev/null || fail "$q on $s failed"
+            if [ -z "$first" ]; then first=$j; else cmp -s "$T/qa$first" "$T/qa$j" || fail "$q: output differs across thread counts"; fi
+        done
+        { echo "== $q"; cat "$T/qa$first"; } >>"$out"
+    done <"$4"
+}
+
+# verify_flips STORE FILE MASK OFFSET...: for each offset, xor that byte of
+# FILE (one of STORE's files) with MASK, expect `verify STORE` to exit 5
+# naming FILE, and restore it. Sets FLIPS to the number of offsets tried.
+verify_flips() {
+    local s=$1 f=$2 mask=$3 off name
+    shift 3
+    name=$(basename "$f")
+    cp "$f" "$T/flip.orig"
+    FLIPS=0
+    for off in "$@"; do
+        python3 -c 'import sys
+p, off, mask = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 0)
+b = bytearray(open(p, "rb").read())
+b[off] ^= mask
+open(p, "wb").write(b)' "$f" "$off" "$mask"
+        expect_status 5 "verify with byte $off of $name flipped" -- ws verify "$s"
+        grep -F "$name" "$T/last.err" >/dev/null || fail "byte $off: message names no $name: $(cat "$T/last.err")"
+        cp "$T/flip.orig" "$f"
+        FLIPS=$((FLIPS + 1))
+    done
+}

@@ -31,14 +31,7 @@ python3 "$EDIT" manifest "$O" '^index .*\n=>' || fail "manifest edit"
 [ "$(info_value "$O" index)" = "none (wirescan index STORE adds one)" ] || fail "info of an old store: $(info_value "$O" index)"
 expect_status 0 "verify old" -- ws verify "$O"
 
-answers() { # STORE OUT: every query's output, each for 1, 2 and 3 threads (must agree)
-    local s=$1 out=$2 j
-    : >"$out"
-    while IFS= read -r q; do
-        for j in 1 2 3; do eval "ws $q \"\$s\" -j $j" >"$T/a$j" 2>/dev/null || fail "$q on $s failed"; done
-        cmp -s "$T/a1" "$T/a2" && cmp -s "$T/a1" "$T/a3" || fail "$q: output differs across thread counts"
-        { echo "== $q"; cat "$T/a1"; } >>"$out"
-    done <<'Q'
+cat >"$T/queries" <<'Q'
 tf --containing kriond --top 0
 tf --containing 'said the' --containing 'kr*' --top 20
 kwic --term kriond --window 3
@@ -48,7 +41,7 @@ export --containing 'kr*d' --fields id,date
 cooc --term kriond --top 20
 trends --terms 'kriond,kr*' --bucket quarter
 Q
-}
+answers() { query_answers "$1" "$2" 1,2,3 "$T/queries"; } # STORE OUT
 answers "$S" "$T/with.txt"
 answers "$O" "$T/without.txt"
 cmp -s "$T/with.txt" "$T/without.txt" || { diff "$T/with.txt" "$T/without.txt" | head >&2; fail "the index changes an answer"; }
@@ -76,20 +69,8 @@ note "append ok"
 idx="$S/tidx-000002.wsx"
 size=$(stat -c %s "$idx")
 cp "$idx" "$T/idx.orig"
-n=0
-for off in 0 7 8 12 16 20 24 32 40 47 48 $((size / 3)) $((size / 2)) $((size - 9)) $((size - 8)) $((size - 1)); do
-    python3 - "$idx" "$off" <<'EOF'
-import sys
-p, off = sys.argv[1], int(sys.argv[2])
-b = bytearray(open(p, 'rb').read())
-b[off] ^= 0x10
-open(p, 'wb').write(b)
-EOF
-    expect_status 5 "verify with byte $off of the index flipped" -- ws verify "$S"
-    grep -F "tidx-000002.wsx" "$T/last.err" >/dev/null || fail "byte $off: message names no index file: $(cat "$T/last.err")"
-    cp "$T/idx.orig" "$idx"
-    n=$((n + 1))
-done
+verify_flips "$S" "$idx" 0x10 0 7 8 12 16 20 24 32 40 47 48 $((size / 3)) $((size / 2)) $((size - 9)) $((size - 8)) $((size - 1))
+n=$FLIPS
 head -c $((size - 5)) "$T/idx.orig" >"$idx"
 expect_status 5 "verify with a truncated index" -- ws verify "$S"
 grep -F "tidx-000002.wsx" "$T/last.err" >/dev/null || fail "truncated: message names no index file"

@@ -106,14 +106,7 @@ cp -r "$S" "$O"
 rm "$O"/tidx-*.wsx
 python3 "$EDIT" manifest "$O" '^index .*\n=>' || fail "manifest edit"
 
-answers() { # STORE OUT
-    local s=$1 out=$2 j
-    : >"$out"
-    while IFS= read -r q; do
-        for j in 1 2; do eval "ws $q \"\$s\" -j $j" >"$T/a$j" 2>/dev/null || fail "$q on $s failed"; done
-        cmp -s "$T/a1" "$T/a2" || fail "$q: output differs across thread counts"
-        { echo "== $q"; cat "$T/a1"; } >>"$out"
-    done <<'Q'
+cat >"$T/queries" <<'Q'
 tf --containing quillimark --top 30
 tf --containing 'quillimark spoke' --containing 'the' --top 0
 kwic --term quillimark --window 4
@@ -125,7 +118,7 @@ cooc --term quillimark --top 10
 trends --terms 'quillimark,the' --bucket year
 trends --terms the --containing quillimark --bucket year
 Q
-}
+answers() { query_answers "$1" "$2" 1,2 "$T/queries"; } # STORE OUT
 answers "$S" "$T/v3.txt"
 answers "$V" "$T/v2.txt"
 answers "$O" "$T/none.txt"
@@ -146,20 +139,7 @@ note "version 2 read, same answers; wirescan index rewrites it as version 3"
 # Flipped bytes across the whole version 3 file.
 idx="$S/tidx-000002.wsx"
 size=$(stat -c %s "$idx")
-cp "$idx" "$T/idx.orig"
-n=0
-for off in 8 12 16 20 48 56 64 68 72 $((72 + 4 * nblocks)) $((size / 5)) $((size / 3)) $((size / 2)) $((size * 4 / 5)) $((size - 9)) $((size - 1)); do
-    python3 - "$idx" "$off" <<'EOF'
-import sys
-p, off = sys.argv[1], int(sys.argv[2])
-b = bytearray(open(p, 'rb').read())
-b[off] ^= 0x04
-open(p, 'wb').write(b)
-EOF
-    expect_status 5 "verify with byte $off of the index flipped" -- ws verify "$S"
-    grep -F "tidx-000002.wsx" "$T/last.err" >/dev/null || fail "byte $off: message names no index file: $(cat "$T/last.err")"
-    cp "$T/idx.orig" "$idx"
-    n=$((n + 1))
-done
+verify_flips "$S" "$idx" 0x04 8 12 16 20 48 56 64 68 72 $((72 + 4 * nblocks)) $((size / 5)) $((size / 3)) $((size / 2)) $((size * 4 / 5)) $((size - 9)) $((size - 1))
+n=$FLIPS
 expect_status 0 "verify restored" -- ws verify "$S"
 note "$n flipped bytes: exit 5 naming the file"

@@ -76,14 +76,7 @@ ws kwic "$S" --term zorblatt --window 2 | tr -d '\r' >"$T/k" || fail "kwic"
 [ "$(grep -c ',0,,Zorblatt,' "$T/k")" -eq "$nzor" ] || fail "kwic: title matches at position 0: $(head -3 "$T/k")"
 [ "$(grep -c 'The"*,zorblatt,quenzel came$' "$T/k")" -eq "$nzor" ] || fail "kwic: body matches: $(sed -n 3p "$T/k")"
 
-answers() { # STORE OUT
-    local s=$1 out=$2 j
-    : >"$out"
-    while IFS= read -r q; do
-        for j in 1 2; do eval "ws $q \"\$s\" -j $j" >"$T/a$j" 2>/dev/null || fail "$q on $s failed"; done
-        cmp -s "$T/a1" "$T/a2" || fail "$q: output differs across thread counts"
-        { echo "== $q"; cat "$T/a1"; } >>"$out"
-    done <<'Q'
+cat >"$T/queries" <<'Q'
 kwic --term zorblatt
 kwic --phrase 'zorblatt quenzel' --window 8
 kwic --glob 'vexm*' --sort right
@@ -100,7 +93,7 @@ trends --terms 'vexmorra,zorblatt' --bucket year
 trends --terms 'quenzel,the' --containing zorblatt --bucket year
 trends --containing vexmorra --emerging --bucket year --top 5
 Q
-}
+answers() { query_answers "$1" "$2" 1,2 "$T/queries"; } # STORE OUT
 answers "$S" "$T/with.txt"
 answers "$O" "$T/without.txt"
 cmp -s "$T/with.txt" "$T/without.txt" || { diff "$T/with.txt" "$T/without.txt" | head >&2; fail "the story postings change an answer"; }
