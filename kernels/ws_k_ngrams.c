@@ -384,6 +384,16 @@ static inline int add2(ng_state *s, uint64_t key)
     return ++s->pn2[part] == PB2 ? flush2(s, part) : 0;
 }
 
+/* The next token index after i (relative to the row) that starts a run
+ * afresh: a sentence start past i (*ss steps over those at or before it)
+ * or the body's first token. */
+static inline uint32_t next_break(const uint32_t **ss, const uint32_t *se, uint32_t i, uint32_t ntitle)
+{
+    while (*ss < se && **ss <= i) (*ss)++;
+    uint32_t brk = *ss < se ? **ss : UINT32_MAX;
+    return ntitle > i && ntitle < brk ? ntitle : brk;
+}
+
 static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8_t *sel)
 {
     ng_state *s = p;
@@ -417,11 +427,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         }
         const uint32_t rlo = (uint32_t)(lo - base), rhi = (uint32_t)(hi - base), ntitle = mt->ntitle[r];
         const uint32_t *ss = mt->sent + mt->sent_off[r], *se = mt->sent + mt->sent_off[r + 1];
-        /* The next token index (relative to the row) that starts a run
-         * afresh: a sentence start or the body's first token. */
-        while (ss < se && *ss <= rlo) ss++;
-        uint32_t brk = ss < se ? *ss : UINT32_MAX;
-        if (ntitle > rlo && ntitle < brk) brk = ntitle;
+        uint32_t brk = next_break(&ss, se, rlo, ntitle);
         if (!s->wide) {
             /* Bigrams of two dense terms are listed (dl) and counted in
              * their cells after the loop, the others go through the row
@@ -436,9 +442,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
             for (uint32_t i = rlo; i < rhi; i++) {
                 if (i == brk) {
                     prev = 0;
-                    while (ss < se && *ss <= i) ss++;
-                    brk = ss < se ? *ss : UINT32_MAX;
-                    if (ntitle > i && ntitle < brk) brk = ntitle;
+                    brk = next_break(&ss, se, i, ntitle);
                 }
                 const uint32_t id = map[tok[i]];
                 if (id == WS_NORM_DROP) {
@@ -476,9 +480,7 @@ static int ng_consume(void *p, const ws_query *q, const ws_block *b, const uint8
         for (uint32_t i = rlo; i < rhi; i++) {
             if (i == brk) {
                 run = 0;
-                while (ss < se && *ss <= i) ss++;
-                brk = ss < se ? *ss : UINT32_MAX;
-                if (ntitle > i && ntitle < brk) brk = ntitle;
+                brk = next_break(&ss, se, i, ntitle);
             }
             uint32_t id = map[ids[base + i]];
             if (id == WS_NORM_DROP) {
